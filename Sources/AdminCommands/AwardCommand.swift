@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import SyncCore
+import SyncStore
+
+/// `syncctl award`: propose and inspect awards.
+struct AwardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "award",
+        abstract: "Propose and inspect awards.",
+        subcommands: [Propose.self, Update.self, List.self])
+
+    /// An award as `--json` prints it: money in fen (integers) and in yuan (text).
+    struct Output: Encodable {
+        let id, county, platformId: String
+        let amountFen: Int64
+        let amountYuan: String
+        let basisFen: Int64?
+        let fiscalYear: Int
+        let status: String
+        let approvedAmountFen: Int64?
+        let approvedOn: String?
+        let rejectReason: String?
+        let remarks: String?
+
+        init(_ award: Award) {
+            id = award.id
+            county = award.county
+            platformId = award.platformId
+            amountFen = award.amount.rawValue
+            amountYuan = award.amount.formatted
+            basisFen = award.basis?.rawValue
+            fiscalYear = award.fiscalYear
+            status = award.status.rawValue
+            approvedAmountFen = award.approvedAmount?.rawValue
+            approvedOn = award.approvedOn?.description
+            rejectReason = award.rejectReason
+            remarks = award.remarks
+        }
+    }
+
+    static var currentYear: Int { Calendar(identifier: .gregorian).component(.year, from: Date()) }
+
+    struct Propose: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Propose an award for a platform; prints its new id.",
+            discussion: "The amount must satisfy the plan's rule for the platform (see `syncctl platform show`).")
+
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The platform's id.") var platform: String
+        @Option(help: ArgumentHelp("The proposed amount in yuan.", valueName: "yuan")) var amount: String
+        @Option(help: ArgumentHelp("Equipment investment, contract value or provincial funding, for proportional and matching rules.", valueName: "yuan"))
+        var basis: String?
+        @Option(name: .customLong("fiscal-year"), help: "The fiscal year (default: this year).") var fiscalYear: Int?
+        @Option(help: "Free remarks.") var remarks: String?
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let db = try reporting { try database.open() }
+            let award = try reporting {
+                try db.proposeAward(Award(
+                    county: db.county, platformId: platform, amount: try parseYuan(amount, field: "amount")!,
+                    basis: try parseYuan(basis, field: "basis"), fiscalYear: fiscalYear ?? AwardCommand.currentYear,
+                    remarks: remarks))
+            }
+            if output.json { try printJSON(Output(award)) } else { print(award.id) }
+        }
+    }
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a proposed award (amount, basis, fiscal year, remarks).")
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The award's id.") var id: String
+        @Option(help: ArgumentHelp("The proposed amount in yuan.", valueName: "yuan")) var amount: String?
+        @Option(help: ArgumentHelp("The basis in yuan; empty to clear.", valueName: "yuan")) var basis: String?
+        @Option(name: .customLong("fiscal-year"), help: "The fiscal year.") var fiscalYear: Int?
+        @Option(help: "Free remarks.") var remarks: String?
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard [amount, basis, fiscalYear.map(String.init), remarks].contains(where: { $0 != nil }) else {
+                throw ValidationError("nothing to change: give --amount, --basis, --fiscal-year or --remarks")
+            }
+        }
+
+        func run() throws {
+            let db = try reporting { try database.open() }
+            let amount = try parseYuan(self.amount, field: "amount")
+            let basis = try basis.map { $0.isEmpty ? Fen?.none : try parseYuan($0, field: "basis") }
+            let (fiscalYear, remarks) = (self.fiscalYear, self.remarks)
+            let award = try reporting {
+                try db.updateAward(id: id) { award in
+                    if let amount { award.amount = amount }
+                    if let basis { award.basis = basis }
+                    if let fiscalYear { award.fiscalYear = fiscalYear }
+                    if let remarks { award.remarks = remarks }
+                }
+            }
+            if output.json { try printJSON(Output(award)) } else { print("updated award \(award.id)") }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the replica's awards.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Only the awards of this platform.") var platform: String?
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let db = try reporting { try database.open() }
+            let awards = try reporting { try db.awards() }.filter { platform == nil || $0.platformId == platform }
+            if output.json { return try printJSON(awards.map(Output.init)) }
+            var table = TextTable("ID", "PLATFORM", "AMOUNT (YUAN)", "BASIS (YUAN)", "YEAR", "STATUS", "APPROVED (YUAN)")
+            for award in awards {
+                table.add(award.id, award.platformId, award.amount.grouped, award.basis?.grouped ?? "-",
+                          String(award.fiscalYear), award.status.rawValue, award.approvedAmount?.grouped ?? "-")
+            }
+            print(table.render())
+            let total = awards.reduce(Int64(0)) { $0 + $1.amount.rawValue }
+            print("\(awards.count) award\(awards.count == 1 ? "" : "s"), \(Fen(rawValue: total)) proposed")
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import SyncCore
+import SyncStore
+
+/// `--db PATH` and the county list, shared by every command that opens a replica.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The replica database file.", valueName: "path"))
+    var db: String
+
+    @Option(name: .long, help: ArgumentHelp(
+        "A JSON county list replacing the 18 Tangshan divisions (also COUNTY_SYNC_COUNTIES).", valueName: "file"))
+    var counties: String?
+
+    /// The configured county list.
+    func registry() throws -> CountyRegistry {
+        guard let file = counties ?? ProcessInfo.processInfo.environment["COUNTY_SYNC_COUNTIES"] else { return .tangshan }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw CLIError("cannot read county list \(file)")
+        }
+        do { return try CountyRegistry(json: data) } catch { throw CLIError("county list \(file): \(error)") }
+    }
+
+    /// Opens the county replica.
+    func open() throws -> CountyDatabase {
+        try CountyDatabase.open(at: db, counties: try registry())
+    }
+}
+
+/// `--json`.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print machine-readable JSON.")
+    var json = false
+}
+
+/// An error for a person: printed as one line, exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Parses a yuan amount from the command line.
+func parseYuan(_ text: String?, field: String) throws -> Fen? {
+    guard let text else { return nil }
+    do { return try Fen(yuan: text, field: field) } catch { throw CLIError(error.description) }
+}
+
+/// Prints a value as pretty, key-sorted JSON.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// Runs `body`, turning store and domain errors into one clear line.
+func reporting<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as StoreError {
+        throw CLIError(error.description)
+    } catch let error as DomainError {
+        throw CLIError(error.description)
+    }
+}

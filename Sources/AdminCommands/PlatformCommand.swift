@@ -1,0 +1,144 @@
+import ArgumentParser
+import SyncCore
+import SyncStore
+
+/// `syncctl platform`: register, update and inspect platforms.
+struct PlatformCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "platform",
+        abstract: "Register, update and inspect platforms.",
+        subcommands: [Add.self, Update.self, List.self, Show.self])
+
+    /// The editable fields of a platform, shared by `add` and `update`.
+    struct Fields: ParsableArguments {
+        @Option(help: "The platform's name.") var name: String?
+        @Option(help: ArgumentHelp("Category key or Chinese name, e.g. key_lab or 重点实验室.", valueName: "category"))
+        var category: String?
+        @Option(help: ArgumentHelp("national, provincial or municipal (国家级/省级/市级); empty for none.", valueName: "level"))
+        var level: String?
+        @Option(help: ArgumentHelp("Scenario kind or enterprise origin (new, imported), where the category has one.", valueName: "subtype"))
+        var subtype: String?
+        @Option(name: .customLong("host-org"), help: "The host organisation (依托单位).") var hostOrg: String?
+        @Option(name: .customLong("credit-code"), help: "The host's unified social credit code (18 characters).")
+        var creditCode: String?
+        @Option(help: "The industry field, e.g. 钢铁冶金.") var industry: String?
+        @Option(name: .customLong("recognized-on"), help: ArgumentHelp("Date of an earlier recognition.", valueName: "YYYY-MM-DD"))
+        var recognizedOn: String?
+        @Option(help: "Contact person and telephone.") var contact: String?
+        @Option(help: "Free remarks.") var remarks: String?
+
+        /// Applies the given fields to `platform`; an empty string clears an optional field.
+        func apply(to platform: inout Platform) throws(DomainError) {
+            if let name { platform.name = name }
+            if let category { platform.category = try PlatformCategory(parsing: category) }
+            if let level { platform.level = level.isEmpty ? nil : try Level(parsing: level) }
+            if let subtype { platform.subtype = subtype.isEmpty ? nil : subtype }
+            if let hostOrg { platform.hostOrg = hostOrg }
+            if let creditCode { platform.creditCode = creditCode }
+            if let industry { platform.industry = industry }
+            if let recognizedOn {
+                platform.recognizedOn = recognizedOn.isEmpty ? nil : try CalendarDate(recognizedOn, field: "recognized-on")
+            }
+            if let contact { platform.contact = contact }
+            if let remarks { platform.remarks = remarks }
+        }
+
+        var isEmpty: Bool {
+            [name, category, level, subtype, hostOrg, creditCode, industry, recognizedOn, contact, remarks].allSatisfy { $0 == nil }
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a platform; prints its new id.",
+            discussion: "Needs --name, --category, --host-org, --credit-code and --industry; --level where the category has levels.")
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var fields: Fields
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            let missing = [("--name", fields.name), ("--category", fields.category), ("--host-org", fields.hostOrg),
+                           ("--credit-code", fields.creditCode), ("--industry", fields.industry)]
+                .filter { $0.1 == nil }.map(\.0)
+            guard missing.isEmpty else { throw ValidationError("missing \(missing.joined(separator: ", "))") }
+        }
+
+        func run() throws {
+            let db = try reporting { try database.open() }
+            let platform = try reporting { () throws -> Platform in
+                var platform = Platform(county: db.county, name: "", category: .keyLab, level: nil, hostOrg: "", creditCode: "", industry: "")
+                try fields.apply(to: &platform)
+                return try db.addPlatform(platform)
+            }
+            if output.json { try printJSON(platform) } else { print(platform.id) }
+        }
+    }
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change fields of a platform; unchanged fields stay as they are.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The platform's id.") var id: String
+        @OptionGroup var fields: Fields
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard !fields.isEmpty else { throw ValidationError("nothing to change: give at least one field, e.g. --name") }
+        }
+
+        func run() throws {
+            let db = try reporting { try database.open() }
+            let fields = self.fields
+            let platform = try reporting { try db.updatePlatform(id: id) { try fields.apply(to: &$0) } }
+            if output.json { try printJSON(platform) } else { print("updated platform \(platform.id)") }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the replica's platforms.")
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let platforms = try reporting { try database.open().platforms() }
+            if output.json { return try printJSON(platforms) }
+            var table = TextTable("ID", "NAME", "CATEGORY", "LEVEL", "STATUS", "HOST ORGANISATION")
+            for platform in platforms {
+                table.add(platform.id, platform.name, platform.category.rawValue, platform.level?.rawValue ?? "-",
+                          platform.status.rawValue, platform.hostOrg)
+            }
+            print(table.render())
+            print("\(platforms.count) platform\(platforms.count == 1 ? "" : "s")")
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one platform with its award rule.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The platform's id.") var id: String
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let db = try reporting { try database.open() }
+            guard let platform = try reporting({ try db.platform(id: id) }) else {
+                throw CLIError("platform \(id) not found in \(database.db)")
+            }
+            if output.json { return try printJSON(platform) }
+            let rule = db.policy.rule(for: platform)
+            let lines: [(String, String)] = [
+                ("id", platform.id), ("county", platform.county), ("name", platform.name),
+                ("category", "\(platform.category.rawValue) (\(platform.category.chineseName), plan \(platform.category.planSection))"),
+                ("level", platform.level.map { "\($0.rawValue) (\($0.chineseName))" } ?? "-"),
+                ("subtype", platform.subtype ?? "-"), ("host org", platform.hostOrg), ("credit code", platform.creditCode),
+                ("industry", platform.industry), ("recognized on", platform.recognizedOn?.description ?? "-"),
+                ("status", platform.status.rawValue), ("evaluation", platform.evaluation ?? "-"),
+                ("contact", platform.contact ?? "-"), ("remarks", platform.remarks ?? "-"), ("award rule", rule.summary),
+            ]
+            let width = lines.map(\.0.count).max() ?? 0
+            for (key, value) in lines { print("\(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
+        }
+    }
+}

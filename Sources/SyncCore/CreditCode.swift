@@ -1,0 +1,53 @@
+import Foundation
+
+/// A unified social credit code (统一社会信用代码, GB 32100-2015), validated on construction.
+///
+/// Eighteen characters from `0-9 A-H J-N P-R T-U W-Y` (no I, O, S, V, Z); the 18th is a check
+/// character over the first 17 with weights 1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24,
+/// 10, 30, 28, modulo 31.
+///
+/// ```swift
+/// try CreditCode("91130200MA0CXXXX0X")  // throws: names the expected check character
+/// ```
+public struct CreditCode: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The 18 characters, upper case.
+    public let value: String
+
+    static let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
+    static let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+    /// Validates `text` (surrounding spaces ignored, lower case accepted).
+    public init(_ text: String, field: String = "credit code") throws(DomainError) {
+        let code = text.trimmingCharacters(in: .whitespaces).uppercased()
+        guard code.count == 18 else {
+            throw .invalid(field: field, value: text, rule: "a unified social credit code has 18 characters, not \(code.count) (GB 32100-2015)")
+        }
+        var values: [Int] = []
+        for character in code {
+            guard let index = Self.alphabet.firstIndex(of: character) else {
+                throw .invalid(field: field, value: text, rule: "character \"\(character)\" is not allowed (GB 32100-2015 uses 0-9 and A-Z without I, O, S, V, Z)")
+            }
+            values.append(index)
+        }
+        let expected = Self.checkCharacter(values.prefix(17))
+        guard Self.alphabet[values[17]] == expected else {
+            throw .invalid(field: field, value: text, rule: "check character should be \"\(expected)\", not \"\(Self.alphabet[values[17]])\" (GB 32100-2015)")
+        }
+        self.value = code
+    }
+
+    /// The check character for the first 17 characters of a code.
+    public static func checkCharacter(for first17: String) -> Character? {
+        let values = first17.uppercased().compactMap { alphabet.firstIndex(of: $0) }
+        guard values.count == 17, first17.count == 17 else { return nil }
+        return checkCharacter(values[...])
+    }
+
+    private static func checkCharacter(_ values: ArraySlice<Int>) -> Character {
+        let sum = zip(values, weights).reduce(0) { $0 + $1.0 * $1.1 }
+        return alphabet[(31 - sum % 31) % 31]
+    }
+
+    /// The code itself.
+    public var description: String { value }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// Where a platform stands with the city: registered by a county, recognised (认定) or revoked.
+public enum PlatformStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Entered by the county, not yet recognised by the city.
+    case registered
+    /// Recognised by the city (认定).
+    case recognized
+    /// Withdrawn by the city (有序退出).
+    case revoked
+}
+
+/// A science-and-technology platform or enterprise registered by a county office.
+///
+/// Values are plain data; `validated()` checks every rule of POLICY.md that a single record can break.
+public struct Platform: Sendable, Hashable, Codable {
+    /// Time-ordered id (UUIDv7), made where the record is created.
+    public var id: String
+    /// The county that owns the row.
+    public var county: String
+    /// The platform's name.
+    public var name: String
+    /// What kind of platform or enterprise this is.
+    public var category: PlatformCategory
+    /// National, provincial or municipal; nil for categories without a level.
+    public var level: Level?
+    /// Scenario kind or enterprise origin, for the categories that have one.
+    public var subtype: String?
+    /// The host organisation (依托单位).
+    public var hostOrg: String
+    /// The host organisation's unified social credit code.
+    public var creditCode: String
+    /// The industry field, e.g. 钢铁冶金.
+    public var industry: String
+    /// The date of recognition, for platforms recognised before they were entered.
+    public var recognizedOn: CalendarDate?
+    /// Registered, recognised or revoked.
+    public var status: PlatformStatus
+    /// The city's latest performance-evaluation result (绩效评价).
+    public var evaluation: String?
+    /// Contact person and telephone.
+    public var contact: String?
+    /// Free remarks.
+    public var remarks: String?
+
+    /// Creates a platform value; call `validated()` before storing it.
+    public init(
+        id: String = RecordID.generate(), county: String, name: String, category: PlatformCategory,
+        level: Level?, subtype: String? = nil, hostOrg: String, creditCode: String, industry: String,
+        recognizedOn: CalendarDate? = nil, status: PlatformStatus = .registered, evaluation: String? = nil,
+        contact: String? = nil, remarks: String? = nil
+    ) {
+        self.id = id
+        self.county = county
+        self.name = name
+        self.category = category
+        self.level = level
+        self.subtype = subtype
+        self.hostOrg = hostOrg
+        self.creditCode = creditCode
+        self.industry = industry
+        self.recognizedOn = recognizedOn
+        self.status = status
+        self.evaluation = evaluation
+        self.contact = contact
+        self.remarks = remarks
+    }
+
+    /// The longest name, host organisation or remark accepted.
+    public static let maxTextLength = 200
+
+    /// Checks every single-record rule and returns the value normalised (trimmed text, upper-case
+    /// credit code, default subtype); throws naming the first field that breaks a rule.
+    public func validated(counties: CountyRegistry = .tangshan) throws(DomainError) -> Platform {
+        var copy = self
+        guard RecordID.isValid(id) else {
+            throw .invalid(field: "id", value: id, rule: "expected a lower-case UUID")
+        }
+        _ = try counties.county(county)
+        copy.name = try Self.requiredText(name, field: "name")
+        copy.hostOrg = try Self.requiredText(hostOrg, field: "host-org")
+        copy.industry = try Self.requiredText(industry, field: "industry")
+        copy.creditCode = try CreditCode(creditCode, field: "credit-code").value
+        (copy.level, copy.subtype) = try category.validate(level: level, subtype: subtype)
+        copy.evaluation = try Self.optionalText(evaluation, field: "evaluation")
+        copy.contact = try Self.optionalText(contact, field: "contact")
+        copy.remarks = try Self.optionalText(remarks, field: "remarks")
+        return copy
+    }
+
+    static func requiredText(_ text: String, field: String) throws(DomainError) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else {
+            throw .invalid(field: field, value: text, rule: "must not be empty")
+        }
+        guard trimmed.count <= maxTextLength else {
+            throw .invalid(field: field, value: String(trimmed.prefix(20)) + "…", rule: "at most \(maxTextLength) characters")
+        }
+        return trimmed
+    }
+
+    static func optionalText(_ text: String?, field: String) throws(DomainError) -> String? {
+        guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        return try requiredText(text, field: field)
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+
+/// The recognition level of a platform (国家级 / 省级 / 市级).
+public enum Level: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+    /// 国家级
+    case national
+    /// 省级
+    case provincial
+    /// 市级
+    case municipal
+
+    /// The Chinese name, also accepted on input.
+    public var chineseName: String {
+        switch self {
+        case .national: "国家级"
+        case .provincial: "省级"
+        case .municipal: "市级"
+        }
+    }
+
+    /// Rank for comparisons: municipal < provincial < national.
+    var rank: Int {
+        switch self {
+        case .municipal: 0
+        case .provincial: 1
+        case .national: 2
+        }
+    }
+
+    public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rank < rhs.rank }
+
+    /// Parses a key (`provincial`) or a Chinese name (`省级`).
+    public init(parsing text: String) throws(DomainError) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let level = Level(rawValue: trimmed.lowercased()) ?? Level.allCases.first(where: { $0.chineseName == trimmed }) else {
+            throw .invalid(field: "level", value: text, rule: "expected one of \(Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self = level
+    }
+}
+
+/// A kind of science-and-technology platform or enterprise that the plan registers (POLICY.md).
+public enum PlatformCategory: String, Sendable, Hashable, Codable, CaseIterable {
+    case keyLab = "key_lab"
+    case techInnovationCenter = "tech_innovation_center"
+    case engineeringResearchCenter = "engineering_research_center"
+    case enterpriseTechCenter = "enterprise_tech_center"
+    case industrialTechInstitute = "industrial_tech_institute"
+    case newRDInstitution = "new_rd_institution"
+    case pilotBase = "pilot_base"
+    case techInnovationPark = "tech_innovation_park"
+    case industryAlliance = "industry_alliance"
+    case starInnovationSpace = "star_innovation_space"
+    case incubator
+    case makerspace
+    case techTransferAgency = "tech_transfer_agency"
+    case academicianWorkstation = "academician_workstation"
+    case academicianPartner = "academician_partner"
+    case postdocStation = "postdoc_station"
+    case postdocBase = "postdoc_base"
+    case intlCoopBase = "intl_coop_base"
+    case externalInnovationCenter = "external_innovation_center"
+    case applicationScenario = "application_scenario"
+    case highTechEnterprise = "high_tech_enterprise"
+    case techSME = "tech_sme"
+
+    /// The Chinese name used in the plan, also accepted on input.
+    public var chineseName: String {
+        switch self {
+        case .keyLab: "重点实验室"
+        case .techInnovationCenter: "技术创新中心"
+        case .engineeringResearchCenter: "工程研究中心"
+        case .enterpriseTechCenter: "企业技术中心"
+        case .industrialTechInstitute: "产业技术研究院"
+        case .newRDInstitution: "新型研发机构"
+        case .pilotBase: "科技成果中试基地"
+        case .techInnovationPark: "科技创新园区"
+        case .industryAlliance: "产业技术创新战略联盟"
+        case .starInnovationSpace: "星创天地"
+        case .incubator: "科技企业孵化器"
+        case .makerspace: "众创空间"
+        case .techTransferAgency: "技术转移服务机构"
+        case .academicianWorkstation: "河北省院士工作站"
+        case .academicianPartner: "省级院士合作重点单位"
+        case .postdocStation: "博士后科研工作站"
+        case .postdocBase: "省博士后创新实践基地"
+        case .intlCoopBase: "国际科技合作基地"
+        case .externalInnovationCenter: "域外创新中心"
+        case .applicationScenario: "产业创新应用场景"
+        case .highTechEnterprise: "高新技术企业"
+        case .techSME: "省科技型中小企业"
+        }
+    }
+
+    /// The levels a platform of this category may have; empty when the plan names no level.
+    public var allowedLevels: [Level] {
+        switch self {
+        case .keyLab, .techInnovationCenter, .engineeringResearchCenter, .enterpriseTechCenter,
+             .industrialTechInstitute, .industryAlliance:
+            [.national, .provincial, .municipal]
+        case .newRDInstitution, .academicianWorkstation, .academicianPartner, .postdocBase:
+            [.provincial]
+        case .pilotBase, .techInnovationPark:
+            [.municipal]
+        case .starInnovationSpace, .incubator, .makerspace, .techTransferAgency, .intlCoopBase:
+            [.national, .provincial]
+        case .postdocStation, .externalInnovationCenter, .applicationScenario, .highTechEnterprise, .techSME:
+            []
+        }
+    }
+
+    /// The subtypes of this category (scenario kinds, enterprise origin); empty when it has none.
+    public var subtypes: [String] {
+        switch self {
+        case .applicationScenario: ["industrial", "energy_environment", "logistics", "smart_agriculture"]
+        case .highTechEnterprise: ["new", "imported"]
+        default: []
+        }
+    }
+
+    /// The subtype assumed when none is given (a newly recognised high-tech enterprise).
+    public var defaultSubtype: String? {
+        self == .highTechEnterprise ? "new" : nil
+    }
+
+    /// True for the enterprise categories (high-tech enterprises, tech SMEs).
+    public var isEnterprise: Bool { self == .highTechEnterprise || self == .techSME }
+
+    /// The plan section that defines this category, e.g. `四(二)1`.
+    public var planSection: String {
+        switch self {
+        case .keyLab: "四(二)1"
+        case .techInnovationCenter, .engineeringResearchCenter, .enterpriseTechCenter: "四(二)2"
+        case .industrialTechInstitute: "四(二)3"
+        case .newRDInstitution: "四(二)4"
+        case .pilotBase: "四(三)1"
+        case .techInnovationPark: "四(三)2"
+        case .industryAlliance: "四(三)3"
+        case .starInnovationSpace: "四(三)4"
+        case .incubator, .makerspace: "四(四)1"
+        case .techTransferAgency: "四(四)2"
+        case .academicianWorkstation, .academicianPartner, .postdocStation, .postdocBase: "四(四)4"
+        case .intlCoopBase: "四(四)5"
+        case .externalInnovationCenter: "四(四)6"
+        case .applicationScenario: "四(五)"
+        case .highTechEnterprise, .techSME: "三"
+        }
+    }
+
+    /// Parses a key (`key_lab`) or a Chinese name (`重点实验室`).
+    public init(parsing text: String) throws(DomainError) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let category = PlatformCategory(rawValue: trimmed.lowercased())
+                ?? PlatformCategory.allCases.first(where: { $0.chineseName == trimmed }) else {
+            throw .invalid(field: "category", value: text, rule: "unknown category; expected one of \(PlatformCategory.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self = category
+    }
+
+    /// Checks a level and subtype against this category and returns them normalised.
+    public func validate(level: Level?, subtype: String?) throws(DomainError) -> (level: Level?, subtype: String?) {
+        if allowedLevels.isEmpty {
+            if let level {
+                throw .invalid(field: "level", value: level.rawValue, rule: "category \(rawValue) has no level (plan \(planSection)); leave it empty")
+            }
+        } else {
+            guard let level else {
+                throw .invalid(field: "level", value: "", rule: "category \(rawValue) needs a level: \(allowedLevels.map(\.rawValue).joined(separator: " or ")) (plan \(planSection))")
+            }
+            guard allowedLevels.contains(level) else {
+                throw .invalid(field: "level", value: level.rawValue, rule: "not allowed for category \(rawValue); allowed: \(allowedLevels.map(\.rawValue).joined(separator: ", ")) (plan \(planSection))")
+            }
+        }
+        let given = subtype.flatMap { $0.isEmpty ? nil : $0 }
+        if subtypes.isEmpty {
+            if let given {
+                throw .invalid(field: "subtype", value: given, rule: "category \(rawValue) has no subtypes; leave it empty")
+            }
+            return (level, nil)
+        }
+        guard let chosen = given ?? defaultSubtype else {
+            throw .invalid(field: "subtype", value: "", rule: "category \(rawValue) needs a subtype: \(subtypes.joined(separator: ", "))")
+        }
+        guard subtypes.contains(chosen) else {
+            throw .invalid(field: "subtype", value: chosen, rule: "not a subtype of \(rawValue); expected one of \(subtypes.joined(separator: ", "))")
+        }
+        return (level, chosen)
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// Change capture, in two steps.
+///
+/// 1. **Capture** (SQLite triggers, inside every writing transaction, whoever writes): the
+///    sequence number, table, row id, operation, the mask of changed columns and the wall clock.
+///    That is all a write alone knows, and it costs one small insert.
+/// 2. **Stamp** (`stamp()`, before anything is sent and before any remote write is applied, in
+///    one transaction): in sequence order, each unstamped entry gets its hybrid-clock reading
+///    (replayed from the recorded wall clock, so it is the reading the write would have had),
+///    the new values of its changed columns (read from the row), and the base version of each
+///    changed column, and the row's column versions advance to it.
+///
+/// Because every remote apply stamps first, nothing but local writes can come between a write
+/// and its stamp, so the bases are exactly those a trigger would have recorded, at a fraction of
+/// the cost (see `sync-bench capture`). When a column was written twice before stamping, both
+/// entries carry its latest value: intermediate local values are the node's own overwrites,
+/// never another replica's data.
+extension CountyDatabase {
+    /// Stamps unstamped entries; returns how many were stamped.
+    @discardableResult
+    public func stamp(wallMs: Int64 = CountyDatabase.wallClockMs()) throws -> Int {
+        try write("stamp change log") { db in try Self.stamp(db, node: self.replica.node, wallMs: wallMs) }
+    }
+
+    /// The local changes the city has not acknowledged, oldest first (stamping them first).
+    public func outbox(limit: Int? = nil) throws -> [ChangeEntry] {
+        try stamp()
+        return try read("read outbox") { db in
+            let pushed = try Int64.fetchOne(db, sql: "SELECT pushed_seq FROM replica WHERE id = 1") ?? 0
+            return try Self.entries(db, after: pushed, limit: limit)
+        }
+    }
+
+    /// How many changes wait to be acknowledged.
+    public func pendingCount() throws -> Int {
+        try read("count outbox") { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM change_log WHERE seq > (SELECT pushed_seq FROM replica WHERE id = 1)") ?? 0
+        }
+    }
+
+    /// The column versions of a row, empty for a row never stamped.
+    public func versions(table: SyncedTable, rowId: String) throws -> [String: ColumnVersion] {
+        try stamp()
+        return try read("read versions") { db in try Self.versions(db, table: table.name, rowId: rowId) ?? [:] }
+    }
+
+    /// Runs `body` as sync: pending local writes are stamped first, then capture is off for the
+    /// transaction, so what `body` writes is not captured as a local change. `body` sets the
+    /// versions of what it writes with `setVersions(_:table:rowId:_:)`.
+    public func applyingSync<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        try write("apply sync") { db in
+            try Self.stamp(db, node: self.replica.node, wallMs: Self.wallClockMs())
+            try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
+            let result = try body(db)
+            try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
+            return result
+        }
+    }
+
+    /// Records the versions of columns written by sync.
+    public static func setVersions(_ db: Database, table: String, rowId: String, _ versions: [String: ColumnVersion]) throws {
+        var current = try Self.versions(db, table: table, rowId: rowId) ?? [:]
+        current.merge(versions) { _, new in new }
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES (?, ?, ?)")
+            .execute(arguments: [table, rowId, try encodeJSON(current)])
+    }
+
+    /// The wall clock in milliseconds since 1970.
+    public static func wallClockMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    // MARK: - Internals
+
+    static func entries(_ db: Database, after seq: Int64, limit: Int?) throws -> [ChangeEntry] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT seq, tbl, row_id, op, columns, hlc, "values", bases FROM change_log
+            WHERE seq > ? ORDER BY seq LIMIT ?
+            """, arguments: [seq, limit ?? -1])
+        return try rows.map { row in
+            let table = SyncedTable.named(row["tbl"])!
+            return ChangeEntry(
+                seq: row["seq"], table: table.name, rowId: row["row_id"],
+                op: ChangeOperation(rawValue: row["op"])!, columns: table.columns(in: row["columns"]),
+                hlc: HLCTimestamp(rawValue: row["hlc"]),
+                values: try decodeJSON([String: ColumnValue].self, row["values"]),
+                bases: try decodeJSON([String: ColumnVersion].self, row["bases"]))
+        }
+    }
+
+    static func versions(_ db: Database, table: String, rowId: String) throws -> [String: ColumnVersion]? {
+        guard let json = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT versions FROM row_version WHERE tbl = ? AND row_id = ?"),
+            arguments: [table, rowId]) else { return nil }
+        return try decodeJSON([String: ColumnVersion].self, json)
+    }
+
+    static func stamp(_ db: Database, node: String, wallMs: Int64) throws -> Int {
+        let pending = try Row.fetchAll(db, sql: """
+            SELECT seq, tbl, row_id, op, columns, wall_ms FROM change_log WHERE hlc IS NULL ORDER BY seq
+            """)
+        guard !pending.isEmpty else { return 0 }
+        var clock = HybridLogicalClock(last: HLCTimestamp(rawValue: try Int64.fetchOne(db, sql: "SELECT hlc FROM replica WHERE id = 1") ?? 0))
+        // Versions of the rows touched, read once and written once per row.
+        var touched: [String: [String: [String: ColumnVersion]]] = [:]
+        var deleted: Set<[String]> = []
+        let update = try db.cachedStatement(sql: #"UPDATE change_log SET hlc = ?, "values" = ?, bases = ? WHERE seq = ?"#)
+        for entry in pending {
+            let table = SyncedTable.named(entry["tbl"])!
+            let rowId: String = entry["row_id"]
+            let op = ChangeOperation(rawValue: entry["op"])!
+            let hlc = clock.tick(wallMs: entry["wall_ms"])
+            let version = ColumnVersion(hlc: hlc, node: node)
+            var versions: [String: ColumnVersion]
+            if let cached = touched[table.name]?[rowId] {
+                versions = cached
+            } else {
+                versions = try Self.versions(db, table: table.name, rowId: rowId) ?? [:]
+            }
+            let columns = op == .delete ? table.columns : table.columns(in: entry["columns"])
+            var bases: [String: ColumnVersion] = [:]
+            for column in columns { bases[column] = versions[column] }
+            var values: [String: ColumnValue] = [:]
+            if op != .delete, let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM \(table.name) WHERE id = ?"), arguments: [rowId]) {
+                for column in columns { values[column] = ColumnValue(row[column] as DatabaseValue) }
+            }
+            if op == .delete {
+                deleted.insert([table.name, rowId])
+                versions = [:]
+            } else {
+                deleted.remove([table.name, rowId])
+                for column in columns { versions[column] = version }
+            }
+            touched[table.name, default: [:]][rowId] = versions
+            try update.execute(arguments: [hlc.rawValue, try encodeJSON(values), try encodeJSON(bases), entry["seq"] as Int64])
+        }
+        let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES (?, ?, ?)")
+        let remove = try db.cachedStatement(sql: "DELETE FROM row_version WHERE tbl = ? AND row_id = ?")
+        for (table, rows) in touched {
+            for (rowId, versions) in rows {
+                if deleted.contains([table, rowId]) {
+                    try remove.execute(arguments: [table, rowId])
+                } else {
+                    try upsert.execute(arguments: [table, rowId, try encodeJSON(versions)])
+                }
+            }
+        }
+        _ = clock.receive(.zero, wallMs: wallMs)
+        try db.execute(sql: "UPDATE replica SET hlc = ? WHERE id = 1", arguments: [clock.last.rawValue])
+        return pending.count
+    }
+}
+
+extension ColumnValue {
+    /// The value of a SQLite column.
+    init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null
+        case .int64(let integer): self = .integer(integer)
+        case .string(let text): self = .text(text)
+        case .double(let double): self = .text(String(double))
+        case .blob(let data): self = .text(data.base64EncodedString())
+        }
+    }
+}
+
+private let jsonEncoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
+}()
+
+func encodeJSON(_ value: some Encodable) throws -> String {
+    String(decoding: try jsonEncoder.encode(value), as: UTF8.self)
+}
+
+func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+    try JSONDecoder().decode(type, from: Data(text.utf8))
+}

@@ -1,0 +1,128 @@
+import GRDB
+import SyncCore
+
+extension CountyDatabase {
+    /// Validates and inserts a platform of this county; returns it as stored.
+    @discardableResult
+    public func addPlatform(_ platform: Platform) throws -> Platform {
+        let valid = try validate(platform)
+        try write("add platform") { db in
+            try db.cachedStatement(sql: Platform.insertSQL).execute(arguments: valid.insertArguments)
+        }
+        return valid
+    }
+
+    /// Validates and inserts many platforms in one transaction: all of them or none.
+    public func addPlatforms(_ platforms: [Platform]) throws {
+        let valid = try platforms.map(validate)
+        try write("add platforms") { db in
+            let statement = try db.cachedStatement(sql: Platform.insertSQL)
+            for platform in valid { try statement.execute(arguments: platform.insertArguments) }
+        }
+    }
+
+    /// Applies `edit` to a platform and stores the result if it is still valid; returns it.
+    @discardableResult
+    public func updatePlatform(id: String, _ edit: @Sendable (inout Platform) throws -> Void) throws -> Platform {
+        try write("update platform") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [id]) else {
+                throw StoreError.invalidInput(.notFound(kind: "platform", id: id))
+            }
+            var platform = try Platform(row: row)
+            try edit(&platform)
+            let valid = try self.validate(platform)
+            guard valid.id == id, valid.county == self.county else {
+                throw StoreError.notAllowed("a platform's id and county cannot change")
+            }
+            try db.cachedStatement(sql: Platform.updateSQL).execute(arguments: valid.updateArguments)
+            return valid
+        }
+    }
+
+    /// One platform, or nil.
+    public func platform(id: String) throws -> Platform? {
+        try read("read platform") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [id]).map(Platform.init(row:))
+        }
+    }
+
+    /// Every platform, oldest first (ids are time-ordered).
+    public func platforms() throws -> [Platform] {
+        try read("list platforms") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM platform ORDER BY id").map(Platform.init(row:))
+        }
+    }
+
+    /// Validates a proposal against its platform and the policy, and inserts it; returns it as stored.
+    @discardableResult
+    public func proposeAward(_ award: Award) throws -> Award {
+        try write("propose award") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [award.platformId]) else {
+                throw StoreError.invalidInput(.notFound(kind: "platform", id: award.platformId))
+            }
+            var proposal = award
+            proposal.county = self.county
+            let valid = try proposal.validated(for: try Platform(row: row), policy: self.policy)
+            guard valid.status == .proposed else {
+                throw StoreError.notAllowed("a county proposes awards; approvals are made at the city")
+            }
+            try db.cachedStatement(sql: Award.insertSQL).execute(arguments: valid.insertArguments)
+            return valid
+        }
+    }
+
+    /// Applies `edit` to a proposed award and stores it if it still satisfies its rule.
+    @discardableResult
+    public func updateAward(id: String, _ edit: @Sendable (inout Award) throws -> Void) throws -> Award {
+        try write("update award") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM award WHERE id = ?", arguments: [id]) else {
+                throw StoreError.invalidInput(.notFound(kind: "award", id: id))
+            }
+            let before = try Award(row: row)
+            guard before.status == .proposed else {
+                throw StoreError.notAllowed("award \(id) is \(before.status.rawValue) by the city; a county can only change a proposed award")
+            }
+            var award = before
+            try edit(&award)
+            guard award.id == id, award.county == before.county, award.platformId == before.platformId else {
+                throw StoreError.notAllowed("an award's id, county and platform cannot change")
+            }
+            guard award.status == before.status, award.approvedAmount == before.approvedAmount,
+                  award.approvedOn == before.approvedOn, award.rejectReason == before.rejectReason else {
+                throw StoreError.notAllowed("approvals are made at the city; a county can change only its proposal")
+            }
+            guard let platformRow = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [award.platformId]) else {
+                throw StoreError.invalidInput(.notFound(kind: "platform", id: award.platformId))
+            }
+            let valid = try award.validated(for: try Platform(row: platformRow), policy: self.policy)
+            try db.cachedStatement(sql: Award.updateSQL).execute(arguments: valid.updateArguments)
+            return valid
+        }
+    }
+
+    /// One award, or nil.
+    public func award(id: String) throws -> Award? {
+        try read("read award") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM award WHERE id = ?", arguments: [id]).map(Award.init(row:))
+        }
+    }
+
+    /// Every award, oldest first.
+    public func awards() throws -> [Award] {
+        try read("list awards") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM award ORDER BY id").map(Award.init(row:))
+        }
+    }
+
+    /// Checks a platform against the domain rules and this replica's county.
+    func validate(_ platform: Platform) throws -> Platform {
+        guard platform.county == county else {
+            throw StoreError.invalidInput(.invalid(field: "county", value: platform.county, rule: "this replica holds only county \(county)'s rows"))
+        }
+        do {
+            return try platform.validated(counties: counties)
+        } catch {
+            throw StoreError.invalidInput(error)
+        }
+    }
+}

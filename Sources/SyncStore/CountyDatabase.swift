@@ -1,0 +1,169 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// Who a replica database belongs to: its role, county and node id.
+public struct ReplicaInfo: Sendable, Hashable, Codable {
+    /// `county` or `city`.
+    public let role: String
+    /// The county of a county replica; nil at the city.
+    public let county: String?
+    /// This replica's node id, the origin of every version it writes.
+    public let node: String
+    /// When the replica was created (ISO 8601).
+    public let createdAt: String
+}
+
+/// A county's SQLite replica (WAL): its platforms and awards, the change log that captures every
+/// write, and the per-column versions sync needs. One value per database file; every method that
+/// changes data runs in one transaction and keeps the replica's invariants.
+///
+/// ```swift
+/// let db = try CountyDatabase.create(at: "/var/lib/county-sync/130202.db", county: "130202")
+/// let platform = try db.addPlatform(Platform(county: "130202", name: "唐山市焊接重点实验室",
+///     category: .keyLab, level: .municipal, hostOrg: "唐山焊接研究所",
+///     creditCode: "12130200401999999X", industry: "焊接"))
+/// try db.outbox()   // [ChangeEntry(seq: 1, table: "platform", op: .insert, ...)]
+/// ```
+///
+/// Writes made by other processes, including the plain `sqlite3` shell, are captured by SQLite
+/// triggers; writes applied by sync go through `applyingSync(_:)` and are not captured again.
+public final class CountyDatabase: Sendable {
+    /// The database file.
+    public let path: String
+    /// Role, county and node of this replica.
+    public let replica: ReplicaInfo
+    /// The configured counties.
+    public let counties: CountyRegistry
+    /// The award rules in force.
+    public let policy: AwardPolicy
+    /// The connection pool (WAL: one writer, concurrent readers).
+    let pool: DatabasePool
+
+    private init(path: String, pool: DatabasePool, replica: ReplicaInfo, counties: CountyRegistry, policy: AwardPolicy) {
+        self.path = path
+        self.pool = pool
+        self.replica = replica
+        self.counties = counties
+        self.policy = policy
+    }
+
+    /// Creates a new county replica at `path`; refuses an unknown county or an existing file.
+    /// The file is created private to the current user (mode 0600).
+    public static func create(
+        at path: String, county: String, counties: CountyRegistry = .tangshan,
+        policy: AwardPolicy = .tangshan2022, node: String? = nil
+    ) throws -> CountyDatabase {
+        do { _ = try counties.county(county) } catch { throw StoreError.invalidInput(error) }
+        try createPrivateFile(at: path)
+        do {
+            let pool = try makePool(path: path)
+            let info = ReplicaInfo(
+                role: "county", county: county, node: node ?? "county-\(county)-\(randomSuffix())",
+                createdAt: ISO8601DateFormatter().string(from: Date()))
+            try migrator.migrate(pool)
+            try pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO replica (id, role, county, node, created_at) VALUES (1, ?, ?, ?, ?)",
+                    arguments: [info.role, info.county, info.node, info.createdAt])
+            }
+            return CountyDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy)
+        } catch {
+            // A half-made replica is worse than none: remove it so `init` can be run again.
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            throw Self.translate(error, op: "create replica", path: path)
+        }
+    }
+
+    /// Opens an existing county replica; refuses a missing file or a database of another role.
+    public static func open(at path: String, counties: CountyRegistry = .tangshan, policy: AwardPolicy = .tangshan2022) throws -> CountyDatabase {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingDatabase(path: path) }
+        do {
+            let pool = try makePool(path: path)
+            let info = try pool.read { db -> ReplicaInfo? in
+                guard try db.tableExists("replica") else { return nil }
+                return try Row.fetchOne(db, sql: "SELECT role, county, node, created_at FROM replica WHERE id = 1").map {
+                    ReplicaInfo(role: $0["role"], county: $0["county"], node: $0["node"], createdAt: $0["created_at"])
+                }
+            }
+            guard let info else {
+                throw StoreError.wrongRole(path: path, expected: "county", found: "non-County-Sync")
+            }
+            guard info.role == "county" else {
+                throw StoreError.wrongRole(path: path, expected: "county", found: info.role)
+            }
+            // Bring an older replica's schema up to date; migrations are append-only.
+            try migrator.migrate(pool)
+            return CountyDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy)
+        } catch {
+            throw Self.translate(error, op: "open replica", path: path)
+        }
+    }
+
+    /// The county this replica belongs to.
+    public var county: String { replica.county ?? "" }
+
+    static func makePool(path: String) throws -> DatabasePool {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        // Another process (syncctl, the daemon) may hold the write lock for a moment.
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            // A committed local write must survive power loss, not only a crash.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return try DatabasePool(path: path, configuration: config)
+    }
+
+    static func createPrivateFile(at path: String) throws {
+        let fd = Foundation.open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        guard fd >= 0 else {
+            if errno == EEXIST { throw StoreError.databaseExists(path: path) }
+            throw StoreError.sqlite(op: "create", path: path, message: String(cString: strerror(errno)))
+        }
+        close(fd)
+    }
+
+    static func randomSuffix() -> String {
+        String(UInt32.random(in: .min ... .max), radix: 16).leftPadded(to: 8)
+    }
+
+    /// Runs `body` in one write transaction, translating errors once.
+    func write<T: Sendable>(_ op: String, _ body: @Sendable (Database) throws -> T) throws -> T {
+        do {
+            return try pool.write(body)
+        } catch {
+            throw Self.translate(error, op: op, path: path)
+        }
+    }
+
+    /// Runs `body` on a read snapshot, translating errors once.
+    func read<T: Sendable>(_ op: String, _ body: @Sendable (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw Self.translate(error, op: op, path: path)
+        }
+    }
+
+    static func translate(_ error: any Error, op: String, path: String) -> any Error {
+        switch error {
+        case let error as StoreError: return error
+        case let error as DomainError: return StoreError.invalidInput(error)
+        case let error as DatabaseError:
+            let message = error.message ?? "\(error.resultCode)"
+            if error.resultCode == .SQLITE_NOTADB {
+                return StoreError.wrongRole(path: path, expected: "county", found: "non-SQLite")
+            }
+            return StoreError.sqlite(op: op, path: path, message: message)
+        default:
+            return error
+        }
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import SyncCore
+
+/// Errors of the replica databases, with the context a person needs to act on them.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    /// Input broke a domain rule; nothing was written.
+    case invalidInput(DomainError)
+    /// Several rows of one input broke rules; nothing was written. Each item is a line number and reason.
+    case invalidRows([(line: Int, reason: String)])
+    /// The database file does not exist.
+    case missingDatabase(path: String)
+    /// `init` was asked to create a database over an existing file.
+    case databaseExists(path: String)
+    /// The file is a replica of another role (a city database where a county one was expected, ...).
+    case wrongRole(path: String, expected: String, found: String)
+    /// The operation is not allowed on this replica.
+    case notAllowed(String)
+    /// SQLite refused or failed an operation.
+    case sqlite(op: String, path: String, message: String)
+
+    /// One line for a person.
+    public var description: String {
+        switch self {
+        case .invalidInput(let error): error.description
+        case .invalidRows(let rows):
+            "\(rows.count) bad row\(rows.count == 1 ? "" : "s"), nothing imported:\n"
+                + rows.map { "  line \($0.line): \($0.reason)" }.joined(separator: "\n")
+        case .missingDatabase(let path): "no database at \(path) (create one with `syncctl init`)"
+        case .databaseExists(let path): "\(path) already exists; refusing to overwrite it"
+        case .wrongRole(let path, let expected, let found): "\(path) is a \(found) database, not a \(expected) database"
+        case .notAllowed(let message): message
+        case .sqlite(let op, let path, let message): "\(op) failed on \(path): \(message)"
+        }
+    }
+}

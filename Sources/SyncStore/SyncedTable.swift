@@ -1,0 +1,114 @@
+import SyncCore
+
+/// A replicated table: its name and its data columns in a fixed order. The order is part of the
+/// change-log format: bit `i` of a change's column mask is `columns[i]`.
+public struct SyncedTable: Sendable, Hashable {
+    /// The SQL table name.
+    public let name: String
+    /// The data columns, `id` excluded, in mask order.
+    public let columns: [String]
+
+    /// The mask with every column set (what an insert changes).
+    public var allColumnsMask: Int64 { (1 << Int64(columns.count)) - 1 }
+
+    /// The columns named by a change's mask, in table order.
+    public func columns(in mask: Int64) -> [String] {
+        columns.indices.filter { mask & (1 << Int64($0)) != 0 }.map { columns[$0] }
+    }
+
+    /// The mask for a set of column names; throws naming an unknown column.
+    public func mask(for names: some Sequence<String>) throws(StoreError) -> Int64 {
+        var mask: Int64 = 0
+        for name in names {
+            guard let index = columns.firstIndex(of: name) else {
+                throw .invalidInput(DomainError.invalid(field: "column", value: name, rule: "not a column of \(self.name)"))
+            }
+            mask |= 1 << Int64(index)
+        }
+        return mask
+    }
+
+    /// Platforms: one row per registered platform or enterprise.
+    public static let platform = SyncedTable(name: "platform", columns: [
+        "county", "name", "category", "level", "subtype", "host_org", "credit_code", "industry",
+        "recognized_on", "status", "evaluation", "contact", "remarks",
+    ])
+
+    /// Awards: one row per proposed award.
+    public static let award = SyncedTable(name: "award", columns: [
+        "county", "platform_id", "amount_fen", "basis_fen", "fiscal_year", "status",
+        "approved_amount_fen", "approved_on", "reject_reason", "remarks",
+    ])
+
+    /// Every replicated table, parents before children.
+    public static let all: [SyncedTable] = [.platform, .award]
+
+    /// The table called `name`, if it is replicated.
+    public static func named(_ name: String) -> SyncedTable? { all.first { $0.name == name } }
+}
+
+extension SyncedTable {
+    /// SQL expression for the wall clock in milliseconds, evaluated inside the writing statement.
+    static let wallClockMs = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+
+    /// The capture triggers: every insert, update and delete appends to `change_log` inside the
+    /// writing transaction, unless sync is applying remote writes (`replica.capture = 0`).
+    ///
+    /// The triggers record what only the write itself knows: the operation, which columns changed
+    /// and the wall clock. Values and base versions are filled in by `stamp` before anything is
+    /// sent or applied; see `CountyDatabase+ChangeLog.swift`.
+    var captureTriggersSQL: [String] {
+        let changed = columns.enumerated()
+            .map { "((OLD.\($0.element) IS NOT NEW.\($0.element)) << \($0.offset))" }
+            .joined(separator: "\n      | ")
+        let guardClause = "WHEN (SELECT capture FROM replica WHERE id = 1) = 1"
+        return [
+            """
+            CREATE TRIGGER \(name)_capture_insert AFTER INSERT ON \(name)
+            \(guardClause)
+            BEGIN
+              INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
+              VALUES ('\(name)', NEW.id, 'insert', \(allColumnsMask), \(Self.wallClockMs));
+            END
+            """,
+            """
+            CREATE TRIGGER \(name)_capture_update AFTER UPDATE ON \(name)
+            \(guardClause)
+            BEGIN
+              INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
+              SELECT '\(name)', NEW.id, 'update', changed, \(Self.wallClockMs)
+              FROM (SELECT \(changed) AS changed)
+              WHERE changed <> 0;
+            END
+            """,
+            """
+            CREATE TRIGGER \(name)_capture_delete AFTER DELETE ON \(name)
+            \(guardClause)
+            BEGIN
+              INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
+              VALUES ('\(name)', OLD.id, 'delete', 0, \(Self.wallClockMs));
+            END
+            """,
+        ]
+    }
+
+    /// Guards that keep a county replica to its own county and keep ids and counties immutable.
+    var ownershipTriggersSQL: [String] {
+        [
+            """
+            CREATE TRIGGER \(name)_own_county BEFORE INSERT ON \(name)
+            WHEN NEW.county IS NOT (SELECT county FROM replica WHERE id = 1)
+            BEGIN
+              SELECT RAISE(ABORT, '\(name).county must be this replica''s county');
+            END
+            """,
+            """
+            CREATE TRIGGER \(name)_immutable_key BEFORE UPDATE OF id, county ON \(name)
+            WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
+            BEGIN
+              SELECT RAISE(ABORT, '\(name).id and \(name).county cannot change');
+            END
+            """,
+        ]
+    }
+}

@@ -1,0 +1,1 @@
+print("city-aggregator: not yet available")

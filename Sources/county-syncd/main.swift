@@ -1,0 +1,1 @@
+print("county-syncd: not yet available")

@@ -1,0 +1,3 @@
+import AdminCommands
+
+Syncctl.main()
