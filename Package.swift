@@ -39,6 +39,7 @@ let package = Package(
             name: "sync-bench",
             dependencies: [
                 "SyncCore", "SyncStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

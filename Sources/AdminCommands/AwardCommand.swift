@@ -112,9 +112,10 @@ struct AwardCommand: ParsableCommand {
             let db = try reporting { try database.open() }
             let awards = try reporting { try db.awards() }.filter { platform == nil || $0.platformId == platform }
             if output.json { return try printJSON(awards.map(Output.init)) }
+            let names = Dictionary(try reporting { try db.platforms() }.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
             var table = TextTable("ID", "PLATFORM", "AMOUNT (YUAN)", "BASIS (YUAN)", "YEAR", "STATUS", "APPROVED (YUAN)")
             for award in awards {
-                table.add(award.id, award.platformId, award.amount.grouped, award.basis?.grouped ?? "-",
+                table.add(award.id, names[award.platformId] ?? award.platformId, award.amount.grouped, award.basis?.grouped ?? "-",
                           String(award.fiscalYear), award.status.rawValue, award.approvedAmount?.grouped ?? "-")
             }
             print(table.render())

@@ -119,13 +119,15 @@ public struct AwardPolicy: Sendable {
 
     /// Tangshan's 2022 plan (POLICY.md, "Platform categories, levels and awards").
     public static let tangshan2022 = AwardPolicy { category, level, subtype in
-        func byLevel(_ national: Int64, _ provincial: Int64, _ municipal: Int64, _ make: (Fen) -> AwardRule) -> AwardRule {
-            switch level {
-            case .national: make(.yuan(national))
-            case .provincial: make(.yuan(provincial))
-            case .municipal: make(.yuan(municipal))
-            case nil: .none
+        // The rule for each level; a level the plan names no amount for gets no award.
+        func byLevel(_ national: Int64?, _ provincial: Int64?, _ municipal: Int64?, _ make: (Fen) -> AwardRule) -> AwardRule {
+            let yuan: Int64? = switch level {
+            case .national: national
+            case .provincial: provincial
+            case .municipal: municipal
+            case nil: nil
             }
+            return yuan.map { make(.yuan($0)) } ?? .none
         }
         switch category {
         case .keyLab, .techInnovationCenter, .engineeringResearchCenter, .enterpriseTechCenter, .industrialTechInstitute:
@@ -141,9 +143,9 @@ public struct AwardPolicy: Sendable {
         case .starInnovationSpace, .intlCoopBase, .applicationScenario:
             return .none
         case .incubator:
-            return byLevel(500_000, 300_000, 0, AwardRule.fixed)
+            return byLevel(500_000, 300_000, nil, AwardRule.fixed)
         case .makerspace:
-            return byLevel(200_000, 100_000, 0, AwardRule.fixed)
+            return byLevel(200_000, 100_000, nil, AwardRule.fixed)
         case .techTransferAgency:
             return .proportional(numerator: 1, denominator: 1000, cap: .yuan(200_000), basis: "technology-contract value")
         case .academicianWorkstation:

@@ -14,6 +14,7 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
         let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "-", omittingEmptySubsequences: false)
         let rule = "expected a date as YYYY-MM-DD"
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
               let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else {
             throw .invalid(field: field, value: text, rule: rule)
         }

@@ -60,8 +60,12 @@ extension CountyDatabase {
         }
     }
 
-    /// Records the versions of columns written by sync.
+    /// Records the versions of columns written by sync, and moves this replica's clock past them
+    /// (the receive step of the hybrid clock), so later local writes order after what was seen.
     public static func setVersions(_ db: Database, table: String, rowId: String, _ versions: [String: ColumnVersion]) throws {
+        if let newest = versions.values.map(\.hlc).max() {
+            try db.cachedStatement(sql: "UPDATE replica SET hlc = max(hlc, ?) WHERE id = 1").execute(arguments: [newest.rawValue])
+        }
         var current = try Self.versions(db, table: table, rowId: rowId) ?? [:]
         current.merge(versions) { _, new in new }
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES (?, ?, ?)")

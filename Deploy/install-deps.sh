@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the system packages County Sync builds and tests with (Debian/Ubuntu, as root).
+# Idempotent: does nothing when everything is already installed.
+set -euo pipefail
+
+packages=(libsqlite3-dev libcurl4-openssl-dev sqlite3 openssl)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing packages: ${missing[*]}; run as root or: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing ${missing[*]}"
+apt-get update -q
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"

@@ -1,0 +1,477 @@
+import Foundation
+import Testing
+import SyncCore
+
+/// POLICY.md's "levels" column for every category (empty: the plan names no level).
+private let policyLevels: [(PlatformCategory, [Level])] = [
+    (.keyLab, [.national, .provincial, .municipal]),
+    (.techInnovationCenter, [.national, .provincial, .municipal]),
+    (.engineeringResearchCenter, [.national, .provincial, .municipal]),
+    (.enterpriseTechCenter, [.national, .provincial, .municipal]),
+    (.industrialTechInstitute, [.national, .provincial, .municipal]),
+    (.newRDInstitution, [.provincial]),
+    (.pilotBase, [.municipal]),
+    (.techInnovationPark, [.municipal]),
+    (.industryAlliance, [.national, .provincial, .municipal]),
+    (.starInnovationSpace, [.national, .provincial]),      // provincial or higher
+    (.incubator, [.national, .provincial]),
+    (.makerspace, [.national, .provincial]),
+    (.techTransferAgency, [.national, .provincial]),     // provincial or higher
+    (.academicianWorkstation, [.provincial]),
+    (.academicianPartner, [.provincial]),
+    (.postdocStation, []),
+    (.postdocBase, [.provincial]),
+    (.intlCoopBase, [.national, .provincial]),           // provincial or higher
+    (.externalInnovationCenter, []),
+    (.applicationScenario, []),
+    (.highTechEnterprise, []),
+    (.techSME, []),
+]
+
+/// POLICY.md's keys and the plan's Chinese names.
+private let policyKeys: [(String, String, PlatformCategory)] = [
+    ("key_lab", "重点实验室", .keyLab),
+    ("tech_innovation_center", "技术创新中心", .techInnovationCenter),
+    ("engineering_research_center", "工程研究中心", .engineeringResearchCenter),
+    ("enterprise_tech_center", "企业技术中心", .enterpriseTechCenter),
+    ("industrial_tech_institute", "产业技术研究院", .industrialTechInstitute),
+    ("new_rd_institution", "新型研发机构", .newRDInstitution),
+    ("pilot_base", "科技成果中试基地", .pilotBase),
+    ("tech_innovation_park", "科技创新园区", .techInnovationPark),
+    ("industry_alliance", "产业技术创新战略联盟", .industryAlliance),
+    ("star_innovation_space", "星创天地", .starInnovationSpace),
+    ("incubator", "科技企业孵化器", .incubator),
+    ("makerspace", "众创空间", .makerspace),
+    ("tech_transfer_agency", "技术转移服务机构", .techTransferAgency),
+    ("academician_workstation", "河北省院士工作站", .academicianWorkstation),
+    ("academician_partner", "省级院士合作重点单位", .academicianPartner),
+    ("postdoc_station", "博士后科研工作站", .postdocStation),
+    ("postdoc_base", "省博士后创新实践基地", .postdocBase),
+    ("intl_coop_base", "国际科技合作基地", .intlCoopBase),
+    ("external_innovation_center", "域外创新中心", .externalInnovationCenter),
+    ("application_scenario", "产业创新应用场景", .applicationScenario),
+    ("high_tech_enterprise", "高新技术企业", .highTechEnterprise),
+    ("tech_sme", "省科技型中小企业", .techSME),
+]
+
+private func platform(
+    _ category: PlatformCategory = .keyLab, _ level: Level? = .municipal, subtype: String? = nil,
+    county: String = "130202", status: PlatformStatus = .registered
+) -> Platform {
+    Platform(
+        id: TestIDs.platform, county: county, name: "唐山市钢铁新材料重点实验室", category: category, level: level,
+        subtype: subtype, hostOrg: "唐山某钢铁集团有限公司", creditCode: validCreditCode, industry: "钢铁新材料",
+        status: status
+    )
+}
+
+private func award(
+    amount: Fen, basis: Fen? = nil, county: String = "130202", platformId: String = TestIDs.platform,
+    fiscalYear: Int = 2024, remarks: String? = nil
+) -> Award {
+    Award(
+        id: TestIDs.award, county: county, platformId: platformId, amount: amount, basis: basis,
+        fiscalYear: fiscalYear, remarks: remarks
+    )
+}
+
+// MARK: - Categories, levels and subtypes
+
+@Suite("Platform categories, levels and subtypes")
+struct PlatformCategoryTests {
+    @Test("every category has POLICY.md's levels")
+    func allowedLevels() {
+        #expect(policyLevels.count == PlatformCategory.allCases.count)
+        for (category, levels) in policyLevels {
+            #expect(category.allowedLevels == levels, "\(category.rawValue)")
+        }
+    }
+
+    @Test("each allowed level is accepted; the others are rejected naming the level", arguments: PlatformCategory.allCases)
+    func levels(category: PlatformCategory) throws {
+        let subtype = category.subtypes.first
+        for level in Level.allCases {
+            if category.allowedLevels.contains(level) {
+                let result = try category.validate(level: level, subtype: subtype)
+                #expect(result.level == level)
+            } else {
+                let error = expectDomainError(field: "level", "\(category.rawValue) \(level.rawValue)") {
+                    _ = try category.validate(level: level, subtype: subtype)
+                }
+                #expect(error?.description.contains(category.planSection) == true)
+            }
+        }
+        if category.allowedLevels.isEmpty {
+            #expect(try category.validate(level: nil, subtype: subtype).level == nil)
+        } else {
+            let error = expectDomainError(field: "level") { _ = try category.validate(level: nil, subtype: subtype) }
+            #expect(error?.description.contains("needs a level") == true)
+        }
+    }
+
+    @Test("application scenarios need one of four subtypes")
+    func scenarioSubtypes() throws {
+        let category = PlatformCategory.applicationScenario
+        #expect(category.subtypes == ["industrial", "energy_environment", "logistics", "smart_agriculture"])
+        for subtype in category.subtypes {
+            #expect(try category.validate(level: nil, subtype: subtype).subtype == subtype)
+        }
+        expectDomainError(field: "subtype") { _ = try category.validate(level: nil, subtype: nil) }
+        expectDomainError(field: "subtype") { _ = try category.validate(level: nil, subtype: "") }
+        expectDomainError(field: "subtype") { _ = try category.validate(level: nil, subtype: "agriculture") }
+        expectDomainError(field: "subtype") { _ = try category.validate(level: nil, subtype: "Industrial") }
+    }
+
+    @Test("high-tech enterprises are new or imported, new by default")
+    func enterpriseSubtypes() throws {
+        let category = PlatformCategory.highTechEnterprise
+        #expect(category.subtypes == ["new", "imported"])
+        #expect(try category.validate(level: nil, subtype: nil).subtype == "new")
+        #expect(try category.validate(level: nil, subtype: "").subtype == "new")
+        #expect(try category.validate(level: nil, subtype: "imported").subtype == "imported")
+        expectDomainError(field: "subtype") { _ = try category.validate(level: nil, subtype: "foreign") }
+        expectDomainError(field: "level") { _ = try category.validate(level: .national, subtype: "new") }
+    }
+
+    @Test("categories without subtypes reject one", arguments: PlatformCategory.allCases.filter { $0.subtypes.isEmpty })
+    func noSubtypes(category: PlatformCategory) throws {
+        let level = category.allowedLevels.first
+        expectDomainError(field: "subtype") { _ = try category.validate(level: level, subtype: "industrial") }
+        // An empty subtype means none.
+        #expect(try category.validate(level: level, subtype: "").subtype == nil)
+        #expect(try category.validate(level: level, subtype: nil).subtype == nil)
+    }
+
+    @Test("only the two enterprise categories are enterprises")
+    func enterprises() {
+        #expect(PlatformCategory.allCases.filter(\.isEnterprise) == [.highTechEnterprise, .techSME])
+    }
+
+    @Test("categories parse from POLICY.md's keys and the plan's Chinese names", arguments: policyKeys)
+    func categoryParsing(key: String, chinese: String, category: PlatformCategory) throws {
+        #expect(category.rawValue == key)
+        #expect(category.chineseName == chinese)
+        #expect(try PlatformCategory(parsing: key) == category)
+        #expect(try PlatformCategory(parsing: chinese) == category)
+        #expect(try PlatformCategory(parsing: " \(key.uppercased()) ") == category)
+    }
+
+    @Test("unknown categories are rejected")
+    func unknownCategory() {
+        for text in ["lab", "", "key-lab", "重点实验"] {
+            expectDomainError(field: "category", "\(text)") { _ = try PlatformCategory(parsing: text) }
+        }
+    }
+
+    @Test("plan sections follow POLICY.md")
+    func planSections() {
+        #expect(PlatformCategory.keyLab.planSection == "四(二)1")
+        #expect(PlatformCategory.enterpriseTechCenter.planSection == "四(二)2")
+        #expect(PlatformCategory.pilotBase.planSection == "四(三)1")
+        #expect(PlatformCategory.makerspace.planSection == "四(四)1")
+        #expect(PlatformCategory.academicianPartner.planSection == "四(四)4")
+        #expect(PlatformCategory.externalInnovationCenter.planSection == "四(四)6")
+        #expect(PlatformCategory.applicationScenario.planSection == "四(五)")
+    }
+
+    @Test("levels parse from keys and Chinese names and order municipal < provincial < national")
+    func levelParsing() throws {
+        #expect(try Level(parsing: "national") == .national)
+        #expect(try Level(parsing: " Provincial ") == .provincial)
+        #expect(try Level(parsing: "市级") == .municipal)
+        #expect(try Level(parsing: "省级") == .provincial)
+        #expect(try Level(parsing: "国家级") == .national)
+        for text in ["county", "", "县级", "nation"] {
+            expectDomainError(field: "level", "\(text)") { _ = try Level(parsing: text) }
+        }
+        #expect(Level.municipal < .provincial)
+        #expect(Level.provincial < .national)
+        #expect(!(Level.national < .municipal))
+        #expect(Level.allCases.sorted() == [.municipal, .provincial, .national])
+    }
+}
+
+// MARK: - Calendar dates
+
+@Suite("Calendar dates")
+struct CalendarDateTests {
+    @Test("valid dates parse and print back", arguments: [
+        ("2022-06-09", 2022, 6, 9),
+        ("2024-02-29", 2024, 2, 29),
+        ("2000-02-29", 2000, 2, 29),
+        ("1949-01-01", 1949, 1, 1),
+        ("2100-12-31", 2100, 12, 31),
+        ("2025-04-30", 2025, 4, 30),
+        ("2019-01-31", 2019, 1, 31),
+    ])
+    func valid(text: String, year: Int, month: Int, day: Int) throws {
+        let date = try CalendarDate(text)
+        #expect(date.year == year)
+        #expect(date.month == month)
+        #expect(date.day == day)
+        #expect(date.description == text)
+    }
+
+    @Test("surrounding spaces are ignored")
+    func spaces() throws {
+        #expect(try CalendarDate(" 2025-12-31 ").description == "2025-12-31")
+    }
+
+    @Test("impossible or malformed dates are rejected", arguments: [
+        "2023-02-29",  // not a leap year
+        "2100-02-29",  // century, not a leap year
+        "2024-02-30",
+        "2024-04-31",
+        "2024-06-31",
+        "2024-09-31",
+        "2024-11-31",
+        "2024-13-01",
+        "2024-00-10",
+        "2024-01-00",
+        "2024-01-32",
+        "1948-12-31",  // before 1949
+        "2101-01-01",  // after 2100
+        "1900-02-28",
+        "2024-1-01",
+        "2024-01-1",
+        "24-01-01",
+        "2024/01/01",
+        "20240101",
+        "2024-01-01-01",
+        "2024-01-01T00:00",
+        "",
+        "date",
+        "2024-+1-01",
+        "2024-01-+1",
+        "+202-01-01",
+    ])
+    func invalid(text: String) {
+        expectDomainError(field: "date", "\(text)") { _ = try CalendarDate(text) }
+    }
+
+    @Test("the error names the field it was given")
+    func customField() {
+        expectDomainError(field: "recognized-on") { _ = try CalendarDate("2023-02-29", field: "recognized-on") }
+    }
+
+    @Test("dates order by year, month, day")
+    func ordering() throws {
+        let dates = try ["2023-01-01", "2022-06-10", "2022-07-01", "2022-06-09", "2021-12-31"].map { try CalendarDate($0) }
+        #expect(dates.sorted().map(\.description) == ["2021-12-31", "2022-06-09", "2022-06-10", "2022-07-01", "2023-01-01"])
+        #expect(try CalendarDate("2022-06-09") == CalendarDate("2022-06-09"))
+        #expect(try CalendarDate("2022-12-01") < CalendarDate("2023-01-01"))
+        #expect(try !(CalendarDate("2022-06-10") < CalendarDate("2022-06-09")))
+    }
+
+    @Test("JSON carries the date as text and rejects impossible dates")
+    func coding() throws {
+        let date = try CalendarDate("2022-06-09")
+        let data = try JSONEncoder().encode(date)
+        #expect(String(decoding: data, as: UTF8.self) == "\"2022-06-09\"")
+        #expect(try JSONDecoder().decode(CalendarDate.self, from: data) == date)
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(CalendarDate.self, from: Data("\"2023-02-29\"".utf8))
+        }
+    }
+}
+
+// MARK: - Platforms
+
+@Suite("Platform validation")
+struct PlatformValidationTests {
+    @Test("a valid platform is returned normalised")
+    func normalises() throws {
+        var input = platform(.highTechEnterprise, nil)
+        input.name = "  唐山某科技有限公司 "
+        input.hostOrg = "\t唐山某科技有限公司\n"
+        input.creditCode = " 91350100m000100y43 "
+        input.evaluation = "   "
+        input.contact = " 张三 0315-1234567 "
+        let valid = try input.validated()
+        #expect(valid.name == "唐山某科技有限公司")
+        #expect(valid.hostOrg == "唐山某科技有限公司")
+        #expect(valid.creditCode == "91350100M000100Y43")
+        #expect(valid.subtype == "new")
+        #expect(valid.evaluation == nil)
+        #expect(valid.contact == "张三 0315-1234567")
+        #expect(valid.remarks == nil)
+    }
+
+    @Test("every allowed category and level combination validates", arguments: PlatformCategory.allCases)
+    func everyCategory(category: PlatformCategory) throws {
+        let levels: [Level?] = category.allowedLevels.isEmpty ? [nil] : category.allowedLevels.map { $0 }
+        for level in levels {
+            let valid = try platform(category, level, subtype: category.subtypes.last).validated()
+            #expect(valid.level == level)
+            #expect(valid.category == category)
+        }
+    }
+
+    @Test("a missing or disallowed level is rejected through validated()")
+    func levelThroughValidated() {
+        expectDomainError(field: "level") { _ = try platform(.keyLab, nil).validated() }
+        expectDomainError(field: "level") { _ = try platform(.pilotBase, .provincial).validated() }
+        expectDomainError(field: "level") { _ = try platform(.incubator, .municipal).validated() }
+        expectDomainError(field: "level") { _ = try platform(.techSME, .provincial).validated() }
+        expectDomainError(field: "subtype") { _ = try platform(.applicationScenario, nil).validated() }
+    }
+
+    @Test("required text must be present and at most 200 characters")
+    func requiredText() throws {
+        var noName = platform()
+        noName.name = "  "
+        expectDomainError(field: "name") { _ = try noName.validated() }
+        var noHost = platform()
+        noHost.hostOrg = ""
+        expectDomainError(field: "host-org") { _ = try noHost.validated() }
+        var noIndustry = platform()
+        noIndustry.industry = "\n"
+        expectDomainError(field: "industry") { _ = try noIndustry.validated() }
+
+        var longest = platform()
+        longest.name = String(repeating: "钢", count: 200)
+        #expect(try longest.validated().name.count == 200)
+        var tooLong = platform()
+        tooLong.name = String(repeating: "钢", count: 201)
+        expectDomainError(field: "name") { _ = try tooLong.validated() }
+        var longRemarks = platform()
+        longRemarks.remarks = String(repeating: "x", count: 201)
+        expectDomainError(field: "remarks") { _ = try longRemarks.validated() }
+    }
+
+    @Test("the credit code, id and county are checked")
+    func identifiers() {
+        var badCode = platform()
+        badCode.creditCode = "91350100M000100Y44"
+        expectDomainError(field: "credit-code") { _ = try badCode.validated() }
+        var badID = platform()
+        badID.id = "017F22E2-79B0-7CC3-98C4-DC0C0C07398F"
+        expectDomainError(field: "id") { _ = try badID.validated() }
+        expectDomainError(field: "county") { _ = try platform(county: "130206").validated() }
+    }
+}
+
+// MARK: - Awards
+
+@Suite("Award validation")
+struct AwardValidationTests {
+    @Test("an award within its rule validates and is returned normalised")
+    func valid() throws {
+        let valid = try award(amount: .yuan(100_000), remarks: "  首次认定 ").validated(for: platform())
+        #expect(valid.amount == .yuan(100_000))
+        #expect(valid.remarks == "首次认定")
+        #expect(valid.status == .proposed)
+        let blank = try award(amount: .yuan(50_000), remarks: " ").validated(for: platform())
+        #expect(blank.remarks == nil)
+    }
+
+    @Test("an amount above the cap is rejected naming the amount, the category and the plan section")
+    func aboveCap() {
+        let error = expectDomainError(field: "amount") {
+            _ = try award(amount: Fen(rawValue: 10_000_001)).validated(for: platform(.keyLab, .municipal))
+        }
+        #expect(error?.description.contains("key_lab (municipal)") == true)
+        #expect(error?.description.contains("四(二)1") == true)
+    }
+
+    @Test("the award's county must be the platform's county")
+    func countyMismatch() {
+        let error = expectDomainError(field: "county") {
+            _ = try award(amount: .yuan(100_000), county: "130203").validated(for: platform(county: "130202"))
+        }
+        #expect(error?.description.contains("130202") == true)
+        #expect(error?.description.contains("130203") == true)
+    }
+
+    @Test("the award must be for the platform it is checked against")
+    func platformMismatch() {
+        let error = expectDomainError(field: "platform") {
+            _ = try award(amount: .yuan(100_000), platformId: TestIDs.otherPlatform).validated(for: platform())
+        }
+        #expect(error == .notFound(kind: "platform", id: TestIDs.otherPlatform))
+    }
+
+    @Test("no award can be proposed for a revoked platform")
+    func revokedPlatform() throws {
+        let error = expectDomainError(field: "platform") {
+            _ = try award(amount: .yuan(100_000)).validated(for: platform(status: .revoked))
+        }
+        #expect(error?.description.contains("revoked") == true)
+        if case .invalid(_, let value, _) = error {
+            #expect(value == TestIDs.platform)
+        } else {
+            Issue.record("expected .invalid, got \(String(describing: error))")
+        }
+        // The same award is fine while the platform is registered or recognised.
+        _ = try award(amount: .yuan(100_000)).validated(for: platform(status: .registered))
+        _ = try award(amount: .yuan(100_000)).validated(for: platform(status: .recognized))
+    }
+
+    @Test("a basis given to a capped or fixed rule is rejected naming the basis")
+    func basisForRuleWithoutBasis() throws {
+        let capped = expectDomainError(field: "basis") {
+            _ = try award(amount: .yuan(100_000), basis: .yuan(1_000_000)).validated(for: platform(.keyLab, .municipal))
+        }
+        #expect(capped?.description.contains("takes no basis") == true)
+        expectDomainError(field: "basis") {
+            _ = try award(amount: .yuan(200_000), basis: .yuan(1_000_000)).validated(for: platform(.postdocStation, nil))
+        }
+        expectDomainError(field: "basis") {
+            _ = try award(amount: .yuan(5), basis: .yuan(1)).validated(for: platform(.newRDInstitution, .provincial))
+        }
+        // Without the basis the same awards pass.
+        _ = try award(amount: .yuan(100_000)).validated(for: platform(.keyLab, .municipal))
+        _ = try award(amount: .yuan(200_000)).validated(for: platform(.postdocStation, nil))
+    }
+
+    @Test("proportional and matching rules need their basis")
+    func basisRequired() throws {
+        let pilot = platform(.pilotBase, .municipal)
+        let missing = expectDomainError(field: "basis") { _ = try award(amount: .yuan(300_000)).validated(for: pilot) }
+        #expect(missing?.description.contains("pilot_base") == true)
+        let ok = try award(amount: .yuan(300_000), basis: .yuan(1_000_000)).validated(for: pilot)
+        #expect(ok.basis == .yuan(1_000_000))
+        expectDomainError(field: "amount") {
+            _ = try award(amount: Fen(rawValue: 30_000_001), basis: .yuan(1_000_000)).validated(for: pilot)
+        }
+        let partner = platform(.academicianPartner, .provincial)
+        expectDomainError(field: "basis") { _ = try award(amount: .yuan(1)).validated(for: partner) }
+        _ = try award(amount: .yuan(800_000), basis: .yuan(800_000)).validated(for: partner)
+    }
+
+    @Test("zero, negative and unawardable amounts are rejected")
+    func amounts() {
+        expectDomainError(field: "amount") { _ = try award(amount: .zero).validated(for: platform()) }
+        expectDomainError(field: "amount") { _ = try award(amount: Fen(rawValue: -1)).validated(for: platform()) }
+        expectDomainError(field: "amount") {
+            _ = try award(amount: .yuan(1)).validated(for: platform(.starInnovationSpace, .provincial))
+        }
+        expectDomainError(field: "amount") {
+            _ = try award(amount: .yuan(200_000)).validated(for: platform(.highTechEnterprise, nil, subtype: "imported"))
+        }
+    }
+
+    @Test("fiscal years run from 2000 to 2100")
+    func fiscalYears() throws {
+        _ = try award(amount: .yuan(1), fiscalYear: 2000).validated(for: platform())
+        _ = try award(amount: .yuan(1), fiscalYear: 2100).validated(for: platform())
+        expectDomainError(field: "fiscal-year") { _ = try award(amount: .yuan(1), fiscalYear: 1999).validated(for: platform()) }
+        expectDomainError(field: "fiscal-year") { _ = try award(amount: .yuan(1), fiscalYear: 2101).validated(for: platform()) }
+    }
+
+    @Test("the award id must be a lower-case UUID")
+    func awardID() {
+        var bad = award(amount: .yuan(1))
+        bad.id = "award-1"
+        expectDomainError(field: "id") { _ = try bad.validated(for: platform()) }
+    }
+
+    @Test("validated(for:policy:) applies the policy it is given")
+    func customPolicy() throws {
+        let strict = AwardPolicy { _, _, _ in .capped(.yuan(10)) }
+        _ = try award(amount: .yuan(10)).validated(for: platform(), policy: strict)
+        expectDomainError(field: "amount") { _ = try award(amount: .yuan(11)).validated(for: platform(), policy: strict) }
+        // The default policy allows 100,000 yuan for a municipal key lab.
+        _ = try award(amount: .yuan(100_000)).validated(for: platform())
+    }
+}

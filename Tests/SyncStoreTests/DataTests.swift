@@ -1,0 +1,99 @@
+import Foundation
+import SyncCore
+import Testing
+@testable import SyncStore
+
+@Suite struct DataTests {
+    @Test func createRefusesAnExistingFileAndAnUnknownCounty() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        _ = try makeCounty(dir)
+        #expect(throws: StoreError.self) { try makeCounty(dir) }
+        #expect(throws: StoreError.self) { try CountyDatabase.create(at: dir.path("other.db"), county: "999999") }
+        #expect(!FileManager.default.fileExists(atPath: dir.path("other.db")))
+    }
+
+    @Test func theDatabaseFileIsPrivate() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let db = try makeCounty(dir)
+        let mode = try FileManager.default.attributesOfItem(atPath: db.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test func openRefusesAMissingFileAndAForeignDatabase() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        #expect(throws: StoreError.self) { try CountyDatabase.open(at: dir.path("missing.db")) }
+        try sqliteShell(dir.path("foreign.db"), "CREATE TABLE t (x)")
+        do {
+            _ = try CountyDatabase.open(at: dir.path("foreign.db"))
+            Issue.record("a database without a replica table opened")
+        } catch let error as StoreError {
+            #expect(error.description.contains("not a county database"))
+        }
+    }
+
+    @Test func proposalsAreCheckedAgainstThePlatformsRule() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let db = try makeCounty(dir)
+        let lab = try db.addPlatform(makePlatform())
+        #expect(throws: StoreError.self) {
+            try db.proposeAward(Award(county: "130202", platformId: lab.id, amount: .yuan(100_001), fiscalYear: 2025))
+        }
+        #expect(throws: StoreError.self) {
+            try db.proposeAward(Award(county: "130202", platformId: RecordID.generate(), amount: .yuan(1), fiscalYear: 2025))
+        }
+        let award = try db.proposeAward(Award(county: "130202", platformId: lab.id, amount: .yuan(80_000), fiscalYear: 2025))
+        #expect(try db.awards() == [award])
+        #expect(throws: StoreError.self) { try db.updateAward(id: award.id) { $0.amount = .yuan(200_000) } }
+        try db.updateAward(id: award.id) { $0.amount = .yuan(100_000) }
+        #expect(try db.award(id: award.id)?.amount == .yuan(100_000))
+    }
+
+    @Test func aCountyCannotChangeAnAwardTheCityApproved() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let db = try makeCounty(dir)
+        let lab = try db.addPlatform(makePlatform())
+        let award = try db.proposeAward(Award(county: "130202", platformId: lab.id, amount: .yuan(80_000), fiscalYear: 2025))
+        try db.applyingSync { database in
+            try database.execute(sql: "UPDATE award SET status = 'approved', approved_amount_fen = 5000000 WHERE id = ?", arguments: [award.id])
+        }
+        #expect(throws: StoreError.self) { try db.updateAward(id: award.id) { $0.amount = .yuan(90_000) } }
+        #expect(throws: StoreError.self) { try db.updateAward(id: award.id) { $0.status = .approved } }
+        #expect(try db.award(id: award.id)?.amount == .yuan(80_000))
+    }
+
+    @Test func importIsAllOrNothingAndListsEveryBadRow() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let db = try makeCounty(dir)
+        let good = makePlatform(serial: 1)
+        var badCode = makePlatform(serial: 2)
+        badCode.creditCode = "91130200MA0C12345Y"
+        let rows: [(line: Int, result: Result<Platform, DomainError>)] = [
+            (2, .success(good)),
+            (3, .success(badCode)),
+            (4, .failure(.invalid(field: "category", value: "lab", rule: "unknown category"))),
+        ]
+        do {
+            try db.importPlatforms(rows)
+            Issue.record("a file with bad rows was imported")
+        } catch let StoreError.invalidRows(problems) {
+            #expect(problems.map(\.line) == [3, 4])
+            #expect(problems[0].reason.contains("credit-code"))
+        }
+        #expect(try db.platforms().isEmpty)
+        #expect(try db.pendingCount() == 0)
+
+        let summary = try db.importPlatforms([(2, .success(good))])
+        #expect(summary == ImportSummary(inserted: 1, updated: 0, unchanged: 0))
+        var renamed = good
+        renamed.name = "改名"
+        let again = try db.importPlatforms([(2, .success(renamed))])
+        #expect(again == ImportSummary(inserted: 0, updated: 1, unchanged: 0))
+        #expect(try db.pendingCount() == 2)
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import SyncCore
+import Testing
+
+@Suite struct DataEntryTests {
+    @Test func initRefusesAnExistingFileAndAnUnknownCounty() throws {
+        let ws = try Workspace()
+        defer { ws.cleanUp() }
+        let again = try Syncctl.run(["init", "--db", ws.db, "--county", "130202"])
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("already exists"))
+        let unknown = try Syncctl.run(["init", "--db", ws.path("x.db"), "--county", "110101"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("county \"110101\""))
+        #expect(!FileManager.default.fileExists(atPath: ws.path("x.db")))
+    }
+
+    @Test func addPrintsTheNewIdAndJsonHasStableCamelCaseKeys() throws {
+        let ws = try Workspace()
+        defer { ws.cleanUp() }
+        let id = try ws.addKeyLab()
+        #expect(RecordID.isValid(id))
+        let shown = try #require(try ws.syncctl("platform", "show", id, "--json").json() as? [String: Any])
+        #expect(shown["id"] as? String == id)
+        #expect(shown["county"] as? String == "130202")
+        #expect(shown["hostOrg"] as? String == "唐山焊接研究所")
+        #expect(shown["creditCode"] as? String == creditCode(1))
+        #expect(shown["category"] as? String == "key_lab")
+        #expect(shown["level"] as? String == "municipal")
+        #expect(shown["status"] as? String == "registered")
+
+        let json = try ws.syncctl("platform", "add", "--name", "孵化器", "--category", "科技企业孵化器", "--level", "省级",
+                                  "--host-org", "某公司", "--credit-code", creditCode(2), "--industry", "电子信息",
+                                  "--recognized-on", "2021-05-01", "--json")
+        let added = try #require(try json.json() as? [String: Any])
+        #expect(added["category"] as? String == "incubator")
+        #expect(added["level"] as? String == "provincial")
+        #expect(added["recognizedOn"] as? String == "2021-05-01")
+    }
+
+    @Test func updateChangesOnlyTheGivenFields() throws {
+        let ws = try Workspace()
+        defer { ws.cleanUp() }
+        let id = try ws.addKeyLab()
+        let updated = try ws.syncctl("platform", "update", id, "--name", "唐山市焊接技术重点实验室", "--contact", "李工")
+        #expect(updated.status == 0, "\(updated.stderr)")
+        let shown = try #require(try ws.syncctl("platform", "show", id, "--json").json() as? [String: Any])
+        #expect(shown["name"] as? String == "唐山市焊接技术重点实验室")
+        #expect(shown["contact"] as? String == "李工")
+        #expect(shown["industry"] as? String == "焊接")
+        let list = try ws.syncctl("platform", "list")
+        #expect(list.stdout.contains("唐山市焊接技术重点实验室"))
+        #expect(list.stdout.contains("1 platform"))
+        let outbox = try #require(try ws.syncctl("outbox", "--json").json() as? [[String: Any]])
+        #expect(outbox.map { $0["op"] as? String } == ["insert", "update"])
+        #expect(outbox[1]["columns"] as? [String] == ["name", "contact"])
+    }
+
+    @Test(arguments: [
+        (["--category", "laboratory", "--level", "municipal"], "category"),
+        (["--category", "pilot_base", "--level", "provincial"], "level"),
+        (["--category", "incubator", "--level", "municipal"], "level"),
+        (["--category", "postdoc_station", "--level", "national"], "level"),
+        (["--category", "key_lab"], "level"),
+    ])
+    func badPlatformsAreRefusedNamingTheFieldAndWriteNothing(fields: [String], named field: String) throws {
+        let ws = try Workspace()
+        defer { ws.cleanUp() }
+        let result = try Syncctl.run(["platform", "add", "--db", ws.db, "--name", "x", "--host-org", "h",
+                                      "--credit-code", creditCode(1), "--industry", "i"] + fields)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("\(field) \""), "\(result.stderr)")
+        #expect(try ws.counts() == [0, 0, 0])
+    }
+
+    @Test func anInvalidCreditCodeNamesTheCheckCharacter() throws {
+        let ws = try Workspace()
+        defer { ws.cleanUp() }
+        var code = creditCode(1)
+        let last = code.removeLast()
+        code.append(last == "0" ? "1" : "0")
+        let result = try ws.syncctl("platform", "add", "--name", "x", "--category", "key_lab", "--level", "national",
+                                    "--host-org", "h", "--credit-code", code, "--industry", "i")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("credit-code"))
+        #expect(result.stderr.contains("check character should be \"\(last)\""))
+        let forbidden = try ws.syncctl("platform", "add", "--name", "x", "--category", "key_lab", "--level", "national",
+                                       "--host-org", "h", "--credit-code", "91130200MA0C1234OX", "--industry", "i")
+        #expect(forbidden.stderr.contains("\"O\" is not allowed"))
+        #expect(try ws.counts() == [0, 0, 0])
+    }
+
+    @Test func awardsFollowThePlansRules() throws {
+        let ws = try Workspace()
+        defer { ws.cleanUp() }
+        let lab = try ws.addKeyLab()
+        let overCap = try ws.syncctl("award", "propose", "--platform", lab, "--amount", "100000.01")
+        #expect(overCap.status != 0)
+        #expect(overCap.stderr.contains("amount"))
+        #expect(overCap.stderr.contains("up to 100,000.00 yuan"))
+
+        let alliance = try ws.syncctl("platform", "add", "--name", "钢铁产业技术创新战略联盟", "--category", "industry_alliance",
+                                      "--level", "provincial", "--host-org", "唐钢", "--credit-code", creditCode(3), "--industry", "钢铁冶金").line
+        let notFixed = try ws.syncctl("award", "propose", "--platform", alliance, "--amount", "150000")
+        #expect(notFixed.status != 0)
+        #expect(notFixed.stderr.contains("exactly 200,000.00 yuan"))
+
+        let unknown = try ws.syncctl("award", "propose", "--platform", RecordID.generate(), "--amount", "1")
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("platform"))
+        #expect(unknown.stderr.contains("not found"))
+
+        let badAmount = try ws.syncctl("award", "propose", "--platform", lab, "--amount", "12.345")
+        #expect(badAmount.stderr.contains("at most two decimals"))
+        #expect(try ws.counts() == [2, 0, 2])
+
+        let fixed = try ws.syncctl("award", "propose", "--platform", alliance, "--amount", "200,000", "--fiscal-year", "2025", "--json")
+        let award = try #require(try fixed.json() as? [String: Any])
+        #expect(award["amountFen"] as? Int == 20_000_000)
+        #expect(award["fiscalYear"] as? Int == 2025)
+        #expect(award["county"] as? String == "130202")
+        #expect(award["status"] as? String == "proposed")
+
+        let id = try ws.syncctl("award", "propose", "--platform", lab, "--amount", "50000").line
+        #expect(try ws.syncctl("award", "update", id, "--amount", "100001").status != 0)
+        #expect(try ws.syncctl("award", "update", id, "--amount", "99999.50").status == 0)
+        let awards = try #require(try ws.syncctl("award", "list", "--json").json() as? [[String: Any]])
+        #expect(awards.first { $0["id"] as? String == id }?["amountFen"] as? Int == 9_999_950)
+    }
+
+    @Test func proportionalAwardsNeedTheirBasis() throws {
+        let ws = try Workspace()
+        defer { ws.cleanUp() }
+        let base = try ws.syncctl("platform", "add", "--name", "中试基地", "--category", "pilot_base", "--level", "municipal",
+                                  "--host-org", "h", "--credit-code", creditCode(4), "--industry", "新材料").line
+        let noBasis = try ws.syncctl("award", "propose", "--platform", base, "--amount", "300000")
+        #expect(noBasis.stderr.contains("basis"))
+        let above = try ws.syncctl("award", "propose", "--platform", base, "--amount", "300000.01", "--basis", "1000000")
+        #expect(above.stderr.contains("above the maximum 300,000.00 yuan"))
+        let ok = try ws.syncctl("award", "propose", "--platform", base, "--amount", "300000", "--basis", "1000000")
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(try ws.counts() == [1, 1, 2])
+    }
+
+    @Test func commandsOnAMissingDatabaseFailWithOneClearLine() throws {
+        let result = try Syncctl.run(["platform", "list", "--db", "/nonexistent/county.db"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("no database at /nonexistent/county.db"))
+    }
+}

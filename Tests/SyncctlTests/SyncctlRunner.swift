@@ -1,0 +1,89 @@
+import Foundation
+import SyncCore
+
+/// Runs the built `syncctl` binary, as an operator would.
+struct Syncctl {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+
+        /// Standard output parsed as JSON.
+        func json() throws -> Any { try JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
+        /// The one line printed, trimmed (the new id of `add` and `propose`).
+        var line: String { stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+
+    /// The binary next to the test bundle (`swift build` puts every product in one folder).
+    static let binary: URL = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("syncctl")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return packageRoot.appendingPathComponent(".build/debug/syncctl")
+    }()
+
+    /// Runs `syncctl` with `arguments` in `directory`.
+    @discardableResult
+    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting, so a large output cannot block the child.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A temporary folder holding a county replica, for one test.
+struct Workspace {
+    let url: URL
+    let db: String
+
+    init(county: String = "130202") throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("syncctl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        db = url.appendingPathComponent("county.db").path
+        let created = try Syncctl.run(["init", "--db", db, "--county", county])
+        guard created.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: ["reason": created.stderr]) }
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: url) }
+
+    /// Runs syncctl with `--db` of this workspace appended.
+    @discardableResult
+    func syncctl(_ arguments: String...) throws -> Syncctl.Result {
+        try Syncctl.run(arguments + ["--db", db], in: url)
+    }
+
+    /// Adds a valid municipal key lab; returns its id.
+    func addKeyLab(name: String = "唐山焊接重点实验室", serial: Int = 1) throws -> String {
+        let result = try syncctl("platform", "add", "--name", name, "--category", "key_lab", "--level", "municipal",
+                                 "--host-org", "唐山焊接研究所", "--credit-code", creditCode(serial), "--industry", "焊接")
+        guard result.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: ["reason": result.stderr]) }
+        return result.line
+    }
+
+    /// Counts of platforms, awards and pending changes, to prove a failed command wrote nothing.
+    func counts() throws -> [Int] {
+        let platforms = try syncctl("platform", "list", "--json").json() as? [Any]
+        let awards = try syncctl("award", "list", "--json").json() as? [Any]
+        let outbox = try syncctl("outbox", "--json").json() as? [Any]
+        return [platforms?.count ?? -1, awards?.count ?? -1, outbox?.count ?? -1]
+    }
+}
+
+/// A valid unified social credit code ending in `serial`.
+func creditCode(_ serial: Int) -> String {
+    let prefix = "9113020000000" + String(format: "%04d", serial % 10_000)
+    return prefix + String(CreditCode.checkCharacter(for: prefix)!)
+}
