@@ -55,9 +55,8 @@ CREATE TABLE change_log (
   columns INTEGER NOT NULL CHECK (columns >= 0),
   wall_ms INTEGER NOT NULL,
   hlc INTEGER,
-  "values" TEXT CHECK ("values" IS NULL OR json_valid("values")),
   bases TEXT CHECK (bases IS NULL OR json_valid(bases)),
-  CHECK ((hlc IS NULL) = ("values" IS NULL) AND (hlc IS NULL) = (bases IS NULL))
+  CHECK ((hlc IS NULL) = (bases IS NULL))
 );
 
 CREATE INDEX change_log_unstamped ON change_log (seq) WHERE hlc IS NULL;

@@ -9,15 +9,15 @@ import SyncCore
 ///    That is all a write alone knows, and it costs one small insert.
 /// 2. **Stamp** (`stamp()`, before anything is sent and before any remote write is applied, in
 ///    one transaction): in sequence order, each unstamped entry gets its hybrid-clock reading
-///    (replayed from the recorded wall clock, so it is the reading the write would have had),
-///    the new values of its changed columns (read from the row), and the base version of each
-///    changed column, and the row's column versions advance to it.
+///    (replayed from the recorded wall clock, so it is the reading the write would have had) and
+///    the base version of each changed column, and the row's column versions advance to it.
 ///
 /// Because every remote apply stamps first, nothing but local writes can come between a write
 /// and its stamp, so the bases are exactly those a trigger would have recorded, at a fraction of
-/// the cost (see `sync-bench capture`). When a column was written twice before stamping, both
-/// entries carry its latest value: intermediate local values are the node's own overwrites,
-/// never another replica's data.
+/// the cost (see `sync-bench capture`). The new values are read from the row when a change is
+/// read: last-writer-wins needs the latest state, and when a column was written twice before it
+/// was sent, both entries carry its latest value (intermediate values are the node's own
+/// overwrites, never another replica's data).
 extension CountyDatabase {
     /// Stamps unstamped entries; returns how many were stamped.
     @discardableResult
@@ -44,7 +44,9 @@ extension CountyDatabase {
     /// The column versions of a row, empty for a row never stamped.
     public func versions(table: SyncedTable, rowId: String) throws -> [String: ColumnVersion] {
         try stamp()
-        return try read("read versions") { db in try Self.versions(db, table: table.name, rowId: rowId) ?? [:] }
+        return try read("read versions") { db in
+            try Self.versions(db, table: table.name, rowId: rowId)?.expanded(table.columns) ?? [:]
+        }
     }
 
     /// Runs `body` as sync: pending local writes are stamped first, then capture is off for the
@@ -66,10 +68,10 @@ extension CountyDatabase {
         if let newest = versions.values.map(\.hlc).max() {
             try db.cachedStatement(sql: "UPDATE replica SET hlc = max(hlc, ?) WHERE id = 1").execute(arguments: [newest.rawValue])
         }
-        var current = try Self.versions(db, table: table, rowId: rowId) ?? [:]
-        current.merge(versions) { _, new in new }
+        var current = try Self.versions(db, table: table, rowId: rowId) ?? RowVersions()
+        current.columns.merge(versions) { _, new in new }
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES (?, ?, ?)")
-            .execute(arguments: [table, rowId, try encodeJSON(current)])
+            .execute(arguments: [table, rowId, JSONText.versions(current.storage)])
     }
 
     /// The wall clock in milliseconds since 1970.
@@ -79,25 +81,31 @@ extension CountyDatabase {
 
     static func entries(_ db: Database, after seq: Int64, limit: Int?) throws -> [ChangeEntry] {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT seq, tbl, row_id, op, columns, hlc, "values", bases FROM change_log
+            SELECT seq, tbl, row_id, op, columns, hlc, bases FROM change_log
             WHERE seq > ? ORDER BY seq LIMIT ?
             """, arguments: [seq, limit ?? -1])
         return try rows.map { row in
             let table = SyncedTable.named(row["tbl"])!
+            let op = ChangeOperation(rawValue: row["op"])!
+            let rowId: String = row["row_id"]
+            let columns = table.columns(in: row["columns"])
+            var values: [String: ColumnValue] = [:]
+            if op != .delete, let current = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM \(table.name) WHERE id = ?"), arguments: [rowId]) {
+                for column in columns { values[column] = ColumnValue(current[column] as DatabaseValue) }
+            }
             return ChangeEntry(
-                seq: row["seq"], table: table.name, rowId: row["row_id"],
-                op: ChangeOperation(rawValue: row["op"])!, columns: table.columns(in: row["columns"]),
-                hlc: HLCTimestamp(rawValue: row["hlc"]),
-                values: try decodeJSON([String: ColumnValue].self, row["values"]),
+                seq: row["seq"], table: table.name, rowId: rowId, op: op, columns: columns,
+                hlc: HLCTimestamp(rawValue: row["hlc"]), values: values,
                 bases: try decodeJSON([String: ColumnVersion].self, row["bases"]))
         }
     }
 
-    static func versions(_ db: Database, table: String, rowId: String) throws -> [String: ColumnVersion]? {
+    static func versions(_ db: Database, table: String, rowId: String) throws -> RowVersions? {
         guard let json = try String.fetchOne(
             db.cachedStatement(sql: "SELECT versions FROM row_version WHERE tbl = ? AND row_id = ?"),
             arguments: [table, rowId]) else { return nil }
-        return try decodeJSON([String: ColumnVersion].self, json)
+        return RowVersions(storage: try decodeJSON([String: ColumnVersion].self, json))
     }
 
     static func stamp(_ db: Database, node: String, wallMs: Int64) throws -> Int {
@@ -106,55 +114,50 @@ extension CountyDatabase {
             """)
         guard !pending.isEmpty else { return 0 }
         var clock = HybridLogicalClock(last: HLCTimestamp(rawValue: try Int64.fetchOne(db, sql: "SELECT hlc FROM replica WHERE id = 1") ?? 0))
-        // Versions of the rows touched, read once and written once per row.
-        var touched: [String: [String: [String: ColumnVersion]]] = [:]
-        var deleted: Set<[String]> = []
-        let update = try db.cachedStatement(sql: #"UPDATE change_log SET hlc = ?, "values" = ?, bases = ? WHERE seq = ?"#)
+        // Versions of the rows touched, read once and written once per row; nil once deleted.
+        var touched: [RowKey: RowVersions?] = [:]
+        let update = try db.cachedStatement(sql: "UPDATE change_log SET hlc = ?, bases = ? WHERE seq = ?")
         for entry in pending {
             let table = SyncedTable.named(entry["tbl"])!
-            let rowId: String = entry["row_id"]
+            let key = RowKey(table: table.name, rowId: entry["row_id"])
             let op = ChangeOperation(rawValue: entry["op"])!
             let hlc = clock.tick(wallMs: entry["wall_ms"])
-            let version = ColumnVersion(hlc: hlc, node: node)
-            var versions: [String: ColumnVersion]
-            if let cached = touched[table.name]?[rowId] {
-                versions = cached
+            var versions: RowVersions
+            if let cached = touched[key] {
+                versions = cached ?? RowVersions()
             } else {
-                versions = try Self.versions(db, table: table.name, rowId: rowId) ?? [:]
+                versions = try Self.versions(db, table: key.table, rowId: key.rowId) ?? RowVersions()
             }
             let columns = op == .delete ? table.columns : table.columns(in: entry["columns"])
             var bases: [String: ColumnVersion] = [:]
             for column in columns { bases[column] = versions[column] }
-            var values: [String: ColumnValue] = [:]
-            if op != .delete, let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM \(table.name) WHERE id = ?"), arguments: [rowId]) {
-                for column in columns { values[column] = ColumnValue(row[column] as DatabaseValue) }
-            }
             if op == .delete {
-                deleted.insert([table.name, rowId])
-                versions = [:]
+                touched[key] = .some(nil)
             } else {
-                deleted.remove([table.name, rowId])
-                for column in columns { versions[column] = version }
+                versions.set(ColumnVersion(hlc: hlc, node: node), columns: columns, of: table.columns)
+                touched[key] = versions
             }
-            touched[table.name, default: [:]][rowId] = versions
-            try update.execute(arguments: [hlc.rawValue, try encodeJSON(values), try encodeJSON(bases), entry["seq"] as Int64])
+            try update.execute(arguments: [hlc.rawValue, JSONText.versions(bases), entry["seq"] as Int64])
         }
         let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES (?, ?, ?)")
         let remove = try db.cachedStatement(sql: "DELETE FROM row_version WHERE tbl = ? AND row_id = ?")
-        for (table, rows) in touched {
-            for (rowId, versions) in rows {
-                if deleted.contains([table, rowId]) {
-                    try remove.execute(arguments: [table, rowId])
-                } else {
-                    try upsert.execute(arguments: [table, rowId, try encodeJSON(versions)])
-                }
+        for (key, versions) in touched {
+            if let versions {
+                try upsert.execute(arguments: [key.table, key.rowId, JSONText.versions(versions.storage)])
+            } else {
+                try remove.execute(arguments: [key.table, key.rowId])
             }
         }
         _ = clock.receive(.zero, wallMs: wallMs)
         try db.execute(sql: "UPDATE replica SET hlc = ? WHERE id = 1", arguments: [clock.last.rawValue])
         return pending.count
     }
+}
+
+/// A row of a replicated table.
+struct RowKey: Hashable {
+    let table: String
+    let rowId: String
 }
 
 extension ColumnValue {
@@ -168,16 +171,6 @@ extension ColumnValue {
         case .blob(let data): self = .text(data.base64EncodedString())
         }
     }
-}
-
-private let jsonEncoder: JSONEncoder = {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return encoder
-}()
-
-func encodeJSON(_ value: some Encodable) throws -> String {
-    String(decoding: try jsonEncoder.encode(value), as: UTF8.self)
 }
 
 func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
