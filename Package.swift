@@ -13,41 +13,88 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        // Domain, policy rules, clock and ids: pure Swift, no I/O.
+        // Domain, policy rules, clock, ids and the merge rules: pure Swift, no I/O.
         .target(name: "SyncCore"),
+        // Wire messages of the sync protocol (Codable), mirroring Schemas/.
+        .target(name: "SyncProtocol", dependencies: ["SyncCore"]),
         // CSV and text encodings for platform import/export.
         .target(name: "SyncInterchange", dependencies: ["SyncCore"]),
-        // The SQLite replicas (GRDB): schema, change capture, sync apply.
+        // The SQLite replicas (GRDB): schema, change capture, sync apply, city database.
         .target(
             name: "SyncStore",
-            dependencies: ["SyncCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SyncCore", "SyncProtocol", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // libcurl, through typed C shims.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // The HTTPS client of the sync protocol: the only code that sees a CURL*.
+        .target(name: "CurlTransport", dependencies: ["CCurl", "SyncProtocol"]),
+        // The city's HTTPS server (Hummingbird, mutual TLS).
+        .target(
+            name: "CityServer",
+            dependencies: [
+                "SyncCore", "SyncProtocol", "SyncStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The county daemon's services and the sync client shared with `syncctl sync`.
+        .target(
+            name: "CountyDaemon",
+            dependencies: [
+                "SyncCore", "SyncProtocol", "SyncStore", "CurlTransport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The `syncctl` command tree.
         .target(
             name: "AdminCommands",
             dependencies: [
-                "SyncCore", "SyncStore", "SyncInterchange",
+                "SyncCore", "SyncStore", "SyncInterchange", "CountyDaemon", "CurlTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "syncctl", dependencies: ["AdminCommands"]),
-        .executableTarget(name: "county-syncd"),
-        .executableTarget(name: "city-aggregator"),
+        .executableTarget(
+            name: "county-syncd",
+            dependencies: [
+                "CountyDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "city-aggregator",
+            dependencies: [
+                "CityServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "sync-bench",
             dependencies: [
-                "SyncCore", "SyncStore",
+                "SyncCore", "SyncStore", "CountyDaemon", "CurlTransport", "CityServer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
-        .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore"]),
+        .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "SyncProtocol"]),
         .testTarget(
             name: "SyncctlTests",
             dependencies: ["syncctl", "SyncStore", "SyncInterchange", "AdminCommands"]
+        ),
+        .testTarget(
+            name: "SyncTests",
+            dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "CurlTransport", "CityServer", "CountyDaemon",
+                           "syncctl", "county-syncd", "city-aggregator"]
         ),
     ]
 )

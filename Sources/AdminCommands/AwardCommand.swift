@@ -8,7 +8,7 @@ struct AwardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "award",
         abstract: "Propose and inspect awards.",
-        subcommands: [Propose.self, Update.self, List.self])
+        subcommands: [Propose.self, Update.self, List.self, Approve.self, Reject.self])
 
     /// An award as `--json` prints it: money in fen (integers) and in yuan (text).
     struct Output: Encodable {
@@ -109,18 +109,48 @@ struct AwardCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let db = try reporting { try database.open() }
+            let db = try reporting { try database.openAny() }
             let awards = try reporting { try db.awards() }.filter { platform == nil || $0.platformId == platform }
             if output.json { return try printJSON(awards.map(Output.init)) }
             let names = Dictionary(try reporting { try db.platforms() }.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-            var table = TextTable("ID", "PLATFORM", "AMOUNT (YUAN)", "BASIS (YUAN)", "YEAR", "STATUS", "APPROVED (YUAN)")
+            var table = TextTable("ID", "COUNTY", "PLATFORM", "AMOUNT (YUAN)", "BASIS (YUAN)", "YEAR", "STATUS", "APPROVED (YUAN)")
             for award in awards {
-                table.add(award.id, names[award.platformId] ?? award.platformId, award.amount.grouped, award.basis?.grouped ?? "-",
+                table.add(award.id, award.county, names[award.platformId] ?? award.platformId, award.amount.grouped, award.basis?.grouped ?? "-",
                           String(award.fiscalYear), award.status.rawValue, award.approvedAmount?.grouped ?? "-")
             }
             print(table.render())
             let total = awards.reduce(Int64(0)) { $0 + $1.amount.rawValue }
             print("\(awards.count) award\(awards.count == 1 ? "" : "s"), \(Fen(rawValue: total)) proposed")
+        }
+    }
+
+    struct Approve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve an award, for the proposed amount or --amount; at the city only.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The award's id.") var id: String
+        @Option(help: ArgumentHelp("The approved amount in yuan (default: the proposal).", valueName: "yuan")) var amount: String?
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let amount = try parseYuan(self.amount, field: "amount")
+            let award = try reporting { try database.openCity(for: "approval").approveAward(id: id, amount: amount) }
+            if output.json { try printJSON(Output(award)) } else { print("approved award \(award.id): \(award.approvedAmount!)") }
+        }
+    }
+
+    struct Reject: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reject an award with a reason; at the city only.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The award's id.") var id: String
+        @Option(help: "Why; the county sees it.") var reason: String
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let award = try reporting { try database.openCity(for: "rejection").rejectAward(id: id, reason: reason) }
+            if output.json { try printJSON(Output(award)) } else { print("rejected award \(award.id)") }
         }
     }
 }

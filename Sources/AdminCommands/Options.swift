@@ -21,9 +21,26 @@ struct DatabaseOptions: ParsableArguments {
         do { return try CountyRegistry(json: data) } catch { throw CLIError("county list \(file): \(error)") }
     }
 
-    /// Opens the county replica.
+    /// Opens the county replica; a city database gets a clear refusal.
     func open() throws -> CountyDatabase {
         try CountyDatabase.open(at: db, counties: try registry())
+    }
+
+    /// Opens the city database; a county replica gets a clear refusal.
+    func openCity(for action: String) throws -> CityDatabase {
+        switch try openAny() {
+        case let city as CityDatabase: return city
+        default: throw CLIError("\(db) is a county replica: \(action) is done at the city")
+        }
+    }
+
+    /// Opens whichever replica `--db` names, county or city.
+    func openAny() throws -> any ReplicaDatabase {
+        do {
+            return try CountyDatabase.open(at: db, counties: try registry())
+        } catch StoreError.wrongRole(_, _, let found) where found == "city" {
+            return try CityDatabase.open(at: db, counties: try registry())
+        }
     }
 }
 

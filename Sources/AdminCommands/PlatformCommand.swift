@@ -7,7 +7,7 @@ struct PlatformCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platform",
         abstract: "Register, update and inspect platforms.",
-        subcommands: [Add.self, Update.self, List.self, Show.self])
+        subcommands: [Add.self, Update.self, List.self, Show.self, Recognize.self, Revoke.self])
 
     /// The editable fields of a platform, shared by `add` and `update`.
     struct Fields: ParsableArguments {
@@ -88,9 +88,14 @@ struct PlatformCommand: ParsableCommand {
         }
 
         func run() throws {
-            let db = try reporting { try database.open() }
             let fields = self.fields
-            let platform = try reporting { try db.updatePlatform(id: id) { try fields.apply(to: &$0) } }
+            let platform = try reporting { () throws -> Platform in
+                switch try database.openAny() {
+                case let city as CityDatabase: return try city.updatePlatform(id: id) { try fields.apply(to: &$0) }
+                case let county as CountyDatabase: return try county.updatePlatform(id: id) { try fields.apply(to: &$0) }
+                default: throw CLIError("\(database.db) is not a replica")
+                }
+            }
             if output.json { try printJSON(platform) } else { print("updated platform \(platform.id)") }
         }
     }
@@ -102,11 +107,11 @@ struct PlatformCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let platforms = try reporting { try database.open().platforms() }
+            let platforms = try reporting { try database.openAny().platforms() }
             if output.json { return try printJSON(platforms) }
-            var table = TextTable("ID", "NAME", "CATEGORY", "LEVEL", "STATUS", "HOST ORGANISATION")
+            var table = TextTable("ID", "COUNTY", "NAME", "CATEGORY", "LEVEL", "STATUS", "HOST ORGANISATION")
             for platform in platforms {
-                table.add(platform.id, platform.name, platform.category.rawValue, platform.level?.rawValue ?? "-",
+                table.add(platform.id, platform.county, platform.name, platform.category.rawValue, platform.level?.rawValue ?? "-",
                           platform.status.rawValue, platform.hostOrg)
             }
             print(table.render())
@@ -122,12 +127,12 @@ struct PlatformCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let db = try reporting { try database.open() }
+            let db = try reporting { try database.openAny() }
             guard let platform = try reporting({ try db.platform(id: id) }) else {
                 throw CLIError("platform \(id) not found in \(database.db)")
             }
             if output.json { return try printJSON(platform) }
-            let rule = db.policy.rule(for: platform)
+            let rule = AwardPolicy.tangshan2022.rule(for: platform)
             let lines: [(String, String)] = [
                 ("id", platform.id), ("county", platform.county), ("name", platform.name),
                 ("category", "\(platform.category.rawValue) (\(platform.category.chineseName), plan \(platform.category.planSection))"),
@@ -139,6 +144,32 @@ struct PlatformCommand: ParsableCommand {
             ]
             let width = lines.map(\.0.count).max() ?? 0
             for (key, value) in lines { print("\(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
+        }
+    }
+
+    struct Recognize: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recognise (认定) a platform; at the city only.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The platform's id.") var id: String
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let platform = try reporting { try database.openCity(for: "recognition").recognizePlatform(id: id) }
+            if output.json { try printJSON(platform) } else { print("recognized platform \(platform.id)") }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke (有序退出) a platform; at the city only.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The platform's id.") var id: String
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let platform = try reporting { try database.openCity(for: "revocation").revokePlatform(id: id) }
+            if output.json { try printJSON(platform) } else { print("revoked platform \(platform.id)") }
         }
     }
 }

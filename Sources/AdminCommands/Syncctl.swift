@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// `syncctl`: the admin and data-entry command line for county and city replicas.
-public struct Syncctl: ParsableCommand {
+public struct Syncctl: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "syncctl",
         abstract: "Inspect County Sync replicas and enter platforms and awards.",
@@ -11,7 +11,7 @@ public struct Syncctl: ParsableCommand {
             """,
         subcommands: [
             InitCommand.self, PlatformCommand.self, AwardCommand.self, ImportCommand.self,
-            ExportCommand.self, OutboxCommand.self,
+            ExportCommand.self, OutboxCommand.self, SyncCommand.self,
         ]
     )
 

@@ -41,14 +41,6 @@ extension CountyDatabase {
         }
     }
 
-    /// The column versions of a row, empty for a row never stamped.
-    public func versions(table: SyncedTable, rowId: String) throws -> [String: ColumnVersion] {
-        try stamp()
-        return try read("read versions") { db in
-            try Self.versions(db, table: table.name, rowId: rowId)?.expanded(table.columns) ?? [:]
-        }
-    }
-
     /// Runs `body` as sync: pending local writes are stamped first, then capture is off for the
     /// transaction, so what `body` writes is not captured as a local change. `body` sets the
     /// versions of what it writes with `setVersions(_:table:rowId:_:)`.
@@ -108,7 +100,9 @@ extension CountyDatabase {
         return RowVersions(storage: try decodeJSON([String: ColumnVersion].self, json))
     }
 
-    static func stamp(_ db: Database, node: String, wallMs: Int64) throws -> Int {
+    /// Stamps the unstamped entries of `db`'s change log. With `freezeValues` (the city's feed)
+    /// the new values are stored in the entry too, as a county must see each city edit as made.
+    static func stamp(_ db: Database, node: String, wallMs: Int64, freezeValues: Bool = false) throws -> Int {
         let pending = try Row.fetchAll(db, sql: """
             SELECT seq, tbl, row_id, op, columns, wall_ms FROM change_log WHERE hlc IS NULL ORDER BY seq
             """)
@@ -117,6 +111,8 @@ extension CountyDatabase {
         // Versions of the rows touched, read once and written once per row; nil once deleted.
         var touched: [RowKey: RowVersions?] = [:]
         let update = try db.cachedStatement(sql: "UPDATE change_log SET hlc = ?, bases = ? WHERE seq = ?")
+        let updateWithValues = freezeValues
+            ? try db.cachedStatement(sql: #"UPDATE change_log SET hlc = ?, bases = ?, "values" = ? WHERE seq = ?"#) : nil
         for entry in pending {
             let table = SyncedTable.named(entry["tbl"])!
             let key = RowKey(table: table.name, rowId: entry["row_id"])
@@ -137,7 +133,16 @@ extension CountyDatabase {
                 versions.set(ColumnVersion(hlc: hlc, node: node), columns: columns, of: table.columns)
                 touched[key] = versions
             }
-            try update.execute(arguments: [hlc.rawValue, JSONText.versions(bases), entry["seq"] as Int64])
+            if let updateWithValues {
+                var values: [String: ColumnValue] = [:]
+                if op != .delete, let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM \(table.name) WHERE id = ?"), arguments: [key.rowId]) {
+                    for column in columns { values[column] = ColumnValue(row[column] as DatabaseValue) }
+                }
+                try updateWithValues.execute(arguments: [hlc.rawValue, JSONText.versions(bases), JSONText.values(values), entry["seq"] as Int64])
+            } else {
+                try update.execute(arguments: [hlc.rawValue, JSONText.versions(bases), entry["seq"] as Int64])
+            }
         }
         let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES (?, ?, ?)")
         let remove = try db.cachedStatement(sql: "DELETE FROM row_version WHERE tbl = ? AND row_id = ?")

@@ -39,20 +39,6 @@ extension CountyDatabase {
         }
     }
 
-    /// One platform, or nil.
-    public func platform(id: String) throws -> Platform? {
-        try read("read platform") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [id]).map(Platform.init(row:))
-        }
-    }
-
-    /// Every platform, oldest first (ids are time-ordered).
-    public func platforms() throws -> [Platform] {
-        try read("list platforms") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM platform ORDER BY id").map(Platform.init(row:))
-        }
-    }
-
     /// Validates a proposal against its platform and the policy, and inserts it; returns it as stored.
     @discardableResult
     public func proposeAward(_ award: Award) throws -> Award {
@@ -97,20 +83,6 @@ extension CountyDatabase {
             let valid = try award.validated(for: try Platform(row: platformRow), policy: self.policy)
             try db.cachedStatement(sql: Award.updateSQL).execute(arguments: valid.updateArguments)
             return valid
-        }
-    }
-
-    /// One award, or nil.
-    public func award(id: String) throws -> Award? {
-        try read("read award") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM award WHERE id = ?", arguments: [id]).map(Award.init(row:))
-        }
-    }
-
-    /// Every award, oldest first.
-    public func awards() throws -> [Award] {
-        try read("list awards") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM award ORDER BY id").map(Award.init(row:))
         }
     }
 

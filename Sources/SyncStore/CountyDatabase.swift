@@ -28,7 +28,7 @@ public struct ReplicaInfo: Sendable, Hashable, Codable {
 ///
 /// Writes made by other processes, including the plain `sqlite3` shell, are captured by SQLite
 /// triggers; writes applied by sync go through `applyingSync(_:)` and are not captured again.
-public final class CountyDatabase: Sendable {
+public final class CountyDatabase: ReplicaDatabase {
     /// The database file.
     public let path: String
     /// Role, county and node of this replica.
@@ -37,8 +37,10 @@ public final class CountyDatabase: Sendable {
     public let counties: CountyRegistry
     /// The award rules in force.
     public let policy: AwardPolicy
+    /// Who owns which column (decides concurrent edits of pulled changes).
+    public let authority: AuthorityTable = .standard
     /// The connection pool (WAL: one writer, concurrent readers).
-    let pool: DatabasePool
+    public let pool: DatabasePool
 
     private init(path: String, pool: DatabasePool, replica: ReplicaInfo, counties: CountyRegistry, policy: AwardPolicy) {
         self.path = path
@@ -80,12 +82,7 @@ public final class CountyDatabase: Sendable {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingDatabase(path: path) }
         do {
             let pool = try makePool(path: path)
-            let info = try pool.read { db -> ReplicaInfo? in
-                guard try db.tableExists("replica") else { return nil }
-                return try Row.fetchOne(db, sql: "SELECT role, county, node, created_at FROM replica WHERE id = 1").map {
-                    ReplicaInfo(role: $0["role"], county: $0["county"], node: $0["node"], createdAt: $0["created_at"])
-                }
-            }
+            let info = try replicaInfo(pool)
             guard let info else {
                 throw StoreError.wrongRole(path: path, expected: "county", found: "non-County-Sync")
             }
@@ -102,6 +99,16 @@ public final class CountyDatabase: Sendable {
 
     /// The county this replica belongs to.
     public var county: String { replica.county ?? "" }
+
+    /// Who a database file belongs to, or nil for a database that is not a replica.
+    static func replicaInfo(_ pool: DatabasePool) throws -> ReplicaInfo? {
+        try pool.read { db -> ReplicaInfo? in
+            guard try db.tableExists("replica") else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT role, county, node, created_at FROM replica WHERE id = 1").map {
+                ReplicaInfo(role: $0["role"], county: $0["county"], node: $0["node"], createdAt: $0["created_at"])
+            }
+        }
+    }
 
     static func makePool(path: String) throws -> DatabasePool {
         var config = Configuration()
@@ -126,24 +133,6 @@ public final class CountyDatabase: Sendable {
 
     static func randomSuffix() -> String {
         String(UInt32.random(in: .min ... .max), radix: 16).leftPadded(to: 8)
-    }
-
-    /// Runs `body` in one write transaction, translating errors once.
-    func write<T: Sendable>(_ op: String, _ body: @Sendable (Database) throws -> T) throws -> T {
-        do {
-            return try pool.write(body)
-        } catch {
-            throw Self.translate(error, op: op, path: path)
-        }
-    }
-
-    /// Runs `body` on a read snapshot, translating errors once.
-    func read<T: Sendable>(_ op: String, _ body: @Sendable (Database) throws -> T) throws -> T {
-        do {
-            return try pool.read(body)
-        } catch {
-            throw Self.translate(error, op: op, path: path)
-        }
     }
 
     static func translate(_ error: any Error, op: String, path: String) -> any Error {

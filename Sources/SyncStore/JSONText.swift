@@ -34,6 +34,25 @@ enum JSONText {
         return out + "}"
     }
 
+    /// One value: `null`, a number or a string.
+    static func value(_ value: ColumnValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .integer(let integer): return String(integer)
+        case .text(let text):
+            var out = ""
+            appendString(text, to: &out)
+            return out
+        }
+    }
+
+    /// One version: `{"hlc":n,"node":"..."}`.
+    static func version(_ version: ColumnVersion) -> String {
+        var out = "{\"hlc\":\(version.hlc.rawValue),\"node\":"
+        appendString(version.node, to: &out)
+        return out + "}"
+    }
+
     /// Appends `text` as a JSON string literal.
     static func appendString(_ text: String, to out: inout String) {
         out += "\""

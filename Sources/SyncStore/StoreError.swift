@@ -15,6 +15,10 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case wrongRole(path: String, expected: String, found: String)
     /// The operation is not allowed on this replica.
     case notAllowed(String)
+    /// A node tried to write rows it does not own (another county's); nothing was written.
+    case forbidden(String)
+    /// A pushed batch does not follow on from what the receiver has (a sequence gap or bad checksum).
+    case badBatch(code: String, message: String)
     /// SQLite refused or failed an operation.
     case sqlite(op: String, path: String, message: String)
 
@@ -29,6 +33,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .databaseExists(let path): "\(path) already exists; refusing to overwrite it"
         case .wrongRole(let path, let expected, let found): "\(path) is a \(found) database, not a \(expected) database"
         case .notAllowed(let message): message
+        case .forbidden(let message): message
+        case .badBatch(_, let message): message
         case .sqlite(let op, let path, let message): "\(op) failed on \(path): \(message)"
         }
     }

@@ -57,26 +57,29 @@ extension SyncedTable {
     /// The triggers record what only the write itself knows: the operation, which columns changed
     /// and the wall clock. Values and base versions are filled in by `stamp` before anything is
     /// sent or applied; see `CountyDatabase+ChangeLog.swift`.
-    var captureTriggersSQL: [String] {
+    func captureTriggersSQL(role: NodeRole) -> [String] {
         let changed = columns.enumerated()
             .map { "((OLD.\($0.element) IS NOT NEW.\($0.element)) << \($0.offset))" }
             .joined(separator: "\n      | ")
         let guardClause = "WHEN (SELECT capture FROM replica WHERE id = 1) = 1"
+        // The city's log also names each row's county: it is the pull feed of that county.
+        let countyColumn = role == .city ? "county, " : ""
+        func county(_ row: String) -> String { role == .city ? "\(row).county, " : "" }
         return [
             """
             CREATE TRIGGER \(name)_capture_insert AFTER INSERT ON \(name)
             \(guardClause)
             BEGIN
-              INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
-              VALUES ('\(name)', NEW.id, 'insert', \(allColumnsMask), \(Self.wallClockMs));
+              INSERT INTO change_log (\(countyColumn)tbl, row_id, op, columns, wall_ms)
+              VALUES (\(county("NEW"))'\(name)', NEW.id, 'insert', \(allColumnsMask), \(Self.wallClockMs));
             END
             """,
             """
             CREATE TRIGGER \(name)_capture_update AFTER UPDATE ON \(name)
             \(guardClause)
             BEGIN
-              INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
-              SELECT '\(name)', NEW.id, 'update', changed, \(Self.wallClockMs)
+              INSERT INTO change_log (\(countyColumn)tbl, row_id, op, columns, wall_ms)
+              SELECT \(county("NEW"))'\(name)', NEW.id, 'update', changed, \(Self.wallClockMs)
               FROM (SELECT \(changed) AS changed)
               WHERE changed <> 0;
             END
@@ -85,8 +88,8 @@ extension SyncedTable {
             CREATE TRIGGER \(name)_capture_delete AFTER DELETE ON \(name)
             \(guardClause)
             BEGIN
-              INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
-              VALUES ('\(name)', OLD.id, 'delete', 0, \(Self.wallClockMs));
+              INSERT INTO change_log (\(countyColumn)tbl, row_id, op, columns, wall_ms)
+              VALUES (\(county("OLD"))'\(name)', OLD.id, 'delete', 0, \(Self.wallClockMs));
             END
             """,
         ]

@@ -1,0 +1,100 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SyncProtocol
+import SyncStore
+
+/// An error the aggregator answers with: an HTTP status and a JSON body `{code, message}`.
+struct APIError: Error {
+    let status: HTTPResponse.Status
+    let body: ErrorBody
+
+    init(_ status: HTTPResponse.Status, code: String, message: String) {
+        self.status = status
+        self.body = ErrorBody(code: code, message: message)
+    }
+
+    /// Translates any error once, at the boundary.
+    init(_ error: any Error) {
+        switch error {
+        case let error as APIError:
+            self = error
+        case let error as StoreError:
+            switch error {
+            case .forbidden(let message): self.init(.forbidden, code: "forbidden_county", message: message)
+            case .badBatch(let code, let message): self.init(code == "sequence_gap" ? .conflict : .badRequest, code: code, message: message)
+            case .invalidInput(let domain): self.init(.badRequest, code: "invalid_input", message: domain.description)
+            case .invalidRows: self.init(.badRequest, code: "invalid_input", message: error.description)
+            case .notAllowed(let message): self.init(.conflict, code: "not_allowed", message: message)
+            default: self.init(.internalServerError, code: "storage_error", message: error.description)
+            }
+        case let error as DecodingError:
+            self.init(.badRequest, code: "bad_request", message: "the body is not a valid message: \(Self.describe(error))")
+        case let error as HTTPError:
+            switch error.status {
+            case .contentTooLarge: self.init(.contentTooLarge, code: "payload_too_large", message: "the body is larger than this server accepts")
+            case .notFound: self.init(.notFound, code: "not_found", message: "no such endpoint")
+            case .methodNotAllowed: self.init(.methodNotAllowed, code: "method_not_allowed", message: "method not allowed here")
+            default: self.init(error.status, code: "http_\(error.status.code)", message: error.body ?? error.status.reasonPhrase)
+            }
+        default:
+            self.init(.internalServerError, code: "internal_error", message: "\(error)")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
+            return keys.isEmpty ? "" : " at \(keys.joined(separator: "."))"
+        }
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return context.debugDescription + path(context)
+        case .keyNotFound(let key, let context):
+            return "missing \(key.stringValue)" + path(context)
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    /// The JSON response.
+    var response: Response {
+        jsonResponse(body, status: status)
+    }
+}
+
+let responseEncoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
+}()
+
+/// A JSON response with `status`.
+func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    let data = (try? responseEncoder.encode(value)) ?? Data(#"{"code":"internal_error","message":"cannot encode the answer"}"#.utf8)
+    return Response(
+        status: status,
+        headers: [.contentType: "application/json"],
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+/// Turns every error into a JSON response, and logs refusals and failures with their context.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = CityRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let apiError = APIError(error)
+            let level: Logger.Level = apiError.status.code >= 500 ? .error : .notice
+            context.logger.log(level: level, "request refused", metadata: [
+                "http.path": "\(request.uri.path)", "http.status": "\(apiError.status.code)",
+                "sync.error.code": "\(apiError.body.code)", "sync.error.message": "\(apiError.body.message)",
+            ])
+            return apiError.response
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Dispatch
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import SyncCore
+import SyncProtocol
+import SyncStore
+
+/// Builds the aggregator: the HTTPS application over the city database, mutual TLS required.
+/// Production (`city-aggregator`) and tests call this one function.
+///
+/// ```swift
+/// let app = try buildCityApplication(configuration: config, logger: logger)
+/// try await app.runService()
+/// ```
+public func buildCityApplication(
+    configuration: CityServerConfiguration, logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    try configuration.validate()
+    var counties = CountyRegistry.tangshan
+    if let file = configuration.countiesFile {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigurationError.invalid(key: "counties", reason: "cannot read \(file)")
+        }
+        counties = try CountyRegistry(json: data)
+    }
+    let database = FileManager.default.fileExists(atPath: configuration.databasePath)
+        ? try CityDatabase.open(at: configuration.databasePath, counties: counties)
+        : try CityDatabase.create(at: configuration.databasePath, counties: counties)
+    let api = CityAPI(database: database, counties: counties, configuration: configuration)
+
+    let router = Router(context: CityRequestContext.self)
+    router.middlewares.add(ErrorMiddleware())
+    api.addRoutes(to: router)
+
+    func load<T>(_ key: String, _ path: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch {
+            throw ConfigurationError.invalid(key: key, reason: "cannot load \(path) as PEM: \(error)")
+        }
+    }
+    let chain = try load("cert", configuration.certFile) { try NIOSSLCertificate.fromPEMFile(configuration.certFile) }
+    let key = try load("key", configuration.keyFile) { try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem) }
+    let roots = try load("client-ca", configuration.clientCAFile) { try NIOSSLCertificate.fromPEMFile(configuration.clientCAFile) }
+    var tls = TLSConfiguration.makeServerConfigurationWithMTLS(
+        certificateChain: chain.map { .certificate($0) },
+        privateKey: .privateKey(key),
+        trustRoots: .certificates(roots))
+    tls.minimumTLSVersion = .tlsv12
+    let portFile = configuration.portFile
+    return Application(
+        router: router,
+        server: try .tls(.http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))), tlsConfiguration: tls),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "city-aggregator"),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
+            logger.info("listening", metadata: ["sync.listen": "\(configuration.host):\(port)", "sync.db": "\(configuration.databasePath)"])
+            await onServerRunning(port)
+        },
+        logger: logger)
+}
+
+/// The aggregator's endpoints over one city database.
+struct CityAPI: Sendable {
+    let database: CityDatabase
+    let counties: CountyRegistry
+    let configuration: CityServerConfiguration
+    /// SQLite calls block: they run here, not on the server's event loops or the cooperative pool.
+    private let queue = DispatchQueue(label: "county-sync.city-db", attributes: .concurrent)
+
+    init(database: CityDatabase, counties: CountyRegistry, configuration: CityServerConfiguration) {
+        self.database = database
+        self.counties = counties
+        self.configuration = configuration
+    }
+
+    func addRoutes(to router: Router<CityRequestContext>) {
+        router.get("/healthz") { _, _ in
+            jsonResponse(["status": "ok", "node": database.replica.node])
+        }
+        router.post("/v1/push") { request, context in
+            let county = try await authorizedCounty(context)
+            let push = try await decode(PushRequest.self, from: request, context: context)
+            let answer = try await blocking { try database.applyPush(county: county, push) }
+            var logger = context.logger
+            logger[metadataKey: "sync.county"] = "\(county)"
+            logger[metadataKey: "sync.node"] = "\(push.node)"
+            logger.info("push applied", metadata: [
+                "sync.push.changes": "\(push.changes.count)", "sync.push.high_water": "\(answer.highWater)",
+                "sync.push.parked": "\(answer.outcomes.filter { $0.outcome == .parked }.count)",
+                "sync.push.conflicts": "\(answer.outcomes.filter { $0.outcome == .conflict }.count)",
+            ])
+            return jsonResponse(answer)
+        }
+        router.get("/v1/pull") { request, context in
+            let county = try await authorizedCounty(context)
+            let query = request.uri.queryParameters
+            let after = try integer(query["after"].map(String.init) ?? "0", name: "after")
+            let limit = min(try integer(query["limit"].map(String.init) ?? "500", name: "limit"), Int64(configuration.maxPullPage))
+            guard after >= 0, limit >= 1 else {
+                throw APIError(.badRequest, code: "bad_request", message: "after must be >= 0 and limit >= 1")
+            }
+            let node = query["node"].map(String.init)
+            let answer = try await blocking { try database.pullFeed(county: county, node: node, after: after, limit: Int(limit)) }
+            return jsonResponse(answer)
+        }
+        router.post("/v1/heartbeat") { request, context in
+            let county = try await authorizedCounty(context)
+            let heartbeat = try await decode(Heartbeat.self, from: request, context: context)
+            let answer = try await blocking { try database.recordHeartbeat(county: county, heartbeat) }
+            return jsonResponse(answer)
+        }
+    }
+
+    /// The certificate's county, which must be configured.
+    private func authorizedCounty(_ context: CityRequestContext) async throws -> String {
+        let county = try await context.county()
+        guard counties[county] != nil else {
+            throw APIError(.forbidden, code: "unknown_county", message: "county \(county) of the client certificate is not configured")
+        }
+        return county
+    }
+
+    /// Reads and decodes a JSON body, refusing one over the size limit before reading it whole.
+    private func decode<T: Decodable>(_ type: T.Type, from request: Request, context: CityRequestContext) async throws -> T {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBodyBytes {
+            throw APIError(.contentTooLarge, code: "payload_too_large", message: "the body has \(length) bytes; at most \(configuration.maxBodyBytes) are accepted")
+        }
+        let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
+        return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+    }
+
+    private func integer(_ text: String, name: String) throws -> Int64 {
+        guard let value = Int64(text) else {
+            throw APIError(.badRequest, code: "bad_request", message: "query parameter \(name) must be a whole number, not \(text)")
+        }
+        return value
+    }
+
+    private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result(catching: body)) }
+        }
+    }
+}

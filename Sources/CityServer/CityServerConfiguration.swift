@@ -1,0 +1,47 @@
+import Foundation
+import SyncCore
+
+/// Everything `city-aggregator` needs, with complete defaults where one makes sense.
+public struct CityServerConfiguration: Sendable, Hashable {
+    /// The city database file.
+    public var databasePath: String
+    /// Address to listen on.
+    public var host = "127.0.0.1"
+    /// Port to listen on; 0 picks a free one (tests).
+    public var port = 8443
+    /// PEM file of the server certificate (chain).
+    public var certFile: String
+    /// PEM file of the server's private key.
+    public var keyFile: String
+    /// PEM file of the city CA; client certificates must be signed by it.
+    public var clientCAFile: String
+    /// Largest request body accepted; larger ones get 413 before they are read whole.
+    public var maxBodyBytes = 64 * 1024 * 1024
+    /// Most changes one pull page carries.
+    public var maxPullPage = 2_000
+    /// Idle keep-alive connections are closed after this long.
+    public var idleTimeoutSeconds = 120
+    /// Where to write the port actually bound (for supervisors and tests), if anywhere.
+    public var portFile: String?
+    /// A JSON county list replacing the default 18 Tangshan divisions.
+    public var countiesFile: String?
+
+    /// Creates a configuration.
+    public init(databasePath: String, certFile: String, keyFile: String, clientCAFile: String) {
+        self.databasePath = databasePath
+        self.certFile = certFile
+        self.keyFile = keyFile
+        self.clientCAFile = clientCAFile
+    }
+
+    /// Checks every setting; throws naming the bad key.
+    public func validate() throws(ConfigurationError) {
+        guard (0...65535).contains(port) else { throw .invalid(key: "listen", reason: "port \(port) is out of range") }
+        guard !host.isEmpty else { throw .invalid(key: "listen", reason: "no host") }
+        for (key, path) in [("cert", certFile), ("key", keyFile), ("client-ca", clientCAFile)] {
+            guard FileManager.default.isReadableFile(atPath: path) else { throw .invalid(key: key, reason: "cannot read \(path)") }
+        }
+        guard maxBodyBytes >= 1024 else { throw .invalid(key: "max-body-bytes", reason: "must be at least 1024") }
+        guard (1...100_000).contains(maxPullPage) else { throw .invalid(key: "max-pull-page", reason: "must be 1 to 100000") }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import SyncCore
+import SyncProtocol
+import SyncStore
+
+/// What one sync round did.
+public struct SyncReport: Sendable, Hashable, Codable {
+    /// Changes the city acknowledged.
+    public var pushed = 0
+    /// Of those, changes the city parked.
+    public var parked = 0
+    /// Of those, changes that conflicted.
+    public var conflicts = 0
+    /// City changes applied here.
+    public var pulled = 0
+
+    public init() {}
+}
+
+/// Pushes a county's change log to the city and applies the city's feed, over any `SyncTransport`.
+/// Every step commits locally only after the city answered, so a crash at any point loses and
+/// duplicates nothing: an unacknowledged batch is sent again and the city skips what it has.
+public struct SyncClient: Sendable {
+    /// The county replica.
+    public let database: CountyDatabase
+    /// The way to the city.
+    public let transport: any SyncTransport
+    /// Changes per push.
+    public var batchSize = 1_000
+    /// Changes per pull page.
+    public var pullPage = 1_000
+    /// Where to log.
+    public var logger: Logger
+
+    /// Creates a client.
+    public init(database: CountyDatabase, transport: any SyncTransport, logger: Logger, batchSize: Int = 1_000, pullPage: Int = 1_000) {
+        self.database = database
+        self.transport = transport
+        self.logger = logger
+        self.batchSize = batchSize
+        self.pullPage = pullPage
+    }
+
+    /// Pushes until nothing is pending (or `stopAfter` batches), then pulls until the feed is drained.
+    public func syncOnce() async throws -> SyncReport {
+        do {
+            var report = try await pushPending()
+            report.pulled = try await pullAll()
+            try? await sendHeartbeat()
+            return report
+        } catch {
+            try? database.recordSyncError("\(error)")
+            throw error
+        }
+    }
+
+    /// Pushes every pending change, batch after batch, at most `maxBatches`.
+    public func pushPending(maxBatches: Int = .max) async throws -> SyncReport {
+        var report = SyncReport()
+        var batches = 0
+        while batches < maxBatches, let batch = try database.nextPushBatch(limit: batchSize) {
+            let answer = try await transport.push(batch)
+            try database.acknowledge(batch, answer)
+            batches += 1
+            report.pushed += answer.outcomes.count
+            report.parked += answer.outcomes.filter { $0.outcome == .parked }.count
+            report.conflicts += answer.outcomes.filter { $0.outcome == .conflict }.count
+            logger.debug("pushed", metadata: ["sync.push.first_seq": "\(batch.firstSeq)", "sync.push.last_seq": "\(batch.lastSeq)",
+                                              "sync.push.high_water": "\(answer.highWater)"])
+            if answer.highWater < batch.lastSeq {
+                throw TransportError.badResponse(op: "push", url: "/v1/push", message: "the city acknowledged \(answer.highWater) of a batch up to \(batch.lastSeq)")
+            }
+        }
+        return report
+    }
+
+    /// Applies the city's feed page after page; returns how many changes were applied.
+    public func pullAll() async throws -> Int {
+        var applied = 0
+        while true {
+            let cursor = try database.syncPosition().pulledSeq
+            let page = try await transport.pull(node: database.replica.node, after: cursor, limit: pullPage)
+            if !page.changes.isEmpty || page.cursor != cursor {
+                applied += try database.applyPull(page).count
+            } else {
+                try database.applyPull(page)
+            }
+            if !page.more { return applied }
+        }
+    }
+
+    /// Tells the city how this county is doing.
+    public func sendHeartbeat() async throws {
+        _ = try await transport.heartbeat(try database.heartbeat())
+    }
+}

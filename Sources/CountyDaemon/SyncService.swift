@@ -1,0 +1,112 @@
+import CurlTransport
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import SyncCore
+import SyncProtocol
+import SyncStore
+
+/// The county daemon's sync loop, as a service: a push starts within a second of any local commit
+/// (whichever process made it: the log is checked every `watchInterval`), pulls run after every
+/// push and every `pullInterval`, failures back off exponentially with jitter up to a cap, and a
+/// graceful shutdown makes one bounded final push.
+public struct SyncService: Service {
+    let client: SyncClient
+    let configuration: CountyDaemonConfiguration
+    let logger: Logger
+
+    /// Creates the service.
+    public init(client: SyncClient, configuration: CountyDaemonConfiguration, logger: Logger) {
+        self.client = client
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let stopping = Mutex(false)
+        await withGracefulShutdownHandler {
+            await loop(stopping: stopping)
+        } onGracefulShutdown: {
+            stopping.withLock { $0 = true }
+        }
+        await finalPush()
+    }
+
+    private func loop(stopping: borrowing Mutex<Bool>) async {
+        let clock = ContinuousClock()
+        var backoff = Backoff(initial: .seconds(1), cap: .seconds(configuration.maxBackoffSeconds))
+        var nextAttempt = clock.now
+        var nextPull = clock.now
+        let watch = Duration.seconds(configuration.watchIntervalSeconds)
+        while !stopping.withLock({ $0 }) && !Task.isCancelled {
+            let now = clock.now
+            let pending = (try? client.database.syncPosition()).map { $0.lastSeq > $0.pushedSeq } ?? false
+            if now >= nextAttempt && (pending || now >= nextPull) {
+                do {
+                    let report = try await client.syncOnce()
+                    if report.pushed > 0 || report.pulled > 0 {
+                        logger.info("synced", metadata: [
+                            "sync.pushed": "\(report.pushed)", "sync.pulled": "\(report.pulled)",
+                            "sync.parked": "\(report.parked)", "sync.conflicts": "\(report.conflicts)",
+                        ])
+                    }
+                    backoff.reset()
+                    nextPull = clock.now + .seconds(configuration.pullIntervalSeconds)
+                } catch {
+                    let delay = backoff.nextDelay(random: Double.random(in: 0...1))
+                    logger.warning("sync failed; retrying", metadata: [
+                        "sync.error": "\(error)", "sync.retry_in_seconds": "\(delay.components.seconds)",
+                        "sync.failures": "\(backoff.failures)",
+                    ])
+                    nextAttempt = clock.now + delay
+                }
+            }
+            try? await Task.sleep(for: watch)
+        }
+    }
+
+    /// One last push, bounded, so a clean stop leaves as little pending as possible.
+    private func finalPush() async {
+        let limit = Duration.seconds(configuration.shutdownPushSeconds)
+        let client = self.client
+        let outcome = await withTaskGroup(of: String.self) { group in
+            group.addTask {
+                do {
+                    let report = try await client.pushPending()
+                    return "pushed \(report.pushed)"
+                } catch {
+                    return "final push failed: \(error)"
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return "final push stopped after \(limit)"
+            }
+            let first = await group.next() ?? ""
+            group.cancelAll()
+            return first
+        }
+        logger.info("stopped", metadata: ["sync.final_push": "\(outcome)"])
+    }
+}
+
+/// Builds the county daemon: the sync service over the county database and a libcurl transport,
+/// in a service group that stops gracefully on SIGTERM and SIGINT. Production and tests call this.
+public func buildCountyDaemon(configuration: CountyDaemonConfiguration, logger: Logger) throws -> ServiceGroup {
+    try configuration.validate()
+    let database = try CountyDatabase.open(at: configuration.databasePath)
+    var logger = logger
+    logger[metadataKey: "sync.county"] = "\(database.county)"
+    logger[metadataKey: "sync.node"] = "\(database.replica.node)"
+    let transport = try CurlTransport(TransportConfiguration(
+        baseURL: configuration.cityURL, caFile: configuration.caFile, certFile: configuration.certFile,
+        keyFile: configuration.keyFile, connectTimeout: .seconds(configuration.connectTimeoutSeconds),
+        requestTimeout: .seconds(configuration.requestTimeoutSeconds)))
+    let client = SyncClient(database: database, transport: transport, logger: logger, batchSize: configuration.batchSize)
+    let service = SyncService(client: client, configuration: configuration, logger: logger)
+    return ServiceGroup(configuration: .init(
+        services: [.init(service: service)],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger))
+}

@@ -1,0 +1,197 @@
+import SyncCore
+
+/// One change as it travels between replicas: a row's changed columns with their new values, the
+/// version of the write and the version each column had before (its base).
+public struct WireChange: Sendable, Hashable, Codable {
+    /// The sender's sequence number (county change log seq, or city feed seq).
+    public let seq: Int64
+    /// `platform` or `award`.
+    public let table: String
+    /// The row's id.
+    public let rowId: String
+    /// `insert`, `update` or `delete`.
+    public let op: String
+    /// The write's hybrid clock reading.
+    public let hlc: Int64
+    /// The node that made the write.
+    public let node: String
+    /// New values of the changed columns.
+    public let values: [String: ColumnValue]
+    /// Base versions of the changed columns; a column never written before has none.
+    public let bases: [String: ColumnVersion]
+
+    /// Creates a wire change.
+    public init(seq: Int64, table: String, rowId: String, op: String, hlc: Int64, node: String,
+                values: [String: ColumnValue], bases: [String: ColumnVersion]) {
+        self.seq = seq
+        self.table = table
+        self.rowId = rowId
+        self.op = op
+        self.hlc = hlc
+        self.node = node
+        self.values = values
+        self.bases = bases
+    }
+
+    /// The version every column of this change gets.
+    public var version: ColumnVersion { ColumnVersion(hlc: HLCTimestamp(rawValue: hlc), node: node) }
+}
+
+/// `POST /v1/push`: a contiguous run of a county's change log.
+public struct PushRequest: Sendable, Hashable, Codable {
+    /// The sending node (must be the certificate's county's node).
+    public let node: String
+    /// First sequence number in the batch.
+    public let firstSeq: Int64
+    /// Last sequence number in the batch.
+    public let lastSeq: Int64
+    /// The changes, in sequence order.
+    public let changes: [WireChange]
+    /// `Checksum.of(changes)`, so a damaged batch is refused whole.
+    public let checksum: String
+
+    /// Creates a batch and its checksum.
+    public init(node: String, changes: [WireChange]) {
+        self.node = node
+        self.firstSeq = changes.first?.seq ?? 0
+        self.lastSeq = changes.last?.seq ?? 0
+        self.changes = changes
+        self.checksum = Checksum.of(changes)
+    }
+}
+
+/// What happened to one pushed change.
+public struct ChangeOutcome: Sendable, Hashable, Codable {
+    /// How the receiver applied a change.
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// Fast-forward: no concurrent edit.
+        case applied
+        /// Concurrent edits merged with no differing values, or a re-delivery.
+        case merged
+        /// Concurrent edits with differing values: the loser is in the conflicts table.
+        case conflict
+        /// Refused (invalid, or a workflow rule): kept in the parked table, not retried.
+        case parked
+    }
+
+    /// The change's sequence number.
+    public let seq: Int64
+    /// What happened.
+    public let outcome: Kind
+    /// For parked changes: a stable reason code (`award_approved`, `invalid`, `city_owned_column`, ...).
+    public let reason: String?
+    /// For parked changes: a sentence for a person.
+    public let message: String?
+
+    /// Creates an outcome.
+    public init(seq: Int64, outcome: Kind, reason: String? = nil, message: String? = nil) {
+        self.seq = seq
+        self.outcome = outcome
+        self.reason = reason
+        self.message = message
+    }
+}
+
+/// The answer to a push.
+public struct PushResponse: Sendable, Hashable, Codable {
+    /// The node's new high-water mark: every change up to it is at the city.
+    public let highWater: Int64
+    /// One outcome per change that was new to the city (re-delivered ones are skipped).
+    public let outcomes: [ChangeOutcome]
+
+    /// Creates a response.
+    public init(highWater: Int64, outcomes: [ChangeOutcome]) {
+        self.highWater = highWater
+        self.outcomes = outcomes
+    }
+}
+
+/// The answer to `GET /v1/pull?after=CURSOR&limit=N`: city changes to the county's rows.
+public struct PullResponse: Sendable, Hashable, Codable {
+    /// The changes after the cursor, in order.
+    public let changes: [WireChange]
+    /// The cursor to ask from next (the last change's seq, or the request's cursor if none).
+    public let cursor: Int64
+    /// Whether more changes wait after this page.
+    public let more: Bool
+
+    /// Creates a response.
+    public init(changes: [WireChange], cursor: Int64, more: Bool) {
+        self.changes = changes
+        self.cursor = cursor
+        self.more = more
+    }
+}
+
+/// `POST /v1/heartbeat`: how the county is doing, so the city sees who is behind without asking.
+public struct Heartbeat: Sendable, Hashable, Codable {
+    /// The sending node.
+    public let node: String
+    /// Changes not yet acknowledged.
+    public let pending: Int
+    /// Age of the oldest unacknowledged change, in seconds (0 when none).
+    public let oldestPendingAgeSeconds: Int
+    /// The last sync error, if the last attempt failed.
+    public let lastError: String?
+
+    /// Creates a heartbeat.
+    public init(node: String, pending: Int, oldestPendingAgeSeconds: Int, lastError: String?) {
+        self.node = node
+        self.pending = pending
+        self.oldestPendingAgeSeconds = oldestPendingAgeSeconds
+        self.lastError = lastError
+    }
+}
+
+/// The answer to a heartbeat: the city's view of this node.
+public struct HeartbeatResponse: Sendable, Hashable, Codable {
+    /// The node's high-water mark at the city.
+    public let highWater: Int64
+    /// The city's clock, so a county can see how far its own is off.
+    public let cityTimeMs: Int64
+
+    /// Creates a response.
+    public init(highWater: Int64, cityTimeMs: Int64) {
+        self.highWater = highWater
+        self.cityTimeMs = cityTimeMs
+    }
+}
+
+/// Every error the aggregator returns: a stable code for programs and a message for people.
+public struct ErrorBody: Sendable, Hashable, Codable, Error {
+    /// Stable, snake_case: `forbidden_county`, `bad_request`, `payload_too_large`, ...
+    public let code: String
+    /// A sentence for a person.
+    public let message: String
+
+    /// Creates an error body.
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// FNV-1a (64-bit) over a canonical rendering of a batch's changes: cheap, deterministic, and
+/// the same on both sides, so a batch damaged or assembled wrongly is refused whole.
+public enum Checksum {
+    /// The checksum of `changes`, as 16 hex digits.
+    public static func of(_ changes: [WireChange]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ text: String) {
+            for byte in text.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x0000_0100_0000_01B3
+            }
+            hash ^= 0x1F
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        for change in changes {
+            mix(String(change.seq)); mix(change.table); mix(change.rowId); mix(change.op)
+            mix(String(change.hlc)); mix(change.node)
+            for key in change.values.keys.sorted() { mix(key); mix(change.values[key]!.description) }
+            for key in change.bases.keys.sorted() { mix(key); mix(change.bases[key]!.description) }
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

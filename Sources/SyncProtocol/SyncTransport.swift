@@ -1,0 +1,43 @@
+/// The county's view of the city: the port the sync client talks through. `CurlTransport` is the
+/// HTTPS adapter; tests of pure logic may use an in-memory one.
+public protocol SyncTransport: Sendable {
+    /// Sends a batch; returns the city's answer.
+    func push(_ request: PushRequest) async throws -> PushResponse
+    /// Fetches the city's changes to this county's rows after `cursor`.
+    func pull(node: String, after cursor: Int64, limit: Int) async throws -> PullResponse
+    /// Reports how this county is doing.
+    func heartbeat(_ heartbeat: Heartbeat) async throws -> HeartbeatResponse
+}
+
+/// A failed exchange with the city, with what a person needs to act on it.
+public enum TransportError: Error, Sendable, CustomStringConvertible {
+    /// libcurl failed (connect, TLS, timeout, ...): its code and message.
+    case curl(op: String, url: String, code: Int, message: String)
+    /// The city answered with an error status.
+    case http(op: String, url: String, status: Int, error: ErrorBody?)
+    /// The answer could not be read.
+    case badResponse(op: String, url: String, message: String)
+    /// The configuration cannot work (not HTTPS, missing file).
+    case configuration(String)
+
+    /// One line for a person.
+    public var description: String {
+        switch self {
+        case .curl(let op, let url, let code, let message): "\(op) \(url): \(message) (curl error \(code))"
+        case .http(let op, let url, let status, let error):
+            "\(op) \(url): HTTP \(status)" + (error.map { " \($0.code): \($0.message)" } ?? "")
+        case .badResponse(let op, let url, let message): "\(op) \(url): \(message)"
+        case .configuration(let message): message
+        }
+    }
+
+    /// Whether trying again later may succeed (network trouble, server errors), as opposed to a
+    /// refusal that will repeat (4xx).
+    public var isRetryable: Bool {
+        switch self {
+        case .curl, .badResponse: true
+        case .http(_, _, let status, _): status >= 500 || status == 408 || status == 429
+        case .configuration: false
+        }
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncProtocol
+
+/// Applies incoming changes to a replica with `MergeRules`, inside the caller's transaction:
+/// records the loser of every conflict, parks what a rule refuses (one savepoint per change, so a
+/// refused change never blocks the ones behind it), and keeps column versions and the clock.
+///
+/// The city applies county pushes with the city's rules on top (column authority, the award
+/// workflow, policy validation); a county applies the city's feed as it comes: the city is the
+/// authority on what it sends.
+struct ChangeApplier {
+    /// The side applying.
+    let receiver: NodeRole
+    /// The receiver's node id (for fresh versions it writes).
+    let receiverNode: String
+    let authority: AuthorityTable
+    let counties: CountyRegistry
+    let policy: AwardPolicy
+    /// Wall clock of this apply.
+    let nowMs: Int64
+
+    /// A rule refused the change.
+    struct Refusal: Error {
+        let reason: String
+        let message: String
+    }
+
+    /// Applies one change; `county` is the county the sender may write (the city checks it).
+    func apply(_ change: WireChange, county: String, db: Database) throws -> ChangeOutcome {
+        var outcome = ChangeOutcome(seq: change.seq, outcome: .merged)
+        do {
+            try db.inSavepoint {
+                outcome = try applyUnchecked(change, county: county, db: db)
+                return .commit
+            }
+        } catch let refusal as Refusal {
+            try park(change, county: county, reason: refusal.reason, message: refusal.message, db: db)
+            outcome = ChangeOutcome(seq: change.seq, outcome: .parked, reason: refusal.reason, message: refusal.message)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            let message = "the database refused it: \(error.message ?? "constraint failed")"
+            try park(change, county: county, reason: "constraint", message: message, db: db)
+            outcome = ChangeOutcome(seq: change.seq, outcome: .parked, reason: "constraint", message: message)
+        }
+        return outcome
+    }
+
+    private func applyUnchecked(_ change: WireChange, county: String, db: Database) throws -> ChangeOutcome {
+        guard let table = SyncedTable.named(change.table) else {
+            throw Refusal(reason: "unknown_table", message: "no replicated table \(change.table)")
+        }
+        guard let op = ChangeOperation(rawValue: change.op) else {
+            throw Refusal(reason: "unknown_op", message: "unknown operation \(change.op)")
+        }
+        guard RecordID.isValid(change.rowId) else {
+            throw Refusal(reason: "invalid_id", message: "row id \(change.rowId) is not a lower-case UUID")
+        }
+        if let unknown = change.values.keys.first(where: { !table.columns.contains($0) }) ?? change.bases.keys.first(where: { !table.columns.contains($0) }) {
+            throw Refusal(reason: "unknown_column", message: "\(table.name) has no column \(unknown)")
+        }
+        let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM \(table.name) WHERE id = ?"), arguments: [change.rowId])
+        if let owner: String = existing?["county"], owner != county {
+            throw StoreError.forbidden("\(table.name) \(change.rowId) belongs to county \(owner), not \(county)")
+        }
+        if case .text(let named) = change.values["county"] ?? .null, named != county {
+            throw StoreError.forbidden("\(table.name) \(change.rowId) names county \(named); this sender may write only county \(county)")
+        }
+        let fromCounty = receiver == .city && NodeRole(node: change.node) == .county
+        try Self.receiveClock(change.hlc, db: db)
+
+        if op == .delete {
+            guard let existing else { return ChangeOutcome(seq: change.seq, outcome: .merged) }
+            if fromCounty { try checkAwardWorkflow(table: table, row: existing) }
+            if table == .platform {
+                if fromCounty {
+                    let awards = try Int.fetchOne(db, sql: "SELECT count(*) FROM award WHERE platform_id = ?", arguments: [change.rowId]) ?? 0
+                    if awards > 0 { throw Refusal(reason: "has_awards", message: "platform \(change.rowId) has \(awards) award(s) at the city") }
+                } else {
+                    try db.execute(sql: "DELETE FROM award WHERE platform_id = ?", arguments: [change.rowId])
+                }
+            }
+            try db.execute(sql: "DELETE FROM \(table.name) WHERE id = ?", arguments: [change.rowId])
+            try db.execute(sql: "DELETE FROM row_version WHERE tbl = ? AND row_id = ?", arguments: [table.name, change.rowId])
+            return ChangeOutcome(seq: change.seq, outcome: .applied)
+        }
+        if existing == nil, op == .update {
+            throw Refusal(reason: "missing_row", message: "\(table.name) \(change.rowId) does not exist here")
+        }
+        if let existing, fromCounty { try checkAwardWorkflow(table: table, row: existing) }
+
+        var versions = try CountyDatabase.versions(db, table: table.name, rowId: change.rowId) ?? RowVersions()
+        let version = change.version
+        var decisions: [ColumnDecision] = []
+        for column in table.columns {
+            guard let value = change.values[column] else { continue }
+            let current = existing.map { CurrentColumn(value: ColumnValue($0[column] as DatabaseValue), version: versions[column]) }
+            decisions.append(MergeRules.decide(
+                table: table.name, column: column,
+                incoming: IncomingColumn(value: value, version: version, base: change.bases[column]),
+                current: current, authority: authority))
+        }
+        let taken = decisions.filter(\.takeIncoming).map(\.column)
+        if fromCounty { try checkCityOwnedColumns(table: table, change: change, taken: taken, isInsert: existing == nil) }
+
+        var merged: [String: ColumnValue] = [:]
+        for column in table.columns {
+            merged[column] = existing.map { ColumnValue($0[column] as DatabaseValue) } ?? .null
+        }
+        for column in taken { merged[column] = change.values[column] }
+        if fromCounty, !taken.isEmpty { try validate(table: table, id: change.rowId, values: merged, db: db) }
+
+        if existing == nil {
+            let columns = ["id"] + table.columns
+            try db.cachedStatement(sql: "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))")
+                .execute(arguments: StatementArguments([change.rowId] + table.columns.map { merged[$0]!.databaseValue }))
+        } else if !taken.isEmpty {
+            try db.execute(
+                sql: "UPDATE \(table.name) SET \(taken.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
+                arguments: StatementArguments(taken.map { merged[$0]!.databaseValue } + [change.rowId]))
+        }
+        let prior = versions
+        if !taken.isEmpty {
+            versions.set(version, columns: taken, of: existing == nil ? taken : table.columns)
+            try Self.saveVersions(versions, table: table.name, rowId: change.rowId, db: db)
+        }
+        let rowCounty: String = merged["county"].flatMap { if case .text(let text) = $0 { text } else { nil } } ?? county
+        var conflicted = false
+        for decision in decisions where decision.isConflict {
+            conflicted = true
+            let incoming = (value: change.values[decision.column]!, version: Optional(version))
+            let current = (value: existing.map { ColumnValue($0[decision.column] as DatabaseValue) } ?? .null, version: prior[decision.column])
+            let (winner, loser) = decision.takeIncoming ? (incoming, current) : (current, incoming)
+            try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO conflict (tbl, row_id, county, column_name, winner_value, winner_version,
+                  loser_value, loser_version, base_version, rule, decided_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    table.name, change.rowId, rowCounty, decision.column,
+                    JSONText.value(winner.value), winner.version.map(JSONText.version) ?? "null",
+                    JSONText.value(loser.value), loser.version.map(JSONText.version),
+                    change.bases[decision.column].map(JSONText.version), decision.rule.rawValue, nowMs,
+                ])
+        }
+        if conflicted { return ChangeOutcome(seq: change.seq, outcome: .conflict) }
+        let fastForward = decisions.contains { $0.takeIncoming } || decisions.isEmpty && existing == nil
+        return ChangeOutcome(seq: change.seq, outcome: fastForward ? .applied : .merged)
+    }
+
+    /// A county edit of an award the city approved or disbursed is not merged.
+    private func checkAwardWorkflow(table: SyncedTable, row: Row) throws {
+        guard table == .award, let status = AwardStatus(rawValue: row["status"]),
+              status == .approved || status == .disbursed else { return }
+        throw Refusal(reason: "award_\(status.rawValue)",
+                      message: "award \(row["id"] as String) was \(status.rawValue) by the city; county edits of it are not merged")
+    }
+
+    /// A county may not write city-owned columns, except their initial values in a new row.
+    private func checkCityOwnedColumns(table: SyncedTable, change: WireChange, taken: [String], isInsert: Bool) throws {
+        let initial: [String: ColumnValue] = table == .platform
+            ? ["status": .text(PlatformStatus.registered.rawValue), "evaluation": .null]
+            : ["status": .text(AwardStatus.proposed.rawValue), "approved_amount_fen": .null, "approved_on": .null, "reject_reason": .null]
+        for column in taken where authority.authority(table.name, column) == .city {
+            let value = change.values[column] ?? .null
+            if isInsert && (initial[column] == nil || initial[column] == value) { continue }
+            throw Refusal(reason: "city_owned_column",
+                          message: "\(table.name).\(column) is set by the city; a county cannot write \(value)")
+        }
+    }
+
+    /// The merged row must satisfy the domain rules a single record can break.
+    private func validate(table: SyncedTable, id: String, values: [String: ColumnValue], db: Database) throws {
+        var fields: [String: (any DatabaseValueConvertible)?] = ["id": id]
+        for (column, value) in values { fields[column] = value.databaseValue }
+        let row = Row(fields)
+        do {
+            if table == .platform {
+                _ = try Platform(row: row).validated(counties: counties)
+            } else {
+                let award = try Award(row: row)
+                guard let platformRow = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [award.platformId]) else {
+                    throw Refusal(reason: "missing_platform", message: "award \(id) is for platform \(award.platformId), which the city does not have")
+                }
+                _ = try award.validated(for: try Platform(row: platformRow), policy: policy)
+            }
+        } catch let error as DomainError {
+            throw Refusal(reason: "invalid", message: error.description)
+        }
+    }
+
+    /// Keeps a refused change with its reason, once.
+    private func park(_ change: WireChange, county: String, reason: String, message: String, db: Database) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = String(decoding: try encoder.encode(change), as: UTF8.self)
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO parked (node, county, seq, tbl, row_id, op, change, reason, message, parked_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [change.node, county, change.seq, change.table, change.rowId, change.op, json, reason, message, nowMs])
+    }
+
+    /// Moves the replica's clock past a reading received from another node.
+    static func receiveClock(_ hlc: Int64, db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE replica SET hlc = max(hlc, ?) WHERE id = 1").execute(arguments: [hlc])
+    }
+
+    static func saveVersions(_ versions: RowVersions, table: String, rowId: String, db: Database) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES (?, ?, ?)")
+            .execute(arguments: [table, rowId, JSONText.versions(versions.storage)])
+    }
+}
+
+extension ColumnValue {
+    /// The value to bind in SQL.
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .integer(let value): value.databaseValue
+        case .text(let value): value.databaseValue
+        }
+    }
+}

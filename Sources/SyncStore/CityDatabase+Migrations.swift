@@ -1,0 +1,62 @@
+import GRDB
+import SyncCore
+
+extension CityDatabase {
+    /// The city schema, as named, append-only migrations. `Schemas/city.sql` is what they produce.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-replica") { db in
+            try db.execute(sql: ReplicaSchema.replicaTableSQL)
+        }
+        migrator.registerMigration("v1-data") { db in
+            for sql in ReplicaSchema.dataTablesSQL { try db.execute(sql: sql) }
+            try db.execute(sql: "CREATE INDEX platform_by_county ON platform (county)")
+            try db.execute(sql: "CREATE INDEX award_by_county ON award (county)")
+        }
+        migrator.registerMigration("v1-change-log") { db in
+            let tables = ReplicaSchema.tableList
+            // The city's own writes: approvals, recognitions, edits, and values it re-asserts after
+            // refusing a county's change. Each county pulls the entries of its rows.
+            try db.execute(sql: """
+                CREATE TABLE change_log (
+                  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                  county TEXT NOT NULL,
+                  tbl TEXT NOT NULL CHECK (tbl IN (\(tables))),
+                  row_id TEXT NOT NULL,
+                  op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
+                  columns INTEGER NOT NULL CHECK (columns >= 0),
+                  wall_ms INTEGER NOT NULL,
+                  hlc INTEGER,
+                  bases TEXT CHECK (bases IS NULL OR json_valid(bases)),
+                  "values" TEXT CHECK ("values" IS NULL OR json_valid("values")),
+                  CHECK ((hlc IS NULL) = (bases IS NULL) AND (hlc IS NULL) = ("values" IS NULL))
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX change_log_by_county ON change_log (county, seq)")
+            try db.execute(sql: "CREATE INDEX change_log_unstamped ON change_log (seq) WHERE hlc IS NULL")
+            try db.execute(sql: ReplicaSchema.rowVersionSQL)
+            for table in SyncedTable.all {
+                for sql in table.captureTriggersSQL(role: .city) { try db.execute(sql: sql) }
+            }
+        }
+        migrator.registerMigration("v1-sync") { db in
+            try db.execute(sql: """
+                CREATE TABLE node_state (
+                  node TEXT NOT NULL PRIMARY KEY,
+                  county TEXT NOT NULL,
+                  high_water INTEGER NOT NULL DEFAULT 0 CHECK (high_water >= 0),
+                  last_contact_at INTEGER,
+                  last_push_at INTEGER,
+                  last_pull_at INTEGER,
+                  pending INTEGER,
+                  oldest_pending_age_seconds INTEGER,
+                  last_error TEXT,
+                  heartbeat_at INTEGER
+                ) WITHOUT ROWID
+                """)
+            try db.execute(sql: ReplicaSchema.conflictSQL)
+            try db.execute(sql: ReplicaSchema.parkedSQL)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncProtocol
+
+extension CityDatabase {
+    /// Applies a county's batch in one transaction. Changes at or below the node's high-water mark
+    /// are skipped (re-delivery is harmless); the rest are merged, conflicted or parked, and the
+    /// mark moves to the batch's last seq. `county` comes from the verified client certificate.
+    /// Throws `forbidden` (nothing written) if the batch touches another county's rows.
+    public func applyPush(county: String, _ request: PushRequest, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> PushResponse {
+        try checkNode(request.node, county: county)
+        guard Checksum.of(request.changes) == request.checksum else {
+            throw StoreError.badBatch(code: "checksum_mismatch", message: "the batch's checksum does not match its changes")
+        }
+        var expected = request.firstSeq
+        for change in request.changes {
+            guard change.seq == expected else {
+                throw StoreError.badBatch(code: "bad_sequence", message: "changes must run from firstSeq to lastSeq without gaps; expected seq \(expected), got \(change.seq)")
+            }
+            guard change.node == request.node else {
+                throw StoreError.forbidden("change \(change.seq) claims node \(change.node), but the batch is from \(request.node)")
+            }
+            expected += 1
+        }
+        guard request.changes.isEmpty || request.lastSeq == expected - 1 else {
+            throw StoreError.badBatch(code: "bad_sequence", message: "lastSeq \(request.lastSeq) does not match the changes")
+        }
+        let applier = self.applier(nowMs: nowMs)
+        return try write("apply push") { db in
+            _ = try CountyDatabase.stamp(db, node: self.replica.node, wallMs: nowMs, freezeValues: true)
+            let highWater = try Self.highWater(db, node: request.node, county: county)
+            if let first = request.changes.first, first.seq > highWater + 1 {
+                throw StoreError.badBatch(code: "sequence_gap", message: "the city has changes up to \(highWater) from \(request.node); this batch starts at \(first.seq)")
+            }
+            try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
+            var outcomes: [ChangeOutcome] = []
+            for change in request.changes where change.seq > highWater {
+                let outcome = try applier.apply(change, county: county, db: db)
+                if outcome.outcome == .parked { try self.reassert(change, county: county, nowMs: nowMs, db: db) }
+                outcomes.append(outcome)
+            }
+            try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
+            let newMark = max(highWater, request.lastSeq)
+            try db.execute(sql: """
+                UPDATE node_state SET high_water = ?, last_contact_at = ?, last_push_at = ? WHERE node = ?
+                """, arguments: [newMark, nowMs, nowMs, request.node])
+            return PushResponse(highWater: newMark, outcomes: outcomes)
+        }
+    }
+
+    /// The city's changes to `county`'s rows after `after`, in order, at most `limit`.
+    public func pullFeed(county: String, node: String? = nil, after: Int64, limit: Int, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> PullResponse {
+        if let node { try checkNode(node, county: county) }
+        return try write("read pull feed") { db in
+            _ = try CountyDatabase.stamp(db, node: self.replica.node, wallMs: nowMs, freezeValues: true)
+            if let node {
+                _ = try Self.highWater(db, node: node, county: county)
+                try db.execute(sql: "UPDATE node_state SET last_contact_at = ?, last_pull_at = ? WHERE node = ?", arguments: [nowMs, nowMs, node])
+            }
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT seq, tbl, row_id, op, columns, hlc, bases, "values" FROM change_log
+                WHERE county = ? AND seq > ? ORDER BY seq LIMIT ?
+                """, arguments: [county, after, limit + 1])
+            let changes = try rows.prefix(limit).map { row -> WireChange in
+                WireChange(
+                    seq: row["seq"], table: row["tbl"], rowId: row["row_id"], op: row["op"], hlc: row["hlc"],
+                    node: self.replica.node,
+                    values: try decodeJSON([String: ColumnValue].self, row["values"]),
+                    bases: try decodeJSON([String: ColumnVersion].self, row["bases"]))
+            }
+            return PullResponse(changes: changes, cursor: changes.last?.seq ?? after, more: rows.count > limit)
+        }
+    }
+
+    /// Records a county's heartbeat; returns its high-water mark and the city's clock.
+    public func recordHeartbeat(county: String, _ heartbeat: Heartbeat, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> HeartbeatResponse {
+        try checkNode(heartbeat.node, county: county)
+        return try write("record heartbeat") { db in
+            let mark = try Self.highWater(db, node: heartbeat.node, county: county)
+            try db.execute(sql: """
+                UPDATE node_state SET pending = ?, oldest_pending_age_seconds = ?, last_error = ?, heartbeat_at = ?,
+                  last_contact_at = ? WHERE node = ?
+                """, arguments: [heartbeat.pending, heartbeat.oldestPendingAgeSeconds, heartbeat.lastError, nowMs, nowMs, heartbeat.node])
+            return HeartbeatResponse(highWater: mark, cityTimeMs: nowMs)
+        }
+    }
+
+    /// A node's high-water mark, creating its state row on first contact.
+    static func highWater(_ db: Database, node: String, county: String) throws -> Int64 {
+        try db.execute(sql: "INSERT OR IGNORE INTO node_state (node, county) VALUES (?, ?)", arguments: [node, county])
+        return try Int64.fetchOne(db, sql: "SELECT high_water FROM node_state WHERE node = ?", arguments: [node]) ?? 0
+    }
+
+    /// A county's nodes are named `county-CODE-…`; a certificate for one county cannot speak for another's node.
+    func checkNode(_ node: String, county: String) throws {
+        guard node.hasPrefix("county-\(county)-"), node.count <= 100 else {
+            throw StoreError.forbidden("node \(node) is not a node of county \(county)")
+        }
+    }
+
+    /// After refusing a county's change, the city writes its own current values of the refused
+    /// columns with fresh versions into the county's feed, based on the refused change's version,
+    /// so the county converges to the city's state (its refused values stay in its parked list).
+    func reassert(_ change: WireChange, county: String, nowMs: Int64, db: Database) throws {
+        guard let table = SyncedTable.named(change.table), RecordID.isValid(change.rowId) else { return }
+        var clock = HybridLogicalClock(last: HLCTimestamp(rawValue: try Int64.fetchOne(db, sql: "SELECT hlc FROM replica WHERE id = 1") ?? 0))
+        clock.receive(HLCTimestamp(rawValue: change.hlc), wallMs: nowMs)
+        let hlc = clock.tick(wallMs: nowMs)
+        try db.execute(sql: "UPDATE replica SET hlc = ? WHERE id = 1", arguments: [hlc.rawValue])
+        let version = ColumnVersion(hlc: hlc, node: replica.node)
+        let columns = change.op == ChangeOperation.delete.rawValue ? table.columns : table.columns.filter { change.values[$0] != nil }
+        var bases: [String: ColumnVersion] = [:]
+        for column in columns { bases[column] = change.version }
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \(table.name) WHERE id = ?", arguments: [change.rowId]) else {
+            // The city has no such row: the county's copy goes.
+            try appendFeed(db, county: county, table: table, rowId: change.rowId, op: .delete, columns: [], wallMs: nowMs, hlc: hlc, bases: bases, values: [:])
+            return
+        }
+        guard !columns.isEmpty else { return }
+        var values: [String: ColumnValue] = [:]
+        for column in columns { values[column] = ColumnValue(row[column] as DatabaseValue) }
+        var versions = try CountyDatabase.versions(db, table: table.name, rowId: change.rowId) ?? RowVersions()
+        versions.set(version, columns: columns, of: table.columns)
+        try ChangeApplier.saveVersions(versions, table: table.name, rowId: change.rowId, db: db)
+        let op: ChangeOperation = change.op == ChangeOperation.delete.rawValue ? .insert : .update
+        try appendFeed(db, county: county, table: table, rowId: change.rowId, op: op, columns: columns, wallMs: nowMs, hlc: hlc, bases: bases, values: values)
+    }
+
+    func appendFeed(_ db: Database, county: String, table: SyncedTable, rowId: String, op: ChangeOperation, columns: [String],
+                    wallMs: Int64, hlc: HLCTimestamp, bases: [String: ColumnVersion], values: [String: ColumnValue]) throws {
+        try db.execute(sql: """
+            INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms, hlc, bases, "values")
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [county, table.name, rowId, op.rawValue, try table.mask(for: columns), wallMs, hlc.rawValue,
+                             JSONText.versions(bases), JSONText.values(values)])
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncProtocol
+
+/// The city's SQLite database (WAL): every county's platforms and awards, the city's own change
+/// log (the pull feed of each county), per-node high-water marks, conflicts and parked changes.
+///
+/// ```swift
+/// let city = try CityDatabase.create(at: "/var/lib/county-sync/city.db")
+/// let answer = try city.applyPush(county: "130202", request)   // county from the client certificate
+/// let feed = try city.pullFeed(county: "130202", after: 0, limit: 500)
+/// ```
+public final class CityDatabase: ReplicaDatabase {
+    /// The database file.
+    public let path: String
+    /// Role and node of this replica.
+    public let replica: ReplicaInfo
+    /// The configured counties.
+    public let counties: CountyRegistry
+    /// The award rules in force.
+    public let policy: AwardPolicy
+    /// Who owns which column.
+    public let authority: AuthorityTable
+    /// The connection pool.
+    public let pool: DatabasePool
+
+    private init(path: String, pool: DatabasePool, replica: ReplicaInfo, counties: CountyRegistry, policy: AwardPolicy, authority: AuthorityTable) {
+        self.path = path
+        self.pool = pool
+        self.replica = replica
+        self.counties = counties
+        self.policy = policy
+        self.authority = authority
+    }
+
+    /// Creates a new city database at `path` (mode 0600); refuses an existing file.
+    public static func create(
+        at path: String, counties: CountyRegistry = .tangshan, policy: AwardPolicy = .tangshan2022,
+        authority: AuthorityTable = .standard, node: String? = nil
+    ) throws -> CityDatabase {
+        try CountyDatabase.createPrivateFile(at: path)
+        do {
+            let pool = try CountyDatabase.makePool(path: path)
+            let info = ReplicaInfo(role: "city", county: nil, node: node ?? "city-\(CountyDatabase.randomSuffix())",
+                                   createdAt: ISO8601DateFormatter().string(from: Date()))
+            try migrator.migrate(pool)
+            try pool.write { db in
+                try db.execute(sql: "INSERT INTO replica (id, role, county, node, created_at) VALUES (1, 'city', NULL, ?, ?)",
+                               arguments: [info.node, info.createdAt])
+            }
+            return CityDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy, authority: authority)
+        } catch {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            throw CountyDatabase.translate(error, op: "create city database", path: path)
+        }
+    }
+
+    /// Opens an existing city database; refuses a missing file or a county replica.
+    public static func open(
+        at path: String, counties: CountyRegistry = .tangshan, policy: AwardPolicy = .tangshan2022,
+        authority: AuthorityTable = .standard
+    ) throws -> CityDatabase {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingDatabase(path: path) }
+        do {
+            let pool = try CountyDatabase.makePool(path: path)
+            guard let info = try CountyDatabase.replicaInfo(pool) else {
+                throw StoreError.wrongRole(path: path, expected: "city", found: "non-County-Sync")
+            }
+            guard info.role == "city" else { throw StoreError.wrongRole(path: path, expected: "city", found: info.role) }
+            try migrator.migrate(pool)
+            return CityDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy, authority: authority)
+        } catch {
+            throw CountyDatabase.translate(error, op: "open city database", path: path)
+        }
+    }
+
+    func applier(nowMs: Int64) -> ChangeApplier {
+        ChangeApplier(receiver: .city, receiverNode: replica.node, authority: authority, counties: counties, policy: policy, nowMs: nowMs)
+    }
+}

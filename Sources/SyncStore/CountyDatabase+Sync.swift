@@ -1,0 +1,115 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncProtocol
+
+/// Where a county replica stands with the city.
+public struct SyncPosition: Sendable, Hashable, Codable {
+    /// Every change up to this seq is acknowledged by the city.
+    public let pushedSeq: Int64
+    /// The city feed has been applied up to this seq.
+    public let pulledSeq: Int64
+    /// The newest change in the log.
+    public let lastSeq: Int64
+    /// When the last push succeeded (ms since 1970).
+    public let lastPushAtMs: Int64?
+    /// When the last pull succeeded.
+    public let lastPullAtMs: Int64?
+    /// The last sync error, cleared by the next success.
+    public let lastError: String?
+}
+
+extension CountyDatabase {
+    /// The next batch to push: up to `limit` unacknowledged changes, stamped, values read from the rows.
+    public func nextPushBatch(limit: Int) throws -> PushRequest? {
+        try stamp()
+        let entries = try read("read push batch") { db in
+            let pushed = try Int64.fetchOne(db, sql: "SELECT pushed_seq FROM replica WHERE id = 1") ?? 0
+            return try Self.entries(db, after: pushed, limit: limit)
+        }
+        guard !entries.isEmpty else { return nil }
+        let node = replica.node
+        return PushRequest(node: node, changes: entries.map { entry in
+            WireChange(seq: entry.seq, table: entry.table, rowId: entry.rowId, op: entry.op.rawValue, hlc: entry.hlc.rawValue,
+                       node: node, values: entry.values, bases: entry.bases)
+        })
+    }
+
+    /// Records the city's answer to a push in one transaction: the acknowledged mark moves, and
+    /// every change the city parked is kept locally with its reason.
+    public func acknowledge(_ request: PushRequest, _ response: PushResponse, nowMs: Int64 = CountyDatabase.wallClockMs()) throws {
+        let byseq = Dictionary(request.changes.map { ($0.seq, $0) }, uniquingKeysWith: { first, _ in first })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let parked = try response.outcomes.filter { $0.outcome == .parked }.compactMap { outcome -> (ChangeOutcome, WireChange, String)? in
+            guard let change = byseq[outcome.seq] else { return nil }
+            return (outcome, change, String(decoding: try encoder.encode(change), as: UTF8.self))
+        }
+        let county = self.county
+        try write("acknowledge push") { db in
+            for (outcome, change, json) in parked {
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO parked (node, county, seq, tbl, row_id, op, change, reason, message, parked_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [change.node, county, change.seq, change.table, change.rowId, change.op, json,
+                                     outcome.reason ?? "parked", outcome.message ?? "", nowMs])
+            }
+            try db.execute(sql: """
+                UPDATE replica SET pushed_seq = max(pushed_seq, min(?, (SELECT ifnull(max(seq), 0) FROM change_log))),
+                  last_push_at = ?, last_error = NULL WHERE id = 1
+                """, arguments: [response.highWater, nowMs])
+        }
+    }
+
+    /// Applies a page of the city's feed and stores the cursor in the same transaction.
+    @discardableResult
+    public func applyPull(_ response: PullResponse, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> [ChangeOutcome] {
+        let applier = ChangeApplier(receiver: .county, receiverNode: replica.node, authority: authority,
+                                    counties: counties, policy: policy, nowMs: nowMs)
+        let county = self.county
+        return try applyingSync { db in
+            let cursor = try Int64.fetchOne(db, sql: "SELECT pulled_seq FROM replica WHERE id = 1") ?? 0
+            var outcomes: [ChangeOutcome] = []
+            for change in response.changes where change.seq > cursor {
+                outcomes.append(try applier.apply(change, county: county, db: db))
+            }
+            try db.execute(sql: "UPDATE replica SET pulled_seq = max(pulled_seq, ?), last_pull_at = ?, last_error = NULL WHERE id = 1",
+                           arguments: [response.cursor, nowMs])
+            return outcomes
+        }
+    }
+
+    /// Records a failed sync attempt, for status and heartbeats.
+    public func recordSyncError(_ message: String) throws {
+        try write("record sync error") { db in
+            try db.execute(sql: "UPDATE replica SET last_error = ? WHERE id = 1", arguments: [String(message.prefix(500))])
+        }
+    }
+
+    /// Where this replica stands with the city.
+    public func syncPosition() throws -> SyncPosition {
+        try read("read sync position") { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT pushed_seq, pulled_seq, last_push_at, last_pull_at, last_error,
+                  (SELECT ifnull(max(seq), 0) FROM change_log) AS last_seq
+                FROM replica WHERE id = 1
+                """)!
+            return SyncPosition(pushedSeq: row["pushed_seq"], pulledSeq: row["pulled_seq"], lastSeq: row["last_seq"],
+                                lastPushAtMs: row["last_push_at"], lastPullAtMs: row["last_pull_at"], lastError: row["last_error"])
+        }
+    }
+
+    /// The heartbeat this replica would send now.
+    public func heartbeat() throws -> Heartbeat {
+        let node = replica.node
+        return try read("read heartbeat") { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT count(*) AS pending, min(wall_ms) AS oldest, (SELECT last_error FROM replica WHERE id = 1) AS last_error
+                FROM change_log WHERE seq > (SELECT pushed_seq FROM replica WHERE id = 1)
+                """)!
+            let oldest: Int64? = row["oldest"]
+            let age = oldest.map { max(0, Int((CountyDatabase.wallClockMs() - $0) / 1000)) } ?? 0
+            return Heartbeat(node: node, pending: row["pending"], oldestPendingAgeSeconds: age, lastError: row["last_error"])
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import GRDB
+import SyncCore
+
+/// What county and city databases share: a WAL pool over one file, and reading the data tables.
+public protocol ReplicaDatabase: Sendable {
+    /// The database file.
+    var path: String { get }
+    /// Role, county and node of this replica.
+    var replica: ReplicaInfo { get }
+    /// The connection pool.
+    var pool: DatabasePool { get }
+}
+
+extension ReplicaDatabase {
+    /// Runs `body` in one write transaction, translating errors once.
+    func write<T: Sendable>(_ op: String, _ body: @Sendable (Database) throws -> T) throws -> T {
+        do {
+            return try pool.write(body)
+        } catch {
+            throw CountyDatabase.translate(error, op: op, path: path)
+        }
+    }
+
+    /// Runs `body` on a read snapshot, translating errors once.
+    func read<T: Sendable>(_ op: String, _ body: @Sendable (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw CountyDatabase.translate(error, op: op, path: path)
+        }
+    }
+
+    /// One platform, or nil.
+    public func platform(id: String) throws -> Platform? {
+        try read("read platform") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [id]).map(Platform.init(row:))
+        }
+    }
+
+    /// Every platform, oldest first (ids are time-ordered).
+    public func platforms() throws -> [Platform] {
+        try read("list platforms") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM platform ORDER BY id").map(Platform.init(row:))
+        }
+    }
+
+    /// One award, or nil.
+    public func award(id: String) throws -> Award? {
+        try read("read award") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM award WHERE id = ?", arguments: [id]).map(Award.init(row:))
+        }
+    }
+
+    /// Every award, oldest first.
+    public func awards() throws -> [Award] {
+        try read("list awards") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM award ORDER BY id").map(Award.init(row:))
+        }
+    }
+
+    /// The column versions of a row, empty for a row never stamped.
+    public func versions(table: SyncedTable, rowId: String) throws -> [String: ColumnVersion] {
+        try write("stamp change log") { db in
+            _ = try CountyDatabase.stamp(db, node: self.replica.node, wallMs: CountyDatabase.wallClockMs(), freezeValues: self.replica.role == "city")
+        }
+        return try read("read versions") { db in
+            try CountyDatabase.versions(db, table: table.name, rowId: rowId)?.expanded(table.columns) ?? [:]
+        }
+    }
+
+    /// Open conflicts, oldest first.
+    public func conflicts() throws -> [ConflictRecord] {
+        try read("list conflicts") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM conflict WHERE resolved_at IS NULL ORDER BY id").map(ConflictRecord.init(row:))
+        }
+    }
+
+    /// Parked changes, oldest first.
+    public func parked() throws -> [ParkedRecord] {
+        try read("list parked") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM parked ORDER BY id").map(ParkedRecord.init(row:))
+        }
+    }
+
+    /// The schema the migrations produced: every table, index and trigger in creation order, each
+    /// statement ended by `;` and a blank line, SQLite's and GRDB's bookkeeping left out.
+    public func schemaSQL() throws -> String {
+        try read("read schema") { db in
+            try String.fetchAll(db, sql: """
+                SELECT sql FROM sqlite_master
+                WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations'
+                ORDER BY rowid
+                """)
+            .map { $0 + ";\n" }
+            .joined(separator: "\n")
+        }
+    }
+}
+
+/// A concurrent edit whose values differed: the winner, the loser, the base and the rule.
+public struct ConflictRecord: Sendable, Hashable, Codable {
+    public let id: Int64
+    public let table: String
+    public let rowId: String
+    public let county: String
+    public let column: String
+    public let winnerValue: ColumnValue
+    public let winnerVersion: ColumnVersion?
+    public let loserValue: ColumnValue
+    public let loserVersion: ColumnVersion?
+    public let baseVersion: ColumnVersion?
+    public let rule: String
+    public let decidedAtMs: Int64
+
+    init(row: Row) throws {
+        id = row["id"]
+        table = row["tbl"]
+        rowId = row["row_id"]
+        county = row["county"]
+        column = row["column_name"]
+        winnerValue = try decodeJSON(ColumnValue.self, row["winner_value"])
+        winnerVersion = try decodeJSON(ColumnVersion?.self, row["winner_version"])
+        loserValue = try decodeJSON(ColumnValue.self, row["loser_value"])
+        loserVersion = try (row["loser_version"] as String?).map { try decodeJSON(ColumnVersion.self, $0) }
+        baseVersion = try (row["base_version"] as String?).map { try decodeJSON(ColumnVersion.self, $0) }
+        rule = row["rule"]
+        decidedAtMs = row["decided_at"]
+    }
+}
+
+/// A change a rule refused, kept with its reason.
+public struct ParkedRecord: Sendable, Hashable, Codable {
+    public let id: Int64
+    public let node: String
+    public let county: String
+    public let seq: Int64
+    public let table: String
+    public let rowId: String
+    public let op: String
+    public let reason: String
+    public let message: String
+    public let parkedAtMs: Int64
+
+    init(row: Row) {
+        id = row["id"]
+        node = row["node"]
+        county = row["county"]
+        seq = row["seq"]
+        table = row["tbl"]
+        rowId = row["row_id"]
+        op = row["op"]
+        reason = row["reason"]
+        message = row["message"]
+        parkedAtMs = row["parked_at"]
+    }
+}

@@ -1,0 +1,115 @@
+import SyncCore
+
+/// SQL shared by the county and city schemas: the data tables, row versions, conflicts and parked
+/// changes are the same on both sides, so the same merge code runs on both.
+enum ReplicaSchema {
+    static var tableList: String { SyncedTable.all.map { "'\($0.name)'" }.joined(separator: ", ") }
+
+    static let replicaTableSQL = """
+        CREATE TABLE replica (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          role TEXT NOT NULL CHECK (role IN ('county', 'city')),
+          county TEXT CHECK ((role = 'county') = (county IS NOT NULL)),
+          node TEXT NOT NULL CHECK (length(node) > 0),
+          created_at TEXT NOT NULL,
+          hlc INTEGER NOT NULL DEFAULT 0 CHECK (hlc >= 0),
+          pushed_seq INTEGER NOT NULL DEFAULT 0 CHECK (pushed_seq >= 0),
+          capture INTEGER NOT NULL DEFAULT 1 CHECK (capture IN (0, 1))
+        )
+        """
+
+    static var dataTablesSQL: [String] {
+        let categories = PlatformCategory.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let levels = Level.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let platformStatuses = PlatformStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let awardStatuses = AwardStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let date = "GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'"
+        return [
+            """
+            CREATE TABLE platform (
+              id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
+              county TEXT NOT NULL CHECK (length(county) = 6),
+              name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+              category TEXT NOT NULL CHECK (category IN (\(categories))),
+              level TEXT CHECK (level IN (\(levels))),
+              subtype TEXT,
+              host_org TEXT NOT NULL CHECK (length(trim(host_org)) > 0),
+              credit_code TEXT NOT NULL CHECK (length(credit_code) = 18),
+              industry TEXT NOT NULL CHECK (length(trim(industry)) > 0),
+              recognized_on TEXT CHECK (recognized_on \(date)),
+              status TEXT NOT NULL DEFAULT 'registered' CHECK (status IN (\(platformStatuses))),
+              evaluation TEXT,
+              contact TEXT,
+              remarks TEXT,
+              UNIQUE (id, county)
+            ) WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE award (
+              id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
+              county TEXT NOT NULL CHECK (length(county) = 6),
+              platform_id TEXT NOT NULL,
+              amount_fen INTEGER NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0),
+              basis_fen INTEGER CHECK (basis_fen IS NULL OR (typeof(basis_fen) = 'integer' AND basis_fen >= 0)),
+              fiscal_year INTEGER NOT NULL CHECK (fiscal_year BETWEEN 2000 AND 2100),
+              status TEXT NOT NULL DEFAULT 'proposed' CHECK (status IN (\(awardStatuses))),
+              approved_amount_fen INTEGER CHECK (approved_amount_fen IS NULL OR (typeof(approved_amount_fen) = 'integer' AND approved_amount_fen > 0)),
+              approved_on TEXT CHECK (approved_on \(date)),
+              reject_reason TEXT,
+              remarks TEXT,
+              FOREIGN KEY (platform_id, county) REFERENCES platform (id, county)
+            ) WITHOUT ROWID
+            """,
+            "CREATE INDEX award_by_platform ON award (platform_id, county)",
+        ]
+    }
+
+    static var rowVersionSQL: String {
+        """
+        CREATE TABLE row_version (
+          tbl TEXT NOT NULL CHECK (tbl IN (\(tableList))),
+          row_id TEXT NOT NULL,
+          versions TEXT NOT NULL CHECK (json_valid(versions)),
+          PRIMARY KEY (tbl, row_id)
+        ) WITHOUT ROWID
+        """
+    }
+
+    /// Every concurrent edit whose values differed: both values, the base and the rule that decided.
+    static let conflictSQL = """
+        CREATE TABLE conflict (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          tbl TEXT NOT NULL,
+          row_id TEXT NOT NULL,
+          county TEXT NOT NULL,
+          column_name TEXT NOT NULL,
+          winner_value TEXT NOT NULL CHECK (json_valid(winner_value)),
+          winner_version TEXT NOT NULL CHECK (json_valid(winner_version)),
+          loser_value TEXT NOT NULL CHECK (json_valid(loser_value)),
+          loser_version TEXT CHECK (loser_version IS NULL OR json_valid(loser_version)),
+          base_version TEXT CHECK (base_version IS NULL OR json_valid(base_version)),
+          rule TEXT NOT NULL,
+          decided_at INTEGER NOT NULL,
+          resolved_at INTEGER,
+          UNIQUE (tbl, row_id, column_name, loser_version, winner_version)
+        )
+        """
+
+    /// Changes refused by a rule: kept with their reason, never retried by themselves.
+    static let parkedSQL = """
+        CREATE TABLE parked (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          node TEXT NOT NULL,
+          county TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          tbl TEXT NOT NULL,
+          row_id TEXT NOT NULL,
+          op TEXT NOT NULL,
+          change TEXT NOT NULL CHECK (json_valid(change)),
+          reason TEXT NOT NULL,
+          message TEXT NOT NULL,
+          parked_at INTEGER NOT NULL,
+          UNIQUE (node, seq)
+        )
+        """
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import CityServer
+import Foundation
+import Hummingbird
+import Logging
+import SyncCore
+
+/// `city-aggregator`: the city's HTTPS server.
+@main
+@available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
+struct CityAggregator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "city-aggregator",
+        abstract: "Serve the city database to the county daemons over HTTPS with mutual TLS.",
+        discussion: """
+            Settings come from --config (lines of key = value; keys as the long flags without --) \
+            and from flags, which win. The database is created on first start.
+            """)
+
+    @Option(help: ArgumentHelp("Configuration file (key = value lines).", valueName: "file")) var config: String?
+    @Option(help: ArgumentHelp("The city database.", valueName: "path")) var db: String?
+    @Option(help: ArgumentHelp("Address and port to listen on (default 127.0.0.1:8443).", valueName: "host:port")) var listen: String?
+    @Option(help: ArgumentHelp("PEM file of the server certificate.", valueName: "pem")) var cert: String?
+    @Option(help: ArgumentHelp("PEM file of the server key.", valueName: "pem")) var key: String?
+    @Option(name: .customLong("client-ca"), help: ArgumentHelp("PEM file of the CA that signs county certificates.", valueName: "pem")) var clientCA: String?
+    @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted (default 64 MiB).") var maxBodyBytes: Int?
+    @Option(name: .customLong("port-file"), help: ArgumentHelp("Write the bound port here (useful with port 0).", valueName: "path")) var portFile: String?
+    @Option(help: ArgumentHelp("JSON county list replacing the 18 Tangshan divisions.", valueName: "file")) var counties: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
+
+    static let keys: Set<String> = ["db", "listen", "cert", "key", "client-ca", "max-body-bytes", "port-file", "counties", "log-level"]
+
+    func run() async throws {
+        let file = try config.map { path throws(ConfigurationError) in try ConfigFile(path: path, allowed: Self.keys) }
+        func setting(_ flag: String?, _ key: String) throws -> String {
+            guard let value = flag ?? file?.values[key] else { throw ValidationError("missing --\(key) (or \(key) = ... in --config)") }
+            return value
+        }
+        var configuration = CityServerConfiguration(
+            databasePath: try setting(db, "db"), certFile: try setting(cert, "cert"), keyFile: try setting(key, "key"),
+            clientCAFile: try setting(clientCA, "client-ca"))
+        let address = listen ?? file?.values["listen"] ?? "127.0.0.1:8443"
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+            throw ValidationError("listen: expected HOST:PORT, not \(address)")
+        }
+        configuration.host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        configuration.port = port
+        if let value = try maxBodyBytes ?? file?.integer("max-body-bytes") { configuration.maxBodyBytes = value }
+        configuration.portFile = portFile ?? file?.values["port-file"]
+        configuration.countiesFile = counties ?? file?.values["counties"]
+        let levelName = logLevel ?? file?.values["log-level"] ?? "info"
+        guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("log-level: unknown level \(levelName)") }
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "city-aggregator")
+        do {
+            let app = try buildCityApplication(configuration: configuration, logger: logger)
+            try await app.runService()
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+    }
+}
+

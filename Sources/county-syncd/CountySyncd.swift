@@ -1,0 +1,63 @@
+import ArgumentParser
+import CountyDaemon
+import Foundation
+import Logging
+import SyncCore
+
+/// `county-syncd`: keeps a county replica in sync with the city.
+@main
+@available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
+struct CountySyncd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "county-syncd",
+        abstract: "Keep a county replica in sync with the city aggregator over HTTPS (mutual TLS).",
+        discussion: """
+            Settings come from --config (lines of key = value; keys as the long flags without --) \
+            and from flags, which win. Stops gracefully on SIGTERM after a bounded final push.
+            """)
+
+    @Option(help: ArgumentHelp("Configuration file (key = value lines).", valueName: "file")) var config: String?
+    @Option(help: ArgumentHelp("The county replica.", valueName: "path")) var db: String?
+    @Option(help: ArgumentHelp("The aggregator's URL, e.g. https://city.example:8443.", valueName: "url")) var city: String?
+    @Option(help: ArgumentHelp("PEM file of the city CA.", valueName: "pem")) var ca: String?
+    @Option(help: ArgumentHelp("PEM file of this county's certificate.", valueName: "pem")) var cert: String?
+    @Option(help: ArgumentHelp("PEM file of its private key.", valueName: "pem")) var key: String?
+    @Option(name: .customLong("pull-interval"), help: "Seconds between pulls (default 10).") var pullInterval: Double?
+    @Option(name: .customLong("batch-size"), help: "Changes per push (default 1000).") var batchSize: Int?
+    @Option(name: .customLong("max-backoff"), help: "Ceiling of the retry delay in seconds (default 60).") var maxBackoff: Double?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
+
+    static let keys: Set<String> = ["db", "city", "ca", "cert", "key", "pull-interval", "batch-size", "max-backoff", "log-level"]
+
+    func run() async throws {
+        let file = try config.map { path throws(ConfigurationError) in try ConfigFile(path: path, allowed: Self.keys) }
+        func setting(_ flag: String?, _ key: String) throws -> String {
+            guard let value = flag ?? file?.values[key] else {
+                throw ValidationError("missing --\(key) (or \(key) = ... in --config)")
+            }
+            return value
+        }
+        var configuration = CountyDaemonConfiguration(
+            databasePath: try setting(db, "db"), cityURL: try setting(city, "city"),
+            caFile: try setting(ca, "ca"), certFile: try setting(cert, "cert"), keyFile: try setting(key, "key"))
+        if let value = try pullInterval ?? file?.integer("pull-interval").map(Double.init) { configuration.pullIntervalSeconds = value }
+        if let value = try batchSize ?? file?.integer("batch-size") { configuration.batchSize = value }
+        if let value = try maxBackoff ?? file?.integer("max-backoff").map(Double.init) { configuration.maxBackoffSeconds = value }
+        let levelName = logLevel ?? file?.values["log-level"] ?? "info"
+        guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("log-level: unknown level \(levelName)") }
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "county-syncd")
+        do {
+            let group = try buildCountyDaemon(configuration: configuration, logger: logger)
+            try await group.run()
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+    }
+}
+

@@ -1,3 +1,0 @@
-import AdminCommands
-
-Syncctl.main()
