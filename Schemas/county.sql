@@ -10,7 +10,7 @@ CREATE TABLE replica (
   hlc INTEGER NOT NULL DEFAULT 0 CHECK (hlc >= 0),
   pushed_seq INTEGER NOT NULL DEFAULT 0 CHECK (pushed_seq >= 0),
   capture INTEGER NOT NULL DEFAULT 1 CHECK (capture IN (0, 1))
-);
+, pulled_seq INTEGER NOT NULL DEFAULT 0 CHECK (pulled_seq >= 0), last_push_at INTEGER, last_pull_at INTEGER, last_error TEXT);
 
 CREATE TABLE platform (
   id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
@@ -158,3 +158,35 @@ WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
 BEGIN
   SELECT RAISE(ABORT, 'award.id and award.county cannot change');
 END;
+
+CREATE TABLE conflict (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  tbl TEXT NOT NULL,
+  row_id TEXT NOT NULL,
+  county TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  winner_value TEXT NOT NULL CHECK (json_valid(winner_value)),
+  winner_version TEXT NOT NULL CHECK (json_valid(winner_version)),
+  loser_value TEXT NOT NULL CHECK (json_valid(loser_value)),
+  loser_version TEXT CHECK (loser_version IS NULL OR json_valid(loser_version)),
+  base_version TEXT CHECK (base_version IS NULL OR json_valid(base_version)),
+  rule TEXT NOT NULL,
+  decided_at INTEGER NOT NULL,
+  resolved_at INTEGER,
+  UNIQUE (tbl, row_id, column_name, loser_version, winner_version)
+);
+
+CREATE TABLE parked (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  node TEXT NOT NULL,
+  county TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  tbl TEXT NOT NULL,
+  row_id TEXT NOT NULL,
+  op TEXT NOT NULL,
+  change TEXT NOT NULL CHECK (json_valid(change)),
+  reason TEXT NOT NULL,
+  message TEXT NOT NULL,
+  parked_at INTEGER NOT NULL,
+  UNIQUE (node, seq)
+);

@@ -13,18 +13,21 @@ extension CityDatabase {
         guard Checksum.of(request.changes) == request.checksum else {
             throw StoreError.badBatch(code: "checksum_mismatch", message: "the batch's checksum does not match its changes")
         }
-        var expected = request.firstSeq
+        var expected = request.changes.first?.seq ?? 0
         for change in request.changes {
             guard change.seq == expected else {
                 throw StoreError.badBatch(code: "bad_sequence", message: "changes must run from firstSeq to lastSeq without gaps; expected seq \(expected), got \(change.seq)")
             }
             guard change.node == request.node else {
-                throw StoreError.forbidden("change \(change.seq) claims node \(change.node), but the batch is from \(request.node)")
+                throw StoreError.badBatch(code: "node_mismatch", message: "change \(change.seq) claims node \(change.node), but the batch is from \(request.node)")
             }
             expected += 1
         }
-        guard request.changes.isEmpty || request.lastSeq == expected - 1 else {
-            throw StoreError.badBatch(code: "bad_sequence", message: "lastSeq \(request.lastSeq) does not match the changes")
+        // The range must be exactly the changes' range: an empty batch claims nothing, so it can
+        // never move the high-water mark past changes the city has not seen.
+        let claimed = request.changes.isEmpty ? (0, 0) : (request.changes.first!.seq, request.changes.last!.seq)
+        guard (request.firstSeq, request.lastSeq) == claimed else {
+            throw StoreError.badBatch(code: "bad_sequence", message: "firstSeq \(request.firstSeq) and lastSeq \(request.lastSeq) do not match the changes (\(claimed.0) to \(claimed.1))")
         }
         let applier = self.applier(nowMs: nowMs)
         return try write("apply push") { db in
@@ -41,7 +44,7 @@ extension CityDatabase {
                 outcomes.append(outcome)
             }
             try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
-            let newMark = max(highWater, request.lastSeq)
+            let newMark = max(highWater, request.changes.last?.seq ?? highWater)
             try db.execute(sql: """
                 UPDATE node_state SET high_water = ?, last_contact_at = ?, last_push_at = ? WHERE node = ?
                 """, arguments: [newMark, nowMs, nowMs, request.node])

@@ -1,0 +1,160 @@
+import Foundation
+import SyncCore
+import SyncProtocol
+import Testing
+@testable import SyncStore
+
+/// The city's side of the protocol on real SQLite files, without the network.
+@Suite struct CityDatabaseTests {
+    func makeCity(_ dir: TempDirectory) throws -> CityDatabase {
+        try CityDatabase.create(at: dir.path("city.db"), node: "city-test")
+    }
+
+    @Test func aBatchIsAppliedOnceAndRedeliveryIsSkipped() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let city = try makeCity(dir)
+        try county.addPlatforms([makePlatform(serial: 1), makePlatform(serial: 2)])
+        let batch = try #require(try county.nextPushBatch(limit: 10))
+        let first = try city.applyPush(county: "130202", batch)
+        #expect(first.highWater == 2)
+        #expect(first.outcomes.map(\.outcome) == [.applied, .applied])
+        let again = try city.applyPush(county: "130202", batch)
+        #expect(again.highWater == 2)
+        #expect(again.outcomes.isEmpty, "re-delivered changes are skipped")
+        try county.acknowledge(batch, again)
+        #expect(try county.pendingCount() == 0)
+        #expect(try county.platforms() == city.platforms())
+    }
+
+    @Test func anEmptyBatchCannotMoveTheHighWaterMark() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let city = try makeCity(dir)
+        let forged = try JSONDecoder().decode(PushRequest.self, from: Data("""
+            {"node":"\(county.replica.node)","firstSeq":1,"lastSeq":999,"changes":[],"checksum":"\(Checksum.of([]))"}
+            """.utf8))
+        #expect(throws: StoreError.self) { try city.applyPush(county: "130202", forged) }
+        try county.addPlatform(makePlatform())
+        let batch = try #require(try county.nextPushBatch(limit: 10))
+        #expect(try city.applyPush(county: "130202", batch).outcomes.count == 1, "the real change is not skipped")
+    }
+
+    @Test func aGapInTheSequenceIsRefusedWhole() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let city = try makeCity(dir)
+        try county.addPlatforms([makePlatform(serial: 1), makePlatform(serial: 2), makePlatform(serial: 3)])
+        let batch = try #require(try county.nextPushBatch(limit: 10))
+        let tail = PushRequest(node: batch.node, changes: Array(batch.changes.dropFirst()))
+        do {
+            _ = try city.applyPush(county: "130202", tail)
+            Issue.record("a batch starting after a gap was applied")
+        } catch let StoreError.badBatch(code, _) {
+            #expect(code == "sequence_gap")
+        }
+        #expect(try city.platforms().isEmpty)
+    }
+
+    @Test func anotherCountysRowsAreRefusedAndNothingIsWritten() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let city = try makeCity(dir)
+        try county.addPlatform(makePlatform())
+        let batch = try #require(try county.nextPushBatch(limit: 10))
+        #expect(throws: StoreError.self) { try city.applyPush(county: "130203", batch) }
+        let renamed = PushRequest(node: "county-130203-x", changes: batch.changes.map {
+            WireChange(seq: $0.seq, table: $0.table, rowId: $0.rowId, op: $0.op, hlc: $0.hlc, node: "county-130203-x", values: $0.values, bases: $0.bases)
+        })
+        #expect(throws: StoreError.self) { try city.applyPush(county: "130203", renamed) }
+        #expect(try city.platforms().isEmpty)
+        #expect(try sqliteShell(city.path, "SELECT count(*) FROM node_state WHERE high_water > 0").output == "0\n")
+    }
+
+    @Test func aCountyCannotWriteCityOwnedColumnsAndTheCityReassertsItsValue() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let city = try makeCity(dir)
+        let platform = try county.addPlatform(makePlatform())
+        let first = try #require(try county.nextPushBatch(limit: 10))
+        try county.acknowledge(first, try city.applyPush(county: "130202", first))
+        // Someone at the county recognises the platform by hand: only the city may.
+        try sqliteShell(county.path, "UPDATE platform SET status = 'recognized' WHERE id = '\(platform.id)'")
+        let batch = try #require(try county.nextPushBatch(limit: 10))
+        let answer = try city.applyPush(county: "130202", batch)
+        #expect(answer.outcomes.first?.outcome == .parked)
+        #expect(answer.outcomes.first?.reason == "city_owned_column")
+        try county.acknowledge(batch, answer)
+        #expect(try county.parked().map(\.reason) == ["city_owned_column"])
+
+        let feed = try city.pullFeed(county: "130202", after: 0, limit: 10)
+        #expect(feed.changes.count == 1)
+        #expect(feed.changes.first?.values["status"] == .text("registered"))
+        try county.applyPull(feed)
+        #expect(try county.platform(id: platform.id)?.status == .registered)
+        #expect(try county.platforms() == city.platforms())
+        #expect(try county.pendingCount() == 0, "applying the city's feed is not captured as a local change")
+    }
+
+    @Test func invalidChangesAreParkedWithoutBlockingLaterOnes() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let city = try makeCity(dir)
+        let lab = try county.addPlatform(makePlatform(serial: 1))
+        // An award above its cap, written past syncctl's checks.
+        try sqliteShell(county.path, """
+            INSERT INTO award (id, county, platform_id, amount_fen, fiscal_year) VALUES ('\(RecordID.generate())', '130202', '\(lab.id)', 99999999999, 2025);
+            """)
+        try county.addPlatform(makePlatform(serial: 2))
+        let batch = try #require(try county.nextPushBatch(limit: 10))
+        let answer = try city.applyPush(county: "130202", batch)
+        #expect(answer.outcomes.map(\.outcome) == [.applied, .parked, .applied])
+        #expect(answer.outcomes[1].reason == "invalid")
+        #expect(answer.highWater == 3)
+        try county.acknowledge(batch, answer)
+        // The city removes the refused row from the county, which keeps it in its parked list.
+        try county.applyPull(try city.pullFeed(county: "130202", after: 0, limit: 10))
+        #expect(try county.awards().isEmpty)
+        #expect(try county.parked().count == 1)
+        #expect(try county.platforms() == city.platforms())
+    }
+
+    @Test func cityEditsReachTheFeedAsMadeAndApprovalsAreCheckedAgainstThePlan() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let city = try makeCity(dir)
+        let lab = try county.addPlatform(makePlatform())
+        let award = try county.proposeAward(Award(county: "130202", platformId: lab.id, amount: .yuan(90_000), fiscalYear: 2025))
+        let batch = try #require(try county.nextPushBatch(limit: 10))
+        try county.acknowledge(batch, try city.applyPush(county: "130202", batch))
+
+        #expect(throws: StoreError.self) { try city.approveAward(id: award.id, amount: .yuan(100_001)) }
+        try city.approveAward(id: award.id, amount: .yuan(60_000), on: try CalendarDate("2025-06-30"))
+        try city.recognizePlatform(id: lab.id, on: try CalendarDate("2025-07-01"))
+        #expect(throws: StoreError.self) { try city.updatePlatform(id: lab.id) { $0.level = .national } }
+        try city.updatePlatform(id: lab.id) { $0.remarks = "市里备注" }
+
+        let page = try city.pullFeed(county: "130202", after: 0, limit: 2)
+        #expect(page.changes.count == 2 && page.more)
+        try county.applyPull(page)
+        let rest = try city.pullFeed(county: "130202", after: page.cursor, limit: 10)
+        #expect(!rest.more)
+        try county.applyPull(rest)
+        #expect(try city.pullFeed(county: "130203", after: 0, limit: 10).changes.isEmpty, "a county sees only its own rows")
+
+        let approved = try #require(try county.award(id: award.id))
+        #expect(approved.status == .approved && approved.approvedAmount == .yuan(60_000))
+        #expect(approved.approvedOn?.description == "2025-06-30")
+        #expect(try county.platform(id: lab.id)?.status == .recognized)
+        #expect(try county.platform(id: lab.id)?.remarks == "市里备注")
+        #expect(try county.platforms() == city.platforms() && county.awards() == city.awards())
+        #expect(try county.versions(table: .award, rowId: award.id)["status"]?.node == "city-test")
+    }
+}

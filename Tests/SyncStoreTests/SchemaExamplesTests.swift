@@ -1,0 +1,285 @@
+import Foundation
+import SyncCore
+import SyncProtocol
+import Testing
+
+/// Keeps `Schemas/` honest: every example payload decodes into its Swift message type and
+/// re-encodes to the same JSON, the push example carries its real checksum, and every example
+/// validates against its JSON Schema (checked with Python's `jsonschema`, which must be installed).
+@Suite struct SchemaExamplesTests {
+    /// One example payload and the schema it is an instance of.
+    struct Example: Sendable, CustomTestStringConvertible {
+        let file: String
+        let schema: String
+        var testDescription: String { file }
+    }
+
+    /// Every file in `Schemas/examples/`, with its schema (`everyExampleAndSchemaIsCovered` keeps this complete).
+    static let examples: [Example] = [
+        Example(file: "wire-change.json", schema: "wire-change.schema.json"),
+        Example(file: "push-request.json", schema: "push-request.schema.json"),
+        Example(file: "push-response.json", schema: "push-response.schema.json"),
+        Example(file: "push-response-redelivery.json", schema: "push-response.schema.json"),
+        Example(file: "pull-response.json", schema: "pull-response.schema.json"),
+        Example(file: "pull-response-empty.json", schema: "pull-response.schema.json"),
+        Example(file: "heartbeat.json", schema: "heartbeat.schema.json"),
+        Example(file: "heartbeat-healthy.json", schema: "heartbeat.schema.json"),
+        Example(file: "heartbeat-response.json", schema: "heartbeat-response.schema.json"),
+        Example(file: "health.json", schema: "health.schema.json"),
+        Example(file: "error.json", schema: "error.schema.json"),
+        Example(file: "error-checksum-mismatch.json", schema: "error.schema.json"),
+        Example(file: "error-sequence-gap.json", schema: "error.schema.json"),
+        Example(file: "error-payload-too-large.json", schema: "error.schema.json"),
+    ]
+
+    /// The package root: this file is `Tests/SyncStoreTests/SchemaExamplesTests.swift`.
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let schemasDirectory = packageRoot.appendingPathComponent("Schemas/json")
+    static let examplesDirectory = packageRoot.appendingPathComponent("Schemas/examples")
+
+    static func exampleData(_ file: String) throws -> Data {
+        try Data(contentsOf: examplesDirectory.appendingPathComponent(file))
+    }
+
+    // MARK: - Swift round trip
+
+    @Test func everyExampleAndSchemaIsCovered() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.examplesDirectory.path)
+            .filter { $0.hasSuffix(".json") }
+        #expect(Set(files) == Set(Self.examples.map(\.file)), "add new example files to SchemaExamplesTests.examples")
+        let schemas = try FileManager.default.contentsOfDirectory(atPath: Self.schemasDirectory.path)
+            .filter { $0.hasSuffix(".schema.json") }
+        #expect(Set(schemas) == Set(Self.examples.map(\.schema)), "every schema needs at least one example")
+    }
+
+    /// The canonical comparison below relies on JSONSerialization keeping 64-bit integers exact
+    /// (clock readings do not fit a Double) and booleans apart from numbers.
+    @Test func jsonSerializationIsLossless() throws {
+        let text = "[117698717947002881,-9223372036854775808,9223372036854775807,false,0,true,1,null,\"0\"]"
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        let again = try JSONSerialization.data(withJSONObject: object)
+        #expect(String(decoding: again, as: UTF8.self) == text)
+    }
+
+    @Test(arguments: examples)
+    func decodesAndReencodesUnchanged(_ example: Example) throws {
+        let original = try Self.exampleData(example.file)
+        let reencoded: Data
+        switch example.schema {
+        case "wire-change.schema.json": reencoded = try Self.roundTrip(WireChange.self, original)
+        case "push-request.schema.json": reencoded = try Self.roundTrip(PushRequest.self, original)
+        case "push-response.schema.json": reencoded = try Self.roundTrip(PushResponse.self, original)
+        case "pull-response.schema.json": reencoded = try Self.roundTrip(PullResponse.self, original)
+        case "heartbeat.schema.json": reencoded = try Self.roundTrip(Heartbeat.self, original)
+        case "heartbeat-response.schema.json": reencoded = try Self.roundTrip(HeartbeatResponse.self, original)
+        case "error.schema.json": reencoded = try Self.roundTrip(ErrorBody.self, original)
+        // The server answers `/healthz` with a `[String: String]`, not a named type.
+        case "health.schema.json": reencoded = try Self.roundTrip([String: String].self, original)
+        default:
+            Issue.record("no Swift type known for \(example.schema)")
+            return
+        }
+        // Compared as sorted-keys JSON text of the JSONSerialization objects rather than with
+        // NSDictionary equality: on Linux (swift-corelibs-foundation) NSDictionary.isEqual(to:)
+        // reports `{"more": false}` unequal to itself.
+        #expect(try Self.canonical(original) == Self.canonical(reencoded), "\(example.file) changes when decoded and re-encoded")
+    }
+
+    @Test func pushRequestExampleCarriesItsRealChecksum() throws {
+        let request = try JSONDecoder().decode(PushRequest.self, from: Self.exampleData("push-request.json"))
+        let expected = Checksum.of(request.changes)
+        #expect(request.checksum == expected, "push-request.json: checksum should be \(expected)")
+        #expect(request.checksum.count == 16)
+        // firstSeq, lastSeq and the checksum are exactly what the county client would send.
+        #expect(PushRequest(node: request.node, changes: request.changes) == request)
+        #expect(request.changes.allSatisfy { $0.node == request.node })
+        #expect(request.changes.map(\.seq) == Array(request.firstSeq...request.lastSeq))
+    }
+
+    /// Decodes `data` as `T`, re-encodes it, and checks the re-encoded JSON decodes to the same value.
+    static func roundTrip<T: Codable & Equatable>(_ type: T.Type, _ data: Data) throws -> Data {
+        let value = try JSONDecoder().decode(T.self, from: data)
+        let encoded = try JSONEncoder().encode(value)
+        #expect(try JSONDecoder().decode(T.self, from: encoded) == value)
+        return encoded
+    }
+
+    static func jsonObject(_ data: Data) throws -> Any {
+        try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+    }
+
+    /// Sorted-keys, pretty-printed JSON: equal text for semantically equal documents, readable when not.
+    static func canonical(_ data: Data) throws -> String {
+        let object = try jsonObject(data)
+        let text = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .fragmentsAllowed])
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    // MARK: - JSON Schema validation (Python jsonschema)
+
+    /// One instance to validate: an example file, optionally changed by a JSON-Patch-like list of operations.
+    struct ValidationCase: Codable, Sendable {
+        struct Operation: Codable, Sendable {
+            /// `add`, `replace` or `remove`.
+            let op: String
+            /// A JSON Pointer into the instance.
+            let path: String
+            /// The new value as JSON text (for `add` and `replace`).
+            let value: String?
+        }
+
+        let label: String
+        let file: String
+        let schema: String
+        let patch: [Operation]
+        let valid: Bool
+
+        init(_ label: String, _ file: String, _ schema: String, valid: Bool, _ patch: [Operation] = []) {
+            self.label = label
+            self.file = file
+            self.schema = schema
+            self.patch = patch
+            self.valid = valid
+        }
+    }
+
+    static func set(_ path: String, _ json: String) -> ValidationCase.Operation { .init(op: "replace", path: path, value: json) }
+    static func add(_ path: String, _ json: String) -> ValidationCase.Operation { .init(op: "add", path: path, value: json) }
+    static func remove(_ path: String) -> ValidationCase.Operation { .init(op: "remove", path: path, value: nil) }
+
+    @Test func examplesValidateAgainstTheirSchemas() throws {
+        try Self.validate(Self.examples.map { ValidationCase("example \($0.file)", $0.file, $0.schema, valid: true) })
+    }
+
+    /// The schemas are not vacuous: damaged payloads are refused, and a few legal variations pass.
+    @Test func schemasRefuseGarbage() throws {
+        let push = "push-request.json", pushSchema = "push-request.schema.json"
+        let answer = "push-response.json", answerSchema = "push-response.schema.json"
+        let pull = "pull-response.json", pullSchema = "pull-response.schema.json"
+        let beat = "heartbeat.json", beatSchema = "heartbeat.schema.json"
+        try Self.validate([
+            ValidationCase("unknown top-level key", push, pushSchema, valid: false, [Self.add("/extra", "1")]),
+            ValidationCase("unknown change key", push, pushSchema, valid: false, [Self.add("/changes/0/extra", "1")]),
+            ValidationCase("unknown table", push, pushSchema, valid: false, [Self.set("/changes/0/table", #""users""#)]),
+            ValidationCase("unknown op", push, pushSchema, valid: false, [Self.set("/changes/0/op", #""upsert""#)]),
+            ValidationCase("upper-case checksum", push, pushSchema, valid: false, [Self.set("/checksum", #""F58701160C4856EE""#)]),
+            ValidationCase("short checksum", push, pushSchema, valid: false, [Self.set("/checksum", #""f58701160c4856e""#)]),
+            ValidationCase("city node pushing", push, pushSchema, valid: false, [Self.set("/node", #""city-5e0b7d21""#)]),
+            ValidationCase("city change in a push", push, pushSchema, valid: false, [Self.set("/changes/1/node", #""city-5e0b7d21""#)]),
+            ValidationCase("id as a column", push, pushSchema, valid: false, [Self.add("/changes/0/values/id", #""x""#)]),
+            ValidationCase("award column on a platform", push, pushSchema, valid: false, [Self.add("/changes/0/values/amount_fen", "1")]),
+            ValidationCase("fractional fen", push, pushSchema, valid: false, [Self.set("/changes/1/values/amount_fen", "300000.5")]),
+            ValidationCase("boolean value", push, pushSchema, valid: false, [Self.set("/changes/1/values/fiscal_year", "true")]),
+            ValidationCase("values on a delete", push, pushSchema, valid: false, [Self.add("/changes/3/values/status", #""approved""#)]),
+            ValidationCase("base without node", push, pushSchema, valid: false, [Self.remove("/changes/2/bases/contact/node")]),
+            ValidationCase("upper-case row id", push, pushSchema, valid: false, [Self.set("/changes/0/rowId", #""01A2265C-41C0-703E-BD4C-64CDAF21B559""#)]),
+            ValidationCase("negative hlc", push, pushSchema, valid: false, [Self.set("/changes/0/hlc", "-1")]),
+            ValidationCase("seq 0", push, pushSchema, valid: false, [Self.set("/changes/0/seq", "0")]),
+            ValidationCase("empty batch", push, pushSchema, valid: true,
+                           [Self.set("/changes", "[]"), Self.set("/firstSeq", "0"), Self.set("/lastSeq", "0")]),
+            ValidationCase("empty batch claiming seqs", push, pushSchema, valid: false,
+                           [Self.set("/changes", "[]"), Self.set("/firstSeq", "41"), Self.set("/lastSeq", "999")]),
+            ValidationCase("unknown outcome", answer, answerSchema, valid: false, [Self.set("/outcomes/0/outcome", #""ok""#)]),
+            ValidationCase("parked without reason", answer, answerSchema, valid: false, [Self.remove("/outcomes/3/reason")]),
+            ValidationCase("reason on an applied change", answer, answerSchema, valid: false, [Self.add("/outcomes/0/reason", #""invalid""#)]),
+            ValidationCase("county change in the feed", pull, pullSchema, valid: false, [Self.set("/changes/0/node", #""county-130202-3f9a1c07""#)]),
+            ValidationCase("pull without more", pull, pullSchema, valid: false, [Self.remove("/more")]),
+            ValidationCase("negative pending", beat, beatSchema, valid: false, [Self.set("/pending", "-1")]),
+            ValidationCase("heartbeat of another kind of node", beat, beatSchema, valid: false, [Self.set("/node", #""city-5e0b7d21""#)]),
+            ValidationCase("explicit null lastError", beat, beatSchema, valid: true, [Self.set("/lastError", "null")]),
+            ValidationCase("string clock", "heartbeat-response.json", "heartbeat-response.schema.json", valid: false,
+                           [Self.set("/cityTimeMs", #""1795942641737""#)]),
+            ValidationCase("degraded health", "health.json", "health.schema.json", valid: false, [Self.set("/status", #""degraded""#)]),
+            ValidationCase("error without message", "error.json", "error.schema.json", valid: false, [Self.remove("/message")]),
+            ValidationCase("camel-case error code", "error.json", "error.schema.json", valid: false, [Self.set("/code", #""forbiddenCounty""#)]),
+        ])
+    }
+
+    /// Runs `validationScript` with `python3` from PATH on `cases`; records a clear issue if
+    /// python3 or its `jsonschema`/`referencing` modules are missing.
+    static func validate(_ cases: [ValidationCase]) throws {
+        let casesJSON = String(decoding: try JSONEncoder().encode(cases), as: UTF8.self)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", validationScript, packageRoot.path, casesJSON]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        do {
+            try process.run()
+        } catch {
+            Issue.record("cannot run /usr/bin/env python3 to validate the examples against Schemas/json: \(error)")
+            return
+        }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        switch process.terminationStatus {
+        case 0:
+            break
+        case 127:
+            Issue.record("python3 is not on PATH; the JSON Schema check needs python3 with the jsonschema module (pip install jsonschema)\n\(text)")
+        case 3:
+            Issue.record("the JSON Schema check needs Python's jsonschema and referencing modules (pip install jsonschema)\n\(text)")
+        default:
+            Issue.record("JSON Schema validation failed (python3 exit status \(process.terminationStatus)):\n\(text)")
+        }
+    }
+
+    /// Loads every schema into a `referencing` registry keyed by file URI (so relative `$ref`s
+    /// between files resolve), checks each schema against the 2020-12 meta-schema, then
+    /// validates each case and compares with its expected verdict.
+    static let validationScript = #"""
+    import json, pathlib, sys
+    try:
+        from jsonschema import Draft202012Validator
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+    except ImportError as error:
+        print(f"{sys.executable}: {error}", file=sys.stderr)
+        sys.exit(3)
+
+    root = pathlib.Path(sys.argv[1])
+    cases = json.loads(sys.argv[2])
+    schema_dir = (root / "Schemas" / "json").resolve()
+    registry = Registry()
+    problems = []
+    for path in sorted(schema_dir.glob("*.schema.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            Draft202012Validator.check_schema(contents)
+        except Exception as error:
+            problems.append(f"{path.name} is not a valid 2020-12 schema: {error}")
+        registry = registry.with_resource(path.as_uri(), Resource.from_contents(contents, default_specification=DRAFT202012))
+    registry = registry.crawl()
+
+    def pointer(document, path):
+        parts = [part.replace("~1", "/").replace("~0", "~") for part in path.split("/")[1:]]
+        parent = document
+        for part in parts[:-1]:
+            parent = parent[int(part)] if isinstance(parent, list) else parent[part]
+        last = parts[-1]
+        return parent, (int(last) if isinstance(parent, list) else last)
+
+    for case in cases:
+        instance = json.loads((root / "Schemas" / "examples" / case["file"]).read_text(encoding="utf-8"))
+        for operation in case["patch"]:
+            parent, key = pointer(instance, operation["path"])
+            if operation["op"] == "remove":
+                del parent[key]
+            else:
+                parent[key] = json.loads(operation["value"])
+        validator = Draft202012Validator({"$ref": (schema_dir / case["schema"]).as_uri()}, registry=registry)
+        errors = sorted(validator.iter_errors(instance), key=lambda error: list(error.absolute_path))
+        if case["valid"] and errors:
+            details = "; ".join(f"/{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in errors[:5])
+            problems.append(f"{case['label']}: should be valid against {case['schema']}, but: {details}")
+        elif not case["valid"] and not errors:
+            problems.append(f"{case['label']}: should be refused by {case['schema']}, but it validates")
+
+    for problem in problems:
+        print(problem)
+    print(f"{len(cases)} case(s) checked with {sys.executable}, {len(problems)} problem(s)")
+    sys.exit(1 if problems else 0)
+    """#
+}

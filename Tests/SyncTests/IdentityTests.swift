@@ -1,0 +1,85 @@
+import Foundation
+import SyncCore
+import SyncProtocol
+import SyncStore
+import Testing
+
+/// Mutual TLS decides who a county is: unknown issuers, missing certificates and one county
+/// speaking for another are refused, and a refusal changes nothing at the city.
+@Suite("Identity", .serialized)
+struct IdentityTests {
+    /// The city's rows and bookkeeping, to prove a refusal changed nothing.
+    func snapshot(_ cluster: Cluster) throws -> String {
+        try Cluster.capture("/usr/bin/sqlite3", [cluster.cityDB, """
+            SELECT 'p', id, county, name FROM platform UNION ALL SELECT 'n', node, high_water, '' FROM node_state
+            UNION ALL SELECT 'c', seq, row_id, '' FROM change_log ORDER BY 1, 2;
+            """]).stdout
+    }
+
+    func batch(from county: CountyDatabase) throws -> PushRequest {
+        try #require(try county.nextPushBatch(limit: 100))
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func refusalsChangeNothing() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let countyA = try cluster.makeCounty("130202")
+        let platformA = try countyA.addPlatform(makePlatforms("130202", count: 1)[0])
+        let (certA, keyA) = try cluster.certificate("130202")
+        let (certB, keyB) = try cluster.certificate("130203")
+        _ = try await cluster.transport(cert: certA, key: keyA).push(try batch(from: countyA))
+        let before = try snapshot(cluster)
+        #expect(before.contains(platformA.id))
+
+        // County B's certificate pushing county A's rows (even with county A's node name).
+        var edited = platformA
+        edited.name = "B 改了 A 的平台"
+        let forged = PushRequest(node: "county-130203-forged", changes: [WireChange(
+            seq: 1, table: "platform", rowId: platformA.id, op: "update", hlc: 1 << 40, node: "county-130203-forged",
+            values: ["name": .text(edited.name)], bases: [:])])
+        await #expect {
+            _ = try await cluster.transport(cert: certB, key: keyB).push(forged)
+        } throws: { error in
+            guard case TransportError.http(_, _, 403, let body) = error else { return false }
+            return body?.code == "forbidden_county"
+        }
+        let asNodeOfA = PushRequest(node: countyA.replica.node, changes: [WireChange(
+            seq: 2, table: "platform", rowId: platformA.id, op: "update", hlc: 1 << 40, node: countyA.replica.node,
+            values: ["name": .text(edited.name)], bases: [:])])
+        await #expect {
+            _ = try await cluster.transport(cert: certB, key: keyB).push(asNodeOfA)
+        } throws: { error in
+            guard case TransportError.http(_, _, 403, _) = error else { return false }
+            return true
+        }
+        // County B pulling county A's feed by naming A's node is refused too.
+        await #expect {
+            _ = try await cluster.transport(cert: certB, key: keyB).pull(node: countyA.replica.node, after: 0, limit: 10)
+        } throws: { error in
+            guard case TransportError.http(_, _, 403, _) = error else { return false }
+            return true
+        }
+
+        // A certificate from another CA: the TLS handshake fails.
+        let rogue = cluster.dir.appendingPathComponent("rogue")
+        let pkiScript = Cluster.packageRoot.appendingPathComponent("Deploy/pki.sh").path
+        try Cluster.run("/bin/bash", [pkiScript, "ca", rogue.path])
+        try Cluster.run("/bin/bash", [pkiScript, "county", rogue.path, "130202"])
+        await #expect(throws: TransportError.self) {
+            _ = try await cluster.transport(cert: rogue.appendingPathComponent("county-130202.pem").path,
+                                            key: rogue.appendingPathComponent("county-130202.key").path).push(try batch(from: countyA))
+        }
+        // A client that trusts another CA refuses the server.
+        await #expect(throws: TransportError.self) {
+            _ = try await cluster.transport(cert: certA, key: keyA, ca: rogue.appendingPathComponent("ca.pem").path).push(try batch(from: countyA))
+        }
+        // No client certificate at all: curl against the server without one.
+        let anonymous = try Cluster.capture("/usr/bin/curl", ["-sS", "--cacert", cluster.pki.appendingPathComponent("ca.pem").path,
+                                                              "-X", "POST", "-d", "{}", cluster.cityURL + "/v1/push"])
+        #expect(anonymous.status != 0, "a request without a client certificate was answered: \(anonymous.stdout)")
+
+        #expect(try snapshot(cluster) == before)
+    }
+}
