@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "sync-bench",
             dependencies: [
-                "SyncCore", "SyncStore", "CountyDaemon", "CurlTransport", "CityServer",
+                "SyncCore", "SyncProtocol", "SyncStore", "CountyDaemon", "CurlTransport", "CityServer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -27,7 +27,8 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
     }
 
     public func push(_ request: PushRequest) async throws -> PushResponse {
-        try await exchange("push", method: "POST", path: "/v1/push", body: try encoder.encode(request))
+        // Batches are large: the hand-written encoder is several times faster than JSONEncoder.
+        try await exchange("push", method: "POST", path: "/v1/push", body: Data(JSONText.pushRequest(request).utf8))
     }
 
     public func pull(node: String, after cursor: Int64, limit: Int) async throws -> PullResponse {

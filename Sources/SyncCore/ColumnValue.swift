@@ -9,12 +9,13 @@ public enum ColumnValue: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
+        // Text is the common case: try it first, since a failed attempt costs a thrown error.
         if container.decodeNil() {
             self = .null
-        } else if let integer = try? container.decode(Int64.self) {
-            self = .integer(integer)
+        } else if let text = try? container.decode(String.self) {
+            self = .text(text)
         } else {
-            self = .text(try container.decode(String.self))
+            self = .integer(try container.decode(Int64.self))
         }
     }
 

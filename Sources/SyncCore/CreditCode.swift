@@ -18,7 +18,8 @@ public struct CreditCode: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// Validates `text` (surrounding spaces ignored, lower case accepted).
     public init(_ text: String, field: String = "credit code") throws(DomainError) {
-        let code = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let plain = text.utf8.count == 18 && text.utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) }
+        let code = plain ? text : text.trimmingCharacters(in: .whitespaces).uppercased()
         guard code.count == 18 else {
             throw .invalid(field: field, value: text, rule: "a unified social credit code has 18 characters, not \(code.count) (GB 32100-2015)")
         }

@@ -89,11 +89,14 @@ public struct Platform: Sendable, Hashable, Codable {
     }
 
     static func requiredText(_ text: String, field: String) throws(DomainError) -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Most values need no trimming; checking the ends first avoids Foundation's slower path.
+        let needsTrim = text.first.map { $0.isWhitespace || $0.isNewline } ?? true
+            || text.last.map { $0.isWhitespace || $0.isNewline } ?? true
+        let trimmed = needsTrim ? text.trimmingCharacters(in: .whitespacesAndNewlines) : text
         guard !trimmed.isEmpty else {
             throw .invalid(field: field, value: text, rule: "must not be empty")
         }
-        guard trimmed.count <= maxTextLength else {
+        guard trimmed.utf8.count <= maxTextLength || trimmed.count <= maxTextLength else {
             throw .invalid(field: field, value: String(trimmed.prefix(20)) + "…", rule: "at most \(maxTextLength) characters")
         }
         return trimmed

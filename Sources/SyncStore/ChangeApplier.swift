@@ -27,6 +27,28 @@ struct ChangeApplier {
         let message: String
     }
 
+    /// Applies a batch. The fast path applies every change in one savepoint; if a rule refuses
+    /// any of them, that attempt is rolled back and the batch is applied change by change, each in
+    /// its own savepoint, so the refused ones are parked (and `onParked` is told) and the rest applied.
+    func applyAll(_ changes: [WireChange], county: String, db: Database, onParked: (WireChange) throws -> Void = { _ in }) throws -> [ChangeOutcome] {
+        if let newest = changes.map(\.hlc).max() { try Self.receiveClock(newest, db: db) }
+        var outcomes: [ChangeOutcome] = []
+        do {
+            try db.inSavepoint {
+                outcomes = try changes.map { try applyUnchecked($0, county: county, db: db) }
+                return .commit
+            }
+            return outcomes
+        } catch is Refusal {
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+        }
+        return try changes.map { change in
+            let outcome = try apply(change, county: county, db: db)
+            if outcome.outcome == .parked { try onParked(change) }
+            return outcome
+        }
+    }
+
     /// Applies one change; `county` is the county the sender may write (the city checks it).
     func apply(_ change: WireChange, county: String, db: Database) throws -> ChangeOutcome {
         var outcome = ChangeOutcome(seq: change.seq, outcome: .merged)
@@ -67,7 +89,6 @@ struct ChangeApplier {
             throw StoreError.forbidden("\(table.name) \(change.rowId) names county \(named); this sender may write only county \(county)")
         }
         let fromCounty = receiver == .city && NodeRole(node: change.node) == .county
-        try Self.receiveClock(change.hlc, db: db)
 
         if op == .delete {
             guard let existing else { return ChangeOutcome(seq: change.seq, outcome: .merged) }
@@ -111,8 +132,7 @@ struct ChangeApplier {
         if fromCounty, !taken.isEmpty { try validate(table: table, id: change.rowId, values: merged, db: db) }
 
         if existing == nil {
-            let columns = ["id"] + table.columns
-            try db.cachedStatement(sql: "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))")
+            try db.cachedStatement(sql: table == .platform ? Platform.insertSQL : Award.insertSQL)
                 .execute(arguments: StatementArguments([change.rowId] + table.columns.map { merged[$0]!.databaseValue }))
         } else if !taken.isEmpty {
             try db.execute(
@@ -170,14 +190,13 @@ struct ChangeApplier {
 
     /// The merged row must satisfy the domain rules a single record can break.
     private func validate(table: SyncedTable, id: String, values: [String: ColumnValue], db: Database) throws {
-        var fields: [String: (any DatabaseValueConvertible)?] = ["id": id]
-        for (column, value) in values { fields[column] = value.databaseValue }
-        let row = Row(fields)
         do {
             if table == .platform {
-                _ = try Platform(row: row).validated(counties: counties)
+                _ = try Platform(id: id, values: values).validated(counties: counties)
             } else {
-                let award = try Award(row: row)
+                var fields: [String: (any DatabaseValueConvertible)?] = ["id": id]
+                for (column, value) in values { fields[column] = value.databaseValue }
+                let award = try Award(row: Row(fields))
                 guard let platformRow = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [award.platformId]) else {
                     throw Refusal(reason: "missing_platform", message: "award \(id) is for platform \(award.platformId), which the city does not have")
                 }

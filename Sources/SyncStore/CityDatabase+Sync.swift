@@ -37,11 +37,9 @@ extension CityDatabase {
                 throw StoreError.badBatch(code: "sequence_gap", message: "the city has changes up to \(highWater) from \(request.node); this batch starts at \(first.seq)")
             }
             try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
-            var outcomes: [ChangeOutcome] = []
-            for change in request.changes where change.seq > highWater {
-                let outcome = try applier.apply(change, county: county, db: db)
-                if outcome.outcome == .parked { try self.reassert(change, county: county, nowMs: nowMs, db: db) }
-                outcomes.append(outcome)
+            let fresh = request.changes.filter { $0.seq > highWater }
+            let outcomes = try applier.applyAll(fresh, county: county, db: db) { change in
+                try self.reassert(change, county: county, nowMs: nowMs, db: db)
             }
             try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
             let newMark = max(highWater, request.changes.last?.seq ?? highWater)

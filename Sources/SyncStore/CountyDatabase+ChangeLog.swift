@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SyncCore
+import SyncProtocol
 
 /// Change capture, in two steps.
 ///

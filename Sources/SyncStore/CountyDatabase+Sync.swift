@@ -69,10 +69,7 @@ extension CountyDatabase {
         let county = self.county
         return try applyingSync { db in
             let cursor = try Int64.fetchOne(db, sql: "SELECT pulled_seq FROM replica WHERE id = 1") ?? 0
-            var outcomes: [ChangeOutcome] = []
-            for change in response.changes where change.seq > cursor {
-                outcomes.append(try applier.apply(change, county: county, db: db))
-            }
+            let outcomes = try applier.applyAll(response.changes.filter { $0.seq > cursor }, county: county, db: db)
             try db.execute(sql: "UPDATE replica SET pulled_seq = max(pulled_seq, ?), last_pull_at = ?, last_error = NULL WHERE id = 1",
                            arguments: [response.cursor, nowMs])
             return outcomes

@@ -1,9 +1,11 @@
 import ArgumentParser
 
 /// `sync-bench`: throughput figures measured side by side in one run (build with `-c release`).
-struct SyncBench: ParsableCommand {
+@main
+@available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
+struct SyncBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync-bench",
         abstract: "Measure County Sync throughput; every figure is compared with a baseline measured in the same run.",
-        subcommands: [CaptureBench.self])
+        subcommands: [CaptureBench.self, PushBench.self])
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SyncCore
+import SyncProtocol
 import Testing
 @testable import SyncStore
 
@@ -24,5 +25,20 @@ import Testing
     @Test func keysAreSorted() {
         #expect(JSONText.values(["b": .integer(1), "a": .null]) == #"{"a":null,"b":1}"#)
         #expect(JSONText.values([:]) == "{}")
+    }
+}
+
+@Suite struct PushRequestJSONTests {
+    @Test func theHandWrittenPushRequestDecodesToTheSameRequest() throws {
+        let changes = JSONTextTests.awkward.enumerated().map { index, text in
+            WireChange(seq: Int64(index + 1), table: "platform", rowId: RecordID.generate(), op: index == 0 ? "delete" : "update",
+                       hlc: Int64(index) << 16, node: "county-130202-\(text.isEmpty ? "x" : "y")",
+                       values: index == 0 ? [:] : ["name": .text(text), "contact": .null],
+                       bases: ["name": ColumnVersion(hlc: HLCTimestamp(rawValue: 99), node: text)])
+        }
+        let request = PushRequest(node: "county-130202-\"quoted\"", changes: changes)
+        let decoded = try JSONDecoder().decode(PushRequest.self, from: Data(JSONText.pushRequest(request).utf8))
+        #expect(decoded == request)
+        #expect(Checksum.of(decoded.changes) == decoded.checksum)
     }
 }

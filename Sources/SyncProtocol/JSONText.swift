@@ -3,9 +3,9 @@ import SyncCore
 /// Compact JSON for the change log's hot path: `JSONEncoder` costs tens of microseconds per
 /// small object on Linux, and stamping writes two or three objects per change. Keys are sorted,
 /// so the text is the same as `JSONEncoder` with `.sortedKeys` would write.
-enum JSONText {
+public enum JSONText {
     /// `{"column":value,...}`.
-    static func values(_ values: [String: ColumnValue]) -> String {
+    public static func values(_ values: [String: ColumnValue]) -> String {
         var out = "{"
         for (index, key) in values.keys.sorted().enumerated() {
             if index > 0 { out += "," }
@@ -21,7 +21,7 @@ enum JSONText {
     }
 
     /// `{"column":{"hlc":n,"node":"..."},...}`.
-    static func versions(_ versions: [String: ColumnVersion]) -> String {
+    public static func versions(_ versions: [String: ColumnVersion]) -> String {
         var out = "{"
         for (index, key) in versions.keys.sorted().enumerated() {
             if index > 0 { out += "," }
@@ -35,7 +35,7 @@ enum JSONText {
     }
 
     /// One value: `null`, a number or a string.
-    static func value(_ value: ColumnValue) -> String {
+    public static func value(_ value: ColumnValue) -> String {
         switch value {
         case .null: return "null"
         case .integer(let integer): return String(integer)
@@ -47,14 +47,14 @@ enum JSONText {
     }
 
     /// One version: `{"hlc":n,"node":"..."}`.
-    static func version(_ version: ColumnVersion) -> String {
+    public static func version(_ version: ColumnVersion) -> String {
         var out = "{\"hlc\":\(version.hlc.rawValue),\"node\":"
         appendString(version.node, to: &out)
         return out + "}"
     }
 
     /// Appends `text` as a JSON string literal.
-    static func appendString(_ text: String, to out: inout String) {
+    public static func appendString(_ text: String, to out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -70,5 +70,27 @@ enum JSONText {
             }
         }
         out += "\""
+    }
+
+    /// A push request as JSON, the same document `JSONEncoder` would write for it.
+    public static func pushRequest(_ request: PushRequest) -> String {
+        var out = "{\"node\":"
+        appendString(request.node, to: &out)
+        out += ",\"firstSeq\":\(request.firstSeq),\"lastSeq\":\(request.lastSeq),\"checksum\":"
+        appendString(request.checksum, to: &out)
+        out += ",\"changes\":["
+        for (index, change) in request.changes.enumerated() {
+            if index > 0 { out += "," }
+            out += "{\"seq\":\(change.seq),\"table\":"
+            appendString(change.table, to: &out)
+            out += ",\"rowId\":"
+            appendString(change.rowId, to: &out)
+            out += ",\"op\":"
+            appendString(change.op, to: &out)
+            out += ",\"hlc\":\(change.hlc),\"node\":"
+            appendString(change.node, to: &out)
+            out += ",\"values\":" + values(change.values) + ",\"bases\":" + versions(change.bases) + "}"
+        }
+        return out + "]}"
     }
 }
