@@ -1,15 +1,59 @@
 #!/usr/bin/env bash
-# The main job on one machine: three county replicas enter sample platforms and awards of
-# the plan's categories offline, then show what they hold and what waits to be synced.
-# Leaves its databases in ./demo-run (removed and made anew on every run).
+# The main job on one machine: a city aggregator and three county daemons on loopback, with
+# fresh certificates. The counties enter platforms and awards of the plan's categories, the
+# daemons push them over HTTPS (mutual TLS), the city approves and recognises, a county and the
+# city edit the same platform at once, and everything converges. Stops all it started.
+# Leaves its files in ./demo-run (made anew on every run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Deploy/install-deps.sh
 swift build --product syncctl
-syncctl="$(swift build --show-bin-path)/syncctl"
+swift build --product county-syncd
+swift build --product city-aggregator
+bin="$(swift build --show-bin-path)"
+syncctl="$bin/syncctl"
 run=demo-run
 rm -rf "$run"
 mkdir -p "$run"
+counties=(130202 130209 130283)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...: poll until COMMAND succeeds
+  local seconds=$1 what=$2
+  shift 2
+  for _ in $(seq 1 $((seconds * 5))); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  echo "timed out waiting for $what" >&2
+  exit 1
+}
+
+echo "== certificates (Deploy/pki.sh)"
+bash Deploy/pki.sh ca "$run/pki" >/dev/null
+bash Deploy/pki.sh server "$run/pki" localhost 127.0.0.1 >/dev/null
+for county in "${counties[@]}"; do bash Deploy/pki.sh county "$run/pki" "$county" >/dev/null; done
+
+echo "== city aggregator"
+"$bin/city-aggregator" --db "$run/city.db" --listen 127.0.0.1:0 --port-file "$run/city.port" \
+  --cert "$run/pki/server.pem" --key "$run/pki/server.key" --client-ca "$run/pki/ca.pem" 2>"$run/city.log" &
+pids+=($!)
+wait_for 30 "the aggregator" test -s "$run/city.port"
+city="https://127.0.0.1:$(cat "$run/city.port")"
+echo "listening at $city"
+
+echo "== county replicas and daemons"
+for county in "${counties[@]}"; do
+  "$syncctl" init --db "$run/$county.db" --county "$county"
+  "$bin/county-syncd" --db "$run/$county.db" --city "$city" --ca "$run/pki/ca.pem" \
+    --cert "$run/pki/county-$county.pem" --key "$run/pki/county-$county.key" --pull-interval 1 2>"$run/county-$county.log" &
+  pids+=($!)
+done
 
 # A valid unified social credit code (GB 32100-2015) from a 17-character prefix.
 credit_code() {
@@ -23,20 +67,17 @@ print(prefix + alphabet[(31 - total % 31) % 31])
 PY
 }
 
-add() {  # add DB NAME CATEGORY LEVEL HOST PREFIX INDUSTRY [extra flags...]
+add() {  # add DB NAME CATEGORY LEVEL HOST PREFIX INDUSTRY [extra flags...]: prints the new id
   local db=$1 name=$2 category=$3 level=$4 host=$5 prefix=$6 industry=$7
   shift 7
   "$syncctl" platform add --db "$db" --name "$name" --category "$category" ${level:+--level "$level"} \
     --host-org "$host" --credit-code "$(credit_code "$prefix")" --industry "$industry" "$@"
 }
 
-for county in 130202 130209 130283; do
-  "$syncctl" init --db "$run/$county.db" --county "$county"
-done
-
+echo "== data entry at the counties"
 db=$run/130202.db   # 路南区
 lab=$(add "$db" "唐山市焊接技术重点实验室" key_lab municipal "唐山开元焊接研究所" 91130202MA0A00011 焊接)
-"$syncctl" award propose --db "$db" --platform "$lab" --amount 100000 --fiscal-year 2025 >/dev/null
+lab_award=$("$syncctl" award propose --db "$db" --platform "$lab" --amount 100000 --fiscal-year 2025)
 incubator=$(add "$db" "路南科技企业孵化器" incubator provincial "唐山路南科创发展有限公司" 91130202MA0A00022 电子信息)
 "$syncctl" award propose --db "$db" --platform "$incubator" --amount 300000 --fiscal-year 2025 >/dev/null
 add "$db" "唐山智能仪表有限公司" high_tech_enterprise "" "唐山智能仪表有限公司" 91130202MA0A00033 智能仪器仪表 --subtype new >/dev/null
@@ -62,13 +103,34 @@ if "$syncctl" award propose --db "$run/130202.db" --platform "$lab" --amount 150
 fi
 echo "refused as expected: $(cat "$run/refused.txt")"
 
-for county in 130202 130209 130283; do
-  echo
-  echo "== county $county"
-  "$syncctl" platform list --db "$run/$county.db"
-  "$syncctl" award list --db "$run/$county.db"
-  echo "waiting for the city: $("$syncctl" outbox --db "$run/$county.db" --json | grep -c '"seq"') captured changes"
-done
-"$syncctl" export platforms --db "$run/130202.db" "$run/130202-platforms.csv"
+pending() { "$syncctl" outbox --db "$1" --json | grep -c '"seq"' || true; }
+all_pushed() { for county in "${counties[@]}"; do [ "$(pending "$run/$county.db")" = 0 ] || return 1; done; }
+wait_for 60 "the counties to push" all_pushed
+echo "every county's changes are at the city"
+
+echo "== the city approves, recognises, and edits a platform a county edits at the same time"
+"$syncctl" award approve --db "$run/city.db" "$lab_award" --amount 80000
+"$syncctl" platform recognize --db "$run/city.db" "$lab"
+"$syncctl" platform update --db "$run/city.db" "$lab" --contact "市科技局 王工"
+"$syncctl" platform update --db "$run/130202.db" "$lab" --contact "路南区科技局 李工"
+in_step() {  # the county and the city show the same contact and the approval reached the county
+  local here there
+  here=$("$syncctl" platform show --db "$run/130202.db" "$lab" --json | grep '"contact"')
+  there=$("$syncctl" platform show --db "$run/city.db" "$lab" --json | grep '"contact"')
+  [ "$here" = "$there" ] && "$syncctl" award list --db "$run/130202.db" --json | grep -q '"approved"' && all_pushed
+}
+wait_for 60 "county and city to agree" in_step
+
 echo
-echo "exported $run/130202-platforms.csv; databases are in $run/"
+echo "== the city's view"
+"$syncctl" platform list --db "$run/city.db"
+echo
+"$syncctl" award list --db "$run/city.db"
+echo
+echo "conflicts kept at the city (both values, the rule that decided):"
+sqlite3 -header -column "$run/city.db" "SELECT tbl, column_name AS 'column', winner_value AS winner, loser_value AS loser, rule FROM conflict"
+echo
+echo "the same conflict at county 130202:"
+sqlite3 -header -column "$run/130202.db" "SELECT tbl, column_name AS 'column', winner_value AS winner, loser_value AS loser, rule FROM conflict"
+echo
+echo "stopping; files are in $run/"

@@ -29,7 +29,11 @@ struct PushBench: AsyncParsableCommand {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Deploy/pki.sh").path
         for arguments in [["ca", pki], ["server", pki, "localhost", "127.0.0.1"], ["county", pki, "130202"]] {
-            let process = try Process.run(URL(fileURLWithPath: "/bin/bash"), arguments: [script] + arguments)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = [script] + arguments
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
             process.waitUntilExit()
             guard process.terminationStatus == 0 else { throw ValidationError("Deploy/pki.sh \(arguments[0]) failed") }
         }

@@ -65,14 +65,14 @@ final class Cluster: @unchecked Sendable {
     }
 
     /// Starts the aggregator (on a free port the first time, on the same port after a restart).
-    func startCity() async throws {
+    func startCity(_ extra: [String] = []) async throws {
         let portFile = dir.appendingPathComponent("city.port").path
         try? FileManager.default.removeItem(atPath: portFile)
         city = try Managed.start(
             Self.binaries.appendingPathComponent("city-aggregator"),
             ["--db", cityDB, "--listen", "127.0.0.1:\(cityPort)", "--cert", pki.appendingPathComponent("server.pem").path,
              "--key", pki.appendingPathComponent("server.key").path, "--client-ca", pki.appendingPathComponent("ca.pem").path,
-             "--port-file", portFile, "--log-level", "notice"],
+             "--port-file", portFile, "--log-level", "notice"] + extra,
             log: dir.appendingPathComponent("city.log"))
         try await eventually("the aggregator writes its port", timeout: .seconds(30)) {
             guard let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return false }
@@ -97,10 +97,12 @@ final class Cluster: @unchecked Sendable {
                                             log: dir.appendingPathComponent("county-\(county).log"))
     }
 
-    /// Stops a county's daemon: gracefully (SIGTERM), or with `kill -9`.
-    func stopDaemon(_ county: String, kill: Bool = false) {
-        if kill { daemons[county]?.kill9() } else { daemons[county]?.terminate() }
-        daemons[county] = nil
+    /// Stops a county's daemon: gracefully (SIGTERM), or with `kill -9`; returns its exit status.
+    @discardableResult
+    func stopDaemon(_ county: String, kill: Bool = false) -> Int32? {
+        guard let daemon = daemons.removeValue(forKey: county) else { return nil }
+        if kill { daemon.kill9() } else { daemon.terminate() }
+        return daemon.process.terminationStatus
     }
 
     /// Runs `syncctl`; returns status and output.
