@@ -31,6 +31,10 @@ public enum Level: String, Sendable, Hashable, Codable, CaseIterable, Comparable
 
     /// Parses a key (`provincial`) or a Chinese name (`省级`).
     public init(parsing text: String) throws(DomainError) {
+        if let level = Level(rawValue: text) {
+            self = level
+            return
+        }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let level = Level(rawValue: trimmed.lowercased()) ?? Level.allCases.first(where: { $0.chineseName == trimmed }) else {
             throw .invalid(field: "level", value: text, rule: "expected one of \(Level.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -149,6 +153,10 @@ public enum PlatformCategory: String, Sendable, Hashable, Codable, CaseIterable 
 
     /// Parses a key (`key_lab`) or a Chinese name (`重点实验室`).
     public init(parsing text: String) throws(DomainError) {
+        if let category = PlatformCategory(rawValue: text) {
+            self = category
+            return
+        }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let category = PlatformCategory(rawValue: trimmed.lowercased())
                 ?? PlatformCategory.allCases.first(where: { $0.chineseName == trimmed }) else {

@@ -48,7 +48,7 @@ public enum RecordID {
         let utf8 = Array(text.utf8)
         guard utf8.count == 36 else { return false }
         for (index, byte) in utf8.enumerated() {
-            if [8, 13, 18, 23].contains(index) {
+            if index == 8 || index == 13 || index == 18 || index == 23 {
                 guard byte == UInt8(ascii: "-") else { return false }
             } else {
                 guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte) else { return false }

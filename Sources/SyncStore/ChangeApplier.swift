@@ -81,8 +81,12 @@ struct ChangeApplier {
         if let unknown = change.values.keys.first(where: { !table.columns.contains($0) }) ?? change.bases.keys.first(where: { !table.columns.contains($0) }) {
             throw Refusal(reason: "unknown_column", message: "\(table.name) has no column \(unknown)")
         }
-        let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM \(table.name) WHERE id = ?"), arguments: [change.rowId])
-        if let owner: String = existing?["county"], owner != county {
+        let existing = try Row.fetchOne(db.cachedStatement(sql: table.selectByIdSQL), arguments: [change.rowId])
+        // The existing row's value of a column, by position (`SELECT id, <columns>`).
+        func currentValue(_ column: String) -> ColumnValue {
+            existing.map { ColumnValue($0[table.position(of: column) + 1] as DatabaseValue) } ?? .null
+        }
+        if existing != nil, case .text(let owner) = currentValue("county"), owner != county {
             throw StoreError.forbidden("\(table.name) \(change.rowId) belongs to county \(owner), not \(county)")
         }
         if case .text(let named) = change.values["county"] ?? .null, named != county {
@@ -115,7 +119,7 @@ struct ChangeApplier {
         var decisions: [ColumnDecision] = []
         for column in table.columns {
             guard let value = change.values[column] else { continue }
-            let current = existing.map { CurrentColumn(value: ColumnValue($0[column] as DatabaseValue), version: versions[column]) }
+            let current = existing.map { _ in CurrentColumn(value: currentValue(column), version: versions[column]) }
             decisions.append(MergeRules.decide(
                 table: table.name, column: column,
                 incoming: IncomingColumn(value: value, version: version, base: change.bases[column]),
@@ -125,9 +129,7 @@ struct ChangeApplier {
         if fromCounty { try checkCityOwnedColumns(table: table, change: change, taken: taken, isInsert: existing == nil) }
 
         var merged: [String: ColumnValue] = [:]
-        for column in table.columns {
-            merged[column] = existing.map { ColumnValue($0[column] as DatabaseValue) } ?? .null
-        }
+        for column in table.columns { merged[column] = currentValue(column) }
         for column in taken { merged[column] = change.values[column] }
         if fromCounty, !taken.isEmpty { try validate(table: table, id: change.rowId, values: merged, db: db) }
 
@@ -149,7 +151,7 @@ struct ChangeApplier {
         for decision in decisions where decision.isConflict {
             conflicted = true
             let incoming = (value: change.values[decision.column]!, version: Optional(version))
-            let current = (value: existing.map { ColumnValue($0[decision.column] as DatabaseValue) } ?? .null, version: prior[decision.column])
+            let current = (value: currentValue(decision.column), version: prior[decision.column])
             let (winner, loser) = decision.takeIncoming ? (incoming, current) : (current, incoming)
             try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO conflict (tbl, row_id, county, column_name, winner_value, winner_version,

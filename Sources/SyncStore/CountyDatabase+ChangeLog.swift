@@ -84,8 +84,9 @@ extension CountyDatabase {
             let columns = table.columns(in: row["columns"])
             var values: [String: ColumnValue] = [:]
             if op != .delete, let current = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM \(table.name) WHERE id = ?"), arguments: [rowId]) {
-                for column in columns { values[column] = ColumnValue(current[column] as DatabaseValue) }
+                db.cachedStatement(sql: table.selectByIdSQL), arguments: [rowId]) {
+                // Columns by position: `SELECT id, <columns in table order>`.
+                for column in columns { values[column] = ColumnValue(current[table.position(of: column) + 1] as DatabaseValue) }
             }
             return ChangeEntry(
                 seq: row["seq"], table: table.name, rowId: rowId, op: op, columns: columns,
@@ -122,6 +123,9 @@ extension CountyDatabase {
             var versions: RowVersions
             if let cached = touched[key] {
                 versions = cached ?? RowVersions()
+            } else if op == .insert {
+                // A new row has no versions yet (a delete, local or synced, removes them).
+                versions = RowVersions()
             } else {
                 versions = try Self.versions(db, table: key.table, rowId: key.rowId) ?? RowVersions()
             }

@@ -3,10 +3,27 @@ import SyncCore
 /// A replicated table: its name and its data columns in a fixed order. The order is part of the
 /// change-log format: bit `i` of a change's column mask is `columns[i]`.
 public struct SyncedTable: Sendable, Hashable {
+    public static func == (lhs: SyncedTable, rhs: SyncedTable) -> Bool { lhs.name == rhs.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+
     /// The SQL table name.
     public let name: String
     /// The data columns, `id` excluded, in mask order.
     public let columns: [String]
+    /// `SELECT id, <columns in table order> FROM <table> WHERE id = ?`.
+    public let selectByIdSQL: String
+    private let positions: [String: Int]
+
+    /// Describes a table and its data columns in mask order.
+    public init(name: String, columns: [String]) {
+        self.name = name
+        self.columns = columns
+        self.selectByIdSQL = "SELECT id, \(columns.joined(separator: ", ")) FROM \(name) WHERE id = ?"
+        self.positions = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, $0) })
+    }
+
+    /// The position of a column in `columns` (in a `selectByIdSQL` row it is one more).
+    public func position(of column: String) -> Int { positions[column]! }
 
     /// The mask with every column set (what an insert changes).
     public var allColumnsMask: Int64 { (1 << Int64(columns.count)) - 1 }
