@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "county-syncd",
             dependencies: [
-                "CountyDaemon",
+                "CountyDaemon", "SyncStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -17,6 +17,7 @@ rm -rf "$run"
 mkdir -p "$run"
 counties=(130202 130209 130283)
 pids=()
+declare -A daemon
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -47,12 +48,17 @@ wait_for 30 "the aggregator" test -s "$run/city.port"
 city="https://127.0.0.1:$(cat "$run/city.port")"
 echo "listening at $city"
 
+start_daemon() {
+  "$bin/county-syncd" --db "$run/$1.db" --city "$city" --ca "$run/pki/ca.pem" \
+    --cert "$run/pki/county-$1.pem" --key "$run/pki/county-$1.key" --pull-interval 1 2>>"$run/county-$1.log" &
+  daemon[$1]=$!
+  pids+=($!)
+}
+
 echo "== county replicas and daemons"
 for county in "${counties[@]}"; do
   "$syncctl" init --db "$run/$county.db" --county "$county"
-  "$bin/county-syncd" --db "$run/$county.db" --city "$city" --ca "$run/pki/ca.pem" \
-    --cert "$run/pki/county-$county.pem" --key "$run/pki/county-$county.key" --pull-interval 1 2>"$run/county-$county.log" &
-  pids+=($!)
+  start_daemon "$county"
 done
 
 # A valid unified social credit code (GB 32100-2015) from a 17-character prefix.
@@ -108,11 +114,16 @@ all_pushed() { for county in "${counties[@]}"; do [ "$(pending "$run/$county.db"
 wait_for 60 "the counties to push" all_pushed
 echo "every county's changes are at the city"
 
-echo "== the city approves, recognises, and edits a platform a county edits at the same time"
+echo "== county 130202 goes offline; the city approves, recognises, and both edit the same platform"
+kill -TERM "${daemon[130202]}"
+wait "${daemon[130202]}" 2>/dev/null || true
 "$syncctl" award approve --db "$run/city.db" "$lab_award" --amount 80000
 "$syncctl" platform recognize --db "$run/city.db" "$lab"
 "$syncctl" platform update --db "$run/city.db" "$lab" --contact "市科技局 王工"
 "$syncctl" platform update --db "$run/130202.db" "$lab" --contact "路南区科技局 李工"
+"$syncctl" award update --db "$run/130202.db" "$lab_award" --remarks "县里补充材料" 2>&1 || true
+echo "== county 130202 back online"
+start_daemon 130202
 in_step() {  # the county and the city show the same contact and the approval reached the county
   local here there
   here=$("$syncctl" platform show --db "$run/130202.db" "$lab" --json | grep '"contact"')
@@ -128,9 +139,19 @@ echo
 "$syncctl" award list --db "$run/city.db"
 echo
 echo "conflicts kept at the city (both values, the rule that decided):"
-sqlite3 -header -column "$run/city.db" "SELECT tbl, column_name AS 'column', winner_value AS winner, loser_value AS loser, rule FROM conflict"
+"$syncctl" conflicts --db "$run/city.db"
 echo
 echo "the same conflict at county 130202:"
-sqlite3 -header -column "$run/130202.db" "SELECT tbl, column_name AS 'column', winner_value AS winner, loser_value AS loser, rule FROM conflict"
+"$syncctl" conflicts --db "$run/130202.db"
+echo
+echo "county 130202's edit of the award the city had approved meanwhile, parked with its reason:"
+"$syncctl" parked --db "$run/130202.db"
+echo
+echo "county 130202 against the city:"
+"$syncctl" verify --db "$run/130202.db" --city "$city" --ca "$run/pki/ca.pem" \
+  --cert "$run/pki/county-130202.pem" --key "$run/pki/county-130202.key"
+echo
+echo "== syncctl status at the city"
+"$syncctl" status --db "$run/city.db"
 echo
 echo "stopping; files are in $run/"

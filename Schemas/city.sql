@@ -154,7 +154,7 @@ CREATE TABLE node_state (
   oldest_pending_age_seconds INTEGER,
   last_error TEXT,
   heartbeat_at INTEGER
-) WITHOUT ROWID;
+, last_verified_at INTEGER) WITHOUT ROWID;
 
 CREATE TABLE conflict (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -184,6 +184,8 @@ CREATE TABLE parked (
   change TEXT NOT NULL CHECK (json_valid(change)),
   reason TEXT NOT NULL,
   message TEXT NOT NULL,
-  parked_at INTEGER NOT NULL,
+  parked_at INTEGER NOT NULL, resolution TEXT CHECK (resolution IN ('retried', 'discarded')), resolved_at INTEGER,
   UNIQUE (node, seq)
 );
+
+CREATE INDEX change_log_by_row ON change_log (tbl, row_id);

@@ -10,7 +10,7 @@ CREATE TABLE replica (
   hlc INTEGER NOT NULL DEFAULT 0 CHECK (hlc >= 0),
   pushed_seq INTEGER NOT NULL DEFAULT 0 CHECK (pushed_seq >= 0),
   capture INTEGER NOT NULL DEFAULT 1 CHECK (capture IN (0, 1))
-, pulled_seq INTEGER NOT NULL DEFAULT 0 CHECK (pulled_seq >= 0), last_push_at INTEGER, last_pull_at INTEGER, last_error TEXT);
+, pulled_seq INTEGER NOT NULL DEFAULT 0 CHECK (pulled_seq >= 0), last_push_at INTEGER, last_pull_at INTEGER, last_error TEXT, last_verified_at INTEGER, last_verify_result TEXT);
 
 CREATE TABLE platform (
   id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
@@ -187,6 +187,22 @@ CREATE TABLE parked (
   change TEXT NOT NULL CHECK (json_valid(change)),
   reason TEXT NOT NULL,
   message TEXT NOT NULL,
-  parked_at INTEGER NOT NULL,
+  parked_at INTEGER NOT NULL, resolution TEXT CHECK (resolution IN ('retried', 'discarded')), resolved_at INTEGER,
   UNIQUE (node, seq)
 );
+
+CREATE TABLE received (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  node TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  tbl TEXT NOT NULL,
+  row_id TEXT NOT NULL,
+  op TEXT NOT NULL,
+  columns TEXT NOT NULL,
+  hlc INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  reason TEXT,
+  applied_at INTEGER NOT NULL
+);
+
+CREATE INDEX received_by_row ON received (tbl, row_id);

@@ -98,3 +98,19 @@ struct ErrorMiddleware: RouterMiddleware {
         }
     }
 }
+
+/// Counts every request by route and status, with its duration, for `GET /metrics`.
+struct MetricsMiddleware: RouterMiddleware {
+    typealias Context = CityRequestContext
+    let metrics: CityMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let elapsed = ContinuousClock.now - start
+        let route = ["/healthz", "/metrics", "/v1/push", "/v1/pull", "/v1/heartbeat", "/v1/digest"].contains(request.uri.path) ? request.uri.path : "other"
+        metrics.request(route: route, status: response.status.code,
+                        seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return response
+    }
+}

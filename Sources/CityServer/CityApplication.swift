@@ -34,6 +34,7 @@ public func buildCityApplication(
     let api = CityAPI(database: database, counties: counties, configuration: configuration)
 
     let router = Router(context: CityRequestContext.self)
+    router.middlewares.add(MetricsMiddleware(metrics: api.metrics))
     router.middlewares.add(ErrorMiddleware())
     api.addRoutes(to: router)
 
@@ -67,6 +68,7 @@ public func buildCityApplication(
 /// The aggregator's endpoints over one city database.
 struct CityAPI: Sendable {
     let database: CityDatabase
+    let metrics = CityMetrics()
     let counties: CountyRegistry
     let configuration: CityServerConfiguration
     /// SQLite calls block: they run here, not on the server's event loops or the cooperative pool.
@@ -86,6 +88,7 @@ struct CityAPI: Sendable {
             let county = try await authorizedCounty(context)
             let push = try await decode(PushRequest.self, from: request, context: context)
             let answer = try await blocking { try database.applyPush(county: county, push) }
+            metrics.push(outcomes: Dictionary(grouping: answer.outcomes, by: \.outcome.rawValue).mapValues(\.count))
             var logger = context.logger
             logger[metadataKey: "sync.county"] = "\(county)"
             logger[metadataKey: "sync.node"] = "\(push.node)"
@@ -107,6 +110,30 @@ struct CityAPI: Sendable {
             let node = query["node"].map(String.init)
             let answer = try await blocking { try database.pullFeed(county: county, node: node, after: after, limit: Int(limit)) }
             return jsonResponse(answer)
+        }
+        router.get("/v1/digest") { request, context in
+            let county = try await authorizedCounty(context)
+            let query = request.uri.queryParameters
+            if let table = query["table"].map(String.init) {
+                let bucket = query["bucket"].map(String.init) ?? ""
+                guard bucket.count == 1, "0123456789abcdef".contains(bucket) else {
+                    throw APIError(.badRequest, code: "bad_request", message: "bucket must be one hex digit 0-f")
+                }
+                let rows = try await blocking { try database.rowHashes(county: county, table: table, bucket: bucket) }
+                return jsonResponse(RowHashesResponse(rows: rows))
+            }
+            let digests = try await blocking { try database.digests(county: county) }
+            if let node = query["node"].map(String.init) {
+                try await blocking { try database.recordVerified(county: county, node: node) }
+            }
+            return jsonResponse(DigestResponse(tables: Dictionary(uniqueKeysWithValues: digests.map { digest in
+                (digest.table, digest.buckets.map { DigestBucket(bucket: $0.bucket, count: $0.count, hash: $0.hash) })
+            })))
+        }
+        router.get("/metrics") { _, _ in
+            let counties = try await blocking { try database.countyStates() }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render(counties: counties, nowMs: CountyDatabase.wallClockMs()))))
         }
         router.post("/v1/heartbeat") { request, context in
             let county = try await authorizedCounty(context)

@@ -13,12 +13,15 @@ import SyncStore
 /// graceful shutdown makes one bounded final push.
 public struct SyncService: Service {
     let client: SyncClient
+    /// Held for the service's life: one daemon per replica.
+    let lock: DaemonLock?
     let configuration: CountyDaemonConfiguration
     let logger: Logger
 
     /// Creates the service.
-    public init(client: SyncClient, configuration: CountyDaemonConfiguration, logger: Logger) {
+    public init(client: SyncClient, configuration: CountyDaemonConfiguration, logger: Logger, lock: DaemonLock? = nil) {
         self.client = client
+        self.lock = lock
         self.configuration = configuration
         self.logger = logger
     }
@@ -95,6 +98,7 @@ public struct SyncService: Service {
 /// in a service group that stops gracefully on SIGTERM and SIGINT. Production and tests call this.
 public func buildCountyDaemon(configuration: CountyDaemonConfiguration, logger: Logger) throws -> ServiceGroup {
     try configuration.validate()
+    let lock = try DaemonLock(database: configuration.databasePath)
     let database = try CountyDatabase.open(at: configuration.databasePath)
     var logger = logger
     logger[metadataKey: "sync.county"] = "\(database.county)"
@@ -104,7 +108,7 @@ public func buildCountyDaemon(configuration: CountyDaemonConfiguration, logger: 
         keyFile: configuration.keyFile, connectTimeout: .seconds(configuration.connectTimeoutSeconds),
         requestTimeout: .seconds(configuration.requestTimeoutSeconds)))
     let client = SyncClient(database: database, transport: transport, logger: logger, batchSize: configuration.batchSize)
-    let service = SyncService(client: client, configuration: configuration, logger: logger)
+    let service = SyncService(client: client, configuration: configuration, logger: logger, lock: lock)
     return ServiceGroup(configuration: .init(
         services: [.init(service: service)],
         gracefulShutdownSignals: [.sigterm, .sigint],

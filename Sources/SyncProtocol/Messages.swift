@@ -195,3 +195,38 @@ public enum Checksum {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
+
+/// One bucket of a county's rows of one table: how many and their FNV-1a digest.
+public struct DigestBucket: Sendable, Hashable, Codable {
+    /// The last hex digit of the ids in the bucket.
+    public let bucket: String
+    /// Rows in the bucket.
+    public let count: Int
+    /// 16 hex digits.
+    public let hash: String
+
+    /// Creates a bucket digest.
+    public init(bucket: String, count: Int, hash: String) {
+        self.bucket = bucket
+        self.count = count
+        self.hash = hash
+    }
+}
+
+/// `GET /v1/digest`: the city's digests of the county's rows, per table, in 16 buckets.
+public struct DigestResponse: Sendable, Hashable, Codable {
+    /// Table name → its buckets.
+    public let tables: [String: [DigestBucket]]
+
+    /// Creates a response.
+    public init(tables: [String: [DigestBucket]]) { self.tables = tables }
+}
+
+/// `GET /v1/digest?table=T&bucket=B`: each row's hash in one bucket, to name the rows that differ.
+public struct RowHashesResponse: Sendable, Hashable, Codable {
+    /// Row id → 16 hex digits.
+    public let rows: [String: String]
+
+    /// Creates a response.
+    public init(rows: [String: String]) { self.rows = rows }
+}

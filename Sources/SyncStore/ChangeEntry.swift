@@ -10,6 +10,8 @@ public enum ChangeOperation: String, Sendable, Hashable, Codable {
 public struct ChangeEntry: Sendable, Hashable, Codable {
     /// Per-node sequence number: strictly increasing, never reused.
     public let seq: Int64
+    /// The county that owns the row.
+    public let county: String
     /// The table written.
     public let table: String
     /// The id of the row written.

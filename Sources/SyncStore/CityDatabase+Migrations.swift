@@ -57,6 +57,11 @@ extension CityDatabase {
             try db.execute(sql: ReplicaSchema.conflictSQL)
             try db.execute(sql: ReplicaSchema.parkedSQL)
         }
+        migrator.registerMigration("v2-admin") { db in
+            for sql in ReplicaSchema.parkedResolutionSQL { try db.execute(sql: sql) }
+            try db.execute(sql: "ALTER TABLE node_state ADD COLUMN last_verified_at INTEGER")
+            try db.execute(sql: "CREATE INDEX change_log_by_row ON change_log (tbl, row_id)")
+        }
         return migrator
     }
 }

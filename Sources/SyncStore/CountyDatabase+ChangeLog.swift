@@ -73,6 +73,7 @@ extension CountyDatabase {
     // MARK: - Internals
 
     static func entries(_ db: Database, after seq: Int64, limit: Int?) throws -> [ChangeEntry] {
+        let county = try String.fetchOne(db, sql: "SELECT county FROM replica WHERE id = 1") ?? ""
         let rows = try Row.fetchAll(db, sql: """
             SELECT seq, tbl, row_id, op, columns, hlc, bases FROM change_log
             WHERE seq > ? ORDER BY seq LIMIT ?
@@ -89,7 +90,7 @@ extension CountyDatabase {
                 for column in columns { values[column] = ColumnValue(current[table.position(of: column) + 1] as DatabaseValue) }
             }
             return ChangeEntry(
-                seq: row["seq"], table: table.name, rowId: rowId, op: op, columns: columns,
+                seq: row["seq"], county: county, table: table.name, rowId: rowId, op: op, columns: columns,
                 hlc: HLCTimestamp(rawValue: row["hlc"]), values: values,
                 bases: try decodeJSON([String: ColumnVersion].self, row["bases"]))
         }

@@ -42,6 +42,28 @@ extension CountyDatabase {
             try db.execute(sql: ReplicaSchema.conflictSQL)
             try db.execute(sql: ReplicaSchema.parkedSQL)
         }
+        migrator.registerMigration("v3-admin") { db in
+            for sql in ReplicaSchema.parkedResolutionSQL { try db.execute(sql: sql) }
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN last_verified_at INTEGER")
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN last_verify_result TEXT")
+            // The city's changes as they were applied here, for `syncctl explain`.
+            try db.execute(sql: """
+                CREATE TABLE received (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  node TEXT NOT NULL,
+                  seq INTEGER NOT NULL,
+                  tbl TEXT NOT NULL,
+                  row_id TEXT NOT NULL,
+                  op TEXT NOT NULL,
+                  columns TEXT NOT NULL,
+                  hlc INTEGER NOT NULL,
+                  outcome TEXT NOT NULL,
+                  reason TEXT,
+                  applied_at INTEGER NOT NULL
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX received_by_row ON received (tbl, row_id)")
+        }
         return migrator
     }
 }

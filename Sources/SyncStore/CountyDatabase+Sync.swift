@@ -69,7 +69,17 @@ extension CountyDatabase {
         let county = self.county
         return try applyingSync { db in
             let cursor = try Int64.fetchOne(db, sql: "SELECT pulled_seq FROM replica WHERE id = 1") ?? 0
-            let outcomes = try applier.applyAll(response.changes.filter { $0.seq > cursor }, county: county, db: db)
+            let fresh = response.changes.filter { $0.seq > cursor }
+            let outcomes = try applier.applyAll(fresh, county: county, db: db)
+            let log = try db.cachedStatement(sql: """
+                INSERT INTO received (node, seq, tbl, row_id, op, columns, hlc, outcome, reason, applied_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for (change, outcome) in zip(fresh, outcomes) {
+                try log.execute(arguments: [change.node, change.seq, change.table, change.rowId, change.op,
+                                            change.values.keys.sorted().joined(separator: ","), change.hlc,
+                                            outcome.outcome.rawValue, outcome.reason, nowMs])
+            }
             try db.execute(sql: "UPDATE replica SET pulled_seq = max(pulled_seq, ?), last_pull_at = ?, last_error = NULL WHERE id = 1",
                            arguments: [response.cursor, nowMs])
             return outcomes

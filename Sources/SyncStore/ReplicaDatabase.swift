@@ -1,5 +1,6 @@
 import GRDB
 import SyncCore
+import SyncProtocol
 
 /// What county and city databases share: a WAL pool over one file, and reading the data tables.
 public protocol ReplicaDatabase: Sendable {
@@ -75,10 +76,10 @@ extension ReplicaDatabase {
         }
     }
 
-    /// Parked changes, oldest first.
+    /// Parked changes nobody has retried or discarded yet, oldest first.
     public func parked() throws -> [ParkedRecord] {
         try read("list parked") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM parked ORDER BY id").map(ParkedRecord.init(row:))
+            try Row.fetchAll(db, sql: "SELECT * FROM parked WHERE resolution IS NULL ORDER BY id").map(ParkedRecord.init(row:))
         }
     }
 
@@ -140,6 +141,8 @@ public struct ParkedRecord: Sendable, Hashable, Codable {
     public let reason: String
     public let message: String
     public let parkedAtMs: Int64
+    /// The values the refused change carried.
+    public let values: [String: ColumnValue]
 
     init(row: Row) {
         id = row["id"]
@@ -152,5 +155,6 @@ public struct ParkedRecord: Sendable, Hashable, Codable {
         reason = row["reason"]
         message = row["message"]
         parkedAtMs = row["parked_at"]
+        values = (try? decodeJSON(WireChange.self, row["change"]))?.values ?? [:]
     }
 }

@@ -112,4 +112,10 @@ enum ReplicaSchema {
           UNIQUE (node, seq)
         )
         """
+
+    /// A parked change is retried (as a new local change) or discarded by a person.
+    static let parkedResolutionSQL = [
+        "ALTER TABLE parked ADD COLUMN resolution TEXT CHECK (resolution IN ('retried', 'discarded'))",
+        "ALTER TABLE parked ADD COLUMN resolved_at INTEGER",
+    ]
 }

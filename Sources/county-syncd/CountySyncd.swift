@@ -3,6 +3,7 @@ import CountyDaemon
 import Foundation
 import Logging
 import SyncCore
+import SyncStore
 
 /// `county-syncd`: keeps a county replica in sync with the city.
 @main
@@ -56,6 +57,8 @@ struct CountySyncd: AsyncParsableCommand {
             let group = try buildCountyDaemon(configuration: configuration, logger: logger)
             try await group.run()
         } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        } catch let error as StoreError {
             throw ValidationError(error.description)
         }
     }

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import SyncCore
+import SyncStore
+
+/// `syncctl status`: replication state of a county replica or of every county at the city.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show replication state: a county's backlog and errors, or every county at the city.",
+        discussion: """
+            With --check, prints one line and exits 0 when healthy, 1 when over a threshold, 2 when \
+            broken (no database, unreadable, or the last sync failing): for cron and monitors.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+    @Flag(help: "Exit 0 healthy, 1 over a threshold, 2 broken.") var check = false
+    @Option(name: .customLong("max-pending"), help: "With --check: most pending changes that count as healthy (default 1000).")
+    var maxPending = 1_000
+    @Option(name: .customLong("max-age"), help: "With --check: oldest pending change that counts as healthy, e.g. 30m (default 1h).")
+    var maxAge = "1h"
+
+    /// A county replica's status with whether its daemon runs.
+    struct CountyOutput: Encodable {
+        let status: CountyStatus
+        let daemonRunning: Bool
+        let daemonPid: Int32?
+
+        func encode(to encoder: any Encoder) throws {
+            try status.encode(to: encoder)
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(daemonRunning, forKey: .daemonRunning)
+            try container.encodeIfPresent(daemonPid, forKey: .daemonPid)
+        }
+
+        enum Keys: String, CodingKey { case daemonRunning, daemonPid }
+    }
+
+    func run() throws {
+        let maxAgeSeconds = try parseDuration(maxAge)
+        let replica: any ReplicaDatabase
+        do {
+            replica = try database.openAny()
+        } catch {
+            if check {
+                print("BROKEN: \(error)")
+                throw ExitCode(2)
+            }
+            throw CLIError("\(error)")
+        }
+        switch replica {
+        case let county as CountyDatabase: try county.statusReport(self, maxAgeSeconds: maxAgeSeconds)
+        case let city as CityDatabase: try city.statusReport(self, maxAgeSeconds: maxAgeSeconds)
+        default: throw CLIError("\(database.db) is not a replica")
+        }
+    }
+}
+
+extension CountyDatabase {
+    fileprivate func statusReport(_ command: StatusCommand, maxAgeSeconds: Int) throws {
+        let status = try reporting { try self.status() }
+        let pid = DaemonLock.holder(of: path)
+        if command.check {
+            if let error = status.lastError {
+                print("BROKEN: county \(county): last sync failed: \(error)")
+                throw ExitCode(2)
+            }
+            var problems: [String] = []
+            if status.pending > command.maxPending { problems.append("\(status.pending) changes pending (more than \(command.maxPending))") }
+            if status.pending > 0 && status.oldestPendingAgeSeconds > maxAgeSeconds {
+                problems.append("oldest pending change is \(span(status.oldestPendingAgeSeconds)) old (more than \(span(maxAgeSeconds)))")
+            }
+            guard problems.isEmpty else {
+                print("BEHIND: county \(county): \(problems.joined(separator: "; "))")
+                throw ExitCode(1)
+            }
+            print("OK: county \(county): \(status.pending) pending, last push \(ago(status.lastPushAt))")
+            return
+        }
+        if command.output.json { return try printJSON(StatusCommand.CountyOutput(status: status, daemonRunning: pid != nil, daemonPid: pid)) }
+        let lines: [(String, String)] = [
+            ("role", "county replica"),
+            ("county", "\(county) \(counties[county]?.name ?? "")"),
+            ("node", replica.node),
+            ("daemon", pid.map { "running (pid \($0))" } ?? "not running"),
+            ("pending", status.pending == 0 ? "0" : "\(status.pending) (oldest \(span(status.oldestPendingAgeSeconds)) old)"),
+            ("last push", ago(status.lastPushAt)),
+            ("last pull", ago(status.lastPullAt)),
+            ("last error", status.lastError.map(attention) ?? "none"),
+            ("conflicts", status.conflicts == 0 ? "0" : attention("\(status.conflicts) open (syncctl conflicts)")),
+            ("parked", status.parked == 0 ? "0" : attention("\(status.parked) refused by the city (syncctl parked)")),
+            ("last verified", status.lastVerifiedAt.map { "\(ago($0)): \(status.lastVerifyResult ?? "")" } ?? "never"),
+        ]
+        let width = lines.map(\.0.count).max() ?? 0
+        for (key, value) in lines { print("\(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
+    }
+}
+
+extension CityDatabase {
+    fileprivate func statusReport(_ command: StatusCommand, maxAgeSeconds: Int) throws {
+        let states = try reporting { try self.countyStates() }
+        func problems(_ state: CountyState) -> [String] {
+            var found: [String] = []
+            if let error = state.lastError { found.append("error: \(error)") }
+            if let pending = state.reportedPending, pending > command.maxPending { found.append("\(pending) pending") }
+            if let age = state.oldestPendingAgeSeconds, (state.reportedPending ?? 0) > 0, age > maxAgeSeconds { found.append("oldest pending \(span(age))") }
+            return found
+        }
+        if command.check {
+            let behind = states.filter { !problems($0).isEmpty }
+            guard behind.isEmpty else {
+                print("BEHIND: " + behind.map { "\($0.county) (\(problems($0).joined(separator: ", ")))" }.joined(separator: "; "))
+                throw ExitCode(1)
+            }
+            print("OK: \(states.filter { $0.lastContactAt != nil }.count) of \(states.count) counties in contact, none behind")
+            return
+        }
+        if command.output.json { return try printJSON(states) }
+        var table = TextTable("COUNTY", "NAME", "LAST CONTACT", "ACKED SEQ", "PENDING", "OLDEST", "CONFLICTS", "PARKED", "PLATFORMS", "AWARDS", "VERIFIED", "STATE")
+        for state in states {
+            let found = problems(state)
+            let condition = found.isEmpty ? (state.lastContactAt == nil ? "never seen" : "ok") : attention(found.joined(separator: ", "))
+            table.add(state.county, state.name, ago(state.lastContactAt), String(state.acknowledgedSeq),
+                      state.reportedPending.map(String.init) ?? "-", state.oldestPendingAgeSeconds.map(span) ?? "-",
+                      String(state.conflicts), String(state.parked), String(state.platforms), String(state.awards),
+                      ago(state.lastVerifiedAt), condition)
+        }
+        print(table.render())
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// One county as the city sees it, for `syncctl status` at the city.
+public struct CountyState: Sendable, Hashable, Codable {
+    public let county: String
+    public let name: String
+    /// The county's node the city heard from last, if any.
+    public let node: String?
+    public let lastContactAt: Int64?
+    /// Every change up to this seq of that node is at the city.
+    public let acknowledgedSeq: Int64
+    /// What the county reported in its last heartbeat.
+    public let reportedPending: Int?
+    public let oldestPendingAgeSeconds: Int?
+    public let lastError: String?
+    public let conflicts: Int
+    public let parked: Int
+    public let platforms: Int
+    public let awards: Int
+    public let lastVerifiedAt: Int64?
+}
+
+/// Progress toward one 2025 target, for `syncctl progress`.
+public struct TargetProgress: Sendable, Hashable, Codable {
+    public let key: String
+    public let description: String
+    public let target: Int
+    public let targetMax: Int?
+    /// Recognised platforms counting toward the target.
+    public let count: Int
+    /// Registered by counties, not yet recognised.
+    public let registered: Int
+    /// `count / target`.
+    public let share: Double
+    /// Recognised platforms by county.
+    public let byCounty: [String: Int]
+}
+
+/// Award totals by status, in fen.
+public struct AwardTotals: Sendable, Hashable, Codable {
+    public let proposedFen: Int64
+    public let approvedFen: Int64
+    public let disbursedFen: Int64
+    public let byCounty: [String: [String: Int64]]
+}
+
+extension CityDatabase {
+    /// Every configured county: last contact, acknowledged seq, reported backlog, conflicts, parked, rows.
+    public func countyStates() throws -> [CountyState] {
+        let counties = self.counties.counties
+        return try read("read county states") { db in
+            let nodes = Dictionary(grouping: try Row.fetchAll(db, sql: "SELECT * FROM node_state ORDER BY last_contact_at DESC"),
+                                   by: { $0["county"] as String })
+            func counts(_ sql: String) throws -> [String: Int] {
+                Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: sql).map { ($0[0] as String, $0[1] as Int) })
+            }
+            let conflicts = try counts("SELECT county, count(*) FROM conflict WHERE resolved_at IS NULL GROUP BY county")
+            let parked = try counts("SELECT county, count(*) FROM parked WHERE resolution IS NULL GROUP BY county")
+            let platforms = try counts("SELECT county, count(*) FROM platform GROUP BY county")
+            let awards = try counts("SELECT county, count(*) FROM award GROUP BY county")
+            return counties.map { county in
+                let node = nodes[county.code]?.first
+                return CountyState(
+                    county: county.code, name: county.name, node: node?["node"], lastContactAt: node?["last_contact_at"],
+                    acknowledgedSeq: node?["high_water"] ?? 0, reportedPending: node?["pending"],
+                    oldestPendingAgeSeconds: node?["oldest_pending_age_seconds"], lastError: node?["last_error"],
+                    conflicts: conflicts[county.code] ?? 0, parked: parked[county.code] ?? 0,
+                    platforms: platforms[county.code] ?? 0, awards: awards[county.code] ?? 0,
+                    lastVerifiedAt: node?["last_verified_at"])
+            }
+        }
+    }
+
+    /// Records that a county verified its rows against the city.
+    public func recordVerified(county: String, node: String) throws {
+        try write("record verification") { db in
+            try db.execute(sql: "UPDATE node_state SET last_verified_at = ? WHERE node = ? AND county = ?",
+                           arguments: [CountyDatabase.wallClockMs(), node, county])
+        }
+    }
+
+    /// Progress toward the plan's 2025 targets, counted from the platforms the city holds.
+    public func progress(targets: [PlanTarget] = PlanTarget.tangshan2025) throws -> [TargetProgress] {
+        let platforms = try self.platforms().filter { $0.status != .revoked }
+        return targets.map { target in
+            let matching = platforms.filter(target.counts)
+            let recognized = matching.filter { $0.status == .recognized }
+            return TargetProgress(
+                key: target.key, description: target.description, target: target.target, targetMax: target.targetMax,
+                count: recognized.count, registered: matching.count - recognized.count,
+                share: Double(recognized.count) / Double(target.target),
+                byCounty: Dictionary(grouping: recognized, by: \.county).mapValues(\.count))
+        }
+    }
+
+    /// Award totals: proposed (awaiting the city), approved, disbursed; overall and by county.
+    public func awardTotals() throws -> AwardTotals {
+        try read("sum awards") { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT county, status, sum(CASE WHEN status = 'proposed' THEN amount_fen ELSE ifnull(approved_amount_fen, 0) END) AS total
+                FROM award WHERE status IN ('proposed', 'approved', 'disbursed') GROUP BY county, status
+                """)
+            var byCounty: [String: [String: Int64]] = [:]
+            var totals: [String: Int64] = [:]
+            for row in rows {
+                let status: String = row["status"], total: Int64 = row["total"]
+                byCounty[row["county"], default: [:]][status] = total
+                totals[status, default: 0] += total
+            }
+            return AwardTotals(proposedFen: totals["proposed"] ?? 0, approvedFen: totals["approved"] ?? 0,
+                               disbursedFen: totals["disbursed"] ?? 0, byCounty: byCounty)
+        }
+    }
+
+    /// A record's history at the city: the city's own edits, conflicts and parked changes.
+    public func history(of rowId: String) throws -> [HistoryEvent] {
+        try read("read history") { db in
+            var events: [HistoryEvent] = []
+            for row in try Row.fetchAll(db, sql: "SELECT seq, tbl, op, columns, hlc, wall_ms FROM change_log WHERE row_id = ? ORDER BY seq", arguments: [rowId]) {
+                let table = SyncedTable.named(row["tbl"])!
+                let columns = table.columns(in: row["columns"]).joined(separator: ", ")
+                let at: Int64 = (row["hlc"] as Int64?).map { HLCTimestamp(rawValue: $0).physicalMs } ?? (row["wall_ms"] as Int64)
+                events.append(HistoryEvent(atMs: at, kind: "city_edit",
+                                           detail: "\(row["op"] as String) \(table.name) (\(columns.isEmpty ? "row" : columns)), feed entry \(row["seq"] as Int64)"))
+            }
+            events += try self.conflictAndParkedEvents(db, rowId: rowId)
+            return events.sorted { $0.atMs < $1.atMs }
+        }
+    }
+}

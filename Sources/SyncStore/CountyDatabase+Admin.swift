@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncProtocol
+
+/// A county replica's replication state, for `syncctl status`.
+public struct CountyStatus: Sendable, Hashable, Codable {
+    public let role: String
+    public let county: String
+    public let node: String
+    public let pending: Int
+    public let oldestPendingAgeSeconds: Int
+    public let lastPushAt: Int64?
+    public let lastPullAt: Int64?
+    public let lastError: String?
+    public let conflicts: Int
+    public let parked: Int
+    public let lastVerifiedAt: Int64?
+    public let lastVerifyResult: String?
+}
+
+extension CountyDatabase {
+    /// Where this replica stands: pending changes, last contacts, errors, conflicts, parked.
+    public func status() throws -> CountyStatus {
+        let beat = try heartbeat()
+        let position = try syncPosition()
+        return try read("read status") { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT (SELECT count(*) FROM conflict WHERE resolved_at IS NULL) AS conflicts,
+                  (SELECT count(*) FROM parked WHERE resolution IS NULL) AS parked, last_verified_at, last_verify_result
+                FROM replica WHERE id = 1
+                """)!
+            return CountyStatus(
+                role: "county", county: self.county, node: self.replica.node, pending: beat.pending,
+                oldestPendingAgeSeconds: beat.oldestPendingAgeSeconds, lastPushAt: position.lastPushAtMs,
+                lastPullAt: position.lastPullAtMs, lastError: position.lastError, conflicts: row["conflicts"],
+                parked: row["parked"], lastVerifiedAt: row["last_verified_at"], lastVerifyResult: row["last_verify_result"])
+        }
+    }
+
+    /// Re-applies a parked change's values as a new local change, which syncs (and is judged) again.
+    public func retryParked(id: Int64) throws {
+        try write("retry parked change") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM parked WHERE id = ? AND resolution IS NULL", arguments: [id]) else {
+                throw StoreError.invalidInput(.notFound(kind: "open parked change", id: String(id)))
+            }
+            let change = try decodeJSON(WireChange.self, row["change"])
+            guard let table = SyncedTable.named(change.table) else { throw StoreError.notAllowed("unknown table \(change.table)") }
+            let columns = table.columns.filter { change.values[$0] != nil }
+            let exists = try Row.fetchOne(db, sql: table.selectByIdSQL, arguments: [change.rowId]) != nil
+            switch (change.op, exists) {
+            case ("delete", true):
+                try db.execute(sql: "DELETE FROM \(table.name) WHERE id = ?", arguments: [change.rowId])
+            case ("delete", false):
+                break
+            case (_, true) where !columns.isEmpty:
+                try db.execute(sql: "UPDATE \(table.name) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
+                               arguments: StatementArguments(columns.map { change.values[$0]!.databaseValue } + [change.rowId]))
+            case (_, false):
+                try db.execute(sql: "INSERT INTO \(table.name) (id, \(columns.joined(separator: ", "))) VALUES (?\(String(repeating: ", ?", count: columns.count)))",
+                               arguments: StatementArguments([change.rowId.databaseValue] + columns.map { change.values[$0]!.databaseValue }))
+            default:
+                break
+            }
+            try db.execute(sql: "UPDATE parked SET resolution = 'retried', resolved_at = ? WHERE id = ?", arguments: [CountyDatabase.wallClockMs(), id])
+        }
+    }
+
+    /// Records the outcome of a verification against the city.
+    public func recordVerification(_ result: String) throws {
+        try write("record verification") { db in
+            try db.execute(sql: "UPDATE replica SET last_verified_at = ?, last_verify_result = ? WHERE id = 1",
+                           arguments: [CountyDatabase.wallClockMs(), result])
+        }
+    }
+
+    /// A record's whole history here: local edits and whether the city acknowledged them, city
+    /// edits pulled and how they were applied, conflicts and parked changes.
+    public func history(of rowId: String) throws -> [HistoryEvent] {
+        try stamp()
+        return try read("read history") { db in
+            let pushed = try Int64.fetchOne(db, sql: "SELECT pushed_seq FROM replica WHERE id = 1") ?? 0
+            var events: [HistoryEvent] = []
+            for row in try Row.fetchAll(db, sql: "SELECT seq, tbl, op, columns, hlc FROM change_log WHERE row_id = ? ORDER BY seq", arguments: [rowId]) {
+                let table = SyncedTable.named(row["tbl"])!
+                let seq: Int64 = row["seq"]
+                let columns = table.columns(in: row["columns"]).joined(separator: ", ")
+                let state = seq <= pushed ? "acknowledged by the city" : "not yet acknowledged"
+                events.append(HistoryEvent(atMs: HLCTimestamp(rawValue: row["hlc"]).physicalMs, kind: "local_edit",
+                                           detail: "\(row["op"] as String) \(table.name) (\(columns.isEmpty ? "row" : columns)), change \(seq), \(state)"))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM received WHERE row_id = ? ORDER BY id", arguments: [rowId]) {
+                let reason = (row["reason"] as String?).map { ": \($0)" } ?? ""
+                events.append(HistoryEvent(atMs: HLCTimestamp(rawValue: row["hlc"]).physicalMs, kind: "city_edit",
+                                           detail: "\(row["op"] as String) by \(row["node"] as String) (\(row["columns"] as String)), city change \(row["seq"] as Int64), \(row["outcome"] as String)\(reason)"))
+            }
+            events += try self.conflictAndParkedEvents(db, rowId: rowId)
+            return events.sorted { $0.atMs < $1.atMs }
+        }
+    }
+}

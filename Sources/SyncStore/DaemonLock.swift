@@ -1,0 +1,53 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The advisory lock a running `county-syncd` holds on `<db>.daemon.lock`: one daemon per
+/// replica, and `syncctl status` can tell whether it is running. The kernel releases the lock
+/// when the process dies, `kill -9` included.
+public final class DaemonLock: Sendable {
+    private let descriptor: Int32
+
+    /// The lock file of a database.
+    public static func path(for database: String) -> String { database + ".daemon.lock" }
+
+    /// Takes the lock; throws naming the running daemon's pid if another process holds it.
+    public init(database: String) throws {
+        let path = Self.path(for: database)
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw StoreError.sqlite(op: "create lock", path: path, message: String(cString: strerror(errno)))
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let holder = Self.readPid(descriptor)
+            close(descriptor)
+            throw StoreError.notAllowed("another county-syncd\(holder.map { " (pid \($0))" } ?? "") is already running on \(database)")
+        }
+        let pid = "\(getpid())\n"
+        _ = ftruncate(descriptor, 0)
+        _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+        self.descriptor = descriptor
+    }
+
+    deinit { close(descriptor) }
+
+    /// The pid of the daemon running on `database`, or nil if none is.
+    public static func holder(of database: String) -> Int32? {
+        let descriptor = open(path(for: database), O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {
+            flock(descriptor, LOCK_UN)
+            return nil
+        }
+        return readPid(descriptor) ?? -1
+    }
+
+    private static func readPid(_ descriptor: Int32) -> Int32? {
+        var buffer = [CChar](repeating: 0, count: 32)
+        let count = pread(descriptor, &buffer, 31, 0)
+        guard count > 0 else { return nil }
+        return Int32(String(cString: buffer).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import SyncCore
+import SyncProtocol
+import SyncStore
+import Testing
+
+/// `syncctl status`, `conflicts`, `parked`, `verify`, `explain` and `progress` against databases
+/// produced by real syncs over TLS.
+@Suite("Admin CLI", .serialized)
+struct AdminCLITests {
+    /// The flags that reach the city as county `code`.
+    func cityFlags(_ cluster: Cluster, _ code: String) throws -> [String] {
+        let (cert, key) = try cluster.certificate(code)
+        return ["--city", cluster.cityURL, "--ca", cluster.pki.appendingPathComponent("ca.pem").path, "--cert", cert, "--key", key]
+    }
+
+    func json(_ text: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(text.utf8)) }
+
+    @Test(.timeLimit(.minutes(2)))
+    func statusAndCheckForAHealthyALaggingAndABrokenCounty() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        try county.addPlatforms(makePlatforms("130202", count: 3))
+        #expect(try cluster.syncctl(["sync", "--db", county.path] + cityFlags(cluster, "130202")).status == 0)
+
+        let healthy = try cluster.syncctl(["status", "--db", county.path, "--check"])
+        #expect(healthy.status == 0 && healthy.stdout.hasPrefix("OK"), "\(healthy.stdout)")
+        let human = try cluster.syncctl(["status", "--db", county.path])
+        #expect(human.stdout.contains("county replica") && human.stdout.contains("130202 路南区") && human.stdout.contains("daemon         not running"))
+        let status = try #require(try json(cluster.syncctl(["status", "--db", county.path, "--json"]).stdout) as? [String: Any])
+        #expect(status["role"] as? String == "county" && status["pending"] as? Int == 0 && status["daemonRunning"] as? Bool == false)
+        #expect(status["node"] as? String == county.replica.node)
+
+        // Lagging: changes wait (over the threshold of 2).
+        try county.addPlatforms(makePlatforms("130202", count: 3, offset: 10))
+        let lagging = try cluster.syncctl(["status", "--db", county.path, "--check", "--max-pending", "2"])
+        #expect(lagging.status == 1 && lagging.stdout.hasPrefix("BEHIND"), "\(lagging.stdout)")
+
+        // Broken: the last sync failed (the city is down), or there is no database.
+        cluster.stopCity()
+        #expect(try cluster.syncctl(["sync", "--db", county.path] + cityFlags(cluster, "130202")).status != 0)
+        let broken = try cluster.syncctl(["status", "--db", county.path, "--check"])
+        #expect(broken.status == 2 && broken.stdout.contains("last sync failed"), "\(broken.stdout)")
+        let missing = try cluster.syncctl(["status", "--db", cluster.dir.appendingPathComponent("none.db").path, "--check"])
+        #expect(missing.status == 2)
+
+        // The daemon's lock shows it running; a second daemon on the same replica is refused.
+        try await cluster.startCity()
+        try cluster.startDaemon("130202")
+        try await eventually("the daemon drains the backlog") { try county.pendingCount() == 0 && county.syncPosition().lastError == nil }
+        let running = try #require(try json(cluster.syncctl(["status", "--db", county.path, "--json"]).stdout) as? [String: Any])
+        #expect(running["daemonRunning"] as? Bool == true)
+        let second = try Cluster.capture(Cluster.binaries.appendingPathComponent("county-syncd").path,
+                                         ["--db", county.path] + cityFlags(cluster, "130202"))
+        #expect(second.status != 0 && second.stderr.contains("already running"), "\(second.stderr)")
+
+        // At the city: every configured county, with this one in contact.
+        let cityStatus = try #require(try json(cluster.syncctl(["status", "--db", cluster.cityDB, "--json"]).stdout) as? [[String: Any]])
+        #expect(cityStatus.count == 18)
+        let mine = try #require(cityStatus.first { $0["county"] as? String == "130202" })
+        #expect(mine["platforms"] as? Int == 6 && mine["lastContactAt"] != nil)
+        let cityHuman = try cluster.syncctl(["status", "--db", cluster.cityDB])
+        #expect(cityHuman.stdout.contains("LAST CONTACT") && cityHuman.stdout.contains("never seen"))
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func verifyIsEqualAfterSyncAndNamesTheTableAndRowChangedBehindTheDaemonsBack() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        let platforms = makePlatforms("130202", count: 40)
+        try county.addPlatforms(platforms)
+        try county.proposeAward(Award(county: "130202", platformId: platforms[0].id, amount: .yuan(50_000), fiscalYear: 2025))
+        #expect(try cluster.syncctl(["sync", "--db", county.path] + cityFlags(cluster, "130202")).status == 0)
+
+        let equal = try cluster.syncctl(["verify", "--db", county.path] + cityFlags(cluster, "130202"))
+        #expect(equal.status == 0, "\(equal.stdout)\(equal.stderr)")
+        #expect(equal.stdout.contains("platform: equal (40 rows)") && equal.stdout.contains("award: equal (1 rows)"))
+
+        // Someone edits the city's copy with capture off: nothing will ever sync it.
+        let target = platforms[7].id
+        _ = try Cluster.capture("/usr/bin/sqlite3", [cluster.cityDB,
+            "UPDATE replica SET capture = 0; UPDATE platform SET name = '被改' WHERE id = '\(target)'; UPDATE replica SET capture = 1;"])
+        let different = try cluster.syncctl(["verify", "--db", county.path, "--json"] + cityFlags(cluster, "130202"))
+        #expect(different.status == 1)
+        let result = try #require(try json(different.stdout) as? [String: Any])
+        let tables = try #require(result["tables"] as? [[String: Any]])
+        let platformResult = try #require(tables.first { $0["table"] as? String == "platform" })
+        #expect(platformResult["equal"] as? Bool == false)
+        #expect(platformResult["differingRows"] as? [String] == [target])
+        #expect(tables.first { $0["table"] as? String == "award" }?["equal"] as? Bool == true)
+        let status = try #require(try json(cluster.syncctl(["status", "--db", county.path, "--json"]).stdout) as? [String: Any])
+        #expect((status["lastVerifyResult"] as? String)?.contains("different: platform") == true)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func resolvingAConflictSyncsToTheOtherSideAndExplainShowsTheWholeHistory() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        let platform = try county.addPlatform(makePlatforms("130202", count: 1)[0])
+        let flags = try cityFlags(cluster, "130202")
+        #expect(try cluster.syncctl(["sync", "--db", county.path] + flags).status == 0)
+        let city = try CityDatabase.open(at: cluster.cityDB)
+        try county.updatePlatform(id: platform.id) { $0.contact = "县里联系人" }
+        try await Task.sleep(for: .milliseconds(20))
+        try city.updatePlatform(id: platform.id) { $0.contact = "市里联系人" }
+        #expect(try cluster.syncctl(["sync", "--db", county.path] + flags).status == 0)
+
+        let listed = try #require(try json(cluster.syncctl(["conflicts", "--db", county.path, "--json"]).stdout) as? [[String: Any]])
+        #expect(listed.count == 1)
+        let id = try #require(listed.first?["id"] as? Int)
+        let cityListed = try cluster.syncctl(["conflicts", "--db", cluster.cityDB, "--county", "130202"])
+        #expect(cityListed.stdout.contains("县里联系人") && cityListed.stdout.contains("1 open conflict"))
+
+        // The county keeps its own value: a new change that reaches the city.
+        let resolved = try cluster.syncctl(["conflicts", "resolve", String(id), "--db", county.path, "--keep", "local"])
+        #expect(resolved.status == 0, "\(resolved.stderr)")
+        #expect(try cluster.syncctl(["sync", "--db", county.path] + flags).status == 0)
+        #expect(try city.platform(id: platform.id)?.contact == "县里联系人")
+        #expect(try county.conflicts().isEmpty)
+        #expect(try cityMatches(county, city))
+
+        // The city recognises the platform later: the county's history shows it all.
+        try city.recognizePlatform(id: platform.id)
+        #expect(try cluster.syncctl(["sync", "--db", county.path] + flags).status == 0)
+        let history = try cluster.syncctl(["explain", platform.id, "--db", county.path])
+        #expect(history.status == 0)
+        for expected in ["insert platform", "acknowledged by the city", "update platform (contact)", "city edit", "conflict", "contact: kept", "resolved"] {
+            #expect(history.stdout.contains(expected), "explain lacks \"\(expected)\":\n\(history.stdout)")
+        }
+        let unknown = try cluster.syncctl(["explain", RecordID.generate(), "--db", county.path])
+        #expect(unknown.status != 0 && unknown.stderr.contains("no record"))
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func parkedChangesAreListedAndCanBeDiscardedOrRetried() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        let lab = try county.addPlatform(makePlatforms("130202", count: 1)[0])
+        let award = try county.proposeAward(Award(county: "130202", platformId: lab.id, amount: .yuan(50_000), fiscalYear: 2025))
+        let flags = try cityFlags(cluster, "130202")
+        #expect(try cluster.syncctl(["sync", "--db", county.path] + flags).status == 0)
+        try CityDatabase.open(at: cluster.cityDB).approveAward(id: award.id)
+        _ = try Cluster.capture("/usr/bin/sqlite3", [county.path, "UPDATE award SET remarks = '追加说明' WHERE id = '\(award.id)'"])
+        #expect(try cluster.syncctl(["sync", "--db", county.path] + flags).status == 0)
+
+        let parked = try cluster.syncctl(["parked", "--db", county.path])
+        #expect(parked.stdout.contains("award_approved") && parked.stdout.contains("remarks=追加说明"), "\(parked.stdout)")
+        let items = try #require(try json(cluster.syncctl(["parked", "--db", county.path, "--json"]).stdout) as? [[String: Any]])
+        let id = try #require(items.first?["id"] as? Int)
+        let atCity = try cluster.syncctl(["parked", "retry", "1", "--db", cluster.cityDB])
+        #expect(atCity.status != 0 && atCity.stderr.contains("retry a parked change at its county"))
+        #expect(try cluster.syncctl(["parked", "discard", String(id), "--db", county.path]).status == 0)
+        #expect(try county.parked().isEmpty)
+        #expect(try cluster.syncctl(["parked", "discard", String(id), "--db", county.path]).status != 0, "already discarded")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func progressFiguresMatchCountsMadeInSQLAndMetricsAreExposed() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        for code in ["130202", "130209"] {
+            let county = try cluster.makeCounty(code)
+            let platforms = makePlatforms(code, count: 10, offset: code == "130202" ? 0 : 100)
+            try county.addPlatforms(platforms)
+            for platform in platforms.prefix(4) where platform.category == .keyLab {
+                try county.proposeAward(Award(county: code, platformId: platform.id, amount: .yuan(30_000), fiscalYear: 2025))
+            }
+            #expect(try cluster.syncctl(["sync", "--db", county.path] + cityFlags(cluster, code)).status == 0)
+        }
+        let city = try CityDatabase.open(at: cluster.cityDB)
+        for platform in try city.platforms().prefix(7) { try city.recognizePlatform(id: platform.id) }
+        if let award = try city.awards().first { try city.approveAward(id: award.id, amount: .yuan(20_000)) }
+
+        let report = try #require(try json(cluster.syncctl(["progress", "--db", cluster.cityDB, "--json"]).stdout) as? [String: Any])
+        let targets = try #require(report["targets"] as? [[String: Any]])
+        func sql(_ query: String) throws -> Int { Int(try Cluster.capture("/usr/bin/sqlite3", [cluster.cityDB, query]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1 }
+        let keyLabs = try #require(targets.first { $0["key"] as? String == "key_labs" })
+        #expect(keyLabs["count"] as? Int == (try sql("SELECT count(*) FROM platform WHERE category = 'key_lab' AND status = 'recognized'")))
+        let alliances = try #require(targets.first { $0["key"] as? String == "industry_alliances" })
+        #expect(alliances["count"] as? Int == (try sql("SELECT count(*) FROM platform WHERE category = 'industry_alliance' AND status = 'recognized'")))
+        #expect(alliances["registered"] as? Int == (try sql("SELECT count(*) FROM platform WHERE category = 'industry_alliance' AND status = 'registered'")))
+        let awards = try #require(report["awards"] as? [String: Any])
+        #expect(awards["proposedFen"] as? Int == (try sql("SELECT sum(amount_fen) FROM award WHERE status = 'proposed'")))
+        #expect(awards["approvedFen"] as? Int == 2_000_000)
+        #expect(try cluster.syncctl(["progress", "--db", cluster.countyDBPath("130202")]).stderr.contains("done at the city"))
+
+        let (cert, key) = try cluster.certificate("130202")
+        let metrics = try await cluster.transport(cert: cert, key: key).request(method: "GET", path: "/metrics")
+        let text = String(decoding: metrics.body, as: UTF8.self)
+        #expect(metrics.status == 200)
+        #expect(text.contains("sync_push_total 2"), "\(text)")
+        #expect(text.contains(#"sync_changes_total{outcome="applied"}"#))
+        #expect(text.contains(#"sync_county_last_contact_seconds{county="130209"}"#))
+        #expect(text.contains(#"sync_request_duration_seconds_count{route="/v1/push"}"#))
+    }
+}
