@@ -1,4 +1,5 @@
 import ArgumentParser
+import CurlTransport
 import Foundation
 import SyncCore
 import SyncStore
@@ -40,6 +41,23 @@ struct DatabaseOptions: ParsableArguments {
             return try CountyDatabase.open(at: db, counties: try registry())
         } catch StoreError.wrongRole(_, _, let found) where found == "city" {
             return try CityDatabase.open(at: db, counties: try registry())
+        }
+    }
+}
+
+/// How to reach the city: `--city --ca --cert --key`, shared by `sync` and `verify`.
+struct CityConnectionOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The aggregator's URL, e.g. https://city.example:8443.", valueName: "url")) var city: String
+    @Option(help: ArgumentHelp("PEM file of the city CA.", valueName: "pem")) var ca: String
+    @Option(help: ArgumentHelp("PEM file of this county's certificate.", valueName: "pem")) var cert: String
+    @Option(help: ArgumentHelp("PEM file of its private key.", valueName: "pem")) var key: String
+
+    /// The libcurl transport to the city; a bad setting is one clear line.
+    func transport() throws -> CurlTransport {
+        do {
+            return try CurlTransport(TransportConfiguration(baseURL: city, caFile: ca, certFile: cert, keyFile: key))
+        } catch {
+            throw CLIError("\(error)")
         }
     }
 }

@@ -11,10 +11,7 @@ struct VerifyCommand: AsyncParsableCommand {
         abstract: "Compare the county's rows with the city's copy; exit 0 equal, 1 different (naming tables and rows).")
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: ArgumentHelp("The aggregator's URL.", valueName: "url")) var city: String
-    @Option(help: ArgumentHelp("PEM file of the city CA.", valueName: "pem")) var ca: String
-    @Option(help: ArgumentHelp("PEM file of this county's certificate.", valueName: "pem")) var cert: String
-    @Option(help: ArgumentHelp("PEM file of its private key.", valueName: "pem")) var key: String
+    @OptionGroup var connection: CityConnectionOptions
     @OptionGroup var output: OutputOptions
 
     /// One table's comparison.
@@ -37,10 +34,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let county = try reporting { try database.open() }
-        let transport: CurlTransport
-        do { transport = try CurlTransport(TransportConfiguration(baseURL: city, caFile: ca, certFile: cert, keyFile: key)) } catch {
-            throw CLIError("\(error)")
-        }
+        let transport = try connection.transport()
         func get<T: Decodable>(_ path: String) async throws -> T {
             do {
                 let (status, body) = try await transport.request(method: "GET", path: path)

@@ -2,10 +2,12 @@ import Foundation
 import SyncCore
 import SyncProtocol
 import Testing
+@testable import SyncStore
 
 /// Keeps `Schemas/` honest: every example payload decodes into its Swift message type and
-/// re-encodes to the same JSON, the push example carries its real checksum, and every example
-/// validates against its JSON Schema (checked with Python's `jsonschema`, which must be installed).
+/// re-encodes to the same JSON, the push example carries its real checksum, the digest examples
+/// agree with each other, and every example validates against its JSON Schema (checked with
+/// Python's `jsonschema`, which must be installed).
 @Suite struct SchemaExamplesTests {
     /// One example payload and the schema it is an instance of.
     struct Example: Sendable, CustomTestStringConvertible {
@@ -25,6 +27,8 @@ import Testing
         Example(file: "heartbeat.json", schema: "heartbeat.schema.json"),
         Example(file: "heartbeat-healthy.json", schema: "heartbeat.schema.json"),
         Example(file: "heartbeat-response.json", schema: "heartbeat-response.schema.json"),
+        Example(file: "digest-response.json", schema: "digest-response.schema.json"),
+        Example(file: "row-hashes-response.json", schema: "row-hashes-response.schema.json"),
         Example(file: "health.json", schema: "health.schema.json"),
         Example(file: "error.json", schema: "error.schema.json"),
         Example(file: "error-checksum-mismatch.json", schema: "error.schema.json"),
@@ -73,6 +77,8 @@ import Testing
         case "pull-response.schema.json": reencoded = try Self.roundTrip(PullResponse.self, original)
         case "heartbeat.schema.json": reencoded = try Self.roundTrip(Heartbeat.self, original)
         case "heartbeat-response.schema.json": reencoded = try Self.roundTrip(HeartbeatResponse.self, original)
+        case "digest-response.schema.json": reencoded = try Self.roundTrip(DigestResponse.self, original)
+        case "row-hashes-response.schema.json": reencoded = try Self.roundTrip(RowHashesResponse.self, original)
         case "error.schema.json": reencoded = try Self.roundTrip(ErrorBody.self, original)
         // The server answers `/healthz` with a `[String: String]`, not a named type.
         case "health.schema.json": reencoded = try Self.roundTrip([String: String].self, original)
@@ -95,6 +101,50 @@ import Testing
         #expect(PushRequest(node: request.node, changes: request.changes) == request)
         #expect(request.changes.allSatisfy { $0.node == request.node })
         #expect(request.changes.map(\.seq) == Array(request.firstSeq...request.lastSeq))
+    }
+
+    /// The digest examples are what the city would answer: both tables with buckets `0`…`f` in
+    /// order, every empty bucket with the hash of nothing, the row-hashes example is one bucket of
+    /// the digest example's platforms (hashed as the city digests a bucket: each row's id, then its
+    /// hash, in id order), and the push platform's row hash is that of the row as the push and
+    /// pull examples leave it.
+    @Test func digestExamplesAgree() throws {
+        let digest = try JSONDecoder().decode(DigestResponse.self, from: Self.exampleData("digest-response.json"))
+        let rows = try JSONDecoder().decode(RowHashesResponse.self, from: Self.exampleData("row-hashes-response.json")).rows
+        #expect(digest.tables.keys.sorted() == SyncedTable.all.map(\.name).sorted())
+        for (table, buckets) in digest.tables {
+            #expect(buckets.map(\.bucket) == "0123456789abcdef".map(String.init), "digest-response.json: \(table) buckets")
+            for bucket in buckets where bucket.count == 0 {
+                #expect(bucket.hash == Fnv64().hex, "digest-response.json: empty \(table) bucket \(bucket.bucket)")
+            }
+        }
+
+        let bucketNames = Set(rows.keys.map { String($0.suffix(1)) })
+        try #require(bucketNames.count == 1, "row-hashes-response.json: the row ids should all end in the same hex digit")
+        let name = try #require(bucketNames.first)
+        var hash = Fnv64()
+        for id in rows.keys.sorted() {
+            hash.mix(id)
+            hash.mix(rows[id]!)
+        }
+        let bucket = try #require(digest.tables["platform"]?.first { $0.bucket == name })
+        #expect(bucket.count == rows.count, "digest-response.json: platform bucket \(name) should count the rows of row-hashes-response.json")
+        #expect(bucket.hash == hash.hex, "digest-response.json: platform bucket \(name) should hash to \(hash.hex)")
+
+        // 01a2265c-… as inserted and edited by push-request.json, then recognized by pull-response.json.
+        let push = try JSONDecoder().decode(PushRequest.self, from: Self.exampleData("push-request.json"))
+        let pull = try JSONDecoder().decode(PullResponse.self, from: Self.exampleData("pull-response.json"))
+        let rowId = "01a2265c-41c0-703e-bd4c-64cdaf21b559"
+        var values: [String: ColumnValue] = [:]
+        for change in push.changes + pull.changes where change.rowId == rowId {
+            values.merge(change.values) { _, new in new }
+        }
+        var rowHash = Fnv64()
+        for column in SyncedTable.platform.columns {
+            let value = try #require(values[column], "push-request.json and pull-response.json should set \(column) of \(rowId)")
+            rowHash.mix(value.description)
+        }
+        #expect(rows[rowId] == rowHash.hex, "row-hashes-response.json: \(rowId) should hash to \(rowHash.hex)")
     }
 
     /// Decodes `data` as `T`, re-encodes it, and checks the re-encoded JSON decodes to the same value.
@@ -121,7 +171,7 @@ import Testing
     /// One instance to validate: an example file, optionally changed by a JSON-Patch-like list of operations.
     struct ValidationCase: Codable, Sendable {
         struct Operation: Codable, Sendable {
-            /// `add`, `replace` or `remove`.
+            /// `add` (into an array: insert before the index), `replace` or `remove`.
             let op: String
             /// A JSON Pointer into the instance.
             let path: String
@@ -158,6 +208,8 @@ import Testing
         let answer = "push-response.json", answerSchema = "push-response.schema.json"
         let pull = "pull-response.json", pullSchema = "pull-response.schema.json"
         let beat = "heartbeat.json", beatSchema = "heartbeat.schema.json"
+        let digest = "digest-response.json", digestSchema = "digest-response.schema.json"
+        let hashes = "row-hashes-response.json", hashesSchema = "row-hashes-response.schema.json"
         try Self.validate([
             ValidationCase("unknown top-level key", push, pushSchema, valid: false, [Self.add("/extra", "1")]),
             ValidationCase("unknown change key", push, pushSchema, valid: false, [Self.add("/changes/0/extra", "1")]),
@@ -190,11 +242,39 @@ import Testing
             ValidationCase("explicit null lastError", beat, beatSchema, valid: true, [Self.set("/lastError", "null")]),
             ValidationCase("string clock", "heartbeat-response.json", "heartbeat-response.schema.json", valid: false,
                            [Self.set("/cityTimeMs", #""1795942641737""#)]),
+            ValidationCase("15 buckets", digest, digestSchema, valid: false, [Self.remove("/tables/platform/15")]),
+            ValidationCase("17 buckets", digest, digestSchema, valid: false,
+                           [Self.add("/tables/award/16", #"{"bucket": "f", "count": 0, "hash": "cbf29ce484222325"}"#)]),
+            ValidationCase("buckets out of order", digest, digestSchema, valid: false,
+                           [Self.set("/tables/award/0/bucket", #""1""#), Self.set("/tables/award/1/bucket", #""0""#)]),
+            ValidationCase("upper-case bucket", digest, digestSchema, valid: false, [Self.set("/tables/platform/10/bucket", #""A""#)]),
+            ValidationCase("missing table", digest, digestSchema, valid: false, [Self.remove("/tables/award")]),
+            ValidationCase("unknown table", digest, digestSchema, valid: false, [Self.add("/tables/users", "[]")]),
+            ValidationCase("negative count", digest, digestSchema, valid: false, [Self.set("/tables/platform/0/count", "-1")]),
+            ValidationCase("fractional count", digest, digestSchema, valid: false, [Self.set("/tables/platform/0/count", "2.5")]),
+            ValidationCase("upper-case bucket hash", digest, digestSchema, valid: false,
+                           [Self.set("/tables/platform/9/hash", #""58DDB63730507F88""#)]),
+            ValidationCase("short bucket hash", digest, digestSchema, valid: false, [Self.set("/tables/platform/9/hash", #""58ddb63730507f8""#)]),
+            ValidationCase("empty bucket with a hash of rows", digest, digestSchema, valid: false, [Self.set("/tables/platform/0/count", "0")]),
+            ValidationCase("unknown bucket key", digest, digestSchema, valid: false, [Self.add("/tables/platform/0/rows", "[]")]),
+            ValidationCase("no rows for the county", digest, digestSchema, valid: true,
+                           [Self.set("/tables/award", Self.emptyBuckets), Self.set("/tables/platform", Self.emptyBuckets)]),
+            ValidationCase("empty bucket's row hashes", hashes, hashesSchema, valid: true, [Self.set("/rows", "{}")]),
+            ValidationCase("upper-case row id in hashes", hashes, hashesSchema, valid: false,
+                           [Self.add("/rows/01A2265C-41C0-703E-BD4C-64CDAF21B559", #""81d83982ea395a03""#)]),
+            ValidationCase("row hash not hex", hashes, hashesSchema, valid: false,
+                           [Self.set("/rows/01a2265c-41c0-703e-bd4c-64cdaf21b559", #""81d83982ea395a0g""#)]),
+            ValidationCase("row hashes as a list", hashes, hashesSchema, valid: false, [Self.set("/rows", #"["81d83982ea395a03"]"#)]),
+            ValidationCase("unknown row-hashes key", hashes, hashesSchema, valid: false, [Self.add("/table", #""platform""#)]),
             ValidationCase("degraded health", "health.json", "health.schema.json", valid: false, [Self.set("/status", #""degraded""#)]),
             ValidationCase("error without message", "error.json", "error.schema.json", valid: false, [Self.remove("/message")]),
             ValidationCase("camel-case error code", "error.json", "error.schema.json", valid: false, [Self.set("/code", #""forbiddenCounty""#)]),
         ])
     }
+
+    /// The 16 buckets of a table where the county has no rows, as JSON text.
+    static let emptyBuckets = "[" + "0123456789abcdef".map { #"{"bucket": "\#($0)", "count": 0, "hash": "cbf29ce484222325"}"# }
+        .joined(separator: ", ") + "]"
 
     /// Runs `validationScript` with `python3` from PATH on `cases`; records a clear issue if
     /// python3 or its `jsonschema`/`referencing` modules are missing.
@@ -267,6 +347,8 @@ import Testing
             parent, key = pointer(instance, operation["path"])
             if operation["op"] == "remove":
                 del parent[key]
+            elif operation["op"] == "add" and isinstance(parent, list):
+                parent.insert(key, json.loads(operation["value"]))
             else:
                 parent[key] = json.loads(operation["value"])
         validator = Draft202012Validator({"$ref": (schema_dir / case["schema"]).as_uri()}, registry=registry)
