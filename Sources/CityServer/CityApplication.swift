@@ -31,7 +31,11 @@ public func buildCityApplication(
     let database = FileManager.default.fileExists(atPath: configuration.databasePath)
         ? try CityDatabase.open(at: configuration.databasePath, counties: counties)
         : try CityDatabase.create(at: configuration.databasePath, counties: counties)
-    let api = CityAPI(database: database, counties: counties, configuration: configuration)
+    let denyList: DenyList
+    do { denyList = try DenyList(path: configuration.denyListFile) } catch {
+        throw ConfigurationError.invalid(key: "deny-list", reason: "cannot read \(configuration.denyListFile ?? "")")
+    }
+    let api = CityAPI(database: database, counties: counties, configuration: configuration, denyList: denyList)
 
     let router = Router(context: CityRequestContext.self)
     router.middlewares.add(MetricsMiddleware(metrics: api.metrics))
@@ -71,13 +75,15 @@ struct CityAPI: Sendable {
     let metrics = CityMetrics()
     let counties: CountyRegistry
     let configuration: CityServerConfiguration
+    let denyList: DenyList
     /// SQLite calls block: they run here, not on the server's event loops or the cooperative pool.
     private let queue = DispatchQueue(label: "county-sync.city-db", attributes: .concurrent)
 
-    init(database: CityDatabase, counties: CountyRegistry, configuration: CityServerConfiguration) {
+    init(database: CityDatabase, counties: CountyRegistry, configuration: CityServerConfiguration, denyList: DenyList) {
         self.database = database
         self.counties = counties
         self.configuration = configuration
+        self.denyList = denyList
     }
 
     func addRoutes(to router: Router<CityRequestContext>) {
@@ -145,7 +151,7 @@ struct CityAPI: Sendable {
 
     /// The certificate's county, which must be configured.
     private func authorizedCounty(_ context: CityRequestContext) async throws -> String {
-        let county = try await context.county()
+        let county = try await context.county(denyList: denyList)
         guard counties[county] != nil else {
             throw APIError(.forbidden, code: "unknown_county", message: "county \(county) of the client certificate is not configured")
         }

@@ -25,6 +25,8 @@ public struct CityServerConfiguration: Sendable, Hashable {
     public var portFile: String?
     /// A JSON county list replacing the default 18 Tangshan divisions.
     public var countiesFile: String?
+    /// A file of revoked certificate serials (hex, one per line); re-read when it changes.
+    public var denyListFile: String?
 
     /// Creates a configuration.
     public init(databasePath: String, certFile: String, keyFile: String, clientCAFile: String) {

@@ -26,9 +26,11 @@ struct CityAggregator: AsyncParsableCommand {
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted (default 64 MiB).") var maxBodyBytes: Int?
     @Option(name: .customLong("port-file"), help: ArgumentHelp("Write the bound port here (useful with port 0).", valueName: "path")) var portFile: String?
     @Option(help: ArgumentHelp("JSON county list replacing the 18 Tangshan divisions.", valueName: "file")) var counties: String?
+    @Option(name: .customLong("deny-list"), help: ArgumentHelp("File of revoked certificate serials (hex, one per line); re-read when it changes.", valueName: "file"))
+    var denyList: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
 
-    static let keys: Set<String> = ["db", "listen", "cert", "key", "client-ca", "max-body-bytes", "port-file", "counties", "log-level"]
+    static let keys: Set<String> = ["db", "listen", "cert", "key", "client-ca", "max-body-bytes", "port-file", "counties", "deny-list", "log-level"]
 
     func run() async throws {
         let file = try config.map { path throws(ConfigurationError) in try ConfigFile(path: path, allowed: Self.keys) }
@@ -48,6 +50,7 @@ struct CityAggregator: AsyncParsableCommand {
         if let value = try maxBodyBytes ?? file?.integer("max-body-bytes") { configuration.maxBodyBytes = value }
         configuration.portFile = portFile ?? file?.values["port-file"]
         configuration.countiesFile = counties ?? file?.values["counties"]
+        configuration.denyListFile = denyList ?? file?.values["deny-list"]
         let levelName = logLevel ?? file?.values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("log-level: unknown level \(levelName)") }
 

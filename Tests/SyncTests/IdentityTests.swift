@@ -82,4 +82,49 @@ struct IdentityTests {
 
         #expect(try snapshot(cluster) == before)
     }
+
+    @Test(.timeLimit(.minutes(2)))
+    func revokedAndExpiredCertificatesAreRefused() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        let denyList = cluster.dir.appendingPathComponent("revoked.txt").path
+        try "# revoked county certificates\n".write(toFile: denyList, atomically: true, encoding: .utf8)
+        try await cluster.startCity(["--deny-list", denyList])
+        let county = try cluster.makeCounty("130202")
+        try county.addPlatform(makePlatforms("130202", count: 1)[0])
+        let (cert, key) = try cluster.certificate("130202")
+        let batch = try #require(try county.nextPushBatch(limit: 10))
+        _ = try await cluster.transport(cert: cert, key: key).pull(node: county.replica.node, after: 0, limit: 10)
+        let before = try snapshot(cluster)
+
+        // The city revokes the certificate: the next request is refused, without a restart.
+        let serial = try Cluster.run("/usr/bin/openssl", ["x509", "-in", cert, "-noout", "-serial"])
+        try FileManager.default.removeItem(atPath: denyList)
+        try "# revoked county certificates\n\(serial)".write(toFile: denyList, atomically: true, encoding: .utf8)
+        await #expect {
+            _ = try await cluster.transport(cert: cert, key: key).push(batch)
+        } throws: { error in
+            guard case TransportError.http(_, _, 403, let body) = error else { return false }
+            return body?.code == "certificate_revoked"
+        }
+        #expect(try snapshot(cluster) == before)
+        let log = cluster.logTail("city.log", lines: 50)
+        #expect(log.contains("revoked certificate refused") && log.contains("sync.certificate.subject=County Sync, 130202, county-130202"),
+                "the refusal is logged with the certificate's subject:\n\(log)")
+
+        // An expired certificate (issued a month ago for a day) fails the TLS handshake.
+        let old = cluster.dir.appendingPathComponent("old")
+        try FileManager.default.createDirectory(at: old, withIntermediateDirectories: true)
+        for file in ["ca.pem", "ca.key"] {
+            try FileManager.default.copyItem(at: cluster.pki.appendingPathComponent(file), to: old.appendingPathComponent(file))
+        }
+        let issued = try Cluster.capture("/usr/bin/faketime", ["-f", "-30d", "/usr/bin/env", "DAYS=1", "/bin/bash",
+                                                              Cluster.packageRoot.appendingPathComponent("Deploy/pki.sh").path, "county", old.path, "130202"])
+        #expect(issued.status == 0, "\(issued.stderr)")
+        await #expect(throws: TransportError.self) {
+            _ = try await cluster.transport(cert: old.appendingPathComponent("county-130202.pem").path,
+                                            key: old.appendingPathComponent("county-130202.key").path).push(batch)
+        }
+        #expect(try snapshot(cluster) == before)
+    }
 }
