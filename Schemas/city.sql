@@ -189,3 +189,10 @@ CREATE TABLE parked (
 );
 
 CREATE INDEX change_log_by_row ON change_log (tbl, row_id);
+
+CREATE TABLE applied_seq (
+  node TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (node, seq)
+) WITHOUT ROWID;

@@ -91,6 +91,7 @@ extension CountyDatabase {
             ("conflicts", status.conflicts == 0 ? "0" : attention("\(status.conflicts) open (syncctl conflicts)")),
             ("parked", status.parked == 0 ? "0" : attention("\(status.parked) refused by the city (syncctl parked)")),
             ("last verified", status.lastVerifiedAt.map { "\(ago($0)): \(status.lastVerifyResult ?? "")" } ?? "never"),
+            ("epoch", status.epochStartedAt.map { attention("new node since \(ago($0)): \(status.epochReason ?? "")") } ?? "original node"),
         ]
         let width = lines.map(\.0.count).max() ?? 0
         for (key, value) in lines { print("\(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
@@ -117,11 +118,11 @@ extension CityDatabase {
             return
         }
         if command.output.json { return try printJSON(states) }
-        var table = TextTable("COUNTY", "NAME", "LAST CONTACT", "ACKED SEQ", "PENDING", "OLDEST", "CONFLICTS", "PARKED", "PLATFORMS", "AWARDS", "VERIFIED", "STATE")
+        var table = TextTable("COUNTY", "NAME", "NODES", "LAST CONTACT", "ACKED SEQ", "PENDING", "OLDEST", "CONFLICTS", "PARKED", "PLATFORMS", "AWARDS", "VERIFIED", "STATE")
         for state in states {
             let found = problems(state)
             let condition = found.isEmpty ? (state.lastContactAt == nil ? "never seen" : "ok") : attention(found.joined(separator: ", "))
-            table.add(state.county, state.name, ago(state.lastContactAt), String(state.acknowledgedSeq),
+            table.add(state.county, state.name, state.nodes > 1 ? attention("\(state.nodes) (new epoch)") : String(state.nodes), ago(state.lastContactAt), String(state.acknowledgedSeq),
                       state.reportedPending.map(String.init) ?? "-", state.oldestPendingAgeSeconds.map(span) ?? "-",
                       String(state.conflicts), String(state.parked), String(state.platforms), String(state.awards),
                       ago(state.lastVerifiedAt), condition)

@@ -24,7 +24,7 @@ struct APIError: Error {
         case let error as StoreError:
             switch error {
             case .forbidden(let message): self.init(.forbidden, code: "forbidden_county", message: message)
-            case .badBatch(let code, let message): self.init(code == "sequence_gap" ? .conflict : .badRequest, code: code, message: message)
+            case .badBatch(let code, let message): self.init(code == "sequence_gap" || code == "replica_diverged" ? .conflict : .badRequest, code: code, message: message)
             case .invalidInput(let domain): self.init(.badRequest, code: "invalid_input", message: domain.description)
             case .invalidRows: self.init(.badRequest, code: "invalid_input", message: error.description)
             case .notAllowed(let message): self.init(.conflict, code: "not_allowed", message: message)
@@ -108,7 +108,7 @@ struct MetricsMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
-        let route = ["/healthz", "/metrics", "/v1/push", "/v1/pull", "/v1/heartbeat", "/v1/digest"].contains(request.uri.path) ? request.uri.path : "other"
+        let route = ["/healthz", "/metrics", "/v1/push", "/v1/pull", "/v1/heartbeat", "/v1/digest", "/v1/snapshot"].contains(request.uri.path) ? request.uri.path : "other"
         metrics.request(route: route, status: response.status.code,
                         seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         return response

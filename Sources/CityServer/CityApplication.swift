@@ -136,6 +136,16 @@ struct CityAPI: Sendable {
                 (digest.table, digest.buckets.map { DigestBucket(bucket: $0.bucket, count: $0.count, hash: $0.hash) })
             })))
         }
+        router.get("/v1/snapshot") { request, context in
+            let county = try await authorizedCounty(context)
+            let query = request.uri.queryParameters
+            let table = query["table"].map(String.init) ?? ""
+            let after = query["after"].map(String.init) ?? ""
+            let limit = min(try integer(query["limit"].map(String.init) ?? "500", name: "limit"), Int64(configuration.maxPullPage))
+            guard limit >= 1 else { throw APIError(.badRequest, code: "bad_request", message: "limit must be >= 1") }
+            let page = try await blocking { try database.snapshot(county: county, table: table, after: after, limit: Int(limit)) }
+            return jsonResponse(page)
+        }
         router.get("/metrics") { _, _ in
             let counties = try await blocking { try database.countyStates() }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

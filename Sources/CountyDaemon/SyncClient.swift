@@ -55,12 +55,25 @@ public struct SyncClient: Sendable {
         }
     }
 
-    /// Pushes every pending change, batch after batch, at most `maxBatches`.
+    /// Pushes every pending change, batch after batch, at most `maxBatches`. If the city finds
+    /// this replica's history diverged from what it acknowledged (a restore from backup), the
+    /// replica begins a new epoch, merges the city's copy of its rows, and goes on.
     public func pushPending(maxBatches: Int = .max) async throws -> SyncReport {
         var report = SyncReport()
         var batches = 0
+        var repaired = false
         while batches < maxBatches, let batch = try database.nextPushBatch(limit: batchSize) {
-            let answer = try await transport.push(batch)
+            let answer: PushResponse
+            do {
+                answer = try await transport.push(batch)
+            } catch TransportError.http(_, _, 409, let body) where body?.code == "replica_diverged" && !repaired {
+                repaired = true
+                let node = try database.beginNewEpoch()
+                logger.warning("the city found this replica's history diverged (restored from a backup?); continuing as a new node",
+                               metadata: ["sync.node": "\(node)", "sync.error": "\(body?.message ?? "")"])
+                try await mergeSnapshot()
+                continue
+            }
             try database.acknowledge(batch, answer)
             batches += 1
             report.pushed += answer.outcomes.count
@@ -73,6 +86,19 @@ public struct SyncClient: Sendable {
             }
         }
         return report
+    }
+
+    /// Merges the city's copy of every row of this county, page by page.
+    public func mergeSnapshot() async throws {
+        for table in ["platform", "award"] {
+            var after = ""
+            while true {
+                let page = try await transport.snapshot(table: table, after: after, limit: pullPage)
+                try database.applySnapshot(page.rows)
+                guard page.more, let last = page.rows.last else { break }
+                after = last.rowId
+            }
+        }
     }
 
     /// Applies the city's feed page after page; returns how many changes were applied.

@@ -40,6 +40,10 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
         try await exchange("heartbeat", method: "POST", path: "/v1/heartbeat", body: try encoder.encode(heartbeat))
     }
 
+    public func snapshot(table: String, after: String, limit: Int) async throws -> SnapshotResponse {
+        try await exchange("snapshot", method: "GET", path: "/v1/snapshot?table=\(table)&after=\(after)&limit=\(limit)", body: nil)
+    }
+
     /// Performs a raw request (for `GET /healthz`, digests and tests); returns status and body.
     public func request(method: String, path: String, body: Data? = nil) async throws -> (status: Int, body: Data) {
         try await withCheckedThrowingContinuation { continuation in

@@ -230,3 +230,38 @@ public struct RowHashesResponse: Sendable, Hashable, Codable {
     /// Creates a response.
     public init(rows: [String: String]) { self.rows = rows }
 }
+
+/// One row of a county as the city holds it, with each column's version: what a county whose
+/// history diverged (a restore from backup) merges to get back everything the city has.
+public struct SnapshotRow: Sendable, Hashable, Codable {
+    /// `platform` or `award`.
+    public let table: String
+    /// The row's id.
+    public let rowId: String
+    /// Every column's value.
+    public let values: [String: ColumnValue]
+    /// Every column's version.
+    public let versions: [String: ColumnVersion]
+
+    /// Creates a snapshot row.
+    public init(table: String, rowId: String, values: [String: ColumnValue], versions: [String: ColumnVersion]) {
+        self.table = table
+        self.rowId = rowId
+        self.values = values
+        self.versions = versions
+    }
+}
+
+/// `GET /v1/snapshot?table=T&after=ID&limit=N`: a page of the county's rows of one table, by id.
+public struct SnapshotResponse: Sendable, Hashable, Codable {
+    /// The rows after `after`, in id order.
+    public let rows: [SnapshotRow]
+    /// Whether more rows follow.
+    public let more: Bool
+
+    /// Creates a response.
+    public init(rows: [SnapshotRow], more: Bool) {
+        self.rows = rows
+        self.more = more
+    }
+}

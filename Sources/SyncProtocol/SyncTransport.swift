@@ -7,6 +7,8 @@ public protocol SyncTransport: Sendable {
     func pull(node: String, after cursor: Int64, limit: Int) async throws -> PullResponse
     /// Reports how this county is doing.
     func heartbeat(_ heartbeat: Heartbeat) async throws -> HeartbeatResponse
+    /// Fetches a page of this county's rows of `table` as the city holds them, after row id `after`.
+    func snapshot(table: String, after: String, limit: Int) async throws -> SnapshotResponse
 }
 
 /// A failed exchange with the city, with what a person needs to act on it.

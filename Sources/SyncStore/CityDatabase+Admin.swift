@@ -8,6 +8,9 @@ public struct CountyState: Sendable, Hashable, Codable {
     public let name: String
     /// The county's node the city heard from last, if any.
     public let node: String?
+    /// How many nodes (epochs) of the county the city has seen; more than one means a replica
+    /// began a new epoch, e.g. after a restore from backup.
+    public let nodes: Int
     public let lastContactAt: Int64?
     /// Every change up to this seq of that node is at the city.
     public let acknowledgedSeq: Int64
@@ -63,7 +66,8 @@ extension CityDatabase {
             return counties.map { county in
                 let node = nodes[county.code]?.first
                 return CountyState(
-                    county: county.code, name: county.name, node: node?["node"], lastContactAt: node?["last_contact_at"],
+                    county: county.code, name: county.name, node: node?["node"], nodes: nodes[county.code]?.count ?? 0,
+                    lastContactAt: node?["last_contact_at"],
                     acknowledgedSeq: node?["high_water"] ?? 0, reportedPending: node?["pending"],
                     oldestPendingAgeSeconds: node?["oldest_pending_age_seconds"], lastError: node?["last_error"],
                     conflicts: conflicts[county.code] ?? 0, parked: parked[county.code] ?? 0,

@@ -62,6 +62,18 @@ extension CityDatabase {
             try db.execute(sql: "ALTER TABLE node_state ADD COLUMN last_verified_at INTEGER")
             try db.execute(sql: "CREATE INDEX change_log_by_row ON change_log (tbl, row_id)")
         }
+        migrator.registerMigration("v3-epochs") { db in
+            // A digest of every change applied, by node and seq: a re-sent change must be the same
+            // change, or the node's history diverged (a replica restored from a backup).
+            try db.execute(sql: """
+                CREATE TABLE applied_seq (
+                  node TEXT NOT NULL,
+                  seq INTEGER NOT NULL,
+                  hash TEXT NOT NULL,
+                  PRIMARY KEY (node, seq)
+                ) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 }

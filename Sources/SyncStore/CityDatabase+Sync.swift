@@ -31,10 +31,19 @@ extension CityDatabase {
         }
         let applier = self.applier(nowMs: nowMs)
         return try write("apply push") { db in
-            _ = try CountyDatabase.stamp(db, node: self.replica.node, wallMs: nowMs, freezeValues: true)
+            _ = try CountyDatabase.stamp(db, wallMs: nowMs, freezeValues: true)
             let highWater = try Self.highWater(db, node: request.node, county: county)
-            if let first = request.changes.first, first.seq > highWater + 1 {
+            // A node's first batch may start after 1: a new epoch of a replica restored from a
+            // backup resumes its own sequence under a new node id.
+            if let first = request.changes.first, first.seq > highWater + 1, highWater > 0 {
                 throw StoreError.badBatch(code: "sequence_gap", message: "the city has changes up to \(highWater) from \(request.node); this batch starts at \(first.seq)")
+            }
+            // A re-sent change must be the change the city applied under that seq.
+            let known = try db.cachedStatement(sql: "SELECT hash FROM applied_seq WHERE node = ? AND seq = ?")
+            for change in request.changes where change.seq <= highWater {
+                if let hash = try String.fetchOne(known, arguments: [request.node, change.seq]), hash != Checksum.of([change]) {
+                    throw StoreError.badBatch(code: "replica_diverged", message: "change \(change.seq) of \(request.node) differs from the one the city applied: the replica's history diverged (restored from a backup?); it must continue as a new node")
+                }
             }
             try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
             let fresh = request.changes.filter { $0.seq > highWater }
@@ -42,6 +51,8 @@ extension CityDatabase {
                 try self.reassert(change, county: county, nowMs: nowMs, db: db)
             }
             try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
+            let record = try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash) VALUES (?, ?, ?)")
+            for change in fresh { try record.execute(arguments: [request.node, change.seq, Checksum.of([change])]) }
             let newMark = max(highWater, request.changes.last?.seq ?? highWater)
             try db.execute(sql: """
                 UPDATE node_state SET high_water = ?, last_contact_at = ?, last_push_at = ? WHERE node = ?
@@ -54,7 +65,7 @@ extension CityDatabase {
     public func pullFeed(county: String, node: String? = nil, after: Int64, limit: Int, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> PullResponse {
         if let node { try checkNode(node, county: county) }
         return try write("read pull feed") { db in
-            _ = try CountyDatabase.stamp(db, node: self.replica.node, wallMs: nowMs, freezeValues: true)
+            _ = try CountyDatabase.stamp(db, wallMs: nowMs, freezeValues: true)
             if let node {
                 _ = try Self.highWater(db, node: node, county: county)
                 try db.execute(sql: "UPDATE node_state SET last_contact_at = ?, last_pull_at = ? WHERE node = ?", arguments: [nowMs, nowMs, node])
@@ -71,6 +82,25 @@ extension CityDatabase {
                     bases: try decodeJSON([String: ColumnVersion].self, row["bases"]))
             }
             return PullResponse(changes: changes, cursor: changes.last?.seq ?? after, more: rows.count > limit)
+        }
+    }
+
+    /// A page of `county`'s rows of `table` with their column versions, in id order after `after`.
+    public func snapshot(county: String, table: String, after: String, limit: Int) throws -> SnapshotResponse {
+        guard let synced = SyncedTable.named(table) else {
+            throw StoreError.invalidInput(.invalid(field: "table", value: table, rule: "not a replicated table"))
+        }
+        return try read("read snapshot") { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, \(synced.columns.joined(separator: ", ")) FROM \(synced.name) WHERE county = ? AND id > ? ORDER BY id LIMIT ?",
+                                        arguments: [county, after, limit + 1])
+            let page = try rows.prefix(limit).map { row -> SnapshotRow in
+                let id: String = row[0]
+                var values: [String: ColumnValue] = [:]
+                for (index, column) in synced.columns.enumerated() { values[column] = ColumnValue(row[index + 1] as DatabaseValue) }
+                let versions = try CountyDatabase.versions(db, table: synced.name, rowId: id)?.expanded(synced.columns) ?? [:]
+                return SnapshotRow(table: synced.name, rowId: id, values: values, versions: versions)
+            }
+            return SnapshotResponse(rows: page, more: rows.count > limit)
         }
     }
 

@@ -17,6 +17,9 @@ public struct CountyStatus: Sendable, Hashable, Codable {
     public let parked: Int
     public let lastVerifiedAt: Int64?
     public let lastVerifyResult: String?
+    /// When this replica last began a new epoch (new node id), and why.
+    public let epochStartedAt: Int64?
+    public let epochReason: String?
 }
 
 extension CountyDatabase {
@@ -24,17 +27,20 @@ extension CountyDatabase {
     public func status() throws -> CountyStatus {
         let beat = try heartbeat()
         let position = try syncPosition()
+        let node = replica.node
         return try read("read status") { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT (SELECT count(*) FROM conflict WHERE resolved_at IS NULL) AS conflicts,
-                  (SELECT count(*) FROM parked WHERE resolution IS NULL) AS parked, last_verified_at, last_verify_result
+                  (SELECT count(*) FROM parked WHERE resolution IS NULL) AS parked, last_verified_at, last_verify_result,
+                  epoch_started_at, epoch_reason
                 FROM replica WHERE id = 1
                 """)!
             return CountyStatus(
-                role: "county", county: self.county, node: self.replica.node, pending: beat.pending,
+                role: "county", county: self.county, node: node, pending: beat.pending,
                 oldestPendingAgeSeconds: beat.oldestPendingAgeSeconds, lastPushAt: position.lastPushAtMs,
                 lastPullAt: position.lastPullAtMs, lastError: position.lastError, conflicts: row["conflicts"],
-                parked: row["parked"], lastVerifiedAt: row["last_verified_at"], lastVerifyResult: row["last_verify_result"])
+                parked: row["parked"], lastVerifiedAt: row["last_verified_at"], lastVerifyResult: row["last_verify_result"],
+                epochStartedAt: row["epoch_started_at"], epochReason: row["epoch_reason"])
         }
     }
 

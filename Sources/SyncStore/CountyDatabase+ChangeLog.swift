@@ -23,7 +23,7 @@ extension CountyDatabase {
     /// Stamps unstamped entries; returns how many were stamped.
     @discardableResult
     public func stamp(wallMs: Int64 = CountyDatabase.wallClockMs()) throws -> Int {
-        try write("stamp change log") { db in try Self.stamp(db, node: self.replica.node, wallMs: wallMs) }
+        try write("stamp change log") { db in try Self.stamp(db, wallMs: wallMs) }
     }
 
     /// The local changes the city has not acknowledged, oldest first (stamping them first).
@@ -47,7 +47,7 @@ extension CountyDatabase {
     /// versions of what it writes with `setVersions(_:table:rowId:_:)`.
     public func applyingSync<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
         try write("apply sync") { db in
-            try Self.stamp(db, node: self.replica.node, wallMs: Self.wallClockMs())
+            try Self.stamp(db, wallMs: Self.wallClockMs())
             try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
             let result = try body(db)
             try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
@@ -105,11 +105,13 @@ extension CountyDatabase {
 
     /// Stamps the unstamped entries of `db`'s change log. With `freezeValues` (the city's feed)
     /// the new values are stored in the entry too, as a county must see each city edit as made.
-    static func stamp(_ db: Database, node: String, wallMs: Int64, freezeValues: Bool = false) throws -> Int {
+    static func stamp(_ db: Database, wallMs: Int64, freezeValues: Bool = false) throws -> Int {
         let pending = try Row.fetchAll(db, sql: """
             SELECT seq, tbl, row_id, op, columns, wall_ms FROM change_log WHERE hlc IS NULL ORDER BY seq
             """)
         guard !pending.isEmpty else { return 0 }
+        // The replica's node now: versions of local writes carry it.
+        let node = try String.fetchOne(db, sql: "SELECT node FROM replica WHERE id = 1") ?? ""
         var clock = HybridLogicalClock(last: HLCTimestamp(rawValue: try Int64.fetchOne(db, sql: "SELECT hlc FROM replica WHERE id = 1") ?? 0))
         // Versions of the rows touched, read once and written once per row; nil once deleted.
         var touched: [RowKey: RowVersions?] = [:]

@@ -64,6 +64,12 @@ extension CountyDatabase {
                 """)
             try db.execute(sql: "CREATE INDEX received_by_row ON received (tbl, row_id)")
         }
+        migrator.registerMigration("v4-epochs") { db in
+            // When and why this replica last began a new epoch (a new node id after the city
+            // found its history diverged).
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN epoch_started_at INTEGER")
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN epoch_reason TEXT")
+        }
         return migrator
     }
 }

@@ -31,8 +31,11 @@ public struct ReplicaInfo: Sendable, Hashable, Codable {
 public final class CountyDatabase: ReplicaDatabase {
     /// The database file.
     public let path: String
-    /// Role, county and node of this replica.
-    public let replica: ReplicaInfo
+    /// Role, county and node of this replica as it was opened.
+    private let opened: ReplicaInfo
+    /// Role, county and node of this replica now (the node changes when a new epoch begins
+    /// after a restore from backup).
+    public var replica: ReplicaInfo { (try? Self.replicaInfo(pool)) ?? opened }
     /// The configured counties.
     public let counties: CountyRegistry
     /// The award rules in force.
@@ -45,7 +48,7 @@ public final class CountyDatabase: ReplicaDatabase {
     private init(path: String, pool: DatabasePool, replica: ReplicaInfo, counties: CountyRegistry, policy: AwardPolicy) {
         self.path = path
         self.pool = pool
-        self.replica = replica
+        self.opened = replica
         self.counties = counties
         self.policy = policy
     }
@@ -97,8 +100,8 @@ public final class CountyDatabase: ReplicaDatabase {
         }
     }
 
-    /// The county this replica belongs to.
-    public var county: String { replica.county ?? "" }
+    /// The county this replica belongs to (it never changes).
+    public var county: String { opened.county ?? "" }
 
     /// Who a database file belongs to, or nil for a database that is not a replica.
     static func replicaInfo(_ pool: DatabasePool) throws -> ReplicaInfo? {

@@ -61,8 +61,9 @@ extension ReplicaDatabase {
 
     /// The column versions of a row, empty for a row never stamped.
     public func versions(table: SyncedTable, rowId: String) throws -> [String: ColumnVersion] {
+        let isCity = replica.role == "city"
         try write("stamp change log") { db in
-            _ = try CountyDatabase.stamp(db, node: self.replica.node, wallMs: CountyDatabase.wallClockMs(), freezeValues: self.replica.role == "city")
+            _ = try CountyDatabase.stamp(db, wallMs: CountyDatabase.wallClockMs(), freezeValues: isCity)
         }
         return try read("read versions") { db in
             try CountyDatabase.versions(db, table: table.name, rowId: rowId)?.expanded(table.columns) ?? [:]

@@ -1,0 +1,59 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncProtocol
+
+/// Repair after a restore from backup.
+///
+/// A replica restored from an older copy of itself has a change log behind what the city
+/// acknowledged: its next writes reuse sequence numbers the city already holds for other
+/// changes, and a receiver that trusted numbers alone would skip them as re-deliveries. The city
+/// therefore keeps a digest of every change it applied per node and seq; a re-sent change that
+/// differs is refused as `replica_diverged`. The county then begins a new **epoch**: it continues
+/// under a new node id (the city treats it as a new node, so nothing it sends is mistaken for a
+/// change the city has), and it merges a snapshot of its rows as the city holds them, which
+/// brings back the changes the restore lost. Nothing is skipped and nothing the city holds is lost.
+extension CountyDatabase {
+    /// Continues under a new node id; returns it.
+    @discardableResult
+    public func beginNewEpoch() throws -> String {
+        let node = "county-\(county)-\(Self.randomSuffix())"
+        try write("begin new epoch") { db in
+            try db.execute(sql: "UPDATE replica SET node = ?, epoch_started_at = ?, epoch_reason = ? WHERE id = 1",
+                           arguments: [node, CountyDatabase.wallClockMs(), "history diverged from the city's (restored from a backup?)"])
+        }
+        return node
+    }
+
+    /// Merges rows as the city holds them, with the merge rules, column by column.
+    public func applySnapshot(_ rows: [SnapshotRow], nowMs: Int64 = CountyDatabase.wallClockMs()) throws {
+        let applier = ChangeApplier(receiver: .county, receiverNode: replica.node, authority: authority,
+                                    counties: counties, policy: policy, nowMs: nowMs)
+        let county = self.county
+        try applyingSync { db in
+            for row in rows { try applier.applySnapshotRow(row, county: county, db: db) }
+        }
+    }
+}
+
+extension ChangeApplier {
+    /// A row the replica lacks is inserted with its exact column versions; a row it has is merged
+    /// as one change per distinct version, with no base (every differing column is concurrent).
+    func applySnapshotRow(_ row: SnapshotRow, county: String, db: Database) throws {
+        guard let table = SyncedTable.named(row.table), RecordID.isValid(row.rowId) else { return }
+        if let newest = row.versions.values.map(\.hlc.rawValue).max() { try Self.receiveClock(newest, db: db) }
+        let exists = try Row.fetchOne(db.cachedStatement(sql: table.selectByIdSQL), arguments: [row.rowId]) != nil
+        if !exists {
+            try db.cachedStatement(sql: table == .platform ? Platform.insertSQL : Award.insertSQL)
+                .execute(arguments: StatementArguments([row.rowId.databaseValue] + table.columns.map { (row.values[$0] ?? .null).databaseValue }))
+            try Self.saveVersions(RowVersions(columns: row.versions), table: table.name, rowId: row.rowId, db: db)
+            return
+        }
+        let groups = Dictionary(grouping: table.columns.filter { row.values[$0] != nil && row.versions[$0] != nil }) { row.versions[$0]! }
+        let changes = groups.sorted { $0.key < $1.key }.map { version, columns in
+            WireChange(seq: 0, table: table.name, rowId: row.rowId, op: ChangeOperation.update.rawValue, hlc: version.hlc.rawValue,
+                       node: version.node, values: Dictionary(uniqueKeysWithValues: columns.map { ($0, row.values[$0]!) }), bases: [:])
+        }
+        _ = try applyAll(changes, county: county, db: db)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import SyncCore
+import SyncProtocol
+import SyncStore
+import Testing
+
+/// A county replica replaced by an older copy of itself: its sequence is behind what the city
+/// acknowledged. The city detects it, the county continues as a new node and merges the city's
+/// copy of its rows; nothing is skipped and nothing is lost.
+@Suite("Restore from backup", .serialized)
+struct RestoreTests {
+    @Test(.timeLimit(.minutes(2)))
+    func aRestoredCountyIsDetectedAndRepairedWithoutLosingAnything() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        var county: CountyDatabase? = try cluster.makeCounty("130202")
+        let path = county!.path
+        let (cert, key) = try cluster.certificate("130202")
+        let sync = ["sync", "--db", path, "--city", cluster.cityURL, "--ca", cluster.pki.appendingPathComponent("ca.pem").path, "--cert", cert, "--key", key]
+        let before = makePlatforms("130202", count: 5)
+        try county!.addPlatforms(before)
+        #expect(try cluster.syncctl(sync).status == 0)
+
+        let backup = cluster.dir.appendingPathComponent("backup.db").path
+        #expect(try Cluster.capture("/usr/bin/sqlite3", [path, ".backup '\(backup)'"]).status == 0)
+        let lostByRestore = makePlatforms("130202", count: 5, offset: 100)
+        try county!.addPlatforms(lostByRestore)
+        #expect(try cluster.syncctl(sync).status == 0)
+        let oldNode = county!.replica.node
+
+        // The restore: the replica goes back to the backup; the city keeps what it has.
+        county = nil
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        try FileManager.default.copyItem(atPath: backup, toPath: path)
+        let restored = try CountyDatabase.open(at: path)
+        #expect(try restored.platforms().count == 5)
+        let afterRestore = makePlatforms("130202", count: 7, offset: 200)
+        try restored.addPlatforms(afterRestore)   // reuses seqs the city holds for the lost changes
+
+        let repair = try cluster.syncctl(sync)
+        #expect(repair.status == 0, "\(repair.stderr)")
+        #expect(restored.replica.node != oldNode, "the replica continues under a new node")
+        let city = try CityDatabase.open(at: cluster.cityDB)
+        let ids = { (platforms: [Platform]) in Set(platforms.map(\.id)) }
+        #expect(ids(try city.platforms()) == ids(before + lostByRestore + afterRestore), "the changes made after the restore reached the city")
+        #expect(ids(try restored.platforms()) == ids(before + lostByRestore + afterRestore), "the changes the restore lost came back")
+        #expect(try cityMatches(restored, city))
+        #expect(try restored.pendingCount() == 0)
+
+        let status = try cluster.syncctl(["status", "--db", path, "--json"])
+        #expect(status.stdout.contains("epochStartedAt") && status.stdout.contains("restored from a backup"), "\(status.stdout)")
+        let cityStatus = try cluster.syncctl(["status", "--db", cluster.cityDB, "--json"])
+        #expect(cityStatus.stdout.contains(#""nodes" : 2"#), "the city sees the county's second epoch")
+        let verify = try cluster.syncctl(["verify", "--db", path] + Array(sync.dropFirst(3)))
+        #expect(verify.status == 0, "\(verify.stdout)")
+    }
+}
