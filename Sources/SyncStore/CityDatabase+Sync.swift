@@ -90,7 +90,9 @@ extension CityDatabase {
         guard let synced = SyncedTable.named(table) else {
             throw StoreError.invalidInput(.invalid(field: "table", value: table, rule: "not a replicated table"))
         }
-        return try read("read snapshot") { db in
+        // Stamp first, so a city edit not yet stamped is not sent with its old version.
+        return try write("read snapshot") { db in
+            _ = try CountyDatabase.stamp(db, wallMs: CountyDatabase.wallClockMs(), freezeValues: true)
             let rows = try Row.fetchAll(db, sql: "SELECT id, \(synced.columns.joined(separator: ", ")) FROM \(synced.name) WHERE county = ? AND id > ? ORDER BY id LIMIT ?",
                                         arguments: [county, after, limit + 1])
             let page = try rows.prefix(limit).map { row -> SnapshotRow in

@@ -6,7 +6,8 @@ import Testing
 
 /// Keeps `Schemas/` honest: every example payload decodes into its Swift message type and
 /// re-encodes to the same JSON, the push example carries its real checksum, the digest examples
-/// agree with each other, and every example validates against its JSON Schema (checked with
+/// agree with each other, the snapshot example is the push and pull examples' row as the city
+/// holds it, and every example validates against its JSON Schema (checked with
 /// Python's `jsonschema`, which must be installed).
 @Suite struct SchemaExamplesTests {
     /// One example payload and the schema it is an instance of.
@@ -29,11 +30,13 @@ import Testing
         Example(file: "heartbeat-response.json", schema: "heartbeat-response.schema.json"),
         Example(file: "digest-response.json", schema: "digest-response.schema.json"),
         Example(file: "row-hashes-response.json", schema: "row-hashes-response.schema.json"),
+        Example(file: "snapshot-response.json", schema: "snapshot-response.schema.json"),
         Example(file: "health.json", schema: "health.schema.json"),
         Example(file: "error.json", schema: "error.schema.json"),
         Example(file: "error-checksum-mismatch.json", schema: "error.schema.json"),
         Example(file: "error-sequence-gap.json", schema: "error.schema.json"),
         Example(file: "error-payload-too-large.json", schema: "error.schema.json"),
+        Example(file: "error-replica-diverged.json", schema: "error.schema.json"),
     ]
 
     /// The package root: this file is `Tests/SyncStoreTests/SchemaExamplesTests.swift`.
@@ -79,6 +82,7 @@ import Testing
         case "heartbeat-response.schema.json": reencoded = try Self.roundTrip(HeartbeatResponse.self, original)
         case "digest-response.schema.json": reencoded = try Self.roundTrip(DigestResponse.self, original)
         case "row-hashes-response.schema.json": reencoded = try Self.roundTrip(RowHashesResponse.self, original)
+        case "snapshot-response.schema.json": reencoded = try Self.roundTrip(SnapshotResponse.self, original)
         case "error.schema.json": reencoded = try Self.roundTrip(ErrorBody.self, original)
         // The server answers `/healthz` with a `[String: String]`, not a named type.
         case "health.schema.json": reencoded = try Self.roundTrip([String: String].self, original)
@@ -147,6 +151,66 @@ import Testing
         #expect(rows[rowId] == rowHash.hex, "row-hashes-response.json: \(rowId) should hash to \(rowHash.hex)")
     }
 
+    /// The snapshot example is a page as the city would answer it: rows of one table in increasing
+    /// id order, each naming every column of its table in both `values` and `versions`, a full page
+    /// when `more` is true. Its 01a2265c-… row is the push and pull examples' platform as the city
+    /// holds it afterwards (values and versions), and hashes as row-hashes-response.json says.
+    @Test func snapshotExampleAgrees() throws {
+        let page = try JSONDecoder().decode(SnapshotResponse.self, from: Self.exampleData("snapshot-response.json"))
+        try #require(!page.rows.isEmpty, "snapshot-response.json should show rows")
+        #expect(Set(page.rows.map(\.table)).count == 1, "snapshot-response.json: a page holds rows of one table")
+        #expect(zip(page.rows, page.rows.dropFirst()).allSatisfy { $0.rowId < $1.rowId }, "snapshot-response.json: rows in increasing id order")
+        for row in page.rows {
+            let table = try #require(SyncedTable.all.first { $0.name == row.table }, "snapshot-response.json: unknown table \(row.table)")
+            #expect(Set(row.values.keys) == Set(table.columns), "snapshot-response.json: \(row.rowId) values should name every \(table.name) column")
+            #expect(Set(row.versions.keys) == Set(table.columns), "snapshot-response.json: \(row.rowId) versions should name every \(table.name) column")
+        }
+
+        let rowId = "01a2265c-41c0-703e-bd4c-64cdaf21b559"
+        let row = try #require(page.rows.first { $0.rowId == rowId }, "snapshot-response.json should include \(rowId)")
+        let expected = try Self.rowAfterPushAndPull(table: "platform", rowId: rowId)
+        #expect(row == expected, "snapshot-response.json: \(rowId) should be the row push-request.json and pull-response.json leave")
+        let nodes = Set(row.versions.values.map(\.node))
+        #expect(nodes.contains { $0.hasPrefix("city") } && nodes.contains { $0.hasPrefix("county-") },
+                "snapshot-response.json: \(rowId) should show versions of a county node and of the city")
+
+        let hashes = try JSONDecoder().decode(RowHashesResponse.self, from: Self.exampleData("row-hashes-response.json")).rows
+        var rowHash = Fnv64()
+        for column in SyncedTable.platform.columns { rowHash.mix(row.values[column]!.description) }
+        #expect(hashes[rowId] == rowHash.hex, "snapshot-response.json: \(rowId) hashes to \(rowHash.hex), row-hashes-response.json says \(hashes[rowId] ?? "nothing")")
+    }
+
+    /// The snapshot schema's column lists are the tables' columns, and agree with wire-change.schema.json's.
+    @Test func snapshotSchemaNamesEveryColumn() throws {
+        func schema(_ file: String) throws -> [String: Any] {
+            try #require(try Self.jsonObject(Data(contentsOf: Self.schemasDirectory.appendingPathComponent(file))) as? [String: Any])
+        }
+        let snapshotDefs = try #require(try schema("snapshot-response.schema.json")["$defs"] as? [String: Any])
+        let wireDefs = try #require(try schema("wire-change.schema.json")["$defs"] as? [String: Any])
+        for (table, columns, column) in [(SyncedTable.platform, "platformColumns", "platformColumn"), (SyncedTable.award, "awardColumns", "awardColumn")] {
+            let required = (snapshotDefs[columns] as? [String: Any])?["required"] as? [String]
+            let names = (wireDefs[column] as? [String: Any])?["enum"] as? [String]
+            #expect(required == table.columns, "snapshot-response.schema.json: $defs/\(columns)/required should be \(table.columns)")
+            #expect(names.map(Set.init) == Set(table.columns), "wire-change.schema.json: $defs/\(column)/enum should be \(table.columns)")
+        }
+    }
+
+    /// A row as the city holds it after the push and pull examples: each column's last value and
+    /// the version of the change that set it.
+    static func rowAfterPushAndPull(table: String, rowId: String) throws -> SnapshotRow {
+        let push = try JSONDecoder().decode(PushRequest.self, from: exampleData("push-request.json"))
+        let pull = try JSONDecoder().decode(PullResponse.self, from: exampleData("pull-response.json"))
+        var values: [String: ColumnValue] = [:]
+        var versions: [String: ColumnVersion] = [:]
+        for change in push.changes + pull.changes where change.table == table && change.rowId == rowId {
+            for (column, value) in change.values {
+                values[column] = value
+                versions[column] = change.version
+            }
+        }
+        return SnapshotRow(table: table, rowId: rowId, values: values, versions: versions)
+    }
+
     /// Decodes `data` as `T`, re-encodes it, and checks the re-encoded JSON decodes to the same value.
     static func roundTrip<T: Codable & Equatable>(_ type: T.Type, _ data: Data) throws -> Data {
         let value = try JSONDecoder().decode(T.self, from: data)
@@ -210,6 +274,10 @@ import Testing
         let beat = "heartbeat.json", beatSchema = "heartbeat.schema.json"
         let digest = "digest-response.json", digestSchema = "digest-response.schema.json"
         let hashes = "row-hashes-response.json", hashesSchema = "row-hashes-response.schema.json"
+        let snapshot = "snapshot-response.json", snapshotSchema = "snapshot-response.schema.json"
+        // The award of push-request.json as the city holds it after pull-response.json approved it.
+        let awardRow = String(decoding: try JSONEncoder().encode(
+            try Self.rowAfterPushAndPull(table: "award", rowId: "01a2265f-1169-7120-a03c-fde6f1c26b30")), as: UTF8.self)
         try Self.validate([
             ValidationCase("unknown top-level key", push, pushSchema, valid: false, [Self.add("/extra", "1")]),
             ValidationCase("unknown change key", push, pushSchema, valid: false, [Self.add("/changes/0/extra", "1")]),
@@ -266,6 +334,26 @@ import Testing
                            [Self.set("/rows/01a2265c-41c0-703e-bd4c-64cdaf21b559", #""81d83982ea395a0g""#)]),
             ValidationCase("row hashes as a list", hashes, hashesSchema, valid: false, [Self.set("/rows", #"["81d83982ea395a03"]"#)]),
             ValidationCase("unknown row-hashes key", hashes, hashesSchema, valid: false, [Self.add("/table", #""platform""#)]),
+            ValidationCase("snapshot row without a column's version", snapshot, snapshotSchema, valid: false, [Self.remove("/rows/0/versions/status")]),
+            ValidationCase("snapshot row without a column's value", snapshot, snapshotSchema, valid: false, [Self.remove("/rows/1/values/remarks")]),
+            ValidationCase("award column in a platform snapshot", snapshot, snapshotSchema, valid: false,
+                           [Self.add("/rows/0/values/amount_fen", "1"), Self.add("/rows/0/versions/amount_fen", #"{"hlc": 1, "node": "city-5e0b7d21"}"#)]),
+            ValidationCase("id as a snapshot column", snapshot, snapshotSchema, valid: false, [Self.add("/rows/0/values/id", #""01a2265c-41c0-703e-bd4c-64cdaf21b559""#)]),
+            ValidationCase("snapshot version without node", snapshot, snapshotSchema, valid: false, [Self.remove("/rows/0/versions/status/node")]),
+            ValidationCase("snapshot hlc as a string", snapshot, snapshotSchema, valid: false,
+                           [Self.set("/rows/0/versions/name/hlc", #""117698717947002880""#)]),
+            ValidationCase("boolean snapshot value", snapshot, snapshotSchema, valid: false, [Self.set("/rows/1/values/remarks", "false")]),
+            ValidationCase("upper-case snapshot row id", snapshot, snapshotSchema, valid: false,
+                           [Self.set("/rows/1/rowId", #""01A24AAD-CF57-7B1E-93D4-2C6F80E5A0B3""#)]),
+            ValidationCase("unknown snapshot table", snapshot, snapshotSchema, valid: false, [Self.set("/rows/1/table", #""users""#)]),
+            ValidationCase("unknown snapshot row key", snapshot, snapshotSchema, valid: false, [Self.add("/rows/0/bases", "{}")]),
+            ValidationCase("snapshot without more", snapshot, snapshotSchema, valid: false, [Self.remove("/more")]),
+            ValidationCase("empty snapshot page claiming more", snapshot, snapshotSchema, valid: false, [Self.set("/rows", "[]")]),
+            ValidationCase("last, empty snapshot page", snapshot, snapshotSchema, valid: true, [Self.set("/rows", "[]"), Self.set("/more", "false")]),
+            ValidationCase("award snapshot page", snapshot, snapshotSchema, valid: true, [Self.set("/rows", "[\(awardRow)]")]),
+            ValidationCase("award snapshot row without a column's version", snapshot, snapshotSchema, valid: false,
+                           [Self.set("/rows", "[\(awardRow)]"), Self.remove("/rows/0/versions/approved_on")]),
+            ValidationCase("rows of two tables in one snapshot page", snapshot, snapshotSchema, valid: false, [Self.add("/rows/2", awardRow)]),
             ValidationCase("degraded health", "health.json", "health.schema.json", valid: false, [Self.set("/status", #""degraded""#)]),
             ValidationCase("error without message", "error.json", "error.schema.json", valid: false, [Self.remove("/message")]),
             ValidationCase("camel-case error code", "error.json", "error.schema.json", valid: false, [Self.set("/code", #""forbiddenCounty""#)]),
