@@ -6,7 +6,9 @@ import Synchronization
 /// read again whenever it changes, so revoking a county takes effect without a restart.
 final class DenyList: Sendable {
     private struct Loaded {
-        var modified: Date?
+        /// Modification time, size and inode of the file as last read: any change means re-read
+        /// (the time alone has a coarse granularity on some file systems).
+        var stamp: String?
         var serials: Set<String> = []
     }
 
@@ -26,12 +28,13 @@ final class DenyList: Sendable {
     /// Whether a certificate serial is revoked.
     func contains(serial: [UInt8]) -> Bool {
         guard let path else { return false }
-        let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate]) as? Date
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let stamp = attributes.map { "\($0[.modificationDate] ?? "")|\($0[.size] ?? "")|\($0[.systemFileNumber] ?? "")" }
         let serials = state.withLock { loaded -> Set<String> in
-            if loaded.modified != modified || modified == nil {
+            if loaded.stamp != stamp || stamp == nil {
                 let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
                 loaded.serials = Set(text.split(separator: "\n").compactMap(Self.normalize))
-                loaded.modified = modified
+                loaded.stamp = stamp
             }
             return loaded.serials
         }
