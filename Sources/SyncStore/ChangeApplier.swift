@@ -13,8 +13,6 @@ import SyncProtocol
 struct ChangeApplier {
     /// The side applying.
     let receiver: NodeRole
-    /// The receiver's node id (for fresh versions it writes).
-    let receiverNode: String
     let authority: AuthorityTable
     let counties: CountyRegistry
     let policy: AwardPolicy

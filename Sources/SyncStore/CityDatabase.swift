@@ -76,6 +76,6 @@ public final class CityDatabase: ReplicaDatabase {
     }
 
     func applier(nowMs: Int64) -> ChangeApplier {
-        ChangeApplier(receiver: .city, receiverNode: replica.node, authority: authority, counties: counties, policy: policy, nowMs: nowMs)
+        ChangeApplier(receiver: .city, authority: authority, counties: counties, policy: policy, nowMs: nowMs)
     }
 }

@@ -47,7 +47,7 @@ extension CountyDatabase {
     /// versions of what it writes with `setVersions(_:table:rowId:_:)`.
     public func applyingSync<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
         try write("apply sync") { db in
-            try Self.stamp(db, wallMs: Self.wallClockMs())
+            _ = try Self.stamp(db, wallMs: Self.wallClockMs())
             try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
             let result = try body(db)
             try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")

@@ -27,8 +27,7 @@ extension CountyDatabase {
 
     /// Merges rows as the city holds them, with the merge rules, column by column.
     public func applySnapshot(_ rows: [SnapshotRow], nowMs: Int64 = CountyDatabase.wallClockMs()) throws {
-        let applier = ChangeApplier(receiver: .county, receiverNode: replica.node, authority: authority,
-                                    counties: counties, policy: policy, nowMs: nowMs)
+        let applier = self.applier(nowMs: nowMs)
         let county = self.county
         try applyingSync { db in
             for row in rows { try applier.applySnapshotRow(row, county: county, db: db) }

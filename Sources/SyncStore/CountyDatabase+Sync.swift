@@ -64,8 +64,7 @@ extension CountyDatabase {
     /// Applies a page of the city's feed and stores the cursor in the same transaction.
     @discardableResult
     public func applyPull(_ response: PullResponse, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> [ChangeOutcome] {
-        let applier = ChangeApplier(receiver: .county, receiverNode: replica.node, authority: authority,
-                                    counties: counties, policy: policy, nowMs: nowMs)
+        let applier = self.applier(nowMs: nowMs)
         let county = self.county
         return try applyingSync { db in
             let cursor = try Int64.fetchOne(db, sql: "SELECT pulled_seq FROM replica WHERE id = 1") ?? 0
@@ -84,6 +83,11 @@ extension CountyDatabase {
                            arguments: [response.cursor, nowMs])
             return outcomes
         }
+    }
+
+    /// The merge engine as a county applies the city's changes.
+    func applier(nowMs: Int64) -> ChangeApplier {
+        ChangeApplier(receiver: .county, authority: authority, counties: counties, policy: policy, nowMs: nowMs)
     }
 
     /// Records a failed sync attempt, for status and heartbeats.

@@ -45,9 +45,9 @@ public final class DaemonLock: Sendable {
     }
 
     private static func readPid(_ descriptor: Int32) -> Int32? {
-        var buffer = [CChar](repeating: 0, count: 32)
+        var buffer = [UInt8](repeating: 0, count: 32)
         let count = pread(descriptor, &buffer, 31, 0)
         guard count > 0 else { return nil }
-        return Int32(String(cString: buffer).trimmingCharacters(in: .whitespacesAndNewlines))
+        return Int32(String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
