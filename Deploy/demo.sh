@@ -61,45 +61,33 @@ for county in "${counties[@]}"; do
   start_daemon "$county"
 done
 
-# A valid unified social credit code (GB 32100-2015) from a 17-character prefix.
-credit_code() {
-  python3 - "$1" <<'PY'
-import sys
-alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-prefix = sys.argv[1]
-total = sum(alphabet.index(c) * w for c, w in zip(prefix, weights))
-print(prefix + alphabet[(31 - total % 31) % 31])
-PY
-}
-
-add() {  # add DB NAME CATEGORY LEVEL HOST PREFIX INDUSTRY [extra flags...]: prints the new id
-  local db=$1 name=$2 category=$3 level=$4 host=$5 prefix=$6 industry=$7
+add() {  # add DB NAME CATEGORY LEVEL HOST CREDIT_CODE INDUSTRY [extra flags...]: prints the new id
+  local db=$1 name=$2 category=$3 level=$4 host=$5 code=$6 industry=$7
   shift 7
   "$syncctl" platform add --db "$db" --name "$name" --category "$category" ${level:+--level "$level"} \
-    --host-org "$host" --credit-code "$(credit_code "$prefix")" --industry "$industry" "$@"
+    --host-org "$host" --credit-code "$code" --industry "$industry" "$@"
 }
 
 echo "== data entry at the counties"
 db=$run/130202.db   # 路南区
-lab=$(add "$db" "唐山市焊接技术重点实验室" key_lab municipal "唐山开元焊接研究所" 91130202MA0A00011 焊接)
+lab=$(add "$db" "唐山市焊接技术重点实验室" key_lab municipal "唐山开元焊接研究所" 91130202MA0A00011Y 焊接)
 lab_award=$("$syncctl" award propose --db "$db" --platform "$lab" --amount 100000 --fiscal-year 2025)
-incubator=$(add "$db" "路南科技企业孵化器" incubator provincial "唐山路南科创发展有限公司" 91130202MA0A00022 电子信息)
+incubator=$(add "$db" "路南科技企业孵化器" incubator provincial "唐山路南科创发展有限公司" 91130202MA0A000223 电子信息)
 "$syncctl" award propose --db "$db" --platform "$incubator" --amount 300000 --fiscal-year 2025 >/dev/null
-add "$db" "唐山智能仪表有限公司" high_tech_enterprise "" "唐山智能仪表有限公司" 91130202MA0A00033 智能仪器仪表 --subtype new >/dev/null
+add "$db" "唐山智能仪表有限公司" high_tech_enterprise "" "唐山智能仪表有限公司" 91130202MA0A000337 智能仪器仪表 --subtype new >/dev/null
 
 db=$run/130209.db   # 曹妃甸区
-pilot=$(add "$db" "曹妃甸钢铁新材料中试基地" pilot_base municipal "首钢京唐钢铁联合有限责任公司" 91130209MA0B00011 钢铁新材料)
+pilot=$(add "$db" "曹妃甸钢铁新材料中试基地" pilot_base municipal "首钢京唐钢铁联合有限责任公司" 91130209MA0B00011N 钢铁新材料)
 "$syncctl" award propose --db "$db" --platform "$pilot" --amount 2400000 --basis 8000000 --fiscal-year 2025 >/dev/null
-add "$db" "曹妃甸港口物流应用场景" application_scenario "" "唐山曹妃甸实业港务有限公司" 91130209MA0B00022 现代物流 --subtype logistics >/dev/null
-alliance=$(add "$db" "唐山海洋经济产业技术创新战略联盟" industry_alliance municipal "唐山海洋牧场实业有限公司" 91130209MA0B00033 海洋经济)
+add "$db" "曹妃甸港口物流应用场景" application_scenario "" "唐山曹妃甸实业港务有限公司" 91130209MA0B00022T 现代物流 --subtype logistics >/dev/null
+alliance=$(add "$db" "唐山海洋经济产业技术创新战略联盟" industry_alliance municipal "唐山海洋牧场实业有限公司" 91130209MA0B00033Y 海洋经济)
 "$syncctl" award propose --db "$db" --platform "$alliance" --amount 100000 --fiscal-year 2025 >/dev/null
 
 db=$run/130283.db   # 迁安市
-agency=$(add "$db" "迁安技术转移服务中心" tech_transfer_agency provincial "迁安市科技服务有限公司" 91130283MA0C00011 钢铁冶金)
+agency=$(add "$db" "迁安技术转移服务中心" tech_transfer_agency provincial "迁安市科技服务有限公司" 91130283MA0C00011E 钢铁冶金)
 "$syncctl" award propose --db "$db" --platform "$agency" --amount 150000 --basis 150000000 --fiscal-year 2025 >/dev/null
-add "$db" "迁安市钢铁冶金工程研究中心" engineering_research_center provincial "河北津西钢铁集团股份有限公司" 91130283MA0C00022 钢铁冶金 --recognized-on 2021-11-20 >/dev/null
-station=$(add "$db" "迁安博士后科研工作站" postdoc_station "" "迁安市九江线材有限责任公司" 91130283MA0C00033 金属材料)
+add "$db" "迁安市钢铁冶金工程研究中心" engineering_research_center provincial "河北津西钢铁集团股份有限公司" 91130283MA0C00022J 钢铁冶金 --recognized-on 2021-11-20 >/dev/null
+station=$(add "$db" "迁安博士后科研工作站" postdoc_station "" "迁安市九江线材有限责任公司" 91130283MA0C00033N 金属材料)
 "$syncctl" award propose --db "$db" --platform "$station" --amount 200000 --fiscal-year 2025 >/dev/null
 
 # A rule the plan sets is enforced at entry: a municipal key lab gets at most 100,000 yuan.

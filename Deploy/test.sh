@@ -3,5 +3,25 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Deploy/install-deps.sh
+
+# The schema tests validate the example payloads with Python's jsonschema (4.18 or later, for
+# `referencing`). Where the system Python lacks it, a private virtual environment gets it from PyPI.
+if ! python3 -c 'import jsonschema, referencing' 2>/dev/null; then
+  if [ ! -x .build/python/bin/python3 ]; then
+    if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+      if [ "$(id -u)" -ne 0 ]; then
+        echo "the schema tests need python3 with venv (apt-get install python3-venv) or jsonschema installed" >&2
+        exit 1
+      fi
+      apt-get update -q
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3 python3-venv
+    fi
+    mkdir -p .build
+    python3 -m venv .build/python
+    .build/python/bin/pip install -q 'jsonschema>=4.18'
+  fi
+  export PATH="$PWD/.build/python/bin:$PATH"
+fi
+
 swift build --build-tests
 swift test --skip-build "$@"
