@@ -41,9 +41,10 @@ final class DenyList: Sendable {
         return serials.contains(Self.hex(serial))
     }
 
+    /// A serial as lower-case hex without leading zeros, the form `normalize` gives the file's lines.
     static func hex(_ bytes: [UInt8]) -> String {
-        let trimmed = bytes.drop { $0 == 0 }
-        return trimmed.isEmpty ? "0" : trimmed.map { String(format: "%02x", $0) }.joined()
+        let digits = bytes.map { String(format: "%02x", $0) }.joined().drop { $0 == "0" }
+        return digits.isEmpty ? "0" : String(digits)
     }
 
     static func normalize(_ line: Substring) -> String? {

@@ -3,6 +3,7 @@ import SyncCore
 import SyncProtocol
 import SyncStore
 import Testing
+@testable import CityServer
 
 /// Mutual TLS decides who a county is: unknown issuers, missing certificates and one county
 /// speaking for another are refused, and a refusal changes nothing at the city.
@@ -126,5 +127,20 @@ struct IdentityTests {
                                             key: old.appendingPathComponent("county-130202.key").path).push(batch)
         }
         #expect(try snapshot(cluster) == before)
+    }
+}
+
+@Suite struct DenyListTests {
+    @Test(arguments: [
+        ([0x0A, 0x1B], "serial=0A1B"), ([0x0A, 0x1B], "a1b"), ([0x00, 0x0A], "0A"), ([0xFF, 0x01], "FF:01"),
+        ([0x01, 0x02, 0x03], "serial=010203  # county 130202, rotated"),
+    ] as [([UInt8], String)])
+    func serialsMatchHoweverTheyAreWritten(bytes: [UInt8], line: String) {
+        #expect(DenyList.normalize(Substring(line)) == DenyList.hex(bytes))
+    }
+
+    @Test func otherSerialsAndCommentsDoNotMatch() {
+        #expect(DenyList.normalize("# a comment") == nil)
+        #expect(DenyList.normalize("serial=0A1C") != DenyList.hex([0x0A, 0x1B]))
     }
 }
