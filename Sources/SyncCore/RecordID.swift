@@ -11,36 +11,12 @@ import Synchronization
 /// let id = RecordID.generate()   // "019ac6f2-5c1e-7a03-9b1d-3f0e2a6c4d21"
 /// ```
 public enum RecordID {
-    private struct State {
-        var lastMs: UInt64 = 0
-        var counter: UInt16 = 0
-    }
+    /// The process-wide generator behind `generate(nowMs:)`.
+    public static let shared = RecordIDGenerator()
 
-    private static let state = Mutex(State())
-
-    /// A new lower-case UUIDv7 string.
+    /// A new lower-case UUIDv7 string from the process-wide generator.
     public static func generate(nowMs: UInt64 = UInt64(Date().timeIntervalSince1970 * 1000)) -> String {
-        let (ms, counter) = state.withLock { state -> (UInt64, UInt16) in
-            if nowMs > state.lastMs {
-                state.lastMs = nowMs
-                state.counter = UInt16.random(in: 0..<0x400)
-            } else if state.counter < 0xFFF {
-                state.counter += 1
-            } else {
-                state.lastMs += 1
-                state.counter = 0
-            }
-            return (state.lastMs, state.counter)
-        }
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: ms >> (8 * (5 - index))) }
-        bytes[6] = 0x70 | UInt8(counter >> 8)
-        bytes[7] = UInt8(truncatingIfNeeded: counter)
-        var random = SystemRandomNumberGenerator()
-        let tail = random.next() as UInt64
-        for index in 8..<16 { bytes[index] = UInt8(truncatingIfNeeded: tail >> (8 * (15 - index))) }
-        bytes[8] = 0x80 | (bytes[8] & 0x3F)
-        return format(bytes)
+        shared.next(nowMs: nowMs)
     }
 
     /// Whether `text` is a UUID in the canonical lower-case 8-4-4-4-12 form.
@@ -64,9 +40,9 @@ public enum RecordID {
         return UInt64(hex, radix: 16)
     }
 
-    private static let digits = Array("0123456789abcdef".utf8)
+    static let digits = Array("0123456789abcdef".utf8)
 
-    private static func format(_ bytes: [UInt8]) -> String {
+    static func format(_ bytes: [UInt8]) -> String {
         var out = [UInt8]()
         out.reserveCapacity(36)
         for (index, byte) in bytes.enumerated() {
@@ -75,5 +51,44 @@ public enum RecordID {
             out.append(digits[Int(byte & 0xF)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A source of strictly increasing UUIDv7 ids. The process shares `RecordID.shared`; a separate
+/// generator (tests) has its own millisecond and counter.
+public final class RecordIDGenerator: Sendable {
+    private struct State {
+        var lastMs: UInt64 = 0
+        var counter: UInt16 = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates a generator that has seen no time yet.
+    public init() {}
+
+    /// The next id for wall-clock time `nowMs`: later than every id this generator gave before.
+    public func next(nowMs: UInt64 = UInt64(Date().timeIntervalSince1970 * 1000)) -> String {
+        let (ms, counter) = state.withLock { state -> (UInt64, UInt16) in
+            if nowMs > state.lastMs {
+                state.lastMs = nowMs
+                state.counter = UInt16.random(in: 0..<0x400)
+            } else if state.counter < 0xFFF {
+                state.counter += 1
+            } else {
+                state.lastMs += 1
+                state.counter = 0
+            }
+            return (state.lastMs, state.counter)
+        }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: ms >> (8 * (5 - index))) }
+        bytes[6] = 0x70 | UInt8(counter >> 8)
+        bytes[7] = UInt8(truncatingIfNeeded: counter)
+        var random = SystemRandomNumberGenerator()
+        let tail = random.next() as UInt64
+        for index in 8..<16 { bytes[index] = UInt8(truncatingIfNeeded: tail >> (8 * (15 - index))) }
+        bytes[8] = 0x80 | (bytes[8] & 0x3F)
+        return RecordID.format(bytes)
     }
 }

@@ -1,14 +1,9 @@
 import Testing
 import SyncCore
 
-/// A wall-clock reading later than anything the process-wide generator has seen, so that the next
-/// `generate(nowMs:)` starts a fresh millisecond. (Other suites pass fixed ids and never call the
-/// generator; this suite is serialized.)
-private func freshMs() throws -> UInt64 {
-    let probe = RecordID.generate()
-    let last = try #require(RecordID.timestampMs(of: probe))
-    return last + 3_600_000
-}
+/// A wall-clock reading for a generator of the test's own: other suites, running at the same
+/// time, use the process-wide one and cannot consume this one's counter.
+private func freshMs() throws -> UInt64 { 1_764_400_000_000 }
 
 private let hexDigits = Set("0123456789abcdef")
 
@@ -39,7 +34,8 @@ struct RecordIDTests {
     @Test("ids strictly increase when generated many times within the same millisecond")
     func sameMillisecond() throws {
         let now = try freshMs()
-        let ids = (0..<10_000).map { _ in RecordID.generate(nowMs: now) }
+        let generator = RecordIDGenerator()
+        let ids = (0..<10_000).map { _ in generator.next(nowMs: now) }
         for (earlier, later) in zip(ids, ids.dropFirst()) {
             if !(earlier < later) {
                 Issue.record("\(later) does not sort after \(earlier)")
@@ -60,7 +56,8 @@ struct RecordIDTests {
     @Test("ids strictly increase when the wall clock goes backwards")
     func clockGoesBackwards() throws {
         let now = try freshMs()
-        let ids = (0..<1_000).map { step in RecordID.generate(nowMs: now - UInt64(step) * 50) }
+        let generator = RecordIDGenerator()
+        let ids = (0..<1_000).map { step in generator.next(nowMs: now - UInt64(step) * 50) }
         for (earlier, later) in zip(ids, ids.dropFirst()) {
             if !(earlier < later) {
                 Issue.record("\(later) does not sort after \(earlier)")
@@ -70,7 +67,7 @@ struct RecordIDTests {
         // The ids stay on the latest millisecond seen instead of following the clock back.
         #expect(ids.allSatisfy { RecordID.timestampMs(of: $0) == now })
         // And follow the clock again once it passes that millisecond.
-        let later = RecordID.generate(nowMs: now + 5)
+        let later = generator.next(nowMs: now + 5)
         #expect(RecordID.timestampMs(of: later) == now + 5)
         #expect(ids.last! < later)
     }
@@ -78,8 +75,9 @@ struct RecordIDTests {
     @Test("timestampMs(of:) returns the milliseconds given to generate(nowMs:)")
     func timestampRoundTrip() throws {
         let now = try freshMs()
+        let generator = RecordIDGenerator()
         for offset: UInt64 in [0, 1, 17, 999, 86_400_000, 400 * 86_400_000] {
-            let id = RecordID.generate(nowMs: now + offset)
+            let id = generator.next(nowMs: now + offset)
             #expect(RecordID.timestampMs(of: id) == now + offset, "\(id)")
         }
     }
