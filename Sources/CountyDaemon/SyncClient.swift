@@ -107,11 +107,7 @@ public struct SyncClient: Sendable {
         while true {
             let cursor = try database.syncPosition().pulledSeq
             let page = try await transport.pull(node: database.replica.node, after: cursor, limit: pullPage)
-            if !page.changes.isEmpty || page.cursor != cursor {
-                applied += try database.applyPull(page).count
-            } else {
-                try database.applyPull(page)
-            }
+            applied += try database.applyPull(page).count
             if !page.more { return applied }
         }
     }

@@ -239,3 +239,14 @@ extension ColumnValue {
         }
     }
 }
+
+extension SyncedTable {
+    /// The values of `columns` in row `rowId`, read by position from `selectByIdSQL`; nil if the
+    /// row does not exist.
+    func values(_ db: Database, rowId: String, columns: [String]) throws -> [String: ColumnValue]? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: selectByIdSQL), arguments: [rowId]) else { return nil }
+        var values: [String: ColumnValue] = [:]
+        for column in columns { values[column] = ColumnValue(row[position(of: column) + 1] as DatabaseValue) }
+        return values
+    }
+}

@@ -145,14 +145,12 @@ extension CityDatabase {
         let columns = change.op == ChangeOperation.delete.rawValue ? table.columns : table.columns.filter { change.values[$0] != nil }
         var bases: [String: ColumnVersion] = [:]
         for column in columns { bases[column] = change.version }
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \(table.name) WHERE id = ?", arguments: [change.rowId]) else {
+        guard let values = try table.values(db, rowId: change.rowId, columns: columns) else {
             // The city has no such row: the county's copy goes.
             try appendFeed(db, county: county, table: table, rowId: change.rowId, op: .delete, columns: [], wallMs: nowMs, hlc: hlc, bases: bases, values: [:])
             return
         }
         guard !columns.isEmpty else { return }
-        var values: [String: ColumnValue] = [:]
-        for column in columns { values[column] = ColumnValue(row[column] as DatabaseValue) }
         var versions = try CountyDatabase.versions(db, table: table.name, rowId: change.rowId) ?? RowVersions()
         versions.set(version, columns: columns, of: table.columns)
         try ChangeApplier.saveVersions(versions, table: table.name, rowId: change.rowId, db: db)

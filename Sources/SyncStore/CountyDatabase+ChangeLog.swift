@@ -83,12 +83,7 @@ extension CountyDatabase {
             let op = ChangeOperation(rawValue: row["op"])!
             let rowId: String = row["row_id"]
             let columns = table.columns(in: row["columns"])
-            var values: [String: ColumnValue] = [:]
-            if op != .delete, let current = try Row.fetchOne(
-                db.cachedStatement(sql: table.selectByIdSQL), arguments: [rowId]) {
-                // Columns by position: `SELECT id, <columns in table order>`.
-                for column in columns { values[column] = ColumnValue(current[table.position(of: column) + 1] as DatabaseValue) }
-            }
+            let values = op == .delete ? [:] : try table.values(db, rowId: rowId, columns: columns) ?? [:]
             return ChangeEntry(
                 seq: row["seq"], county: county, table: table.name, rowId: rowId, op: op, columns: columns,
                 hlc: HLCTimestamp(rawValue: row["hlc"]), values: values,
@@ -142,11 +137,7 @@ extension CountyDatabase {
                 touched[key] = versions
             }
             if let updateWithValues {
-                var values: [String: ColumnValue] = [:]
-                if op != .delete, let row = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT * FROM \(table.name) WHERE id = ?"), arguments: [key.rowId]) {
-                    for column in columns { values[column] = ColumnValue(row[column] as DatabaseValue) }
-                }
+                let values = op == .delete ? [:] : try table.values(db, rowId: key.rowId, columns: columns) ?? [:]
                 try updateWithValues.execute(arguments: [hlc.rawValue, JSONText.versions(bases), JSONText.values(values), entry["seq"] as Int64])
             } else {
                 try update.execute(arguments: [hlc.rawValue, JSONText.versions(bases), entry["seq"] as Int64])
