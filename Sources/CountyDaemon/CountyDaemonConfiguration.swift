@@ -49,5 +49,9 @@ public struct CountyDaemonConfiguration: Sendable, Hashable {
         guard pullIntervalSeconds > 0, pullIntervalSeconds <= 3600 else { throw .invalid(key: "pull-interval", reason: "must be between 0 and 3600 seconds") }
         guard (1...10_000).contains(batchSize) else { throw .invalid(key: "batch-size", reason: "must be 1 to 10000") }
         guard maxBackoffSeconds >= 1 else { throw .invalid(key: "max-backoff", reason: "must be at least 1 second") }
+        guard requestTimeoutSeconds >= 1, requestTimeoutSeconds <= 3600 else { throw .invalid(key: "request-timeout", reason: "must be between 1 and 3600 seconds") }
+        guard connectTimeoutSeconds >= 1, connectTimeoutSeconds <= requestTimeoutSeconds else {
+            throw .invalid(key: "connect-timeout", reason: "must be at least 1 second and at most the request timeout")
+        }
     }
 }

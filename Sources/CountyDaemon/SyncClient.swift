@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import SyncCore
 import SyncProtocol
 import SyncStore
@@ -32,6 +33,8 @@ public struct SyncClient: Sendable {
     public var pullPage = 1_000
     /// Where to log.
     public var logger: Logger
+    /// The size of the next push, shrunk by failures in transit (see `PushWindow`).
+    private let window: WindowBox
 
     /// Creates a client.
     public init(database: CountyDatabase, transport: any SyncTransport, logger: Logger, batchSize: Int = 1_000, pullPage: Int = 1_000) {
@@ -40,7 +43,11 @@ public struct SyncClient: Sendable {
         self.logger = logger
         self.batchSize = batchSize
         self.pullPage = pullPage
+        window = WindowBox(PushWindow(limit: batchSize))
     }
+
+    /// Changes the next push will carry (at most `batchSize`).
+    public var currentBatchSize: Int { window.state.withLock { $0.size } }
 
     /// Pushes until nothing is pending (or `stopAfter` batches), then pulls until the feed is drained.
     public func syncOnce() async throws -> SyncReport {
@@ -62,10 +69,18 @@ public struct SyncClient: Sendable {
         var report = SyncReport()
         var batches = 0
         var repaired = false
-        while batches < maxBatches, let batch = try database.nextPushBatch(limit: batchSize) {
+        while batches < maxBatches, let batch = try database.nextPushBatch(limit: currentBatchSize) {
             let answer: PushResponse
             do {
                 answer = try await transport.push(batch)
+                window.state.withLock { $0.succeeded() }
+            } catch let error as TransportError where error.isInTransit {
+                let size = window.state.withLock { window in
+                    window.failed()
+                    return window.size
+                }
+                logger.debug("push failed in transit; next push smaller", metadata: ["sync.push.batch_size": "\(size)"])
+                throw error
             } catch TransportError.http(_, _, 409, let body) where body?.code == "replica_diverged" && !repaired {
                 repaired = true
                 let node = try database.beginNewEpoch()
@@ -114,6 +129,32 @@ public struct SyncClient: Sendable {
 
     /// Tells the city how this county is doing.
     public func sendHeartbeat() async throws {
-        _ = try await transport.heartbeat(try database.heartbeat())
+        let sent = CountyDatabase.wallClockMs()
+        let answer = try await transport.heartbeat(try database.heartbeat())
+        // Ordering survives a wrong clock (the hybrid clock follows the newest reading it has seen),
+        // but the times in logs, `explain` and conflicts do not: say so where an admin looks.
+        let skewMs = sent - answer.cityTimeMs
+        if abs(skewMs) > Self.clockSkewWarningMs {
+            logger.warning("this machine's clock is off the city's; fix its time (NTP)", metadata: [
+                "sync.clock_skew_seconds": "\(skewMs / 1000)",
+            ])
+        }
+    }
+
+    /// How far the local clock may be off the city's before the daemon warns (5 minutes).
+    static let clockSkewWarningMs: Int64 = 5 * 60 * 1000
+}
+
+/// The push window, shared by the copies of a `SyncClient`.
+final class WindowBox: Sendable {
+    let state: Mutex<PushWindow>
+    init(_ window: PushWindow) { state = Mutex(window) }
+}
+
+extension TransportError {
+    /// Whether the request failed on the way (timeout, reset, refused), rather than being answered.
+    var isInTransit: Bool {
+        if case .curl = self { return true }
+        return false
     }
 }

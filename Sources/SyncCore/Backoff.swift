@@ -32,3 +32,33 @@ public struct Backoff: Sendable, Hashable {
     /// Records a success.
     public mutating func reset() { failures = 0 }
 }
+
+/// How many changes the next push carries: halved after a failed push, doubled after a good one,
+/// never above the configured batch size nor below one. On a link so slow or flaky that a full
+/// batch cannot cross it before the deadline, smaller pushes still get through, so the county
+/// keeps making progress instead of retrying the same doomed request.
+///
+/// ```swift
+/// var window = PushWindow(limit: 1_000)
+/// window.failed()      // 500
+/// window.failed()      // 250
+/// window.succeeded()   // 500
+/// ```
+public struct PushWindow: Sendable, Hashable {
+    /// The configured batch size, the ceiling.
+    public let limit: Int
+    /// Changes in the next push.
+    public private(set) var size: Int
+
+    /// Starts at the full batch size.
+    public init(limit: Int) {
+        self.limit = max(1, limit)
+        size = self.limit
+    }
+
+    /// A push failed in transit.
+    public mutating func failed() { size = max(1, size / 2) }
+
+    /// A push was acknowledged.
+    public mutating func succeeded() { size = min(limit, size * 2) }
+}

@@ -26,9 +26,11 @@ struct CountySyncd: AsyncParsableCommand {
     @Option(name: .customLong("pull-interval"), help: "Seconds between pulls (default 10).") var pullInterval: Double?
     @Option(name: .customLong("batch-size"), help: "Changes per push (default 1000).") var batchSize: Int?
     @Option(name: .customLong("max-backoff"), help: "Ceiling of the retry delay in seconds (default 60).") var maxBackoff: Double?
+    @Option(name: .customLong("request-timeout"), help: "Deadline of one request to the city in seconds, body included (default 60).") var requestTimeout: Double?
+    @Option(name: .customLong("connect-timeout"), help: "Deadline of connecting to the city in seconds (default 10).") var connectTimeout: Double?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
 
-    static let keys: Set<String> = ["db", "city", "ca", "cert", "key", "pull-interval", "batch-size", "max-backoff", "log-level"]
+    static let keys: Set<String> = ["db", "city", "ca", "cert", "key", "pull-interval", "batch-size", "max-backoff", "request-timeout", "connect-timeout", "log-level"]
 
     func run() async throws {
         let file = try config.map { path throws(ConfigurationError) in try ConfigFile(path: path, allowed: Self.keys) }
@@ -44,6 +46,8 @@ struct CountySyncd: AsyncParsableCommand {
         if let value = try pullInterval ?? file?.integer("pull-interval").map(Double.init) { configuration.pullIntervalSeconds = value }
         if let value = try batchSize ?? file?.integer("batch-size") { configuration.batchSize = value }
         if let value = try maxBackoff ?? file?.integer("max-backoff").map(Double.init) { configuration.maxBackoffSeconds = value }
+        if let value = try requestTimeout ?? file?.integer("request-timeout").map(Double.init) { configuration.requestTimeoutSeconds = value }
+        if let value = try connectTimeout ?? file?.integer("connect-timeout").map(Double.init) { configuration.connectTimeoutSeconds = value }
         let levelName = logLevel ?? file?.values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("log-level: unknown level \(levelName)") }
 

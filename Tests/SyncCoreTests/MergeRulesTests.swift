@@ -92,4 +92,18 @@ struct MergeRulesTests {
         backoff.reset()
         #expect(backoff.nextDelay(random: 0) == .milliseconds(100), "jitter keeps a tenth of the ceiling")
     }
+
+    @Test func thePushWindowHalvesOnFailureAndRecoversOnSuccess() {
+        var window = PushWindow(limit: 1_000)
+        #expect(window.size == 1_000)
+        for _ in 0..<3 { window.failed() }
+        #expect(window.size == 125)
+        for _ in 0..<20 { window.failed() }
+        #expect(window.size == 1, "never below one change")
+        window.succeeded()
+        #expect(window.size == 2)
+        for _ in 0..<20 { window.succeeded() }
+        #expect(window.size == 1_000, "never above the configured batch size")
+        #expect(PushWindow(limit: 0).size == 1)
+    }
 }
