@@ -88,13 +88,22 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let apiError = APIError(error)
+            var apiError = APIError(error)
+            var headers = HTTPFields()
+            // The router answers 404 for a listed path asked with another method; the path exists.
+            if apiError.status == .notFound, let methods = CityAPI.routes[request.uri.path] {
+                apiError = APIError(.methodNotAllowed, code: "method_not_allowed",
+                                    message: "\(request.method.rawValue) is not allowed on \(request.uri.path); use \(methods.joined(separator: " or "))")
+                headers[.allow] = methods.joined(separator: ", ")
+            }
             let level: Logger.Level = apiError.status.code >= 500 ? .error : .notice
             context.logger.log(level: level, "request refused", metadata: [
                 "http.path": "\(request.uri.path)", "http.status": "\(apiError.status.code)",
                 "sync.error.code": "\(apiError.body.code)", "sync.error.message": "\(apiError.body.message)",
             ])
-            return apiError.response
+            var response = apiError.response
+            response.headers.append(contentsOf: headers)
+            return response
         }
     }
 }
@@ -108,7 +117,7 @@ struct MetricsMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
-        let route = ["/healthz", "/metrics", "/v1/push", "/v1/pull", "/v1/heartbeat", "/v1/digest", "/v1/snapshot"].contains(request.uri.path) ? request.uri.path : "other"
+        let route = CityAPI.routes[request.uri.path] != nil ? request.uri.path : "other"
         metrics.request(route: route, status: response.status.code,
                         seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         return response

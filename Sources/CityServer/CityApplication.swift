@@ -86,6 +86,12 @@ struct CityAPI: Sendable {
         self.denyList = denyList
     }
 
+    /// Every path the aggregator answers, with its methods.
+    static let routes: [String: [String]] = [
+        "/healthz": ["GET"], "/metrics": ["GET"], "/v1/push": ["POST"], "/v1/pull": ["GET"],
+        "/v1/heartbeat": ["POST"], "/v1/digest": ["GET"], "/v1/snapshot": ["GET"],
+    ]
+
     func addRoutes(to router: Router<CityRequestContext>) {
         router.get("/healthz") { _, _ in
             jsonResponse(["status": "ok", "node": database.replica.node])
@@ -120,17 +126,22 @@ struct CityAPI: Sendable {
         router.get("/v1/digest") { request, context in
             let county = try await authorizedCounty(context)
             let query = request.uri.queryParameters
-            if let table = query["table"].map(String.init) {
-                let bucket = query["bucket"].map(String.init) ?? ""
-                guard bucket.count == 1, "0123456789abcdef".contains(bucket) else {
-                    throw APIError(.badRequest, code: "bad_request", message: "bucket must be one hex digit 0-f")
-                }
+            let table = query["table"].map(String.init)
+            let bucket = query["bucket"].map(String.init)
+            if let bucket, bucket.count != 1 || !"0123456789abcdef".contains(bucket) {
+                throw APIError(.badRequest, code: "bad_request", message: "bucket must be one hex digit 0-f")
+            }
+            if let table, let bucket {
                 let rows = try await blocking { try database.rowHashes(county: county, table: table, bucket: bucket) }
                 return jsonResponse(RowHashesResponse(rows: rows))
             }
-            let digests = try await blocking { try database.digests(county: county) }
+            if let table, SyncedTable.named(table) == nil {
+                throw APIError(.badRequest, code: "invalid_input", message: "table: \(table) is not a replicated table (platform or award)")
+            }
+            let digests = try await blocking { try database.digests(county: county) }.filter { table == nil || $0.table == table }
             if let node = query["node"].map(String.init) {
-                try await blocking { try database.recordVerified(county: county, node: node) }
+                try database.checkNode(node, county: county)
+                if table == nil { try await blocking { try database.recordVerified(county: county, node: node) } }
             }
             return jsonResponse(DigestResponse(tables: Dictionary(uniqueKeysWithValues: digests.map { digest in
                 (digest.table, digest.buckets.map { DigestBucket(bucket: $0.bucket, count: $0.count, hash: $0.hash) })

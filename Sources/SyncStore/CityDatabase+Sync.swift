@@ -7,7 +7,9 @@ extension CityDatabase {
     /// Applies a county's batch in one transaction. Changes at or below the node's high-water mark
     /// are skipped (re-delivery is harmless); the rest are merged, conflicted or parked, and the
     /// mark moves to the batch's last seq. `county` comes from the verified client certificate.
-    /// Throws `forbidden` (nothing written) if the batch touches another county's rows.
+    /// Throws `forbidden` (nothing written) if the batch touches another county's rows, and
+    /// `badBatch` (nothing written) if it is malformed: a bad checksum or sequence, another node's
+    /// change, or a change to an unknown table, operation or column.
     public func applyPush(county: String, _ request: PushRequest, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> PushResponse {
         try checkNode(request.node, county: county)
         guard Checksum.of(request.changes) == request.checksum else {
@@ -20,6 +22,10 @@ extension CityDatabase {
             }
             guard change.node == request.node else {
                 throw StoreError.badBatch(code: "node_mismatch", message: "change \(change.seq) claims node \(change.node), but the batch is from \(request.node)")
+            }
+            // A malformed change is a broken or hostile sender, not data to keep: the whole batch is refused.
+            if let refusal = ChangeApplier.malformation(of: change) {
+                throw StoreError.badBatch(code: "malformed_change", message: "change \(change.seq): \(refusal.message) (\(refusal.reason)); nothing was applied")
             }
             expected += 1
         }
@@ -126,7 +132,7 @@ extension CityDatabase {
     }
 
     /// A county's nodes are named `county-CODE-…`; a certificate for one county cannot speak for another's node.
-    func checkNode(_ node: String, county: String) throws {
+    public func checkNode(_ node: String, county: String) throws {
         guard node.hasPrefix("county-\(county)-"), node.count <= 100 else {
             throw StoreError.forbidden("node \(node) is not a node of county \(county)")
         }
