@@ -147,6 +147,9 @@ public final class CountyDatabase: ReplicaDatabase {
             if error.resultCode == .SQLITE_NOTADB {
                 return StoreError.wrongRole(path: path, expected: "county", found: "non-SQLite")
             }
+            if error.resultCode == .SQLITE_FULL {
+                return StoreError.diskFull(op: op, path: path)
+            }
             return StoreError.sqlite(op: op, path: path, message: message)
         default:
             return error

@@ -21,6 +21,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case badBatch(code: String, message: String)
     /// SQLite refused or failed an operation.
     case sqlite(op: String, path: String, message: String)
+    /// The filesystem holding the database is full; the transaction was rolled back.
+    case diskFull(op: String, path: String)
 
     /// One line for a person.
     public var description: String {
@@ -36,6 +38,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .forbidden(let message): message
         case .badBatch(_, let message): message
         case .sqlite(let op, let path, let message): "\(op) failed on \(path): \(message)"
+        case .diskFull(let op, let path):
+            "\(op) failed on \(path): the disk is full; nothing was written. Free space on the filesystem holding it and try again (a running county-syncd resumes by itself)"
         }
     }
 }
