@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "county-syncd", targets: ["county-syncd"]),
         .executable(name: "city-aggregator", targets: ["city-aggregator"]),
         .executable(name: "sync-bench", targets: ["sync-bench"]),
+        .executable(name: "sync-faults", targets: ["sync-faults"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -85,6 +86,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // A city and counties as real processes on loopback, and a fault-injecting TCP proxy.
+        .target(name: "LocalCluster", dependencies: ["SyncCore", "SyncStore", "CurlTransport"]),
+        // Seeded fault trials that check nothing is lost or duplicated.
+        .target(
+            name: "FaultHarness",
+            dependencies: ["LocalCluster", "SyncCore", "SyncStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .executableTarget(
+            name: "sync-faults",
+            dependencies: ["FaultHarness", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
         .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "SyncProtocol"]),
         .testTarget(
@@ -94,7 +106,8 @@ let package = Package(
         .testTarget(
             name: "SyncTests",
             dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "CurlTransport", "CityServer", "CountyDaemon",
-                           "syncctl", "county-syncd", "city-aggregator"]
+                           "LocalCluster", "FaultHarness", "syncctl", "county-syncd", "city-aggregator", "sync-faults",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

@@ -5,12 +5,13 @@ cd "$(dirname "$0")/.."
 bash Deploy/install-deps.sh
 
 # The schema tests validate the example payloads with Python's jsonschema (4.18 or later, for
-# `referencing`). Where the system Python lacks it, a private virtual environment gets it from PyPI.
-if ! python3 -c 'import jsonschema, referencing' 2>/dev/null; then
-  if [ ! -x .build/python/bin/python3 ]; then
+# `referencing`), and the fuzz test runs schemathesis against the aggregator. Where the system
+# Python lacks them, a private virtual environment gets them from PyPI.
+if ! python3 -c 'import jsonschema, referencing' 2>/dev/null || ! command -v schemathesis >/dev/null; then
+  if [ ! -x .build/python/bin/schemathesis ]; then
     if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
       if [ "$(id -u)" -ne 0 ]; then
-        echo "the schema tests need python3 with venv (apt-get install python3-venv) or jsonschema installed" >&2
+        echo "the tests need python3 with venv (apt-get install python3-venv), or jsonschema and schemathesis installed" >&2
         exit 1
       fi
       apt-get update -q
@@ -18,10 +19,12 @@ if ! python3 -c 'import jsonschema, referencing' 2>/dev/null; then
     fi
     mkdir -p .build
     python3 -m venv .build/python
-    .build/python/bin/pip install -q 'jsonschema>=4.18'
+    .build/python/bin/pip install -q 'jsonschema>=4.18' 'schemathesis==4.32.5'
   fi
   export PATH="$PWD/.build/python/bin:$PATH"
 fi
+# The fuzz test refuses to skip itself when this script runs it.
+export COUNTY_SYNC_REQUIRE_FUZZ=1
 
 swift build --build-tests
 swift test --skip-build "$@"

@@ -1,4 +1,5 @@
 import Foundation
+import LocalCluster
 import SyncCore
 import SyncProtocol
 import SyncStore

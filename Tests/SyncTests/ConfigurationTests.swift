@@ -1,4 +1,5 @@
 import Foundation
+import LocalCluster
 import Testing
 
 /// The processes read `--config` files of `key = value` lines; flags win; bad settings are
@@ -33,6 +34,15 @@ import Testing
         let plain = try run("county-syncd", ["--db", "x.db", "--city", "http://city:8080", "--ca", "a", "--cert", "b", "--key", "c"])
         #expect(plain.status != 0)
         #expect(plain.stderr.contains("must be an https:// URL"), "\(plain.stderr)")
+        for name in ["x.db", "ca.pem", "c.pem", "c.key"] {
+            try "".write(toFile: dir.appendingPathComponent(name).path, atomically: true, encoding: .utf8)
+        }
+        let files = ["--db", dir.appendingPathComponent("x.db").path, "--city", "https://city:8443", "--ca", dir.appendingPathComponent("ca.pem").path,
+                     "--cert", dir.appendingPathComponent("c.pem").path, "--key", dir.appendingPathComponent("c.key").path]
+        let noDeadline = try run("county-syncd", files + ["--request-timeout", "0"])
+        #expect(noDeadline.stderr.contains("configuration request-timeout: must be between 1 and 3600 seconds"), "\(noDeadline.stderr)")
+        let slowConnect = try run("county-syncd", files + ["--request-timeout", "5", "--connect-timeout", "10"])
+        #expect(slowConnect.stderr.contains("configuration connect-timeout: must be at least 1 second and at most the request timeout"), "\(slowConnect.stderr)")
         let missing = try run("city-aggregator", ["--db", "x.db"])
         #expect(missing.stderr.contains("missing --cert"), "\(missing.stderr)")
     }

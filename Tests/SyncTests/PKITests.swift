@@ -1,4 +1,5 @@
 import Foundation
+import LocalCluster
 import Testing
 
 /// `Deploy/pki.sh` makes what the aggregator and the daemons need, with private keys.

@@ -1,4 +1,5 @@
 import Foundation
+import LocalCluster
 import SyncCore
 import SyncProtocol
 import SyncStore
@@ -158,8 +159,8 @@ struct SyncEndToEndTests {
         try await eventually("the error clears") { try county.syncPosition().lastError == nil }
     }
 
-    @Test(.timeLimit(.minutes(2)), arguments: ["+2h", "-2h"])
-    func aCountyClockTwoHoursOffKeepsOrderingSaneAndLosesNothing(offset: String) async throws {
+    @Test(.timeLimit(.minutes(2)), arguments: ["+2h", "-2h", "+1d", "-1d"])
+    func aCountyClockHoursOrADayOffKeepsOrderingSaneAndLosesNothing(offset: String) async throws {
         let cluster = try Cluster()
         defer { cluster.cleanUp() }
         try await cluster.startCity()

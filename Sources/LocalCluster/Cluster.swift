@@ -6,49 +6,51 @@ import SyncStore
 
 /// A city and its counties on loopback, as real processes: `city-aggregator` and `county-syncd`
 /// over TLS with certificates made by `Deploy/pki.sh`, on SQLite files in a temporary folder.
-final class Cluster: @unchecked Sendable {
-    let dir: URL
-    var pki: URL { dir.appendingPathComponent("pki") }
-    var cityDB: String { dir.appendingPathComponent("city.db").path }
-    private(set) var cityPort = 0
-    private(set) var city: Managed?
+/// The end-to-end tests and the fault harness (`sync-faults`) both drive the system through it.
+public final class Cluster: @unchecked Sendable {
+    public let dir: URL
+    public var pki: URL { dir.appendingPathComponent("pki") }
+    public var cityDB: String { dir.appendingPathComponent("city.db").path }
+    public private(set) var cityPort = 0
+    public private(set) var city: Managed?
     private var daemons: [String: Managed] = [:]
     private var others: [Managed] = []
 
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The folder holding the built executables.
-    static let binaries: URL = {
+    public static let binaries: URL = {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         if FileManager.default.isExecutableFile(atPath: beside.appendingPathComponent("city-aggregator").path) { return beside }
         return packageRoot.appendingPathComponent(".build/debug")
     }()
 
-    init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("cluster-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    /// Creates the folder (a fresh temporary one unless `dir` is given) and the CA and server certificate.
+    public init(dir: URL? = nil) throws {
+        self.dir = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("cluster-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: self.dir, withIntermediateDirectories: true)
         try Self.run("/bin/bash", [Self.packageRoot.appendingPathComponent("Deploy/pki.sh").path, "ca", pki.path])
         try Self.run("/bin/bash", [Self.packageRoot.appendingPathComponent("Deploy/pki.sh").path, "server", pki.path, "localhost", "127.0.0.1"])
     }
 
     deinit { stopAll() }
 
-    func stopAll() {
+    public func stopAll() {
         for process in daemons.values + others + [city].compactMap({ $0 }) { process.kill9() }
         daemons = [:]
         others = []
         city = nil
     }
 
-    func cleanUp() {
+    public func cleanUp() {
         stopAll()
         try? FileManager.default.removeItem(at: dir)
     }
 
-    var cityURL: String { "https://127.0.0.1:\(cityPort)" }
+    public var cityURL: String { "https://127.0.0.1:\(cityPort)" }
 
     /// A county certificate (made once).
-    func certificate(_ county: String) throws -> (cert: String, key: String) {
+    public func certificate(_ county: String) throws -> (cert: String, key: String) {
         let cert = pki.appendingPathComponent("county-\(county).pem").path
         if !FileManager.default.fileExists(atPath: cert) {
             try Self.run("/bin/bash", [Self.packageRoot.appendingPathComponent("Deploy/pki.sh").path, "county", pki.path, county])
@@ -56,16 +58,16 @@ final class Cluster: @unchecked Sendable {
         return (cert, pki.appendingPathComponent("county-\(county).key").path)
     }
 
-    func countyDBPath(_ county: String) -> String { dir.appendingPathComponent("county-\(county).db").path }
+    public func countyDBPath(_ county: String) -> String { dir.appendingPathComponent("county-\(county).db").path }
 
     /// Creates a county replica.
-    func makeCounty(_ county: String) throws -> CountyDatabase {
+    public func makeCounty(_ county: String) throws -> CountyDatabase {
         _ = try certificate(county)
         return try CountyDatabase.create(at: countyDBPath(county), county: county)
     }
 
     /// Starts the aggregator (on a free port the first time, on the same port after a restart).
-    func startCity(_ extra: [String] = []) async throws {
+    public func startCity(_ extra: [String] = []) async throws {
         let portFile = dir.appendingPathComponent("city.port").path
         try? FileManager.default.removeItem(atPath: portFile)
         city = try Managed.start(
@@ -82,24 +84,29 @@ final class Cluster: @unchecked Sendable {
     }
 
     /// Stops the aggregator: gracefully, or with `kill -9`.
-    func stopCity(kill: Bool = false) {
+    public func stopCity(kill: Bool = false) {
         if kill { city?.kill9() } else { city?.terminate() }
         city = nil
     }
 
-    /// Starts `county-syncd` for a county.
-    func startDaemon(_ county: String, batchSize: Int = 1_000, pullInterval: Double = 1) throws {
+    /// Starts `county-syncd` for a county (on its usual replica or `dbPath`), talking to the
+    /// aggregator directly or through `via` (a fault proxy's URL); `extra` arguments are appended.
+    public func startDaemon(_ county: String, batchSize: Int = 1_000, pullInterval: Double = 1, via: String? = nil,
+                            dbPath: String? = nil, extra: [String] = []) throws {
         let (cert, key) = try certificate(county)
-        let arguments = ["--db", countyDBPath(county), "--city", cityURL, "--ca", pki.appendingPathComponent("ca.pem").path,
+        let arguments = ["--db", dbPath ?? countyDBPath(county), "--city", via ?? cityURL, "--ca", pki.appendingPathComponent("ca.pem").path,
                          "--cert", cert, "--key", key, "--batch-size", "\(batchSize)", "--pull-interval", "\(pullInterval)",
-                         "--max-backoff", "2", "--log-level", "info"]
+                         "--max-backoff", "2", "--log-level", "info"] + extra
         daemons[county] = try Managed.start(Self.binaries.appendingPathComponent("county-syncd"), arguments,
                                             log: dir.appendingPathComponent("county-\(county).log"))
     }
 
+    /// Whether a county's daemon is running.
+    public func daemonRunning(_ county: String) -> Bool { daemons[county]?.isRunning ?? false }
+
     /// Stops a county's daemon: gracefully (SIGTERM), or with `kill -9`; returns its exit status.
     @discardableResult
-    func stopDaemon(_ county: String, kill: Bool = false) -> Int32? {
+    public func stopDaemon(_ county: String, kill: Bool = false) -> Int32? {
         guard let daemon = daemons.removeValue(forKey: county) else { return nil }
         if kill { daemon.kill9() } else { daemon.terminate() }
         return daemon.process.terminationStatus
@@ -107,7 +114,7 @@ final class Cluster: @unchecked Sendable {
 
     /// Runs `syncctl`; returns status and output.
     @discardableResult
-    func syncctl(_ arguments: [String], faketime: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    public func syncctl(_ arguments: [String], faketime: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
         if let faketime {
             return try Self.capture("/usr/bin/faketime", ["-f", faketime, Self.binaries.appendingPathComponent("syncctl").path] + arguments,
                                     environment: ["FAKETIME_DONT_FAKE_MONOTONIC": "1"])
@@ -116,13 +123,13 @@ final class Cluster: @unchecked Sendable {
     }
 
     /// A libcurl transport speaking as `county` (or with other files, for identity tests).
-    func transport(cert: String, key: String, ca: String? = nil) throws -> CurlTransport {
+    public func transport(cert: String, key: String, ca: String? = nil) throws -> CurlTransport {
         try CurlTransport(TransportConfiguration(baseURL: cityURL, caFile: ca ?? pki.appendingPathComponent("ca.pem").path,
                                                  certFile: cert, keyFile: key, connectTimeout: .seconds(5), requestTimeout: .seconds(20)))
     }
 
     /// The last lines of a process log, for failure messages.
-    func logTail(_ name: String, lines: Int = 20) -> String {
+    public func logTail(_ name: String, lines: Int = 20) -> String {
         let text = (try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
@@ -130,13 +137,13 @@ final class Cluster: @unchecked Sendable {
     // MARK: - Processes
 
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+    public static func run(_ executable: String, _ arguments: [String]) throws -> String {
         let result = try capture(executable, arguments)
         guard result.status == 0 else { throw ClusterError("\(executable) \(arguments.joined(separator: " ")) failed: \(result.stderr)") }
         return result.stdout
     }
 
-    static func capture(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    public static func capture(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -153,13 +160,13 @@ final class Cluster: @unchecked Sendable {
 }
 
 /// A long-running child process with its output in a log file.
-final class Managed: @unchecked Sendable {
-    let process: Process
+public final class Managed: @unchecked Sendable {
+    public let process: Process
 
     private init(process: Process) { self.process = process }
 
-    static func start(_ executable: URL, _ arguments: [String], log: URL, environment: [String: String] = [:]) throws -> Managed {
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+    public static func start(_ executable: URL, _ arguments: [String], log: URL, environment: [String: String] = [:]) throws -> Managed {
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         let process = Process()
@@ -172,17 +179,17 @@ final class Managed: @unchecked Sendable {
         return Managed(process: process)
     }
 
-    var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { process.isRunning }
 
     /// SIGKILL: no chance to clean up.
-    func kill9() {
+    public func kill9() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
     /// SIGTERM, then wait (SIGKILL after 20 s).
-    func terminate() {
+    public func terminate() {
         guard process.isRunning else { return }
         process.terminate()
         let deadline = Date().addingTimeInterval(20)
@@ -191,13 +198,13 @@ final class Managed: @unchecked Sendable {
     }
 }
 
-struct ClusterError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct ClusterError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Polls `condition` until it holds or the deadline passes (then throws naming what was awaited).
-func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: () throws -> Bool) async throws {
+public func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: () throws -> Bool) async throws {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     var lastError: (any Error)?
@@ -213,20 +220,20 @@ func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: (
 }
 
 /// Whether the city holds exactly the county's rows, with the same values.
-func cityMatches(_ county: CountyDatabase, _ city: CityDatabase) throws -> Bool {
+public func cityMatches(_ county: CountyDatabase, _ city: CityDatabase) throws -> Bool {
     let code = county.county
     return try county.platforms() == city.platforms().filter { $0.county == code }
         && county.awards() == city.awards().filter { $0.county == code }
 }
 
 /// A valid credit code ending in `serial`.
-func creditCode(_ serial: Int) -> String {
+public func creditCode(_ serial: Int) -> String {
     let prefix = "91130200" + String(format: "%09d", serial % 1_000_000_000)
     return prefix + String(CreditCode.checkCharacter(for: prefix)!)
 }
 
 /// `count` valid platforms of `county`.
-func makePlatforms(_ county: String, count: Int, offset: Int = 0) -> [Platform] {
+public func makePlatforms(_ county: String, count: Int, offset: Int = 0) -> [Platform] {
     (0..<count).map { index in
         Platform(county: county, name: "平台 \(county)-\(offset + index)", category: index % 2 == 0 ? .keyLab : .industryAlliance,
                  level: .municipal, hostOrg: "依托单位 \(index % 17)", creditCode: creditCode(offset + index), industry: "钢铁冶金")

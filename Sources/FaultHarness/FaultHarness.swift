@@ -1,0 +1,471 @@
+import Foundation
+import GRDB
+import LocalCluster
+import Synchronization
+import SyncCore
+import SyncStore
+
+/// How a harness run is shaped.
+public struct HarnessOptions: Sendable {
+    /// Seeds every random choice: the same seed replays the same trials.
+    public var seed: UInt64
+    /// Trials to run.
+    public var trials: Int
+    /// The counties (three or more), each with its own daemon.
+    public var counties = ["130202", "130203", "130204"]
+    /// Platforms each county registers before the first trial.
+    public var initialPlatforms = 40
+    /// Workload steps per trial.
+    public var stepsPerTrial = 40
+    /// Faults per trial.
+    public var faultsPerTrial = 2...3
+    /// Changes per push: small, so a push of a trial's changes spans several requests.
+    public var batchSize = 60
+    /// How long a trial may take to converge after the faults heal.
+    public var convergeTimeout: Duration = .seconds(150)
+    /// Where the cluster lives (a fresh temporary folder if nil).
+    public var directory: URL?
+    /// Progress lines go here.
+    public var log: @Sendable (String) -> Void = { _ in }
+
+    public init(seed: UInt64, trials: Int) {
+        self.seed = seed
+        self.trials = trials
+    }
+
+    /// The mode CI runs: one trial per fault kind (each trial's first fault is that kind), about
+    /// a minute.
+    public static func quick(seed: UInt64) -> HarnessOptions { HarnessOptions(seed: seed, trials: FaultKind.allCases.count) }
+
+    /// Hundreds of trials.
+    public static func long(seed: UInt64) -> HarnessOptions {
+        var options = HarnessOptions(seed: seed, trials: 200)
+        options.stepsPerTrial = 60
+        return options
+    }
+}
+
+/// What a run found.
+public struct HarnessSummary: Sendable, CustomStringConvertible {
+    public var seed: UInt64 = 0
+    public var trials = 0
+    public var faults: [FaultKind: Int] = [:]
+    /// How often each link fault actually hit traffic.
+    public var linkHits: [LinkFault: Int] = [:]
+    /// Changes followed from one log to the other (county → city and city → county).
+    public var changesChecked = 0
+    /// Values written by the workload and followed to their end.
+    public var valuesChecked = 0
+    /// Inserted rows checked to exist on both sides.
+    public var rowsChecked = 0
+    /// Changes or values that vanished.
+    public var lost = 0
+    /// Changes applied more than once.
+    public var duplicated = 0
+    /// Concurrent overwrites recorded as conflicts (city side).
+    public var conflicts = 0
+    /// Changes the city parked (refused by a workflow or validation rule; kept, not lost).
+    public var parked = 0
+    /// Workload writes the system refused (validation or policy), not counted as changes.
+    public var refusedWrites = 0
+    /// The slowest convergence after the faults healed.
+    public var slowestConvergence: Duration = .zero
+    /// What went wrong, if anything.
+    public var failures: [String] = []
+    /// Where the cluster's files are (kept after a failure).
+    public var directory = ""
+
+    public var passed: Bool { failures.isEmpty && lost == 0 && duplicated == 0 }
+
+    public var description: String {
+        var lines = ["fault harness: seed \(seed), \(trials) trials"]
+        lines.append("faults injected: " + FaultKind.allCases.map { "\($0.rawValue) \(faults[$0] ?? 0)" }.joined(separator: ", "))
+        lines.append("link fault hits (connections cut, refused or swallowed; chunks delayed or throttled): " + LinkFault.allCases.filter { $0 != .pass }.map { "\($0.rawValue) \(linkHits[$0] ?? 0)" }.joined(separator: ", "))
+        lines.append("changes checked: \(changesChecked); values checked: \(valuesChecked); rows checked: \(rowsChecked)")
+        lines.append("lost: \(lost), duplicated: \(duplicated)")
+        lines.append("conflicts recorded: \(conflicts), parked: \(parked), writes refused by validation: \(refusedWrites)")
+        let seconds = Double(slowestConvergence.components.seconds) + Double(slowestConvergence.components.attoseconds) / 1e18
+        lines.append(String(format: "slowest convergence after healing: %.1f s", seconds))
+        lines.append(failures.isEmpty ? "result: PASS" : "result: FAIL\n" + failures.map { "  - \($0)" }.joined(separator: "\n"))
+        if !failures.isEmpty { lines.append("files kept in \(directory)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Drives the real `city-aggregator`, `county-syncd` and `syncctl` over TLS on loopback, with a
+/// fault proxy between the daemons and the aggregator, through seeded trials of concurrent county
+/// and city edits while faults are injected; after each trial it heals everything, waits for
+/// convergence, runs `syncctl verify` for every county, and checks that every change arrived
+/// exactly once and every overwritten value is either knowingly replaced or in a conflicts table.
+public final class FaultHarness: @unchecked Sendable {
+    let options: HarnessOptions
+    let cluster: Cluster
+    private var proxy: FaultProxy!
+    private var counties: [CountyDatabase] = []
+    private var city: CityDatabase!
+    private let ledger = Mutex(Ledger())
+    private let summary = Mutex(HarnessSummary())
+    private var nextSerial = 10_000
+    private var random: SeededGenerator
+
+    public init(_ options: HarnessOptions) throws {
+        precondition(options.counties.count >= 1 && options.trials >= 1)
+        self.options = options
+        random = SeededGenerator(seed: options.seed)
+        cluster = try Cluster(dir: options.directory)
+        summary.withLock {
+            $0.seed = options.seed
+            $0.directory = cluster.dir.path
+        }
+    }
+
+    /// Runs every trial (stopping at the first failure); returns the summary.
+    public func run() async throws -> HarnessSummary {
+        defer { proxy?.stop(); cluster.stopAll() }
+        try await setUp()
+        for trial in 1...options.trials {
+            // Trials take turns leading with each fault kind, so even a short run injects every kind.
+            let plan = TrialPlan.make(&random, counties: counties.count, steps: options.stepsPerTrial, faults: options.faultsPerTrial,
+                                      leading: FaultKind.allCases[(trial - 1) % FaultKind.allCases.count])
+            options.log("trial \(trial): \(plan.steps.count) steps; " + plan.faults.map(\.description).joined(separator: "; "))
+            do {
+                try await runTrial(trial, plan)
+            } catch {
+                summary.withLock { $0.failures.append("trial \(trial) (seed \(options.seed)): \(error)") }
+            }
+            let failed = summary.withLock { $0.trials = trial; return !$0.passed }
+            if failed { break }
+        }
+        summary.withLock { $0.linkHits = proxy.hits }
+        let result = summary.withLock { $0 }
+        if result.passed { try? FileManager.default.removeItem(at: cluster.dir) }
+        return result
+    }
+
+    // MARK: - Setup
+
+    private func setUp() async throws {
+        try await cluster.startCity()
+        let cluster = self.cluster
+        proxy = try FaultProxy(upstream: { cluster.cityPort })
+        for code in options.counties {
+            let county = try cluster.makeCounty(code)
+            try county.addPlatforms(makePlatforms(code, count: options.initialPlatforms, offset: nextSerial))
+            nextSerial += options.initialPlatforms
+            counties.append(county)
+        }
+        for county in counties {
+            for platform in try county.platforms() { ledger.withLock { $0.inserted(rowId: platform.id) } }
+            try startDaemon(county.county)
+        }
+        city = try CityDatabase.open(at: cluster.cityDB)
+        _ = try await converge(trial: 0)
+    }
+
+    private func startDaemon(_ code: String) throws {
+        try cluster.startDaemon(code, batchSize: options.batchSize, pullInterval: 1, via: proxy.url,
+                                extra: ["--request-timeout", "4", "--connect-timeout", "2"])
+    }
+
+    // MARK: - A trial
+
+    private func runTrial(_ trial: Int, _ plan: TrialPlan) async throws {
+        let started = ContinuousClock.now
+        // The workload runs on a thread of its own (its SQLite calls block), the faults here.
+        let workload = Task.detached { [self] in
+            try await onThread { try self.runWorkload(trial, plan) }
+        }
+        for fault in plan.faults {
+            let due = started + .milliseconds(fault.atMs)
+            if due > .now { try await Task.sleep(until: due) }
+            summary.withLock { $0.faults[fault.kind, default: 0] += 1 }
+            try await inject(fault, trial: trial)
+        }
+        try await workload.value
+        try await heal()
+        let took = try await converge(trial: trial)
+        summary.withLock { $0.slowestConvergence = max($0.slowestConvergence, took) }
+        try verifyEveryCounty()
+        try check(trial)
+    }
+
+    private func runWorkload(_ trial: Int, _ plan: TrialPlan) throws {
+        for (index, step) in plan.steps.enumerated() {
+            do {
+                try perform(step, tag: "t\(trial).\(index)")
+            } catch let error as StoreError {
+                switch error {
+                case .invalidInput, .notAllowed: summary.withLock { $0.refusedWrites += 1 }
+                default: throw HarnessError("trial \(trial) step \(index) (\(step)): \(error)")
+                }
+            }
+            usleep(useconds_t(plan.gapsMs[index] * 1_000))
+        }
+    }
+
+    private func perform(_ step: WorkloadStep, tag: String) throws {
+        switch step {
+        case .countyInsert(let index, let count):
+            let county = counties[index]
+            let rows = makePlatforms(county.county, count: count, offset: nextSerial)
+            nextSerial += count
+            try county.addPlatforms(rows)
+            ledger.withLock { ledger in rows.forEach { ledger.inserted(rowId: $0.id) } }
+        case .countyEdit(let index, let pick, let column):
+            let county = counties[index]
+            let ids = try county.platforms().map(\.id).sorted()
+            guard !ids.isEmpty else { return }
+            let id = hot(ids, pick)
+            let value = "\(tag) \(county.county)"
+            let previous = Mutex<String?>(nil)
+            try county.updatePlatform(id: id) { platform in
+                previous.withLock { $0 = column.value(of: platform) }
+                column.set(value, in: &platform)
+            }
+            let old = previous.withLock { $0 }
+            ledger.withLock { $0.wrote(value, to: Cell(rowId: id, column: column.rawValue), by: "county \(county.county)", replacing: old) }
+        case .cityEdit(let index, let pick, let column):
+            let code = counties[index].county
+            let ids = try city.platforms().filter { $0.county == code }.map(\.id).sorted()
+            guard !ids.isEmpty else { return }
+            let id = hot(ids, pick)
+            let value = "\(tag) city"
+            let previous = Mutex<String?>(nil)
+            try city.updatePlatform(id: id) { platform in
+                previous.withLock { $0 = column.value(of: platform) }
+                column.set(value, in: &platform)
+            }
+            let old = previous.withLock { $0 }
+            ledger.withLock { $0.wrote(value, to: Cell(rowId: id, column: column.rawValue), by: "city", replacing: old) }
+        case .cityRecognize(let index, let pick):
+            let code = counties[index].county
+            let ids = try city.platforms().filter { $0.county == code && $0.status == .registered }.map(\.id).sorted()
+            guard !ids.isEmpty else { return }
+            try city.recognizePlatform(id: ids[pick % ids.count])
+        case .countyPropose(let index, let pick, let yuan):
+            let county = counties[index]
+            let ids = try county.platforms().map(\.id).sorted()
+            guard !ids.isEmpty else { return }
+            let award = try county.proposeAward(Award(county: county.county, platformId: ids[pick % ids.count], amount: .yuan(Int64(yuan)), fiscalYear: 2025))
+            ledger.withLock { $0.inserted(rowId: award.id) }
+        case .cityApprove(let index, let pick):
+            let code = counties[index].county
+            let ids = try city.awards().filter { $0.county == code && $0.status == .proposed }.map(\.id).sorted()
+            guard !ids.isEmpty else { return }
+            try city.approveAward(id: ids[pick % ids.count])
+        }
+    }
+
+    // MARK: - Faults
+
+    private func inject(_ fault: PlannedFault, trial: Int) async throws {
+        let code = counties[fault.county].county
+        switch fault.kind {
+        case .daemonCrash:
+            cluster.stopDaemon(code, kill: true)
+            try await Task.sleep(for: .milliseconds(fault.durationMs))
+            try startDaemon(code)
+        case .cityCrash:
+            cluster.stopCity(kill: true)
+            try await Task.sleep(for: .milliseconds(fault.durationMs))
+            try await cluster.startCity()
+        case .delay, .drop, .reset, .blackHole, .unreachable, .slow:
+            let link: LinkFault = switch fault.kind {
+            case .delay: .delay
+            case .drop: .drop
+            case .reset: .reset
+            case .blackHole: .blackHole
+            case .slow: .slow
+            default: .down
+            }
+            proxy.set(link, delayMs: fault.parameter, bytesPerSecond: fault.parameter, resetAfterBytes: fault.parameter)
+            try await Task.sleep(for: .milliseconds(fault.durationMs))
+            proxy.set(.pass)
+        case .clockAhead, .clockBehind:
+            try skewedEdits(code, hours: fault.parameter, tag: "t\(trial).clock\(fault.atMs)")
+        }
+    }
+
+    /// Edits under a skewed clock: `syncctl` runs under libfaketime, so the capture triggers
+    /// read the skewed time. Only these edits write `contact`, so the value each one replaces is
+    /// known without a race.
+    private func skewedEdits(_ code: String, hours: Int, tag: String) throws {
+        let county = counties[counties.firstIndex { $0.county == code }!]
+        let platforms = try county.platforms().sorted { $0.id < $1.id }
+        for (offset, platform) in platforms.enumerated() where offset % 17 == abs(hours) % 17 {
+            let value = "\(tag).\(offset) \(code) \(hours > 0 ? "+" : "")\(hours)h"
+            let result = try cluster.syncctl(["platform", "update", "--db", cluster.countyDBPath(code), platform.id, "--contact", value],
+                                             faketime: "\(hours > 0 ? "+" : "")\(hours)h")
+            guard result.status == 0 else { throw HarnessError("syncctl under faketime \(hours)h failed: \(result.stderr)") }
+            ledger.withLock { $0.wrote(value, to: Cell(rowId: platform.id, column: "contact"), by: "county \(code) (clock \(hours)h)", replacing: platform.contact) }
+        }
+    }
+
+    /// Ends every fault: the link passes again, and every process runs. A daemon that exited by
+    /// itself is a defect.
+    private func heal() async throws {
+        proxy.set(.pass)
+        if cluster.city == nil || cluster.city?.isRunning == false {
+            if cluster.city != nil { throw HarnessError("city-aggregator exited by itself: \(cluster.logTail("city.log"))") }
+            try await cluster.startCity()
+        }
+        for county in counties where !cluster.daemonRunning(county.county) {
+            throw HarnessError("county-syncd of \(county.county) exited by itself: \(cluster.logTail("county-\(county.county).log"))")
+        }
+    }
+
+    // MARK: - Checks
+
+    /// Waits until every county has pushed everything, applied the city's whole feed, and holds
+    /// the same rows as the city; returns how long that took.
+    private func converge(trial: Int) async throws -> Duration {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var last = ""
+        while clock.now - start < options.convergeTimeout {
+            var pending: [String] = []
+            for county in counties {
+                let position = try county.syncPosition()
+                let feedEnd = try cityFeedEnd(county.county)
+                if position.pushedSeq < position.lastSeq { pending.append("\(county.county) pushed \(position.pushedSeq)/\(position.lastSeq)") }
+                if position.pulledSeq < feedEnd { pending.append("\(county.county) pulled \(position.pulledSeq)/\(feedEnd)") }
+                if pending.isEmpty, try !cityMatches(county, city) { pending.append("\(county.county) rows differ") }
+            }
+            if pending.isEmpty { return clock.now - start }
+            last = pending.joined(separator: ", ")
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw HarnessError("trial \(trial) did not converge within \(options.convergeTimeout): \(last)")
+    }
+
+    private func cityFeedEnd(_ county: String) throws -> Int64 {
+        try readOnly(cluster.cityDB) { db in
+            try Int64.fetchOne(db, sql: "SELECT ifnull(max(seq), 0) FROM change_log WHERE county = ?", arguments: [county]) ?? 0
+        }
+    }
+
+    /// `syncctl verify` for every county, through the real binary: the digests must agree.
+    private func verifyEveryCounty() throws {
+        for county in counties {
+            let (cert, key) = try cluster.certificate(county.county)
+            let result = try cluster.syncctl(["verify", "--db", cluster.countyDBPath(county.county), "--city", cluster.cityURL,
+                                              "--ca", cluster.pki.appendingPathComponent("ca.pem").path, "--cert", cert, "--key", key])
+            guard result.status == 0 else {
+                throw HarnessError("syncctl verify for \(county.county) failed (\(result.status)): \(result.stdout) \(result.stderr)")
+            }
+        }
+    }
+
+    /// Exactly once, both ways, and no value lost.
+    private func check(_ trial: Int) throws {
+        var changes = 0, lost = 0, duplicated = 0
+        var problems: [String] = []
+        let cityNode = city.replica.node
+        for county in counties {
+            let code = county.county
+            let node = county.replica.node
+            // County → city: every change in the county's log was applied once at the city.
+            let logged = Set(try readOnly(cluster.countyDBPath(code)) { try Int64.fetchAll($0, sql: "SELECT seq FROM change_log") })
+            let applied = try readOnly(cluster.cityDB) { try Int64.fetchAll($0, sql: "SELECT seq FROM applied_seq WHERE node = ?", arguments: [node]) }
+            let appliedSet = Set(applied)
+            let missing = logged.subtracting(appliedSet)
+            let phantom = appliedSet.subtracting(logged)
+            changes += logged.count
+            lost += missing.count
+            duplicated += phantom.count + (applied.count - appliedSet.count)
+            if !missing.isEmpty { problems.append("\(code): county changes never applied at the city: \(missing.sorted().prefix(10))") }
+            if !phantom.isEmpty { problems.append("\(code): the city applied changes the county never made: \(phantom.sorted().prefix(10))") }
+            // City → county: every entry of the city's feed for this county was applied once.
+            let feed = Set(try readOnly(cluster.cityDB) { try Int64.fetchAll($0, sql: "SELECT seq FROM change_log WHERE county = ?", arguments: [code]) })
+            let received = try readOnly(cluster.countyDBPath(code)) { try Int64.fetchAll($0, sql: "SELECT seq FROM received WHERE node = ?", arguments: [cityNode]) }
+            let receivedSet = Set(received)
+            changes += feed.count
+            let unreceived = feed.subtracting(receivedSet)
+            lost += unreceived.count
+            duplicated += received.count - receivedSet.count + receivedSet.subtracting(feed).count
+            if !unreceived.isEmpty { problems.append("\(code): city changes never applied at the county: \(unreceived.sorted().prefix(10))") }
+            if received.count != receivedSet.count { problems.append("\(code): city changes applied more than once at the county") }
+        }
+        // A change applied twice as if new would conflict with itself.
+        for path in [cluster.cityDB] + counties.map({ cluster.countyDBPath($0.county) }) {
+            let selfConflicts = try readOnly(path) { try Int.fetchOne($0, sql: "SELECT count(*) FROM conflict WHERE loser_version = winner_version") ?? 0 }
+            duplicated += selfConflicts
+            if selfConflicts > 0 { problems.append("\(path): \(selfConflicts) conflicts of a change with itself") }
+        }
+        // Values: final, knowingly replaced, or a recorded loser.
+        let cityRows = Dictionary(uniqueKeysWithValues: try city.platforms().map { ($0.id, $0) })
+        var losers: [Cell: Set<String>] = [:]
+        for conflict in try city.conflicts() + counties.flatMap({ try $0.conflicts() }) {
+            if case .text(let value) = conflict.loserValue { losers[Cell(rowId: conflict.rowId, column: conflict.column), default: []].insert(value) }
+        }
+        let snapshot = ledger.withLock { $0 }
+        let vanished = snapshot.lostValues(
+            final: { cell in cityRows[cell.rowId].flatMap { EditColumn(rawValue: cell.column)?.value(of: $0) ?? (cell.column == "contact" ? $0.contact : nil) } },
+            losers: { losers[$0] ?? [] })
+        lost += vanished.count
+        for value in vanished.prefix(10) { problems.append("value lost: \(value.cell) = \"\(value.value)\" written by \(value.writer)") }
+        let cityAwards = Set(try city.awards().map(\.id))
+        let missingRows = snapshot.rows.filter { cityRows[$0] == nil && !cityAwards.contains($0) }
+        lost += missingRows.count
+        if !missingRows.isEmpty { problems.append("rows missing at the city: \(missingRows.sorted().prefix(10))") }
+        let parked = try readOnly(cluster.cityDB) { try Int.fetchOne($0, sql: "SELECT count(*) FROM parked") ?? 0 }
+        let conflicts = try readOnly(cluster.cityDB) { try Int.fetchOne($0, sql: "SELECT count(*) FROM conflict") ?? 0 }
+        summary.withLock {
+            $0.changesChecked = changes
+            $0.valuesChecked = snapshot.valueCount
+            $0.rowsChecked = snapshot.rows.count
+            $0.lost = lost
+            $0.duplicated = duplicated
+            $0.parked = parked
+            $0.conflicts = conflicts
+            $0.failures += problems.map { "trial \(trial) (seed \(options.seed)): \($0)" }
+        }
+        options.log("trial \(trial): converged; \(changes) changes and \(snapshot.valueCount) values checked, lost \(lost), duplicated \(duplicated), conflicts \(conflicts)")
+    }
+
+    private func readOnly<T>(_ path: String, _ body: (Database) throws -> T) throws -> T {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        return try queue.read(body)
+    }
+}
+
+/// Half the picks land on a few "hot" rows, so county and city edits collide often enough to
+/// exercise the conflict rules; the rest spread over all rows.
+func hot(_ ids: [String], _ pick: Int) -> String {
+    pick % 2 == 0 ? ids[(pick / 2) % min(ids.count, 6)] : ids[pick % ids.count]
+}
+
+extension EditColumn {
+    func value(of platform: Platform) -> String? {
+        switch self {
+        case .name: platform.name
+        case .remarks: platform.remarks
+        case .hostOrg: platform.hostOrg
+        }
+    }
+
+    func set(_ value: String, in platform: inout Platform) {
+        switch self {
+        case .name: platform.name = value
+        case .remarks: platform.remarks = value
+        case .hostOrg: platform.hostOrg = value
+        }
+    }
+}
+
+/// A harness failure, described for a person.
+public struct HarnessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Runs blocking work on a thread of its own and awaits it.
+func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.start()
+    }
+}
