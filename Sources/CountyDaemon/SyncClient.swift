@@ -52,6 +52,8 @@ public struct SyncClient: Sendable {
     /// Pushes until nothing is pending (or `stopAfter` batches), then pulls until the feed is drained.
     public func syncOnce() async throws -> SyncReport {
         do {
+            // A new epoch whose merge was cut short (a crash, a dropped link) finishes it first.
+            if try database.snapshotPending() { try await mergeSnapshot() }
             var report = try await pushPending()
             report.pulled = try await pullAll()
             try? await sendHeartbeat()
@@ -83,10 +85,7 @@ public struct SyncClient: Sendable {
                 throw error
             } catch TransportError.http(_, _, 409, let body) where body?.code == "replica_diverged" && !repaired {
                 repaired = true
-                let node = try database.beginNewEpoch()
-                logger.warning("the city found this replica's history diverged (restored from a backup?); continuing as a new node",
-                               metadata: ["sync.node": "\(node)", "sync.error": "\(body?.message ?? "")"])
-                try await mergeSnapshot()
+                try await repairDivergence(body?.message ?? "replica_diverged")
                 continue
             }
             try database.acknowledge(batch, answer)
@@ -103,7 +102,17 @@ public struct SyncClient: Sendable {
         return report
     }
 
+    /// After a restore from backup: continues under a new node id and merges the city's copy of
+    /// this county's rows, which brings back what the restore took away.
+    func repairDivergence(_ evidence: String) async throws {
+        let node = try database.beginNewEpoch()
+        logger.warning("this replica's history diverged from the city's (restored from a backup?); continuing as a new node",
+                       metadata: ["sync.node": "\(node)", "sync.evidence": "\(evidence)"])
+        try await mergeSnapshot()
+    }
+
     /// Merges the city's copy of every row of this county, page by page.
+    /// Idempotent: an interrupted merge is simply run again (see `syncOnce`).
     public func mergeSnapshot() async throws {
         for table in ["platform", "award"] {
             var after = ""
@@ -114,6 +123,7 @@ public struct SyncClient: Sendable {
                 after = last.rowId
             }
         }
+        try database.snapshotMerged()
     }
 
     /// Applies the city's feed page after page; returns how many changes were applied.
@@ -127,10 +137,19 @@ public struct SyncClient: Sendable {
         }
     }
 
-    /// Tells the city how this county is doing.
+    /// Tells the city how this county is doing, and checks what the answer says about this replica:
+    /// whether its history went back (a restore) and whether its clock is far off the city's.
     public func sendHeartbeat() async throws {
         let sent = CountyDatabase.wallClockMs()
+        let node = database.replica.node
         let answer = try await transport.heartbeat(try database.heartbeat())
+        // The city holds changes of this node beyond the end of its log: the log went back in
+        // time (a restore from backup). Found here even when nothing new is pushed. The log only
+        // grows, so reading it after the answer cannot mistake a concurrent push for a restore.
+        let lastSeq = try database.syncPosition().lastSeq
+        if answer.highWater > lastSeq && database.replica.node == node {
+            try await repairDivergence("the city holds changes up to \(answer.highWater) from \(node), but its log ends at \(lastSeq)")
+        }
         // Ordering survives a wrong clock (the hybrid clock follows the newest reading it has seen),
         // but the times in logs, `explain` and conflicts do not: say so where an admin looks.
         let skewMs = sent - answer.cityTimeMs

@@ -19,10 +19,20 @@ extension CountyDatabase {
     public func beginNewEpoch() throws -> String {
         let node = "county-\(county)-\(Self.randomSuffix())"
         try write("begin new epoch") { db in
-            try db.execute(sql: "UPDATE replica SET node = ?, epoch_started_at = ?, epoch_reason = ? WHERE id = 1",
+            try db.execute(sql: "UPDATE replica SET node = ?, epoch_started_at = ?, epoch_reason = ?, snapshot_merged = 0 WHERE id = 1",
                            arguments: [node, CountyDatabase.wallClockMs(), "history diverged from the city's (restored from a backup?)"])
         }
         return node
+    }
+
+    /// Whether a new epoch still waits for the whole of the city's copy of its rows.
+    public func snapshotPending() throws -> Bool {
+        try read("read epoch state") { db in try Bool.fetchOne(db, sql: "SELECT snapshot_merged = 0 FROM replica WHERE id = 1") ?? false }
+    }
+
+    /// Records that the city's copy of every row has been merged.
+    public func snapshotMerged() throws {
+        try write("finish epoch merge") { db in try db.execute(sql: "UPDATE replica SET snapshot_merged = 1 WHERE id = 1") }
     }
 
     /// Merges rows as the city holds them, with the merge rules, column by column.

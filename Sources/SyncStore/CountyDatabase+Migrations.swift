@@ -70,6 +70,11 @@ extension CountyDatabase {
             try db.execute(sql: "ALTER TABLE replica ADD COLUMN epoch_started_at INTEGER")
             try db.execute(sql: "ALTER TABLE replica ADD COLUMN epoch_reason TEXT")
         }
+        migrator.registerMigration("v5-epoch-merge") { db in
+            // 0 from the start of a new epoch until the city's copy of the county's rows is merged
+            // whole, so a merge cut short is finished on the next sync instead of forgotten.
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN snapshot_merged INTEGER NOT NULL DEFAULT 1 CHECK (snapshot_merged IN (0, 1))")
+        }
         return migrator
     }
 }
