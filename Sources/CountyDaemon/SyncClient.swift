@@ -84,6 +84,13 @@ public struct SyncClient: Sendable {
                 logger.debug("push failed in transit; next push smaller", metadata: ["sync.push.batch_size": "\(size)"])
                 throw error
             } catch TransportError.http(_, _, 409, let body) where body?.code == "replica_diverged" && !repaired {
+                // The changes before the first diverging one are the very changes the city
+                // applied (a backup taken before they were pushed): they go through under this
+                // node, so the new epoch starts at the divergence and sends nothing twice.
+                if batch.changes.count > 1 {
+                    window.state.withLock { $0.narrow(below: batch.changes.count) }
+                    continue
+                }
                 repaired = true
                 try await repairDivergence(body?.message ?? "replica_diverged")
                 continue

@@ -61,4 +61,8 @@ public struct PushWindow: Sendable, Hashable {
 
     /// A push was acknowledged.
     public mutating func succeeded() { size = min(limit, size * 2) }
+
+    /// A push of `count` changes was refused because of one of them, not known which: the next
+    /// push carries the first half, narrowing down to it while the changes before it get through.
+    public mutating func narrow(below count: Int) { size = max(1, min(size, count) / 2) }
 }

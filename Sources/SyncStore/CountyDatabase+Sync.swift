@@ -54,10 +54,12 @@ extension CountyDatabase {
                     """, arguments: [change.node, county, change.seq, change.table, change.rowId, change.op, json,
                                      outcome.reason ?? "parked", outcome.message ?? "", nowMs])
             }
+            // Only this batch is acknowledged. The city's mark may lie beyond it (changes of this
+            // node the replica no longer has, after a restore), and those seqs are the replica's
+            // next, different changes: taking the mark would skip them unsent.
             try db.execute(sql: """
-                UPDATE replica SET pushed_seq = max(pushed_seq, min(?, (SELECT ifnull(max(seq), 0) FROM change_log))),
-                  last_push_at = ?, last_error = NULL WHERE id = 1
-                """, arguments: [response.highWater, nowMs])
+                UPDATE replica SET pushed_seq = max(pushed_seq, min(?, ?)), last_push_at = ?, last_error = NULL WHERE id = 1
+                """, arguments: [response.highWater, request.lastSeq, nowMs])
         }
     }
 

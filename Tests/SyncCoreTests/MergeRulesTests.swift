@@ -105,5 +105,11 @@ struct MergeRulesTests {
         for _ in 0..<20 { window.succeeded() }
         #expect(window.size == 1_000, "never above the configured batch size")
         #expect(PushWindow(limit: 0).size == 1)
+
+        var narrowing = PushWindow(limit: 1_000)
+        narrowing.narrow(below: 40)
+        #expect(narrowing.size == 20, "half of the refused batch, not of the window")
+        narrowing.narrow(below: 1)
+        #expect(narrowing.size == 1)
     }
 }

@@ -113,4 +113,48 @@ struct RestoreTests {
         #expect(try !county.snapshotPending())
         #expect(Set(try county.platforms().map(\.id)) == Set(rows.map(\.id)), "the merge brought every row back")
     }
+
+    /// A backup taken while changes were still unpushed: after the restore those changes are
+    /// sent again exactly as the city applied them. They are acknowledged under the old node, and
+    /// the new epoch starts at the first change that really differs, so nothing is applied twice.
+    @Test(.timeLimit(.minutes(2)))
+    func changesTheCityAlreadyHasAreNotSentAgainUnderTheNewNode() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        var county: CountyDatabase? = try cluster.makeCounty("130202")
+        let path = county!.path
+        let (cert, key) = try cluster.certificate("130202")
+        let sync = ["sync", "--db", path, "--city", cluster.cityURL, "--ca", cluster.pki.appendingPathComponent("ca.pem").path, "--cert", cert, "--key", key]
+        try county!.addPlatforms(makePlatforms("130202", count: 3))
+        #expect(try cluster.syncctl(sync).status == 0)
+        for platform in makePlatforms("130202", count: 2, offset: 10) { try county!.addPlatform(platform) }  // seqs 4 and 5, unpushed
+        let backup = cluster.dir.appendingPathComponent("backup.db").path
+        #expect(try Cluster.capture("/usr/bin/sqlite3", [path, ".backup '\(backup)'"]).status == 0)
+        #expect(try cluster.syncctl(sync).status == 0)
+        for platform in makePlatforms("130202", count: 3, offset: 20) { try county!.addPlatform(platform) }  // seqs 6 to 8, lost by the restore
+        #expect(try cluster.syncctl(sync).status == 0)
+        let oldNode = county!.replica.node
+
+        county = nil
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        try FileManager.default.copyItem(atPath: backup, toPath: path)
+        let restored = try CountyDatabase.open(at: path)
+        for platform in makePlatforms("130202", count: 2, offset: 30) { try restored.addPlatform(platform) }  // seqs 6 and 7 again, other rows
+        let repair = try cluster.syncctl(sync)
+        #expect(repair.status == 0, "\(repair.stderr)")
+        let newNode = restored.replica.node
+        #expect(newNode != oldNode)
+
+        func applied(_ node: String) throws -> String {
+            try Cluster.capture("/usr/bin/sqlite3", [cluster.cityDB, "SELECT group_concat(seq) FROM (SELECT seq FROM applied_seq WHERE node = '\(node)' ORDER BY seq)"]).stdout
+        }
+        let (old, new) = (try applied(oldNode), try applied(newNode))
+        #expect(old == "1,2,3,4,5,6,7,8\n", "\(old)")
+        #expect(new == "6,7\n", "only the changes made after the restore, under the new node: \(new)")
+        let city = try CityDatabase.open(at: cluster.cityDB)
+        let counts = (try city.platforms().count, try restored.platforms().count)
+        #expect(try cityMatches(restored, city), "\(counts.0) rows at the city, \(counts.1) at the county")
+        #expect(try restored.platforms().count == 10)
+    }
 }
