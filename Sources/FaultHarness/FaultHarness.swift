@@ -19,6 +19,8 @@ public struct HarnessOptions: Sendable {
     public var stepsPerTrial = 40
     /// Faults per trial.
     public var faultsPerTrial = 2...3
+    /// The kinds of fault to draw from.
+    public var kinds = FaultKind.allCases
     /// Changes per push: small, so a push of a trial's changes spans several requests.
     public var batchSize = 60
     /// How long a trial may take to converge after the faults heal.
@@ -62,6 +64,8 @@ public struct HarnessSummary: Sendable, CustomStringConvertible {
     public var lost = 0
     /// Changes applied more than once.
     public var duplicated = 0
+    /// Restores the system found and repaired (the county continued as a new node).
+    public var epochsBegun = 0
     /// Concurrent overwrites recorded as conflicts (city side).
     public var conflicts = 0
     /// Changes the city parked (refused by a workflow or validation rule; kept, not lost).
@@ -83,7 +87,7 @@ public struct HarnessSummary: Sendable, CustomStringConvertible {
         lines.append("link fault hits (connections cut, refused or swallowed; chunks delayed or throttled): " + LinkFault.allCases.filter { $0 != .pass }.map { "\($0.rawValue) \(linkHits[$0] ?? 0)" }.joined(separator: ", "))
         lines.append("changes checked: \(changesChecked); values checked: \(valuesChecked); rows checked: \(rowsChecked)")
         lines.append("lost: \(lost), duplicated: \(duplicated)")
-        lines.append("conflicts recorded: \(conflicts), parked: \(parked), writes refused by validation: \(refusedWrites)")
+        lines.append("restores found and repaired (new epochs): \(epochsBegun); conflicts recorded: \(conflicts); parked: \(parked); writes refused by validation: \(refusedWrites)")
         let seconds = Double(slowestConvergence.components.seconds) + Double(slowestConvergence.components.attoseconds) / 1e18
         lines.append(String(format: "slowest convergence after healing: %.1f s", seconds))
         lines.append(failures.isEmpty ? "result: PASS" : "result: FAIL\n" + failures.map { "  - \($0)" }.joined(separator: "\n"))
@@ -102,6 +106,11 @@ public final class FaultHarness: @unchecked Sendable {
     let cluster: Cluster
     private var proxy: FaultProxy!
     private var counties: [CountyDatabase] = []
+    /// Held while a workload step uses a county's handle, and while a restore replaces the file
+    /// under it.
+    private let countyLock = NSLock()
+    /// Each county's node ids, oldest first: a restore makes the county continue as a new node.
+    private var epochs: [String: [String]] = [:]
     private var city: CityDatabase!
     private let ledger = Mutex(Ledger())
     private let summary = Mutex(HarnessSummary())
@@ -126,7 +135,7 @@ public final class FaultHarness: @unchecked Sendable {
         for trial in 1...options.trials {
             // Trials take turns leading with each fault kind, so even a short run injects every kind.
             let plan = TrialPlan.make(&random, counties: counties.count, steps: options.stepsPerTrial, faults: options.faultsPerTrial,
-                                      leading: FaultKind.allCases[(trial - 1) % FaultKind.allCases.count])
+                                      leading: options.kinds[(trial - 1) % options.kinds.count], kinds: options.kinds)
             options.log("trial \(trial): \(plan.steps.count) steps; " + plan.faults.map(\.description).joined(separator: "; "))
             do {
                 try await runTrial(trial, plan)
@@ -156,6 +165,7 @@ public final class FaultHarness: @unchecked Sendable {
         }
         for county in counties {
             for platform in try county.platforms() { ledger.withLock { $0.inserted(rowId: platform.id) } }
+            epochs[county.county] = [county.replica.node]
             try startDaemon(county.county)
         }
         city = try CityDatabase.open(at: cluster.cityDB)
@@ -192,7 +202,7 @@ public final class FaultHarness: @unchecked Sendable {
     private func runWorkload(_ trial: Int, _ plan: TrialPlan) throws {
         for (index, step) in plan.steps.enumerated() {
             do {
-                try perform(step, tag: "t\(trial).\(index)")
+                try countyLock.withLock { try perform(step, tag: "t\(trial).\(index)") }
             } catch let error as StoreError {
                 switch error {
                 case .invalidInput, .notAllowed: summary.withLock { $0.refusedWrites += 1 }
@@ -282,7 +292,41 @@ public final class FaultHarness: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(fault.durationMs))
             proxy.set(.pass)
         case .clockAhead, .clockBehind:
-            try skewedEdits(code, hours: fault.parameter, tag: "t\(trial).clock\(fault.atMs)")
+            try countyLock.withLock { try skewedEdits(code, hours: fault.parameter, tag: "t\(trial).clock\(fault.atMs)") }
+        case .restore:
+            try await restore(fault.county, backupAgeMs: fault.durationMs)
+        }
+    }
+
+    /// Backs a county's replica up (with the `sqlite3` shell's online backup, the daemon
+    /// running), lets the workload go on, then puts the backup back in place of the replica.
+    /// Before the restore the county pushes everything, so no value exists only on the disk the
+    /// restore overwrites; every value written after the backup must come back from the city.
+    private func restore(_ index: Int, backupAgeMs: Int) async throws {
+        let code = counties[index].county
+        let path = cluster.countyDBPath(code)
+        let backup = cluster.dir.appendingPathComponent("backup-\(code).db").path
+        try? FileManager.default.removeItem(atPath: backup)
+        let taken = try Cluster.capture("/usr/bin/sqlite3", [path, ".backup '\(backup)'"])
+        guard taken.status == 0 else { throw HarnessError("backup of \(code) failed: \(taken.stderr)") }
+        try await Task.sleep(for: .milliseconds(backupAgeMs))
+        try await onThread { [self] in
+            try countyLock.withLock {
+                let county = counties[index]
+                let deadline = Date().addingTimeInterval(60)
+                while try county.pendingCount() > 0 {
+                    guard Date() < deadline else { throw HarnessError("\(code) did not push its backlog before the restore") }
+                    usleep(100_000)
+                }
+                cluster.stopDaemon(code, kill: true)
+                // The harness's own connections close first: SQLite removes a closed database's
+                // -wal file by name, which must not happen to the restored one.
+                try county.pool.close()
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                try FileManager.default.copyItem(atPath: backup, toPath: path)
+                counties[index] = try CountyDatabase.open(at: path)
+                try startDaemon(code)
+            }
         }
     }
 
@@ -364,15 +408,27 @@ public final class FaultHarness: @unchecked Sendable {
         for county in counties {
             let code = county.county
             let node = county.replica.node
-            // County → city: every change in the county's log was applied once at the city.
+            if epochs[code]?.last != node { epochs[code, default: []].append(node) }
+            // County → city: every change in the county's log was applied at the city, under the
+            // node the replica was when it sent it. After a restore the replica continues as a
+            // new node from its first diverging change: that node's first seq starts its epoch.
             let logged = Set(try readOnly(cluster.countyDBPath(code)) { try Int64.fetchAll($0, sql: "SELECT seq FROM change_log") })
-            let applied = try readOnly(cluster.cityDB) { try Int64.fetchAll($0, sql: "SELECT seq FROM applied_seq WHERE node = ?", arguments: [node]) }
-            let appliedSet = Set(applied)
-            let missing = logged.subtracting(appliedSet)
-            let phantom = appliedSet.subtracting(logged)
+            var epochStarts: [(node: String, from: Int64, applied: Set<Int64>)] = []
+            for (position, epochNode) in (epochs[code] ?? []).enumerated() {
+                let seqs = Set(try readOnly(cluster.cityDB) { try Int64.fetchAll($0, sql: "SELECT seq FROM applied_seq WHERE node = ?", arguments: [epochNode]) })
+                guard position == 0 || !seqs.isEmpty else { continue }
+                epochStarts.append((epochNode, position == 0 ? 1 : seqs.min()!, seqs))
+            }
+            let missing = logged.filter { seq in
+                let owner = epochStarts.last { $0.from <= seq }
+                return owner.map { !$0.applied.contains(seq) } ?? true
+            }
+            // The current epoch's node sent nothing the replica did not log.
+            let current = epochStarts.last { $0.node == node }?.applied ?? []
+            let phantom = current.subtracting(logged)
             changes += logged.count
             lost += missing.count
-            duplicated += phantom.count + (applied.count - appliedSet.count)
+            duplicated += phantom.count
             if !missing.isEmpty { problems.append("\(code): county changes never applied at the city: \(missing.sorted().prefix(10))") }
             if !phantom.isEmpty { problems.append("\(code): the city applied changes the county never made: \(phantom.sorted().prefix(10))") }
             // City → county: every entry of the city's feed for this county was applied once.
@@ -418,6 +474,7 @@ public final class FaultHarness: @unchecked Sendable {
             $0.duplicated = duplicated
             $0.parked = parked
             $0.conflicts = conflicts
+            $0.epochsBegun = epochs.values.reduce(0) { $0 + $1.count - 1 }
             $0.failures += problems.map { "trial \(trial) (seed \(options.seed)): \($0)" }
         }
         options.log("trial \(trial): converged; \(changes) changes and \(snapshot.valueCount) values checked, lost \(lost), duplicated \(duplicated), conflicts \(conflicts)")

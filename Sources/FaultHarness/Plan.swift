@@ -10,6 +10,7 @@ public enum FaultKind: String, CaseIterable, Sendable, Hashable, Comparable {
     case slow = "slow link"
     case clockAhead = "county clock ahead"
     case clockBehind = "county clock behind"
+    case restore = "restore from backup"
 
     public static func < (lhs: FaultKind, rhs: FaultKind) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -19,11 +20,12 @@ public enum FaultKind: String, CaseIterable, Sendable, Hashable, Comparable {
 /// One fault of a trial: what, where, when and for how long.
 public struct PlannedFault: Sendable, Hashable, CustomStringConvertible {
     public let kind: FaultKind
-    /// Index of the county it hits (daemon crashes and clocks).
+    /// Index of the county it hits (daemon crashes, clocks and restores).
     public let county: Int
     /// Milliseconds after the trial starts.
     public let atMs: Int
-    /// How long the fault lasts (or the process stays down), in milliseconds.
+    /// How long the fault lasts (or the process stays down, or the backup is older than the
+    /// restore), in milliseconds.
     public let durationMs: Int
     /// A fault parameter: bytes before a reset, bytes per second of a slow link, milliseconds of
     /// delay, or the clock offset in hours.
@@ -38,6 +40,7 @@ public struct PlannedFault: Sendable, Hashable, CustomStringConvertible {
         case .reset: detail = "after \(parameter) bytes, for \(durationMs) ms"
         case .slow: detail = "\(parameter) bytes/s for \(durationMs) ms"
         case .clockAhead, .clockBehind: detail = "county #\(county), \(parameter > 0 ? "+" : "")\(parameter) h"
+        case .restore: detail = "county #\(county), backup \(durationMs) ms before"
         default: detail = "for \(durationMs) ms"
         }
         return "\(kind.rawValue) at \(atMs) ms (\(detail))"
@@ -78,7 +81,7 @@ public struct TrialPlan: Sendable, Hashable {
 
     /// Draws a trial; the first fault is of kind `leading` when given.
     public static func make(_ random: inout SeededGenerator, counties: Int, steps count: Int, faults faultCount: ClosedRange<Int>,
-                            leading: FaultKind? = nil) -> TrialPlan {
+                            leading: FaultKind? = nil, kinds: [FaultKind] = FaultKind.allCases) -> TrialPlan {
         var steps: [WorkloadStep] = []
         var gaps: [Int] = []
         for _ in 0..<count {
@@ -99,7 +102,7 @@ public struct TrialPlan: Sendable, Hashable {
         let span = gaps.reduce(0, +) + count * 5
         var faults: [PlannedFault] = []
         for index in 0..<Int.random(in: faultCount, using: &random) {
-            let drawn = FaultKind.allCases.randomElement(using: &random)!
+            let drawn = kinds.randomElement(using: &random)!
             let kind = index == 0 ? leading ?? drawn : drawn
             let at = Int.random(in: 0...max(1, span), using: &random)
             let county = Int.random(in: 0..<counties, using: &random)
@@ -115,6 +118,7 @@ public struct TrialPlan: Sendable, Hashable {
             case .blackHole: (duration, parameter) = (Int.random(in: 2_000...7_000, using: &random), 0)
             case .clockAhead: (duration, parameter) = (0, [3, 6, 24, 26].randomElement(using: &random)!)
             case .clockBehind: (duration, parameter) = (0, -[3, 6, 24, 26].randomElement(using: &random)!)
+            case .restore: (duration, parameter) = (Int.random(in: 300...3_000, using: &random), 0)
             }
             faults.append(PlannedFault(kind: kind, county: county, atMs: at, durationMs: duration, parameter: parameter))
         }

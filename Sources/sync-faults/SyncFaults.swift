@@ -22,6 +22,9 @@ struct SyncFaults: AsyncParsableCommand {
     @Option(help: "Seed of every random choice (default: from the clock, printed).") var seed: UInt64?
     @Option(help: ArgumentHelp("Keep the cluster's files here (default: a temporary folder, removed after a pass).", valueName: "dir"))
     var dir: String?
+    @Option(help: ArgumentHelp("Only these kinds of fault, comma-separated: \(FaultKind.allCases.map { "\($0)" }.joined(separator: ", ")).",
+                               valueName: "kinds"))
+    var faults: String?
     @Flag(help: "Print each trial's plan and result.") var verbose = false
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
@@ -30,18 +33,30 @@ struct SyncFaults: AsyncParsableCommand {
 
     func validate() throws {
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1") }
+        _ = try kinds()
+    }
+
+    func kinds() throws -> [FaultKind] {
+        guard let faults else { return FaultKind.allCases }
+        return try faults.split(separator: ",").map { name in
+            guard let kind = FaultKind.allCases.first(where: { "\($0)" == name.trimmingCharacters(in: .whitespaces) }) else {
+                throw ValidationError("--faults: unknown kind \(name); known: \(FaultKind.allCases.map { "\($0)" }.joined(separator: ", "))")
+            }
+            return kind
+        }
     }
 
     func run() async throws {
         let seed = self.seed ?? UInt64(Date().timeIntervalSince1970 * 1000)
         var options: HarnessOptions = mode == .quick ? .quick(seed: seed) : .long(seed: seed)
         if let trials { options.trials = trials }
+        options.kinds = try kinds()
         if let dir { options.directory = URL(fileURLWithPath: dir) }
         let verbose = self.verbose
         options.log = { line in
             if verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }
-        print("sync-faults --seed \(seed) --trials \(options.trials)")
+        print("sync-faults --seed \(seed) --trials \(options.trials)" + (faults.map { " --faults \($0)" } ?? ""))
         let summary = try await FaultHarness(options).run()
         print(summary)
         if !summary.passed { throw ExitCode(1) }
