@@ -223,30 +223,12 @@ public final class FaultHarness: @unchecked Sendable {
             ledger.withLock { ledger in rows.forEach { ledger.inserted(rowId: $0.id) } }
         case .countyEdit(let index, let pick, let column):
             let county = counties[index]
-            let ids = try county.platforms().map(\.id).sorted()
-            guard !ids.isEmpty else { return }
-            let id = hot(ids, pick)
-            let value = "\(tag) \(county.county)"
-            let previous = Mutex<String?>(nil)
-            try county.updatePlatform(id: id) { platform in
-                previous.withLock { $0 = column.value(of: platform) }
-                column.set(value, in: &platform)
-            }
-            let old = previous.withLock { $0 }
-            ledger.withLock { $0.wrote(value, to: Cell(rowId: id, column: column.rawValue), by: "county \(county.county)", replacing: old) }
+            try editShared(ids: county.platforms().map(\.id), pick: pick, column: column, value: "\(tag) \(county.county)",
+                           writer: "county \(county.county)") { id, edit in try county.updatePlatform(id: id, edit) }
         case .cityEdit(let index, let pick, let column):
             let code = counties[index].county
-            let ids = try city.platforms().filter { $0.county == code }.map(\.id).sorted()
-            guard !ids.isEmpty else { return }
-            let id = hot(ids, pick)
-            let value = "\(tag) city"
-            let previous = Mutex<String?>(nil)
-            try city.updatePlatform(id: id) { platform in
-                previous.withLock { $0 = column.value(of: platform) }
-                column.set(value, in: &platform)
-            }
-            let old = previous.withLock { $0 }
-            ledger.withLock { $0.wrote(value, to: Cell(rowId: id, column: column.rawValue), by: "city", replacing: old) }
+            try editShared(ids: city.platforms().filter { $0.county == code }.map(\.id), pick: pick, column: column, value: "\(tag) city",
+                           writer: "city") { id, edit in try city.updatePlatform(id: id, edit) }
         case .cityRecognize(let index, let pick):
             let code = counties[index].county
             let ids = try city.platforms().filter { $0.county == code && $0.status == .registered }.map(\.id).sorted()
@@ -264,6 +246,21 @@ public final class FaultHarness: @unchecked Sendable {
             guard !ids.isEmpty else { return }
             try city.approveAward(id: ids[pick % ids.count])
         }
+    }
+
+    /// Writes `value` to `column` of a platform picked from `ids` through `update` (a replica's
+    /// read-modify-write transaction), recording in the ledger the value it replaced.
+    private func editShared(ids: [String], pick: Int, column: EditColumn, value: String, writer: String,
+                            update: (String, @escaping @Sendable (inout Platform) throws -> Void) throws -> Void) throws {
+        guard !ids.isEmpty else { return }
+        let id = hot(ids.sorted(), pick)
+        let previous = Mutex<String?>(nil)
+        try update(id) { platform in
+            previous.withLock { $0 = column.value(of: platform) }
+            column.set(value, in: &platform)
+        }
+        let old = previous.withLock { $0 }
+        ledger.withLock { $0.wrote(value, to: Cell(rowId: id, column: column.rawValue), by: writer, replacing: old) }
     }
 
     // MARK: - Faults
@@ -306,9 +303,7 @@ public final class FaultHarness: @unchecked Sendable {
         let code = counties[index].county
         let path = cluster.countyDBPath(code)
         let backup = cluster.dir.appendingPathComponent("backup-\(code).db").path
-        try? FileManager.default.removeItem(atPath: backup)
-        let taken = try Cluster.capture("/usr/bin/sqlite3", [path, ".backup '\(backup)'"])
-        guard taken.status == 0 else { throw HarnessError("backup of \(code) failed: \(taken.stderr)") }
+        try Cluster.backUp(path, to: backup)
         try await Task.sleep(for: .milliseconds(backupAgeMs))
         try await onThread { [self] in
             try countyLock.withLock {
@@ -319,11 +314,8 @@ public final class FaultHarness: @unchecked Sendable {
                     usleep(100_000)
                 }
                 cluster.stopDaemon(code, kill: true)
-                // The harness's own connections close first: SQLite removes a closed database's
-                // -wal file by name, which must not happen to the restored one.
                 try county.pool.close()
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-                try FileManager.default.copyItem(atPath: backup, toPath: path)
+                try Cluster.restore(path, from: backup)
                 counties[index] = try CountyDatabase.open(at: path)
                 try startDaemon(code)
             }
@@ -391,9 +383,7 @@ public final class FaultHarness: @unchecked Sendable {
     /// `syncctl verify` for every county, through the real binary: the digests must agree.
     private func verifyEveryCounty() throws {
         for county in counties {
-            let (cert, key) = try cluster.certificate(county.county)
-            let result = try cluster.syncctl(["verify", "--db", cluster.countyDBPath(county.county), "--city", cluster.cityURL,
-                                              "--ca", cluster.pki.appendingPathComponent("ca.pem").path, "--cert", cert, "--key", key])
+            let result = try cluster.syncctl(["verify"] + cluster.connection(county.county))
             guard result.status == 0 else {
                 throw HarnessError("syncctl verify for \(county.county) failed (\(result.status)): \(result.stdout) \(result.stderr)")
             }

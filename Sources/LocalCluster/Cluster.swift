@@ -122,6 +122,28 @@ public final class Cluster: @unchecked Sendable {
         return try Self.capture(Self.binaries.appendingPathComponent("syncctl").path, arguments)
     }
 
+    /// The flags that connect `syncctl sync` or `verify` to the aggregator as `county`, with the
+    /// replica at `dbPath` (the county's usual one by default).
+    public func connection(_ county: String, dbPath: String? = nil) throws -> [String] {
+        let (cert, key) = try certificate(county)
+        return ["--db", dbPath ?? countyDBPath(county), "--city", cityURL, "--ca", pki.appendingPathComponent("ca.pem").path,
+                "--cert", cert, "--key", key]
+    }
+
+    /// An online backup of the replica at `path` (the `sqlite3` shell's `.backup`; writers may run).
+    public static func backUp(_ path: String, to backup: String) throws {
+        try? FileManager.default.removeItem(atPath: backup)
+        try run("/usr/bin/sqlite3", [path, ".backup '\(backup)'"])
+    }
+
+    /// Puts `backup` in place of the replica at `path`, as an admin restoring a backup would.
+    /// Every connection to the replica must be closed first: SQLite removes a closing database's
+    /// `-wal` file by name, which must not happen to the restored one.
+    public static func restore(_ path: String, from backup: String) throws {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        try FileManager.default.copyItem(atPath: backup, toPath: path)
+    }
+
     /// A libcurl transport speaking as `county` (or with other files, for identity tests).
     public func transport(cert: String, key: String, ca: String? = nil) throws -> CurlTransport {
         try CurlTransport(TransportConfiguration(baseURL: cityURL, caFile: ca ?? pki.appendingPathComponent("ca.pem").path,

@@ -11,13 +11,17 @@ import Testing
 /// full batch still gets everything across.
 @Suite("Link faults", .serialized)
 struct LinkFaultTests {
+    /// A running aggregator and a fault proxy in front of it.
+    static func cityBehindProxy() async throws -> (Cluster, FaultProxy) {
+        let cluster = try Cluster()
+        try await cluster.startCity()
+        return (cluster, try FaultProxy(upstream: { cluster.cityPort }))
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func aPushCutMidBodyChangesNothingAndTheRetryLands() async throws {
-        let cluster = try Cluster()
-        defer { cluster.cleanUp() }
-        try await cluster.startCity()
-        let proxy = try FaultProxy(upstream: { cluster.cityPort })
-        defer { proxy.stop() }
+        let (cluster, proxy) = try await Self.cityBehindProxy()
+        defer { proxy.stop(); cluster.cleanUp() }
         let county = try cluster.makeCounty("130202")
         try county.addPlatforms(makePlatforms("130202", count: 200))
         let batch = try #require(try county.nextPushBatch(limit: 200))
@@ -43,11 +47,8 @@ struct LinkFaultTests {
 
     @Test(.timeLimit(.minutes(2)))
     func aBlackHoleTimesOutAndTheDaemonRecoversWhenTheLinkHeals() async throws {
-        let cluster = try Cluster()
-        defer { cluster.cleanUp() }
-        try await cluster.startCity()
-        let proxy = try FaultProxy(upstream: { cluster.cityPort })
-        defer { proxy.stop() }
+        let (cluster, proxy) = try await Self.cityBehindProxy()
+        defer { proxy.stop(); cluster.cleanUp() }
         let county = try cluster.makeCounty("130202")
         proxy.set(.blackHole)
         try cluster.startDaemon("130202", via: proxy.url, extra: ["--request-timeout", "2", "--connect-timeout", "1"])
@@ -70,11 +71,8 @@ struct LinkFaultTests {
 
     @Test(.timeLimit(.minutes(4)))
     func aLinkTooSlowForAFullBatchStillCarriesEverything() async throws {
-        let cluster = try Cluster()
-        defer { cluster.cleanUp() }
-        try await cluster.startCity()
-        let proxy = try FaultProxy(upstream: { cluster.cityPort })
-        defer { proxy.stop() }
+        let (cluster, proxy) = try await Self.cityBehindProxy()
+        defer { proxy.stop(); cluster.cleanUp() }
         let county = try cluster.makeCounty("130202")
         try county.addPlatforms(makePlatforms("130202", count: 400))
         // About 160 kB of changes at 30 kB/s against a 2 s deadline: a full batch can never make it.

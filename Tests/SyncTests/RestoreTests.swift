@@ -17,14 +17,13 @@ struct RestoreTests {
         try await cluster.startCity()
         var county: CountyDatabase? = try cluster.makeCounty("130202")
         let path = county!.path
-        let (cert, key) = try cluster.certificate("130202")
-        let sync = ["sync", "--db", path, "--city", cluster.cityURL, "--ca", cluster.pki.appendingPathComponent("ca.pem").path, "--cert", cert, "--key", key]
+        let sync = ["sync"] + (try cluster.connection("130202", dbPath: path))
         let before = makePlatforms("130202", count: 5)
         try county!.addPlatforms(before)
         #expect(try cluster.syncctl(sync).status == 0)
 
         let backup = cluster.dir.appendingPathComponent("backup.db").path
-        #expect(try Cluster.capture("/usr/bin/sqlite3", [path, ".backup '\(backup)'"]).status == 0)
+        try Cluster.backUp(path, to: backup)
         let lostByRestore = makePlatforms("130202", count: 5, offset: 100)
         try county!.addPlatforms(lostByRestore)
         #expect(try cluster.syncctl(sync).status == 0)
@@ -32,8 +31,7 @@ struct RestoreTests {
 
         // The restore: the replica goes back to the backup; the city keeps what it has.
         county = nil
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        try FileManager.default.copyItem(atPath: backup, toPath: path)
+        try Cluster.restore(path, from: backup)
         let restored = try CountyDatabase.open(at: path)
         #expect(try restored.platforms().count == 5)
         let afterRestore = makePlatforms("130202", count: 7, offset: 200)
@@ -53,7 +51,7 @@ struct RestoreTests {
         #expect(status.stdout.contains("epochStartedAt") && status.stdout.contains("restored from a backup"), "\(status.stdout)")
         let cityStatus = try cluster.syncctl(["status", "--db", cluster.cityDB, "--json"])
         #expect(cityStatus.stdout.contains(#""nodes" : 2"#), "the city sees the county's second epoch")
-        let verify = try cluster.syncctl(["verify", "--db", path] + Array(sync.dropFirst(3)))
+        let verify = try cluster.syncctl(["verify"] + sync.dropFirst())
         #expect(verify.status == 0, "\(verify.stdout)")
     }
 
@@ -66,20 +64,18 @@ struct RestoreTests {
         try await cluster.startCity()
         var county: CountyDatabase? = try cluster.makeCounty("130202")
         let path = county!.path
-        let (cert, key) = try cluster.certificate("130202")
-        let sync = ["sync", "--db", path, "--city", cluster.cityURL, "--ca", cluster.pki.appendingPathComponent("ca.pem").path, "--cert", cert, "--key", key]
+        let sync = ["sync"] + (try cluster.connection("130202", dbPath: path))
         try county!.addPlatforms(makePlatforms("130202", count: 3))
         #expect(try cluster.syncctl(sync).status == 0)
         let backup = cluster.dir.appendingPathComponent("backup.db").path
-        #expect(try Cluster.capture("/usr/bin/sqlite3", [path, ".backup '\(backup)'"]).status == 0)
+        try Cluster.backUp(path, to: backup)
         let lostByRestore = makePlatforms("130202", count: 4, offset: 100)
         try county!.addPlatforms(lostByRestore)
         #expect(try cluster.syncctl(sync).status == 0)
         let oldNode = county!.replica.node
 
         county = nil
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        try FileManager.default.copyItem(atPath: backup, toPath: path)
+        try Cluster.restore(path, from: backup)
         let restored = try CountyDatabase.open(at: path)
         #expect(try restored.pendingCount() == 0, "nothing new to push, so no push can reveal the restore")
 
@@ -98,8 +94,7 @@ struct RestoreTests {
         defer { cluster.cleanUp() }
         try await cluster.startCity()
         let county = try cluster.makeCounty("130202")
-        let (cert, key) = try cluster.certificate("130202")
-        let sync = ["sync", "--db", county.path, "--city", cluster.cityURL, "--ca", cluster.pki.appendingPathComponent("ca.pem").path, "--cert", cert, "--key", key]
+        let sync = ["sync"] + (try cluster.connection("130202", dbPath: county.path))
         let rows = makePlatforms("130202", count: 6)
         try county.addPlatforms(rows)
         #expect(try cluster.syncctl(sync).status == 0)
@@ -124,21 +119,19 @@ struct RestoreTests {
         try await cluster.startCity()
         var county: CountyDatabase? = try cluster.makeCounty("130202")
         let path = county!.path
-        let (cert, key) = try cluster.certificate("130202")
-        let sync = ["sync", "--db", path, "--city", cluster.cityURL, "--ca", cluster.pki.appendingPathComponent("ca.pem").path, "--cert", cert, "--key", key]
+        let sync = ["sync"] + (try cluster.connection("130202", dbPath: path))
         try county!.addPlatforms(makePlatforms("130202", count: 3))
         #expect(try cluster.syncctl(sync).status == 0)
         for platform in makePlatforms("130202", count: 2, offset: 10) { try county!.addPlatform(platform) }  // seqs 4 and 5, unpushed
         let backup = cluster.dir.appendingPathComponent("backup.db").path
-        #expect(try Cluster.capture("/usr/bin/sqlite3", [path, ".backup '\(backup)'"]).status == 0)
+        try Cluster.backUp(path, to: backup)
         #expect(try cluster.syncctl(sync).status == 0)
         for platform in makePlatforms("130202", count: 3, offset: 20) { try county!.addPlatform(platform) }  // seqs 6 to 8, lost by the restore
         #expect(try cluster.syncctl(sync).status == 0)
         let oldNode = county!.replica.node
 
         county = nil
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        try FileManager.default.copyItem(atPath: backup, toPath: path)
+        try Cluster.restore(path, from: backup)
         let restored = try CountyDatabase.open(at: path)
         for platform in makePlatforms("130202", count: 2, offset: 30) { try restored.addPlatform(platform) }  // seqs 6 and 7 again, other rows
         let repair = try cluster.syncctl(sync)
