@@ -185,11 +185,16 @@ public final class FaultHarness: @unchecked Sendable {
         let workload = Task.detached { [self] in
             try await onThread { try self.runWorkload(trial, plan) }
         }
-        for fault in plan.faults {
-            let due = started + .milliseconds(fault.atMs)
-            if due > .now { try await Task.sleep(until: due) }
-            summary.withLock { $0.faults[fault.kind, default: 0] += 1 }
-            try await inject(fault, trial: trial)
+        do {
+            for fault in plan.faults {
+                let due = started + .milliseconds(fault.atMs)
+                if due > .now { try await Task.sleep(until: due) }
+                summary.withLock { $0.faults[fault.kind, default: 0] += 1 }
+                try await inject(fault, trial: trial)
+            }
+        } catch {
+            _ = try? await workload.value  // never leave the workload running on a failed trial
+            throw error
         }
         try await workload.value
         try await heal()
