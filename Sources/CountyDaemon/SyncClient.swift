@@ -33,8 +33,10 @@ public struct SyncClient: Sendable {
     public var pullPage = 1_000
     /// Where to log.
     public var logger: Logger
-    /// The size of the next push, shrunk by failures in transit (see `PushWindow`).
+    /// The size of the next push, shrunk by failures in transit (see `BatchWindow`).
     private let window: WindowBox
+    /// The same for pull pages.
+    private let pullWindow: WindowBox
 
     /// Creates a client.
     public init(database: CountyDatabase, transport: any SyncTransport, logger: Logger, batchSize: Int = 1_000, pullPage: Int = 1_000) {
@@ -43,7 +45,8 @@ public struct SyncClient: Sendable {
         self.logger = logger
         self.batchSize = batchSize
         self.pullPage = pullPage
-        window = WindowBox(PushWindow(limit: batchSize))
+        window = WindowBox(BatchWindow(limit: batchSize))
+        pullWindow = WindowBox(BatchWindow(limit: pullPage))
     }
 
     /// Changes the next push will carry (at most `batchSize`).
@@ -138,7 +141,14 @@ public struct SyncClient: Sendable {
         var applied = 0
         while true {
             let cursor = try database.syncPosition().pulledSeq
-            let page = try await transport.pull(node: database.replica.node, after: cursor, limit: pullPage)
+            let page: PullResponse
+            do {
+                page = try await transport.pull(node: database.replica.node, after: cursor, limit: pullWindow.state.withLock { $0.size })
+                pullWindow.state.withLock { $0.succeeded() }
+            } catch let error as TransportError where error.isInTransit {
+                pullWindow.state.withLock { $0.failed() }
+                throw error
+            }
             applied += try database.applyPull(page).count
             if !page.more { return applied }
         }
@@ -171,10 +181,10 @@ public struct SyncClient: Sendable {
     static let clockSkewWarningMs: Int64 = 5 * 60 * 1000
 }
 
-/// The push window, shared by the copies of a `SyncClient`.
+/// A batch window, shared by the copies of a `SyncClient`.
 final class WindowBox: Sendable {
-    let state: Mutex<PushWindow>
-    init(_ window: PushWindow) { state = Mutex(window) }
+    let state: Mutex<BatchWindow>
+    init(_ window: BatchWindow) { state = Mutex(window) }
 }
 
 extension TransportError {

@@ -33,21 +33,22 @@ public struct Backoff: Sendable, Hashable {
     public mutating func reset() { failures = 0 }
 }
 
-/// How many changes the next push carries: halved after a failed push, doubled after a good one,
-/// never above the configured batch size nor below one. On a link so slow or flaky that a full
-/// batch cannot cross it before the deadline, smaller pushes still get through, so the county
-/// keeps making progress instead of retrying the same doomed request.
+/// How many changes the next push carries, or the next pull page asks for: halved after a
+/// request failed in transit, doubled after a good one, never above the configured size nor
+/// below one. On a link so slow or flaky that a full batch cannot cross it before the deadline,
+/// smaller ones still get through, so the county keeps making progress instead of retrying the
+/// same doomed request.
 ///
 /// ```swift
-/// var window = PushWindow(limit: 1_000)
+/// var window = BatchWindow(limit: 1_000)
 /// window.failed()      // 500
 /// window.failed()      // 250
 /// window.succeeded()   // 500
 /// ```
-public struct PushWindow: Sendable, Hashable {
-    /// The configured batch size, the ceiling.
+public struct BatchWindow: Sendable, Hashable {
+    /// The configured size, the ceiling.
     public let limit: Int
-    /// Changes in the next push.
+    /// Changes in the next request.
     public private(set) var size: Int
 
     /// Starts at the full batch size.
@@ -56,10 +57,10 @@ public struct PushWindow: Sendable, Hashable {
         size = self.limit
     }
 
-    /// A push failed in transit.
+    /// A request failed in transit.
     public mutating func failed() { size = max(1, size / 2) }
 
-    /// A push was acknowledged.
+    /// A request was answered.
     public mutating func succeeded() { size = min(limit, size * 2) }
 
     /// A push of `count` changes was refused because of one of them, not known which: the next

@@ -93,8 +93,8 @@ struct MergeRulesTests {
         #expect(backoff.nextDelay(random: 0) == .milliseconds(100), "jitter keeps a tenth of the ceiling")
     }
 
-    @Test func thePushWindowHalvesOnFailureAndRecoversOnSuccess() {
-        var window = PushWindow(limit: 1_000)
+    @Test func theBatchWindowHalvesOnFailureAndRecoversOnSuccess() {
+        var window = BatchWindow(limit: 1_000)
         #expect(window.size == 1_000)
         for _ in 0..<3 { window.failed() }
         #expect(window.size == 125)
@@ -104,9 +104,9 @@ struct MergeRulesTests {
         #expect(window.size == 2)
         for _ in 0..<20 { window.succeeded() }
         #expect(window.size == 1_000, "never above the configured batch size")
-        #expect(PushWindow(limit: 0).size == 1)
+        #expect(BatchWindow(limit: 0).size == 1)
 
-        var narrowing = PushWindow(limit: 1_000)
+        var narrowing = BatchWindow(limit: 1_000)
         narrowing.narrow(below: 40)
         #expect(narrowing.size == 20, "half of the refused batch, not of the window")
         narrowing.narrow(below: 1)

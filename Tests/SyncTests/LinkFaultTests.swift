@@ -86,4 +86,25 @@ struct LinkFaultTests {
         #expect(cluster.logTail("county-130202.log", lines: 400).contains("timed out"),
                 "full batches timed out first; smaller ones got through")
     }
+
+    @Test(.timeLimit(.minutes(4)))
+    func aLinkTooSlowForAFullPullPageStillBringsTheCitysChanges() async throws {
+        let (cluster, proxy) = try await Self.cityBehindProxy()
+        defer { proxy.stop(); cluster.cleanUp() }
+        let county = try cluster.makeCounty("130202")
+        try county.addPlatforms(makePlatforms("130202", count: 400))
+        try cluster.startDaemon("130202", via: proxy.url, extra: ["--request-timeout", "2", "--connect-timeout", "1"])
+        let city = try CityDatabase.open(at: cluster.cityDB)
+        try await eventually("the first sync") { try county.pendingCount() == 0 && cityMatches(county, city) }
+
+        // A bulk edit at the city: about 200 kB of feed at 30 kB/s against a 2 s deadline, so a
+        // full page of the feed can never make it.
+        let remark = String(repeating: "市级评估：运行良好。", count: 14)
+        for platform in try city.platforms() { try city.updatePlatform(id: platform.id) { $0.remarks = remark } }
+        proxy.set(.slow, bytesPerSecond: 30_000)
+        try await eventually("the city's edits to cross the slow link", timeout: .seconds(180)) {
+            try cityMatches(county, city)
+        }
+        #expect(try county.platforms().allSatisfy { $0.remarks == remark })
+    }
 }
