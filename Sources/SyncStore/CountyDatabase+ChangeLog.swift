@@ -72,11 +72,14 @@ extension CountyDatabase {
 
     // MARK: - Internals
 
+    /// Stamped entries after `seq`. An entry committed after the last stamp (another process
+    /// writes at any moment) has no clock reading yet and waits for the next round; stamping goes
+    /// in seq order, so the stamped entries always run without a gap.
     static func entries(_ db: Database, after seq: Int64, limit: Int?) throws -> [ChangeEntry] {
         let county = try String.fetchOne(db, sql: "SELECT county FROM replica WHERE id = 1") ?? ""
         let rows = try Row.fetchAll(db, sql: """
             SELECT seq, tbl, row_id, op, columns, hlc, bases FROM change_log
-            WHERE seq > ? ORDER BY seq LIMIT ?
+            WHERE seq > ? AND hlc IS NOT NULL ORDER BY seq LIMIT ?
             """, arguments: [seq, limit ?? -1])
         return try rows.map { row in
             let table = SyncedTable.named(row["tbl"])!

@@ -91,6 +91,22 @@ import Testing
         #expect(entries[1].bases["remarks"] == ColumnVersion(hlc: entries[0].hlc, node: db.replica.node))
     }
 
+    /// Another process may commit between the stamp and the read of a push batch: its entry has
+    /// no clock reading yet. It waits for the next batch instead of being read half-made.
+    @Test func anEntryCommittedAfterTheStampWaitsForTheNextBatch() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let db = try makeCounty(dir)
+        let first = try db.addPlatform(makePlatform())
+        try db.stamp()
+        try db.updatePlatform(id: first.id) { $0.remarks = "written after the stamp" }
+
+        let entries = try db.read("read") { try CountyDatabase.entries($0, after: 0, limit: nil) }
+        #expect(entries.map(\.seq) == [1], "only the stamped entry")
+        let batch = try #require(try db.nextPushBatch(limit: 10))
+        #expect(batch.changes.map(\.seq) == [1, 2], "the next batch stamps and carries it")
+    }
+
     @Test func aFailedTransactionLeavesNeitherRowNorChangeEntry() throws {
         let dir = try TempDirectory()
         defer { dir.cleanUp() }
