@@ -133,7 +133,12 @@ struct ChangeApplier {
                 current: current, authority: authority))
         }
         let taken = decisions.filter(\.takeIncoming).map(\.column)
-        if fromCounty { try checkCityOwnedColumns(table: table, change: change, taken: taken, isInsert: existing == nil) }
+        if fromCounty {
+            // Only a change of value is a write: a county re-sending a row as the city holds it
+            // (an insert sent again under a new epoch after a restore) touches no city column.
+            let written = taken.filter { existing == nil || change.values[$0] != currentValue($0) }
+            try checkCityOwnedColumns(table: table, change: change, taken: written, isInsert: existing == nil)
+        }
 
         var merged: [String: ColumnValue] = [:]
         for column in table.columns { merged[column] = currentValue(column) }
