@@ -25,7 +25,8 @@ public struct HarnessOptions: Sendable {
     public var batchSize = 60
     /// How long a trial may take to converge after the faults heal.
     public var convergeTimeout: Duration = .seconds(150)
-    /// Where the cluster lives (a fresh temporary folder if nil).
+    /// Where the cluster lives: kept afterwards. If nil, a fresh temporary folder, removed after
+    /// a pass and kept after a failure.
     public var directory: URL?
     /// Progress lines go here.
     public var log: @Sendable (String) -> Void = { _ in }
@@ -147,7 +148,7 @@ public final class FaultHarness: @unchecked Sendable {
         }
         summary.withLock { $0.linkHits = proxy.hits }
         let result = summary.withLock { $0 }
-        if result.passed { try? FileManager.default.removeItem(at: cluster.dir) }
+        if result.passed && options.directory == nil { try? FileManager.default.removeItem(at: cluster.dir) }
         return result
     }
 

@@ -20,7 +20,7 @@ struct SyncFaults: AsyncParsableCommand {
     @Option(help: "quick (4 trials, what CI runs) or long (200 trials).") var mode: Mode = .quick
     @Option(help: "Trials to run (overrides the mode's count).") var trials: Int?
     @Option(help: "Seed of every random choice (default: from the clock, printed).") var seed: UInt64?
-    @Option(help: ArgumentHelp("Keep the cluster's files here (default: a temporary folder, removed after a pass).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Put the cluster's files here and keep them (default: a temporary folder, removed after a pass, kept after a failure).", valueName: "dir"))
     var dir: String?
     @Option(help: ArgumentHelp("Only these kinds of fault, comma-separated: \(FaultKind.allCases.map { "\($0)" }.joined(separator: ", ")).",
                                valueName: "kinds"))
