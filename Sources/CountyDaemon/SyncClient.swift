@@ -1,9 +1,9 @@
 import Foundation
 import Logging
-import Synchronization
 import SyncCore
 import SyncProtocol
 import SyncStore
+import Synchronization
 
 /// What one sync round did.
 public struct SyncReport: Sendable, Hashable, Codable {

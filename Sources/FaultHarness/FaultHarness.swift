@@ -1,9 +1,9 @@
 import Foundation
 import GRDB
 import LocalCluster
-import Synchronization
 import SyncCore
 import SyncStore
+import Synchronization
 
 /// How a harness run is shaped.
 public struct HarnessOptions: Sendable {

@@ -3,6 +3,7 @@ import Foundation
 import SyncCore
 import SyncProtocol
 import SyncStore
+import Synchronization
 
 /// A city and its counties on loopback, as real processes: `city-aggregator` and `county-syncd`
 /// over TLS with certificates made by `Deploy/pki.sh`, on SQLite files in a temporary folder.
@@ -11,7 +12,9 @@ public final class Cluster: @unchecked Sendable {
     public let dir: URL
     public var pki: URL { dir.appendingPathComponent("pki") }
     public var cityDB: String { dir.appendingPathComponent("city.db").path }
-    public private(set) var cityPort = 0
+    /// The aggregator's port (0 until it first starts); read by the fault proxy's threads.
+    public var cityPort: Int { port.withLock { $0 } }
+    private let port = Mutex(0)
     public private(set) var city: Managed?
     private var daemons: [String: Managed] = [:]
     private var others: [Managed] = []
@@ -78,7 +81,7 @@ public final class Cluster: @unchecked Sendable {
             log: dir.appendingPathComponent("city.log"))
         try await eventually("the aggregator writes its port", timeout: .seconds(30)) {
             guard let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return false }
-            self.cityPort = port
+            self.port.withLock { $0 = port }
             return true
         }
     }
