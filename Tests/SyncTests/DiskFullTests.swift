@@ -60,10 +60,11 @@ struct DiskFullTests {
         // The city edits many of the county's rows; the daemon cannot apply them yet.
         let long = String(repeating: "市级评估意见。", count: 25)
         for platform in before { try city.updatePlatform(id: platform.id) { $0.remarks = long } }
-        try await Task.sleep(for: .seconds(3))
+        try await eventually("the daemon to report the full disk", timeout: .seconds(60)) {
+            cluster.logTail("county-130202.log", lines: 200).contains("disk is full")
+        }
         #expect(cluster.daemonRunning("130202"), "a full disk is a failure to retry, not a reason to exit")
         #expect(try county.platforms().allSatisfy { $0.remarks != long }, "nothing half-applied")
-        #expect(cluster.logTail("county-130202.log", lines: 200).contains("disk is full"))
 
         // Space comes back: the daemon catches up by itself, and the file is sound.
         try FileManager.default.removeItem(atPath: filler)
