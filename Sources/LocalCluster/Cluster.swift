@@ -115,14 +115,26 @@ public final class Cluster: @unchecked Sendable {
         return daemon.process.terminationStatus
     }
 
-    /// Runs `syncctl`; returns status and output.
+    /// Runs `syncctl`, under a skewed clock if `faketime` is given (e.g. `+1d`, `-3h`); returns
+    /// status and output.
     @discardableResult
     public func syncctl(_ arguments: [String], faketime: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-        if let faketime {
-            return try Self.capture("/usr/bin/faketime", ["-f", faketime, Self.binaries.appendingPathComponent("syncctl").path] + arguments,
-                                    environment: ["FAKETIME_DONT_FAKE_MONOTONIC": "1"])
+        let binary = Self.binaries.appendingPathComponent("syncctl").path
+        guard let faketime else { return try Self.capture(binary, arguments) }
+        Self.removeStaleFaketimeFiles()
+        return try Self.capture("/usr/bin/faketime", ["-f", faketime, binary] + arguments, environment: ["FAKETIME_DONT_FAKE_MONOTONIC": "1"])
+    }
+
+    /// The `faketime` wrapper keeps a named semaphore and shared memory per pid in /dev/shm; a
+    /// killed wrapper leaves them behind, and a later wrapper with the same pid then refuses to
+    /// start ("sem_open: File exists"). Removes those of pids no longer running.
+    static func removeStaleFaketimeFiles() {
+        let shm = "/dev/shm"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: shm)) ?? []
+        where name.hasPrefix("sem.faketime_sem_") || name.hasPrefix("faketime_shm_") {
+            guard let pid = name.split(separator: "_").last.flatMap({ Int32($0) }), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: "\(shm)/\(name)")
         }
-        return try Self.capture(Self.binaries.appendingPathComponent("syncctl").path, arguments)
     }
 
     /// The flags that connect `syncctl sync` or `verify` to the aggregator as `county`, with the
