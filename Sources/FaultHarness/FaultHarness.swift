@@ -347,10 +347,8 @@ public final class FaultHarness: @unchecked Sendable {
     /// itself is a defect.
     private func heal() async throws {
         proxy.set(.pass)
-        if cluster.city == nil || cluster.city?.isRunning == false {
-            if cluster.city != nil { throw HarnessError("city-aggregator exited by itself: \(cluster.logTail("city.log"))") }
-            try await cluster.startCity()
-        }
+        if let city = cluster.city, !city.isRunning { throw HarnessError("city-aggregator exited by itself: \(cluster.logTail("city.log"))") }
+        if cluster.city == nil { try await cluster.startCity() }
         for county in counties where !cluster.daemonRunning(county.county) {
             throw HarnessError("county-syncd of \(county.county) exited by itself: \(cluster.logTail("county-\(county.county).log"))")
         }
@@ -381,7 +379,7 @@ public final class FaultHarness: @unchecked Sendable {
     }
 
     private func cityFeedEnd(_ county: String) throws -> Int64 {
-        try readOnly(cluster.cityDB) { db in
+        try read(city) { db in
             try Int64.fetchOne(db, sql: "SELECT ifnull(max(seq), 0) FROM change_log WHERE county = ?", arguments: [county]) ?? 0
         }
     }
@@ -408,10 +406,10 @@ public final class FaultHarness: @unchecked Sendable {
             // County → city: every change in the county's log was applied at the city, under the
             // node the replica was when it sent it. After a restore the replica continues as a
             // new node from its first diverging change: that node's first seq starts its epoch.
-            let logged = Set(try readOnly(cluster.countyDBPath(code)) { try Int64.fetchAll($0, sql: "SELECT seq FROM change_log") })
+            let logged = Set(try read(county) { try Int64.fetchAll($0, sql: "SELECT seq FROM change_log") })
             var epochStarts: [(node: String, from: Int64, applied: Set<Int64>)] = []
             for (position, epochNode) in (epochs[code] ?? []).enumerated() {
-                let seqs = Set(try readOnly(cluster.cityDB) { try Int64.fetchAll($0, sql: "SELECT seq FROM applied_seq WHERE node = ?", arguments: [epochNode]) })
+                let seqs = Set(try read(city) { try Int64.fetchAll($0, sql: "SELECT seq FROM applied_seq WHERE node = ?", arguments: [epochNode]) })
                 guard position == 0 || !seqs.isEmpty else { continue }
                 epochStarts.append((epochNode, position == 0 ? 1 : seqs.min()!, seqs))
             }
@@ -428,8 +426,8 @@ public final class FaultHarness: @unchecked Sendable {
             if !missing.isEmpty { problems.append("\(code): county changes never applied at the city: \(missing.sorted().prefix(10))") }
             if !phantom.isEmpty { problems.append("\(code): the city applied changes the county never made: \(phantom.sorted().prefix(10))") }
             // City → county: every entry of the city's feed for this county was applied once.
-            let feed = Set(try readOnly(cluster.cityDB) { try Int64.fetchAll($0, sql: "SELECT seq FROM change_log WHERE county = ?", arguments: [code]) })
-            let received = try readOnly(cluster.countyDBPath(code)) { try Int64.fetchAll($0, sql: "SELECT seq FROM received WHERE node = ?", arguments: [cityNode]) }
+            let feed = Set(try read(city) { try Int64.fetchAll($0, sql: "SELECT seq FROM change_log WHERE county = ?", arguments: [code]) })
+            let received = try read(county) { try Int64.fetchAll($0, sql: "SELECT seq FROM received WHERE node = ?", arguments: [cityNode]) }
             let receivedSet = Set(received)
             changes += feed.count
             let unreceived = feed.subtracting(receivedSet)
@@ -439,10 +437,10 @@ public final class FaultHarness: @unchecked Sendable {
             if received.count != receivedSet.count { problems.append("\(code): city changes applied more than once at the county") }
         }
         // A change applied twice as if new would conflict with itself.
-        for path in [cluster.cityDB] + counties.map({ cluster.countyDBPath($0.county) }) {
-            let selfConflicts = try readOnly(path) { try Int.fetchOne($0, sql: "SELECT count(*) FROM conflict WHERE loser_version = winner_version") ?? 0 }
+        for replica in [city as any ReplicaDatabase] + counties {
+            let selfConflicts = try read(replica) { try Int.fetchOne($0, sql: "SELECT count(*) FROM conflict WHERE loser_version = winner_version") ?? 0 }
             duplicated += selfConflicts
-            if selfConflicts > 0 { problems.append("\(path): \(selfConflicts) conflicts of a change with itself") }
+            if selfConflicts > 0 { problems.append("\(replica.path): \(selfConflicts) conflicts of a change with itself") }
         }
         // Values: final, knowingly replaced, or a recorded loser.
         let cityRows = Dictionary(uniqueKeysWithValues: try city.platforms().map { ($0.id, $0) })
@@ -460,8 +458,8 @@ public final class FaultHarness: @unchecked Sendable {
         let missingRows = snapshot.rows.filter { cityRows[$0] == nil && !cityAwards.contains($0) }
         lost += missingRows.count
         if !missingRows.isEmpty { problems.append("rows missing at the city: \(missingRows.sorted().prefix(10))") }
-        let parked = try readOnly(cluster.cityDB) { try Int.fetchOne($0, sql: "SELECT count(*) FROM parked") ?? 0 }
-        let conflicts = try readOnly(cluster.cityDB) { try Int.fetchOne($0, sql: "SELECT count(*) FROM conflict") ?? 0 }
+        let parked = try read(city) { try Int.fetchOne($0, sql: "SELECT count(*) FROM parked") ?? 0 }
+        let conflicts = try read(city) { try Int.fetchOne($0, sql: "SELECT count(*) FROM conflict") ?? 0 }
         summary.withLock {
             $0.changesChecked = changes
             $0.valuesChecked = snapshot.valueCount
@@ -476,12 +474,10 @@ public final class FaultHarness: @unchecked Sendable {
         options.log("trial \(trial): converged; \(changes) changes and \(snapshot.valueCount) values checked, lost \(lost), duplicated \(duplicated), conflicts \(conflicts)")
     }
 
-    private func readOnly<T>(_ path: String, _ body: (Database) throws -> T) throws -> T {
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(10)
-        let queue = try DatabaseQueue(path: path, configuration: configuration)
-        return try queue.read(body)
+    /// Reads through a replica's own connection pool: the checks run often (the convergence
+    /// wait polls), so no file is opened again for them.
+    private func read<T>(_ replica: any ReplicaDatabase, _ body: (Database) throws -> T) throws -> T {
+        try replica.pool.read(body)
     }
 }
 
