@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "SyncProtocol"]),
         .testTarget(
             name: "SyncctlTests",
-            dependencies: ["syncctl", "SyncStore", "SyncInterchange", "AdminCommands"]
+            dependencies: ["syncctl", "SyncStore", "SyncInterchange", "AdminCommands", "LocalCluster"]
         ),
         .testTarget(
             name: "SyncTests",

@@ -180,10 +180,14 @@ public final class Cluster: @unchecked Sendable {
         return result.stdout
     }
 
-    public static func capture(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// Runs `executable` to its end (in `directory` if given, with `environment` added); returns
+    /// its status and output.
+    public static func capture(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                               in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

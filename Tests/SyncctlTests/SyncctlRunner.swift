@@ -1,4 +1,5 @@
 import Foundation
+import LocalCluster
 import SyncCore
 
 /// Runs the built `syncctl` binary, as an operator would.
@@ -14,31 +15,11 @@ struct Syncctl {
         var line: String { stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
-    /// The binary next to the test bundle (`swift build` puts every product in one folder).
-    static let binary: URL = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("syncctl")
-        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return packageRoot.appendingPathComponent(".build/debug/syncctl")
-    }()
-
     /// Runs `syncctl` with `arguments` in `directory`.
     @discardableResult
     static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes before waiting, so a large output cannot block the child.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let result = try Cluster.capture(Cluster.binaries.appendingPathComponent("syncctl").path, arguments, in: directory)
+        return Result(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 }
 
