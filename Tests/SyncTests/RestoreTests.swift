@@ -10,29 +10,41 @@ import Testing
 /// copy of its rows; nothing is skipped and nothing is lost.
 @Suite("Restore from backup", .serialized)
 struct RestoreTests {
+    /// A running city and county 130202's replica holding `rows`, synced once by `syncctl sync`,
+    /// whose arguments come along.
+    static func syncedCounty(_ rows: [Platform]) async throws -> (cluster: Cluster, county: CountyDatabase, sync: [String]) {
+        let cluster = try Cluster()
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        let sync = ["sync"] + (try cluster.connection("130202", dbPath: county.path))
+        try county.addPlatforms(rows)
+        #expect(try cluster.syncctl(sync).status == 0)
+        return (cluster, county, sync)
+    }
+
+    /// Closes `county`'s connections, puts `backup` in its place, and opens the restored replica.
+    static func restore(_ county: CountyDatabase, from backup: String) throws -> CountyDatabase {
+        try county.pool.close()
+        try Cluster.restore(county.path, from: backup)
+        return try CountyDatabase.open(at: county.path)
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func aRestoredCountyIsDetectedAndRepairedWithoutLosingAnything() async throws {
-        let cluster = try Cluster()
-        defer { cluster.cleanUp() }
-        try await cluster.startCity()
-        var county: CountyDatabase? = try cluster.makeCounty("130202")
-        let path = county!.path
-        let sync = ["sync"] + (try cluster.connection("130202", dbPath: path))
         let before = makePlatforms("130202", count: 5)
-        try county!.addPlatforms(before)
-        #expect(try cluster.syncctl(sync).status == 0)
+        let (cluster, county, sync) = try await Self.syncedCounty(before)
+        defer { cluster.cleanUp() }
+        let path = county.path
 
         let backup = cluster.dir.appendingPathComponent("backup.db").path
         try Cluster.backUp(path, to: backup)
         let lostByRestore = makePlatforms("130202", count: 5, offset: 100)
-        try county!.addPlatforms(lostByRestore)
+        try county.addPlatforms(lostByRestore)
         #expect(try cluster.syncctl(sync).status == 0)
-        let oldNode = county!.replica.node
+        let oldNode = county.replica.node
 
         // The restore: the replica goes back to the backup; the city keeps what it has.
-        county = nil
-        try Cluster.restore(path, from: backup)
-        let restored = try CountyDatabase.open(at: path)
+        let restored = try Self.restore(county, from: backup)
         #expect(try restored.platforms().count == 5)
         let afterRestore = makePlatforms("130202", count: 7, offset: 200)
         try restored.addPlatforms(afterRestore)   // reuses seqs the city holds for the lost changes
@@ -59,24 +71,16 @@ struct RestoreTests {
     /// holds changes beyond the end of its log, and the repair runs all the same.
     @Test(.timeLimit(.minutes(2)))
     func aRestoreWithNothingNewToPushIsFoundByTheHeartbeat() async throws {
-        let cluster = try Cluster()
+        let (cluster, county, sync) = try await Self.syncedCounty(makePlatforms("130202", count: 3))
         defer { cluster.cleanUp() }
-        try await cluster.startCity()
-        var county: CountyDatabase? = try cluster.makeCounty("130202")
-        let path = county!.path
-        let sync = ["sync"] + (try cluster.connection("130202", dbPath: path))
-        try county!.addPlatforms(makePlatforms("130202", count: 3))
-        #expect(try cluster.syncctl(sync).status == 0)
         let backup = cluster.dir.appendingPathComponent("backup.db").path
-        try Cluster.backUp(path, to: backup)
+        try Cluster.backUp(county.path, to: backup)
         let lostByRestore = makePlatforms("130202", count: 4, offset: 100)
-        try county!.addPlatforms(lostByRestore)
+        try county.addPlatforms(lostByRestore)
         #expect(try cluster.syncctl(sync).status == 0)
-        let oldNode = county!.replica.node
+        let oldNode = county.replica.node
 
-        county = nil
-        try Cluster.restore(path, from: backup)
-        let restored = try CountyDatabase.open(at: path)
+        let restored = try Self.restore(county, from: backup)
         #expect(try restored.pendingCount() == 0, "nothing new to push, so no push can reveal the restore")
 
         #expect(try cluster.syncctl(sync).status == 0)
@@ -90,14 +94,9 @@ struct RestoreTests {
     /// instead of carrying on as a new node without the rows the restore lost.
     @Test(.timeLimit(.minutes(2)))
     func anInterruptedMergeIsFinishedByTheNextSync() async throws {
-        let cluster = try Cluster()
-        defer { cluster.cleanUp() }
-        try await cluster.startCity()
-        let county = try cluster.makeCounty("130202")
-        let sync = ["sync"] + (try cluster.connection("130202", dbPath: county.path))
         let rows = makePlatforms("130202", count: 6)
-        try county.addPlatforms(rows)
-        #expect(try cluster.syncctl(sync).status == 0)
+        let (cluster, county, sync) = try await Self.syncedCounty(rows)
+        defer { cluster.cleanUp() }
         // The state a crash right after the epoch began leaves: a new node, no merge yet, and the
         // rows gone from the replica (as a restore would have taken them, so not captured).
         try county.beginNewEpoch()
@@ -114,25 +113,17 @@ struct RestoreTests {
     /// the new epoch starts at the first change that really differs, so nothing is applied twice.
     @Test(.timeLimit(.minutes(2)))
     func changesTheCityAlreadyHasAreNotSentAgainUnderTheNewNode() async throws {
-        let cluster = try Cluster()
+        let (cluster, county, sync) = try await Self.syncedCounty(makePlatforms("130202", count: 3))
         defer { cluster.cleanUp() }
-        try await cluster.startCity()
-        var county: CountyDatabase? = try cluster.makeCounty("130202")
-        let path = county!.path
-        let sync = ["sync"] + (try cluster.connection("130202", dbPath: path))
-        try county!.addPlatforms(makePlatforms("130202", count: 3))
-        #expect(try cluster.syncctl(sync).status == 0)
-        for platform in makePlatforms("130202", count: 2, offset: 10) { try county!.addPlatform(platform) }  // seqs 4 and 5, unpushed
+        for platform in makePlatforms("130202", count: 2, offset: 10) { try county.addPlatform(platform) }  // seqs 4 and 5, unpushed
         let backup = cluster.dir.appendingPathComponent("backup.db").path
-        try Cluster.backUp(path, to: backup)
+        try Cluster.backUp(county.path, to: backup)
         #expect(try cluster.syncctl(sync).status == 0)
-        for platform in makePlatforms("130202", count: 3, offset: 20) { try county!.addPlatform(platform) }  // seqs 6 to 8, lost by the restore
+        for platform in makePlatforms("130202", count: 3, offset: 20) { try county.addPlatform(platform) }  // seqs 6 to 8, lost by the restore
         #expect(try cluster.syncctl(sync).status == 0)
-        let oldNode = county!.replica.node
+        let oldNode = county.replica.node
 
-        county = nil
-        try Cluster.restore(path, from: backup)
-        let restored = try CountyDatabase.open(at: path)
+        let restored = try Self.restore(county, from: backup)
         for platform in makePlatforms("130202", count: 2, offset: 30) { try restored.addPlatform(platform) }  // seqs 6 and 7 again, other rows
         let repair = try cluster.syncctl(sync)
         #expect(repair.status == 0, "\(repair.stderr)")
