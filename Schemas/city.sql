@@ -10,7 +10,7 @@ CREATE TABLE replica (
   hlc INTEGER NOT NULL DEFAULT 0 CHECK (hlc >= 0),
   pushed_seq INTEGER NOT NULL DEFAULT 0 CHECK (pushed_seq >= 0),
   capture INTEGER NOT NULL DEFAULT 1 CHECK (capture IN (0, 1))
-);
+, clock_offset_ms INTEGER NOT NULL DEFAULT 0, clock_offset_at INTEGER);
 
 CREATE TABLE platform (
   id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
@@ -154,7 +154,7 @@ CREATE TABLE node_state (
   oldest_pending_age_seconds INTEGER,
   last_error TEXT,
   heartbeat_at INTEGER
-, last_verified_at INTEGER) WITHOUT ROWID;
+, last_verified_at INTEGER, admitted_at INTEGER, admission TEXT, clock_offset_ms INTEGER) WITHOUT ROWID;
 
 CREATE TABLE conflict (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -196,3 +196,15 @@ CREATE TABLE applied_seq (
   hash TEXT NOT NULL,
   PRIMARY KEY (node, seq)
 ) WITHOUT ROWID;
+
+CREATE TRIGGER platform_immutable_key BEFORE UPDATE OF id, county ON platform
+WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
+BEGIN
+  SELECT RAISE(ABORT, 'platform.id and platform.county cannot change');
+END;
+
+CREATE TRIGGER award_immutable_key BEFORE UPDATE OF id, county ON award
+WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
+BEGIN
+  SELECT RAISE(ABORT, 'award.id and award.county cannot change');
+END;

@@ -91,11 +91,22 @@ extension CountyDatabase {
             ("conflicts", status.conflicts == 0 ? "0" : attention("\(status.conflicts) open (syncctl conflicts)")),
             ("parked", status.parked == 0 ? "0" : attention("\(status.parked) refused by the city (syncctl parked)")),
             ("last verified", status.lastVerifiedAt.map { "\(ago($0)): \(status.lastVerifyResult ?? "")" } ?? "never"),
+            ("clock", clockLine(status)),
             ("epoch", status.epochStartedAt.map { attention("new node since \(ago($0)): \(status.epochReason ?? "")") } ?? "original node"),
         ]
         let width = lines.map(\.0.count).max() ?? 0
         for (key, value) in lines { print("\(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
     }
+}
+
+/// The county's clock against the city's: what stamping corrects by.
+private func clockLine(_ status: CountyStatus) -> String {
+    guard let offset = status.clockOffsetMs, let at = status.clockOffsetAt else { return "offset from the city not measured yet" }
+    let seconds = Double(-offset) / 1_000
+    let text = abs(seconds) < 1 ? "in step with the city (\(offset) ms)" :
+        "\(String(format: "%.1f", abs(seconds))) s \(seconds > 0 ? "ahead of" : "behind") the city; stamping corrects for it"
+    let line = "\(text), measured \(ago(at))"
+    return abs(offset) > 5 * 60 * 1_000 ? attention(line + "; fix this machine's time (NTP)") : line
 }
 
 extension CityDatabase {

@@ -24,7 +24,7 @@ struct APIError: Error {
         case let error as StoreError:
             switch error {
             case .forbidden(let message): self.init(.forbidden, code: "forbidden_county", message: message)
-            case .badBatch(let code, let message): self.init(code == "sequence_gap" || code == "replica_diverged" ? .conflict : .badRequest, code: code, message: message)
+            case .badBatch(let code, let message): self.init(Self.status(ofBatchCode: code), code: code, message: message)
             case .invalidInput(let domain): self.init(.badRequest, code: "invalid_input", message: domain.description)
             case .invalidRows: self.init(.badRequest, code: "invalid_input", message: error.description)
             case .notAllowed(let message): self.init(.conflict, code: "not_allowed", message: message)
@@ -41,6 +41,16 @@ struct APIError: Error {
             }
         default:
             self.init(.internalServerError, code: "internal_error", message: "\(error)")
+        }
+    }
+
+    /// The status of a refused batch, by its stable code.
+    static func status(ofBatchCode code: String) -> HTTPResponse.Status {
+        switch code {
+        case "sequence_gap", "replica_diverged": .conflict
+        case "batch_too_large": .contentTooLarge
+        case "too_many_nodes": .forbidden
+        default: .badRequest
         }
     }
 

@@ -28,18 +28,26 @@ public func buildCityApplication(
         }
         counties = try CountyRegistry(json: data)
     }
-    let database = FileManager.default.fileExists(atPath: configuration.databasePath)
-        ? try CityDatabase.open(at: configuration.databasePath, counties: counties)
-        : try CityDatabase.create(at: configuration.databasePath, counties: counties)
-    let denyList: DenyList
-    do { denyList = try DenyList(path: configuration.denyListFile) } catch {
-        throw ConfigurationError.invalid(key: "deny-list", reason: "cannot read \(configuration.denyListFile ?? "")")
+    let admissions = logger
+    let onNodeAdmitted: @Sendable (NodeAdmission) -> Void = { admission in
+        admissions.notice("node admitted", metadata: [
+            "sync.county": "\(admission.county)", "sync.node": "\(admission.node)", "sync.route": "\(admission.route)",
+            "sync.evidence": "\(admission.evidence)",
+        ])
     }
-    let api = CityAPI(database: database, counties: counties, configuration: configuration, denyList: denyList)
+    let database = FileManager.default.fileExists(atPath: configuration.databasePath)
+        ? try CityDatabase.open(at: configuration.databasePath, counties: counties, limits: configuration.limits, onNodeAdmitted: onNodeAdmitted)
+        : try CityDatabase.create(at: configuration.databasePath, counties: counties, limits: configuration.limits, onNodeAdmitted: onNodeAdmitted)
+    let denyList: DenyList
+    do { denyList = try DenyList(path: configuration.denyListFile, logger: logger) } catch {
+        throw ConfigurationError.invalid(key: "deny-list", reason: "\(error)")
+    }
+    let api = CityAPI(database: database, counties: counties, configuration: configuration)
 
     let router = Router(context: CityRequestContext.self)
     router.middlewares.add(MetricsMiddleware(metrics: api.metrics))
     router.middlewares.add(ErrorMiddleware())
+    router.middlewares.add(AuthenticationMiddleware(denyList: denyList, counties: counties))
     api.addRoutes(to: router)
 
     func load<T>(_ key: String, _ path: String, _ body: () throws -> T) throws -> T {
@@ -75,15 +83,13 @@ struct CityAPI: Sendable {
     let metrics = CityMetrics()
     let counties: CountyRegistry
     let configuration: CityServerConfiguration
-    let denyList: DenyList
     /// SQLite calls block: they run here, not on the server's event loops or the cooperative pool.
     private let queue = DispatchQueue(label: "county-sync.city-db", attributes: .concurrent)
 
-    init(database: CityDatabase, counties: CountyRegistry, configuration: CityServerConfiguration, denyList: DenyList) {
+    init(database: CityDatabase, counties: CountyRegistry, configuration: CityServerConfiguration) {
         self.database = database
         self.counties = counties
         self.configuration = configuration
-        self.denyList = denyList
     }
 
     /// Every path the aggregator answers, with its methods.
@@ -92,12 +98,20 @@ struct CityAPI: Sendable {
         "/v1/heartbeat": ["POST"], "/v1/digest": ["GET"], "/v1/snapshot": ["GET"],
     ]
 
+    /// Every route is behind `AuthenticationMiddleware`; the `/v1` routes are for counties only,
+    /// and their handlers get the county from a `CountyRequestContext`, never optional.
     func addRoutes(to router: Router<CityRequestContext>) {
         router.get("/healthz") { _, _ in
             jsonResponse(["status": "ok", "node": database.replica.node])
         }
-        router.post("/v1/push") { request, context in
-            let county = try await authorizedCounty(context)
+        router.get("/metrics") { _, _ in
+            let counties = try await blocking { try database.countyStates() }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render(counties: counties, nowMs: CountyDatabase.wallClockMs()))))
+        }
+        let countyRoutes = router.group(context: CountyRequestContext.self)
+        countyRoutes.post("/v1/push") { request, context in
+            let county = context.county
             let push = try await decode(PushRequest.self, from: request, context: context)
             let answer = try await blocking { try database.applyPush(county: county, push) }
             metrics.push(outcomes: Dictionary(grouping: answer.outcomes, by: \.outcome.rawValue).mapValues(\.count))
@@ -111,8 +125,8 @@ struct CityAPI: Sendable {
             ])
             return jsonResponse(answer)
         }
-        router.get("/v1/pull") { request, context in
-            let county = try await authorizedCounty(context)
+        countyRoutes.get("/v1/pull") { request, context in
+            let county = context.county
             let query = request.uri.queryParameters
             let after = try integer(query["after"].map(String.init) ?? "0", name: "after")
             let limit = min(try integer(query["limit"].map(String.init) ?? "500", name: "limit"), Int64(configuration.maxPullPage))
@@ -123,8 +137,8 @@ struct CityAPI: Sendable {
             let answer = try await blocking { try database.pullFeed(county: county, node: node, after: after, limit: Int(limit)) }
             return jsonResponse(answer)
         }
-        router.get("/v1/digest") { request, context in
-            let county = try await authorizedCounty(context)
+        countyRoutes.get("/v1/digest") { request, context in
+            let county = context.county
             let query = request.uri.queryParameters
             let table = query["table"].map(String.init)
             let bucket = query["bucket"].map(String.init)
@@ -147,8 +161,8 @@ struct CityAPI: Sendable {
                 (digest.table, digest.buckets.map { DigestBucket(bucket: $0.bucket, count: $0.count, hash: $0.hash) })
             })))
         }
-        router.get("/v1/snapshot") { request, context in
-            let county = try await authorizedCounty(context)
+        countyRoutes.get("/v1/snapshot") { request, context in
+            let county = context.county
             let query = request.uri.queryParameters
             let table = query["table"].map(String.init) ?? ""
             let after = query["after"].map(String.init) ?? ""
@@ -157,30 +171,16 @@ struct CityAPI: Sendable {
             let page = try await blocking { try database.snapshot(county: county, table: table, after: after, limit: Int(limit)) }
             return jsonResponse(page)
         }
-        router.get("/metrics") { _, _ in
-            let counties = try await blocking { try database.countyStates() }
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render(counties: counties, nowMs: CountyDatabase.wallClockMs()))))
-        }
-        router.post("/v1/heartbeat") { request, context in
-            let county = try await authorizedCounty(context)
+        countyRoutes.post("/v1/heartbeat") { request, context in
+            let county = context.county
             let heartbeat = try await decode(Heartbeat.self, from: request, context: context)
             let answer = try await blocking { try database.recordHeartbeat(county: county, heartbeat) }
             return jsonResponse(answer)
         }
     }
 
-    /// The certificate's county, which must be configured.
-    private func authorizedCounty(_ context: CityRequestContext) async throws -> String {
-        let county = try await context.county(denyList: denyList)
-        guard counties[county] != nil else {
-            throw APIError(.forbidden, code: "unknown_county", message: "county \(county) of the client certificate is not configured")
-        }
-        return county
-    }
-
     /// Reads and decodes a JSON body, refusing one over the size limit before reading it whole.
-    private func decode<T: Decodable>(_ type: T.Type, from request: Request, context: CityRequestContext) async throws -> T {
+    private func decode<T: Decodable>(_ type: T.Type, from request: Request, context: CountyRequestContext) async throws -> T {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBodyBytes {
             throw APIError(.contentTooLarge, code: "payload_too_large", message: "the body has \(length) bytes; at most \(configuration.maxBodyBytes) are accepted")
         }

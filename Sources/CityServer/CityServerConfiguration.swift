@@ -15,8 +15,14 @@ public struct CityServerConfiguration: Sendable, Hashable {
     public var keyFile: String
     /// PEM file of the city CA; client certificates must be signed by it.
     public var clientCAFile: String
+    /// What the city accepts from a county: bytes per body and per value, changes per push, clock
+    /// offset, nodes per county (see `SyncLimits` for the defaults).
+    public var limits = SyncLimits()
     /// Largest request body accepted; larger ones get 413 before they are read whole.
-    public var maxBodyBytes = 64 * 1024 * 1024
+    public var maxBodyBytes: Int {
+        get { limits.maxBodyBytes }
+        set { limits.maxBodyBytes = newValue }
+    }
     /// Most changes one pull page carries.
     public var maxPullPage = 2_000
     /// Idle keep-alive connections are closed after this long.
@@ -44,6 +50,12 @@ public struct CityServerConfiguration: Sendable, Hashable {
             guard FileManager.default.isReadableFile(atPath: path) else { throw .invalid(key: key, reason: "cannot read \(path)") }
         }
         guard maxBodyBytes >= 1024 else { throw .invalid(key: "max-body-bytes", reason: "must be at least 1024") }
+        guard (16...(1 << 20)).contains(limits.maxValueBytes) else { throw .invalid(key: "max-value-bytes", reason: "must be 16 to 1048576") }
+        guard (1...100_000).contains(limits.maxBatchChanges) else { throw .invalid(key: "max-batch-changes", reason: "must be 1 to 100000") }
+        guard (1_000...(7 * 86_400_000)).contains(limits.maxClockOffsetMs) else {
+            throw .invalid(key: "max-clock-offset-seconds", reason: "must be 1 to 604800")
+        }
+        guard (1...10_000).contains(limits.maxNodesPerCounty) else { throw .invalid(key: "max-nodes-per-county", reason: "must be 1 to 10000") }
         guard (1...100_000).contains(maxPullPage) else { throw .invalid(key: "max-pull-page", reason: "must be 1 to 100000") }
     }
 }

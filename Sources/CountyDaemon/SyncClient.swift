@@ -31,12 +31,18 @@ public struct SyncClient: Sendable {
     public var batchSize = 1_000
     /// Changes per pull page.
     public var pullPage = 1_000
+    /// What this county accepts from the city (value sizes, clock offset).
+    public var limits = SyncLimits()
     /// Where to log.
     public var logger: Logger
     /// The size of the next push, shrunk by failures in transit (see `BatchWindow`).
     private let window: WindowBox
     /// The same for pull pages.
     private let pullWindow: WindowBox
+    /// When this process last measured the clock offset against the city.
+    private let clockMeasured = MeasuredBox()
+    /// How often the offset is measured before a round, at the least.
+    static let offsetRefresh = Duration.seconds(300)
 
     /// Creates a client.
     public init(database: CountyDatabase, transport: any SyncTransport, logger: Logger, batchSize: Int = 1_000, pullPage: Int = 1_000) {
@@ -56,6 +62,11 @@ public struct SyncClient: Sendable {
     public func syncOnce() async throws -> SyncReport {
         do {
             // A new epoch whose merge was cut short (a crash, a dropped link) finishes it first.
+            // A process measures the clock offset before it stamps anything (the heartbeat's
+            // answer carries the city's clock), and again every few minutes.
+            if clockMeasured.state.withLock({ $0.map { ContinuousClock.now - $0 > Self.offsetRefresh } ?? true }) {
+                try await sendHeartbeat()
+            }
             if try database.snapshotPending() { try await mergeSnapshot() }
             var report = try await pushPending()
             report.pulled = try await pullAll()
@@ -74,6 +85,7 @@ public struct SyncClient: Sendable {
         var report = SyncReport()
         var batches = 0
         var repaired = false
+        var restamped = false
         while batches < maxBatches, let batch = try database.nextPushBatch(limit: currentBatchSize) {
             let answer: PushResponse
             do {
@@ -86,6 +98,24 @@ public struct SyncClient: Sendable {
                 }
                 logger.debug("push failed in transit; next push smaller", metadata: ["sync.push.batch_size": "\(size)"])
                 throw error
+            } catch TransportError.http(_, _, 413, let body) where batch.changes.count > 1 {
+                // The city takes fewer changes or bytes per push than this batch carries: narrow
+                // until it fits (one change that does not fit is an error to report).
+                window.state.withLock { $0.narrow(below: batch.changes.count) }
+                logger.notice("the city refused a batch as too large; next push smaller", metadata: [
+                    "sync.push.batch_size": "\(currentBatchSize)", "sync.error.code": "\(body?.code ?? "")",
+                ])
+                continue
+            } catch TransportError.http(_, _, 400, let body) where body?.code == "clock_ahead" && !restamped {
+                // Changes stamped while this machine's clock was far ahead (before its offset was
+                // known): measure the offset again and stamp them again with the corrected clock.
+                restamped = true
+                try await sendHeartbeat()
+                let count = try database.restampUnacknowledged()
+                logger.warning("the city refused changes stamped ahead of its clock; stamped them again", metadata: [
+                    "sync.restamped": "\(count)", "sync.error.message": "\(body?.message ?? "")",
+                ])
+                continue
             } catch TransportError.http(_, _, 409, let body) where body?.code == "replica_diverged" && !repaired {
                 // The changes before the first diverging one are the very changes the city
                 // applied (a backup taken before they were pushed): they go through under this
@@ -128,7 +158,7 @@ public struct SyncClient: Sendable {
             var after = ""
             while true {
                 let page = try await transport.snapshot(table: table, after: after, limit: pullPage)
-                try database.applySnapshot(page.rows)
+                try database.applySnapshot(page.rows, limits: limits)
                 guard page.more, let last = page.rows.last else { break }
                 after = last.rowId
             }
@@ -149,7 +179,7 @@ public struct SyncClient: Sendable {
                 pullWindow.state.withLock { $0.failed() }
                 throw error
             }
-            applied += try database.applyPull(page).count
+            applied += try database.applyPull(page, limits: limits).count
             if !page.more { return applied }
         }
     }
@@ -160,6 +190,11 @@ public struct SyncClient: Sendable {
         let sent = CountyDatabase.wallClockMs()
         let node = database.replica.node
         let answer = try await transport.heartbeat(try database.heartbeat())
+        let received = CountyDatabase.wallClockMs()
+        // The city's clock read halfway through the round trip, as NTP estimates it.
+        let offsetMs = answer.cityTimeMs - (sent + (received - sent) / 2)
+        try database.recordClockOffset(offsetMs, nowMs: received)
+        clockMeasured.state.withLock { $0 = ContinuousClock.now }
         // The city holds changes of this node beyond the end of its log: the log went back in
         // time (a restore from backup). Found here even when nothing new is pushed. The log only
         // grows, so reading it after the answer cannot mistake a concurrent push for a restore.
@@ -167,18 +202,22 @@ public struct SyncClient: Sendable {
         if answer.highWater > lastSeq && database.replica.node == node {
             try await repairDivergence("the city holds changes up to \(answer.highWater) from \(node), but its log ends at \(lastSeq)")
         }
-        // Ordering survives a wrong clock (the hybrid clock follows the newest reading it has seen),
-        // but the times in logs, `explain` and conflicts do not: say so where an admin looks.
-        let skewMs = sent - answer.cityTimeMs
-        if abs(skewMs) > Self.clockSkewWarningMs {
-            logger.warning("this machine's clock is off the city's; fix its time (NTP)", metadata: [
-                "sync.clock_skew_seconds": "\(skewMs / 1000)",
+        // Stamping corrects by the offset, so edits neither win nor lose by a wrong clock, but the
+        // times in logs and the `sqlite3` shell do not: say so where an admin looks.
+        if abs(offsetMs) > Self.clockSkewWarningMs {
+            logger.warning("this machine's clock is off the city's; stamping corrects for it, but fix its time (NTP)", metadata: [
+                "sync.clock_offset_seconds": "\(-offsetMs / 1000)",
             ])
         }
     }
 
     /// How far the local clock may be off the city's before the daemon warns (5 minutes).
     static let clockSkewWarningMs: Int64 = 5 * 60 * 1000
+}
+
+/// The last offset measurement, shared by the copies of a `SyncClient`.
+final class MeasuredBox: Sendable {
+    let state = Mutex<ContinuousClock.Instant?>(nil)
 }
 
 /// A batch window, shared by the copies of a `SyncClient`.

@@ -7,10 +7,18 @@ public struct HLCTimestamp: Sendable, Hashable, Comparable, Codable, CustomStrin
     /// Wraps a packed reading.
     public init(rawValue: Int64) { self.rawValue = rawValue }
 
-    /// A reading from its parts.
+    /// A reading from its parts. Milliseconds outside `0...maxPhysicalMs` saturate at the bounds,
+    /// so no wall clock, however wrong, can wrap a reading to a negative number.
     public init(physicalMs: Int64, logical: UInt16) {
-        self.rawValue = physicalMs << 16 | Int64(logical)
+        let clamped = Swift.min(Swift.max(physicalMs, 0), Self.maxPhysicalMs)
+        self.rawValue = clamped << 16 | Int64(logical)
     }
+
+    /// The largest representable milliseconds (47 bits: the year 6429).
+    public static let maxPhysicalMs: Int64 = Int64.max >> 16
+
+    /// The largest reading; the clock saturates here instead of wrapping.
+    public static let max = HLCTimestamp(rawValue: Int64.max)
 
     /// Milliseconds since 1970 (of the wall clock that last advanced the clock).
     public var physicalMs: Int64 { rawValue >> 16 }
@@ -35,8 +43,9 @@ public struct HLCTimestamp: Sendable, Hashable, Comparable, Codable, CustomStrin
     }
 
     /// The reading right after this one.
+    /// Saturates at `max`.
     var successor: HLCTimestamp {
-        logical == .max ? HLCTimestamp(physicalMs: physicalMs + 1, logical: 0) : HLCTimestamp(rawValue: rawValue + 1)
+        rawValue == Int64.max ? self : HLCTimestamp(rawValue: rawValue + 1)
     }
 }
 
@@ -68,7 +77,7 @@ public struct HybridLogicalClock: Sendable, Hashable {
     @discardableResult
     public mutating func receive(_ remote: HLCTimestamp, wallMs: Int64) -> HLCTimestamp {
         let wall = HLCTimestamp(physicalMs: wallMs, logical: 0)
-        let highest = max(last, remote)
+        let highest = Swift.max(last, remote)
         last = wall > highest ? wall : highest.successor
         return last
     }

@@ -133,13 +133,16 @@ public struct Heartbeat: Sendable, Hashable, Codable {
     public let oldestPendingAgeSeconds: Int
     /// The last sync error, if the last attempt failed.
     public let lastError: String?
+    /// The county's measured offset of its clock from the city's (ms, city minus county), if measured.
+    public let clockOffsetMs: Int64?
 
     /// Creates a heartbeat.
-    public init(node: String, pending: Int, oldestPendingAgeSeconds: Int, lastError: String?) {
+    public init(node: String, pending: Int, oldestPendingAgeSeconds: Int, lastError: String?, clockOffsetMs: Int64? = nil) {
         self.node = node
         self.pending = pending
         self.oldestPendingAgeSeconds = oldestPendingAgeSeconds
         self.lastError = lastError
+        self.clockOffsetMs = clockOffsetMs
     }
 }
 

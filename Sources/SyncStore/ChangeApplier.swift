@@ -66,28 +66,12 @@ struct ChangeApplier {
         return outcome
     }
 
-    /// What makes a change malformed, whatever the data: an unknown table, operation or column, or
-    /// a row id that is not a record id. Nil for a well-formed change.
-    static func malformation(of change: WireChange) -> Refusal? {
-        guard let table = SyncedTable.named(change.table) else {
-            return Refusal(reason: "unknown_table", message: "no replicated table \(change.table)")
-        }
-        guard ChangeOperation(rawValue: change.op) != nil else {
-            return Refusal(reason: "unknown_op", message: "unknown operation \(change.op)")
-        }
-        guard RecordID.isValid(change.rowId) else {
-            return Refusal(reason: "invalid_id", message: "row id \(change.rowId) is not a lower-case UUID")
-        }
-        if let unknown = change.values.keys.first(where: { !table.columns.contains($0) }) ?? change.bases.keys.first(where: { !table.columns.contains($0) }) {
-            return Refusal(reason: "unknown_column", message: "\(table.name) has no column \(unknown)")
-        }
-        return nil
-    }
-
     private func applyUnchecked(_ change: WireChange, county: String, db: Database) throws -> ChangeOutcome {
-        if let refusal = Self.malformation(of: change) { throw refusal }
-        let table = SyncedTable.named(change.table)!
-        let op = ChangeOperation(rawValue: change.op)!
+        // Receivers run `ChangeCheck` on every change before applying anything; this guard only
+        // keeps an unchecked caller from crashing.
+        guard let table = SyncedTable.named(change.table), let op = ChangeOperation(rawValue: change.op) else {
+            throw Refusal(reason: "malformed_change", message: "no replicated table \(change.table) or operation \(change.op)")
+        }
         let existing = try Row.fetchOne(db.cachedStatement(sql: table.selectByIdSQL), arguments: [change.rowId])
         // The existing row's value of a column, by position (`SELECT id, <columns>`).
         func currentValue(_ column: String) -> ColumnValue {

@@ -23,6 +23,8 @@ public struct CountyState: Sendable, Hashable, Codable {
     public let platforms: Int
     public let awards: Int
     public let lastVerifiedAt: Int64?
+    /// How far the county's machine clock is off the city's (ms, city minus county), as it last reported.
+    public var clockOffsetMs: Int64?
 }
 
 /// Progress toward one 2025 target, for `syncctl progress`.
@@ -72,7 +74,7 @@ extension CityDatabase {
                     oldestPendingAgeSeconds: node?["oldest_pending_age_seconds"], lastError: node?["last_error"],
                     conflicts: conflicts[county.code] ?? 0, parked: parked[county.code] ?? 0,
                     platforms: platforms[county.code] ?? 0, awards: awards[county.code] ?? 0,
-                    lastVerifiedAt: node?["last_verified_at"])
+                    lastVerifiedAt: node?["last_verified_at"], clockOffsetMs: node?["clock_offset_ms"])
             }
         }
     }

@@ -74,6 +74,19 @@ extension CityDatabase {
                 ) WITHOUT ROWID
                 """)
         }
+        migrator.registerMigration("v4-trust") { db in
+            // A row's id and county never change at the city either, whatever a sender claims.
+            for table in SyncedTable.all {
+                try db.execute(sql: table.immutableKeyTriggerSQL)
+            }
+            // Every node is admitted once, with the evidence that admitted it.
+            try db.execute(sql: "ALTER TABLE node_state ADD COLUMN admitted_at INTEGER")
+            try db.execute(sql: "ALTER TABLE node_state ADD COLUMN admission TEXT")
+            // The offset of the node's machine clock from the city's, as the node measured and reported it.
+            try db.execute(sql: "ALTER TABLE node_state ADD COLUMN clock_offset_ms INTEGER")
+            // The city is the reference clock: its offset stays 0, but stamping reads the same column on both sides.
+            for sql in ReplicaSchema.clockOffsetSQL { try db.execute(sql: sql) }
+        }
         return migrator
     }
 }

@@ -4,29 +4,38 @@ import SyncCore
 import SyncProtocol
 
 extension CityDatabase {
-    /// Applies a county's batch in one transaction. Changes at or below the node's high-water mark
-    /// are skipped (re-delivery is harmless); the rest are merged, conflicted or parked, and the
-    /// mark moves to the batch's last seq. `county` comes from the verified client certificate.
-    /// Throws `forbidden` (nothing written) if the batch touches another county's rows, and
-    /// `badBatch` (nothing written) if it is malformed: a bad checksum or sequence, another node's
-    /// change, or a change to an unknown table, operation or column.
+    /// Applies a county's batch. `county` comes from the verified client certificate.
+    ///
+    /// Everything is checked before anything is written, and a batch that fails a check is
+    /// refused whole: its size (`batch_too_large`), checksum, sequence and node, and every change
+    /// through `ChangeCheck` (table, operation, columns, each value's type, range and size, the
+    /// county it names, and its clock readings against this city's clock plus the allowed offset).
+    /// A refusal throws `badBatch` or `forbidden` naming the change and the field.
+    ///
+    /// The changes are then applied in slices of `limits.applySliceChanges`, one transaction
+    /// each, so no batch holds the city's writer for long: other counties' requests run between
+    /// slices. Each slice moves the node's high-water mark, so a batch cut short by a crash is
+    /// finished by the county's retry. Changes at or below the mark are skipped (re-delivery is
+    /// harmless) once checked to be the very changes the city applied.
     public func applyPush(county: String, _ request: PushRequest, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> PushResponse {
         try checkNode(request.node, county: county)
+        guard request.changes.count <= limits.maxBatchChanges else {
+            throw StoreError.badBatch(code: "batch_too_large", message: "the batch has \(request.changes.count) changes; at most \(limits.maxBatchChanges) are accepted per push (max-batch-changes)")
+        }
         guard Checksum.of(request.changes) == request.checksum else {
             throw StoreError.badBatch(code: "checksum_mismatch", message: "the batch's checksum does not match its changes")
         }
+        let check = ChangeCheck(limits: limits)
         var expected = request.changes.first?.seq ?? 0
         for change in request.changes {
             guard change.seq == expected else {
                 throw StoreError.badBatch(code: "bad_sequence", message: "changes must run from firstSeq to lastSeq without gaps; expected seq \(expected), got \(change.seq)")
             }
             guard change.node == request.node else {
-                throw StoreError.badBatch(code: "node_mismatch", message: "change \(change.seq) claims node \(change.node), but the batch is from \(request.node)")
+                throw StoreError.badBatch(code: "node_mismatch", message: "change \(change.seq) claims node \(change.node.prefix(SyncLimits.maxNodeBytes)), but the batch is from \(request.node)")
             }
             // A malformed change is a broken or hostile sender, not data to keep: the whole batch is refused.
-            if let refusal = ChangeApplier.malformation(of: change) {
-                throw StoreError.badBatch(code: "malformed_change", message: "change \(change.seq): \(refusal.message) (\(refusal.reason)); nothing was applied")
-            }
+            if let refusal = check.refusal(of: change, county: county, nowMs: nowMs) { throw StoreError(refusal) }
             expected += 1
         }
         // The range must be exactly the changes' range: an empty batch claims nothing, so it can
@@ -36,9 +45,9 @@ extension CityDatabase {
             throw StoreError.badBatch(code: "bad_sequence", message: "firstSeq \(request.firstSeq) and lastSeq \(request.lastSeq) do not match the changes (\(claimed.0) to \(claimed.1))")
         }
         let applier = self.applier(nowMs: nowMs)
-        return try write("apply push") { db in
-            _ = try CountyDatabase.stamp(db, wallMs: nowMs, freezeValues: true)
-            let highWater = try Self.highWater(db, node: request.node, county: county)
+        // The first transaction checks the batch against what the city holds, then applies the first slice.
+        var (highWater, outcomes) = try write("apply push") { db -> (Int64, [ChangeOutcome]) in
+            let highWater = try admitNode(db, node: request.node, county: county, route: "push", nowMs: nowMs)
             // A node's first batch may start after 1: a new epoch of a replica restored from a
             // backup resumes its own sequence under a new node id.
             if let first = request.changes.first, first.seq > highWater + 1, highWater > 0 {
@@ -51,20 +60,38 @@ extension CityDatabase {
                     throw StoreError.badBatch(code: "replica_diverged", message: "change \(change.seq) of \(request.node) differs from the one the city applied: the replica's history diverged (restored from a backup?); it must continue as a new node")
                 }
             }
-            try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
-            let fresh = request.changes.filter { $0.seq > highWater }
-            let outcomes = try applier.applyAll(fresh, county: county, db: db) { change in
-                try self.reassert(change, county: county, nowMs: nowMs, db: db)
-            }
-            try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
-            let record = try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash) VALUES (?, ?, ?)")
-            for change in fresh { try record.execute(arguments: [request.node, change.seq, Checksum.of([change])]) }
-            let newMark = max(highWater, request.changes.last?.seq ?? highWater)
-            try db.execute(sql: """
-                UPDATE node_state SET high_water = ?, last_contact_at = ?, last_push_at = ? WHERE node = ?
-                """, arguments: [newMark, nowMs, nowMs, request.node])
-            return PushResponse(highWater: newMark, outcomes: outcomes)
+            return try applySlice(request, after: highWater, county: county, applier: applier, nowMs: nowMs, db: db)
         }
+        while highWater < request.lastSeq {
+            let (mark, more) = try write("apply push") { db -> (Int64, [ChangeOutcome]) in
+                let current = try admitNode(db, node: request.node, county: county, route: "push", nowMs: nowMs)
+                return try applySlice(request, after: current, county: county, applier: applier, nowMs: nowMs, db: db)
+            }
+            guard mark > highWater else { break }
+            highWater = mark
+            outcomes += more
+        }
+        return PushResponse(highWater: highWater, outcomes: outcomes)
+    }
+
+    /// Applies the next slice of `request`'s changes after the node's mark `after`, records their
+    /// digests and moves the mark; returns the new mark and the slice's outcomes.
+    private func applySlice(_ request: PushRequest, after highWater: Int64, county: String, applier: ChangeApplier,
+                            nowMs: Int64, db: Database) throws -> (Int64, [ChangeOutcome]) {
+        let fresh = Array(request.changes.lazy.filter { $0.seq > highWater }.prefix(limits.applySliceChanges))
+        guard let last = fresh.last else { return (highWater, []) }
+        _ = try CountyDatabase.stamp(db, wallMs: nowMs, freezeValues: true)
+        try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
+        let outcomes = try applier.applyAll(fresh, county: county, db: db) { change in
+            try self.reassert(change, county: county, nowMs: nowMs, db: db)
+        }
+        try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
+        let record = try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash) VALUES (?, ?, ?)")
+        for change in fresh { try record.execute(arguments: [request.node, change.seq, Checksum.of([change])]) }
+        try db.execute(sql: """
+            UPDATE node_state SET high_water = ?, last_contact_at = ?, last_push_at = ? WHERE node = ?
+            """, arguments: [last.seq, nowMs, nowMs, request.node])
+        return (last.seq, outcomes)
     }
 
     /// The city's changes to `county`'s rows after `after`, in order, at most `limit`.
@@ -73,7 +100,7 @@ extension CityDatabase {
         return try write("read pull feed") { db in
             _ = try CountyDatabase.stamp(db, wallMs: nowMs, freezeValues: true)
             if let node {
-                _ = try Self.highWater(db, node: node, county: county)
+                _ = try admitNode(db, node: node, county: county, route: "pull", nowMs: nowMs)
                 try db.execute(sql: "UPDATE node_state SET last_contact_at = ?, last_pull_at = ? WHERE node = ?", arguments: [nowMs, nowMs, node])
             }
             let rows = try Row.fetchAll(db, sql: """
@@ -116,25 +143,13 @@ extension CityDatabase {
     public func recordHeartbeat(county: String, _ heartbeat: Heartbeat, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> HeartbeatResponse {
         try checkNode(heartbeat.node, county: county)
         return try write("record heartbeat") { db in
-            let mark = try Self.highWater(db, node: heartbeat.node, county: county)
+            let mark = try admitNode(db, node: heartbeat.node, county: county, route: "heartbeat", nowMs: nowMs)
             try db.execute(sql: """
                 UPDATE node_state SET pending = ?, oldest_pending_age_seconds = ?, last_error = ?, heartbeat_at = ?,
-                  last_contact_at = ? WHERE node = ?
-                """, arguments: [heartbeat.pending, heartbeat.oldestPendingAgeSeconds, heartbeat.lastError, nowMs, nowMs, heartbeat.node])
+                  last_contact_at = ?, clock_offset_ms = ? WHERE node = ?
+                """, arguments: [heartbeat.pending, heartbeat.oldestPendingAgeSeconds, heartbeat.lastError.map { String($0.prefix(500)) },
+                                 nowMs, nowMs, heartbeat.clockOffsetMs, heartbeat.node])
             return HeartbeatResponse(highWater: mark, cityTimeMs: nowMs)
-        }
-    }
-
-    /// A node's high-water mark, creating its state row on first contact.
-    static func highWater(_ db: Database, node: String, county: String) throws -> Int64 {
-        try db.execute(sql: "INSERT OR IGNORE INTO node_state (node, county) VALUES (?, ?)", arguments: [node, county])
-        return try Int64.fetchOne(db, sql: "SELECT high_water FROM node_state WHERE node = ?", arguments: [node]) ?? 0
-    }
-
-    /// A county's nodes are named `county-CODE-…`; a certificate for one county cannot speak for another's node.
-    public func checkNode(_ node: String, county: String) throws {
-        guard node.hasPrefix("county-\(county)-"), node.count <= 100 else {
-            throw StoreError.forbidden("node \(node) is not a node of county \(county)")
         }
     }
 

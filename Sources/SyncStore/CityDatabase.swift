@@ -24,20 +24,28 @@ public final class CityDatabase: ReplicaDatabase {
     public let authority: AuthorityTable
     /// The connection pool.
     public let pool: DatabasePool
+    /// What the city accepts from a county (sizes, clock offset, nodes per county).
+    public let limits: SyncLimits
+    /// Told of every node the city admits, with the evidence (for the log).
+    public let onNodeAdmitted: @Sendable (NodeAdmission) -> Void
 
-    private init(path: String, pool: DatabasePool, replica: ReplicaInfo, counties: CountyRegistry, policy: AwardPolicy, authority: AuthorityTable) {
+    private init(path: String, pool: DatabasePool, replica: ReplicaInfo, counties: CountyRegistry, policy: AwardPolicy, authority: AuthorityTable,
+                 limits: SyncLimits, onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void) {
         self.path = path
         self.pool = pool
         self.replica = replica
         self.counties = counties
         self.policy = policy
         self.authority = authority
+        self.limits = limits
+        self.onNodeAdmitted = onNodeAdmitted
     }
 
     /// Creates a new city database at `path` (mode 0600); refuses an existing file.
     public static func create(
         at path: String, counties: CountyRegistry = .tangshan, policy: AwardPolicy = .tangshan2022,
-        authority: AuthorityTable = .standard, node: String? = nil
+        authority: AuthorityTable = .standard, node: String? = nil, limits: SyncLimits = SyncLimits(),
+        onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void = { _ in }
     ) throws -> CityDatabase {
         try CountyDatabase.createPrivateFile(at: path)
         do {
@@ -49,7 +57,8 @@ public final class CityDatabase: ReplicaDatabase {
                 try db.execute(sql: "INSERT INTO replica (id, role, county, node, created_at) VALUES (1, 'city', NULL, ?, ?)",
                                arguments: [info.node, info.createdAt])
             }
-            return CityDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy, authority: authority)
+            return CityDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy, authority: authority,
+                                limits: limits, onNodeAdmitted: onNodeAdmitted)
         } catch {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             throw CountyDatabase.translate(error, op: "create city database", path: path)
@@ -59,7 +68,8 @@ public final class CityDatabase: ReplicaDatabase {
     /// Opens an existing city database; refuses a missing file or a county replica.
     public static func open(
         at path: String, counties: CountyRegistry = .tangshan, policy: AwardPolicy = .tangshan2022,
-        authority: AuthorityTable = .standard
+        authority: AuthorityTable = .standard, limits: SyncLimits = SyncLimits(),
+        onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void = { _ in }
     ) throws -> CityDatabase {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingDatabase(path: path) }
         do {
@@ -69,7 +79,8 @@ public final class CityDatabase: ReplicaDatabase {
             }
             guard info.role == "city" else { throw StoreError.wrongRole(path: path, expected: "city", found: info.role) }
             try migrator.migrate(pool)
-            return CityDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy, authority: authority)
+            return CityDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy, authority: authority,
+                                limits: limits, onNodeAdmitted: onNodeAdmitted)
         } catch {
             throw CountyDatabase.translate(error, op: "open city database", path: path)
         }

@@ -20,6 +20,10 @@ public struct CountyStatus: Sendable, Hashable, Codable {
     /// When this replica last began a new epoch (new node id), and why.
     public let epochStartedAt: Int64?
     public let epochReason: String?
+    /// The city's clock minus this machine's (ms), as last measured; stamping adds it.
+    public let clockOffsetMs: Int64?
+    /// When the offset was measured (ms since 1970).
+    public let clockOffsetAt: Int64?
 }
 
 extension CountyDatabase {
@@ -32,7 +36,7 @@ extension CountyDatabase {
             let row = try Row.fetchOne(db, sql: """
                 SELECT (SELECT count(*) FROM conflict WHERE resolved_at IS NULL) AS conflicts,
                   (SELECT count(*) FROM parked WHERE resolution IS NULL) AS parked, last_verified_at, last_verify_result,
-                  epoch_started_at, epoch_reason
+                  epoch_started_at, epoch_reason, clock_offset_ms, clock_offset_at
                 FROM replica WHERE id = 1
                 """)!
             return CountyStatus(
@@ -40,7 +44,8 @@ extension CountyDatabase {
                 oldestPendingAgeSeconds: beat.oldestPendingAgeSeconds, lastPushAt: position.lastPushAtMs,
                 lastPullAt: position.lastPullAtMs, lastError: position.lastError, conflicts: row["conflicts"],
                 parked: row["parked"], lastVerifiedAt: row["last_verified_at"], lastVerifyResult: row["last_verify_result"],
-                epochStartedAt: row["epoch_started_at"], epochReason: row["epoch_reason"])
+                epochStartedAt: row["epoch_started_at"], epochReason: row["epoch_reason"],
+                clockOffsetMs: row["clock_offset_at"] == nil ? nil : row["clock_offset_ms"], clockOffsetAt: row["clock_offset_at"])
         }
     }
 

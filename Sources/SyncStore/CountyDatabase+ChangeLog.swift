@@ -109,8 +109,14 @@ extension CountyDatabase {
             """)
         guard !pending.isEmpty else { return 0 }
         // The replica's node now: versions of local writes carry it.
-        let node = try String.fetchOne(db, sql: "SELECT node FROM replica WHERE id = 1") ?? ""
-        var clock = HybridLogicalClock(last: HLCTimestamp(rawValue: try Int64.fetchOne(db, sql: "SELECT hlc FROM replica WHERE id = 1") ?? 0))
+        let replica = try Row.fetchOne(db, sql: "SELECT node, hlc, clock_offset_ms FROM replica WHERE id = 1")
+        let node: String = replica?["node"] ?? ""
+        var clock = HybridLogicalClock(last: HLCTimestamp(rawValue: replica?["hlc"] ?? 0))
+        // Readings follow the city's time: a write's recorded wall clock, never later than the
+        // stamper's own (a clock that was ahead when the write was made and has since been
+        // corrected), plus the offset last measured against the city.
+        let offset: Int64 = replica?["clock_offset_ms"] ?? 0
+        func corrected(_ recorded: Int64) -> Int64 { min(recorded, wallMs) + offset }
         // Versions of the rows touched, read once and written once per row; nil once deleted.
         var touched: [RowKey: RowVersions?] = [:]
         let update = try db.cachedStatement(sql: "UPDATE change_log SET hlc = ?, bases = ? WHERE seq = ?")
@@ -120,7 +126,7 @@ extension CountyDatabase {
             let table = SyncedTable.named(entry["tbl"])!
             let key = RowKey(table: table.name, rowId: entry["row_id"])
             let op = ChangeOperation(rawValue: entry["op"])!
-            let hlc = clock.tick(wallMs: entry["wall_ms"])
+            let hlc = clock.tick(wallMs: corrected(entry["wall_ms"]))
             var versions: RowVersions
             if let cached = touched[key] {
                 versions = cached ?? RowVersions()
@@ -155,7 +161,7 @@ extension CountyDatabase {
                 try remove.execute(arguments: [key.table, key.rowId])
             }
         }
-        _ = clock.receive(.zero, wallMs: wallMs)
+        _ = clock.receive(.zero, wallMs: corrected(wallMs))
         try db.execute(sql: "UPDATE replica SET hlc = ? WHERE id = 1", arguments: [clock.last.rawValue])
         return pending.count
     }
@@ -182,4 +188,53 @@ extension ColumnValue {
 
 func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
     try JSONDecoder().decode(type, from: Data(text.utf8))
+}
+
+extension CountyDatabase {
+    /// Stamps again every change the city has not acknowledged, with the clock corrected by the
+    /// offset measured now: the repair when the city refused a batch as `clock_ahead` (changes
+    /// stamped while this machine's clock was far ahead and before its offset was known).
+    ///
+    /// In one transaction: each touched column's version goes back to the base of its first
+    /// unacknowledged change (unless sync has written it since), the entries lose their stamps,
+    /// the replica's clock comes back to the corrected wall clock, and `stamp` runs again in seq
+    /// order, so bases and versions are exactly what stamping under the right clock gives.
+    /// Returns how many changes were stamped again.
+    @discardableResult
+    public func restampUnacknowledged(wallMs: Int64 = CountyDatabase.wallClockMs()) throws -> Int {
+        try write("stamp again") { db in
+            let replica = try Row.fetchOne(db, sql: "SELECT node, hlc, pushed_seq, clock_offset_ms FROM replica WHERE id = 1")!
+            let node: String = replica["node"]
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT seq, tbl, row_id, hlc, bases FROM change_log WHERE seq > ? AND hlc IS NOT NULL ORDER BY seq
+                """, arguments: [replica["pushed_seq"] as Int64])
+            guard !rows.isEmpty else { return 0 }
+            // Versions these entries gave, and each column's version before the first of them.
+            var ours: Set<ColumnVersion> = []
+            var before: [RowKey: [String: ColumnVersion?]] = [:]
+            for row in rows {
+                let key = RowKey(table: row["tbl"], rowId: row["row_id"])
+                ours.insert(ColumnVersion(hlc: HLCTimestamp(rawValue: row["hlc"]), node: node))
+                let bases = try decodeJSON([String: ColumnVersion?].self, row["bases"])
+                for (column, base) in bases where before[key]?[column] == nil {
+                    before[key, default: [:]][column] = .some(base)
+                }
+            }
+            for (key, columns) in before {
+                let current = try Self.versions(db, table: key.table, rowId: key.rowId)
+                var expanded = current?.expanded(SyncedTable.named(key.table)?.columns ?? []) ?? [:]
+                for (column, base) in columns where current == nil || expanded[column].map(ours.contains) == true {
+                    expanded[column] = base
+                }
+                let restored = RowVersions(columns: expanded)
+                try db.execute(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES (?, ?, ?)",
+                               arguments: [key.table, key.rowId, JSONText.versions(restored.storage)])
+            }
+            try db.execute(sql: "UPDATE change_log SET hlc = NULL, bases = NULL WHERE seq > ? AND hlc IS NOT NULL",
+                           arguments: [replica["pushed_seq"] as Int64])
+            let now = HLCTimestamp(physicalMs: wallMs + (replica["clock_offset_ms"] as Int64), logical: 0)
+            try db.execute(sql: "UPDATE replica SET hlc = min(hlc, ?) WHERE id = 1", arguments: [now.rawValue])
+            return try Self.stamp(db, wallMs: wallMs)
+        }
+    }
 }

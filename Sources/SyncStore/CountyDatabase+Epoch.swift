@@ -36,9 +36,20 @@ extension CountyDatabase {
     }
 
     /// Merges rows as the city holds them, with the merge rules, column by column.
-    public func applySnapshot(_ rows: [SnapshotRow], nowMs: Int64 = CountyDatabase.wallClockMs()) throws {
+    /// Every row is checked first, as a pulled change is: one that fails refuses the whole page.
+    public func applySnapshot(_ rows: [SnapshotRow], limits: SyncLimits = SyncLimits(), nowMs: Int64 = CountyDatabase.wallClockMs()) throws {
         let applier = self.applier(nowMs: nowMs)
         let county = self.county
+        let check = ChangeCheck(limits: limits)
+        let cityNow = nowMs + (try clockOffset()?.offsetMs ?? 0)
+        for row in rows {
+            let newest = row.versions.values.map(\.hlc.rawValue).max() ?? 0
+            let asChange = WireChange(seq: 1, table: row.table, rowId: row.rowId, op: "insert", hlc: newest, node: "city",
+                                      values: row.values, bases: row.versions)
+            if let refusal = check.refusal(of: asChange, county: county, nowMs: cityNow) {
+                throw StoreError.badBatch(code: refusal.code.rawValue, message: "the city's snapshot, \(row.table) \(row.rowId): \(refusal.field): \(refusal.problem); nothing of the page was applied")
+            }
+        }
         try applyingSync { db in
             for row in rows { try applier.applySnapshotRow(row, county: county, db: db) }
         }

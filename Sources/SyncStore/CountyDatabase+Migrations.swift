@@ -75,6 +75,11 @@ extension CountyDatabase {
             // whole, so a merge cut short is finished on the next sync instead of forgotten.
             try db.execute(sql: "ALTER TABLE replica ADD COLUMN snapshot_merged INTEGER NOT NULL DEFAULT 1 CHECK (snapshot_merged IN (0, 1))")
         }
+        migrator.registerMigration("v6-clock-offset") { db in
+            // How far this machine's wall clock is off the city's, as last measured: stamping adds
+            // it, so a county whose clock is wrong stamps its writes with the city's time.
+            for sql in ReplicaSchema.clockOffsetSQL { try db.execute(sql: sql) }
+        }
         return migrator
     }
 }

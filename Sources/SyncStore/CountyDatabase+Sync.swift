@@ -65,9 +65,18 @@ extension CountyDatabase {
 
     /// Applies a page of the city's feed and stores the cursor in the same transaction.
     @discardableResult
-    public func applyPull(_ response: PullResponse, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> [ChangeOutcome] {
+    /// Every change is checked first (`ChangeCheck`, against this replica's clock corrected by its
+    /// measured offset): one that fails refuses the whole page, and nothing of it is applied.
+    public func applyPull(_ response: PullResponse, limits: SyncLimits = SyncLimits(), nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> [ChangeOutcome] {
         let applier = self.applier(nowMs: nowMs)
         let county = self.county
+        let check = ChangeCheck(limits: limits)
+        let cityNow = nowMs + (try clockOffset()?.offsetMs ?? 0)
+        for change in response.changes {
+            if let refusal = check.refusal(of: change, county: county, nowMs: cityNow) {
+                throw StoreError.badBatch(code: refusal.code.rawValue, message: "the city's feed: \(refusal); nothing of the page was applied")
+            }
+        }
         return try applyingSync { db in
             let cursor = try Int64.fetchOne(db, sql: "SELECT pulled_seq FROM replica WHERE id = 1") ?? 0
             let fresh = response.changes.filter { $0.seq > cursor }
@@ -117,12 +126,47 @@ extension CountyDatabase {
         let node = replica.node
         return try read("read heartbeat") { db in
             let row = try Row.fetchOne(db, sql: """
-                SELECT count(*) AS pending, min(wall_ms) AS oldest, (SELECT last_error FROM replica WHERE id = 1) AS last_error
+                SELECT count(*) AS pending, min(wall_ms) AS oldest, (SELECT last_error FROM replica WHERE id = 1) AS last_error,
+                  (SELECT clock_offset_ms FROM replica WHERE id = 1 AND clock_offset_at IS NOT NULL) AS offset
                 FROM change_log WHERE seq > (SELECT pushed_seq FROM replica WHERE id = 1)
                 """)!
             let oldest: Int64? = row["oldest"]
             let age = oldest.map { max(0, Int((CountyDatabase.wallClockMs() - $0) / 1000)) } ?? 0
-            return Heartbeat(node: node, pending: row["pending"], oldestPendingAgeSeconds: age, lastError: row["last_error"])
+            return Heartbeat(node: node, pending: row["pending"], oldestPendingAgeSeconds: age, lastError: row["last_error"],
+                             clockOffsetMs: row["offset"])
+        }
+    }
+}
+
+/// How far this machine's clock is off the city's, as last measured.
+public struct ClockOffset: Sendable, Hashable, Codable {
+    /// The city's clock minus this machine's, in milliseconds.
+    public let offsetMs: Int64
+    /// When it was measured (this machine's clock, ms since 1970).
+    public let measuredAtMs: Int64
+}
+
+extension CountyDatabase {
+    /// Offsets further off than this are not believed (a broken answer, not a clock).
+    static let maxBelievableOffsetMs: Int64 = 100 * 365 * 86_400_000
+
+    /// Records the offset measured against the city: stamping adds it from now on. Written only
+    /// when it moved by more than `toleranceMs`, so a steady clock costs no writes.
+    public func recordClockOffset(_ offsetMs: Int64, nowMs: Int64 = CountyDatabase.wallClockMs(), toleranceMs: Int64 = 250) throws {
+        guard abs(offsetMs) <= Self.maxBelievableOffsetMs else {
+            throw StoreError.badBatch(code: "bad_clock", message: "the city's clock is \(offsetMs) ms off this machine's: not believable")
+        }
+        if let current = try clockOffset(), abs(current.offsetMs - offsetMs) <= toleranceMs { return }
+        try write("record clock offset") { db in
+            try db.execute(sql: "UPDATE replica SET clock_offset_ms = ?, clock_offset_at = ? WHERE id = 1", arguments: [offsetMs, nowMs])
+        }
+    }
+
+    /// The offset last measured against the city, or nil if none was measured yet.
+    public func clockOffset() throws -> ClockOffset? {
+        try read("read clock offset") { db in
+            try Row.fetchOne(db, sql: "SELECT clock_offset_ms, clock_offset_at FROM replica WHERE id = 1 AND clock_offset_at IS NOT NULL")
+                .map { ClockOffset(offsetMs: $0["clock_offset_ms"], measuredAtMs: $0["clock_offset_at"]) }
         }
     }
 }

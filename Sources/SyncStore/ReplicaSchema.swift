@@ -113,6 +113,12 @@ enum ReplicaSchema {
         )
         """
 
+    /// The measured offset of this machine's clock from the city's (ms, city minus local) and when it was measured.
+    static let clockOffsetSQL = [
+        "ALTER TABLE replica ADD COLUMN clock_offset_ms INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE replica ADD COLUMN clock_offset_at INTEGER",
+    ]
+
     /// A parked change is retried (as a new local change) or discarded by a person.
     static let parkedResolutionSQL = [
         "ALTER TABLE parked ADD COLUMN resolution TEXT CHECK (resolution IN ('retried', 'discarded'))",

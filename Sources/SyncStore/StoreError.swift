@@ -1,5 +1,6 @@
 import Foundation
 import SyncCore
+import SyncProtocol
 
 /// Errors of the replica databases, with the context a person needs to act on them.
 public enum StoreError: Error, Sendable, CustomStringConvertible {
@@ -40,6 +41,16 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .sqlite(let op, let path, let message): "\(op) failed on \(path): \(message)"
         case .diskFull(let op, let path):
             "\(op) failed on \(path): the disk is full; nothing was written. Free space on the filesystem holding it and try again (a running county-syncd resumes by itself)"
+        }
+    }
+}
+
+extension StoreError {
+    /// A change refused by `ChangeCheck`, refusing the whole request it came in.
+    public init(_ refusal: ChangeRefusal) {
+        switch refusal.code {
+        case .forbiddenCounty: self = .forbidden("\(refusal); nothing was applied")
+        case .malformedChange, .clockAhead: self = .badBatch(code: refusal.code.rawValue, message: "\(refusal); nothing was applied")
         }
     }
 }

@@ -46,16 +46,10 @@ public struct SyncedTable: Sendable, Hashable {
     }
 
     /// Platforms: one row per registered platform or enterprise.
-    public static let platform = SyncedTable(name: "platform", columns: [
-        "county", "name", "category", "level", "subtype", "host_org", "credit_code", "industry",
-        "recognized_on", "status", "evaluation", "contact", "remarks",
-    ])
+    public static let platform = SyncedTable(name: "platform", columns: ReplicatedSchema.platform.map(\.name))
 
     /// Awards: one row per proposed award.
-    public static let award = SyncedTable(name: "award", columns: [
-        "county", "platform_id", "amount_fen", "basis_fen", "fiscal_year", "status",
-        "approved_amount_fen", "approved_on", "reject_reason", "remarks",
-    ])
+    public static let award = SyncedTable(name: "award", columns: ReplicatedSchema.award.map(\.name))
 
     /// Every replicated table, parents before children.
     public static let all: [SyncedTable] = [.platform, .award]
@@ -122,13 +116,18 @@ extension SyncedTable {
               SELECT RAISE(ABORT, '\(name).county must be this replica''s county');
             END
             """,
-            """
-            CREATE TRIGGER \(name)_immutable_key BEFORE UPDATE OF id, county ON \(name)
-            WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
-            BEGIN
-              SELECT RAISE(ABORT, '\(name).id and \(name).county cannot change');
-            END
-            """,
+            immutableKeyTriggerSQL,
         ]
+    }
+
+    /// A row's id and county cannot change, on either side.
+    var immutableKeyTriggerSQL: String {
+        """
+        CREATE TRIGGER \(name)_immutable_key BEFORE UPDATE OF id, county ON \(name)
+        WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
+        BEGIN
+          SELECT RAISE(ABORT, '\(name).id and \(name).county cannot change');
+        END
+        """
     }
 }

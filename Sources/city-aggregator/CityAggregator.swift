@@ -23,14 +23,23 @@ struct CityAggregator: AsyncParsableCommand {
     @Option(help: ArgumentHelp("PEM file of the server certificate.", valueName: "pem")) var cert: String?
     @Option(help: ArgumentHelp("PEM file of the server key.", valueName: "pem")) var key: String?
     @Option(name: .customLong("client-ca"), help: ArgumentHelp("PEM file of the CA that signs county certificates.", valueName: "pem")) var clientCA: String?
-    @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted (default 64 MiB).") var maxBodyBytes: Int?
+    @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted (default 8 MiB).") var maxBodyBytes: Int?
+    @Option(name: .customLong("max-value-bytes"), help: "Largest text value in a change, in UTF-8 bytes (default 4096).") var maxValueBytes: Int?
+    @Option(name: .customLong("max-batch-changes"), help: "Most changes in one push (default 2000).") var maxBatchChanges: Int?
+    @Option(name: .customLong("max-clock-offset-seconds"), help: "How far ahead of the city's clock a change's clock may be (default 300).")
+    var maxClockOffsetSeconds: Int?
+    @Option(name: .customLong("max-nodes-per-county"), help: "Most nodes (replicas and epochs) the city admits per county (default 16).")
+    var maxNodesPerCounty: Int?
     @Option(name: .customLong("port-file"), help: ArgumentHelp("Write the bound port here (useful with port 0).", valueName: "path")) var portFile: String?
     @Option(help: ArgumentHelp("JSON county list replacing the 18 Tangshan divisions.", valueName: "file")) var counties: String?
     @Option(name: .customLong("deny-list"), help: ArgumentHelp("File of revoked certificate serials (hex, one per line); re-read when it changes.", valueName: "file"))
     var denyList: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
 
-    static let keys: Set<String> = ["db", "listen", "cert", "key", "client-ca", "max-body-bytes", "port-file", "counties", "deny-list", "log-level"]
+    static let keys: Set<String> = [
+        "db", "listen", "cert", "key", "client-ca", "max-body-bytes", "max-value-bytes", "max-batch-changes", "max-clock-offset-seconds",
+        "max-nodes-per-county", "port-file", "counties", "deny-list", "log-level",
+    ]
 
     func run() async throws {
         let file = try config.map { path throws(ConfigurationError) in try ConfigFile(path: path, allowed: Self.keys) }
@@ -48,6 +57,12 @@ struct CityAggregator: AsyncParsableCommand {
         configuration.host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         configuration.port = port
         if let value = try maxBodyBytes ?? file?.integer("max-body-bytes") { configuration.maxBodyBytes = value }
+        if let value = try maxValueBytes ?? file?.integer("max-value-bytes") { configuration.limits.maxValueBytes = value }
+        if let value = try maxBatchChanges ?? file?.integer("max-batch-changes") { configuration.limits.maxBatchChanges = value }
+        if let value = try maxClockOffsetSeconds ?? file?.integer("max-clock-offset-seconds") {
+            configuration.limits.maxClockOffsetMs = Int64(value) * 1_000
+        }
+        if let value = try maxNodesPerCounty ?? file?.integer("max-nodes-per-county") { configuration.limits.maxNodesPerCounty = value }
         configuration.portFile = portFile ?? file?.values["port-file"]
         configuration.countiesFile = counties ?? file?.values["counties"]
         configuration.denyListFile = denyList ?? file?.values["deny-list"]

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SyncCore
+import SyncProtocol
 import Testing
 @testable import SyncStore
 
@@ -194,12 +195,63 @@ import Testing
         let db = try makeCounty(dir)
         for serial in 1...5 { try db.addPlatform(makePlatform(serial: serial)) }
         // Pretend the wall clock jumped back by an hour between the writes.
-        try sqliteShell(db.path, "UPDATE change_log SET wall_ms = 1800000000000 - seq * 3600000")
+        let base = CountyDatabase.wallClockMs() - 60_000
+        try sqliteShell(db.path, "UPDATE change_log SET wall_ms = \(base) - seq * 3600000")
         let stamps = try db.outbox().map(\.hlc)
         #expect(stamps.count == 5)
         #expect(zip(stamps, stamps.dropFirst()).allSatisfy { $0 < $1 })
         let first = try #require(stamps.first)
-        #expect(first.physicalMs == Int64(1_799_996_400_000))
+        #expect(first.physicalMs == base - 3_600_000)
+    }
+
+    @Test func aWriteRecordedAheadOfTheStampersClockIsStampedAtTheStampersClock() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let db = try makeCounty(dir)
+        try db.addPlatform(makePlatform(serial: 1))
+        // Written while the machine's clock was a day ahead; stamped after it was corrected.
+        try sqliteShell(db.path, "UPDATE change_log SET wall_ms = wall_ms + 86400000")
+        let now = CountyDatabase.wallClockMs()
+        let stamp = try #require(try db.outbox().first).hlc
+        #expect(stamp.physicalMs <= now + 1_000, "a reading never runs ahead of the stamper's clock")
+    }
+
+    @Test func stampingAddsTheOffsetMeasuredAgainstTheCity() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let db = try makeCounty(dir)
+        // This machine's clock is two hours ahead of the city's.
+        try db.recordClockOffset(-7_200_000)
+        try db.addPlatform(makePlatform(serial: 1))
+        let now = CountyDatabase.wallClockMs()
+        let stamp = try #require(try db.outbox().first).hlc
+        #expect(abs(stamp.physicalMs - (now - 7_200_000)) < 5_000, "\(stamp.physicalMs) vs \(now - 7_200_000)")
+        #expect(try db.status().clockOffsetMs == -7_200_000)
+    }
+
+    @Test func changesStampedAheadAreStampedAgainWithTheirBasesIntact() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let db = try makeCounty(dir)
+        let platform = try db.addPlatform(makePlatform(serial: 1))
+        let first = try db.outbox()
+        try db.acknowledge(try #require(try db.nextPushBatch(limit: 10)), PushResponse(highWater: first.last!.seq, outcomes: []))
+        let acknowledged = try db.versions(table: .platform, rowId: platform.id)["name"]
+        // The machine's clock jumps a day ahead; two edits are stamped with it.
+        try db.recordClockOffset(86_400_000)
+        _ = try db.updatePlatform(id: platform.id) { $0.name = "改名一" }
+        _ = try db.updatePlatform(id: platform.id) { $0.name = "改名二" }
+        let ahead = try db.outbox()
+        #expect(ahead.count == 2 && ahead.allSatisfy { $0.hlc.physicalMs > CountyDatabase.wallClockMs() + 3_600_000 })
+        // The city refuses them; the offset is measured right, and they are stamped again.
+        try db.recordClockOffset(0)
+        #expect(try db.restampUnacknowledged() == 2)
+        let again = try db.outbox()
+        let now = CountyDatabase.wallClockMs()
+        #expect(again.allSatisfy { $0.hlc.physicalMs <= now + 1_000 })
+        #expect(again[0].bases["name"] == acknowledged, "the first edit is based on the acknowledged version")
+        #expect(again[1].bases["name"] == ColumnVersion(hlc: again[0].hlc, node: db.replica.node))
+        #expect(try db.versions(table: .platform, rowId: platform.id)["name"] == ColumnVersion(hlc: again[1].hlc, node: db.replica.node))
     }
 
     @Test func sequenceNumbersAreNeverReused() throws {
