@@ -87,7 +87,7 @@ let package = Package(
             ]
         ),
         // A city and counties as real processes on loopback, and a fault-injecting TCP proxy.
-        .target(name: "LocalCluster", dependencies: ["SyncCore", "SyncStore", "CurlTransport"]),
+        .target(name: "LocalCluster", dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "CurlTransport"]),
         // Seeded fault trials that check nothing is lost or duplicated.
         .target(
             name: "FaultHarness",

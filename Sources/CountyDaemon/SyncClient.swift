@@ -64,8 +64,10 @@ public struct SyncClient: Sendable {
             // A new epoch whose merge was cut short (a crash, a dropped link) finishes it first.
             // A process measures the clock offset before it stamps anything (the heartbeat's
             // answer carries the city's clock), and again every few minutes.
+            // It does not look for a restore: the push below finds one more precisely (changes the
+            // city already has go through under the old node first).
             if clockMeasured.state.withLock({ $0.map { ContinuousClock.now - $0 > Self.offsetRefresh } ?? true }) {
-                try await sendHeartbeat()
+                try await sendHeartbeat(detectRestore: false)
             }
             if try database.snapshotPending() { try await mergeSnapshot() }
             var report = try await pushPending()
@@ -110,7 +112,7 @@ public struct SyncClient: Sendable {
                 // Changes stamped while this machine's clock was far ahead (before its offset was
                 // known): measure the offset again and stamp them again with the corrected clock.
                 restamped = true
-                try await sendHeartbeat()
+                try await sendHeartbeat(detectRestore: false)
                 let count = try database.restampUnacknowledged()
                 logger.warning("the city refused changes stamped ahead of its clock; stamped them again", metadata: [
                     "sync.restamped": "\(count)", "sync.error.message": "\(body?.message ?? "")",
@@ -186,7 +188,7 @@ public struct SyncClient: Sendable {
 
     /// Tells the city how this county is doing, and checks what the answer says about this replica:
     /// whether its history went back (a restore) and whether its clock is far off the city's.
-    public func sendHeartbeat() async throws {
+    public func sendHeartbeat(detectRestore: Bool = true) async throws {
         let sent = CountyDatabase.wallClockMs()
         let node = database.replica.node
         let answer = try await transport.heartbeat(try database.heartbeat())
@@ -199,7 +201,7 @@ public struct SyncClient: Sendable {
         // time (a restore from backup). Found here even when nothing new is pushed. The log only
         // grows, so reading it after the answer cannot mistake a concurrent push for a restore.
         let lastSeq = try database.syncPosition().lastSeq
-        if answer.highWater > lastSeq && database.replica.node == node {
+        if detectRestore && answer.highWater > lastSeq && database.replica.node == node {
             try await repairDivergence("the city holds changes up to \(answer.highWater) from \(node), but its log ends at \(lastSeq)")
         }
         // Stamping corrects by the offset, so edits neither win nor lose by a wrong clock, but the

@@ -1,0 +1,209 @@
+import CurlTransport
+import Foundation
+import LocalCluster
+import SyncCore
+import SyncProtocol
+import SyncStore
+import Testing
+
+/// A county certificate on a compromised or buggy office PC, against the real aggregator over
+/// mutual TLS: whatever it sends, the city refuses it whole with a 4xx and a stable code, changes
+/// nothing, keeps serving other counties and never crashes.
+@Suite("A hostile county", .serialized)
+struct HostileCountyTests {
+    /// The city as `BadInputTests` sets it up, plus a second county that must keep syncing.
+    struct Setup {
+        let base: BadInputTests.Setup
+        let neighbour: CountyDatabase
+        let neighbourTransport: CurlTransport
+        var cluster: Cluster { base.cluster }
+    }
+
+    static func setUp(_ extra: [String] = []) async throws -> Setup {
+        let base = try await BadInputTests.setUp(extra)
+        let neighbour = try base.cluster.makeCounty("130203")
+        let (cert, key) = try base.cluster.certificate("130203")
+        return Setup(base: base, neighbour: neighbour, neighbourTransport: try base.cluster.transport(cert: cert, key: key))
+    }
+
+    /// A hand-made push from the hostile county with a correct checksum.
+    static func push(_ setup: Setup, _ changes: [WireChange], node: String? = nil) async throws -> (status: Int, code: String?, message: String) {
+        let body = Data(JSONText.pushRequest(PushRequest(node: node ?? setup.base.node, changes: changes)).utf8)
+        let answer = try await setup.base.transport.request(method: "POST", path: "/v1/push", body: body)
+        let error = try? JSONDecoder().decode(ErrorBody.self, from: answer.body)
+        return (answer.status, error?.code, error?.message ?? String(decoding: answer.body.prefix(200), as: UTF8.self))
+    }
+
+    /// The neighbour county writes, pushes and pulls through the same aggregator.
+    static func neighbourStillSyncs(_ setup: Setup, serial: Int) async throws {
+        try setup.neighbour.addPlatform(makePlatforms("130203", count: 1, offset: 500 + serial)[0])
+        let batch = try #require(try setup.neighbour.nextPushBatch(limit: 100))
+        let answer = try await setup.neighbourTransport.push(batch)
+        #expect(answer.highWater == batch.lastSeq)
+        try setup.neighbour.acknowledge(batch, answer)
+        _ = try await setup.neighbourTransport.pull(node: setup.neighbour.replica.node, after: 0, limit: 10)
+    }
+
+    func change(_ setup: Setup, seq: Int64, table: String = "platform", rowId: String = RecordID.generate(), op: String = "insert",
+                hlc: Int64? = nil, values: [String: ColumnValue], bases: [String: ColumnVersion] = [:]) -> WireChange {
+        WireChange(seq: seq, table: table, rowId: rowId, op: op, hlc: hlc ?? HLCTimestamp(physicalMs: CountyDatabase.wallClockMs(), logical: 0).rawValue,
+                   node: setup.base.node, values: values, bases: bases)
+    }
+
+    static func platformValues(county: ColumnValue = .text("130202"), serial: Int = 900) -> [String: ColumnValue] {
+        let platform = makePlatforms("130202", count: 1, offset: serial)[0]
+        return [
+            "county": county, "name": .text(platform.name), "category": .text(platform.category.rawValue),
+            "level": platform.level.map { .text($0.rawValue) } ?? .null, "subtype": platform.subtype.map { .text($0) } ?? .null,
+            "host_org": .text(platform.hostOrg), "credit_code": .text(platform.creditCode), "industry": .text(platform.industry),
+            "recognized_on": .null, "status": .text("registered"), "evaluation": .null, "contact": .null, "remarks": .null,
+        ]
+    }
+
+    /// Findings 1 to 4 of the trust review, each as the attacker sent it.
+    @Test(.timeLimit(.minutes(3)))
+    func theReviewsFindingsAreRefusedWholeAndChangeNothing() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.cluster.cleanUp() }
+        let before = try BadInputTests.cityState(setup.cluster)
+        let next = setup.base.lastBatch.lastSeq + 1
+        let own = setup.base.lastBatch.changes[0]
+        let platformId = try setup.base.county.platforms()[0].id
+        let year2099 = HLCTimestamp(physicalMs: 4_070_908_800_000, logical: 0).rawValue
+
+        let cases: [(name: String, changes: [WireChange], status: Int, code: String)] = [
+            // 1. Another county's row planted with the county as a number, and an own row moved.
+            ("insert naming county 130203 as a number", [change(setup, seq: next, values: Self.platformValues(county: .integer(130203)))], 403, "forbidden_county"),
+            ("own row moved to 130203 as a number", [change(setup, seq: next, rowId: own.rowId, op: "update", values: ["county": .integer(130203)])], 403, "forbidden_county"),
+            ("own row moved to 130203 as text", [change(setup, seq: next, rowId: own.rowId, op: "update", values: ["county": .text("130203")])], 403, "forbidden_county"),
+            // 2. Text where an integer belongs (this crashed the aggregator).
+            ("amount as text", [change(setup, seq: next, table: "award", values: [
+                "county": .text("130202"), "platform_id": .text(platformId), "amount_fen": .text("100000"), "basis_fen": .null,
+                "fiscal_year": .integer(2025), "status": .text("proposed"), "approved_amount_fen": .null, "approved_on": .null,
+                "reject_reason": .null, "remarks": .null])], 400, "malformed_change"),
+            ("an enum value out of its set", [change(setup, seq: next, values: Self.platformValues().merging(["category": .text("casino")]) { $1 })], 400, "malformed_change"),
+            // 3. Size: a value far over the limit.
+            ("a 100 kB value", [change(setup, seq: next, rowId: own.rowId, op: "update", values: ["remarks": .text(String(repeating: "x", count: 100_000))])], 400, "malformed_change"),
+            // 4. Clocks: far future, the largest reading, negative.
+            ("a clock in 2099", [change(setup, seq: next, rowId: own.rowId, op: "update", hlc: year2099, values: ["remarks": .text("2099")])], 400, "clock_ahead"),
+            ("the largest clock reading", [change(setup, seq: next, rowId: own.rowId, op: "update", hlc: Int64.max, values: ["remarks": .text("max")])], 400, "clock_ahead"),
+            ("a base from 2099", [change(setup, seq: next, rowId: own.rowId, op: "update", values: ["remarks": .text("b")],
+                                         bases: ["remarks": ColumnVersion(hlc: HLCTimestamp(rawValue: year2099), node: setup.base.node)])], 400, "clock_ahead"),
+            ("a negative clock", [change(setup, seq: next, rowId: own.rowId, op: "update", hlc: -5, values: ["remarks": .text("neg")])], 400, "malformed_change"),
+        ]
+        for (index, test) in cases.enumerated() {
+            let answer = try await Self.push(setup, test.changes)
+            #expect(answer.status == test.status && answer.code == test.code, "\(test.name): \(answer)")
+            #expect(answer.message.contains("change \(next)"), "\(test.name): the message names the change: \(answer.message)")
+            #expect(setup.cluster.city?.isRunning == true, "\(test.name): the aggregator is up")
+            try await Self.neighbourStillSyncs(setup, serial: index)
+        }
+        // A 30,000-change batch is refused before any of it is applied.
+        let flood = (0..<30_000).map { change(setup, seq: next + Int64($0), rowId: own.rowId, op: "update", values: ["remarks": .text("f\($0)")]) }
+        let answer = try await Self.push(setup, flood)
+        #expect(answer.status == 413 && answer.code == "batch_too_large", "\(answer)")
+
+        let after = try BadInputTests.cityState(setup.cluster)
+        let neighbourRows = try setup.neighbour.platforms().map(\.id)
+        #expect(neighbourRows.count == cases.count)
+        var expected = before
+        for id in neighbourRows { #expect(after.contains(id)) }
+        // Only the neighbour's rows and bookkeeping changed; the hostile county's are as they were.
+        expected = before.split(separator: "\n").filter { $0.contains("130202") }.joined(separator: "\n")
+        let hostileNow = after.split(separator: "\n").filter { $0.contains("130202") }.joined(separator: "\n")
+        #expect(hostileNow == expected, "the hostile county's rows and bookkeeping are unchanged")
+        let cityClock = try Cluster.capture("/usr/bin/sqlite3", [setup.cluster.cityDB, "SELECT hlc >> 16 FROM replica"]).stdout
+        #expect((Int64(cityClock.trimmingCharacters(in: .whitespacesAndNewlines)) ?? .max) < CountyDatabase.wallClockMs() + 60_000,
+                "the city's clock did not move to the hostile county's: \(cityClock)")
+    }
+
+    /// The city's own schema refuses to change a row's id or county, whoever writes.
+    @Test(.timeLimit(.minutes(2)))
+    func theCitysRowsKeepTheirCountyWhateverWrites() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.cluster.cleanUp() }
+        let id = try setup.base.county.platforms()[0].id
+        let moved = try Cluster.capture("/usr/bin/sqlite3", [setup.cluster.cityDB, "UPDATE platform SET county = '130203' WHERE id = '\(id)'"])
+        #expect(moved.status != 0 && moved.stderr.contains("cannot change"), "\(moved)")
+        let award = try Cluster.capture("/usr/bin/sqlite3", [setup.cluster.cityDB, "UPDATE award SET county = '130203'"])
+        #expect(award.status != 0 && award.stderr.contains("cannot change"), "\(award)")
+    }
+
+    /// Finding 5: a county cannot mint nodes without bound; each admitted node is recorded with its evidence.
+    @Test(.timeLimit(.minutes(2)))
+    func aCountyCannotCreateNodesWithoutBound() async throws {
+        let setup = try await Self.setUp(["--max-nodes-per-county", "4"])
+        defer { setup.cluster.cleanUp() }
+        var refused: (status: Int, code: String?)?
+        for index in 0..<10 {
+            let body = Data(#"{"node":"county-130202-fake\#(index)","pending":0,"oldestPendingAgeSeconds":0}"#.utf8)
+            let answer = try await setup.base.transport.request(method: "POST", path: "/v1/heartbeat", body: body)
+            if answer.status != 200 {
+                refused = (answer.status, (try? JSONDecoder().decode(ErrorBody.self, from: answer.body))?.code)
+                break
+            }
+        }
+        #expect(refused?.status == 403 && refused?.code == "too_many_nodes", "\(String(describing: refused))")
+        let nodes = try Cluster.capture("/usr/bin/sqlite3", [setup.cluster.cityDB, "SELECT count(*), count(admission) FROM node_state WHERE county = '130202'"]).stdout
+        #expect(nodes.trimmingCharacters(in: .whitespacesAndNewlines) == "4|4", "\(nodes)")
+        #expect(setup.cluster.logTail("city.log", lines: 80).contains("node admitted"))
+        let malformed = try await setup.base.transport.request(method: "POST", path: "/v1/heartbeat",
+                                                             body: Data(#"{"node":"county-130202-DROP TABLE","pending":0,"oldestPendingAgeSeconds":0}"#.utf8))
+        #expect(malformed.status == 400)
+        try await Self.neighbourStillSyncs(setup, serial: 1)
+    }
+
+    /// Finding 6: the deny list fails closed, and `/metrics` goes through it like every route.
+    @Test(.timeLimit(.minutes(2)))
+    func theDenyListFailsClosedOnEveryRoute() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        let (cert, key) = try cluster.certificate("130202")
+        let serial = try Cluster.run("/usr/bin/openssl", ["x509", "-in", cert, "-noout", "-serial"])
+        let denyList = cluster.dir.appendingPathComponent("revoked.txt").path
+        try "# revoked\n\(serial)".write(toFile: denyList, atomically: true, encoding: .utf8)
+        try await cluster.startCity(["--deny-list", denyList])
+        let transport = try cluster.transport(cert: cert, key: key)
+        for path in ["/metrics", "/healthz", "/v1/pull?after=0"] {
+            let answer = try await transport.request(method: "GET", path: path)
+            #expect(answer.status == 403, "\(path) with a revoked certificate: \(answer.status)")
+        }
+        // The file goes missing or unreadable: the last list read stays in force.
+        try FileManager.default.removeItem(atPath: denyList)
+        #expect(try await transport.request(method: "GET", path: "/metrics").status == 403, "a missing deny list does not unrevoke")
+        try Data([0xFF, 0xFE, 0x00]).write(to: URL(fileURLWithPath: denyList))
+        #expect(try await transport.request(method: "GET", path: "/v1/pull?after=0").status == 403, "an unreadable deny list does not unrevoke")
+        #expect(cluster.logTail("city.log", lines: 60).contains("cannot read the deny list"))
+        // Another county's certificate still works, and a corrected list is read again.
+        let (otherCert, otherKey) = try cluster.certificate("130203")
+        #expect(try await cluster.transport(cert: otherCert, key: otherKey).request(method: "GET", path: "/metrics").status == 200)
+        try "# nothing revoked\n".write(toFile: denyList, atomically: true, encoding: .utf8)
+        #expect(try await transport.request(method: "GET", path: "/healthz").status == 200)
+    }
+
+    /// A generator of malformed pushes: for a seeded run of attempts, a valid change broken in one
+    /// field at a time, each refused whole while the neighbour keeps syncing.
+    @Test(.timeLimit(.minutes(4)))
+    func generatedMalformedPushesAreRefusedWhole() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.cluster.cleanUp() }
+        let before = try BadInputTests.cityState(setup.cluster)
+        var generator = HostilePushes(seed: 20261130, node: setup.base.node, nextSeq: setup.base.lastBatch.lastSeq + 1,
+                                      ownRows: try setup.base.county.platforms().map(\.id))
+        var seen: [String: Int] = [:]
+        for round in 0..<120 {
+            let attack = generator.next()
+            let body = Data(JSONText.pushRequest(PushRequest(node: attack.node, changes: attack.changes)).utf8)
+            let answer = try await setup.base.transport.request(method: "POST", path: "/v1/push", body: body)
+            let code = (try? JSONDecoder().decode(ErrorBody.self, from: answer.body))?.code
+            #expect((400..<500).contains(answer.status) && code != nil, "\(attack.kind): \(answer.status) \(code ?? "no code")")
+            seen[attack.kind, default: 0] += 1
+            if round % 20 == 0 { try await Self.neighbourStillSyncs(setup, serial: round) }
+        }
+        #expect(setup.cluster.city?.isRunning == true)
+        #expect(seen.count >= 10, "the generator covers many kinds of attack: \(seen)")
+        let after = try BadInputTests.cityState(setup.cluster)
+        let hostile = { (text: String) in text.split(separator: "\n").filter { $0.contains("130202") }.joined(separator: "\n") }
+        #expect(hostile(after) == hostile(before), "nothing of the hostile county changed")
+    }
+}
