@@ -7,7 +7,9 @@
 #   Deploy/pki.sh county DIR CODE         county certificate: DIR/county-CODE.pem, DIR/county-CODE.key
 #                                         (CN=county-CODE: the aggregator reads the county from it)
 #
-# Keys are created private (mode 0600). Certificates are valid for DAYS days (default 825; CA 3650).
+# Keys are created private (mode 0600). Certificates are valid for DAYS days (default 825; CA 3650),
+# starting BACKDATE_DAYS days before they are issued (default 2), so a county whose clock runs up to
+# that far behind still accepts a freshly issued server certificate (and the city a county's).
 set -euo pipefail
 
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
@@ -27,13 +29,34 @@ need_ca() {
   [ -f "$dir/ca.pem" ] && [ -f "$dir/ca.key" ] || { echo "pki.sh: no CA in $dir; run: $0 ca $dir" >&2; exit 1; }
 }
 
+utc() {  # utc SECONDS-FROM-NOW: an ASN.1 time, YYYYMMDDHHMMSSZ
+  date -u -d "@$(( $(date +%s) + $1 ))" +%Y%m%d%H%M%SZ
+}
+
+issue() {  # issue CSR OUT EXTFILE DAYS [-selfsign]: `openssl ca`, which (unlike `req -x509` and `x509 -req`
+           # in OpenSSL 3.0) sets the start date
+  local csr=$1 out=$2 ext=$3 valid=$4 work signer
+  work=$(mktemp -d)
+  : > "$work/index.txt"
+  printf '[ca]\ndefault_ca = city\n[city]\ndatabase = %s/index.txt\nnew_certs_dir = %s\nrand_serial = yes\n' "$work" "$work" > "$work/ca.cnf"
+  printf 'default_md = sha256\npolicy = any\nunique_subject = no\ncopy_extensions = none\n[any]\norganizationName = optional\n' >> "$work/ca.cnf"
+  printf 'organizationalUnitName = optional\ncommonName = supplied\n' >> "$work/ca.cnf"
+  if [ "${5:-}" = -selfsign ]; then signer=(-selfsign); else signer=(-cert "$dir/ca.pem"); fi
+  if ! openssl ca -batch -notext -config "$work/ca.cnf" "${signer[@]}" -keyfile "$dir/ca.key" -in "$csr" \
+      -startdate "$(utc $(( -86400 * ${BACKDATE_DAYS:-2} )))" -enddate "$(utc $(( 86400 * valid )))" \
+      -extfile "$ext" -out "$out" 2>"$work/err"; then
+    cat "$work/err" >&2
+    rm -rf "$work"
+    exit 1
+  fi
+  rm -rf "$work" "$csr" "$ext"
+}
+
 sign() {  # sign NAME SUBJECT EXTFILE
   local name=$1 subject=$2 ext=$3
   new_key "$dir/$name.key"
   openssl req -new -key "$dir/$name.key" -subj "$subject" -out "$dir/$name.csr" 2>/dev/null
-  openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
-    -days "$days" -sha256 -extfile "$ext" -out "$dir/$name.pem" 2>/dev/null
-  rm -f "$dir/$name.csr" "$ext"
+  issue "$dir/$name.csr" "$dir/$name.pem" "$ext" "$days"
   echo "$dir/$name.pem"
 }
 
@@ -41,10 +64,10 @@ case "$kind" in
   ca)
     [ ! -f "$dir/ca.key" ] || { echo "pki.sh: $dir/ca.key exists; refusing to replace the CA" >&2; exit 1; }
     new_key "$dir/ca.key"
-    openssl req -x509 -new -key "$dir/ca.key" -sha256 -days "${CA_DAYS:-3650}" \
-      -subj "/O=County Sync/CN=County Sync City CA" \
-      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-      -out "$dir/ca.pem" 2>/dev/null
+    openssl req -new -key "$dir/ca.key" -subj "/O=County Sync/CN=County Sync City CA" -out "$dir/ca.csr" 2>/dev/null
+    ext=$(mktemp)
+    printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n' > "$ext"
+    issue "$dir/ca.csr" "$dir/ca.pem" "$ext" "${CA_DAYS:-3650}" -selfsign
     echo "$dir/ca.pem"
     ;;
   server)

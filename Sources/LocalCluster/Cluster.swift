@@ -94,15 +94,36 @@ public final class Cluster: @unchecked Sendable {
 
     /// Starts `county-syncd` for a county (on its usual replica or `dbPath`), talking to the
     /// aggregator directly or through `via` (a fault proxy's URL); `extra` arguments are appended.
+    /// With `skewSeconds`, the daemon runs with only its wall clock shifted (see `skewClockLibrary`).
     public func startDaemon(_ county: String, batchSize: Int = 1_000, pullInterval: Double = 1, via: String? = nil,
-                            dbPath: String? = nil, extra: [String] = []) throws {
+                            dbPath: String? = nil, extra: [String] = [], skewSeconds: Int? = nil) throws {
         let (cert, key) = try certificate(county)
         let arguments = ["--db", dbPath ?? countyDBPath(county), "--city", via ?? cityURL, "--ca", pki.appendingPathComponent("ca.pem").path,
                          "--cert", cert, "--key", key, "--batch-size", "\(batchSize)", "--pull-interval", "\(pullInterval)",
                          "--max-backoff", "2", "--log-level", "info"] + extra
+        let environment = try skewSeconds.map { ["LD_PRELOAD": try Self.skewClockLibrary(), "SKEW_SECONDS": String($0)] } ?? [:]
         daemons[county] = try Managed.start(Self.binaries.appendingPathComponent("county-syncd"), arguments,
-                                            log: dir.appendingPathComponent("county-\(county).log"))
+                                            log: dir.appendingPathComponent("county-\(county).log"), environment: environment)
     }
+
+    /// `skewclock.so`, built once from the shared tools (`../shared/tools/skewclock.c` beside the
+    /// package) into `.build/`: preloaded, it shifts only a process's wall clock (`SKEW_SECONDS`),
+    /// leaving the monotonic clocks that timers and `Task.sleep` read alone. libfaketime shifts
+    /// `CLOCK_BOOTTIME` too, under which a Swift daemon's every sleep lasts the skew.
+    public static func skewClockLibrary() throws -> String {
+        try skewClockBuild.withLock { built in
+            if let built { return built }
+            let source = packageRoot.appendingPathComponent("../shared/tools/skewclock.c").standardized.path
+            let library = packageRoot.appendingPathComponent(".build/skewclock.so").path
+            guard FileManager.default.fileExists(atPath: source) else { throw ClusterError("no \(source): the shared tools must sit beside the package") }
+            let result = try capture("/usr/bin/cc", ["-shared", "-fPIC", "-O2", "-o", library, source, "-ldl"])
+            guard result.status == 0 else { throw ClusterError("building skewclock.so failed: \(result.stderr)") }
+            built = library
+            return library
+        }
+    }
+
+    private static let skewClockBuild = Mutex<String?>(nil)
 
     /// Whether a county's daemon is running.
     public func daemonRunning(_ county: String) -> Bool { daemons[county]?.isRunning ?? false }

@@ -1,0 +1,74 @@
+import Foundation
+import LocalCluster
+import SyncCore
+import SyncProtocol
+import SyncStore
+import Testing
+
+/// The county daemon itself running with its machine's wall clock hours or a day off (only the
+/// wall clock: `skewclock.so` leaves the monotonic clocks alone). It measures its offset from the
+/// city, stamps with the corrected clock, and so its edits neither win nor lose by its clock.
+@Suite("A daemon with a wrong clock", .serialized)
+struct ClockSkewTests {
+    @Test(.timeLimit(.minutes(2)), arguments: [7_200, -7_200, 86_400, -86_400])
+    func theDaemonCorrectsItsClockAndConverges(skewSeconds: Int) async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        let platform = try county.addPlatform(makePlatforms("130202", count: 1)[0])
+        try cluster.startDaemon("130202", skewSeconds: skewSeconds)
+        let city = try CityDatabase.open(at: cluster.cityDB)
+        try await eventually("the platform at the city") { try cityMatches(county, city) }
+
+        // The daemon measured how far its clock is off and recorded it.
+        let offset = try #require(try county.status().clockOffsetMs)
+        #expect(abs(offset + Int64(skewSeconds) * 1_000) < 5_000, "measured \(offset) ms for a skew of \(skewSeconds) s")
+
+        // The county edits, then the city edits after seeing it, then the county again: each later
+        // edit wins, whichever way the daemon's clock is off.
+        _ = try county.updatePlatform(id: platform.id) { $0.remarks = "county first" }
+        try await eventually("the county's edit at the city") { try city.platform(id: platform.id)?.remarks == "county first" }
+        let stamped = try #require(try city.versions(table: .platform, rowId: platform.id)["remarks"])
+        #expect(abs(stamped.hlc.physicalMs - CountyDatabase.wallClockMs()) < 60_000,
+                "the county's edit carries the city's time, not its own clock's: \(stamped.hlc)")
+        _ = try city.updatePlatform(id: platform.id) { $0.remarks = "city second" }
+        try await eventually("the city's later edit at the county") { try county.platform(id: platform.id)?.remarks == "city second" }
+        _ = try county.updatePlatform(id: platform.id) { $0.remarks = "county third" }
+        try await eventually("the county's later edit at the city") { try city.platform(id: platform.id)?.remarks == "county third" }
+        #expect(try city.conflicts().isEmpty, "sequential edits are never taken for concurrent ones")
+
+        // No clock anywhere moved past the real time.
+        let cityClock = try Cluster.capture("/usr/bin/sqlite3", [cluster.cityDB, "SELECT hlc >> 16 FROM replica"]).stdout
+        #expect((Int64(cityClock.trimmingCharacters(in: .whitespacesAndNewlines)) ?? .max) < CountyDatabase.wallClockMs() + 60_000)
+
+        // The city's metrics show the county's offset.
+        let (cert, key) = try cluster.certificate("130202")
+        let metrics = try await cluster.transport(cert: cert, key: key).request(method: "GET", path: "/metrics")
+        let text = String(decoding: metrics.body, as: UTF8.self)
+        let line = text.split(separator: "\n").first { $0.hasPrefix("sync_county_clock_offset_seconds{county=\"130202\"}") }
+        let reported = line.flatMap { Double($0.split(separator: " ").last ?? "") }
+        #expect(reported.map { abs($0 + Double(skewSeconds)) < 5 } == true, "\(line ?? "no offset in /metrics")")
+    }
+
+    /// Changes stamped while the machine's clock was a day ahead, before the daemon ever measured
+    /// its offset (a replica inspected with `syncctl` first): the city refuses them as
+    /// `clock_ahead`, the daemon stamps them again with the corrected clock, and they arrive.
+    @Test(.timeLimit(.minutes(2)))
+    func changesStampedAheadBeforeTheOffsetWasKnownAreStampedAgain() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        try county.addPlatforms(makePlatforms("130202", count: 3))
+        // Stamped as a machine a day ahead would have stamped them.
+        try county.recordClockOffset(86_400_000)
+        #expect(try county.outbox().allSatisfy { $0.hlc.physicalMs > CountyDatabase.wallClockMs() + 3_600_000 })
+        try cluster.startDaemon("130202")
+        let city = try CityDatabase.open(at: cluster.cityDB)
+        try await eventually("the rows at the city") { try county.pendingCount() == 0 && cityMatches(county, city) }
+        #expect(cluster.logTail("county-130202.log", lines: 40).contains("stamped them again"))
+        let cityClock = try Cluster.capture("/usr/bin/sqlite3", [cluster.cityDB, "SELECT hlc >> 16 FROM replica"]).stdout
+        #expect((Int64(cityClock.trimmingCharacters(in: .whitespacesAndNewlines)) ?? .max) < CountyDatabase.wallClockMs() + 60_000)
+    }
+}
