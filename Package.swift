@@ -91,7 +91,7 @@ let package = Package(
         // Seeded fault trials that check nothing is lost or duplicated.
         .target(
             name: "FaultHarness",
-            dependencies: ["LocalCluster", "SyncCore", "SyncStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["LocalCluster", "SyncCore", "SyncProtocol", "SyncStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .executableTarget(
             name: "sync-faults",

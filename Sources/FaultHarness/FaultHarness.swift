@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import LocalCluster
 import SyncCore
+import SyncProtocol
 import SyncStore
 import Synchronization
 
@@ -75,12 +76,17 @@ public struct HarnessSummary: Sendable, CustomStringConvertible {
     public var refusedWrites = 0
     /// The slowest convergence after the faults healed.
     public var slowestConvergence: Duration = .zero
+    /// Hostile pushes the city refused (4xx), and accepted (must stay 0).
+    public var hostileRefused = 0
+    public var hostileAccepted = 0
+    /// Clock readings found beyond the real time plus the allowed offset, at the city or a county (must stay 0).
+    public var clocksAhead = 0
     /// What went wrong, if anything.
     public var failures: [String] = []
     /// Where the cluster's files are (kept after a failure).
     public var directory = ""
 
-    public var passed: Bool { failures.isEmpty && lost == 0 && duplicated == 0 }
+    public var passed: Bool { failures.isEmpty && lost == 0 && duplicated == 0 && hostileAccepted == 0 && clocksAhead == 0 }
 
     public var description: String {
         var lines = ["fault harness: seed \(seed), \(trials) trials"]
@@ -88,6 +94,7 @@ public struct HarnessSummary: Sendable, CustomStringConvertible {
         lines.append("link fault hits (connections cut, refused or swallowed; chunks delayed or throttled): " + LinkFault.allCases.filter { $0 != .pass }.map { "\($0.rawValue) \(linkHits[$0] ?? 0)" }.joined(separator: ", "))
         lines.append("changes checked: \(changesChecked); values checked: \(valuesChecked); rows checked: \(rowsChecked)")
         lines.append("lost: \(lost), duplicated: \(duplicated)")
+        lines.append("hostile pushes refused: \(hostileRefused), accepted: \(hostileAccepted); clocks found ahead of real time: \(clocksAhead)")
         lines.append("restores found and repaired (new epochs): \(epochsBegun); conflicts recorded: \(conflicts); parked: \(parked); writes refused by validation: \(refusedWrites)")
         let seconds = Double(slowestConvergence.components.seconds) + Double(slowestConvergence.components.attoseconds) / 1e18
         lines.append(String(format: "slowest convergence after healing: %.1f s", seconds))
@@ -173,9 +180,9 @@ public final class FaultHarness: @unchecked Sendable {
         _ = try await converge(trial: 0)
     }
 
-    private func startDaemon(_ code: String) throws {
+    private func startDaemon(_ code: String, skewHours: Int? = nil) throws {
         try cluster.startDaemon(code, batchSize: options.batchSize, pullInterval: 1, via: proxy.url,
-                                extra: ["--request-timeout", "4", "--connect-timeout", "2"])
+                                extra: ["--request-timeout", "4", "--connect-timeout", "2"], skewSeconds: skewHours.map { $0 * 3_600 })
     }
 
     // MARK: - A trial
@@ -298,6 +305,50 @@ public final class FaultHarness: @unchecked Sendable {
             try countyLock.withLock { try skewedEdits(code, hours: fault.parameter, tag: "t\(trial).clock\(fault.atMs)") }
         case .restore:
             try await restore(fault.county, backupAgeMs: fault.durationMs)
+        case .daemonClock:
+            // The daemon itself runs with its machine's wall clock off, then is put right.
+            try countyLock.withLock {
+                cluster.stopDaemon(code)
+                try startDaemon(code, skewHours: fault.parameter)
+            }
+            try await Task.sleep(for: .milliseconds(fault.durationMs))
+            try countyLock.withLock {
+                cluster.stopDaemon(code)
+                try startDaemon(code)
+            }
+        case .hostile:
+            try await hostilePushes(fault.county, count: fault.parameter, seed: options.seed &+ UInt64(trial) &* 7_919 &+ UInt64(fault.atMs))
+        }
+    }
+
+    /// A compromised county: pushes the city must refuse, sent with the county's real certificate
+    /// under its real node, straight to the aggregator. Each must get a 4xx; one that is accepted
+    /// is counted and fails the run.
+    private func hostilePushes(_ index: Int, count: Int, seed: UInt64) async throws {
+        let code = counties[index].county
+        let (cert, key) = try cluster.certificate(code)
+        let transport = try cluster.transport(cert: cert, key: key)
+        let (node, next) = try countyLock.withLock { () -> (String, Int64) in
+            let county = counties[index]
+            return (county.replica.node, try county.syncPosition().pushedSeq + 1)
+        }
+        let rows = try countyLock.withLock { try counties[index].platforms().map(\.id) }
+        var generator = HostilePushes(seed: seed, node: node, nextSeq: next, ownRows: rows)
+        for _ in 0..<count {
+            let attack = generator.next()
+            let body = Data(JSONText.pushRequest(PushRequest(node: attack.node, changes: attack.changes)).utf8)
+            let status: Int
+            do {
+                status = try await transport.request(method: "POST", path: "/v1/push", body: body).status
+            } catch {
+                continue  // the aggregator may be down (another fault): nothing was sent
+            }
+            summary.withLock {
+                if (400..<500).contains(status) { $0.hostileRefused += 1 } else { $0.hostileAccepted += 1 }
+            }
+            if !(400..<500).contains(status) {
+                summary.withLock { $0.failures.append("hostile push \(attack.kind) from \(code) answered \(status), not refused") }
+            }
         }
     }
 
@@ -458,6 +509,17 @@ public final class FaultHarness: @unchecked Sendable {
         let missingRows = snapshot.rows.filter { cityRows[$0] == nil && !cityAwards.contains($0) }
         lost += missingRows.count
         if !missingRows.isEmpty { problems.append("rows missing at the city: \(missingRows.sorted().prefix(10))") }
+        // No clock, at the city or at a county, ran ahead of the real time by more than the bound
+        // (a county whose daemon's clock was off stamps with the city's time).
+        let latest = SyncLimits().latestAcceptedReading(nowMs: CountyDatabase.wallClockMs()).rawValue
+        var ahead = 0
+        for replica in [city as any ReplicaDatabase] + counties {
+            let hlc = try read(replica) { try Int64.fetchOne($0, sql: "SELECT hlc FROM replica") ?? 0 }
+            if hlc > latest {
+                ahead += 1
+                problems.append("\(replica.path): its clock reads \(HLCTimestamp(rawValue: hlc)), ahead of the real time")
+            }
+        }
         let parked = try read(city) { try Int.fetchOne($0, sql: "SELECT count(*) FROM parked") ?? 0 }
         let conflicts = try read(city) { try Int.fetchOne($0, sql: "SELECT count(*) FROM conflict") ?? 0 }
         summary.withLock {
@@ -469,6 +531,7 @@ public final class FaultHarness: @unchecked Sendable {
             $0.parked = parked
             $0.conflicts = conflicts
             $0.epochsBegun = epochs.values.reduce(0) { $0 + $1.count - 1 }
+            $0.clocksAhead = ahead
             $0.failures += problems.map { "trial \(trial) (seed \(options.seed)): \($0)" }
         }
         options.log("trial \(trial): converged; \(changes) changes and \(snapshot.valueCount) values checked, lost \(lost), duplicated \(duplicated), conflicts \(conflicts)")

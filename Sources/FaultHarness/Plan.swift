@@ -11,6 +11,8 @@ public enum FaultKind: String, CaseIterable, Sendable, Hashable, Comparable {
     case clockAhead = "county clock ahead"
     case clockBehind = "county clock behind"
     case restore = "restore from backup"
+    case daemonClock = "county daemon clock skewed"
+    case hostile = "hostile county pushes"
 
     public static func < (lhs: FaultKind, rhs: FaultKind) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -41,6 +43,8 @@ public struct PlannedFault: Sendable, Hashable, CustomStringConvertible {
         case .slow: detail = "\(parameter) bytes/s for \(durationMs) ms"
         case .clockAhead, .clockBehind: detail = "county #\(county), \(parameter > 0 ? "+" : "")\(parameter) h"
         case .restore: detail = "county #\(county), backup \(durationMs) ms before"
+        case .daemonClock: detail = "county #\(county) daemon \(parameter > 0 ? "+" : "")\(parameter) h for \(durationMs) ms"
+        case .hostile: detail = "county #\(county), \(parameter) pushes"
         default: detail = "for \(durationMs) ms"
         }
         return "\(kind.rawValue) at \(atMs) ms (\(detail))"
@@ -119,6 +123,8 @@ public struct TrialPlan: Sendable, Hashable {
             case .clockAhead: (duration, parameter) = (0, [3, 6, 24, 26].randomElement(using: &random)!)
             case .clockBehind: (duration, parameter) = (0, -[3, 6, 24, 26].randomElement(using: &random)!)
             case .restore: (duration, parameter) = (Int.random(in: 300...3_000, using: &random), 0)
+            case .daemonClock: (duration, parameter) = (Int.random(in: 2_000...6_000, using: &random), [2, -2, 24, -24].randomElement(using: &random)!)
+            case .hostile: (duration, parameter) = (0, Int.random(in: 10...40, using: &random))
             }
             faults.append(PlannedFault(kind: kind, county: county, atMs: at, durationMs: duration, parameter: parameter))
         }

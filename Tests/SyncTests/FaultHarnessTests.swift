@@ -23,6 +23,8 @@ struct FaultHarnessTests {
         #expect(summary.valuesChecked > 50)
         #expect(summary.faults.values.reduce(0, +) >= options.trials * options.faultsPerTrial.lowerBound)
         #expect(FaultKind.allCases.allSatisfy { (summary.faults[$0] ?? 0) > 0 }, "every kind of fault was injected")
+        #expect(summary.hostileRefused > 0 && summary.hostileAccepted == 0, "hostile pushes were sent and every one refused")
+        #expect(summary.clocksAhead == 0, "no clock ran ahead of the real time")
     }
 
     @Test func aValueNeitherFinalNorReplacedNorALoserIsLost() {
