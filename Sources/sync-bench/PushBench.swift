@@ -26,17 +26,7 @@ struct PushBench: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let pki = folder.appendingPathComponent("pki").path
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Deploy/pki.sh").path
-        for arguments in [["ca", pki], ["server", pki, "localhost", "127.0.0.1"], ["county", pki, "130202"]] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [script] + arguments
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw ValidationError("Deploy/pki.sh \(arguments[0]) failed") }
-        }
+        try BenchCity.makePKI(pki, counties: ["130202"])
         print("sync-bench push: \(rows) platform inserts, \(batch) per batch, county file -> HTTPS (mTLS, libcurl) -> city file")
 
         // The county: rows entered beforehand, not timed.
@@ -79,21 +69,11 @@ struct PushBench: AsyncParsableCommand {
         }
 
         // The aggregator, in this process, on a free port.
-        var configuration = CityServerConfiguration(
-            databasePath: folder.appendingPathComponent("city.db").path, certFile: "\(pki)/server.pem",
-            keyFile: "\(pki)/server.key", clientCAFile: "\(pki)/ca.pem")
-        configuration.port = 0
-        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+        let configuration = BenchCity.configuration(database: folder.appendingPathComponent("city.db").path, pki: pki)
+        let (server, port) = try await BenchCity.start(configuration)
+        let transport = try BenchCity.transport(port: port, pki: pki, county: "130202")
         var logger = Logger(label: "sync-bench")
         logger.logLevel = .warning
-        let app = try buildCityApplication(configuration: configuration, logger: logger) { port in portContinuation.yield(port) }
-        let server = Task { try await app.runService() }
-        var ports = portStream.makeAsyncIterator()
-        guard let port = await ports.next() else { throw ValidationError("the aggregator did not start") }
-
-        let transport = try CurlTransport(TransportConfiguration(
-            baseURL: "https://127.0.0.1:\(port)", caFile: "\(pki)/ca.pem", certFile: "\(pki)/county-130202.pem",
-            keyFile: "\(pki)/county-130202.key"))
         let client = SyncClient(database: county, transport: transport, logger: logger, batchSize: batch)
         let start = ContinuousClock.now
         let report = try await client.pushPending()

@@ -7,5 +7,5 @@ struct SyncBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync-bench",
         abstract: "Measure County Sync throughput; every figure is compared with a baseline measured in the same run.",
-        subcommands: [CaptureBench.self, PushBench.self])
+        subcommands: [CaptureBench.self, PushBench.self, FloodBench.self])
 }

@@ -48,6 +48,32 @@ import Testing
         #expect(try county.platforms() == city.platforms())
     }
 
+    /// A batch larger than a slice is applied in several transactions; each moves the node's
+    /// mark, so a batch cut short between slices is finished, not applied twice, by its retry.
+    @Test func aLargeBatchIsAppliedInSlicesEachMovingTheMark() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        var limits = SyncLimits()
+        limits.applySliceChanges = 7
+        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test", limits: limits)
+        try county.addPlatforms((1...30).map { makePlatform(serial: $0) })
+        let batch = try #require(try county.nextPushBatch(limit: 100))
+        // A crash after the first two slices: the mark is at 14, and the first 14 rows are in.
+        let firstTwo = PushRequest(node: batch.node, changes: Array(batch.changes.prefix(14)))
+        #expect(try city.applyPush(county: "130202", firstTwo).highWater == 14)
+        let answer = try city.applyPush(county: "130202", batch)
+        #expect(answer.highWater == 30)
+        #expect(answer.outcomes.map(\.seq) == Array(15...30), "only the changes after the mark are applied, each once")
+        #expect(try county.platforms() == city.platforms())
+        #expect(throws: StoreError.self) {
+            var small = SyncLimits()
+            small.maxBatchChanges = 10
+            let strict = try CityDatabase.open(at: dir.path("city.db"), limits: small)
+            _ = try strict.applyPush(county: "130202", batch)
+        }
+    }
+
     @Test func anEmptyBatchCannotMoveTheHighWaterMark() throws {
         let dir = try TempDirectory()
         defer { dir.cleanUp() }

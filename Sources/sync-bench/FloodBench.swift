@@ -1,0 +1,108 @@
+import ArgumentParser
+import CountyDaemon
+import CurlTransport
+import Foundation
+import Logging
+import SyncCore
+import SyncProtocol
+import SyncStore
+
+/// Another county's pull latency while one county floods the city with its largest legal
+/// batches, as a ratio to the same pulls with the city idle, measured in one run against the real
+/// aggregator over mutual TLS. Run once with pushes applied in slices (the default) and once with
+/// each batch applied in one transaction, so the effect of slicing shows side by side.
+struct FloodBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flood",
+        abstract: "Another county's pull latency while one county pushes its largest legal batches, vs. idle.")
+
+    @Option(help: "Platforms the flooding county pushes.") var rows = 20_000
+    @Option(help: "Changes per push: the city's max-batch-changes.") var batch = 2_000
+    @Option(help: "Pulls timed while the city is idle.") var idlePulls = 200
+
+    func run() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-flood-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pki = folder.appendingPathComponent("pki").path
+        try BenchCity.makePKI(pki, counties: ["130202", "130203"])
+        print("sync-bench flood: county 130202 pushes \(rows) platforms in batches of \(batch) (remarks at the 200-character limit);")
+        print("county 130203 pulls its feed and pushes one change at a time meanwhile. Its latencies, over HTTPS with mutual TLS:")
+        print("mode                                     requests  p50 ms    p99 ms    max ms   p99 / idle p99")
+        for (name, slice) in [("250 per transaction", SyncLimits().applySliceChanges), ("1 transaction per batch", batch)] {
+            try await measure(name: name, slice: slice, folder: folder.appendingPathComponent("\(slice)"), pki: pki)
+        }
+    }
+
+    func measure(name: String, slice: Int, folder: URL, pki: String) async throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let flooder = try CountyDatabase.create(at: folder.appendingPathComponent("flooder.db").path, county: "130202")
+        let platforms = (0..<rows).map { index -> Platform in
+            var platform = PushBench.makePlatform(index)
+            platform.remarks = String(repeating: "备", count: 200)
+            return platform
+        }
+        for chunk in stride(from: 0, to: rows, by: 5_000) { try flooder.addPlatforms(Array(platforms[chunk..<min(chunk + 5_000, rows)])) }
+        let puller = try CountyDatabase.create(at: folder.appendingPathComponent("puller.db").path, county: "130203")
+
+        var configuration = BenchCity.configuration(database: folder.appendingPathComponent("city.db").path, pki: pki)
+        configuration.limits.applySliceChanges = slice
+        configuration.limits.maxBatchChanges = batch
+        let (server, port) = try await BenchCity.start(configuration)
+        defer { server.cancel() }
+        let neighbour = try BenchCity.transport(port: port, pki: pki, county: "130203")
+        let node = puller.replica.node
+        var serial = 1_000_000
+        func timed(_ body: () async throws -> Void) async throws -> Double {
+            let start = ContinuousClock.now
+            try await body()
+            return (ContinuousClock.now - start).seconds * 1_000
+        }
+        func pullOnce() async throws -> Double {
+            try await timed { _ = try await neighbour.pull(node: node, after: 0, limit: 100) }
+        }
+        func pushOnce() async throws -> Double {
+            serial += 1
+            var platform = PushBench.makePlatform(serial)
+            platform.county = "130203"
+            try puller.addPlatform(platform)
+            guard let request = try puller.nextPushBatch(limit: 10) else { throw BenchError("nothing to push") }
+            return try await timed { try puller.acknowledge(request, try await neighbour.push(request)) }
+        }
+        _ = try await pullOnce()
+        var idle: (pulls: [Double], pushes: [Double]) = ([], [])
+        for _ in 0..<idlePulls {
+            idle.pulls.append(try await pullOnce())
+            idle.pushes.append(try await pushOnce())
+        }
+
+        var logger = Logger(label: "sync-bench")
+        logger.logLevel = .critical
+        let client = SyncClient(database: flooder, transport: try BenchCity.transport(port: port, pki: pki, county: "130202"),
+                                logger: logger, batchSize: batch)
+        let flood = Task { try await client.pushPending() }
+        var busy: (pulls: [Double], pushes: [Double]) = ([], [])
+        while true {
+            busy.pulls.append(try await pullOnce())
+            busy.pushes.append(try await pushOnce())
+            if busy.pulls.count % 10 == 0, try flooder.pendingCount() == 0 { break }
+        }
+        let report = try await flood.value
+        guard report.pushed == rows else { throw BenchError("pushed \(report.pushed) of \(rows)") }
+        print(Self.row("idle city: pulls", idle.pulls, idle: idle.pulls))
+        print(Self.row("idle city: pushes", idle.pushes, idle: idle.pushes))
+        print(Self.row("flood, \(name): pulls", busy.pulls, idle: idle.pulls))
+        print(Self.row("flood, \(name): pushes", busy.pushes, idle: idle.pushes))
+    }
+
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+    }
+
+    static func row(_ name: String, _ values: [Double], idle: [Double]) -> String {
+        let p99 = percentile(values, 0.99)
+        return name.padding(toLength: 42, withPad: " ", startingAt: 0)
+            + String(format: "%7d %9.1f %9.1f %9.1f %12.2fx", values.count, percentile(values, 0.5), p99, values.max() ?? 0, p99 / percentile(idle, 0.99))
+    }
+}

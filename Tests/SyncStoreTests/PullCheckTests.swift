@@ -1,0 +1,63 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncProtocol
+import Testing
+@testable import SyncStore
+
+/// A county checks what it pulls with the same check the city runs on pushes: a page with one
+/// bad change is refused whole and nothing of it is applied.
+@Suite struct PullCheckTests {
+    func cityChange(seq: Int64, rowId: String, values: [String: ColumnValue], hlc: Int64? = nil) -> WireChange {
+        WireChange(seq: seq, table: "platform", rowId: rowId, op: "update",
+                   hlc: hlc ?? HLCTimestamp(physicalMs: CountyDatabase.wallClockMs(), logical: 0).rawValue,
+                   node: "city-test", values: values, bases: [:])
+    }
+
+    @Test func aBadPageIsRefusedWholeAndAppliesNothing() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let platform = try county.addPlatform(makePlatform())
+        let good = cityChange(seq: 1, rowId: platform.id, values: ["remarks": .text("from the city")])
+        let year2099 = HLCTimestamp(physicalMs: 4_070_908_800_000, logical: 0).rawValue
+        let bad: [(WireChange, String)] = [
+            (cityChange(seq: 2, rowId: platform.id, values: ["name": .text("2099")], hlc: year2099), "clock_ahead"),
+            (cityChange(seq: 2, rowId: platform.id, values: ["county": .text("130203")]), "forbidden_county"),
+            (cityChange(seq: 2, rowId: platform.id, values: ["level": .integer(3)]), "malformed_change"),
+        ]
+        for (change, code) in bad {
+            #expect {
+                try county.applyPull(PullResponse(changes: [good, change], cursor: 2, more: false))
+            } throws: { error in
+                guard case StoreError.badBatch(let found, let message) = error else { return false }
+                return found == code && message.contains("change 2")
+            }
+            #expect(try county.platform(id: platform.id)?.remarks == platform.remarks, "nothing of the page was applied")
+            #expect(try county.syncPosition().pulledSeq == 0)
+        }
+        let hlc = try county.pool.read { try Int64.fetchOne($0, sql: "SELECT hlc FROM replica") }
+        #expect((hlc ?? 0) >> 16 < CountyDatabase.wallClockMs() + 60_000, "the county's clock was not moved")
+        try county.applyPull(PullResponse(changes: [good], cursor: 1, more: false))
+        #expect(try county.platform(id: platform.id)?.remarks == "from the city")
+    }
+
+    @Test func aBadSnapshotRowIsRefused() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let platform = makePlatform(serial: 9)
+        var values: [String: ColumnValue] = [:]
+        for column in SyncedTable.platform.columns { values[column] = .null }
+        values.merge(["county": .text("130202"), "name": .text(platform.name), "category": .text("key_lab"), "level": .text("municipal"),
+                      "host_org": .text("某单位"), "credit_code": .text(platform.creditCode), "industry": .text("新材料"),
+                      "status": .text("registered")]) { $1 }
+        let version = ColumnVersion(hlc: HLCTimestamp(physicalMs: CountyDatabase.wallClockMs(), logical: 0), node: "city-test")
+        let versions = Dictionary(uniqueKeysWithValues: SyncedTable.platform.columns.map { ($0, version) })
+        let wrong = SnapshotRow(table: "platform", rowId: platform.id, values: values.merging(["status": .text("owned")]) { $1 }, versions: versions)
+        #expect(throws: StoreError.self) { try county.applySnapshot([wrong]) }
+        #expect(try county.platforms().isEmpty)
+        try county.applySnapshot([SnapshotRow(table: "platform", rowId: platform.id, values: values, versions: versions)])
+        #expect(try county.platforms().map(\.id) == [platform.id])
+    }
+}
