@@ -57,8 +57,6 @@ final class CityMetrics: Sendable {
         for county in counties { if let at = county.lastContactAt { out += "sync_county_last_contact_seconds{county=\"\(county.county)\"} \(Double(nowMs - at) / 1000)\n" } }
         family("sync_county_pending_changes", "gauge", "Changes the county reported as not yet acknowledged.")
         for county in counties { if let pending = county.reportedPending { out += "sync_county_pending_changes{county=\"\(county.county)\"} \(pending)\n" } }
-        family("sync_county_clock_offset_seconds", "gauge", "How far the county's machine clock is behind the city's (negative: ahead), as it measured and reported.")
-        for county in counties { if let offset = county.clockOffsetMs { out += "sync_county_clock_offset_seconds{county=\"\(county.county)\"} \(Double(offset) / 1000)\n" } }
         family("sync_county_oldest_pending_seconds", "gauge", "Age of the county's oldest unacknowledged change, as it reported.")
         for county in counties { if let age = county.oldestPendingAgeSeconds { out += "sync_county_oldest_pending_seconds{county=\"\(county.county)\"} \(age)\n" } }
         family("sync_county_acknowledged_seq", "gauge", "The county node's high-water mark at the city.")
@@ -67,6 +65,8 @@ final class CityMetrics: Sendable {
         for county in counties { out += "sync_county_conflicts{county=\"\(county.county)\"} \(county.conflicts)\n" }
         family("sync_county_parked", "gauge", "Open parked changes of the county.")
         for county in counties { out += "sync_county_parked{county=\"\(county.county)\"} \(county.parked)\n" }
+        family("sync_county_clock_offset_seconds", "gauge", "How far the county's machine clock is behind the city's (negative: ahead), as it measured and reported.")
+        for county in counties { if let offset = county.clockOffsetMs { out += "sync_county_clock_offset_seconds{county=\"\(county.county)\"} \(Double(offset) / 1000)\n" } }
         return out
     }
 }

@@ -6,8 +6,10 @@ import SyncCore
 
 /// Who is calling, as the verified client certificate says.
 public enum Caller: Sendable, Hashable {
-    /// A county office (`CN=county-CODE`), for a configured county.
+    /// A county office (`CN=county-CODE`), for a configured county: the `/v1` routes, for its own rows.
     case county(String)
+    /// Any other certificate of the city CA (a scraper's, `CN=monitor-01`): `/healthz` and `/metrics` only.
+    case other(commonName: String)
 }
 
 /// The request context of the aggregator: the channel, so the authentication step can read the
@@ -38,7 +40,8 @@ public struct CountyRequestContext: ChildRequestContext {
     /// Refuses a caller that is not a county.
     public init(context: CityRequestContext) throws {
         guard case .county(let county) = context.caller else {
-            throw APIError(.forbidden, code: "not_a_county_certificate", message: "this endpoint is for county certificates only")
+            let name = if case .other(let commonName) = context.caller { commonName } else { "" }
+            throw APIError(.forbidden, code: "not_a_county_certificate", message: "certificate \(name) does not name a county (expected CN=county-CODE)")
         }
         self.coreContext = context.coreContext
         self.county = county
@@ -50,8 +53,9 @@ public struct CountyRequestContext: ChildRequestContext {
 ///
 /// TLS has already refused clients without a certificate signed by the city CA. Here a revoked
 /// certificate is refused (the deny list fails closed: while it cannot be read, the last good
-/// list holds; with none ever read, every request is refused), and so is a certificate whose
-/// common name is not `county-CODE` of a configured county.
+/// list holds; with none ever read, every request is refused), and so is a `county-CODE`
+/// certificate of a county that is not configured. Other certificates of the city CA may read
+/// health and metrics; the county routes refuse them (`CountyRequestContext`).
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = CityRequestContext
     let denyList: DenyList
@@ -80,9 +84,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         case .unavailable(let reason):
             throw APIError(.serviceUnavailable, code: "deny_list_unavailable", message: "the city cannot read its list of revoked certificates (\(reason)); no request is served until it can")
         }
-        guard commonName.hasPrefix("county-") else {
-            throw APIError(.forbidden, code: "not_a_county_certificate", message: "certificate \(commonName) does not name a county (expected CN=county-CODE)")
-        }
+        guard commonName.hasPrefix("county-") else { return .other(commonName: commonName) }
         let county = String(commonName.dropFirst("county-".count))
         guard counties[county] != nil else {
             throw APIError(.forbidden, code: "unknown_county", message: "county \(county) of the client certificate is not configured")
