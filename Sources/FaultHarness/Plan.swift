@@ -1,3 +1,5 @@
+import LocalCluster
+
 /// The faults the harness injects.
 public enum FaultKind: String, CaseIterable, Sendable, Hashable, Comparable {
     case daemonCrash = "kill -9 county-syncd"

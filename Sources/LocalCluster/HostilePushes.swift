@@ -15,7 +15,7 @@ public struct HostilePushes: Sendable {
         public let changes: [WireChange]
     }
 
-    private var state: UInt64
+    private var random: SeededGenerator
     private let node: String
     private let nextSeq: Int64
     private let ownRows: [String]
@@ -23,23 +23,14 @@ public struct HostilePushes: Sendable {
 
     /// A generator for the county of `node`, whose next unsent seq is `nextSeq` and which owns `ownRows` at the city.
     public init(seed: UInt64, node: String, nextSeq: Int64, ownRows: [String]) {
-        self.state = seed
+        self.random = SeededGenerator(seed: seed)
         self.node = node
         self.nextSeq = nextSeq
         self.ownRows = ownRows
         self.county = String(node.dropFirst("county-".count).prefix(6))
     }
 
-    /// SplitMix64.
-    private mutating func random() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    private mutating func pick<T>(_ items: [T]) -> T { items[Int(random() % UInt64(items.count))] }
+    private mutating func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
 
     /// The next attack.
     public mutating func next() -> Attack {
@@ -67,16 +58,16 @@ public struct HostilePushes: Sendable {
         var node = self.node
         switch kind {
         case "wrong type": changes = [update([spec.name: wrong], table: table, rowId: RecordID.generate())]
-        case "oversize value": changes = [update(["remarks": .text(String(repeating: "长", count: 2_000 + Int(random() % 100_000)))])]
-        case "far-future clock": changes = [update(["remarks": .text("future")], hlc: HLCTimestamp(physicalMs: now + 86_400_000 * Int64(1 + random() % 30_000), logical: 0).rawValue)]
+        case "oversize value": changes = [update(["remarks": .text(String(repeating: "长", count: 2_000 + Int(random.next() % 100_000)))])]
+        case "far-future clock": changes = [update(["remarks": .text("future")], hlc: HLCTimestamp(physicalMs: now + 86_400_000 * Int64(1 + random.next() % 30_000), logical: 0).rawValue)]
         case "largest clock": changes = [update(["remarks": .text("max")], hlc: Int64.max)]
-        case "negative clock": changes = [update(["remarks": .text("neg")], hlc: -Int64(1 + random() % 1_000_000))]
+        case "negative clock": changes = [update(["remarks": .text("neg")], hlc: -Int64(1 + random.next() % 1_000_000))]
         case "future base":
             changes = [update(["remarks": .text("base")], bases: ["remarks": ColumnVersion(hlc: HLCTimestamp(physicalMs: now + 3_600_000 * 48, logical: 0), node: self.node)])]
         case "foreign county as text": changes = [update(["county": .text(foreign)])]
         case "foreign county as number": changes = [update(["county": .integer(Int64(foreign)!)])]
         case "forged node":
-            node = "county-\(foreign)-forged\(random() % 1000)"
+            node = "county-\(foreign)-forged\(random.next() % 1000)"
             changes = [update(["remarks": .text("forged")], node: node)]
         case "node mismatch": changes = [update(["remarks": .text("a")]), update(["remarks": .text("b")], seq: nextSeq + 1, node: "county-\(county)-other")]
         case "duplicated seq": changes = [update(["remarks": .text("a")]), update(["remarks": .text("b")])]
@@ -84,12 +75,12 @@ public struct HostilePushes: Sendable {
         case "unknown table": changes = [update(["remarks": .text("x")], table: pick(["users", "sqlite_master", "node_state", ""]))]
         case "unknown op": changes = [update(["remarks": .text("x")], op: pick(["upsert", "truncate", "DROP", ""]))]
         case "delete with values": changes = [update(["remarks": .text("x")], op: "delete")]
-        case "sequence gap": changes = [update(["remarks": .text("gap")], seq: nextSeq + 10 + Int64(random() % 1_000))]
+        case "sequence gap": changes = [update(["remarks": .text("gap")], seq: nextSeq + 10 + Int64(random.next() % 1_000))]
         case "bad node id":
             node = "county-\(county)-" + pick(["UPPER", "with space", String(repeating: "x", count: 40), "ünïcode"])
             changes = [update(["remarks": .text("id")], node: node)]
         default:
-            changes = (0..<Int64(2_001 + random() % 100)).map { update(["remarks": .text("flood \($0)")], seq: nextSeq + $0) }
+            changes = (0..<Int64(2_001 + random.next() % 100)).map { update(["remarks": .text("flood \($0)")], seq: nextSeq + $0) }
         }
         return Attack(kind: kind, node: node, changes: changes)
     }
