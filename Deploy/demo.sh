@@ -105,8 +105,8 @@ echo "every county's changes are at the city"
 echo "== county 130202 goes offline; the city approves, recognises, and both edit the same platform"
 kill -TERM "${daemon[130202]}"
 wait "${daemon[130202]}" 2>/dev/null || true
-"$syncctl" award approve --db "$run/city.db" "$lab_award" --amount 80000
 "$syncctl" platform recognize --db "$run/city.db" "$lab"
+"$syncctl" award approve --db "$run/city.db" "$lab_award" --amount 80000
 "$syncctl" platform update --db "$run/city.db" "$lab" --contact "市科技局 王工"
 "$syncctl" platform update --db "$run/130202.db" "$lab" --contact "路南区科技局 李工"
 "$syncctl" award update --db "$run/130202.db" "$lab_award" --remarks "县里补充材料" 2>&1 || true

@@ -208,3 +208,12 @@ WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
 BEGIN
   SELECT RAISE(ABORT, 'award.id and award.county cannot change');
 END;
+
+CREATE TABLE award_decision (
+  award_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('recognized_before_plan', 'disbursed')),
+  note TEXT,
+  on_date TEXT NOT NULL CHECK (on_date GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
+  recorded_at INTEGER NOT NULL,
+  PRIMARY KEY (award_id, kind)
+) WITHOUT ROWID;

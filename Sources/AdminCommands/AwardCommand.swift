@@ -8,7 +8,7 @@ struct AwardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "award",
         abstract: "Propose and inspect awards.",
-        subcommands: [Propose.self, Update.self, List.self, Approve.self, Reject.self])
+        subcommands: [Propose.self, Update.self, List.self, Approve.self, Reject.self, Disburse.self])
 
     /// An award as `--json` prints it: money in fen (integers) and in yuan (text).
     struct Output: Encodable {
@@ -53,6 +53,8 @@ struct AwardCommand: ParsableCommand {
         var basis: String?
         @Option(name: .customLong("fiscal-year"), help: "The fiscal year (default: this year).") var fiscalYear: Int?
         @Option(help: "Free remarks.") var remarks: String?
+        @Flag(name: .customLong("confirm-above-ceiling"), help: "Confirm a case-by-case amount above the ceiling (10,000,000 yuan).")
+        var confirmAboveCeiling = false
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -61,7 +63,7 @@ struct AwardCommand: ParsableCommand {
                 try db.proposeAward(Award(
                     county: db.county, platformId: platform, amount: try parseYuan(amount, field: "amount")!,
                     basis: try parseYuan(basis, field: "basis"), fiscalYear: fiscalYear ?? AwardCommand.currentYear,
-                    remarks: remarks))
+                    remarks: remarks), confirmAboveCeiling: confirmAboveCeiling)
             }
             if output.json { try printJSON(Output(award)) } else { print(award.id) }
         }
@@ -131,12 +133,37 @@ struct AwardCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The award's id.") var id: String
         @Option(help: ArgumentHelp("The approved amount in yuan (default: the proposal).", valueName: "yuan")) var amount: String?
+        @Option(name: .customLong("override-reason"), help: "Why a platform recognised before the plan's start (2022-06-09) still qualifies; kept with the award.")
+        var overrideReason: String?
+        @Flag(name: .customLong("confirm-above-ceiling"), help: "Confirm a case-by-case amount above the ceiling (10,000,000 yuan).")
+        var confirmAboveCeiling = false
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             let amount = try parseYuan(self.amount, field: "amount")
-            let award = try reporting { try database.openCity(for: "approval").approveAward(id: id, amount: amount) }
+            let award = try reporting {
+                try database.openCity(for: "approval").approveAward(id: id, amount: amount, overrideReason: overrideReason,
+                                                                   confirmAboveCeiling: confirmAboveCeiling)
+            }
             if output.json { try printJSON(Output(award)) } else { print("approved award \(award.id): \(award.approvedAmount!)") }
+        }
+    }
+
+    struct Disburse: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record that an approved award was paid out; at the city only, once per award.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The award's id.") var id: String
+        @Option(help: ArgumentHelp("The day it was paid (default: today).", valueName: "YYYY-MM-DD")) var on: String?
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let date = try reporting { () throws(DomainError) -> CalendarDate in
+                try on.map { text throws(DomainError) in try CalendarDate(text, field: "on") } ?? CityDatabase.today()
+            }
+            let award = try reporting { try database.openCity(for: "disbursement").disburseAward(id: id, on: date) }
+            if output.json { try printJSON(Output(award)) } else { print("disbursed award \(award.id): \(award.approvedAmount!) on \(date)") }
         }
     }
 

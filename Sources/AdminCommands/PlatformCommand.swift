@@ -7,7 +7,7 @@ struct PlatformCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platform",
         abstract: "Register, update and inspect platforms.",
-        subcommands: [Add.self, Update.self, List.self, Show.self, Recognize.self, Revoke.self])
+        subcommands: [Add.self, Update.self, List.self, Show.self, Recognize.self, Revoke.self, Reclassify.self])
 
     /// The editable fields of a platform, shared by `add` and `update`.
     struct Fields: ParsableArguments {
@@ -157,6 +157,30 @@ struct PlatformCommand: ParsableCommand {
         func run() throws {
             let platform = try reporting { try database.openCity(for: "recognition").recognizePlatform(id: id) }
             if output.json { try printJSON(platform) } else { print("recognized platform \(platform.id)") }
+        }
+    }
+
+    struct Reclassify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a recognised platform's level (and category); at the city only.",
+            discussion: """
+                Once the city has recognised a platform, its level and category are the city's: a \
+                county's change of them is parked until the city decides here. Open awards of the \
+                platform are checked again under the new level; the change is refused, naming them, \
+                if one no longer fits.
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The platform's id.") var id: String
+        @Option(help: "The new level: national, provincial or municipal (empty: none).") var level: String
+        @Option(help: "The new category, if it changes too.") var category: String?
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let level = try reporting { () throws(DomainError) -> Level? in self.level.isEmpty ? nil : try Level(parsing: self.level) }
+            let category = try reporting { () throws(DomainError) -> PlatformCategory? in try self.category.map { text throws(DomainError) in try PlatformCategory(parsing: text) } }
+            let platform = try reporting { try database.openCity(for: "reclassification").reclassifyPlatform(id: id, level: level, category: category) }
+            if output.json { try printJSON(platform) } else { print("platform \(platform.id) is now \(platform.category.rawValue) \(platform.level?.rawValue ?? "")") }
         }
     }
 

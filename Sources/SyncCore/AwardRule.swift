@@ -106,10 +106,18 @@ public enum AwardRule: Sendable, Hashable {
 public struct AwardPolicy: Sendable {
     /// Looks up the rule for a category, level and subtype.
     public var rule: @Sendable (PlatformCategory, Level?, String?) -> AwardRule
+    /// Categories whose proportional cap holds for the platform's total, not per award.
+    public var totalCappedCategories: Set<PlatformCategory>
+    /// Case-by-case awards above this need a confirmation (the plan states no maximum; 10,000,000
+    /// yuan, the largest cap the plan does state, by default).
+    public var caseByCaseCeiling: Fen
 
     /// Creates a policy from a lookup function.
-    public init(rule: @escaping @Sendable (PlatformCategory, Level?, String?) -> AwardRule) {
+    public init(rule: @escaping @Sendable (PlatformCategory, Level?, String?) -> AwardRule,
+                totalCappedCategories: Set<PlatformCategory> = [], caseByCaseCeiling: Fen = .yuan(10_000_000)) {
         self.rule = rule
+        self.totalCappedCategories = totalCappedCategories
+        self.caseByCaseCeiling = caseByCaseCeiling
     }
 
     /// The rule that applies to `platform`.
@@ -117,8 +125,20 @@ public struct AwardPolicy: Sendable {
         rule(platform.category, platform.level, platform.subtype)
     }
 
-    /// Tangshan's 2022 plan (POLICY.md, "Platform categories, levels and awards").
-    public static let tangshan2022 = AwardPolicy { category, level, subtype in
+    /// The most all of a platform's awards may add up to, or nil when the plan sets no total
+    /// (see `PlatformAwards`): the cap of an "up to" rule, and the cap of a proportional rule of a
+    /// category in `totalCappedCategories`.
+    public func platformTotalCap(_ platform: Platform) -> Fen? {
+        switch rule(for: platform) {
+        case .capped(let cap): cap
+        case .proportional(_, _, let cap, _) where totalCappedCategories.contains(platform.category): cap
+        default: nil
+        }
+    }
+
+    /// Tangshan's 2022 plan (POLICY.md, "Platform categories, levels and awards"). A pilot base's
+    /// 10,000,000 is for the base; the tech-transfer subsidy's 200,000 is per contract.
+    public static let tangshan2022 = AwardPolicy(rule: { category, level, subtype in
         // The rule for each level; a level the plan names no amount for gets no award.
         func byLevel(_ national: Int64?, _ provincial: Int64?, _ municipal: Int64?, _ make: (Fen) -> AwardRule) -> AwardRule {
             let yuan: Int64? = switch level {
@@ -161,5 +181,5 @@ public struct AwardPolicy: Sendable {
         case .techSME:
             return .fixed(.yuan(2_000))
         }
-    }
+    }, totalCappedCategories: [.pilotBase])
 }

@@ -77,6 +77,18 @@ public struct Fen: RawRepresentable, Sendable, Hashable, Comparable, Codable, Cu
 
     public static func < (lhs: Fen, rhs: Fen) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// The sum, saturating: money totals never wrap.
+    public static func + (lhs: Fen, rhs: Fen) -> Fen {
+        let (sum, overflow) = lhs.rawValue.addingReportingOverflow(rhs.rawValue)
+        return Fen(rawValue: overflow ? (rhs.rawValue > 0 ? .max : .min) : sum)
+    }
+
+    /// The difference, saturating.
+    public static func - (lhs: Fen, rhs: Fen) -> Fen {
+        let (difference, overflow) = lhs.rawValue.subtractingReportingOverflow(rhs.rawValue)
+        return Fen(rawValue: overflow ? (rhs.rawValue > 0 ? .min : .max) : difference)
+    }
+
     /// This amount times `numerator / denominator`, rounded down to the fen.
     public func scaled(_ numerator: Int64, over denominator: Int64) -> Fen {
         let (product, overflow) = rawValue.multipliedReportingOverflow(by: numerator)

@@ -127,7 +127,10 @@ struct ChangeApplier {
         var merged: [String: ColumnValue] = [:]
         for column in table.columns { merged[column] = currentValue(column) }
         for column in taken { merged[column] = change.values[column] }
-        if fromCounty, !taken.isEmpty { try validate(table: table, id: change.rowId, values: merged, db: db) }
+        if fromCounty, !taken.isEmpty {
+            try validate(table: table, id: change.rowId, values: merged, isInsert: existing == nil, db: db)
+            if table == .platform, let existing { try checkClassification(id: change.rowId, before: existing, after: merged) }
+        }
 
         if existing == nil {
             try db.cachedStatement(sql: table == .platform ? Platform.insertSQL : Award.insertSQL)
@@ -186,11 +189,27 @@ struct ChangeApplier {
         }
     }
 
-    /// The merged row must satisfy the domain rules a single record can break.
-    private func validate(table: SyncedTable, id: String, values: [String: ColumnValue], db: Database) throws {
+    /// Once the city recognised a platform, a county cannot change its level or category.
+    private func checkClassification(id: String, before row: Row, after values: [String: ColumnValue]) throws {
+        let before = try Platform(row: row)
+        guard let after = try? Platform(id: id, values: values), let column = before.cityOwnedClassification(changedTo: after) else { return }
+        throw Refusal(reason: "recognized_platform",
+                      message: "platform \(id) was \(before.status.rawValue) by the city as \(before.category.rawValue) \(before.level?.rawValue ?? ""); its \(column) is the city's now, so the county's change waits for the city")
+    }
+
+    /// The merged row must satisfy the domain rules a single record can break, and the rules over
+    /// all of a platform's awards (`PlatformAwards`) and over the whole city (an enterprise is
+    /// registered once per credit code).
+    private func validate(table: SyncedTable, id: String, values: [String: ColumnValue], isInsert: Bool, db: Database) throws {
         do {
             if table == .platform {
-                _ = try Platform(id: id, values: values).validated(counties: counties)
+                let platform = try Platform(id: id, values: values).validated(counties: counties)
+                if receiver == .city, isInsert, platform.category.isEnterprise,
+                   let earlier = try Row.fetchOne(db, sql: "SELECT id, county FROM platform WHERE credit_code = ? AND category = ? AND id <> ? ORDER BY id LIMIT 1",
+                                                  arguments: [platform.creditCode, platform.category.rawValue, id]) {
+                    throw Refusal(reason: "duplicate_enterprise",
+                                  message: "credit code \(platform.creditCode) is already registered as a \(platform.category.rawValue): platform \(earlier["id"] as String) of county \(earlier["county"] as String); an enterprise is counted and paid once")
+                }
             } else {
                 var fields: [String: (any DatabaseValueConvertible)?] = ["id": id]
                 for (column, value) in values { fields[column] = value.databaseValue }
@@ -198,7 +217,15 @@ struct ChangeApplier {
                 guard let platformRow = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [award.platformId]) else {
                     throw Refusal(reason: "missing_platform", message: "award \(id) is for platform \(award.platformId), which the city does not have")
                 }
-                _ = try award.validated(for: try Platform(row: platformRow), policy: policy)
+                let platform = try Platform(row: platformRow)
+                let valid = try award.validated(for: platform, policy: policy)
+                let others = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM award WHERE platform_id = ? AND id <> ?"),
+                                              arguments: [platform.id, id]).map(Award.init(row:))
+                do {
+                    try PlatformAwards.check(PlatformAwards.counted(valid), for: valid, of: platform, others: others, policy: policy)
+                } catch {
+                    throw Refusal(reason: "platform_award_limit", message: error.description)
+                }
             }
         } catch let error as DomainError {
             throw Refusal(reason: "invalid", message: error.description)

@@ -9,18 +9,40 @@ extension CityDatabase {
         return try! CalendarDate(String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!))
     }
 
+    /// The day the plan took effect: awards are for platforms recognised on or after it.
+    public static let planStart = try! CalendarDate("2022-06-09")
+
     /// Approves a proposed award, for the proposed amount or an adjusted one within the plan's rule.
+    ///
+    /// The platform must be recognised, on or after the plan's start unless `overrideReason`
+    /// records why an earlier recognition still qualifies; the amount must fit the rule and the
+    /// platform's other awards (`PlatformAwards`); a case-by-case amount above the policy's
+    /// ceiling needs `confirmAboveCeiling`. The override reason is kept with the award's decisions.
     @discardableResult
-    public func approveAward(id: String, amount: Fen? = nil, on date: CalendarDate = CityDatabase.today()) throws -> Award {
-        try editAward(id: id, op: "approve award") { award, platform in
+    public func approveAward(id: String, amount: Fen? = nil, on date: CalendarDate = CityDatabase.today(),
+                             overrideReason: String? = nil, confirmAboveCeiling: Bool = false) throws -> Award {
+        let reason = overrideReason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return try editAward(id: id, op: "approve award") { award, platform, db in
             guard award.status == .proposed || award.status == .rejected else {
                 throw StoreError.notAllowed("award \(id) is \(award.status.rawValue); only a proposed or rejected award can be approved")
+            }
+            guard platform.status == .recognized else {
+                throw StoreError.notAllowed("platform \(platform.id) is \(platform.status.rawValue); an award is approved only for a recognised platform (syncctl platform recognize)")
+            }
+            let qualifies = platform.recognizedOn.map { $0 >= Self.planStart } ?? false
+            if !qualifies && (reason ?? "").isEmpty {
+                throw StoreError.notAllowed("platform \(platform.id) was recognised on \(platform.recognizedOn?.description ?? "an unknown date"), before the plan's start \(Self.planStart); approve with --override-reason to record why it still qualifies")
             }
             let approved = amount ?? award.amount
             do {
                 try self.policy.rule(for: platform).check(amount: approved, basis: award.basis)
+                try PlatformAwards.checkCeiling(approved, of: platform, policy: self.policy, confirmed: confirmAboveCeiling)
             } catch let error as DomainError {
                 throw StoreError.invalidInput(error)
+            }
+            try PlatformAwards.check(approved, for: award, of: platform, policy: self.policy, db: db)
+            if !qualifies, let reason {
+                try Self.recordDecision(db, award: id, kind: "recognized_before_plan", note: reason, on: date)
             }
             award.status = .approved
             award.approvedAmount = approved
@@ -29,12 +51,64 @@ extension CityDatabase {
         }
     }
 
+    /// Keeps a decision about an award that the replicated columns do not hold: an override of the
+    /// plan's start with its reason, or the day an award was paid out.
+    static func recordDecision(_ db: Database, award: String, kind: String, note: String?, on date: CalendarDate) throws {
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO award_decision (award_id, kind, note, on_date, recorded_at) VALUES (?, ?, ?, ?, ?)
+            """, arguments: [award, kind, note, date.description, CountyDatabase.wallClockMs()])
+    }
+
+    /// The decisions kept for an award (kind → note and date), for `explain` and reports.
+    public func awardDecisions(id: String) throws -> [String: (note: String?, on: String)] {
+        try read("read award decisions") { db in
+            var decisions: [String: (note: String?, on: String)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT kind, note, on_date FROM award_decision WHERE award_id = ?", arguments: [id]) {
+                decisions[row["kind"]] = (row["note"], row["on_date"])
+            }
+            return decisions
+        }
+    }
+
+    /// Changes a recognised platform's level (and category): the city's decision once it has
+    /// recognised the platform. Every award of the platform still open (proposed or approved, not
+    /// disbursed) is checked again under the new rule, and the change is refused, naming them,
+    /// if any no longer fits.
+    @discardableResult
+    public func reclassifyPlatform(id: String, level: Level?, category: PlatformCategory? = nil) throws -> Platform {
+        try write("reclassify platform") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [id]) else {
+                throw StoreError.invalidInput(.notFound(kind: "platform", id: id))
+            }
+            var platform = try Platform(row: row)
+            platform.level = level
+            if let category { platform.category = category }
+            let valid: Platform
+            do { valid = try platform.validated(counties: self.counties) } catch let error as DomainError { throw StoreError.invalidInput(error) }
+            let awards = try Row.fetchAll(db, sql: "SELECT * FROM award WHERE platform_id = ? ORDER BY id", arguments: [id]).map(Award.init(row:))
+            var misfits: [String] = []
+            for award in awards where award.status == .proposed || award.status == .approved {
+                do {
+                    try self.policy.rule(for: valid).check(amount: PlatformAwards.counted(award), basis: award.basis)
+                    try PlatformAwards.check(PlatformAwards.counted(award), for: award, of: valid, others: awards, policy: self.policy)
+                } catch {
+                    misfits.append("\(award.id) \(PlatformAwards.counted(award)) (\(award.status.rawValue)): \(error)")
+                }
+            }
+            guard misfits.isEmpty else {
+                throw StoreError.notAllowed("platform \(id) cannot become \(valid.category.rawValue) \(valid.level?.rawValue ?? ""): open awards no longer fit; reject or adjust them first: \(misfits.joined(separator: "; "))")
+            }
+            try db.cachedStatement(sql: Platform.updateSQL).execute(arguments: valid.updateArguments)
+            return valid
+        }
+    }
+
     /// Rejects an award with a reason the county will see.
     @discardableResult
     public func rejectAward(id: String, reason: String) throws -> Award {
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw StoreError.invalidInput(.invalid(field: "reason", value: reason, rule: "a rejection needs a reason")) }
-        return try editAward(id: id, op: "reject award") { award, _ in
+        return try editAward(id: id, op: "reject award") { award, _, _ in
             guard award.status == .proposed else {
                 throw StoreError.notAllowed("award \(id) is \(award.status.rawValue); only a proposed award can be rejected")
             }
@@ -43,13 +117,19 @@ extension CityDatabase {
         }
     }
 
-    /// Records that an approved award was paid out.
+    /// Records that an approved award was paid out, once, on `date` (kept with its decisions).
     @discardableResult
-    public func disburseAward(id: String) throws -> Award {
-        try editAward(id: id, op: "disburse award") { award, _ in
+    public func disburseAward(id: String, on date: CalendarDate = CityDatabase.today()) throws -> Award {
+        try editAward(id: id, op: "disburse award") { award, _, db in
             guard award.status == .approved else {
-                throw StoreError.notAllowed("award \(id) is \(award.status.rawValue); only an approved award can be disbursed")
+                throw StoreError.notAllowed(award.status == .disbursed
+                    ? "award \(id) was already disbursed; an award is paid once"
+                    : "award \(id) is \(award.status.rawValue); only an approved award can be disbursed")
             }
+            if let approvedOn = award.approvedOn, date < approvedOn {
+                throw StoreError.invalidInput(.invalid(field: "on", value: date.description, rule: "an award is paid on or after its approval (\(approvedOn))"))
+            }
+            try Self.recordDecision(db, award: id, kind: "disbursed", note: nil, on: date)
             award.status = .disbursed
         }
     }
@@ -101,7 +181,7 @@ extension CityDatabase {
         }
     }
 
-    private func editAward(id: String, op: String, _ edit: @escaping @Sendable (inout Award, Platform) throws -> Void) throws -> Award {
+    private func editAward(id: String, op: String, _ edit: @escaping @Sendable (inout Award, Platform, Database) throws -> Void) throws -> Award {
         try write(op) { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM award WHERE id = ?", arguments: [id]) else {
                 throw StoreError.invalidInput(.notFound(kind: "award", id: id))
@@ -110,7 +190,7 @@ extension CityDatabase {
             guard let platformRow = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [award.platformId]) else {
                 throw StoreError.invalidInput(.notFound(kind: "platform", id: award.platformId))
             }
-            try edit(&award, try Platform(row: platformRow))
+            try edit(&award, try Platform(row: platformRow), db)
             try db.cachedStatement(sql: Award.updateSQL).execute(arguments: award.updateArguments)
             return award
         }

@@ -87,6 +87,20 @@ extension CityDatabase {
             // The city is the reference clock: its offset stays 0, but stamping reads the same column on both sides.
             for sql in ReplicaSchema.clockOffsetSQL { try db.execute(sql: sql) }
         }
+        migrator.registerMigration("v5-award-decisions") { db in
+            // City decisions about an award that its replicated columns do not hold: an approval
+            // overriding the plan's start date (with the reason), the day it was paid out.
+            try db.execute(sql: """
+                CREATE TABLE award_decision (
+                  award_id TEXT NOT NULL,
+                  kind TEXT NOT NULL CHECK (kind IN ('recognized_before_plan', 'disbursed')),
+                  note TEXT,
+                  on_date TEXT NOT NULL CHECK (on_date GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
+                  recorded_at INTEGER NOT NULL,
+                  PRIMARY KEY (award_id, kind)
+                ) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 }

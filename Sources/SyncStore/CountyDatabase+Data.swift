@@ -28,11 +28,15 @@ extension CountyDatabase {
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [id]) else {
                 throw StoreError.invalidInput(.notFound(kind: "platform", id: id))
             }
-            var platform = try Platform(row: row)
+            let before = try Platform(row: row)
+            var platform = before
             try edit(&platform)
             let valid = try self.validate(platform)
             guard valid.id == id, valid.county == self.county else {
                 throw StoreError.notAllowed("a platform's id and county cannot change")
+            }
+            if let column = before.cityOwnedClassification(changedTo: valid) {
+                throw StoreError.notAllowed("platform \(id) was \(before.status.rawValue) by the city as \(before.category.rawValue) \(before.level?.rawValue ?? ""); its \(column) is the city's now (the award follows the level at recognition)")
             }
             try db.cachedStatement(sql: Platform.updateSQL).execute(arguments: valid.updateArguments)
             return valid
@@ -41,16 +45,21 @@ extension CountyDatabase {
 
     /// Validates a proposal against its platform and the policy, and inserts it; returns it as stored.
     @discardableResult
-    public func proposeAward(_ award: Award) throws -> Award {
+    public func proposeAward(_ award: Award, confirmAboveCeiling: Bool = false) throws -> Award {
         try write("propose award") { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [award.platformId]) else {
                 throw StoreError.invalidInput(.notFound(kind: "platform", id: award.platformId))
             }
             var proposal = award
             proposal.county = self.county
-            let valid = try proposal.validated(for: try Platform(row: row), policy: self.policy)
+            let platform = try Platform(row: row)
+            let valid = try proposal.validated(for: platform, policy: self.policy)
             guard valid.status == .proposed else {
                 throw StoreError.notAllowed("a county proposes awards; approvals are made at the city")
+            }
+            try PlatformAwards.check(valid.amount, for: valid, of: platform, policy: self.policy, db: db)
+            do { try PlatformAwards.checkCeiling(valid.amount, of: platform, policy: self.policy, confirmed: confirmAboveCeiling) } catch let error as DomainError {
+                throw StoreError.invalidInput(error)
             }
             try db.cachedStatement(sql: Award.insertSQL).execute(arguments: valid.insertArguments)
             return valid
@@ -80,7 +89,9 @@ extension CountyDatabase {
             guard let platformRow = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [award.platformId]) else {
                 throw StoreError.invalidInput(.notFound(kind: "platform", id: award.platformId))
             }
-            let valid = try award.validated(for: try Platform(row: platformRow), policy: self.policy)
+            let platform = try Platform(row: platformRow)
+            let valid = try award.validated(for: platform, policy: self.policy)
+            try PlatformAwards.check(valid.amount, for: valid, of: platform, policy: self.policy, db: db)
             try db.cachedStatement(sql: Award.updateSQL).execute(arguments: valid.updateArguments)
             return valid
         }

@@ -202,9 +202,10 @@ import Testing
         let batch = try #require(try county.nextPushBatch(limit: 10))
         try county.acknowledge(batch, try city.applyPush(county: "130202", batch))
 
+        #expect(throws: StoreError.self) { try city.approveAward(id: award.id, amount: .yuan(60_000)) }  // not recognised yet
+        try city.recognizePlatform(id: lab.id, on: try CalendarDate("2025-06-01"))
         #expect(throws: StoreError.self) { try city.approveAward(id: award.id, amount: .yuan(100_001)) }
         try city.approveAward(id: award.id, amount: .yuan(60_000), on: try CalendarDate("2025-06-30"))
-        try city.recognizePlatform(id: lab.id, on: try CalendarDate("2025-07-01"))
         #expect(throws: StoreError.self) { try city.updatePlatform(id: lab.id) { $0.level = .national } }
         try city.updatePlatform(id: lab.id) { $0.remarks = "市里备注" }
 

@@ -148,6 +148,7 @@ struct AdminCLITests {
         let award = try county.proposeAward(Award(county: "130202", platformId: lab.id, amount: .yuan(50_000), fiscalYear: 2025))
         let flags = try cityFlags(cluster, "130202")
         #expect(try cluster.syncctl(["sync", "--db", county.path] + flags).status == 0)
+        try CityDatabase.open(at: cluster.cityDB).recognizePlatform(id: lab.id)
         try CityDatabase.open(at: cluster.cityDB).approveAward(id: award.id)
         _ = try Cluster.capture("/usr/bin/sqlite3", [county.path, "UPDATE award SET remarks = '追加说明' WHERE id = '\(award.id)'"])
         #expect(try cluster.syncctl(["sync", "--db", county.path] + flags).status == 0)
@@ -179,7 +180,9 @@ struct AdminCLITests {
         }
         let city = try CityDatabase.open(at: cluster.cityDB)
         for platform in try city.platforms().prefix(7) { try city.recognizePlatform(id: platform.id) }
-        if let award = try city.awards().first { try city.approveAward(id: award.id, amount: .yuan(20_000)) }
+        if let award = try city.awards().first(where: { award in try city.platform(id: award.platformId)?.status == .recognized }) {
+            try city.approveAward(id: award.id, amount: .yuan(20_000))
+        }
 
         let report = try #require(try json(cluster.syncctl(["progress", "--db", cluster.cityDB, "--json"]).stdout) as? [String: Any])
         let targets = try #require(report["targets"] as? [[String: Any]])

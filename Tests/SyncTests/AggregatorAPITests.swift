@@ -79,6 +79,11 @@ struct AggregatorAPITests {
         let atCounty = try cluster.syncctl(["award", "approve", awards[0], "--db", cluster.countyDBPath("130202")])
         #expect(atCounty.status != 0)
         #expect(atCounty.stderr.contains("approval is done at the city"))
+        let unrecognized = try cluster.syncctl(["award", "approve", awards[0], "--db", cluster.cityDB, "--amount", "40000"])
+        #expect(unrecognized.status != 0 && unrecognized.stderr.contains("recognised platform"), "\(unrecognized.stderr)")
+        for platform in try CityDatabase.open(at: cluster.cityDB).platforms() {
+            #expect(try cluster.syncctl(["platform", "recognize", platform.id, "--db", cluster.cityDB]).status == 0)
+        }
         let approve = try cluster.syncctl(["award", "approve", awards[0], "--db", cluster.cityDB, "--amount", "40000", "--json"])
         #expect(approve.status == 0, "\(approve.stderr)")
         #expect(approve.stdout.contains(#""approvedAmountFen" : 4000000"#))

@@ -55,6 +55,7 @@ struct SyncEndToEndTests {
         try await eventually("the proposals at the city") { try cityMatches(county, city) }
 
         cluster.stopDaemon("130202")   // the county goes offline
+        for platform in platforms { try city.recognizePlatform(id: platform.id) }
         for award in awards { try city.approveAward(id: award.id, amount: .yuan(70_000)) }
         for award in awards {
             let edit = try cluster.syncctl(["award", "update", award.id, "--db", county.path, "--amount", "95000", "--remarks", "县里修改"])

@@ -1,0 +1,182 @@
+import Foundation
+import LocalCluster
+import SyncCore
+import SyncStore
+import Testing
+
+/// The plan's money through the real city: counties propose with `syncctl` and sync over mutual
+/// TLS, the city decides with `syncctl`. Proposals that only a county bypassing its own checks
+/// can make (an older release, the `sqlite3` shell) are written with the shell, so the city's own
+/// checks are what is tested.
+@Suite("The plan's money at the city", .serialized)
+struct AwardPlanTests {
+    struct Setup {
+        let cluster: Cluster
+        func syncctl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) { try cluster.syncctl(arguments) }
+        func sync(_ code: String) throws {
+            let result = try cluster.syncctl(["sync"] + cluster.connection(code))
+            #expect(result.status == 0, "sync \(code): \(result.stderr)")
+        }
+        /// A proposal written with the `sqlite3` shell, past the county's own checks.
+        func rawProposal(_ code: String, platform: String, yuan: Int64, basis: Int64? = nil) throws -> String {
+            let id = RecordID.generate()
+            let sql = "INSERT INTO award (id, county, platform_id, amount_fen, basis_fen, fiscal_year) VALUES ('\(id)', '\(code)', '\(platform)', \(yuan * 100), \(basis.map { String($0 * 100) } ?? "NULL"), 2025)"
+            let result = try Cluster.capture("/usr/bin/sqlite3", [cluster.countyDBPath(code), sql])
+            #expect(result.status == 0, "\(result.stderr)")
+            return id
+        }
+        func parked(_ id: String) throws -> ParkedRecord? { try CityDatabase.open(at: cluster.cityDB).parked().first { $0.rowId == id } }
+    }
+
+    static func setUp() async throws -> Setup {
+        let cluster = try Cluster()
+        try await cluster.startCity()
+        _ = try cluster.makeCounty("130202")
+        _ = try cluster.makeCounty("130203")
+        return Setup(cluster: cluster)
+    }
+
+    func add(_ setup: Setup, _ code: String, _ name: String, _ category: String, _ level: String, serial: Int, extra: [String] = []) throws -> String {
+        let result = try setup.syncctl(["platform", "add", "--db", setup.cluster.countyDBPath(code), "--name", name, "--category", category,
+                                        "--level", level, "--host-org", "依托单位", "--credit-code", creditCode(serial), "--industry", "钢铁冶金"] + extra)
+        #expect(result.status == 0, "\(result.stderr)")
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func propose(_ setup: Setup, _ code: String, _ platform: String, _ yuan: String, extra: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
+        try setup.syncctl(["award", "propose", "--db", setup.cluster.countyDBPath(code), "--platform", platform, "--amount", yuan, "--fiscal-year", "2025"] + extra)
+    }
+
+    /// Totals per platform and one-time awards, at the county's entry and at the city.
+    @Test(.timeLimit(.minutes(2)))
+    func aPlatformsAwardsStayWithinTheRulesMaximum() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.cluster.cleanUp() }
+        let base = try add(setup, "130202", "唐山钢铁中试基地", "pilot_base", "municipal", serial: 1)
+        let lab = try add(setup, "130202", "唐山焊接重点实验室", "key_lab", "municipal", serial: 2)
+        let imported = try add(setup, "130202", "引进高新技术企业", "high_tech_enterprise", "", serial: 3, extra: ["--subtype", "imported"])
+
+        #expect(try propose(setup, "130202", base, "10000000", extra: ["--basis", "40000000"]).status == 0)
+        let second = try propose(setup, "130202", base, "10000000", extra: ["--basis", "50000000"])
+        #expect(second.status != 0 && second.stderr.contains("cap of 10,000,000.00"), "the county refuses at entry: \(second.stderr)")
+        #expect(try propose(setup, "130202", lab, "100000").status == 0)
+        #expect(try propose(setup, "130202", imported, "500000").status == 0)
+        let again = try propose(setup, "130202", imported, "500000")
+        #expect(again.status != 0 && again.stderr.contains("once per platform"), "\(again.stderr)")
+
+        // Past the county's checks, the city refuses them and keeps them parked with the reason.
+        let rawBase = try setup.rawProposal("130202", platform: base, yuan: 10_000_000, basis: 50_000_000)
+        let rawLab = [try setup.rawProposal("130202", platform: lab, yuan: 100_000), try setup.rawProposal("130202", platform: lab, yuan: 50_000)]
+        let rawImported = try setup.rawProposal("130202", platform: imported, yuan: 500_000)
+        try setup.sync("130202")
+        for id in [rawBase, rawImported] + rawLab {
+            let parked = try #require(try setup.parked(id), "award \(id) is parked at the city")
+            #expect(parked.reason == "platform_award_limit", "\(parked.reason): \(parked.message)")
+        }
+        let city = try CityDatabase.open(at: setup.cluster.cityDB)
+        #expect(try city.awards().count == 3, "only the three proposals within the plan are at the city")
+        // The approved amount counts: the city approves 60,000 of the lab's 100,000, leaving 40,000.
+        for platform in [base, lab, imported] { #expect(try setup.syncctl(["platform", "recognize", platform, "--db", setup.cluster.cityDB]).status == 0) }
+        let labAward = try #require(try city.awards().first { $0.platformId == lab })
+        #expect(try setup.syncctl(["award", "approve", labAward.id, "--db", setup.cluster.cityDB, "--amount", "60000"]).status == 0)
+        try setup.sync("130202")
+        #expect(try propose(setup, "130202", lab, "40001").status != 0)
+        #expect(try propose(setup, "130202", lab, "40000").status == 0)
+        try setup.sync("130202")
+        #expect(try city.awards().filter { $0.platformId == lab }.count == 2)
+    }
+
+    /// Recognition fixes the level; approval needs a recognised platform, recognised since the plan began.
+    @Test(.timeLimit(.minutes(2)))
+    func approvalFollowsRecognitionAndItsLevel() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.cluster.cleanUp() }
+        let db = setup.cluster.countyDBPath("130202")
+        let lab = try add(setup, "130202", "市级重点实验室", "key_lab", "municipal", serial: 11)
+        let old = try add(setup, "130202", "老牌工程研究中心", "engineering_research_center", "provincial", serial: 12, extra: ["--recognized-on", "2021-11-20"])
+        let revoked = try add(setup, "130202", "退出的重点实验室", "key_lab", "municipal", serial: 13)
+        let awards = try [lab, old, revoked].map { platform in
+            try propose(setup, "130202", platform, "90000").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        try setup.sync("130202")
+        let cityDB = setup.cluster.cityDB
+
+        let unrecognized = try setup.syncctl(["award", "approve", awards[0], "--db", cityDB])
+        #expect(unrecognized.status != 0 && unrecognized.stderr.contains("registered"), "\(unrecognized.stderr)")
+        for platform in [lab, old, revoked] { #expect(try setup.syncctl(["platform", "recognize", platform, "--db", cityDB]).status == 0) }
+        #expect(try setup.syncctl(["platform", "revoke", revoked, "--db", cityDB]).status == 0)
+        let afterRevocation = try setup.syncctl(["award", "approve", awards[2], "--db", cityDB])
+        #expect(afterRevocation.status != 0 && afterRevocation.stderr.contains("revoked"), "\(afterRevocation.stderr)")
+        let beforePlan = try setup.syncctl(["award", "approve", awards[1], "--db", cityDB])
+        #expect(beforePlan.status != 0 && beforePlan.stderr.contains("2022-06-09"), "\(beforePlan.stderr)")
+        let overridden = try setup.syncctl(["award", "approve", awards[1], "--db", cityDB, "--override-reason", "2022年6月后重新认定，市局会议纪要第12号"])
+        #expect(overridden.status == 0, "\(overridden.stderr)")
+        #expect(try CityDatabase.open(at: cityDB).awardDecisions(id: awards[1])["recognized_before_plan"]?.note == "2022年6月后重新认定，市局会议纪要第12号")
+
+        // The county cannot raise the recognised lab's level to raise its cap: refused at entry,
+        // and parked at the city when written past the county's checks.
+        try setup.sync("130202")
+        let raised = try setup.syncctl(["platform", "update", lab, "--db", db, "--level", "national"])
+        #expect(raised.status != 0 && raised.stderr.contains("level is the city's"), "\(raised.stderr)")
+        #expect(try Cluster.capture("/usr/bin/sqlite3", [db, "UPDATE platform SET level = 'national' WHERE id = '\(lab)'"]).status == 0)
+        try setup.sync("130202")
+        #expect(try setup.parked(lab)?.reason == "recognized_platform")
+        #expect(try CityDatabase.open(at: cityDB).platform(id: lab)?.level == .municipal)
+        try setup.sync("130202")
+        #expect(try CountyDatabase.open(at: db).platform(id: lab)?.level == .municipal, "the city's level comes back to the county")
+
+        // The city decides the level; open awards are checked again under it.
+        let big = try propose(setup, "130202", lab, "10000")
+        #expect(big.status == 0, "\(big.stderr)")
+        try setup.sync("130202")
+        // As a municipal alliance its award would be exactly 100,000: the open 90,000 and 10,000 no longer fit.
+        let lowered = try setup.syncctl(["platform", "reclassify", lab, "--db", cityDB, "--level", "municipal", "--category", "industry_alliance"])
+        #expect(lowered.status != 0 && lowered.stderr.contains("open awards no longer fit"), "\(lowered.stderr)")
+        let national = try setup.syncctl(["platform", "reclassify", lab, "--db", cityDB, "--level", "national"])
+        #expect(national.status == 0, "\(national.stderr)")
+        try setup.sync("130202")
+        #expect(try CountyDatabase.open(at: db).platform(id: lab)?.level == .national)
+    }
+
+    /// Case-by-case ceilings, one enterprise per credit code, disbursements.
+    @Test(.timeLimit(.minutes(2)))
+    func ceilingsDuplicatesAndDisbursements() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.cluster.cleanUp() }
+        let cityDB = setup.cluster.cityDB
+        let institution = try add(setup, "130202", "新型研发机构", "new_rd_institution", "provincial", serial: 21)
+        let typo = try propose(setup, "130202", institution, "99999999999")
+        #expect(typo.status != 0 && typo.stderr.contains("--confirm-above-ceiling"), "\(typo.stderr)")
+        let confirmed = try propose(setup, "130202", institution, "12000000", extra: ["--confirm-above-ceiling"])
+        #expect(confirmed.status == 0, "\(confirmed.stderr)")
+        let awardId = confirmed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        // The same enterprise registered in two counties: the later one is parked, naming the earlier.
+        let first = try add(setup, "130202", "唐山某高新企业", "high_tech_enterprise", "", serial: 22)
+        try setup.sync("130202")
+        let result = try setup.syncctl(["platform", "add", "--db", setup.cluster.countyDBPath("130203"), "--name", "唐山某高新企业(重复)",
+                                        "--category", "high_tech_enterprise", "--host-org", "依托单位", "--credit-code", creditCode(22), "--industry", "钢铁冶金"])
+        let later = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try setup.sync("130203")
+        let parked = try #require(try setup.parked(later))
+        #expect(parked.reason == "duplicate_enterprise" && parked.message.contains(first), "\(parked.message)")
+
+        #expect(try setup.syncctl(["platform", "recognize", institution, "--db", cityDB]).status == 0)
+        let unconfirmed = try setup.syncctl(["award", "approve", awardId, "--db", cityDB])
+        #expect(unconfirmed.status != 0 && unconfirmed.stderr.contains("--confirm-above-ceiling"), "\(unconfirmed.stderr)")
+        #expect(try setup.syncctl(["award", "approve", awardId, "--db", cityDB, "--confirm-above-ceiling"]).status == 0)
+
+        let atCounty = try setup.syncctl(["award", "disburse", awardId, "--db", setup.cluster.countyDBPath("130202")])
+        #expect(atCounty.status != 0 && atCounty.stderr.contains("at the city"), "\(atCounty.stderr)")
+        let early = try setup.syncctl(["award", "disburse", awardId, "--db", cityDB, "--on", "2025-09-01"])
+        #expect(early.status != 0 && early.stderr.contains("on or after its approval"), "\(early.stderr)")
+        let today = CityDatabase.today().description
+        let paid = try setup.syncctl(["award", "disburse", awardId, "--db", cityDB, "--on", today])
+        #expect(paid.status == 0, "\(paid.stderr)")
+        let twice = try setup.syncctl(["award", "disburse", awardId, "--db", cityDB])
+        #expect(twice.status != 0 && twice.stderr.contains("already disbursed"), "\(twice.stderr)")
+        #expect(try CityDatabase.open(at: cityDB).awardDecisions(id: awardId)["disbursed"]?.on == today)
+        try setup.sync("130202")
+        #expect(try CountyDatabase.open(at: setup.cluster.countyDBPath("130202")).award(id: awardId)?.status == .disbursed)
+    }
+}
