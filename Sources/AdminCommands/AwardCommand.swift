@@ -41,6 +41,15 @@ struct AwardCommand: ParsableCommand {
 
     static var currentYear: Int { Calendar(identifier: .gregorian).component(.year, from: Date()) }
 
+    /// The fiscal year given, or this year while it is one of the plan's; after the plan, say so.
+    static func fiscalYear(_ given: Int?) throws -> Int {
+        if let given { return given }
+        guard Award.planFiscalYears.contains(currentYear) else {
+            throw CLIError("give --fiscal-year: this year (\(currentYear)) is not one of the plan's fiscal years (\(Award.planFiscalYears.lowerBound) to \(Award.planFiscalYears.upperBound))")
+        }
+        return currentYear
+    }
+
     struct Propose: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Propose an award for a platform; prints its new id.",
@@ -48,10 +57,10 @@ struct AwardCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @Option(help: "The platform's id.") var platform: String
-        @Option(help: ArgumentHelp("The proposed amount in yuan.", valueName: "yuan")) var amount: String
-        @Option(help: ArgumentHelp("Equipment investment, contract value or provincial funding, for proportional and matching rules.", valueName: "yuan"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("The proposed amount in yuan.", valueName: "yuan")) var amount: String
+        @Option(parsing: .unconditional, help: ArgumentHelp("Equipment investment, contract value or provincial funding, for proportional and matching rules.", valueName: "yuan"))
         var basis: String?
-        @Option(name: .customLong("fiscal-year"), help: "The fiscal year (default: this year).") var fiscalYear: Int?
+        @Option(name: .customLong("fiscal-year"), help: "The fiscal year, 2022 to 2025 (default: this year, while the plan runs).") var fiscalYear: Int?
         @Option(help: "Free remarks.") var remarks: String?
         @Flag(name: .customLong("confirm-above-ceiling"), help: "Confirm a case-by-case amount above the ceiling (10,000,000 yuan).")
         var confirmAboveCeiling = false
@@ -62,7 +71,7 @@ struct AwardCommand: ParsableCommand {
             let award = try reporting {
                 try db.proposeAward(Award(
                     county: db.county, platformId: platform, amount: try parseYuan(amount, field: "amount")!,
-                    basis: try parseYuan(basis, field: "basis"), fiscalYear: fiscalYear ?? AwardCommand.currentYear,
+                    basis: try parseYuan(basis, field: "basis"), fiscalYear: try AwardCommand.fiscalYear(fiscalYear),
                     remarks: remarks), confirmAboveCeiling: confirmAboveCeiling)
             }
             if output.json { try printJSON(Output(award)) } else { print(award.id) }
@@ -74,8 +83,8 @@ struct AwardCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The award's id.") var id: String
-        @Option(help: ArgumentHelp("The proposed amount in yuan.", valueName: "yuan")) var amount: String?
-        @Option(help: ArgumentHelp("The basis in yuan; empty to clear.", valueName: "yuan")) var basis: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp("The proposed amount in yuan.", valueName: "yuan")) var amount: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp("The basis in yuan; empty to clear.", valueName: "yuan")) var basis: String?
         @Option(name: .customLong("fiscal-year"), help: "The fiscal year.") var fiscalYear: Int?
         @Option(help: "Free remarks.") var remarks: String?
         @OptionGroup var output: OutputOptions
@@ -132,8 +141,8 @@ struct AwardCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The award's id.") var id: String
-        @Option(help: ArgumentHelp("The approved amount in yuan (default: the proposal).", valueName: "yuan")) var amount: String?
-        @Option(name: .customLong("override-reason"), help: "Why a platform recognised before the plan's start (2022-06-09) still qualifies; kept with the award.")
+        @Option(parsing: .unconditional, help: ArgumentHelp("The approved amount in yuan (default: the proposal).", valueName: "yuan")) var amount: String?
+        @Option(name: .customLong("override-reason"), help: "Why a platform recognised before the plan's start (2022-06-09) still qualifies, or why a 1:1 match is not exactly its basis; kept with the award.")
         var overrideReason: String?
         @Flag(name: .customLong("confirm-above-ceiling"), help: "Confirm a case-by-case amount above the ceiling (10,000,000 yuan).")
         var confirmAboveCeiling = false

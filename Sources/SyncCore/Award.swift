@@ -56,8 +56,11 @@ public struct Award: Sendable, Hashable, Codable {
         self.remarks = remarks
     }
 
-    /// Fiscal years the software accepts.
+    /// Fiscal years a stored award may carry (the wire and the schema accept these).
     public static let fiscalYears = 2000...2100
+    /// The plan's fiscal years: it took effect on 2022-06-09 and sets targets for 2025. A new or
+    /// changed award must fall in them.
+    public static let planFiscalYears = 2022...2025
 
     /// Checks the award against its platform and the plan's rule for that platform; returns it
     /// normalised, or throws naming the field and the rule.
@@ -71,8 +74,8 @@ public struct Award: Sendable, Hashable, Codable {
         guard platform.county == county else {
             throw .invalid(field: "county", value: county, rule: "an award belongs to its platform's county \(platform.county)")
         }
-        guard Self.fiscalYears.contains(fiscalYear) else {
-            throw .invalid(field: "fiscal-year", value: String(fiscalYear), rule: "expected a year between \(Self.fiscalYears.lowerBound) and \(Self.fiscalYears.upperBound)")
+        guard Self.planFiscalYears.contains(fiscalYear) else {
+            throw .invalid(field: "fiscal-year", value: String(fiscalYear), rule: "the plan's fiscal years are \(Self.planFiscalYears.lowerBound) to \(Self.planFiscalYears.upperBound)")
         }
         guard platform.status != .revoked else {
             throw .invalid(field: "platform", value: platformId, rule: "the platform was revoked; no award can be proposed for it")

@@ -30,6 +30,9 @@ public struct CreditCode: Sendable, Hashable, Codable, CustomStringConvertible {
             }
             values.append(index)
         }
+        guard values.prefix(17).contains(where: { $0 != 0 }) else {
+            throw .invalid(field: field, value: text, rule: "a code of zeros is a placeholder, not a registration (GB 32100-2015)")
+        }
         let expected = Self.checkCharacter(values.prefix(17))
         guard Self.alphabet[values[17]] == expected else {
             throw .invalid(field: field, value: text, rule: "check character should be \"\(expected)\", not \"\(Self.alphabet[values[17]])\" (GB 32100-2015)")

@@ -23,6 +23,9 @@ public struct Fen: RawRepresentable, Sendable, Hashable, Comparable, Codable, Cu
     public init(yuan text: String, field: String = "amount") throws(DomainError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let rule = "expected yuan with at most two decimals, e.g. 100000 or 1,250.50"
+        if trimmed.hasPrefix("-") || trimmed.hasPrefix("−") {
+            throw .invalid(field: field, value: text, rule: "an amount cannot be negative; give it in yuan, e.g. 100000")
+        }
         let parts = trimmed.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), !parts[0].isEmpty else {
             throw .invalid(field: field, value: text, rule: rule)

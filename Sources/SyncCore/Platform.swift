@@ -96,6 +96,7 @@ public struct Platform: Sendable, Hashable, Codable {
         guard !trimmed.isEmpty else {
             throw .invalid(field: field, value: text, rule: "must not be empty")
         }
+        try DomainText.check(trimmed, field: field)
         guard trimmed.utf8.count <= maxTextLength || trimmed.count <= maxTextLength else {
             throw .invalid(field: field, value: String(trimmed.prefix(20)) + "…", rule: "at most \(maxTextLength) characters")
         }

@@ -34,6 +34,17 @@ extension CityDatabase {
                 throw StoreError.notAllowed("platform \(platform.id) was recognised on \(platform.recognizedOn?.description ?? "an unknown date"), before the plan's start \(Self.planStart); approve with --override-reason to record why it still qualifies")
             }
             let approved = amount ?? award.amount
+            // A 1:1 match is the basis itself; anything else is the city's decision, with its reason.
+            var adjustedMatch = false
+            if case .matching = self.policy.rule(for: platform), let exact = self.policy.rule(for: platform).maximum(basis: award.basis), approved != exact {
+                guard let reason, !reason.isEmpty else {
+                    throw StoreError.notAllowed("award \(id) matches \(award.basis?.description ?? "its basis") 1:1, so it is exactly \(exact); approve \(approved) only with --override-reason saying why")
+                }
+                adjustedMatch = true
+            }
+            if let reason, !reason.isEmpty {
+                do { try DomainText.check(reason, field: "override-reason") } catch let error as DomainError { throw StoreError.invalidInput(error) }
+            }
             do {
                 try self.policy.rule(for: platform).check(amount: approved, basis: award.basis)
                 try PlatformAwards.checkCeiling(approved, of: platform, policy: self.policy, confirmed: confirmAboveCeiling)
@@ -43,6 +54,9 @@ extension CityDatabase {
             try PlatformAwards.check(approved, for: award, of: platform, policy: self.policy, db: db)
             if !qualifies, let reason {
                 try Self.recordDecision(db, award: id, kind: "recognized_before_plan", note: reason, on: date)
+            }
+            if adjustedMatch, let reason {
+                try Self.recordDecision(db, award: id, kind: "match_adjusted", note: reason, on: date)
             }
             award.status = .approved
             award.approvedAmount = approved
@@ -108,6 +122,7 @@ extension CityDatabase {
     public func rejectAward(id: String, reason: String) throws -> Award {
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw StoreError.invalidInput(.invalid(field: "reason", value: reason, rule: "a rejection needs a reason")) }
+        do { try DomainText.check(trimmed, field: "reason") } catch let error as DomainError { throw StoreError.invalidInput(error) }
         return try editAward(id: id, op: "reject award") { award, _, _ in
             guard award.status == .proposed else {
                 throw StoreError.notAllowed("award \(id) is \(award.status.rawValue); only a proposed award can be rejected")

@@ -93,7 +93,7 @@ extension CityDatabase {
             try db.execute(sql: """
                 CREATE TABLE award_decision (
                   award_id TEXT NOT NULL,
-                  kind TEXT NOT NULL CHECK (kind IN ('recognized_before_plan', 'disbursed')),
+                  kind TEXT NOT NULL CHECK (kind IN ('recognized_before_plan', 'match_adjusted', 'disbursed')),
                   note TEXT,
                   on_date TEXT NOT NULL CHECK (on_date GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
                   recorded_at INTEGER NOT NULL,

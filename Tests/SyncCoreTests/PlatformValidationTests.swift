@@ -451,12 +451,24 @@ struct AwardValidationTests {
         }
     }
 
-    @Test("fiscal years run from 2000 to 2100")
+    @Test("fiscal years are the plan's, 2022 to 2025")
     func fiscalYears() throws {
-        _ = try award(amount: .yuan(1), fiscalYear: 2000).validated(for: platform())
-        _ = try award(amount: .yuan(1), fiscalYear: 2100).validated(for: platform())
-        expectDomainError(field: "fiscal-year") { _ = try award(amount: .yuan(1), fiscalYear: 1999).validated(for: platform()) }
-        expectDomainError(field: "fiscal-year") { _ = try award(amount: .yuan(1), fiscalYear: 2101).validated(for: platform()) }
+        _ = try award(amount: .yuan(1), fiscalYear: 2022).validated(for: platform())
+        _ = try award(amount: .yuan(1), fiscalYear: 2025).validated(for: platform())
+        expectDomainError(field: "fiscal-year") { _ = try award(amount: .yuan(1), fiscalYear: 2021).validated(for: platform()) }
+        expectDomainError(field: "fiscal-year") { _ = try award(amount: .yuan(1), fiscalYear: 2026).validated(for: platform()) }
+    }
+
+    @Test("free text refuses control characters, bidirectional overrides and invalid UTF-8")
+    func unsafeText() throws {
+        for bad in ["名\u{0}称", "名\u{1B}[31m称", "evil\u{202E}gnp.exe", "坏\u{FFFD}名", "a\u{2066}b"] {
+            var lab = platform()
+            lab.name = bad
+            expectDomainError(field: "name", "\(bad.unicodeScalars.map { String($0.value, radix: 16) })") { _ = try lab.validated() }
+        }
+        var multiline = platform()
+        multiline.remarks = "第一行\n第二行\t备注"
+        _ = try multiline.validated()
     }
 
     @Test("the award id must be a lower-case UUID")

@@ -138,6 +138,44 @@ struct AwardPlanTests {
         #expect(try CountyDatabase.open(at: db).platform(id: lab)?.level == .national)
     }
 
+    /// Input that is wrong however the plan is read: refused with a message naming it.
+    @Test(.timeLimit(.minutes(2)))
+    func badInputIsRefusedByNameAtEntryAndAtTheCity() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.cluster.cleanUp() }
+        let db = setup.cluster.countyDBPath("130202")
+        let lab = try add(setup, "130202", "市级重点实验室", "key_lab", "municipal", serial: 31)
+        let negative = try propose(setup, "130202", lab, "-100")
+        #expect(negative.status != 0 && negative.stderr.contains("cannot be negative"), "\(negative.stderr)")
+        let outside = try propose(setup, "130202", lab, "100", extra: ["--fiscal-year", "2026"])
+        #expect(outside.status != 0 && outside.stderr.contains("2022 to 2025"), "\(outside.stderr)")
+        let zeros = try setup.syncctl(["platform", "add", "--db", db, "--name", "占位企业", "--category", "tech_sme",
+                                       "--host-org", "某单位", "--credit-code", "000000000000000000", "--industry", "新材料"])
+        #expect(zeros.status != 0 && zeros.stderr.contains("placeholder"), "\(zeros.stderr)")
+        for (name, problem) in [("坏\u{FFFD}名", "invalid UTF-8"), ("实验室\u{202E}txt.exe", "bidirectional"), ("名\u{1B}[2J称", "control character")] {
+            let result = try setup.syncctl(["platform", "update", lab, "--db", db, "--name", name])
+            #expect(result.status != 0 && result.stderr.contains(problem), "\(problem): \(result.stderr)")
+        }
+        // Past the county's checks, a fiscal year outside the plan is parked at the city.
+        let id = RecordID.generate()
+        let sql = "INSERT INTO award (id, county, platform_id, amount_fen, fiscal_year) VALUES ('\(id)', '130202', '\(lab)', 1000000, 2026)"
+        #expect(try Cluster.capture("/usr/bin/sqlite3", [db, sql]).status == 0)
+        try setup.sync("130202")
+        #expect(try setup.parked(id)?.message.contains("2022 to 2025") == true)
+
+        // A 1:1 match is exactly its basis unless the city records why not.
+        let partner = try add(setup, "130202", "院士合作单位", "academician_partner", "provincial", serial: 32)
+        let match = try propose(setup, "130202", partner, "300000", extra: ["--basis", "500000"])
+        #expect(match.status == 0, "\(match.stderr)")
+        try setup.sync("130202")
+        let award = match.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try setup.syncctl(["platform", "recognize", partner, "--db", setup.cluster.cityDB]).status == 0)
+        let inexact = try setup.syncctl(["award", "approve", award, "--db", setup.cluster.cityDB])
+        #expect(inexact.status != 0 && inexact.stderr.contains("exactly 500,000.00"), "\(inexact.stderr)")
+        #expect(try setup.syncctl(["award", "approve", award, "--db", setup.cluster.cityDB, "--override-reason", "省级资助分两年拨付，本年度配套30万"]).status == 0)
+        #expect(try CityDatabase.open(at: setup.cluster.cityDB).awardDecisions(id: award)["match_adjusted"] != nil)
+    }
+
     /// Case-by-case ceilings, one enterprise per credit code, disbursements.
     @Test(.timeLimit(.minutes(2)))
     func ceilingsDuplicatesAndDisbursements() async throws {

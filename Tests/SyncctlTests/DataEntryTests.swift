@@ -94,23 +94,23 @@ import Testing
         let ws = try Workspace()
         defer { ws.cleanUp() }
         let lab = try ws.addKeyLab()
-        let overCap = try ws.syncctl("award", "propose", "--platform", lab, "--amount", "100000.01")
+        let overCap = try ws.syncctl("award", "propose", "--platform", lab, "--amount", "100000.01", "--fiscal-year", "2025")
         #expect(overCap.status != 0)
         #expect(overCap.stderr.contains("amount"))
         #expect(overCap.stderr.contains("up to 100,000.00 yuan"))
 
         let alliance = try ws.syncctl("platform", "add", "--name", "钢铁产业技术创新战略联盟", "--category", "industry_alliance",
                                       "--level", "provincial", "--host-org", "唐钢", "--credit-code", creditCode(3), "--industry", "钢铁冶金").line
-        let notFixed = try ws.syncctl("award", "propose", "--platform", alliance, "--amount", "150000")
+        let notFixed = try ws.syncctl("award", "propose", "--platform", alliance, "--amount", "150000", "--fiscal-year", "2025")
         #expect(notFixed.status != 0)
         #expect(notFixed.stderr.contains("exactly 200,000.00 yuan"))
 
-        let unknown = try ws.syncctl("award", "propose", "--platform", RecordID.generate(), "--amount", "1")
+        let unknown = try ws.syncctl("award", "propose", "--platform", RecordID.generate(), "--amount", "1", "--fiscal-year", "2025")
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("platform"))
         #expect(unknown.stderr.contains("not found"))
 
-        let badAmount = try ws.syncctl("award", "propose", "--platform", lab, "--amount", "12.345")
+        let badAmount = try ws.syncctl("award", "propose", "--platform", lab, "--amount", "12.345", "--fiscal-year", "2025")
         #expect(badAmount.stderr.contains("at most two decimals"))
         #expect(try ws.counts() == [2, 0, 2])
 
@@ -121,7 +121,7 @@ import Testing
         #expect(award["county"] as? String == "130202")
         #expect(award["status"] as? String == "proposed")
 
-        let id = try ws.syncctl("award", "propose", "--platform", lab, "--amount", "50000").line
+        let id = try ws.syncctl("award", "propose", "--platform", lab, "--amount", "50000", "--fiscal-year", "2025").line
         #expect(try ws.syncctl("award", "update", id, "--amount", "100001").status != 0)
         #expect(try ws.syncctl("award", "update", id, "--amount", "99999.50").status == 0)
         let awards = try #require(try ws.syncctl("award", "list", "--json").json() as? [[String: Any]])
@@ -133,11 +133,11 @@ import Testing
         defer { ws.cleanUp() }
         let base = try ws.syncctl("platform", "add", "--name", "中试基地", "--category", "pilot_base", "--level", "municipal",
                                   "--host-org", "h", "--credit-code", creditCode(4), "--industry", "新材料").line
-        let noBasis = try ws.syncctl("award", "propose", "--platform", base, "--amount", "300000")
+        let noBasis = try ws.syncctl("award", "propose", "--platform", base, "--amount", "300000", "--fiscal-year", "2025")
         #expect(noBasis.stderr.contains("basis"))
-        let above = try ws.syncctl("award", "propose", "--platform", base, "--amount", "300000.01", "--basis", "1000000")
+        let above = try ws.syncctl("award", "propose", "--platform", base, "--amount", "300000.01", "--basis", "1000000", "--fiscal-year", "2025")
         #expect(above.stderr.contains("above the maximum 300,000.00 yuan"))
-        let ok = try ws.syncctl("award", "propose", "--platform", base, "--amount", "300000", "--basis", "1000000")
+        let ok = try ws.syncctl("award", "propose", "--platform", base, "--amount", "300000", "--basis", "1000000", "--fiscal-year", "2025")
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(try ws.counts() == [1, 1, 2])
     }

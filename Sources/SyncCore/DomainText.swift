@@ -1,0 +1,25 @@
+/// What free text may hold, wherever it comes from (a `syncctl` argument, a CSV file, a pushed
+/// change): no control characters but tab and line feed, no bidirectional overrides (which make a name display as
+/// something else), and no U+FFFD, which is what invalid UTF-8 becomes when it is decoded.
+public enum DomainText {
+    /// Throws naming the field and the first character that is not allowed.
+    public static func check(_ text: String, field: String) throws(DomainError) {
+        for scalar in text.unicodeScalars {
+            let problem: String? = switch scalar.value {
+            case 0x09, 0x0A: nil  // tabs and line breaks in remarks are text
+            case 0x00...0x1F, 0x7F...0x9F: "a control character (U+\(hex(scalar)))"
+            case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: "a bidirectional-text control (U+\(hex(scalar)))"
+            case 0xFFFD: "invalid UTF-8 (decoded as U+FFFD); check the file's or the terminal's encoding"
+            default: nil
+            }
+            if let problem {
+                throw .invalid(field: field, value: String(text.prefix(20)), rule: "contains \(problem)")
+            }
+        }
+    }
+
+    private static func hex(_ scalar: Unicode.Scalar) -> String {
+        let digits = String(scalar.value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+}
