@@ -19,7 +19,9 @@ import Testing
         defer { dir.cleanUp() }
         let county = try makeCounty(dir)
         let platform = try county.addPlatform(makePlatform())
-        let good = cityChange(seq: 1, rowId: platform.id, values: ["remarks": .text("from the city")])
+        // Later than the county's insert (a second later, well within the bound), so it wins.
+        let later = HLCTimestamp(physicalMs: CountyDatabase.wallClockMs() + 1_000, logical: 0).rawValue
+        let good = cityChange(seq: 1, rowId: platform.id, values: ["remarks": .text("from the city")], hlc: later)
         let year2099 = HLCTimestamp(physicalMs: 4_070_908_800_000, logical: 0).rawValue
         let bad: [(WireChange, String)] = [
             (cityChange(seq: 2, rowId: platform.id, values: ["name": .text("2099")], hlc: year2099), "clock_ahead"),
