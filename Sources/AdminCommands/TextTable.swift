@@ -5,7 +5,11 @@ struct TextTable {
 
     init(_ headers: String...) { self.headers = headers }
 
+    init(_ headers: [String]) { self.headers = headers }
+
     mutating func add(_ cells: String...) { rows.append(cells) }
+
+    mutating func add(_ cells: [String]) { rows.append(cells) }
 
     /// The table, one line per row, columns separated by two spaces.
     func render() -> String {

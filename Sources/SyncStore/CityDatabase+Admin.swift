@@ -27,30 +27,6 @@ public struct CountyState: Sendable, Hashable, Codable {
     public var clockOffsetMs: Int64?
 }
 
-/// Progress toward one 2025 target, for `syncctl progress`.
-public struct TargetProgress: Sendable, Hashable, Codable {
-    public let key: String
-    public let description: String
-    public let target: Int
-    public let targetMax: Int?
-    /// Recognised platforms counting toward the target.
-    public let count: Int
-    /// Registered by counties, not yet recognised.
-    public let registered: Int
-    /// `count / target`.
-    public let share: Double
-    /// Recognised platforms by county.
-    public let byCounty: [String: Int]
-}
-
-/// Award totals by status, in fen.
-public struct AwardTotals: Sendable, Hashable, Codable {
-    public let proposedFen: Int64
-    public let approvedFen: Int64
-    public let disbursedFen: Int64
-    public let byCounty: [String: [String: Int64]]
-}
-
 extension CityDatabase {
     /// Every configured county: last contact, acknowledged seq, reported backlog, conflicts, parked, rows.
     public func countyStates() throws -> [CountyState] {
@@ -84,39 +60,6 @@ extension CityDatabase {
         try write("record verification") { db in
             try db.execute(sql: "UPDATE node_state SET last_verified_at = ? WHERE node = ? AND county = ?",
                            arguments: [CountyDatabase.wallClockMs(), node, county])
-        }
-    }
-
-    /// Progress toward the plan's 2025 targets, counted from the platforms the city holds.
-    public func progress(targets: [PlanTarget] = PlanTarget.tangshan2025) throws -> [TargetProgress] {
-        let platforms = try self.platforms().filter { $0.status != .revoked }
-        return targets.map { target in
-            let matching = platforms.filter(target.counts)
-            let recognized = matching.filter { $0.status == .recognized }
-            return TargetProgress(
-                key: target.key, description: target.description, target: target.target, targetMax: target.targetMax,
-                count: recognized.count, registered: matching.count - recognized.count,
-                share: Double(recognized.count) / Double(target.target),
-                byCounty: Dictionary(grouping: recognized, by: \.county).mapValues(\.count))
-        }
-    }
-
-    /// Award totals: proposed (awaiting the city), approved, disbursed; overall and by county.
-    public func awardTotals() throws -> AwardTotals {
-        try read("sum awards") { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT county, status, sum(CASE WHEN status = 'proposed' THEN amount_fen ELSE ifnull(approved_amount_fen, 0) END) AS total
-                FROM award WHERE status IN ('proposed', 'approved', 'disbursed') GROUP BY county, status
-                """)
-            var byCounty: [String: [String: Int64]] = [:]
-            var totals: [String: Int64] = [:]
-            for row in rows {
-                let status: String = row["status"], total: Int64 = row["total"]
-                byCounty[row["county"], default: [:]][status] = total
-                totals[status, default: 0] += total
-            }
-            return AwardTotals(proposedFen: totals["proposed"] ?? 0, approvedFen: totals["approved"] ?? 0,
-                               disbursedFen: totals["disbursed"] ?? 0, byCounty: byCounty)
         }
     }
 

@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// Progress toward one 2025 target: the answer to "am I on track?" and "which counties are behind?".
+public struct TargetProgress: Sendable, Hashable, Codable {
+    public let key: String
+    public let description: String
+    /// The plan's words.
+    public let chinese: String
+    /// `stock` (达到) or `flow` (新建: recognised on or after the plan's start).
+    public let kind: TargetKind
+    public let target: Int
+    public let targetMax: Int?
+    /// The target this one is part of, if any.
+    public let parent: String?
+    /// Recognised platforms counting toward the target.
+    public let count: Int
+    /// Registered by counties and not yet recognised, of the target's categories and levels.
+    public let registered: Int
+    /// What is still missing (还差): `target - count`, at least 0.
+    public let gap: Int
+    /// Where a straight line from the plan's start to 2025-12-31 says the count should be on the
+    /// report's day. A stock's line starts from what was recognised before the plan.
+    public let expected: Int
+    /// `count >= expected`.
+    public let onTrack: Bool
+    /// `count / target`.
+    public let share: Double
+    /// Recognised platforms counting toward the target, for every configured county, zeros included.
+    public let byCounty: [String: Int]
+}
+
+/// Money by status, in fen: proposed (awaiting the city), approved, disbursed, rejected.
+public struct MoneyByStatus: Sendable, Hashable, Codable {
+    public var proposedFen: Int64 = 0
+    public var approvedFen: Int64 = 0
+    public var disbursedFen: Int64 = 0
+    public var rejectedFen: Int64 = 0
+
+    /// Nothing yet.
+    public init() {}
+
+    mutating func add(_ award: Award) {
+        switch award.status {
+        case .proposed: proposedFen += award.amount.rawValue
+        case .approved: approvedFen += (award.approvedAmount ?? award.amount).rawValue
+        case .disbursed: disbursedFen += (award.approvedAmount ?? award.amount).rawValue
+        case .rejected: rejectedFen += award.amount.rawValue
+        }
+    }
+}
+
+/// An award that stands out, and why.
+public struct AwardOutlier: Sendable, Hashable, Codable {
+    public let awardId: String
+    public let county: String
+    public let category: String
+    public let amountFen: Int64
+    public let reason: String
+}
+
+/// The money view: totals by status, overall and by county, category and fiscal year, and outliers.
+public struct AwardTotals: Sendable, Hashable, Codable {
+    public let proposedFen: Int64
+    public let approvedFen: Int64
+    public let disbursedFen: Int64
+    public let rejectedFen: Int64
+    public let byCounty: [String: MoneyByStatus]
+    public let byCategory: [String: MoneyByStatus]
+    public let byFiscalYear: [String: MoneyByStatus]
+    public let outliers: [AwardOutlier]
+}
+
+/// `syncctl progress`: the city's report on the 2025 targets and the money, as of one day.
+public struct ProgressReport: Sendable, Hashable, Codable {
+    /// The report's day.
+    public let asOf: String
+    /// How much of the plan's period (2022-06-09 to 2025-12-31) has passed on that day, 0 to 1.
+    public let elapsed: Double
+    /// How complete the data is: configured counties, those ever in contact, those never synced.
+    public let counties: Int
+    public let countiesInContact: Int
+    public let countiesNeverSynced: [String]
+    /// County code → name, for the matrix.
+    public let countyNames: [String: String]
+    public let targets: [TargetProgress]
+    public let awards: AwardTotals
+}
+
+extension CityDatabase {
+    /// The progress report as of `date`: each target's goal, count, gap and expected position,
+    /// the county × target matrix, the money, and how complete the data is.
+    public func progressReport(asOf date: CalendarDate = CityDatabase.today(), targets: [PlanTarget] = PlanTarget.tangshan2025) throws -> ProgressReport {
+        let (platforms, awards, contacted) = try read("read the progress report") { db in
+            (try Row.fetchAll(db, sql: "SELECT * FROM platform ORDER BY id").map(Platform.init(row:)),
+             try Row.fetchAll(db, sql: "SELECT * FROM award ORDER BY id").map(Award.init(row:)),
+             Set(try String.fetchAll(db, sql: "SELECT DISTINCT county FROM node_state WHERE last_contact_at IS NOT NULL")))
+        }
+        let codes = counties.counties.map(\.code)
+        let elapsed = Self.elapsedShare(of: date)
+        let progress = targets.map { target -> TargetProgress in
+            let counted = platforms.filter(target.includes)
+            let registered = platforms.filter { $0.status == .registered && target.counts($0) }.count
+            var byCounty = Dictionary(uniqueKeysWithValues: codes.map { ($0, 0) })
+            for platform in counted { byCounty[platform.county, default: 0] += 1 }
+            let baseline = target.kind == .stock
+                ? counted.filter { $0.recognizedOn.map { $0 < PlanTarget.planStart } ?? true }.count : 0
+            let expected = baseline + Int((Double(max(0, target.target - baseline)) * elapsed).rounded(.down))
+            return TargetProgress(
+                key: target.key, description: target.description, chinese: target.chinese, kind: target.kind, target: target.target,
+                targetMax: target.targetMax, parent: target.parent, count: counted.count, registered: registered,
+                gap: max(0, target.target - counted.count), expected: expected, onTrack: counted.count >= expected,
+                share: Double(counted.count) / Double(target.target), byCounty: byCounty)
+        }
+        return ProgressReport(
+            asOf: date.description, elapsed: elapsed, counties: codes.count, countiesInContact: codes.filter(contacted.contains).count,
+            countiesNeverSynced: codes.filter { !contacted.contains($0) },
+            countyNames: Dictionary(uniqueKeysWithValues: counties.counties.map { ($0.code, $0.name) }),
+            targets: progress, awards: Self.money(awards, platforms: platforms, counties: codes, policy: policy))
+    }
+
+    /// The share of the plan's period passed on `date`, 0 before its start and 1 from its end.
+    static func elapsedShare(of date: CalendarDate) -> Double {
+        func day(_ date: CalendarDate) -> Double {
+            let components = DateComponents(calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"),
+                                            year: date.year, month: date.month, day: date.day)
+            return (components.date?.timeIntervalSince1970 ?? 0) / 86_400
+        }
+        let total = day(PlanTarget.planEnd) - day(PlanTarget.planStart)
+        return min(1, max(0, (day(date) - day(PlanTarget.planStart)) / total))
+    }
+
+    /// Totals by status, county, category and fiscal year, and the awards that stand out: above
+    /// what their rule allows now (data from before a rule was enforced), case-by-case above the
+    /// ceiling, or more than ten times the median of their category's awards.
+    static func money(_ awards: [Award], platforms: [Platform], counties: [String], policy: AwardPolicy) -> AwardTotals {
+        let platformById = Dictionary(uniqueKeysWithValues: platforms.map { ($0.id, $0) })
+        var total = MoneyByStatus()
+        var byCounty = Dictionary(uniqueKeysWithValues: counties.map { ($0, MoneyByStatus()) })
+        var byCategory: [String: MoneyByStatus] = [:]
+        var byYear: [String: MoneyByStatus] = [:]
+        for award in awards {
+            let category = platformById[award.platformId]?.category.rawValue ?? "unknown"
+            total.add(award)
+            byCounty[award.county, default: MoneyByStatus()].add(award)
+            byCategory[category, default: MoneyByStatus()].add(award)
+            byYear[String(award.fiscalYear), default: MoneyByStatus()].add(award)
+        }
+        let counting = awards.filter { $0.status != .rejected }
+        let medians = Dictionary(grouping: counting) { platformById[$0.platformId]?.category ?? .keyLab }.mapValues { group -> Fen? in
+            guard group.count >= 3 else { return nil }
+            let sorted = group.map(PlatformAwards.counted).sorted()
+            return sorted[sorted.count / 2]
+        }
+        var outliers: [AwardOutlier] = []
+        for award in counting {
+            guard let platform = platformById[award.platformId] else { continue }
+            let amount = PlatformAwards.counted(award)
+            let rule = policy.rule(for: platform)
+            var reason: String?
+            if (try? rule.check(amount: amount, basis: award.basis)) == nil {
+                reason = "not allowed by its rule (\(rule.summary))"
+            } else if case .caseByCase = rule, amount > policy.caseByCaseCeiling {
+                reason = "case by case, above the ceiling \(policy.caseByCaseCeiling)"
+            } else if let median = medians[platform.category] ?? nil, median > .zero, amount.rawValue > median.rawValue * 10 {
+                reason = "more than ten times the median \(median) of its category's awards"
+            }
+            if let reason {
+                outliers.append(AwardOutlier(awardId: award.id, county: award.county, category: platform.category.rawValue, amountFen: amount.rawValue, reason: reason))
+            }
+        }
+        return AwardTotals(proposedFen: total.proposedFen, approvedFen: total.approvedFen, disbursedFen: total.disbursedFen,
+                           rejectedFen: total.rejectedFen, byCounty: byCounty, byCategory: byCategory, byFiscalYear: byYear, outliers: outliers)
+    }
+}
