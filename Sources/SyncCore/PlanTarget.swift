@@ -55,10 +55,11 @@ public struct PlanTarget: Sendable {
     /// agricultural commissioners and leading enterprises, and the high-tech industry share are not
     /// in the register and are left out.
     public static let tangshan2025: [PlanTarget] = {
-        func categories(_ set: Set<PlatformCategory>, level minimum: Level? = nil, subtype: String? = nil) -> @Sendable (Platform) -> Bool {
+        func categories(_ set: Set<PlatformCategory>, level minimum: Level? = nil, exactly: Level? = nil, subtype: String? = nil) -> @Sendable (Platform) -> Bool {
             { platform in
                 guard set.contains(platform.category) else { return false }
                 if let subtype, platform.subtype != subtype { return false }
+                if let exactly { return platform.level == exactly }
                 guard let minimum else { return true }
                 guard let level = platform.level else { return false }
                 return level >= minimum
@@ -84,9 +85,9 @@ public struct PlanTarget: Sendable {
             PlanTarget(key: "new_rd_institutions", description: "of which provincial new R&D institutions", chinese: "其中省级新型研发机构", kind: .flow,
                        target: 5, parent: "rd_platforms", counts: categories([.newRDInstitution], level: .provincial)),
             PlanTarget(key: "pilot_bases", description: "municipal pilot bases", chinese: "市级科技成果中试基地", kind: .flow, target: 3, targetMax: 5,
-                       counts: categories([.pilotBase], level: .municipal)),
+                       counts: categories([.pilotBase], exactly: .municipal)),
             PlanTarget(key: "innovation_parks", description: "municipal tech innovation parks", chinese: "市级科技创新园区", kind: .stock, target: 10,
-                       counts: categories([.techInnovationPark], level: .municipal)),
+                       counts: categories([.techInnovationPark], exactly: .municipal)),
             PlanTarget(key: "industry_alliances", description: "municipal-or-higher industry alliances", chinese: "市级以上产业技术创新战略联盟",
                        kind: .stock, target: 24, counts: categories([.industryAlliance], level: .municipal)),
             PlanTarget(key: "star_spaces", description: "provincial-or-higher star innovation spaces", chinese: "省级以上星创天地", kind: .stock,

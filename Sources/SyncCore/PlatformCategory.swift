@@ -96,22 +96,44 @@ public enum PlatformCategory: String, Sendable, Hashable, Codable, CaseIterable 
         }
     }
 
-    /// The levels a platform of this category may have; empty when the plan names no level.
+    /// Other spellings the seed uses for the category, accepted on input too.
+    public var chineseAliases: [String] {
+        switch self {
+        case .techSME: ["科技型中小企业"]
+        case .academicianWorkstation: ["省院士工作站", "院士工作站"]
+        case .academicianPartner: ["省院士合作重点单位"]
+        case .postdocBase: ["博士后创新实践基地"]
+        case .industryAlliance: ["技术创新战略联盟"]
+        case .pilotBase: ["科技成果中试基地(平台)", "科技成果转化中试基地", "中试基地"]
+        default: []
+        }
+    }
+
+    /// The levels a platform of this category may have; empty when the plan names no level. The
+    /// seed restricts levels only where it says so: pilot bases (any base built in Tangshan) and
+    /// tech-transfer agencies (1 ‰ at any level) take every level, and municipal incubators and
+    /// makerspaces exist (with no award) because they count toward the target of 90.
     public var allowedLevels: [Level] {
         switch self {
         case .keyLab, .techInnovationCenter, .engineeringResearchCenter, .enterpriseTechCenter,
-             .industrialTechInstitute, .industryAlliance:
+             .industrialTechInstitute, .industryAlliance, .pilotBase, .techTransferAgency, .incubator, .makerspace:
             [.national, .provincial, .municipal]
         case .newRDInstitution, .academicianWorkstation, .academicianPartner, .postdocBase:
             [.provincial]
-        case .pilotBase, .techInnovationPark:
+        case .techInnovationPark:
             [.municipal]
-        case .starInnovationSpace, .incubator, .makerspace, .techTransferAgency, .intlCoopBase:
+        case .starInnovationSpace, .intlCoopBase:
             [.national, .provincial]
         case .postdocStation, .externalInnovationCenter, .applicationScenario, .highTechEnterprise, .techSME:
             []
         }
     }
+
+    /// The Chinese names of the subtypes, also accepted on input.
+    public static let chineseSubtypes: [String: String] = [
+        "工业制造": "industrial", "能源环保": "energy_environment", "现代物流": "logistics", "智慧农业": "smart_agriculture",
+        "引进": "imported", "域外引进": "imported", "新认定": "new",
+    ]
 
     /// The subtypes of this category (scenario kinds, enterprise origin); empty when it has none.
     public var subtypes: [String] {
@@ -147,7 +169,7 @@ public enum PlatformCategory: String, Sendable, Hashable, Codable, CaseIterable 
         case .intlCoopBase: "四(四)5"
         case .externalInnovationCenter: "四(四)6"
         case .applicationScenario: "四(五)"
-        case .highTechEnterprise, .techSME: "三"
+        case .highTechEnterprise, .techSME: "四(一)1"
         }
     }
 
@@ -159,8 +181,8 @@ public enum PlatformCategory: String, Sendable, Hashable, Codable, CaseIterable 
         }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let category = PlatformCategory(rawValue: trimmed.lowercased())
-                ?? PlatformCategory.allCases.first(where: { $0.chineseName == trimmed }) else {
-            throw .invalid(field: "category", value: text, rule: "unknown category; expected one of \(PlatformCategory.allCases.map(\.rawValue).joined(separator: ", "))")
+                ?? PlatformCategory.allCases.first(where: { $0.chineseName == trimmed || $0.chineseAliases.contains(trimmed) }) else {
+            throw .invalid(field: "category", value: text, rule: "unknown category; expected one of \(PlatformCategory.allCases.map { "\($0.rawValue) (\($0.chineseName))" }.joined(separator: ", "))")
         }
         self = category
     }
@@ -179,7 +201,7 @@ public enum PlatformCategory: String, Sendable, Hashable, Codable, CaseIterable 
                 throw .invalid(field: "level", value: level.rawValue, rule: "not allowed for category \(rawValue); allowed: \(allowedLevels.map(\.rawValue).joined(separator: ", ")) (plan \(planSection))")
             }
         }
-        let given = subtype.flatMap { $0.isEmpty ? nil : $0 }
+        let given = subtype.flatMap { $0.isEmpty ? nil : (Self.chineseSubtypes[$0.trimmingCharacters(in: .whitespaces)] ?? $0) }
         if subtypes.isEmpty {
             if let given {
                 throw .invalid(field: "subtype", value: given, rule: "category \(rawValue) has no subtypes; leave it empty")
@@ -190,7 +212,8 @@ public enum PlatformCategory: String, Sendable, Hashable, Codable, CaseIterable 
             throw .invalid(field: "subtype", value: "", rule: "category \(rawValue) needs a subtype: \(subtypes.joined(separator: ", "))")
         }
         guard subtypes.contains(chosen) else {
-            throw .invalid(field: "subtype", value: chosen, rule: "not a subtype of \(rawValue); expected one of \(subtypes.joined(separator: ", "))")
+            let names = subtypes.map { key in "\(key) (\(Self.chineseSubtypes.first { $0.value == key }?.key ?? ""))" }
+            throw .invalid(field: "subtype", value: chosen, rule: "not a subtype of \(rawValue); expected one of \(names.joined(separator: ", "))")
         }
         return (level, chosen)
     }

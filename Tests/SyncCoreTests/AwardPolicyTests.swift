@@ -24,6 +24,8 @@ private let policyTable: [(category: PlatformCategory, level: Level?, subtype: S
     // 四(二)4: by the provincial standard, case by case
     (.newRDInstitution, .provincial, nil, .caseByCase),
     // 四(三)1: 30 % of equipment investment, at most 10,000,000
+    (.pilotBase, .national, nil, .proportional(numerator: 30, denominator: 100, cap: .yuan(10_000_000), basis: "equipment investment")),
+    (.pilotBase, .provincial, nil, .proportional(numerator: 30, denominator: 100, cap: .yuan(10_000_000), basis: "equipment investment")),
     (.pilotBase, .municipal, nil, .proportional(numerator: 30, denominator: 100, cap: .yuan(10_000_000), basis: "equipment investment")),
     // 四(三)2: by performance evaluation, at most 500,000
     (.techInnovationPark, .municipal, nil, .capped(.yuan(500_000))),
@@ -37,11 +39,14 @@ private let policyTable: [(category: PlatformCategory, level: Level?, subtype: S
     // 四(四)1: exactly 500,000 / 300,000 and 200,000 / 100,000
     (.incubator, .national, nil, .fixed(.yuan(500_000))),
     (.incubator, .provincial, nil, .fixed(.yuan(300_000))),
+    (.incubator, .municipal, nil, .none),
     (.makerspace, .national, nil, .fixed(.yuan(200_000))),
     (.makerspace, .provincial, nil, .fixed(.yuan(100_000))),
+    (.makerspace, .municipal, nil, .none),
     // 四(四)2: 1 ‰ of the contract value, at most 200,000
     (.techTransferAgency, .national, nil, .proportional(numerator: 1, denominator: 1000, cap: .yuan(200_000), basis: "technology-contract value")),
     (.techTransferAgency, .provincial, nil, .proportional(numerator: 1, denominator: 1000, cap: .yuan(200_000), basis: "technology-contract value")),
+    (.techTransferAgency, .municipal, nil, .proportional(numerator: 1, denominator: 1000, cap: .yuan(200_000), basis: "technology-contract value")),
     // 四(四)4
     (.academicianWorkstation, .provincial, nil, .fixed(.yuan(1_000_000))),
     (.academicianPartner, .provincial, nil, .matching(numerator: 1, denominator: 1, basis: "provincial funding")),
@@ -89,10 +94,10 @@ struct AwardPolicyTests {
 
     @Test("the transcribed table has one row per kind of rule the plan uses")
     func tableShape() {
-        #expect(policyTable.count == 43)
+        #expect(policyTable.count == 48)
         #expect(cappedRows.count == 16)
         #expect(fixedRows.count == 13)
-        #expect(noAwardRows.count == 8)
+        #expect(noAwardRows.count == 10)  // municipal incubators and makerspaces among them
         #expect(caseByCaseRows.count == 2)
     }
 
@@ -227,7 +232,7 @@ struct AwardPolicyTests {
         expectDomainError(field: "amount") { _ = try rule.check(amount: fen(1), basis: .zero) }
     }
 
-    @Test("tech transfer agency: 1 ‰ of contract value, capped at 200,000 yuan", arguments: [Level.national, .provincial])
+    @Test("tech transfer agency: 1 ‰ of contract value, capped at 200,000 yuan, at any level", arguments: [Level.national, .provincial, .municipal])
     func techTransferAgency(level: Level) throws {
         let rule = policyRule(.techTransferAgency, level)
         #expect(rule.needsBasis)

@@ -10,13 +10,13 @@ private let policyLevels: [(PlatformCategory, [Level])] = [
     (.enterpriseTechCenter, [.national, .provincial, .municipal]),
     (.industrialTechInstitute, [.national, .provincial, .municipal]),
     (.newRDInstitution, [.provincial]),
-    (.pilotBase, [.municipal]),
+    (.pilotBase, [.national, .provincial, .municipal]),   // any base built in Tangshan
     (.techInnovationPark, [.municipal]),
     (.industryAlliance, [.national, .provincial, .municipal]),
     (.starInnovationSpace, [.national, .provincial]),      // provincial or higher
-    (.incubator, [.national, .provincial]),
-    (.makerspace, [.national, .provincial]),
-    (.techTransferAgency, [.national, .provincial]),     // provincial or higher
+    (.incubator, [.national, .provincial, .municipal]),   // municipal: no award, counts toward the 90
+    (.makerspace, [.national, .provincial, .municipal]),
+    (.techTransferAgency, [.national, .provincial, .municipal]),  // 1 ‰ at any level
     (.academicianWorkstation, [.provincial]),
     (.academicianPartner, [.provincial]),
     (.postdocStation, []),
@@ -310,8 +310,8 @@ struct PlatformValidationTests {
     @Test("a missing or disallowed level is rejected through validated()")
     func levelThroughValidated() {
         expectDomainError(field: "level") { _ = try platform(.keyLab, nil).validated() }
-        expectDomainError(field: "level") { _ = try platform(.pilotBase, .provincial).validated() }
-        expectDomainError(field: "level") { _ = try platform(.incubator, .municipal).validated() }
+        expectDomainError(field: "level") { _ = try platform(.techInnovationPark, .provincial).validated() }
+        expectDomainError(field: "level") { _ = try platform(.starInnovationSpace, .municipal).validated() }
         expectDomainError(field: "level") { _ = try platform(.techSME, .provincial).validated() }
         expectDomainError(field: "subtype") { _ = try platform(.applicationScenario, nil).validated() }
     }
@@ -457,6 +457,22 @@ struct AwardValidationTests {
         _ = try award(amount: .yuan(1), fiscalYear: 2025).validated(for: platform())
         expectDomainError(field: "fiscal-year") { _ = try award(amount: .yuan(1), fiscalYear: 2021).validated(for: platform()) }
         expectDomainError(field: "fiscal-year") { _ = try award(amount: .yuan(1), fiscalYear: 2026).validated(for: platform()) }
+    }
+
+    @Test("the seed's own Chinese spellings and subtypes are accepted, and a refusal lists the Chinese names")
+    func chineseSpellings() throws {
+        for (spelling, category) in [("科技型中小企业", PlatformCategory.techSME), ("省院士工作站", .academicianWorkstation),
+                                     ("省院士合作重点单位", .academicianPartner), ("博士后创新实践基地", .postdocBase),
+                                     ("技术创新战略联盟", .industryAlliance), ("科技成果中试基地", .pilotBase), ("科技成果转化中试基地", .pilotBase)] {
+            #expect(try PlatformCategory(parsing: spelling) == category, "\(spelling)")
+        }
+        let refused = expectDomainError(field: "category") { _ = try PlatformCategory(parsing: "实验室") }
+        #expect(refused?.description.contains("重点实验室") == true)
+        let scenario = try platform(.applicationScenario, nil, subtype: "智慧农业").validated()
+        #expect(scenario.subtype == "smart_agriculture")
+        let imported = try platform(.highTechEnterprise, nil, subtype: "引进").validated()
+        #expect(imported.subtype == "imported")
+        #expect(PlatformCategory.highTechEnterprise.planSection == "四(一)1" && PlatformCategory.techSME.planSection == "四(一)1")
     }
 
     @Test("free text refuses control characters, bidirectional overrides and invalid UTF-8")

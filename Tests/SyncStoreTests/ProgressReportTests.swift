@@ -76,7 +76,7 @@ import Testing
             "innovation_centres": (["tech_innovation_center", "engineering_research_center", "enterprise_tech_center"], ["municipal", "provincial", "national"], nil),
             "industrial_institutes": (["industrial_tech_institute"], ["municipal", "provincial", "national"], nil),
             "new_rd_institutions": (["new_rd_institution"], ["provincial", "national"], nil),
-            "pilot_bases": (["pilot_base"], ["municipal", "provincial", "national"], nil),
+            "pilot_bases": (["pilot_base"], ["municipal"], nil),
             "innovation_parks": (["tech_innovation_park"], ["municipal", "provincial", "national"], nil),
             "industry_alliances": (["industry_alliance"], ["municipal", "provincial", "national"], nil),
             "star_spaces": (["star_innovation_space"], ["provincial", "national"], nil),

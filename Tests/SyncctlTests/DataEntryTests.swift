@@ -58,8 +58,8 @@ import Testing
 
     @Test(arguments: [
         (["--category", "laboratory", "--level", "municipal"], "category"),
-        (["--category", "pilot_base", "--level", "provincial"], "level"),
-        (["--category", "incubator", "--level", "municipal"], "level"),
+        (["--category", "tech_innovation_park", "--level", "provincial"], "level"),
+        (["--category", "star_innovation_space", "--level", "municipal"], "level"),
         (["--category", "postdoc_station", "--level", "national"], "level"),
         (["--category", "key_lab"], "level"),
     ])
