@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on one machine: a city aggregator and three county daemons on loopback, with
 # fresh certificates. The counties enter platforms and awards of the plan's categories, the
-# daemons push them over HTTPS (mutual TLS), the city approves and recognises, a county and the
+# daemons push them over HTTPS (mutual TLS), the city recognises and approves, a county and the
 # city edit the same platform at once, and everything converges. Stops all it started.
 # Leaves its files in ./demo-run (made anew on every run).
 set -euo pipefail
@@ -91,7 +91,7 @@ station=$(add "$db" "迁安博士后科研工作站" postdoc_station "" "迁安�
 "$syncctl" award propose --db "$db" --platform "$station" --amount 200000 --fiscal-year 2025 >/dev/null
 
 # A rule the plan sets is enforced at entry: a municipal key lab gets at most 100,000 yuan.
-if "$syncctl" award propose --db "$run/130202.db" --platform "$lab" --amount 150000 2>"$run/refused.txt"; then
+if "$syncctl" award propose --db "$run/130202.db" --platform "$lab" --amount 150000 --fiscal-year 2025 2>"$run/refused.txt"; then
   echo "an award above its cap was accepted" >&2
   exit 1
 fi
@@ -102,7 +102,7 @@ all_pushed() { for county in "${counties[@]}"; do [ "$(pending "$run/$county.db"
 wait_for 60 "the counties to push" all_pushed
 echo "every county's changes are at the city"
 
-echo "== county 130202 goes offline; the city approves, recognises, and both edit the same platform"
+echo "== county 130202 goes offline; the city recognises, approves, and both edit the same platform"
 kill -TERM "${daemon[130202]}"
 wait "${daemon[130202]}" 2>/dev/null || true
 "$syncctl" platform recognize --db "$run/city.db" "$lab"
