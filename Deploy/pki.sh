@@ -6,13 +6,15 @@
 #                                         DIR/server.key; each NAME (DNS name or IP) a subjectAltName
 #   Deploy/pki.sh county DIR CODE         county certificate: DIR/county-CODE.pem, DIR/county-CODE.key
 #                                         (CN=county-CODE: the aggregator reads the county from it)
+#   Deploy/pki.sh monitor DIR NAME        monitor certificate: DIR/monitor-NAME.pem, .key (CN=monitor-NAME:
+#                                         may read /healthz and /metrics, nothing else)
 #
 # Keys are created private (mode 0600). Certificates are valid for DAYS days (default 825; CA 3650),
 # starting BACKDATE_DAYS days before they are issued (default 2), so a county whose clock runs up to
 # that far behind still accepts a freshly issued server certificate (and the city a county's).
 set -euo pipefail
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
 [ $# -ge 2 ] || usage
 command -v openssl >/dev/null || { echo "pki.sh: openssl is not installed (apt-get install openssl)" >&2; exit 1; }
 kind=$1 dir=$2
@@ -89,6 +91,14 @@ case "$kind" in
     ext=$(mktemp)
     printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$ext"
     sign "county-$1" "/O=County Sync/OU=$1/CN=county-$1" "$ext"
+    ;;
+  monitor)
+    [ $# -eq 1 ] || usage
+    [[ $1 =~ ^[a-z0-9][a-z0-9-]{0,31}$ ]] || { echo "pki.sh: a monitor name is 1 to 32 of a-z, 0-9 and -, not $1" >&2; exit 1; }
+    need_ca
+    ext=$(mktemp)
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$ext"
+    sign "monitor-$1" "/O=County Sync/CN=monitor-$1" "$ext"
     ;;
   *) usage ;;
 esac

@@ -91,8 +91,9 @@ func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) ->
 }
 
 /// Turns every error into a JSON response, and logs refusals and failures with their context.
-struct ErrorMiddleware: RouterMiddleware {
-    typealias Context = CityRequestContext
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The paths this router answers, with their methods (for 405 and `Allow`).
+    let routes: [String: [String]]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -101,7 +102,7 @@ struct ErrorMiddleware: RouterMiddleware {
             var apiError = APIError(error)
             var headers = HTTPFields()
             // The router answers 404 for a listed path asked with another method; the path exists.
-            if apiError.status == .notFound, let methods = CityAPI.routes[request.uri.path] {
+            if apiError.status == .notFound, let methods = routes[request.uri.path] {
                 apiError = APIError(.methodNotAllowed, code: "method_not_allowed",
                                     message: "\(request.method.rawValue) is not allowed on \(request.uri.path); use \(methods.joined(separator: " or "))")
                 headers[.allow] = methods.joined(separator: ", ")
@@ -119,8 +120,7 @@ struct ErrorMiddleware: RouterMiddleware {
 }
 
 /// Counts every request by route and status, with its duration, for `GET /metrics`.
-struct MetricsMiddleware: RouterMiddleware {
-    typealias Context = CityRequestContext
+struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: CityMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -5,6 +5,7 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
 import SyncCore
 import SyncProtocol
 import SyncStore
@@ -45,8 +46,8 @@ public func buildCityApplication(
     let api = CityAPI(database: database, counties: counties, configuration: configuration)
 
     let router = Router(context: CityRequestContext.self)
-    router.middlewares.add(MetricsMiddleware(metrics: api.metrics))
-    router.middlewares.add(ErrorMiddleware())
+    router.middlewares.add(MetricsMiddleware<CityRequestContext>(metrics: api.metrics))
+    router.middlewares.add(ErrorMiddleware<CityRequestContext>(routes: CityAPI.routes))
     router.middlewares.add(AuthenticationMiddleware(denyList: denyList, counties: counties))
     api.addRoutes(to: router)
 
@@ -64,10 +65,30 @@ public func buildCityApplication(
         trustRoots: .certificates(roots))
     tls.minimumTLSVersion = .tlsv12
     let portFile = configuration.portFile
+    var services: [any Service] = []
+    if let monitoring = configuration.monitoringListen {
+        // Plain HTTP on loopback, health and metrics only: for a local Prometheus or a load
+        // balancer's check, with no certificate. Nothing else is routed there.
+        let plain = Router(context: BasicRequestContext.self)
+        plain.middlewares.add(MetricsMiddleware<BasicRequestContext>(metrics: api.metrics))
+        plain.middlewares.add(ErrorMiddleware<BasicRequestContext>(routes: CityAPI.routes.filter { $0.key == "/healthz" || $0.key == "/metrics" }))
+        api.addMonitoringRoutes(to: plain)
+        let monitoringPortFile = configuration.monitoringPortFile
+        services.append(Application(
+            router: plain,
+            configuration: .init(address: .hostname(monitoring.host, port: monitoring.port), serverName: "city-aggregator-monitoring"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? monitoring.port
+                if let monitoringPortFile { try? "\(port)\n".write(toFile: monitoringPortFile, atomically: true, encoding: .utf8) }
+                logger.info("monitoring listener (plain HTTP, /healthz and /metrics only)", metadata: ["sync.listen": "\(monitoring.host):\(port)"])
+            },
+            logger: logger))
+    }
     return Application(
         router: router,
         server: try .tls(.http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))), tlsConfiguration: tls),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "city-aggregator"),
+        services: services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
@@ -98,17 +119,16 @@ struct CityAPI: Sendable {
         "/v1/heartbeat": ["POST"], "/v1/digest": ["GET"], "/v1/snapshot": ["GET"],
     ]
 
+    /// Which roles may call each path: the one table `AuthenticationMiddleware` decides by.
+    static let access: [String: Set<Role>] = [
+        "/healthz": [.county, .monitor], "/metrics": [.county, .monitor],
+        "/v1/push": [.county], "/v1/pull": [.county], "/v1/heartbeat": [.county], "/v1/digest": [.county], "/v1/snapshot": [.county],
+    ]
+
     /// Every route is behind `AuthenticationMiddleware`; the `/v1` routes are for counties only,
     /// and their handlers get the county from a `CountyRequestContext`, never optional.
     func addRoutes(to router: Router<CityRequestContext>) {
-        router.get("/healthz") { _, _ in
-            jsonResponse(["status": "ok", "node": database.replica.node])
-        }
-        router.get("/metrics") { _, _ in
-            let counties = try await blocking { try database.countyStates() }
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render(counties: counties, nowMs: CountyDatabase.wallClockMs()))))
-        }
+        addMonitoringRoutes(to: router)
         let countyRoutes = router.group(context: CountyRequestContext.self)
         countyRoutes.post("/v1/push") { request, context in
             let county = context.county
@@ -133,7 +153,7 @@ struct CityAPI: Sendable {
             guard after >= 0, limit >= 1 else {
                 throw APIError(.badRequest, code: "bad_request", message: "after must be >= 0 and limit >= 1")
             }
-            let node = query["node"].map(String.init)
+            let node = try nodeParameter(query)
             let answer = try await blocking { try database.pullFeed(county: county, node: node, after: after, limit: Int(limit)) }
             return jsonResponse(answer)
         }
@@ -153,7 +173,7 @@ struct CityAPI: Sendable {
                 throw APIError(.badRequest, code: "invalid_input", message: "table: \(table) is not a replicated table (platform or award)")
             }
             let digests = try await blocking { try database.digests(county: county) }.filter { table == nil || $0.table == table }
-            if let node = query["node"].map(String.init) {
+            if let node = try nodeParameter(query) {
                 try database.checkNode(node, county: county)
                 if table == nil { try await blocking { try database.recordVerified(county: county, node: node) } }
             }
@@ -179,6 +199,18 @@ struct CityAPI: Sendable {
         }
     }
 
+    /// `/healthz` and `/metrics`: on the TLS listener, and alone on the plain loopback listener.
+    func addMonitoringRoutes<Context: RequestContext>(to router: Router<Context>) {
+        router.get("/healthz") { _, _ in
+            jsonResponse(["status": "ok", "node": database.replica.node])
+        }
+        router.get("/metrics") { _, _ in
+            let counties = try await blocking { try database.countyStates() }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render(counties: counties, nowMs: CountyDatabase.wallClockMs()))))
+        }
+    }
+
     /// Reads and decodes a JSON body, refusing one over the size limit before reading it whole.
     private func decode<T: Decodable>(_ type: T.Type, from request: Request, context: CountyRequestContext) async throws -> T {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBodyBytes {
@@ -186,6 +218,13 @@ struct CityAPI: Sendable {
         }
         let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
         return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+    }
+
+    /// The optional `node` query parameter; present but empty is a bad request.
+    private func nodeParameter(_ query: Parameters) throws -> String? {
+        guard let node = query["node"].map(String.init) else { return nil }
+        guard !node.isEmpty else { throw APIError(.badRequest, code: "bad_request", message: "node must not be empty; leave it out instead") }
+        return node
     }
 
     private func integer(_ text: String, name: String) throws -> Int64 {

@@ -4,12 +4,34 @@ import NIOCore
 import NIOSSL
 import SyncCore
 
-/// Who is calling, as the verified client certificate says.
+/// Who is calling, as the verified client certificate's common name says.
 public enum Caller: Sendable, Hashable {
     /// A county office (`CN=county-CODE`), for a configured county: the `/v1` routes, for its own rows.
     case county(String)
-    /// Any other certificate of the city CA (a scraper's, `CN=monitor-01`): `/healthz` and `/metrics` only.
-    case other(commonName: String)
+    /// A monitor (`CN=monitor-NAME`, `Deploy/pki.sh monitor`): health and metrics, nothing else.
+    case monitor(String)
+
+    /// The role, for the access table.
+    public var role: Role {
+        switch self {
+        case .county: .county
+        case .monitor: .monitor
+        }
+    }
+
+    /// `county-130202`, `monitor-prometheus`.
+    public var name: String {
+        switch self {
+        case .county(let code): "county-\(code)"
+        case .monitor(let name): "monitor-\(name)"
+        }
+    }
+}
+
+/// What a certificate may do, by its common name's prefix.
+public enum Role: String, Sendable, Hashable, CaseIterable {
+    case county
+    case monitor
 }
 
 /// The request context of the aggregator: the channel, so the authentication step can read the
@@ -40,22 +62,22 @@ public struct CountyRequestContext: ChildRequestContext {
     /// Refuses a caller that is not a county.
     public init(context: CityRequestContext) throws {
         guard case .county(let county) = context.caller else {
-            let name = if case .other(let commonName) = context.caller { commonName } else { "" }
-            throw APIError(.forbidden, code: "not_a_county_certificate", message: "certificate \(name) does not name a county (expected CN=county-CODE)")
+            throw APIError(.forbidden, code: "not_a_county_certificate",
+                           message: "certificate \(context.caller?.name ?? "") does not name a county (expected CN=county-CODE)")
         }
         self.coreContext = context.coreContext
         self.county = county
     }
 }
 
-/// The one authentication step every request goes through, `/healthz` and `/metrics` included:
-/// it maps the verified client certificate to a `Caller` or refuses the request.
+/// The one authentication and authorization step every request goes through, `/healthz` and
+/// `/metrics` included: it maps the verified client certificate to a `Caller`, then admits the
+/// request only if the caller's role may call the route (`CityAPI.access`), or refuses it.
 ///
 /// TLS has already refused clients without a certificate signed by the city CA. Here a revoked
 /// certificate is refused (the deny list fails closed: while it cannot be read, the last good
 /// list holds; with none ever read, every request is refused), and so is a `county-CODE`
-/// certificate of a county that is not configured. Other certificates of the city CA may read
-/// health and metrics; the county routes refuse them (`CountyRequestContext`).
+/// certificate of a county that is not configured, and one whose common name names no role.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = CityRequestContext
     let denyList: DenyList
@@ -63,7 +85,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.caller = try await authenticate(context)
+        let caller = try await authenticate(context)
+        context.caller = caller
+        // A path the access table does not list is answered by the router (404 or 405).
+        if let allowed = CityAPI.access[request.uri.path], !allowed.contains(caller.role) {
+            throw APIError(.forbidden, code: "role_not_allowed",
+                           message: "\(caller.name) is a \(caller.role.rawValue) certificate; \(request.uri.path) is for \(allowed.map(\.rawValue).sorted().joined(separator: " and ")) certificates")
+        }
         return try await next(request, context)
     }
 
@@ -84,7 +112,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
         case .unavailable(let reason):
             throw APIError(.serviceUnavailable, code: "deny_list_unavailable", message: "the city cannot read its list of revoked certificates (\(reason)); no request is served until it can")
         }
-        guard commonName.hasPrefix("county-") else { return .other(commonName: commonName) }
+        if commonName.hasPrefix("monitor-"), commonName.count > "monitor-".count {
+            return .monitor(String(commonName.dropFirst("monitor-".count)))
+        }
+        guard commonName.hasPrefix("county-") else {
+            throw APIError(.forbidden, code: "unknown_role",
+                           message: "certificate \(commonName) names no role (expected CN=county-CODE or CN=monitor-NAME)")
+        }
         let county = String(commonName.dropFirst("county-".count))
         guard counties[county] != nil else {
             throw APIError(.forbidden, code: "unknown_county", message: "county \(county) of the client certificate is not configured")

@@ -33,6 +33,15 @@ public struct CityServerConfiguration: Sendable, Hashable {
     public var countiesFile: String?
     /// A file of revoked certificate serials (hex, one per line); re-read when it changes.
     public var denyListFile: String?
+    /// An optional plain-HTTP listener for `/healthz` and `/metrics` only; loopback addresses only.
+    public var monitoringListen: (host: String, port: Int)? {
+        get { monitoringHost.map { ($0, monitoringPort) } }
+        set { monitoringHost = newValue?.host; monitoringPort = newValue?.port ?? 0 }
+    }
+    private var monitoringHost: String?
+    private var monitoringPort = 0
+    /// Where to write the monitoring listener's port (with port 0), if anywhere.
+    public var monitoringPortFile: String?
 
     /// Creates a configuration.
     public init(databasePath: String, certFile: String, keyFile: String, clientCAFile: String) {
@@ -40,6 +49,12 @@ public struct CityServerConfiguration: Sendable, Hashable {
         self.certFile = certFile
         self.keyFile = keyFile
         self.clientCAFile = clientCAFile
+    }
+
+    /// Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost).
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || (host.hasPrefix("127.") && host.split(separator: ".").count == 4
+            && host.split(separator: ".").allSatisfy { UInt8($0) != nil })
     }
 
     /// Checks every setting; throws naming the bad key.
@@ -56,6 +71,12 @@ public struct CityServerConfiguration: Sendable, Hashable {
             throw .invalid(key: "max-clock-offset-seconds", reason: "must be 1 to 604800")
         }
         guard (1...10_000).contains(limits.maxNodesPerCounty) else { throw .invalid(key: "max-nodes-per-county", reason: "must be 1 to 10000") }
+        if let monitoring = monitoringListen {
+            guard (0...65535).contains(monitoring.port) else { throw .invalid(key: "monitoring-listen", reason: "port \(monitoring.port) is out of range") }
+            guard Self.isLoopback(monitoring.host) else {
+                throw .invalid(key: "monitoring-listen", reason: "\(monitoring.host) is not a loopback address; the plain-HTTP listener serves only this machine (127.0.0.1 or ::1)")
+            }
+        }
         guard (1...100_000).contains(maxPullPage) else { throw .invalid(key: "max-pull-page", reason: "must be 1 to 100000") }
     }
 }

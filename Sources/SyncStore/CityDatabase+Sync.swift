@@ -99,15 +99,12 @@ extension CityDatabase {
     /// A pull does not wait for the city's writer when it need not: if every entry of the feed is
     /// stamped and the node is known, the page is read from a WAL snapshot while a push may be
     /// applying, and the node's contact is recorded afterwards without holding up the answer.
-    /// Otherwise (city edits not yet stamped, or a node's first contact) it stamps and reads in
-    /// one write transaction.
+    /// Otherwise (city edits not yet stamped) it stamps and reads in one write transaction. A pull
+    /// is a read: it records the contact of a node the city knows, and creates no node.
     public func pullFeed(county: String, node: String? = nil, after: Int64, limit: Int, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> PullResponse {
         if let node { try checkNode(node, county: county) }
         let fast = try read("read pull feed") { db -> PullResponse? in
             guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM change_log WHERE hlc IS NULL)") == true else { return nil }
-            if let node, try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM node_state WHERE node = ?"), arguments: [node]) == nil {
-                return nil
-            }
             return try self.feedPage(db, county: county, after: after, limit: limit)
         }
         if let fast {
@@ -122,7 +119,6 @@ extension CityDatabase {
         return try write("read pull feed") { db in
             _ = try CountyDatabase.stamp(db, wallMs: nowMs, freezeValues: true)
             if let node {
-                _ = try admitNode(db, node: node, county: county, route: "pull", nowMs: nowMs)
                 try db.execute(sql: "UPDATE node_state SET last_contact_at = ?, last_pull_at = ? WHERE node = ?", arguments: [nowMs, nowMs, node])
             }
             return try self.feedPage(db, county: county, after: after, limit: limit)

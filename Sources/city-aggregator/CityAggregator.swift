@@ -31,6 +31,11 @@ struct CityAggregator: AsyncParsableCommand {
     @Option(name: .customLong("max-nodes-per-county"), help: "Most nodes (replicas and epochs) the city admits per county (default 16).")
     var maxNodesPerCounty: Int?
     @Option(name: .customLong("port-file"), help: ArgumentHelp("Write the bound port here (useful with port 0).", valueName: "path")) var portFile: String?
+    @Option(name: .customLong("monitoring-listen"),
+            help: ArgumentHelp("Also serve /healthz and /metrics over plain HTTP here, loopback only (e.g. 127.0.0.1:9464).", valueName: "host:port"))
+    var monitoringListen: String?
+    @Option(name: .customLong("monitoring-port-file"), help: ArgumentHelp("Write the monitoring listener's port here.", valueName: "path"))
+    var monitoringPortFile: String?
     @Option(help: ArgumentHelp("JSON county list replacing the 18 Tangshan divisions.", valueName: "file")) var counties: String?
     @Option(name: .customLong("deny-list"), help: ArgumentHelp("File of revoked certificate serials (hex, one per line); re-read when it changes.", valueName: "file"))
     var denyList: String?
@@ -38,7 +43,7 @@ struct CityAggregator: AsyncParsableCommand {
 
     static let keys: Set<String> = [
         "db", "listen", "cert", "key", "client-ca", "max-body-bytes", "max-value-bytes", "max-batch-changes", "max-clock-offset-seconds",
-        "max-nodes-per-county", "port-file", "counties", "deny-list", "log-level",
+        "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "log-level",
     ]
 
     func run() async throws {
@@ -64,6 +69,13 @@ struct CityAggregator: AsyncParsableCommand {
         }
         if let value = try maxNodesPerCounty ?? file?.integer("max-nodes-per-county") { configuration.limits.maxNodesPerCounty = value }
         configuration.portFile = portFile ?? file?.values["port-file"]
+        if let address = monitoringListen ?? file?.values["monitoring-listen"] {
+            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+                throw ValidationError("monitoring-listen: expected HOST:PORT, not \(address)")
+            }
+            configuration.monitoringListen = (String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+        }
+        configuration.monitoringPortFile = monitoringPortFile ?? file?.values["monitoring-port-file"]
         configuration.countiesFile = counties ?? file?.values["counties"]
         configuration.denyListFile = denyList ?? file?.values["deny-list"]
         let levelName = logLevel ?? file?.values["log-level"] ?? "info"

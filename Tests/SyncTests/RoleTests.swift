@@ -1,0 +1,98 @@
+import CurlTransport
+import Foundation
+import LocalCluster
+import SyncCore
+import SyncProtocol
+import Testing
+@testable import CityServer
+
+/// Roles come from the certificate, and one middleware decides what each may call: every route
+/// against every role, over mutual TLS; and the plain-HTTP monitoring listener on loopback.
+@Suite("Roles", .serialized)
+struct RoleTests {
+    /// A certificate of the city CA with any common name, as a CA holder could issue by hand.
+    static func handMade(_ cluster: Cluster, commonName: String) throws -> (cert: String, key: String) {
+        let pki = cluster.pki.path
+        let ext = cluster.dir.appendingPathComponent("\(commonName).ext").path
+        try "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n".write(toFile: ext, atomically: true, encoding: .utf8)
+        try Cluster.run("/usr/bin/openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                              "-keyout", "\(pki)/\(commonName).key", "-subj", "/O=County Sync/CN=\(commonName)", "-out", "\(pki)/\(commonName).csr"])
+        try Cluster.run("/usr/bin/openssl", ["x509", "-req", "-in", "\(pki)/\(commonName).csr", "-CA", "\(pki)/ca.pem", "-CAkey", "\(pki)/ca.key",
+                                              "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", "\(pki)/\(commonName).pem"])
+        return ("\(pki)/\(commonName).pem", "\(pki)/\(commonName).key")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func everyRouteAgainstEveryRole() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let (countyCert, countyKey) = try cluster.certificate("130202")
+        let pki = Cluster.packageRoot.appendingPathComponent("Deploy/pki.sh").path
+        try Cluster.run("/bin/bash", [pki, "monitor", cluster.pki.path, "prometheus"])
+        let monitor = try cluster.transport(cert: cluster.pki.appendingPathComponent("monitor-prometheus.pem").path,
+                                            key: cluster.pki.appendingPathComponent("monitor-prometheus.key").path)
+        let county = try cluster.transport(cert: countyCert, key: countyKey)
+        let (strangerCert, strangerKey) = try Self.handMade(cluster, commonName: "printer-01")
+        let stranger = try cluster.transport(cert: strangerCert, key: strangerKey)
+        let (badMonitorCert, badMonitorKey) = try Self.handMade(cluster, commonName: "monitor-")
+        let emptyMonitor = try cluster.transport(cert: badMonitorCert, key: badMonitorKey)
+
+        #expect(Set(CityAPI.access.keys) == Set(CityAPI.routes.keys), "every route has its roles")
+        for (path, methods) in CityAPI.routes.sorted(by: { $0.key < $1.key }) {
+            let allowed = try #require(CityAPI.access[path])
+            for method in methods {
+                let body = method == "POST" ? Data("{}".utf8) : nil
+                for (role, transport) in [(Role.county, county), (.monitor, monitor)] {
+                    let answer = try await transport.request(method: method, path: path, body: body)
+                    let code = (try? JSONDecoder().decode(ErrorBody.self, from: answer.body))?.code
+                    if allowed.contains(role) {
+                        #expect(answer.status != 403 && answer.status != 401, "\(role) \(method) \(path): \(answer.status) \(code ?? "")")
+                    } else {
+                        #expect(answer.status == 403 && code == "role_not_allowed", "\(role) \(method) \(path): \(answer.status) \(code ?? "")")
+                    }
+                }
+                for transport in [stranger, emptyMonitor] {
+                    let answer = try await transport.request(method: method, path: path, body: body)
+                    let code = (try? JSONDecoder().decode(ErrorBody.self, from: answer.body))?.code
+                    #expect(answer.status == 403 && code == "unknown_role", "no role \(method) \(path): \(answer.status) \(code ?? "")")
+                }
+            }
+        }
+        // What the monitor reads is what a county reads.
+        let metrics = try await monitor.request(method: "GET", path: "/metrics")
+        #expect(metrics.status == 200 && String(decoding: metrics.body, as: UTF8.self).contains("sync_requests_total"))
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func thePlainListenerServesHealthAndMetricsOnlyOnLoopback() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        let portFile = cluster.dir.appendingPathComponent("monitoring.port").path
+        try await cluster.startCity(["--monitoring-listen", "127.0.0.1:0", "--monitoring-port-file", portFile])
+        var port = 0
+        try await eventually("the monitoring listener's port") {
+            port = Int((try? String(contentsOfFile: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+            return port > 0
+        }
+        func get(_ path: String, method: String = "GET") throws -> (status: String, body: String) {
+            let result = try Cluster.capture("/usr/bin/curl", ["-s", "-X", method, "-o", "/dev/stdout", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"])
+            let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
+        }
+        let metrics = try get("/metrics")
+        #expect(metrics.status == "200" && metrics.body.contains("# TYPE sync_requests_total counter"), "\(metrics)")
+        #expect(try get("/healthz").status == "200")
+        for (method, path) in [("POST", "/v1/push"), ("GET", "/v1/pull"), ("GET", "/v1/snapshot"), ("GET", "/v1/digest")] {
+            #expect(try get(path, method: method).status == "404", "\(method) \(path) is not served without TLS")
+        }
+        // Only loopback: a configuration that would expose it is refused, naming the key.
+        let aggregator = Cluster.binaries.appendingPathComponent("city-aggregator").path
+        let refused = try Cluster.capture(aggregator, ["--db", cluster.dir.appendingPathComponent("other.db").path, "--listen", "127.0.0.1:0",
+                                                       "--cert", cluster.pki.appendingPathComponent("server.pem").path,
+                                                       "--key", cluster.pki.appendingPathComponent("server.key").path,
+                                                       "--client-ca", cluster.pki.appendingPathComponent("ca.pem").path,
+                                                       "--monitoring-listen", "0.0.0.0:9464"])
+        #expect(refused.status != 0 && refused.stderr.contains("monitoring-listen") && refused.stderr.contains("loopback"), "\(refused.stderr)")
+    }
+}
