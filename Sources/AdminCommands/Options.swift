@@ -68,10 +68,28 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
-/// An error for a person: printed as one line, exit status 1.
+/// An error for a person: printed as one line. Its exit status follows `ExitStatus`: 1 when the
+/// input or the operation was refused, 2 when the command could not do its work (a database that
+/// cannot be opened, a city that cannot be reached, a failed write).
 struct CLIError: Error, CustomStringConvertible {
     let description: String
-    init(_ description: String) { self.description = description }
+    let status: ExitStatus
+    init(_ description: String, status: ExitStatus = .refused) {
+        self.description = description
+        self.status = status
+    }
+}
+
+/// The exit statuses of every `syncctl` command, the same across commands (README, "Exit codes").
+enum ExitStatus: Int32 {
+    /// Done; for checks: healthy, equal.
+    case ok = 0
+    /// A check found a problem (rows differ, a county behind), or input or an operation was refused.
+    case refused = 1
+    /// Could not check or could not do it: the database or the city could not be reached or used.
+    case couldNot = 2
+    /// The command line itself is wrong (unknown flag, missing argument).
+    case usage = 64
 }
 
 /// Parses a yuan amount from the command line.
@@ -92,7 +110,10 @@ func reporting<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as StoreError {
-        throw CLIError(error.description)
+        switch error {
+        case .missingDatabase, .cannotOpen, .wrongRole, .sqlite, .diskFull: throw CLIError(error.description, status: .couldNot)
+        default: throw CLIError(error.description)
+        }
     } catch let error as DomainError {
         throw CLIError(error.description)
     }

@@ -47,7 +47,7 @@ struct StatusCommand: ParsableCommand {
                 print("BROKEN: \(error)")
                 throw ExitCode(2)
             }
-            throw CLIError("\(error)")
+            throw CLIError("\(error)", status: .couldNot)
         }
         switch replica {
         case let county as CountyDatabase: try county.statusReport(self, maxAgeSeconds: maxAgeSeconds)

@@ -1,4 +1,7 @@
+import Foundation
 import ArgumentParser
+import CurlTransport
+import SyncProtocol
 
 /// `syncctl`: the admin and data-entry command line for county and city replicas.
 public struct Syncctl: AsyncParsableCommand {
@@ -17,4 +20,25 @@ public struct Syncctl: AsyncParsableCommand {
     )
 
     public init() {}
+
+    /// Parses the command line and runs the command; an error is one line on standard error and
+    /// the exit status of `ExitStatus`.
+    public static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
+            Foundation.exit(error.status.rawValue)
+        } catch let error as TransportError {
+            FileHandle.standardError.write(Data("Error: could not reach the city: \(error)\n".utf8))
+            Foundation.exit(ExitStatus.couldNot.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

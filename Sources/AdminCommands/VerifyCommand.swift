@@ -34,19 +34,20 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let county = try reporting { try database.open() }
-        let transport = try connection.transport()
+        let transport: CurlTransport
+        do { transport = try connection.transport() } catch let error as CLIError { throw CLIError(error.description, status: .couldNot) }
         func get<T: Decodable>(_ path: String) async throws -> T {
             do {
                 let (status, body) = try await transport.request(method: "GET", path: path)
                 guard status == 200 else {
                     let error = try? JSONDecoder().decode(ErrorBody.self, from: body)
-                    throw CLIError("verify: the city answered \(status)\(error.map { " \($0.code): \($0.message)" } ?? "")")
+                    throw CLIError("verify: the city answered \(status)\(error.map { " \($0.code): \($0.message)" } ?? "")", status: .couldNot)
                 }
                 return try JSONDecoder().decode(T.self, from: body)
             } catch let error as CLIError {
                 throw error
             } catch {
-                throw CLIError("verify: \(error)")
+                throw CLIError("verify: could not check: \(error)", status: .couldNot)
             }
         }
         let local = try reporting { try county.digests(county: county.county) }

@@ -71,7 +71,7 @@ public final class CityDatabase: ReplicaDatabase {
         authority: AuthorityTable = .standard, limits: SyncLimits = SyncLimits(),
         onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void = { _ in }
     ) throws -> CityDatabase {
-        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingDatabase(path: path) }
+        try CountyDatabase.checkOpenable(path, expected: "city")
         do {
             let pool = try CountyDatabase.makePool(path: path)
             guard let info = try CountyDatabase.replicaInfo(pool) else {

@@ -82,7 +82,7 @@ public final class CountyDatabase: ReplicaDatabase {
 
     /// Opens an existing county replica; refuses a missing file or a database of another role.
     public static func open(at path: String, counties: CountyRegistry = .tangshan, policy: AwardPolicy = .tangshan2022) throws -> CountyDatabase {
-        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingDatabase(path: path) }
+        try checkOpenable(path, expected: "county")
         do {
             let pool = try makePool(path: path)
             let info = try replicaInfo(pool)
@@ -102,6 +102,45 @@ public final class CountyDatabase: ReplicaDatabase {
 
     /// The county this replica belongs to (it never changes).
     public var county: String { opened.county ?? "" }
+
+    /// Says exactly why a database file cannot be opened, before anything opens it for writing: a
+    /// missing file, a file or folder this user may not read, a file that is not SQLite, or a
+    /// SQLite file that is not a County Sync replica. A file that is not ours is never changed
+    /// (a write connection would turn it to WAL mode): it is probed read-only first.
+    static func checkOpenable(_ path: String, expected: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let code = errno
+            if code == ENOENT { throw StoreError.missingDatabase(path: path) }
+            if code == EACCES {
+                throw StoreError.cannotOpen(path: path, reason: "permission denied: a folder on the way is not searchable by this user (uid \(getuid())); run as the service user (e.g. sudo -u county-sync) or grant access")
+            }
+            throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(code)))
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw StoreError.cannotOpen(path: path, reason: "not a regular file") }
+        guard access(path, R_OK | W_OK) == 0 else {
+            throw StoreError.cannotOpen(path: path, reason: "permission denied: the file (mode \(String(info.st_mode & 0o777, radix: 8)), owner uid \(info.st_uid)) is not readable and writable by this user (uid \(getuid())); run as the service user (e.g. sudo -u county-sync)")
+        }
+        var config = Configuration()
+        config.readonly = true
+        let probe: ReplicaInfo?
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            probe = try queue.read { db -> ReplicaInfo? in
+                guard try db.tableExists("replica") else { return nil }
+                return try Row.fetchOne(db, sql: "SELECT role, county, node, created_at FROM replica WHERE id = 1").map {
+                    ReplicaInfo(role: $0["role"], county: $0["county"], node: $0["node"], createdAt: $0["created_at"])
+                }
+            }
+            try queue.close()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT {
+            throw StoreError.wrongRole(path: path, expected: expected, found: "non-SQLite")
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            return  // a writer holds it: the pool waits for it
+        }
+        guard let probe else { throw StoreError.wrongRole(path: path, expected: expected, found: "non-County-Sync") }
+        guard probe.role == expected else { throw StoreError.wrongRole(path: path, expected: expected, found: probe.role) }
+    }
 
     /// Who a database file belongs to, or nil for a database that is not a replica.
     static func replicaInfo(_ pool: DatabasePool) throws -> ReplicaInfo? {

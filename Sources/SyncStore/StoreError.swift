@@ -10,6 +10,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case invalidRows([(line: Int, reason: String)])
     /// The database file does not exist.
     case missingDatabase(path: String)
+    /// The file exists (or may) but cannot be opened: the reason names the cause (permission, not SQLite, ...).
+    case cannotOpen(path: String, reason: String)
     /// `init` was asked to create a database over an existing file.
     case databaseExists(path: String)
     /// The file is a replica of another role (a city database where a county one was expected, ...).
@@ -33,8 +35,14 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             "\(rows.count) bad row\(rows.count == 1 ? "" : "s"), nothing imported:\n"
                 + rows.map { "  line \($0.line): \($0.reason)" }.joined(separator: "\n")
         case .missingDatabase(let path): "no database at \(path) (create one with `syncctl init`)"
+        case .cannotOpen(let path, let reason): "cannot open \(path): \(reason)"
         case .databaseExists(let path): "\(path) already exists; refusing to overwrite it"
-        case .wrongRole(let path, let expected, let found): "\(path) is a \(found) database, not a \(expected) database"
+        case .wrongRole(let path, let expected, let found):
+            switch found {
+            case "non-SQLite": "\(path) is not a SQLite database (a damaged file, or another kind of file), not a \(expected) database; it was not changed"
+            case "non-County-Sync": "\(path) is a SQLite database but not a County Sync replica (it has no replica table); it was not changed"
+            default: "\(path) is a \(found) database, not a \(expected) database"
+            }
         case .notAllowed(let message): message
         case .forbidden(let message): message
         case .badBatch(_, let message): message

@@ -30,7 +30,33 @@ import Testing
             _ = try CountyDatabase.open(at: dir.path("foreign.db"))
             Issue.record("a database without a replica table opened")
         } catch let error as StoreError {
-            #expect(error.description.contains("not a county database"))
+            #expect(error.description.contains("not a County Sync replica"))
+        }
+        // Nothing opened it for writing: a foreign file stays in its own journal mode.
+        #expect(try sqliteShell(dir.path("foreign.db"), "PRAGMA journal_mode").output.trimmingCharacters(in: .whitespacesAndNewlines) == "delete")
+    }
+
+    /// Each reason a file cannot be opened is named: permission, not SQLite, not ours, the other role.
+    @Test func openNamesWhyAFileCannotBeOpened() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        func message(_ path: String) -> String {
+            do {
+                _ = try CountyDatabase.open(at: path)
+                return "opened"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(message(dir.path("missing.db")).contains("syncctl init"))
+        try Data("this is a spreadsheet, not a database, and it is long enough to have a header".utf8).write(to: URL(fileURLWithPath: dir.path("junk.db")))
+        #expect(message(dir.path("junk.db")).contains("not a SQLite database"), "\(message(dir.path("junk.db")))")
+        _ = try CityDatabase.create(at: dir.path("city.db"))
+        #expect(message(dir.path("city.db")).contains("is a city database"))
+        if getuid() != 0 {  // root reads any file; as another user the permission checks apply
+            let locked = try makeCounty(dir, name: "locked.db")
+            try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: locked.path)
+            #expect(message(locked.path).contains("permission denied"))
         }
     }
 
