@@ -5,13 +5,14 @@ cd "$(dirname "$0")/.."
 bash Deploy/install-deps.sh
 
 # The schema tests validate the example payloads with Python's jsonschema (4.18 or later, for
-# `referencing`), and the fuzz test runs schemathesis against the aggregator. Where the system
-# Python lacks them, a private virtual environment gets them from PyPI.
-if ! python3 -c 'import jsonschema, referencing' 2>/dev/null || ! command -v schemathesis >/dev/null; then
-  if [ ! -x .build/python/bin/schemathesis ]; then
+# `referencing`) and with the stock check-jsonschema, and the fuzz test runs schemathesis against
+# the aggregator. Where the system Python lacks them, a private virtual environment gets them
+# from PyPI.
+if ! python3 -c 'import jsonschema, referencing' 2>/dev/null || ! command -v schemathesis >/dev/null || ! command -v check-jsonschema >/dev/null; then
+  if [ ! -x .build/python/bin/schemathesis ] || [ ! -x .build/python/bin/check-jsonschema ]; then
     if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
       if [ "$(id -u)" -ne 0 ]; then
-        echo "the tests need python3 with venv (apt-get install python3-venv), or jsonschema and schemathesis installed" >&2
+        echo "the tests need python3 with venv (apt-get install python3-venv), or jsonschema, schemathesis and check-jsonschema installed" >&2
         exit 1
       fi
       apt-get update -q
@@ -19,7 +20,7 @@ if ! python3 -c 'import jsonschema, referencing' 2>/dev/null || ! command -v sch
     fi
     mkdir -p .build
     python3 -m venv .build/python
-    .build/python/bin/pip install -q 'jsonschema>=4.18' 'schemathesis==4.32.5'
+    .build/python/bin/pip install -q 'jsonschema>=4.18' 'schemathesis==4.32.5' 'check-jsonschema==0.39.0'
   fi
   export PATH="$PWD/.build/python/bin:$PATH"
 fi
