@@ -45,7 +45,9 @@ public func buildCityApplication(
     }
     let api = CityAPI(database: database, counties: counties, configuration: configuration)
 
+    let gate = ShutdownGate(logger: logger)
     let router = Router(context: CityRequestContext.self)
+    router.middlewares.add(ShutdownMiddleware<CityRequestContext>(gate: gate))
     router.middlewares.add(MetricsMiddleware<CityRequestContext>(metrics: api.metrics))
     router.middlewares.add(ErrorMiddleware<CityRequestContext>(routes: CityAPI.routes))
     router.middlewares.add(AuthenticationMiddleware(denyList: denyList, counties: counties))

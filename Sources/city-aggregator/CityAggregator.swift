@@ -90,6 +90,7 @@ struct CityAggregator: AsyncParsableCommand {
         do {
             let app = try buildCityApplication(configuration: configuration, logger: logger)
             try await app.runService()
+            logger.notice("stopped", metadata: ["sync.db": "\(configuration.databasePath)"])
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }

@@ -1,4 +1,5 @@
 import CurlTransport
+import SyncStore
 import Foundation
 import LocalCluster
 import SyncCore
@@ -94,5 +95,41 @@ struct RoleTests {
                                                        "--client-ca", cluster.pki.appendingPathComponent("ca.pem").path,
                                                        "--monitoring-listen", "0.0.0.0:9464"])
         #expect(refused.status != 0 && refused.stderr.contains("monitoring-listen") && refused.stderr.contains("loopback"), "\(refused.stderr)")
+    }
+}
+
+/// Stopping the aggregator: new work is refused at once, even on a kept-alive connection, and the
+/// process says it stopped.
+@Suite("Aggregator shutdown", .serialized)
+struct ShutdownTests {
+    @Test(.timeLimit(.minutes(2)))
+    func afterSigtermNoNewWorkIsTakenAndTheStopIsLogged() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        try county.addPlatforms(makePlatforms("130202", count: 3))
+        let (cert, key) = try cluster.certificate("130202")
+        let transport = try cluster.transport(cert: cert, key: key)
+        // The connection is open and kept alive.
+        #expect(try await transport.request(method: "GET", path: "/healthz").status == 200)
+        let process = try #require(cluster.city?.process)
+        kill(process.processIdentifier, SIGTERM)
+        try await eventually("the aggregator says it is stopping", timeout: .seconds(10)) {
+            cluster.logTail("city.log", lines: 20).contains("stopping: new requests are refused")
+        }
+        let batch = try #require(try county.nextPushBatch(limit: 10))
+        do {
+            let answer = try await transport.push(batch)
+            Issue.record("a push after SIGTERM was applied: \(answer)")
+        } catch TransportError.http(_, _, let status, let body) {
+            #expect(status == 503 && body?.code == "shutting_down", "\(status) \(body?.code ?? "")")
+        } catch {
+            // The connection was closed already: also no new work.
+        }
+        try await eventually("the aggregator exits", timeout: .seconds(30)) { !process.isRunning }
+        #expect(cluster.logTail("city.log", lines: 20).contains("stopped"))
+        let city = try CityDatabase.open(at: cluster.cityDB)
+        #expect(try city.platforms().isEmpty, "nothing was applied after the stop began")
     }
 }
