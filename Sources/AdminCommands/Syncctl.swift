@@ -1,5 +1,6 @@
 import Foundation
 import ArgumentParser
+import SyncCore
 import CurlTransport
 import SyncProtocol
 
@@ -12,6 +13,7 @@ public struct Syncctl: AsyncParsableCommand {
             Works on a county replica whether or not county-syncd is running. Amounts are in yuan \
             with up to two decimals; --json prints objects with stable camelCase keys.
             """,
+        version: CountySyncVersion.current,
         subcommands: [
             InitCommand.self, PlatformCommand.self, AwardCommand.self, ImportCommand.self,
             ExportCommand.self, OutboxCommand.self, SyncCommand.self, StatusCommand.self, ConflictsCommand.self,

@@ -59,6 +59,20 @@ public func buildCityApplication(
         }
     }
     let chain = try load("cert", configuration.certFile) { try NIOSSLCertificate.fromPEMFile(configuration.certFile) }
+    if let leaf = chain.first {
+        // An expired server certificate fails every county's handshake: refuse to start with one,
+        // and warn a month ahead.
+        let expiry = Date(timeIntervalSince1970: TimeInterval(leaf.notValidAfter))
+        let days = Int(expiry.timeIntervalSinceNow / 86_400)
+        if expiry < Date() {
+            throw ConfigurationError.invalid(key: "cert", reason: "the server certificate \(configuration.certFile) expired on \(ISO8601DateFormatter().string(from: expiry)); issue a new one (Deploy/pki.sh server)")
+        }
+        if days < 30 {
+            logger.warning("the server certificate expires soon; renew it (Deploy/pki.sh server)", metadata: [
+                "sync.certificate.expires": "\(ISO8601DateFormatter().string(from: expiry))", "sync.certificate.days_left": "\(days)",
+            ])
+        }
+    }
     let key = try load("key", configuration.keyFile) { try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem) }
     let roots = try load("client-ca", configuration.clientCAFile) { try NIOSSLCertificate.fromPEMFile(configuration.clientCAFile) }
     var tls = TLSConfiguration.makeServerConfigurationWithMTLS(

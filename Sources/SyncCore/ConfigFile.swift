@@ -8,6 +8,12 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
     case unknownKey(key: String, file: String, line: Int)
     /// The file cannot be read or parsed.
     case unreadable(file: String, reason: String)
+    /// The value a file gives `key` on `line` is unusable.
+    case invalidValue(key: String, file: String, line: Int, reason: String)
+
+    /// The exit status of a process stopped by a configuration error (EX_CONFIG): service units
+    /// list it in `RestartPreventExitStatus=`, so a bad setting does not restart forever.
+    public static let exitCode: Int32 = 78
 
     /// One line for a person.
     public var description: String {
@@ -15,6 +21,7 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
         case .invalid(let key, let reason): "configuration \(key): \(reason)"
         case .unknownKey(let key, let file, let line): "\(file):\(line): unknown key \(key)"
         case .unreadable(let file, let reason): "\(file): \(reason)"
+        case .invalidValue(let key, let file, let line, let reason): "\(file):\(line): \(key): \(reason)"
         }
     }
 }
@@ -31,11 +38,19 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
 public struct ConfigFile: Sendable {
     /// The settings by key.
     public let values: [String: String]
+    /// The line each key was set on.
+    public let lines: [String: Int]
+    /// The file's path.
+    public let file: String
 
-    /// Parses `text`; `allowed` lists the keys the component knows.
+    /// Parses `text`; `allowed` lists the keys the component knows. Lines may end in LF or CRLF,
+    /// and a UTF-8 byte-order mark at the start is skipped (as Windows editors write them).
     public init(text: String, file: String, allowed: Set<String>) throws(ConfigurationError) {
         var values: [String: String] = [:]
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        var lines: [String: Int] = [:]
+        let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        // "\r\n" is one Character in Swift: split on every kind of line break, not on "\n" alone.
+        for (index, raw) in body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("[") { continue }
             guard let equals = line.firstIndex(of: "=") else {
@@ -53,20 +68,32 @@ public struct ConfigFile: Sendable {
                 value = value[..<hash].trimmingCharacters(in: .whitespaces)
             }
             values[key] = value
+            lines[key] = index + 1
         }
         self.values = values
+        self.lines = lines
+        self.file = file
     }
 
     /// Reads and parses `path`.
     public init(path: String, allowed: Set<String>) throws(ConfigurationError) {
         guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(file: path, reason: "cannot read the file") }
-        try self.init(text: String(decoding: data, as: UTF8.self), file: path, allowed: allowed)
+        guard let text = String(data: data, encoding: .utf8) else { throw .unreadable(file: path, reason: "not UTF-8 text") }
+        try self.init(text: text, file: path, allowed: allowed)
     }
 
-    /// An integer setting, or nil when absent; throws naming the key when it is not a number.
+    /// An integer setting, or nil when absent; throws naming the file, line and key when it is not a number.
     public func integer(_ key: String) throws(ConfigurationError) -> Int? {
         guard let text = values[key] else { return nil }
-        guard let value = Int(text) else { throw .invalid(key: key, reason: "\(text) is not a whole number") }
+        guard let value = Int(text) else {
+            throw .invalidValue(key: key, file: file, line: lines[key] ?? 0, reason: "\(text) is not a whole number")
+        }
         return value
+    }
+
+    /// `error` with this file's line of its key, when the file set that key.
+    public func locate(_ error: ConfigurationError) -> ConfigurationError {
+        guard case .invalid(let key, let reason) = error, let line = lines[key] else { return error }
+        return .invalidValue(key: key, file: file, line: line, reason: reason)
     }
 }

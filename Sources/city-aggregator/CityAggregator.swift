@@ -15,7 +15,8 @@ struct CityAggregator: AsyncParsableCommand {
         discussion: """
             Settings come from --config (lines of key = value; keys as the long flags without --) \
             and from flags, which win. The database is created on first start.
-            """)
+            """,
+        version: CountySyncVersion.current)
 
     @Option(help: ArgumentHelp("Configuration file (key = value lines).", valueName: "file")) var config: String?
     @Option(help: ArgumentHelp("The city database.", valueName: "path")) var db: String?
@@ -46,10 +47,22 @@ struct CityAggregator: AsyncParsableCommand {
         "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "log-level",
     ]
 
+    /// Runs the process; a configuration error is one line naming the file, line and key, and
+    /// exit status 78 (no usage text, and no restart by the service unit).
     func run() async throws {
+        do {
+            try await serve()
+        } catch let error as ConfigurationError {
+            let file = try? config.map { path throws(ConfigurationError) in try ConfigFile(path: path, allowed: Self.keys) }
+            FileHandle.standardError.write(Data("city-aggregator: \((file ?? nil)?.locate(error) ?? error)\n".utf8))
+            Foundation.exit(ConfigurationError.exitCode)
+        }
+    }
+
+    func serve() async throws {
         let file = try config.map { path throws(ConfigurationError) in try ConfigFile(path: path, allowed: Self.keys) }
         func setting(_ flag: String?, _ key: String) throws -> String {
-            guard let value = flag ?? file?.values[key] else { throw ValidationError("missing --\(key) (or \(key) = ... in --config)") }
+            guard let value = flag ?? file?.values[key] else { throw ConfigurationError.invalid(key: key, reason: "missing: give --\(key), or \(key) = ... in --config") }
             return value
         }
         var configuration = CityServerConfiguration(
@@ -57,7 +70,7 @@ struct CityAggregator: AsyncParsableCommand {
             clientCAFile: try setting(clientCA, "client-ca"))
         let address = listen ?? file?.values["listen"] ?? "127.0.0.1:8443"
         guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
-            throw ValidationError("listen: expected HOST:PORT, not \(address)")
+            throw ConfigurationError.invalid(key: "listen", reason: "expected HOST:PORT, not \(address)")
         }
         configuration.host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         configuration.port = port
@@ -71,7 +84,7 @@ struct CityAggregator: AsyncParsableCommand {
         configuration.portFile = portFile ?? file?.values["port-file"]
         if let address = monitoringListen ?? file?.values["monitoring-listen"] {
             guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
-                throw ValidationError("monitoring-listen: expected HOST:PORT, not \(address)")
+                throw ConfigurationError.invalid(key: "monitoring-listen", reason: "expected HOST:PORT, not \(address)")
             }
             configuration.monitoringListen = (String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
         }
@@ -79,7 +92,9 @@ struct CityAggregator: AsyncParsableCommand {
         configuration.countiesFile = counties ?? file?.values["counties"]
         configuration.denyListFile = denyList ?? file?.values["deny-list"]
         let levelName = logLevel ?? file?.values["log-level"] ?? "info"
-        guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("log-level: unknown level \(levelName)") }
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw ConfigurationError.invalid(key: "log-level", reason: "unknown level \(levelName); expected trace, debug, info, notice, warning, error or critical")
+        }
 
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -91,8 +106,6 @@ struct CityAggregator: AsyncParsableCommand {
             let app = try buildCityApplication(configuration: configuration, logger: logger)
             try await app.runService()
             logger.notice("stopped", metadata: ["sync.db": "\(configuration.databasePath)"])
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
         }
     }
 }

@@ -15,7 +15,8 @@ struct CountySyncd: AsyncParsableCommand {
         discussion: """
             Settings come from --config (lines of key = value; keys as the long flags without --) \
             and from flags, which win. Stops gracefully on SIGTERM after a bounded final push.
-            """)
+            """,
+        version: CountySyncVersion.current)
 
     @Option(help: ArgumentHelp("Configuration file (key = value lines).", valueName: "file")) var config: String?
     @Option(help: ArgumentHelp("The county replica.", valueName: "path")) var db: String?
@@ -32,11 +33,23 @@ struct CountySyncd: AsyncParsableCommand {
 
     static let keys: Set<String> = ["db", "city", "ca", "cert", "key", "pull-interval", "batch-size", "max-backoff", "request-timeout", "connect-timeout", "log-level"]
 
+    /// Runs the process; a configuration error is one line naming the file, line and key, and
+    /// exit status 78 (no usage text, and no restart by the service unit).
     func run() async throws {
+        do {
+            try await serve()
+        } catch let error as ConfigurationError {
+            let file = try? config.map { path throws(ConfigurationError) in try ConfigFile(path: path, allowed: Self.keys) }
+            FileHandle.standardError.write(Data("county-syncd: \((file ?? nil)?.locate(error) ?? error)\n".utf8))
+            Foundation.exit(ConfigurationError.exitCode)
+        }
+    }
+
+    func serve() async throws {
         let file = try config.map { path throws(ConfigurationError) in try ConfigFile(path: path, allowed: Self.keys) }
         func setting(_ flag: String?, _ key: String) throws -> String {
             guard let value = flag ?? file?.values[key] else {
-                throw ValidationError("missing --\(key) (or \(key) = ... in --config)")
+                throw ConfigurationError.invalid(key: key, reason: "missing: give --\(key), or \(key) = ... in --config")
             }
             return value
         }
@@ -49,7 +62,9 @@ struct CountySyncd: AsyncParsableCommand {
         if let value = try requestTimeout ?? file?.integer("request-timeout").map(Double.init) { configuration.requestTimeoutSeconds = value }
         if let value = try connectTimeout ?? file?.integer("connect-timeout").map(Double.init) { configuration.connectTimeoutSeconds = value }
         let levelName = logLevel ?? file?.values["log-level"] ?? "info"
-        guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("log-level: unknown level \(levelName)") }
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw ConfigurationError.invalid(key: "log-level", reason: "unknown level \(levelName); expected trace, debug, info, notice, warning, error or critical")
+        }
 
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -60,8 +75,6 @@ struct CountySyncd: AsyncParsableCommand {
         do {
             let group = try buildCountyDaemon(configuration: configuration, logger: logger)
             try await group.run()
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
         } catch let error as StoreError {
             throw ValidationError(error.description)
         }

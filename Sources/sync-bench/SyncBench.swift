@@ -1,4 +1,5 @@
 import ArgumentParser
+import SyncCore
 
 /// `sync-bench`: throughput figures measured side by side in one run (build with `-c release`).
 @main
@@ -7,5 +8,6 @@ struct SyncBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync-bench",
         abstract: "Measure County Sync throughput; every figure is compared with a baseline measured in the same run.",
+        version: CountySyncVersion.current,
         subcommands: [CaptureBench.self, PushBench.self, FloodBench.self])
 }

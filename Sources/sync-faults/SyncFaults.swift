@@ -1,4 +1,5 @@
 import ArgumentParser
+import SyncCore
 import FaultHarness
 import Foundation
 
@@ -15,7 +16,8 @@ struct SyncFaults: AsyncParsableCommand {
             checks that every change arrived exactly once and no value was lost. The same seed replays the same \
             trials. Exit status 0 when nothing was lost or duplicated, 1 otherwise. Build everything first \
             (`swift build`): the binaries are taken from beside this one.
-            """)
+            """,
+        version: CountySyncVersion.current)
 
     @Option(help: "quick (4 trials, what CI runs) or long (200 trials).") var mode: Mode = .quick
     @Option(help: "Trials to run (overrides the mode's count).") var trials: Int?

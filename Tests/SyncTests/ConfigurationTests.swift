@@ -1,5 +1,6 @@
 import Foundation
 import LocalCluster
+import SyncCore
 import Testing
 
 /// The processes read `--config` files of `key = value` lines; flags win; bad settings are
@@ -12,10 +13,13 @@ import Testing
     @Test func theExampleConfigurationsParseAndTheirMissingFilesAreNamed() throws {
         let daemon = try run("county-syncd", ["--config", Cluster.packageRoot.appendingPathComponent("Deploy/config/county-syncd.conf").path])
         #expect(daemon.status != 0)
-        #expect(daemon.stderr.contains("configuration db: no database at /var/lib/county-sync/county.db"), "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("county-syncd.conf:3: db: no database at /var/lib/county-sync/county.db"), "\(daemon.stderr)")
+        #expect(daemon.status == 78, "a configuration error is exit 78, which the units do not restart")
         let city = try run("city-aggregator", ["--config", Cluster.packageRoot.appendingPathComponent("Deploy/config/city-aggregator.conf").path])
         #expect(city.status != 0)
-        #expect(city.stderr.contains("configuration cert: cannot read /etc/county-sync/pki/server.pem"), "\(city.stderr)")
+        #expect(city.stderr.contains("city-aggregator.conf:5: cert: cannot read /etc/county-sync/pki/server.pem"), "\(city.stderr)")
+        #expect(city.status == 78)
+        #expect(city.stderr.split(separator: "\n").count == 1 && !city.stderr.contains("USAGE"), "one line, no usage text: \(city.stderr)")
     }
 
     @Test func unknownKeysBadValuesAndInsecureURLsAreRefusedByName() throws {
@@ -29,7 +33,12 @@ import Testing
 
         try "batch-size = many\n".write(toFile: file, atomically: true, encoding: .utf8)
         let badValue = try run("county-syncd", ["--config", file, "--db", "x.db", "--city", "https://c", "--ca", "a", "--cert", "b", "--key", "c"])
-        #expect(badValue.stderr.contains("configuration batch-size: many is not a whole number"), "\(badValue.stderr)")
+        #expect(badValue.stderr.contains("county-syncd.conf:1: batch-size: many is not a whole number"), "the file and line: \(badValue.stderr)")
+
+        // Windows line ends, a byte-order mark and a leading comment: read, not silently ignored.
+        try "\u{FEFF}# written on Windows\r\nbatch-size = many\r\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let crlf = try run("county-syncd", ["--config", file, "--db", "x.db", "--city", "https://c", "--ca", "a", "--cert", "b", "--key", "c"])
+        #expect(crlf.stderr.contains("county-syncd.conf:2: batch-size: many is not a whole number"), "\(crlf.stderr)")
 
         let plain = try run("county-syncd", ["--db", "x.db", "--city", "http://city:8080", "--ca", "a", "--cert", "b", "--key", "c"])
         #expect(plain.status != 0)
@@ -44,6 +53,23 @@ import Testing
         let slowConnect = try run("county-syncd", files + ["--request-timeout", "5", "--connect-timeout", "10"])
         #expect(slowConnect.stderr.contains("configuration connect-timeout: must be at least 1 second and at most the request timeout"), "\(slowConnect.stderr)")
         let missing = try run("city-aggregator", ["--db", "x.db"])
-        #expect(missing.stderr.contains("missing --cert"), "\(missing.stderr)")
+        #expect(missing.stderr.contains("cert: missing: give --cert"), "\(missing.stderr)")
+        for binary in ["city-aggregator", "county-syncd", "syncctl", "sync-bench", "sync-faults"] {
+            #expect(try run(binary, ["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == CountySyncVersion.current, "\(binary) --version")
+        }
+    }
+
+    /// The aggregator refuses to start with an expired server certificate: every handshake would fail.
+    @Test func anExpiredServerCertificateIsAConfigurationError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("expired-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pki = Cluster.packageRoot.appendingPathComponent("Deploy/pki.sh").path
+        try Cluster.run("/bin/bash", [pki, "ca", dir.path])
+        let issued = try Cluster.capture("/usr/bin/faketime", ["-f", "-10d", "/usr/bin/env", "DAYS=1", "/bin/bash", pki, "server", dir.path, "127.0.0.1"])
+        #expect(issued.status == 0, "\(issued.stderr)")
+        let city = try run("city-aggregator", ["--db", dir.appendingPathComponent("city.db").path, "--listen", "127.0.0.1:0",
+                                               "--cert", dir.appendingPathComponent("server.pem").path, "--key", dir.appendingPathComponent("server.key").path,
+                                               "--client-ca", dir.appendingPathComponent("ca.pem").path])
+        #expect(city.status == 78 && city.stderr.contains("expired on"), "\(city.status) \(city.stderr)")
     }
 }
