@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the system packages County Sync builds and tests with (Debian/Ubuntu, as root).
+# Installs the system packages County Sync builds and runs with (Debian/Ubuntu, as root), and the
+# extra packages named as arguments (the tests add prometheus, for promtool).
 # Idempotent: does nothing when everything is already installed.
 set -euo pipefail
 
-packages=(libsqlite3-dev libcurl4-openssl-dev sqlite3 openssl faketime curl systemd)
+packages=(libsqlite3-dev libcurl4-openssl-dev sqlite3 openssl faketime curl systemd "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -17,4 +18,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "installing ${missing[*]}"
 apt-get update -q
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -2,7 +2,7 @@
 # Runs the whole test suite: installs the system packages it needs, then `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash Deploy/install-deps.sh
+bash Deploy/install-deps.sh prometheus
 
 # The schema tests validate the example payloads with Python's jsonschema (4.18 or later, for
 # `referencing`) and with the stock check-jsonschema, and the fuzz test runs schemathesis against

@@ -29,30 +29,6 @@ public func buildCityApplication(
         }
         counties = try CountyRegistry(json: data)
     }
-    let admissions = logger
-    let onNodeAdmitted: @Sendable (NodeAdmission) -> Void = { admission in
-        admissions.notice("node admitted", metadata: [
-            "sync.county": "\(admission.county)", "sync.node": "\(admission.node)", "sync.route": "\(admission.route)",
-            "sync.evidence": "\(admission.evidence)",
-        ])
-    }
-    let database = FileManager.default.fileExists(atPath: configuration.databasePath)
-        ? try CityDatabase.open(at: configuration.databasePath, counties: counties, limits: configuration.limits, onNodeAdmitted: onNodeAdmitted)
-        : try CityDatabase.create(at: configuration.databasePath, counties: counties, limits: configuration.limits, onNodeAdmitted: onNodeAdmitted)
-    let denyList: DenyList
-    do { denyList = try DenyList(path: configuration.denyListFile, logger: logger) } catch {
-        throw ConfigurationError.invalid(key: "deny-list", reason: "\(error)")
-    }
-    let api = CityAPI(database: database, counties: counties, configuration: configuration)
-
-    let gate = ShutdownGate(logger: logger)
-    let router = Router(context: CityRequestContext.self)
-    router.middlewares.add(ShutdownMiddleware<CityRequestContext>(gate: gate))
-    router.middlewares.add(MetricsMiddleware<CityRequestContext>(metrics: api.metrics))
-    router.middlewares.add(ErrorMiddleware<CityRequestContext>(routes: CityAPI.routes))
-    router.middlewares.add(AuthenticationMiddleware(denyList: denyList, counties: counties))
-    api.addRoutes(to: router)
-
     func load<T>(_ key: String, _ path: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch {
             throw ConfigurationError.invalid(key: key, reason: "cannot load \(path) as PEM: \(error)")
@@ -73,6 +49,31 @@ public func buildCityApplication(
             ])
         }
     }
+    let admissions = logger
+    let onNodeAdmitted: @Sendable (NodeAdmission) -> Void = { admission in
+        admissions.notice("node admitted", metadata: [
+            "sync.county": "\(admission.county)", "sync.node": "\(admission.node)", "sync.route": "\(admission.route)",
+            "sync.evidence": "\(admission.evidence)",
+        ])
+    }
+    let database = FileManager.default.fileExists(atPath: configuration.databasePath)
+        ? try CityDatabase.open(at: configuration.databasePath, counties: counties, limits: configuration.limits, onNodeAdmitted: onNodeAdmitted)
+        : try CityDatabase.create(at: configuration.databasePath, counties: counties, limits: configuration.limits, onNodeAdmitted: onNodeAdmitted)
+    let denyList: DenyList
+    do { denyList = try DenyList(path: configuration.denyListFile, logger: logger) } catch {
+        throw ConfigurationError.invalid(key: "deny-list", reason: "\(error)")
+    }
+    let api = CityAPI(database: database, counties: counties, configuration: configuration,
+                      metrics: CityMetrics(serverCertificateExpiry: chain.first.map { Int64($0.notValidAfter) }))
+
+    let gate = ShutdownGate(logger: logger)
+    let router = Router(context: CityRequestContext.self)
+    router.middlewares.add(ShutdownMiddleware<CityRequestContext>(gate: gate))
+    router.middlewares.add(MetricsMiddleware<CityRequestContext>(metrics: api.metrics))
+    router.middlewares.add(ErrorMiddleware<CityRequestContext>(routes: CityAPI.routes))
+    router.middlewares.add(AuthenticationMiddleware(denyList: denyList, counties: counties, metrics: api.metrics))
+    api.addRoutes(to: router)
+
     let key = try load("key", configuration.keyFile) { try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem) }
     let roots = try load("client-ca", configuration.clientCAFile) { try NIOSSLCertificate.fromPEMFile(configuration.clientCAFile) }
     var tls = TLSConfiguration.makeServerConfigurationWithMTLS(
@@ -117,16 +118,17 @@ public func buildCityApplication(
 /// The aggregator's endpoints over one city database.
 struct CityAPI: Sendable {
     let database: CityDatabase
-    let metrics = CityMetrics()
+    let metrics: CityMetrics
     let counties: CountyRegistry
     let configuration: CityServerConfiguration
     /// SQLite calls block: they run here, not on the server's event loops or the cooperative pool.
     private let queue = DispatchQueue(label: "county-sync.city-db", attributes: .concurrent)
 
-    init(database: CityDatabase, counties: CountyRegistry, configuration: CityServerConfiguration) {
+    init(database: CityDatabase, counties: CountyRegistry, configuration: CityServerConfiguration, metrics: CityMetrics = CityMetrics()) {
         self.database = database
         self.counties = counties
         self.configuration = configuration
+        self.metrics = metrics
     }
 
     /// Every path the aggregator answers, with its methods.
@@ -148,8 +150,16 @@ struct CityAPI: Sendable {
         let countyRoutes = router.group(context: CountyRequestContext.self)
         countyRoutes.post("/v1/push") { request, context in
             let county = context.county
-            let push = try await decode(PushRequest.self, from: request, context: context)
-            let answer = try await blocking { try database.applyPush(county: county, push) }
+            let answer: PushResponse
+            let push: PushRequest
+            do {
+                push = try await decode(PushRequest.self, from: request, context: context)
+                answer = try await blocking { try database.applyPush(county: county, push) }
+                metrics.pushAnswered(county: county, accepted: true)
+            } catch {
+                metrics.pushAnswered(county: county, accepted: false)
+                throw error
+            }
             metrics.push(outcomes: Dictionary(grouping: answer.outcomes, by: \.outcome.rawValue).mapValues(\.count))
             var logger = context.logger
             logger[metadataKey: "sync.county"] = "\(county)"

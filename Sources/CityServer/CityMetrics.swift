@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SyncCore
 import SyncStore
 
 /// The aggregator's counters, rendered in the Prometheus text format at `GET /metrics`, with
@@ -8,12 +9,26 @@ final class CityMetrics: Sendable {
     private struct State {
         var requests: [String: Int] = [:]            // "route|status" → count
         var durationSum: [String: Double] = [:]      // route → seconds
+        var durationBuckets: [String: [Int]] = [:]   // route → count per bucket of `bounds` (not cumulative)
         var durationCount: [String: Int] = [:]
         var pushes = 0
         var outcomes: [String: Int] = [:]            // outcome → changes
+        var refusedPushesInARow: [String: Int] = [:] // county → pushes refused since its last accepted one
+        var certificateExpiry: [String: Int64] = [:] // county → notValidAfter of the last certificate seen
     }
 
+    /// Upper bounds of the request-duration histogram's buckets, in seconds.
+    static let bounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
     private let state = Mutex(State())
+    /// When the process started (seconds since 1970), for `process_start_time_seconds`.
+    let startTime = Date().timeIntervalSince1970
+    /// The server certificate's expiry (seconds since 1970), if known.
+    let serverCertificateExpiry: Int64?
+
+    init(serverCertificateExpiry: Int64? = nil) {
+        self.serverCertificateExpiry = serverCertificateExpiry
+    }
 
     /// Counts one answered request.
     func request(route: String, status: Int, seconds: Double) {
@@ -21,7 +36,20 @@ final class CityMetrics: Sendable {
             $0.requests["\(route)|\(status)", default: 0] += 1
             $0.durationSum[route, default: 0] += seconds
             $0.durationCount[route, default: 0] += 1
+            var buckets = $0.durationBuckets[route] ?? Array(repeating: 0, count: Self.bounds.count)
+            if let index = Self.bounds.firstIndex(where: { seconds <= $0 }) { buckets[index] += 1 }
+            $0.durationBuckets[route] = buckets
         }
+    }
+
+    /// A county's push was refused (4xx or 5xx), or accepted: a county stuck in a retry loop shows.
+    func pushAnswered(county: String, accepted: Bool) {
+        state.withLock { $0.refusedPushesInARow[county] = accepted ? 0 : ($0.refusedPushesInARow[county] ?? 0) + 1 }
+    }
+
+    /// The expiry of the certificate a county last presented.
+    func certificateSeen(county: String, notValidAfter: Int64) {
+        state.withLock { $0.certificateExpiry[county] = notValidAfter }
     }
 
     /// Counts an applied push and its outcomes.
@@ -42,8 +70,14 @@ final class CityMetrics: Sendable {
             let parts = key.split(separator: "|")
             out += "sync_requests_total{route=\"\(parts[0])\",status=\"\(parts[1])\"} \(count)\n"
         }
-        family("sync_request_duration_seconds", "summary", "Time to answer requests, by route.")
+        family("sync_request_duration_seconds", "histogram", "Time to answer requests, by route.")
         for (route, sum) in snapshot.durationSum.sorted(by: { $0.key < $1.key }) {
+            var cumulative = 0
+            for (bound, count) in zip(Self.bounds, snapshot.durationBuckets[route] ?? []) {
+                cumulative += count
+                out += "sync_request_duration_seconds_bucket{route=\"\(route)\",le=\"\(bound)\"} \(cumulative)\n"
+            }
+            out += "sync_request_duration_seconds_bucket{route=\"\(route)\",le=\"+Inf\"} \(snapshot.durationCount[route] ?? 0)\n"
             out += "sync_request_duration_seconds_sum{route=\"\(route)\"} \(sum)\n"
             out += "sync_request_duration_seconds_count{route=\"\(route)\"} \(snapshot.durationCount[route] ?? 0)\n"
         }
@@ -55,6 +89,8 @@ final class CityMetrics: Sendable {
         }
         family("sync_county_last_contact_seconds", "gauge", "Seconds since the county last reached the city (absent: never).")
         for county in counties { if let at = county.lastContactAt { out += "sync_county_last_contact_seconds{county=\"\(county.county)\"} \(Double(nowMs - at) / 1000)\n" } }
+        family("sync_county_last_contact_timestamp_seconds", "gauge", "When the county last reached the city, seconds since 1970; 0 for a county never seen.")
+        for county in counties { out += "sync_county_last_contact_timestamp_seconds{county=\"\(county.county)\"} \(Double(county.lastContactAt ?? 0) / 1000)\n" }
         family("sync_county_pending_changes", "gauge", "Changes the county reported as not yet acknowledged.")
         for county in counties { if let pending = county.reportedPending { out += "sync_county_pending_changes{county=\"\(county.county)\"} \(pending)\n" } }
         family("sync_county_oldest_pending_seconds", "gauge", "Age of the county's oldest unacknowledged change, as it reported.")
@@ -65,8 +101,43 @@ final class CityMetrics: Sendable {
         for county in counties { out += "sync_county_conflicts{county=\"\(county.county)\"} \(county.conflicts)\n" }
         family("sync_county_parked", "gauge", "Open parked changes of the county.")
         for county in counties { out += "sync_county_parked{county=\"\(county.county)\"} \(county.parked)\n" }
+        family("sync_county_consecutive_refused_pushes", "gauge", "Pushes of the county refused since its last accepted one (a county stuck in a retry loop).")
+        for county in counties { out += "sync_county_consecutive_refused_pushes{county=\"\(county.county)\"} \(snapshot.refusedPushesInARow[county.county] ?? 0)\n" }
+        family("sync_county_certificate_expiry_timestamp_seconds", "gauge", "When the certificate the county last presented expires, seconds since 1970.")
+        for county in counties {
+            if let expiry = snapshot.certificateExpiry[county.county] { out += "sync_county_certificate_expiry_timestamp_seconds{county=\"\(county.county)\"} \(expiry)\n" }
+        }
+        if let serverCertificateExpiry {
+            family("sync_server_certificate_expiry_timestamp_seconds", "gauge", "When the aggregator's server certificate expires, seconds since 1970.")
+            out += "sync_server_certificate_expiry_timestamp_seconds \(serverCertificateExpiry)\n"
+        }
+        family("sync_build_info", "gauge", "The running release of County Sync.")
+        out += "sync_build_info{version=\"\(CountySyncVersion.current)\"} 1\n"
+        out += Self.processMetrics(startTime: startTime)
         family("sync_county_clock_offset_seconds", "gauge", "How far the county's machine clock is behind the city's (negative: ahead), as it measured and reported.")
         for county in counties { if let offset = county.clockOffsetMs { out += "sync_county_clock_offset_seconds{county=\"\(county.county)\"} \(Double(offset) / 1000)\n" } }
+        return out
+    }
+
+    /// The standard `process_*` families, read from `/proc/self` (Linux).
+    static func processMetrics(startTime: Double) -> String {
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String, _ value: String) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name) \(value)\n"
+        }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+           let close = stat.lastIndex(of: ")") {
+            // Fields after the command name: state is field 3, utime 14, stime 15, rss 24.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 22, let user = Double(fields[11]), let system = Double(fields[12]), let pages = Double(fields[21]) {
+                family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", "\((user + system) / ticks)")
+                family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", "\(Int(pages) * Int(sysconf(Int32(_SC_PAGESIZE))))")
+            }
+        }
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+        family("process_open_fds", "gauge", "Number of open file descriptors.", "\(fds)")
+        family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", "\(startTime)")
         return out
     }
 }

@@ -82,6 +82,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = CityRequestContext
     let denyList: DenyList
     let counties: CountyRegistry
+    let metrics: CityMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -123,6 +124,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard counties[county] != nil else {
             throw APIError(.forbidden, code: "unknown_county", message: "county \(county) of the client certificate is not configured")
         }
+        metrics.certificateSeen(county: county, notValidAfter: Int64(certificate.notValidAfter))
         return .county(county)
     }
 }

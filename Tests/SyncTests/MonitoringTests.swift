@@ -1,0 +1,62 @@
+import CurlTransport
+import Foundation
+import LocalCluster
+import SyncCore
+import Testing
+
+/// What a Prometheus sees: the exposition passes `promtool check metrics`, follows the naming
+/// conventions, and the shipped alert rules pass `promtool check rules`.
+@Suite("Monitoring", .serialized)
+struct MonitoringTests {
+    static let promtool = "/usr/bin/promtool"
+
+    static func requirePromtool() -> Bool {
+        guard FileManager.default.isExecutableFile(atPath: promtool) else {
+            #expect(ProcessInfo.processInfo.environment["COUNTY_SYNC_REQUIRE_FUZZ"] == nil, "promtool is missing; .ci/run installs prometheus")
+            return false
+        }
+        return true
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func theMetricsPassPromtoolAndCarryWhatAnOperatorNeeds() async throws {
+        guard Self.requirePromtool() else { return }
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        try county.addPlatforms(makePlatforms("130202", count: 3))
+        #expect(try cluster.syncctl(["sync"] + cluster.connection("130202")).status == 0)
+        // A county whose pushes are refused shows as stuck: two bad pushes in a row.
+        let (cert, key) = try cluster.certificate("130202")
+        let transport = try cluster.transport(cert: cert, key: key)
+        for _ in 0..<2 { _ = try await transport.request(method: "POST", path: "/v1/push", body: Data("{\"node\":1}".utf8)) }
+        let answer = try await transport.request(method: "GET", path: "/metrics")
+        let text = String(decoding: answer.body, as: UTF8.self)
+        let file = cluster.dir.appendingPathComponent("metrics.txt")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let check = try Cluster.capture("/bin/sh", ["-c", "\(Self.promtool) check metrics < \(file.path)"])
+        #expect(check.status == 0, "promtool check metrics: \(check.stdout) \(check.stderr)")
+        for expected in [
+            "# TYPE sync_request_duration_seconds histogram", #"sync_request_duration_seconds_bucket{route="/v1/push",le="+Inf"}"#,
+            #"sync_county_last_contact_timestamp_seconds{county="130203"} 0.0"#, #"sync_county_consecutive_refused_pushes{county="130202"} 2"#,
+            #"sync_county_certificate_expiry_timestamp_seconds{county="130202"}"#, "sync_server_certificate_expiry_timestamp_seconds ",
+            #"sync_build_info{version="\#(CountySyncVersion.current)"} 1"#, "process_resident_memory_bytes ", "process_cpu_seconds_total ",
+            "process_open_fds ", "process_start_time_seconds ",
+        ] {
+            #expect(text.contains(expected), "\(expected) in /metrics")
+        }
+        // An accepted push clears the count.
+        try county.addPlatform(makePlatforms("130202", count: 1, offset: 9)[0])
+        #expect(try cluster.syncctl(["sync"] + cluster.connection("130202")).status == 0)
+        let after = String(decoding: try await transport.request(method: "GET", path: "/metrics").body, as: UTF8.self)
+        #expect(after.contains(#"sync_county_consecutive_refused_pushes{county="130202"} 0"#))
+    }
+
+    @Test func theShippedAlertRulesPassPromtool() throws {
+        guard Self.requirePromtool() else { return }
+        let rules = Cluster.packageRoot.appendingPathComponent("Deploy/prometheus/county-sync.rules.yml").path
+        let check = try Cluster.capture(Self.promtool, ["check", "rules", rules])
+        #expect(check.status == 0 && check.stdout.contains("SUCCESS: 6 rules found"), "\(check.stdout) \(check.stderr)")
+    }
+}
