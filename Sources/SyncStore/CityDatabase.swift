@@ -78,7 +78,7 @@ public final class CityDatabase: ReplicaDatabase {
                 throw StoreError.wrongRole(path: path, expected: "city", found: "non-County-Sync")
             }
             guard info.role == "city" else { throw StoreError.wrongRole(path: path, expected: "city", found: info.role) }
-            try migrator.migrate(pool)
+            try CountyDatabase.upgradeIfNeeded(pool, migrator: migrator, path: path)
             return CityDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy, authority: authority,
                                 limits: limits, onNodeAdmitted: onNodeAdmitted)
         } catch {

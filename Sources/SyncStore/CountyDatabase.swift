@@ -92,8 +92,7 @@ public final class CountyDatabase: ReplicaDatabase {
             guard info.role == "county" else {
                 throw StoreError.wrongRole(path: path, expected: "county", found: info.role)
             }
-            // Bring an older replica's schema up to date; migrations are append-only.
-            try migrator.migrate(pool)
+            try upgradeIfNeeded(pool, migrator: migrator, path: path)
             return CountyDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy)
         } catch {
             throw Self.translate(error, op: "open replica", path: path)
@@ -118,6 +117,7 @@ public final class CountyDatabase: ReplicaDatabase {
             throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(code)))
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw StoreError.cannotOpen(path: path, reason: "not a regular file") }
+        // Inspection still opens a write connection (WAL needs one); a read-only replica is refused by name.
         guard access(path, R_OK | W_OK) == 0 else {
             throw StoreError.cannotOpen(path: path, reason: "permission denied: the file (mode \(String(info.st_mode & 0o777, radix: 8)), owner uid \(info.st_uid)) is not readable and writable by this user (uid \(getuid())); run as the service user (e.g. sudo -u county-sync)")
         }
@@ -150,6 +150,16 @@ public final class CountyDatabase: ReplicaDatabase {
                 ReplicaInfo(role: $0["role"], county: $0["county"], node: $0["node"], createdAt: $0["created_at"])
             }
         }
+    }
+
+    /// Brings an older replica's schema up to date (migrations are append-only), taking the write
+    /// lock only when there is something to migrate. A read-only file that needs an upgrade says so.
+    static func upgradeIfNeeded(_ pool: DatabasePool, migrator: DatabaseMigrator, path: String) throws {
+        guard try !pool.read({ try migrator.hasCompletedMigrations($0) }) else { return }
+        guard access(path, W_OK) == 0 else {
+            throw StoreError.cannotOpen(path: path, reason: "the file is read-only and was made by an older release; open it once with write access to upgrade it")
+        }
+        try migrator.migrate(pool)
     }
 
     static func makePool(path: String) throws -> DatabasePool {
