@@ -64,7 +64,7 @@ public func buildCityApplication(
         throw ConfigurationError.invalid(key: "deny-list", reason: "\(error)")
     }
     let api = CityAPI(database: database, counties: counties, configuration: configuration,
-                      metrics: CityMetrics(serverCertificateExpiry: chain.first.map { Int64($0.notValidAfter) }))
+                      metrics: CityMetrics(serverCertificateExpiry: chain.first.map { Int64($0.notValidAfter) }, tlsFailures: TLSFailures(logger: logger)))
 
     let gate = ShutdownGate(logger: logger)
     let router = Router(context: CityRequestContext.self)
@@ -103,7 +103,8 @@ public func buildCityApplication(
     }
     return Application(
         router: router,
-        server: try .tls(.http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))), tlsConfiguration: tls),
+        server: .watchedTLS(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)), tlsConfiguration: tls,
+                            failures: api.metrics.tlsFailures),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "city-aggregator"),
         services: services,
         onServerRunning: { channel in

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import SyncCore
 import SyncStore
@@ -26,8 +27,12 @@ final class CityMetrics: Sendable {
     /// The server certificate's expiry (seconds since 1970), if known.
     let serverCertificateExpiry: Int64?
 
-    init(serverCertificateExpiry: Int64? = nil) {
+    /// Refused TLS handshakes, by reason.
+    let tlsFailures: TLSFailures
+
+    init(serverCertificateExpiry: Int64? = nil, tlsFailures: TLSFailures = TLSFailures(logger: Logger(label: "county-sync.tls"))) {
         self.serverCertificateExpiry = serverCertificateExpiry
+        self.tlsFailures = tlsFailures
     }
 
     /// Counts one answered request.
@@ -80,6 +85,11 @@ final class CityMetrics: Sendable {
             out += "sync_request_duration_seconds_bucket{route=\"\(route)\",le=\"+Inf\"} \(snapshot.durationCount[route] ?? 0)\n"
             out += "sync_request_duration_seconds_sum{route=\"\(route)\"} \(sum)\n"
             out += "sync_request_duration_seconds_count{route=\"\(route)\"} \(snapshot.durationCount[route] ?? 0)\n"
+        }
+        family("sync_tls_handshake_failures_total", "counter", "TLS handshakes refused, by reason (no client certificate, certificate refused, not TLS, closed).")
+        let failures = tlsFailures.counts
+        for reason in ["certificate_refused", "closed_during_handshake", "no_client_certificate", "not_tls", "other"] {
+            out += "sync_tls_handshake_failures_total{reason=\"\(reason)\"} \(failures[reason] ?? 0)\n"
         }
         family("sync_push_total", "counter", "Pushes applied.")
         out += "sync_push_total \(snapshot.pushes)\n"

@@ -53,6 +53,31 @@ struct MonitoringTests {
         #expect(after.contains(#"sync_county_consecutive_refused_pushes{county="130202"} 0"#))
     }
 
+    /// Refused TLS handshakes are visible at the city: counted by reason and logged with the peer.
+    @Test(.timeLimit(.minutes(2)))
+    func refusedHandshakesAreCountedAndLogged() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let ca = cluster.pki.appendingPathComponent("ca.pem").path
+        _ = try Cluster.capture("/usr/bin/curl", ["-s", "--cacert", ca, "\(cluster.cityURL)/healthz"])        // no client certificate
+        _ = try Cluster.capture("/usr/bin/curl", ["-s", "http://127.0.0.1:\(cluster.cityPort)/healthz"])     // not TLS
+        let rogue = cluster.dir.appendingPathComponent("rogue")
+        let pki = Cluster.packageRoot.appendingPathComponent("Deploy/pki.sh").path
+        try Cluster.run("/bin/bash", [pki, "ca", rogue.path])
+        try Cluster.run("/bin/bash", [pki, "county", rogue.path, "130202"])
+        _ = try? await cluster.transport(cert: rogue.appendingPathComponent("county-130202.pem").path,
+                                         key: rogue.appendingPathComponent("county-130202.key").path).request(method: "GET", path: "/healthz")
+        let (cert, key) = try cluster.certificate("130202")
+        let text = String(decoding: try await cluster.transport(cert: cert, key: key).request(method: "GET", path: "/metrics").body, as: UTF8.self)
+        for reason in ["no_client_certificate", "not_tls", "certificate_refused"] {
+            let line = text.split(separator: "\n").first { $0.hasPrefix("sync_tls_handshake_failures_total{reason=\"\(reason)\"}") }
+            #expect(line.flatMap { Int($0.split(separator: " ").last ?? "") }.map { $0 >= 1 } == true, "\(reason): \(line ?? "missing")")
+        }
+        let log = cluster.logTail("city.log", lines: 40)
+        #expect(log.contains("TLS handshake refused") && log.contains("sync.peer=[IPv4]127.0.0.1"), "\(log)")
+    }
+
     @Test func theShippedAlertRulesPassPromtool() throws {
         guard Self.requirePromtool() else { return }
         let rules = Cluster.packageRoot.appendingPathComponent("Deploy/prometheus/county-sync.rules.yml").path
