@@ -120,7 +120,7 @@ struct AwardCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let db = try reporting { try database.openAny() }
+            let db = try reporting { try database.openAny(readOnly: true) }
             let awards = try reporting { try db.awards() }.filter { platform == nil || $0.platformId == platform }
             if output.json { return try printJSON(awards.map(Output.init)) }
             let names = Dictionary(try reporting { try db.platforms() }.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })

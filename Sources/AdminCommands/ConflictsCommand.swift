@@ -16,7 +16,7 @@ struct ConflictsCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let conflicts = try reporting { try database.openAny().conflicts() }.filter { county == nil || $0.county == county }
+            let conflicts = try reporting { try database.openAny(readOnly: true).conflicts() }.filter { county == nil || $0.county == county }
             if output.json { return try printJSON(conflicts) }
             var table = TextTable("ID", "COUNTY", "TABLE", "ROW", "COLUMN", "KEPT", "LOST", "BASE", "RULE", "WHEN")
             for conflict in conflicts {
@@ -64,7 +64,7 @@ struct ParkedCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let parked = try reporting { try database.openAny().parked() }.filter { county == nil || $0.county == county }
+            let parked = try reporting { try database.openAny(readOnly: true).parked() }.filter { county == nil || $0.county == county }
             if output.json { return try printJSON(parked) }
             var table = TextTable("ID", "COUNTY", "SEQ", "TABLE", "ROW", "OP", "VALUES", "REASON", "WHEN")
             for item in parked {

@@ -35,12 +35,13 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
-    /// Opens whichever replica `--db` names, county or city.
-    func openAny() throws -> any ReplicaDatabase {
+    /// Opens whichever replica `--db` names, county or city; `readOnly` for inspection commands,
+    /// which then never wait for another process's writes and never change the file.
+    func openAny(readOnly: Bool = false) throws -> any ReplicaDatabase {
         do {
-            return try CountyDatabase.open(at: db, counties: try registry())
+            return try CountyDatabase.open(at: db, counties: try registry(), readOnly: readOnly)
         } catch StoreError.wrongRole(_, _, let found) where found == "city" {
-            return try CityDatabase.open(at: db, counties: try registry())
+            return try CityDatabase.open(at: db, counties: try registry(), readOnly: readOnly)
         }
     }
 }

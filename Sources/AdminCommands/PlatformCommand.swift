@@ -107,7 +107,7 @@ struct PlatformCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let platforms = try reporting { try database.openAny().platforms() }
+            let platforms = try reporting { try database.openAny(readOnly: true).platforms() }
             if output.json { return try printJSON(platforms) }
             var table = TextTable("ID", "COUNTY", "NAME", "CATEGORY", "LEVEL", "STATUS", "HOST ORGANISATION")
             for platform in platforms {
@@ -127,7 +127,7 @@ struct PlatformCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let db = try reporting { try database.openAny() }
+            let db = try reporting { try database.openAny(readOnly: true) }
             guard let platform = try reporting({ try db.platform(id: id) }) else {
                 throw CLIError("platform \(id) not found in \(database.db)")
             }

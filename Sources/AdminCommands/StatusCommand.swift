@@ -41,7 +41,7 @@ struct StatusCommand: ParsableCommand {
         let maxAgeSeconds = try parseDuration(maxAge)
         let replica: any ReplicaDatabase
         do {
-            replica = try database.openAny()
+            replica = try database.openAny(readOnly: true)
         } catch {
             if check {
                 print("BROKEN: \(error)")

@@ -81,10 +81,14 @@ public final class CountyDatabase: ReplicaDatabase {
     }
 
     /// Opens an existing county replica; refuses a missing file or a database of another role.
-    public static func open(at path: String, counties: CountyRegistry = .tangshan, policy: AwardPolicy = .tangshan2022) throws -> CountyDatabase {
-        try checkOpenable(path, expected: "county")
+    ///
+    /// `readOnly` opens it for inspection (`status`, `list`, `show`): no write connection, so it
+    /// never waits for the daemon's writes and never changes the file.
+    public static func open(at path: String, counties: CountyRegistry = .tangshan, policy: AwardPolicy = .tangshan2022,
+                            readOnly: Bool = false) throws -> CountyDatabase {
+        try checkOpenable(path, expected: "county", readOnly: readOnly)
         do {
-            let pool = try makePool(path: path)
+            let pool = try makePool(path: path, readOnly: readOnly)
             let info = try replicaInfo(pool)
             guard let info else {
                 throw StoreError.wrongRole(path: path, expected: "county", found: "non-County-Sync")
@@ -92,8 +96,16 @@ public final class CountyDatabase: ReplicaDatabase {
             guard info.role == "county" else {
                 throw StoreError.wrongRole(path: path, expected: "county", found: info.role)
             }
-            try upgradeIfNeeded(pool, migrator: migrator, path: path)
+            if readOnly {
+                guard try pool.read({ try migrator.hasCompletedMigrations($0) }) else {
+                    throw StoreError.cannotOpen(path: path, reason: "it was made by an older release; run a command that writes (or start county-syncd) once to upgrade it")
+                }
+            } else {
+                try upgradeIfNeeded(pool, migrator: migrator, path: path)
+            }
             return CountyDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy)
+        } catch let error as DatabaseError where readOnly && [.SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode) {
+            throw Self.readOnlyWALError(path)
         } catch {
             throw Self.translate(error, op: "open replica", path: path)
         }
@@ -106,7 +118,7 @@ public final class CountyDatabase: ReplicaDatabase {
     /// missing file, a file or folder this user may not read, a file that is not SQLite, or a
     /// SQLite file that is not a County Sync replica. A file that is not ours is never changed
     /// (a write connection would turn it to WAL mode): it is probed read-only first.
-    static func checkOpenable(_ path: String, expected: String) throws {
+    static func checkOpenable(_ path: String, expected: String, readOnly: Bool = false) throws {
         var info = stat()
         guard stat(path, &info) == 0 else {
             let code = errno
@@ -117,9 +129,8 @@ public final class CountyDatabase: ReplicaDatabase {
             throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(code)))
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw StoreError.cannotOpen(path: path, reason: "not a regular file") }
-        // Inspection still opens a write connection (WAL needs one); a read-only replica is refused by name.
-        guard access(path, R_OK | W_OK) == 0 else {
-            throw StoreError.cannotOpen(path: path, reason: "permission denied: the file (mode \(String(info.st_mode & 0o777, radix: 8)), owner uid \(info.st_uid)) is not readable and writable by this user (uid \(getuid())); run as the service user (e.g. sudo -u county-sync)")
+        guard access(path, readOnly ? R_OK : R_OK | W_OK) == 0 else {
+            throw StoreError.cannotOpen(path: path, reason: "permission denied: the file (mode \(String(info.st_mode & 0o777, radix: 8)), owner uid \(info.st_uid)) is not \(readOnly ? "readable" : "readable and writable") by this user (uid \(getuid())); run as the service user (e.g. sudo -u county-sync)")
         }
         var config = Configuration()
         config.readonly = true
@@ -137,6 +148,8 @@ public final class CountyDatabase: ReplicaDatabase {
             throw StoreError.wrongRole(path: path, expected: expected, found: "non-SQLite")
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
             return  // a writer holds it: the pool waits for it
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN {
+            throw readOnlyWALError(path)
         }
         guard let probe else { throw StoreError.wrongRole(path: path, expected: expected, found: "non-County-Sync") }
         guard probe.role == expected else { throw StoreError.wrongRole(path: path, expected: expected, found: probe.role) }
@@ -152,6 +165,12 @@ public final class CountyDatabase: ReplicaDatabase {
         }
     }
 
+    /// A replica opened read-only whose folder does not let SQLite create the `-shm` file a WAL
+    /// database needs for reading.
+    static func readOnlyWALError(_ path: String) -> StoreError {
+        .cannotOpen(path: path, reason: "reading a WAL database needs its -wal and -shm files, which SQLite cannot create in this folder as this user (uid \(getuid())); run as the service user (e.g. sudo -u county-sync), or copy the file to a writable folder")
+    }
+
     /// Brings an older replica's schema up to date (migrations are append-only), taking the write
     /// lock only when there is something to migrate. A read-only file that needs an upgrade says so.
     static func upgradeIfNeeded(_ pool: DatabasePool, migrator: DatabaseMigrator, path: String) throws {
@@ -162,8 +181,9 @@ public final class CountyDatabase: ReplicaDatabase {
         try migrator.migrate(pool)
     }
 
-    static func makePool(path: String) throws -> DatabasePool {
+    static func makePool(path: String, readOnly: Bool = false) throws -> DatabasePool {
         var config = Configuration()
+        config.readonly = readOnly
         config.foreignKeysEnabled = true
         // Another process (syncctl, the daemon) may hold the write lock for a moment.
         config.busyMode = .timeout(10)
