@@ -97,8 +97,8 @@ extension CityDatabase {
     /// The city's changes to `county`'s rows after `after`, in order, at most `limit`.
     ///
     /// A pull does not wait for the city's writer when it need not: if every entry of the feed is
-    /// stamped and the node is known, the page is read from a WAL snapshot while a push may be
-    /// applying, and the node's contact is recorded afterwards without holding up the answer.
+    /// stamped, the page is read from a WAL snapshot while a push may be applying, and the node's
+    /// contact is recorded afterwards without holding up the answer.
     /// Otherwise (city edits not yet stamped) it stamps and reads in one write transaction. A pull
     /// is a read: it records the contact of a node the city knows, and creates no node.
     public func pullFeed(county: String, node: String? = nil, after: Int64, limit: Int, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> PullResponse {
