@@ -97,3 +97,13 @@ public struct ConfigFile: Sendable {
         return .invalidValue(key: key, file: file, line: line, reason: reason)
     }
 }
+
+extension ConfigurationError {
+    /// Stops a process on this error: one line on standard error, `PROGRAM: FILE:LINE: key: reason`
+    /// when the file at `configPath` set the key, then exit status 78 (`exitCode`).
+    public func exit(program: String, configPath: String?, allowed: Set<String>) -> Never {
+        let file = configPath.flatMap { path in try? ConfigFile(path: path, allowed: allowed) }
+        FileHandle.standardError.write(Data("\(program): \(file?.locate(self) ?? self)\n".utf8))
+        Foundation.exit(Self.exitCode)
+    }
+}

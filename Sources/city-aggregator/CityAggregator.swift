@@ -53,9 +53,7 @@ struct CityAggregator: AsyncParsableCommand {
         do {
             try await serve()
         } catch let error as ConfigurationError {
-            let file = try? config.map { path throws(ConfigurationError) in try ConfigFile(path: path, allowed: Self.keys) }
-            FileHandle.standardError.write(Data("city-aggregator: \((file ?? nil)?.locate(error) ?? error)\n".utf8))
-            Foundation.exit(ConfigurationError.exitCode)
+            error.exit(program: "city-aggregator", configPath: config, allowed: Self.keys)
         }
     }
 

@@ -39,9 +39,7 @@ struct CountySyncd: AsyncParsableCommand {
         do {
             try await serve()
         } catch let error as ConfigurationError {
-            let file = try? config.map { path throws(ConfigurationError) in try ConfigFile(path: path, allowed: Self.keys) }
-            FileHandle.standardError.write(Data("county-syncd: \((file ?? nil)?.locate(error) ?? error)\n".utf8))
-            Foundation.exit(ConfigurationError.exitCode)
+            error.exit(program: "county-syncd", configPath: config, allowed: Self.keys)
         }
     }
 
