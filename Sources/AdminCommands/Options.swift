@@ -99,11 +99,9 @@ func parseYuan(_ text: String?, field: String) throws -> Fen? {
     do { return try Fen(yuan: text, field: field) } catch { throw CLIError(error.description) }
 }
 
-/// Prints a value as pretty, key-sorted JSON.
+/// Prints a value as pretty, key-sorted JSON under the `--json` contract (`JSONContract`).
 func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    print(try JSONContract.render(value))
 }
 
 /// Runs `body`, turning store and domain errors into one clear line.
