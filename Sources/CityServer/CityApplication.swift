@@ -111,6 +111,10 @@ public func buildCityApplication(
             let port = channel.localAddress?.port ?? configuration.port
             if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
             logger.info("listening", metadata: ["sync.listen": "\(configuration.host):\(port)", "sync.db": "\(configuration.databasePath)"])
+            // Under systemd (Type=notify): started only now that the listener is bound, and a
+            // watchdog fed while the city database answers.
+            SystemdNotify.send("READY=1\nSTATUS=listening on \(configuration.host):\(port)")
+            Task.detached { await SystemdNotify.runWatchdog { (try? database.schemaSQL()) != nil } }
             await onServerRunning(port)
         },
         logger: logger)

@@ -4,6 +4,7 @@ import Hummingbird
 import HTTPTypes
 import Logging
 import Synchronization
+import SyncCore
 import SyncProtocol
 
 /// Stops the aggregator taking new work the moment it is asked to stop (SIGTERM or SIGINT): from
@@ -36,6 +37,7 @@ final class ShutdownGate: @unchecked Sendable {
             return !closing
         }
         if first {
+            SystemdNotify.send("STOPPING=1")
             logger.notice("stopping: new requests are refused; finishing those in flight", metadata: ["sync.signal": "\(signal)"])
         }
     }

@@ -17,6 +17,8 @@ public struct SyncService: Service {
     let lock: DaemonLock?
     let configuration: CountyDaemonConfiguration
     let logger: Logger
+    /// When the loop last turned, for the systemd watchdog.
+    private let lastTurn = LastTurn()
 
     /// Creates the service.
     public init(client: SyncClient, configuration: CountyDaemonConfiguration, logger: Logger, lock: DaemonLock? = nil) {
@@ -28,9 +30,17 @@ public struct SyncService: Service {
 
     public func run() async throws {
         let stopping = Mutex(false)
+        // Under systemd (Type=notify): ready once the loop runs, and a watchdog that stays fed
+        // while the loop keeps turning (a round is bounded by the request deadline).
+        SystemdNotify.send("READY=1\nSTATUS=syncing \(client.database.county) with \(configuration.cityURL)")
+        let watchdog = Task { [lastTurn] in
+            await SystemdNotify.runWatchdog { lastTurn.withLock { ContinuousClock.now - $0 } < .seconds(300) }
+        }
+        defer { watchdog.cancel() }
         await withGracefulShutdownHandler {
             await loop(stopping: stopping)
         } onGracefulShutdown: {
+            SystemdNotify.send("STOPPING=1")
             stopping.withLock { $0 = true }
         }
         await finalPush()
@@ -44,6 +54,7 @@ public struct SyncService: Service {
         let watch = Duration.seconds(configuration.watchIntervalSeconds)
         while !stopping.withLock({ $0 }) && !Task.isCancelled {
             let now = clock.now
+            lastTurn.withLock { $0 = now }
             let pending = (try? client.database.syncPosition()).map { $0.lastSeq > $0.pushedSeq } ?? false
             if now >= nextAttempt && (pending || now >= nextPull) {
                 do {
@@ -113,4 +124,10 @@ public func buildCountyDaemon(configuration: CountyDaemonConfiguration, logger: 
         services: [.init(service: service)],
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
+}
+
+/// When the sync loop last turned.
+final class LastTurn: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+    func withLock<T>(_ body: (inout ContinuousClock.Instant) -> T) -> T { instant.withLock { body(&$0) } }
 }

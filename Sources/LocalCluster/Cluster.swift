@@ -70,7 +70,7 @@ public final class Cluster: @unchecked Sendable {
     }
 
     /// Starts the aggregator (on a free port the first time, on the same port after a restart).
-    public func startCity(_ extra: [String] = []) async throws {
+    public func startCity(_ extra: [String] = [], environment: [String: String] = [:]) async throws {
         let portFile = dir.appendingPathComponent("city.port").path
         try? FileManager.default.removeItem(atPath: portFile)
         city = try Managed.start(
@@ -78,7 +78,7 @@ public final class Cluster: @unchecked Sendable {
             ["--db", cityDB, "--listen", "127.0.0.1:\(cityPort)", "--cert", pki.appendingPathComponent("server.pem").path,
              "--key", pki.appendingPathComponent("server.key").path, "--client-ca", pki.appendingPathComponent("ca.pem").path,
              "--port-file", portFile, "--log-level", "notice"] + extra,
-            log: dir.appendingPathComponent("city.log"))
+            log: dir.appendingPathComponent("city.log"), environment: environment)
         try await eventually("the aggregator writes its port", timeout: .seconds(30)) {
             guard let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return false }
             self.port.withLock { $0 = port }
