@@ -71,6 +71,9 @@ extension CountyDatabase {
             if status.pending > 0 && status.oldestPendingAgeSeconds > maxAgeSeconds {
                 problems.append("oldest pending change is \(span(status.oldestPendingAgeSeconds)) old (more than \(span(maxAgeSeconds)))")
             }
+            if let expires = status.certificateExpiresAt, Double(expires) / 1_000 - Date().timeIntervalSince1970 < 30 * 86_400 {
+                problems.append("the county's certificate \(certificateLine(status))")
+            }
             guard problems.isEmpty else {
                 print("BEHIND: county \(county): \(problems.joined(separator: "; "))")
                 throw ExitCode(1)
@@ -92,11 +95,21 @@ extension CountyDatabase {
             ("parked", status.parked == 0 ? "0" : attention("\(status.parked) refused by the city (syncctl parked)")),
             ("last verified", status.lastVerifiedAt.map { "\(ago($0)): \(status.lastVerifyResult ?? "")" } ?? "never"),
             ("clock", clockLine(status)),
+            ("certificate", certificateLine(status)),
             ("epoch", status.epochStartedAt.map { attention("new node since \(ago($0)): \(status.epochReason ?? "")") } ?? "original node"),
         ]
         let width = lines.map(\.0.count).max() ?? 0
         for (key, value) in lines { print("\(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
     }
+}
+
+/// When the county's certificate expires, as the daemon last read it; attention within 30 days.
+private func certificateLine(_ status: CountyStatus) -> String {
+    guard let expires = status.certificateExpiresAt else { return "not read yet (county-syncd reads it at start)" }
+    let days = Int((Double(expires) / 1_000 - Date().timeIntervalSince1970) / 86_400)
+    let date = String(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(expires) / 1_000)).prefix(10))
+    if days < 0 { return attention("EXPIRED on \(date): every sync fails; ask the city for a new certificate") }
+    return days < 30 ? attention("expires \(date), in \(days) days: ask the city for a new one") : "expires \(date) (in \(days) days)"
 }
 
 /// The county's clock against the city's: what stamping corrects by.

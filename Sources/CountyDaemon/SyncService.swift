@@ -118,6 +118,17 @@ public func buildCountyDaemon(configuration: CountyDaemonConfiguration, logger: 
         baseURL: configuration.cityURL, caFile: configuration.caFile, certFile: configuration.certFile,
         keyFile: configuration.keyFile, connectTimeout: .seconds(configuration.connectTimeoutSeconds),
         requestTimeout: .seconds(configuration.requestTimeoutSeconds)))
+    // The county's own certificate: its expiry is kept for `syncctl status`, and a month ahead the
+    // daemon warns (an expired certificate stops every sync).
+    if let pem = try? String(contentsOfFile: configuration.certFile, encoding: .utf8), let expiry = CertificateExpiry.notAfter(pem: pem) {
+        try? database.recordCertificateExpiry(Int64(expiry.timeIntervalSince1970 * 1_000))
+        let days = Int(expiry.timeIntervalSinceNow / 86_400)
+        if days < 30 {
+            logger.warning("this county's certificate \(days < 0 ? "has expired" : "expires soon"); ask the city for a new one (Deploy/pki.sh county)", metadata: [
+                "sync.certificate.expires": "\(ISO8601DateFormatter().string(from: expiry))", "sync.certificate.days_left": "\(days)",
+            ])
+        }
+    }
     let client = SyncClient(database: database, transport: transport, logger: logger, batchSize: configuration.batchSize)
     let service = SyncService(client: client, configuration: configuration, logger: logger, lock: lock)
     return ServiceGroup(configuration: .init(

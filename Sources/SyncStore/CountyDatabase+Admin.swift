@@ -24,6 +24,8 @@ public struct CountyStatus: Sendable, Hashable, Codable {
     public let clockOffsetMs: Int64?
     /// When the offset was measured (ms since 1970).
     public let clockOffsetAt: Int64?
+    /// When the certificate the daemon presents expires (ms since 1970), as the daemon last read it.
+    public let certificateExpiresAt: Int64?
 }
 
 extension CountyDatabase {
@@ -36,7 +38,7 @@ extension CountyDatabase {
             let row = try Row.fetchOne(db, sql: """
                 SELECT (SELECT count(*) FROM conflict WHERE resolved_at IS NULL) AS conflicts,
                   (SELECT count(*) FROM parked WHERE resolution IS NULL) AS parked, last_verified_at, last_verify_result,
-                  epoch_started_at, epoch_reason, clock_offset_ms, clock_offset_at
+                  epoch_started_at, epoch_reason, clock_offset_ms, clock_offset_at, certificate_expires_at
                 FROM replica WHERE id = 1
                 """)!
             return CountyStatus(
@@ -45,7 +47,8 @@ extension CountyDatabase {
                 lastPullAt: position.lastPullAtMs, lastError: position.lastError, conflicts: row["conflicts"],
                 parked: row["parked"], lastVerifiedAt: row["last_verified_at"], lastVerifyResult: row["last_verify_result"],
                 epochStartedAt: row["epoch_started_at"], epochReason: row["epoch_reason"],
-                clockOffsetMs: row["clock_offset_at"] == nil ? nil : row["clock_offset_ms"], clockOffsetAt: row["clock_offset_at"])
+                clockOffsetMs: row["clock_offset_at"] == nil ? nil : row["clock_offset_ms"], clockOffsetAt: row["clock_offset_at"],
+                certificateExpiresAt: row["certificate_expires_at"])
         }
     }
 

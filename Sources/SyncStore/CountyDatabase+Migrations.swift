@@ -80,6 +80,10 @@ extension CountyDatabase {
             // it, so a county whose clock is wrong stamps its writes with the city's time.
             for sql in ReplicaSchema.clockOffsetSQL { try db.execute(sql: sql) }
         }
+        migrator.registerMigration("v7-certificate") { db in
+            // When the certificate the daemon presents to the city expires (ms since 1970), for status.
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN certificate_expires_at INTEGER")
+        }
         return migrator
     }
 }

@@ -170,3 +170,12 @@ extension CountyDatabase {
         }
     }
 }
+
+extension CountyDatabase {
+    /// Records when the certificate the daemon presents expires (ms since 1970).
+    public func recordCertificateExpiry(_ ms: Int64) throws {
+        try write("record certificate expiry") { db in
+            try db.execute(sql: "UPDATE replica SET certificate_expires_at = ? WHERE id = 1", arguments: [ms])
+        }
+    }
+}
