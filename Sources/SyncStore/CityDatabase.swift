@@ -71,27 +71,10 @@ public final class CityDatabase: ReplicaDatabase {
         authority: AuthorityTable = .standard, limits: SyncLimits = SyncLimits(),
         onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void = { _ in }, readOnly: Bool = false
     ) throws -> CityDatabase {
-        try CountyDatabase.checkOpenable(path, expected: "city", readOnly: readOnly)
-        do {
-            let pool = try CountyDatabase.makePool(path: path, readOnly: readOnly)
-            guard let info = try CountyDatabase.replicaInfo(pool) else {
-                throw StoreError.wrongRole(path: path, expected: "city", found: "non-County-Sync")
-            }
-            guard info.role == "city" else { throw StoreError.wrongRole(path: path, expected: "city", found: info.role) }
-            if readOnly {
-                guard try pool.read({ try migrator.hasCompletedMigrations($0) }) else {
-                    throw StoreError.cannotOpen(path: path, reason: "it was made by an older release; start city-aggregator once to upgrade it")
-                }
-            } else {
-                try CountyDatabase.upgradeIfNeeded(pool, migrator: migrator, path: path)
-            }
-            return CityDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy, authority: authority,
-                                limits: limits, onNodeAdmitted: onNodeAdmitted)
-        } catch let error as DatabaseError where readOnly && [.SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode) {
-            throw CountyDatabase.readOnlyWALError(path)
-        } catch {
-            throw CountyDatabase.translate(error, op: "open city database", path: path)
-        }
+        let (pool, info) = try CountyDatabase.openExisting(path, role: "city", migrator: migrator, readOnly: readOnly,
+                                                           upgradeHint: "start city-aggregator once to upgrade it")
+        return CityDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy, authority: authority,
+                            limits: limits, onNodeAdmitted: onNodeAdmitted)
     }
 
     func applier(nowMs: Int64) -> ChangeApplier {

@@ -86,28 +86,37 @@ public final class CountyDatabase: ReplicaDatabase {
     /// never waits for the daemon's writes and never changes the file.
     public static func open(at path: String, counties: CountyRegistry = .tangshan, policy: AwardPolicy = .tangshan2022,
                             readOnly: Bool = false) throws -> CountyDatabase {
-        try checkOpenable(path, expected: "county", readOnly: readOnly)
+        let (pool, info) = try openExisting(path, role: "county", migrator: migrator, readOnly: readOnly,
+                                            upgradeHint: "run a command that writes (or start county-syncd) once to upgrade it")
+        return CountyDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy)
+    }
+
+    /// Opens an existing replica of `role` (county or city) and brings its schema up to date: the
+    /// file is checked and probed read-only first (`checkOpenable`), then a pool is opened on it
+    /// and, unless `readOnly`, the migrations still to run are run. `upgradeHint` says what to do
+    /// with a read-only file of an older release.
+    static func openExisting(_ path: String, role: String, migrator: DatabaseMigrator, readOnly: Bool,
+                             upgradeHint: String) throws -> (DatabasePool, ReplicaInfo) {
+        let probed = try checkOpenable(path, expected: role, readOnly: readOnly)
         do {
             let pool = try makePool(path: path, readOnly: readOnly)
-            let info = try replicaInfo(pool)
-            guard let info else {
-                throw StoreError.wrongRole(path: path, expected: "county", found: "non-County-Sync")
+            // The probe read the replica row unless a writer held the file; then read it now.
+            guard let info = try probed ?? replicaInfo(pool) else {
+                throw StoreError.wrongRole(path: path, expected: role, found: "non-County-Sync")
             }
-            guard info.role == "county" else {
-                throw StoreError.wrongRole(path: path, expected: "county", found: info.role)
-            }
+            guard info.role == role else { throw StoreError.wrongRole(path: path, expected: role, found: info.role) }
             if readOnly {
                 guard try pool.read({ try migrator.hasCompletedMigrations($0) }) else {
-                    throw StoreError.cannotOpen(path: path, reason: "it was made by an older release; run a command that writes (or start county-syncd) once to upgrade it")
+                    throw StoreError.cannotOpen(path: path, reason: "it was made by an older release; \(upgradeHint)")
                 }
             } else {
                 try upgradeIfNeeded(pool, migrator: migrator, path: path)
             }
-            return CountyDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy)
+            return (pool, info)
         } catch let error as DatabaseError where readOnly && [.SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode) {
-            throw Self.readOnlyWALError(path)
+            throw readOnlyWALError(path)
         } catch {
-            throw Self.translate(error, op: "open replica", path: path)
+            throw translate(error, op: role == "county" ? "open replica" : "open city database", path: path)
         }
     }
 
@@ -117,8 +126,9 @@ public final class CountyDatabase: ReplicaDatabase {
     /// Says exactly why a database file cannot be opened, before anything opens it for writing: a
     /// missing file, a file or folder this user may not read, a file that is not SQLite, or a
     /// SQLite file that is not a County Sync replica. A file that is not ours is never changed
-    /// (a write connection would turn it to WAL mode): it is probed read-only first.
-    static func checkOpenable(_ path: String, expected: String, readOnly: Bool = false) throws {
+    /// (a write connection would turn it to WAL mode): it is probed read-only first. Returns the
+    /// replica row the probe read, or nil when a writer held the file and the probe could not read.
+    static func checkOpenable(_ path: String, expected: String, readOnly: Bool = false) throws -> ReplicaInfo? {
         var info = stat()
         guard stat(path, &info) == 0 else {
             let code = errno
@@ -147,12 +157,13 @@ public final class CountyDatabase: ReplicaDatabase {
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT {
             throw StoreError.wrongRole(path: path, expected: expected, found: "non-SQLite")
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
-            return  // a writer holds it: the pool waits for it
+            return nil  // a writer holds it: the pool waits for it
         } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN {
             throw readOnlyWALError(path)
         }
         guard let probe else { throw StoreError.wrongRole(path: path, expected: expected, found: "non-County-Sync") }
         guard probe.role == expected else { throw StoreError.wrongRole(path: path, expected: expected, found: probe.role) }
+        return probe
     }
 
     /// Who a database file belongs to, or nil for a database that is not a replica.

@@ -38,7 +38,7 @@ struct InspectionTests {
         let county = try CountyDatabase.create(at: path, county: "130202")
         try county.addPlatforms(makePlatforms("130202", count: 2))
         let id = try county.platforms()[0].id
-        try county.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        _ = try county.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
         try county.pool.close()
         // A replica copied for inspection: owned by root, readable by all, no -wal or -shm left
         // (closing checkpointed them); the folder lets SQLite make its -shm file.
