@@ -93,7 +93,7 @@ func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) ->
 /// Turns every error into a JSON response, and logs refusals and failures with their context.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The paths this router answers, with their methods (for 405 and `Allow`).
-    let routes: [String: [String]]
+    let routes: [String: CityAPI.Route]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -102,7 +102,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             var apiError = APIError(error)
             var headers = HTTPFields()
             // The router answers 404 for a listed path asked with another method; the path exists.
-            if apiError.status == .notFound, let methods = routes[request.uri.path] {
+            if apiError.status == .notFound, let methods = routes[request.uri.path]?.methods {
                 apiError = APIError(.methodNotAllowed, code: "method_not_allowed",
                                     message: "\(request.method.rawValue) is not allowed on \(request.uri.path); use \(methods.joined(separator: " or "))")
                 headers[.allow] = methods.joined(separator: ", ")

@@ -88,7 +88,7 @@ public func buildCityApplication(
         // balancer's check, with no certificate. Nothing else is routed there.
         let plain = Router(context: BasicRequestContext.self)
         plain.middlewares.add(MetricsMiddleware<BasicRequestContext>(metrics: api.metrics))
-        plain.middlewares.add(ErrorMiddleware<BasicRequestContext>(routes: CityAPI.routes.filter { $0.key == "/healthz" || $0.key == "/metrics" }))
+        plain.middlewares.add(ErrorMiddleware<BasicRequestContext>(routes: CityAPI.monitoringRoutes))
         api.addMonitoringRoutes(to: plain)
         let monitoringPortFile = configuration.monitoringPortFile
         services.append(Application(
@@ -136,17 +136,26 @@ struct CityAPI: Sendable {
         self.metrics = metrics
     }
 
-    /// Every path the aggregator answers, with its methods.
-    static let routes: [String: [String]] = [
-        "/healthz": ["GET"], "/metrics": ["GET"], "/v1/push": ["POST"], "/v1/pull": ["GET"],
-        "/v1/heartbeat": ["POST"], "/v1/digest": ["GET"], "/v1/snapshot": ["GET"],
+    /// One path the aggregator answers: its methods, and the roles that may call it.
+    struct Route: Sendable {
+        let methods: [String]
+        let roles: Set<Role>
+    }
+
+    /// Every path the aggregator answers: the one table `AuthenticationMiddleware` authorises
+    /// by and `ErrorMiddleware` answers 405 from.
+    static let routes: [String: Route] = [
+        "/healthz": Route(methods: ["GET"], roles: [.county, .monitor]),
+        "/metrics": Route(methods: ["GET"], roles: [.county, .monitor]),
+        "/v1/push": Route(methods: ["POST"], roles: [.county]),
+        "/v1/pull": Route(methods: ["GET"], roles: [.county]),
+        "/v1/heartbeat": Route(methods: ["POST"], roles: [.county]),
+        "/v1/digest": Route(methods: ["GET"], roles: [.county]),
+        "/v1/snapshot": Route(methods: ["GET"], roles: [.county]),
     ]
 
-    /// Which roles may call each path: the one table `AuthenticationMiddleware` decides by.
-    static let access: [String: Set<Role>] = [
-        "/healthz": [.county, .monitor], "/metrics": [.county, .monitor],
-        "/v1/push": [.county], "/v1/pull": [.county], "/v1/heartbeat": [.county], "/v1/digest": [.county], "/v1/snapshot": [.county],
-    ]
+    /// The routes a monitor may call: all the plain loopback listener serves.
+    static var monitoringRoutes: [String: Route] { routes.filter { $0.value.roles.contains(.monitor) } }
 
     /// Every route is behind `AuthenticationMiddleware`; the `/v1` routes are for counties only,
     /// and their handlers get the county from a `CountyRequestContext`, never optional.

@@ -72,7 +72,7 @@ public struct CountyRequestContext: ChildRequestContext {
 
 /// The one authentication and authorization step every request goes through, `/healthz` and
 /// `/metrics` included: it maps the verified client certificate to a `Caller`, then admits the
-/// request only if the caller's role may call the route (`CityAPI.access`), or refuses it.
+/// request only if the caller's role may call the route (`CityAPI.routes`), or refuses it.
 ///
 /// TLS has already refused clients without a certificate signed by the city CA. Here a revoked
 /// certificate is refused (the deny list fails closed: while it cannot be read, the last good
@@ -89,7 +89,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let caller = try await authenticate(context)
         context.caller = caller
         // A path the access table does not list is answered by the router (404 or 405).
-        if let allowed = CityAPI.access[request.uri.path], !allowed.contains(caller.role) {
+        if let allowed = CityAPI.routes[request.uri.path]?.roles, !allowed.contains(caller.role) {
             throw APIError(.forbidden, code: "role_not_allowed",
                            message: "\(caller.name) is a \(caller.role.rawValue) certificate; \(request.uri.path) is for \(allowed.map(\.rawValue).sorted().joined(separator: " and ")) certificates")
         }
