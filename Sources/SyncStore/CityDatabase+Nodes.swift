@@ -18,7 +18,8 @@ public struct NodeAdmission: Sendable, Hashable {
 /// backup, or a replacement machine, continues under a new one (see `CountyDatabase+Epoch`). The
 /// city admits a node once, on its first contact, in one place: the id must be well formed and
 /// name the certificate's county, the county may hold at most `limits.maxNodesPerCounty` nodes,
-/// and each admission is kept with its evidence and reported through `onNodeAdmitted`.
+/// and each admission is kept with its evidence and, once its transaction committed, reported
+/// through `onNodeAdmitted` (a rolled-back admission is never logged as made).
 extension CityDatabase {
     /// A county's nodes are named `county-CODE-SUFFIX` (suffix: 1 to 32 of `a-z`, `0-9`, `-`);
     /// a certificate for one county cannot speak for another's node.
@@ -35,10 +36,11 @@ extension CityDatabase {
     }
 
     /// A node's high-water mark, admitting the node on its first contact (see the extension's
-    /// documentation). Throws `too_many_nodes` when the county already holds the most it may.
-    func admitNode(_ db: Database, node: String, county: String, route: String, nowMs: Int64) throws -> Int64 {
+    /// documentation); the admission, if this call made one, for the caller to report after commit.
+    /// Throws `too_many_nodes` when the county already holds the most it may.
+    func admitNode(_ db: Database, node: String, county: String, route: String, nowMs: Int64) throws -> (mark: Int64, admission: NodeAdmission?) {
         if let mark = try Int64.fetchOne(db.cachedStatement(sql: "SELECT high_water FROM node_state WHERE node = ?"), arguments: [node]) {
-            return mark
+            return (mark, nil)
         }
         let others = try Row.fetchAll(db, sql: """
             SELECT node, high_water, last_contact_at FROM node_state WHERE county = ? ORDER BY ifnull(last_contact_at, 0) DESC
@@ -58,8 +60,7 @@ extension CityDatabase {
             }.joined(separator: ", ")
         try db.execute(sql: "INSERT INTO node_state (node, county, admitted_at, admission) VALUES (?, ?, ?, ?)",
                        arguments: [node, county, nowMs, "\(route): \(evidence)"])
-        onNodeAdmitted(NodeAdmission(node: node, county: county, route: route, evidence: evidence))
-        return 0
+        return (0, NodeAdmission(node: node, county: county, route: route, evidence: evidence))
     }
 
     static func isoTime(_ ms: Int64) -> String {

@@ -46,8 +46,8 @@ extension CityDatabase {
         }
         let applier = self.applier(nowMs: nowMs)
         // The first transaction checks the batch against what the city holds, then applies the first slice.
-        var (highWater, outcomes) = try write("apply push") { db -> (Int64, [ChangeOutcome]) in
-            let highWater = try admitNode(db, node: request.node, county: county, route: "push", nowMs: nowMs)
+        let first = try write("apply push") { db -> (Int64, [ChangeOutcome], NodeAdmission?) in
+            let (highWater, admission) = try admitNode(db, node: request.node, county: county, route: "push", nowMs: nowMs)
             // A node's first batch may start after 1: a new epoch of a replica restored from a
             // backup resumes its own sequence under a new node id.
             if let first = request.changes.first, first.seq > highWater + 1, highWater > 0 {
@@ -60,11 +60,14 @@ extension CityDatabase {
                     throw StoreError.badBatch(code: "replica_diverged", message: "change \(change.seq) of \(request.node) differs from the one the city applied: the replica's history diverged (restored from a backup?); it must continue as a new node")
                 }
             }
-            return try applySlice(request, after: highWater, county: county, applier: applier, nowMs: nowMs, db: db)
+            let (mark, outcomes) = try applySlice(request, after: highWater, county: county, applier: applier, nowMs: nowMs, db: db)
+            return (mark, outcomes, admission)
         }
+        if let admission = first.2 { onNodeAdmitted(admission) }
+        var (highWater, outcomes) = (first.0, first.1)
         while highWater < request.lastSeq {
             let (mark, more) = try write("apply push") { db -> (Int64, [ChangeOutcome]) in
-                let current = try admitNode(db, node: request.node, county: county, route: "push", nowMs: nowMs)
+                let current = try admitNode(db, node: request.node, county: county, route: "push", nowMs: nowMs).mark
                 return try applySlice(request, after: current, county: county, applier: applier, nowMs: nowMs, db: db)
             }
             guard mark > highWater else { break }
@@ -165,15 +168,17 @@ extension CityDatabase {
     /// Records a county's heartbeat; returns its high-water mark and the city's clock.
     public func recordHeartbeat(county: String, _ heartbeat: Heartbeat, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> HeartbeatResponse {
         try checkNode(heartbeat.node, county: county)
-        return try write("record heartbeat") { db in
-            let mark = try admitNode(db, node: heartbeat.node, county: county, route: "heartbeat", nowMs: nowMs)
+        let (answer, admission) = try write("record heartbeat") { db -> (HeartbeatResponse, NodeAdmission?) in
+            let (mark, admission) = try admitNode(db, node: heartbeat.node, county: county, route: "heartbeat", nowMs: nowMs)
             try db.execute(sql: """
                 UPDATE node_state SET pending = ?, oldest_pending_age_seconds = ?, last_error = ?, heartbeat_at = ?,
                   last_contact_at = ?, clock_offset_ms = ? WHERE node = ?
                 """, arguments: [heartbeat.pending, heartbeat.oldestPendingAgeSeconds, heartbeat.lastError.map { String($0.prefix(500)) },
                                  nowMs, nowMs, heartbeat.clockOffsetMs, heartbeat.node])
-            return HeartbeatResponse(highWater: mark, cityTimeMs: nowMs)
+            return (HeartbeatResponse(highWater: mark, cityTimeMs: nowMs), admission)
         }
+        if let admission { onNodeAdmitted(admission) }
+        return answer
     }
 
     /// After refusing a county's change, the city writes its own current values of the refused

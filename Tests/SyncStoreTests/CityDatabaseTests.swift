@@ -1,6 +1,7 @@
 import Foundation
 import SyncCore
 import SyncProtocol
+import Synchronization
 import Testing
 @testable import SyncStore
 
@@ -72,6 +73,25 @@ import Testing
             let strict = try CityDatabase.open(at: dir.path("city.db"), limits: small)
             _ = try strict.applyPush(county: "130202", batch)
         }
+    }
+
+    /// Each node is reported once, when the transaction that admitted it committed.
+    @Test func aNodeIsReportedOnceWhenAdmitted() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let reported = Mutex<[String]>([])
+        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test",
+                                           onNodeAdmitted: { admission in reported.withLock { $0.append("\(admission.route) \(admission.node)") } })
+        try county.addPlatforms((1...3).map { makePlatform(serial: $0) })
+        _ = try city.recordHeartbeat(county: "130202", try county.heartbeat())
+        let batch = try #require(try county.nextPushBatch(limit: 100))
+        _ = try city.applyPush(county: "130202", batch)
+        _ = try city.recordHeartbeat(county: "130202", try county.heartbeat())
+        #expect(reported.withLock { $0 } == ["heartbeat \(county.replica.node)"])
+        let other = Heartbeat(node: "county-130202-second", pending: 0, oldestPendingAgeSeconds: 0, lastError: nil)
+        _ = try city.recordHeartbeat(county: "130202", other)
+        #expect(reported.withLock { $0 }.last == "heartbeat county-130202-second")
     }
 
     @Test func anEmptyBatchCannotMoveTheHighWaterMark() throws {
