@@ -219,11 +219,9 @@ struct ChangeApplier {
                 }
                 let platform = try Platform(row: platformRow)
                 let valid = try award.validated(for: platform, policy: policy)
-                let others = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM award WHERE platform_id = ? AND id <> ?"),
-                                              arguments: [platform.id, id]).map(Award.init(row:))
                 do {
-                    try PlatformAwards.check(PlatformAwards.counted(valid), for: valid, of: platform, others: others, policy: policy)
-                } catch {
+                    try PlatformAwards.check(PlatformAwards.counted(valid), for: valid, of: platform, policy: policy, db: db)
+                } catch StoreError.invalidInput(let error) {
                     throw Refusal(reason: "platform_award_limit", message: error.description)
                 }
             }
