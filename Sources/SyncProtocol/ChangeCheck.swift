@@ -74,25 +74,32 @@ public struct ChangeCheck: Sendable {
         }
         if let refusal = clockRefusal(change.hlc, field: "hlc", seq: change.seq, nowMs: nowMs) { return refusal }
 
-        let specs = Dictionary(uniqueKeysWithValues: columns.map { ($0.name, $0) })
-        for (column, base) in change.bases.sorted(by: { $0.key < $1.key }) {
-            guard specs[column] != nil else { return malformed("bases.\(Self.quoted(column))", "\(change.table) has no such column") }
+        // Keys that name no column are found first; the known ones are then checked in the
+        // table's column order, with no per-change dictionary or sort (this runs for every change).
+        if let unknown = Self.unknownKey(of: change.bases, in: columns) {
+            return malformed("bases.\(Self.quoted(unknown))", "\(change.table) has no such column")
+        }
+        if let unknown = Self.unknownKey(of: change.values, in: columns) {
+            return malformed("values.\(Self.quoted(unknown))", "\(change.table) has no such column")
+        }
+        for spec in columns {
+            guard let base = change.bases[spec.name] else { continue }
             guard !base.node.isEmpty, base.node.utf8.count <= SyncLimits.maxNodeBytes else {
-                return malformed("bases.\(column).node", "must be 1 to \(SyncLimits.maxNodeBytes) bytes")
+                return malformed("bases.\(spec.name).node", "must be 1 to \(SyncLimits.maxNodeBytes) bytes")
             }
-            if let refusal = clockRefusal(base.hlc.rawValue, field: "bases.\(column).hlc", seq: change.seq, nowMs: nowMs) { return refusal }
+            if let refusal = clockRefusal(base.hlc.rawValue, field: "bases.\(spec.name).hlc", seq: change.seq, nowMs: nowMs) { return refusal }
         }
         if change.op == "delete" {
             return change.values.isEmpty ? nil : malformed("values", "a delete carries no values")
         }
-        for (column, value) in change.values.sorted(by: { $0.key < $1.key }) {
-            guard let spec = specs[column] else { return malformed("values.\(Self.quoted(column))", "\(change.table) has no such column") }
-            if column == "county" {
+        for spec in columns {
+            guard let value = change.values[spec.name] else { continue }
+            if spec.name == "county" {
                 if let refusal = countyRefusal(value, county: county, change: change) { return refusal }
                 continue
             }
             if let problem = spec.problem(with: value, maxTextBytes: limits.maxValueBytes) {
-                return malformed("values.\(column)", problem)
+                return malformed("values.\(spec.name)", problem)
             }
         }
         // An insert sets every column that cannot be null, or none at all: a row deleted before its
@@ -103,6 +110,13 @@ public struct ChangeCheck: Sendable {
             }
         }
         return nil
+    }
+
+    /// The first key (in sorted order) of `keyed` that is not a column of `columns`, if any.
+    static func unknownKey<Value>(of keyed: [String: Value], in columns: [ColumnSpec]) -> String? {
+        let known = columns.reduce(0) { $0 + (keyed[$1.name] == nil ? 0 : 1) }
+        guard known < keyed.count else { return nil }
+        return keyed.keys.filter { key in !columns.contains { $0.name == key } }.min()
     }
 
     /// A clock reading must be non-negative and no further ahead of `nowMs` than the limit.
