@@ -112,8 +112,8 @@ public struct SyncClient: Sendable {
                 // Changes stamped while this machine's clock was far ahead (before its offset was
                 // known): measure the offset again and stamp them again with the corrected clock.
                 restamped = true
-                try await sendHeartbeat(detectRestore: false)
-                let count = try database.restampUnacknowledged()
+                let answer = try await sendHeartbeat(detectRestore: false)
+                let count = try database.restampUnacknowledged(after: answer.highWater)
                 logger.warning("the city refused changes stamped ahead of its clock; stamped them again", metadata: [
                     "sync.restamped": "\(count)", "sync.error.message": "\(body?.message ?? "")",
                 ])
@@ -188,7 +188,8 @@ public struct SyncClient: Sendable {
 
     /// Tells the city how this county is doing, and checks what the answer says about this replica:
     /// whether its history went back (a restore) and whether its clock is far off the city's.
-    public func sendHeartbeat(detectRestore: Bool = true) async throws {
+    @discardableResult
+    public func sendHeartbeat(detectRestore: Bool = true) async throws -> HeartbeatResponse {
         let sent = CountyDatabase.wallClockMs()
         let node = database.replica.node
         let answer = try await transport.heartbeat(try database.heartbeat())
@@ -211,6 +212,7 @@ public struct SyncClient: Sendable {
                 "sync.clock_offset_seconds": "\(-offsetMs / 1000)",
             ])
         }
+        return answer
     }
 
     /// How far the local clock may be off the city's before the daemon warns (5 minutes).

@@ -199,15 +199,18 @@ extension CountyDatabase {
     /// unacknowledged change (unless sync has written it since), the entries lose their stamps,
     /// the replica's clock comes back to the corrected wall clock, and `stamp` runs again in seq
     /// order, so bases and versions are exactly what stamping under the right clock gives.
-    /// Returns how many changes were stamped again.
+    /// Changes at or below `cityMark`, the city's high-water mark for this node, keep their stamps:
+    /// the city applied them (its answer may have been lost), and a resent change must be the
+    /// very change it applied. Returns how many changes were stamped again.
     @discardableResult
-    public func restampUnacknowledged(wallMs: Int64 = CountyDatabase.wallClockMs()) throws -> Int {
+    public func restampUnacknowledged(after cityMark: Int64 = 0, wallMs: Int64 = CountyDatabase.wallClockMs()) throws -> Int {
         try write("stamp again") { db in
             let replica = try Row.fetchOne(db, sql: "SELECT node, hlc, pushed_seq, clock_offset_ms FROM replica WHERE id = 1")!
             let node: String = replica["node"]
+            let after = max(replica["pushed_seq"] as Int64, cityMark)
             let rows = try Row.fetchAll(db, sql: """
                 SELECT seq, tbl, row_id, hlc, bases FROM change_log WHERE seq > ? AND hlc IS NOT NULL ORDER BY seq
-                """, arguments: [replica["pushed_seq"] as Int64])
+                """, arguments: [after])
             guard !rows.isEmpty else { return 0 }
             // Versions these entries gave, and each column's version before the first of them.
             var ours: Set<ColumnVersion> = []
@@ -231,7 +234,7 @@ extension CountyDatabase {
                                arguments: [key.table, key.rowId, JSONText.versions(restored.storage)])
             }
             try db.execute(sql: "UPDATE change_log SET hlc = NULL, bases = NULL WHERE seq > ? AND hlc IS NOT NULL",
-                           arguments: [replica["pushed_seq"] as Int64])
+                           arguments: [after])
             let now = HLCTimestamp(physicalMs: wallMs + (replica["clock_offset_ms"] as Int64), logical: 0)
             try db.execute(sql: "UPDATE replica SET hlc = min(hlc, ?) WHERE id = 1", arguments: [now.rawValue])
             return try Self.stamp(db, wallMs: wallMs)

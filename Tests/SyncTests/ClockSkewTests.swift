@@ -71,4 +71,32 @@ struct ClockSkewTests {
         let cityClock = try Cluster.capture("/usr/bin/sqlite3", [cluster.cityDB, "SELECT hlc >> 16 FROM replica"]).stdout
         #expect((Int64(cityClock.trimmingCharacters(in: .whitespacesAndNewlines)) ?? .max) < CountyDatabase.wallClockMs() + 60_000)
     }
+
+    /// A bad day twice over: the city applied a batch but its answer was lost, and then changes
+    /// stamped a day ahead are refused as `clock_ahead`. Stamping again must leave the changes the
+    /// city already applied as they were sent: the resent batch is then the very same, and the
+    /// replica is not taken for one restored from a backup.
+    @Test(.timeLimit(.minutes(2)))
+    func changesTheCityAppliedAreNotStampedAgain() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        let node = county.replica.node
+        try county.addPlatforms(makePlatforms("130202", count: 3))
+        let (cert, key) = try cluster.certificate("130202")
+        let applied = try #require(try county.nextPushBatch(limit: 10))
+        _ = try await cluster.transport(cert: cert, key: key).push(applied)  // applied at the city; the answer never arrives
+        try county.recordClockOffset(86_400_000)
+        try county.addPlatforms(makePlatforms("130202", count: 2, offset: 10))
+        #expect(try county.outbox().count == 5, "the two new changes are stamped a day ahead")
+        try cluster.startDaemon("130202")
+        let city = try CityDatabase.open(at: cluster.cityDB)
+        try await eventually("the rows at the city") { try county.pendingCount() == 0 && cityMatches(county, city) }
+        #expect(cluster.logTail("county-130202.log", lines: 40).contains("stamped them again"))
+        let reopened = try CountyDatabase.open(at: county.path)
+        #expect(reopened.replica.node == node, "no new epoch: \(cluster.logTail("county-130202.log", lines: 20))")
+        #expect(try city.conflicts().isEmpty)
+    }
 }
+
