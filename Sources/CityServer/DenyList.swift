@@ -37,7 +37,7 @@ final class DenyList: Sendable {
         self.path = path
         self.logger = logger
         if let path, case .unavailable(let reason) = verdict(serial: []) {
-            throw ConfigurationErrorBox("deny-list: cannot read \(path): \(reason)")
+            throw ConfigurationErrorBox("cannot read \(path): \(reason)")
         }
     }
 
@@ -55,7 +55,7 @@ final class DenyList: Sendable {
                     loaded.failure = nil
                     loaded.stamp = stamp
                 case .failure(let failure):
-                    if loaded.failure != failure.reason {
+                    if loaded.failure != failure.reason, loaded.serials != nil {
                         logger.error("cannot read the deny list; the last list read stays in force", metadata: [
                             "sync.deny_list": "\(path)", "sync.error.message": "\(failure.reason)",
                             "sync.deny_list.entries": "\(loaded.serials.map { String($0.count) } ?? "none ever read")",
