@@ -217,3 +217,5 @@ CREATE TABLE award_decision (
   recorded_at INTEGER NOT NULL,
   PRIMARY KEY (award_id, kind)
 ) WITHOUT ROWID;
+
+CREATE INDEX platform_by_credit_code ON platform (credit_code, category);

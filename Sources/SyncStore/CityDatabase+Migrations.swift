@@ -101,6 +101,11 @@ extension CityDatabase {
                 ) WITHOUT ROWID
                 """)
         }
+        migrator.registerMigration("v6-enterprise-index") { db in
+            // Every enterprise a county registers is looked up by credit code (one enterprise per
+            // code across the city): an index, not a scan of every platform per insert.
+            try db.execute(sql: "CREATE INDEX platform_by_credit_code ON platform (credit_code, category)")
+        }
         return migrator
     }
 }
