@@ -8,13 +8,16 @@
 #                                         (CN=county-CODE: the aggregator reads the county from it)
 #   Deploy/pki.sh monitor DIR NAME        monitor certificate: DIR/monitor-NAME.pem, .key (CN=monitor-NAME:
 #                                         may read /healthz and /metrics, nothing else)
+#   Deploy/pki.sh operator DIR NAME       operator certificate for the city console: DIR/operator-NAME.pem,
+#                                         .key and .p12 (to import into a browser; its password is
+#                                         P12_PASSWORD, or a random one written to operator-NAME.p12.password)
 #
 # Keys are created private (mode 0600). Certificates are valid for DAYS days (default 825; CA 3650),
 # starting BACKDATE_DAYS days before they are issued (default 2), so a county whose clock runs up to
 # that far behind still accepts a freshly issued server certificate (and the city a county's).
 set -euo pipefail
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
 [ $# -ge 2 ] || usage
 command -v openssl >/dev/null || { echo "pki.sh: openssl is not installed (apt-get install openssl)" >&2; exit 1; }
 kind=$1 dir=$2
@@ -99,6 +102,22 @@ case "$kind" in
     ext=$(mktemp)
     printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$ext"
     sign "monitor-$1" "/O=County Sync/CN=monitor-$1" "$ext"
+    ;;
+  operator)
+    [ $# -eq 1 ] || usage
+    [[ $1 =~ ^[a-z0-9][a-z0-9-]{0,31}$ ]] || { echo "pki.sh: an operator name is 1 to 32 of a-z, 0-9 and -, not $1" >&2; exit 1; }
+    need_ca
+    ext=$(mktemp)
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$ext"
+    sign "operator-$1" "/O=County Sync/CN=operator-$1" "$ext"
+    # A browser imports the key and certificate as one PKCS#12 file, which needs a password.
+    pass="$dir/operator-$1.p12.password"
+    (umask 077 && if [ -n "${P12_PASSWORD:-}" ]; then printf '%s\n' "$P12_PASSWORD"; else openssl rand -hex 12; fi > "$pass")
+    (umask 077 && openssl pkcs12 -export -inkey "$dir/operator-$1.key" -in "$dir/operator-$1.pem" -certfile "$dir/ca.pem" \
+      -name "County Sync operator $1" -passout "file:$pass" -out "$dir/operator-$1.p12")
+    chmod 600 "$dir/operator-$1.p12"
+    [ -n "${P12_PASSWORD:-}" ] && rm -f "$pass" || echo "password of $dir/operator-$1.p12: in $pass" >&2
+    echo "$dir/operator-$1.p12"
     ;;
   *) usage ;;
 esac

@@ -219,3 +219,18 @@ CREATE TABLE award_decision (
 ) WITHOUT ROWID;
 
 CREATE INDEX platform_by_credit_code ON platform (credit_code, category);
+
+CREATE TABLE decision_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms INTEGER NOT NULL,
+  actor TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 200),
+  action TEXT NOT NULL,
+  tbl TEXT NOT NULL,
+  row_id TEXT NOT NULL,
+  county TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+
+CREATE INDEX decision_log_by_row ON decision_log (row_id);
+
+CREATE INDEX decision_log_by_county ON decision_log (county, at_ms);

@@ -79,19 +79,28 @@ struct ParkedCommand: ParsableCommand {
 
     struct Retry: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Apply a parked change's values again as a new local change (county only); the city judges it again.")
+            abstract: "Try a parked change again.",
+            discussion: """
+                At a county: its values are written again as a new local change, which the city judges again. \
+                At the city: the change is applied again as the county sent it, against the city's rows as they \
+                are now; if a rule still refuses it, nothing changes and the reason is printed.
+                """)
 
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The parked change's id.") var id: Int64
 
         func run() throws {
-            try reporting {
-                guard let county = try database.openAny() as? CountyDatabase else {
-                    throw CLIError("\(database.db) is the city database: retry a parked change at its county")
-                }
-                try county.retryParked(id: id)
+            let replica = try reporting { try database.openAny() }
+            switch replica {
+            case let city as CityDatabase:
+                try reporting { try city.retryParked(id: id) }
+                print("parked change \(id) applied at the city; the county gets it with its next pull")
+            case let county as CountyDatabase:
+                try reporting { try county.retryParked(id: id) }
+                print("parked change \(id) written again as a new change; it syncs with the next push")
+            default:
+                throw CLIError("\(database.db) is neither a county replica nor the city database")
             }
-            print("parked change \(id) written again as a new change; it syncs with the next push")
         }
     }
 

@@ -127,7 +127,8 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
-        let route = CityAPI.routes[request.uri.path] != nil ? request.uri.path : "other"
+        let path = request.uri.path
+        let route = CityAPI.routes[path] != nil ? path : CityAPI.route(for: path) != nil ? "/console" : "other"
         metrics.request(route: route, status: response.status.code,
                         seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         return response

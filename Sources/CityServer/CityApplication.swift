@@ -73,6 +73,8 @@ public func buildCityApplication(
     router.middlewares.add(ErrorMiddleware<CityRequestContext>(routes: CityAPI.routes))
     router.middlewares.add(AuthenticationMiddleware(denyList: denyList, counties: counties, metrics: api.metrics))
     api.addRoutes(to: router)
+    CityConsole(database: database, metrics: api.metrics, counties: counties, refreshSeconds: configuration.consoleRefreshSeconds)
+        .addRoutes(to: router)
 
     let key = try load("key", configuration.keyFile) { try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem) }
     let roots = try load("client-ca", configuration.clientCAFile) { try NIOSSLCertificate.fromPEMFile(configuration.clientCAFile) }
@@ -153,6 +155,15 @@ struct CityAPI: Sendable {
         "/v1/digest": Route(methods: ["GET"], roles: [.county]),
         "/v1/snapshot": Route(methods: ["GET"], roles: [.county]),
     ]
+
+    /// Every path under `/console`: the city console, for operators only (`CityConsole`).
+    static let consoleRoute = Route(methods: ["GET", "POST"], roles: [.operator])
+
+    /// The route a path belongs to: a listed path, or the console.
+    static func route(for path: String) -> Route? {
+        if let route = routes[path] { return route }
+        return path == "/console" || path.hasPrefix("/console/") ? consoleRoute : nil
+    }
 
     /// The routes a monitor may call: all the plain loopback listener serves.
     static var monitoringRoutes: [String: Route] { routes.filter { $0.value.roles.contains(.monitor) } }

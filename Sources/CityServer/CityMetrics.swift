@@ -57,6 +57,12 @@ final class CityMetrics: Sendable {
         state.withLock { $0.certificateExpiry[county] = notValidAfter }
     }
 
+    /// Per county: pushes refused in a row, and the expiry (seconds since 1970) of the certificate
+    /// it last presented; for the console's county table, which flags as the alerts do.
+    func countyHealth() -> (refusedInARow: [String: Int], certificateExpiry: [String: Int64]) {
+        state.withLock { ($0.refusedPushesInARow, $0.certificateExpiry) }
+    }
+
     /// Counts an applied push and its outcomes.
     func push(outcomes: [String: Int]) {
         state.withLock {

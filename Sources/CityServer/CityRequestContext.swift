@@ -10,12 +10,15 @@ public enum Caller: Sendable, Hashable {
     case county(String)
     /// A monitor (`CN=monitor-NAME`, `Deploy/pki.sh monitor`): health and metrics, nothing else.
     case monitor(String)
+    /// A person at the city office (`CN=operator-NAME`, `Deploy/pki.sh operator`): the console, nothing else.
+    case `operator`(String)
 
     /// The role, for the access table.
     public var role: Role {
         switch self {
         case .county: .county
         case .monitor: .monitor
+        case .operator: .operator
         }
     }
 
@@ -24,6 +27,7 @@ public enum Caller: Sendable, Hashable {
         switch self {
         case .county(let code): "county-\(code)"
         case .monitor(let name): "monitor-\(name)"
+        case .operator(let name): "operator-\(name)"
         }
     }
 }
@@ -32,6 +36,7 @@ public enum Caller: Sendable, Hashable {
 public enum Role: String, Sendable, Hashable, CaseIterable {
     case county
     case monitor
+    case `operator`
 }
 
 /// The request context of the aggregator: the channel, so the authentication step can read the
@@ -70,6 +75,25 @@ public struct CountyRequestContext: ChildRequestContext {
     }
 }
 
+/// The context of the console's routes: the operator is known and not optional, and is what
+/// every decision made there records.
+public struct OperatorRequestContext: ChildRequestContext {
+    /// Hummingbird's per-request storage.
+    public var coreContext: CoreRequestContextStorage
+    /// `operator-NAME`, as the certificate names it.
+    public let operatorName: String
+
+    /// Refuses a caller that is not an operator.
+    public init(context: CityRequestContext) throws {
+        guard case .operator = context.caller, let caller = context.caller else {
+            throw APIError(.forbidden, code: "not_an_operator_certificate",
+                           message: "certificate \(context.caller?.name ?? "") is not an operator's (expected CN=operator-NAME)")
+        }
+        self.coreContext = context.coreContext
+        self.operatorName = caller.name
+    }
+}
+
 /// The one authentication and authorization step every request goes through, `/healthz` and
 /// `/metrics` included: it maps the verified client certificate to a `Caller`, then admits the
 /// request only if the caller's role may call the route (`CityAPI.routes`), or refuses it.
@@ -89,9 +113,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let caller = try await authenticate(context)
         context.caller = caller
         // A path the access table does not list is answered by the router (404 or 405).
-        if let allowed = CityAPI.routes[request.uri.path]?.roles, !allowed.contains(caller.role) {
+        if let allowed = CityAPI.route(for: request.uri.path)?.roles, !allowed.contains(caller.role) {
             throw APIError(.forbidden, code: "role_not_allowed",
-                           message: "\(caller.name) is a \(caller.role.rawValue) certificate; \(request.uri.path) is for \(allowed.map(\.rawValue).sorted().joined(separator: " and ")) certificates")
+                           message: "\(caller.name) is \(caller.role == .operator ? "an" : "a") \(caller.role.rawValue) certificate; \(request.uri.path) is for \(allowed.map(\.rawValue).sorted().joined(separator: " and ")) certificates")
         }
         return try await next(request, context)
     }
@@ -116,9 +140,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if commonName.hasPrefix("monitor-"), commonName.count > "monitor-".count {
             return .monitor(String(commonName.dropFirst("monitor-".count)))
         }
+        if commonName.hasPrefix("operator-"), commonName.count > "operator-".count {
+            return .operator(String(commonName.dropFirst("operator-".count)))
+        }
         guard commonName.hasPrefix("county-") else {
             throw APIError(.forbidden, code: "unknown_role",
-                           message: "certificate \(commonName) names no role (expected CN=county-CODE or CN=monitor-NAME)")
+                           message: "certificate \(commonName) names no role (expected CN=county-CODE, CN=monitor-NAME or CN=operator-NAME)")
         }
         let county = String(commonName.dropFirst("county-".count))
         guard counties[county] != nil else {

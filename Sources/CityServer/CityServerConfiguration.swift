@@ -42,6 +42,8 @@ public struct CityServerConfiguration: Sendable, Hashable {
     private var monitoringPort = 0
     /// Where to write the monitoring listener's port (with port 0), if anywhere.
     public var monitoringPortFile: String?
+    /// How often an open console page refreshes itself while counties sync, in seconds; 0 never.
+    public var consoleRefreshSeconds = 5
 
     /// Creates a configuration.
     public init(databasePath: String, certFile: String, keyFile: String, clientCAFile: String) {
@@ -77,6 +79,7 @@ public struct CityServerConfiguration: Sendable, Hashable {
                 throw .invalid(key: "monitoring-listen", reason: "\(monitoring.host) is not a loopback address; the plain-HTTP listener serves only this machine (127.0.0.1 or ::1)")
             }
         }
+        guard (0...3600).contains(consoleRefreshSeconds) else { throw .invalid(key: "console-refresh-seconds", reason: "must be 0 (never) to 3600") }
         guard (1...100_000).contains(maxPullPage) else { throw .invalid(key: "max-pull-page", reason: "must be 1 to 100000") }
     }
 }

@@ -63,7 +63,8 @@ extension CityDatabase {
         }
     }
 
-    /// A record's history at the city: the city's own edits, conflicts and parked changes.
+    /// A record's history at the city: the city's own edits, conflicts, parked changes, and each
+    /// decision with who made it.
     public func history(of rowId: String) throws -> [HistoryEvent] {
         try read("read history") { db in
             var events: [HistoryEvent] = []
@@ -75,6 +76,9 @@ extension CityDatabase {
                                            detail: "\(row["op"] as String) \(table.name) (\(columns.isEmpty ? "row" : columns)), feed entry \(row["seq"] as Int64)"))
             }
             events += try self.conflictAndParkedEvents(db, rowId: rowId)
+            for row in try Row.fetchAll(db, sql: "SELECT at_ms, actor, detail FROM decision_log WHERE row_id = ? ORDER BY id", arguments: [rowId]) {
+                events.append(HistoryEvent(atMs: row["at_ms"], kind: "decision", detail: "\(row["detail"] as String), by \(row["actor"] as String)"))
+            }
             return events.sorted { $0.atMs < $1.atMs }
         }
     }

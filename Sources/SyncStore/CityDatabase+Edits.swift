@@ -20,9 +20,11 @@ extension CityDatabase {
     /// ceiling needs `confirmAboveCeiling`. The override reason is kept with the award's decisions.
     @discardableResult
     public func approveAward(id: String, amount: Fen? = nil, on date: CalendarDate = CityDatabase.today(),
-                             overrideReason: String? = nil, confirmAboveCeiling: Bool = false) throws -> Award {
+                             overrideReason: String? = nil, confirmAboveCeiling: Bool = false, by actor: String = CityDatabase.shellActor) throws -> Award {
         let reason = overrideReason?.trimmingCharacters(in: .whitespacesAndNewlines)
-        return try editAward(id: id, op: "approve award") { award, platform, db in
+        return try editAward(id: id, op: "approve award", actor: actor, action: "approve", detail: { award in
+            "approved \(award.approvedAmount ?? award.amount) on \(date)" + (reason.map { $0.isEmpty ? "" : " (reason: \($0))" } ?? "")
+        }) { award, platform, db in
             guard award.status == .proposed || award.status == .rejected else {
                 throw StoreError.notAllowed("award \(id) is \(award.status.rawValue); only a proposed or rejected award can be approved")
             }
@@ -89,7 +91,7 @@ extension CityDatabase {
     /// disbursed) is checked again under the new rule, and the change is refused, naming them,
     /// if any no longer fits.
     @discardableResult
-    public func reclassifyPlatform(id: String, level: Level?, category: PlatformCategory? = nil) throws -> Platform {
+    public func reclassifyPlatform(id: String, level: Level?, category: PlatformCategory? = nil, by actor: String = CityDatabase.shellActor) throws -> Platform {
         try write("reclassify platform") { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [id]) else {
                 throw StoreError.invalidInput(.notFound(kind: "platform", id: id))
@@ -113,17 +115,19 @@ extension CityDatabase {
                 throw StoreError.notAllowed("platform \(id) cannot become \(valid.category.rawValue) \(valid.level?.rawValue ?? ""): open awards no longer fit; reject or adjust them first: \(misfits.joined(separator: "; "))")
             }
             try db.cachedStatement(sql: Platform.updateSQL).execute(arguments: valid.updateArguments)
+            try Self.logDecision(db, actor: actor, action: "reclassify", table: "platform", rowId: id, county: valid.county,
+                                 detail: "reclassified as \(valid.category.rawValue) \(valid.level?.rawValue ?? "")")
             return valid
         }
     }
 
     /// Rejects an award with a reason the county will see.
     @discardableResult
-    public func rejectAward(id: String, reason: String) throws -> Award {
+    public func rejectAward(id: String, reason: String, by actor: String = CityDatabase.shellActor) throws -> Award {
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw StoreError.invalidInput(.invalid(field: "reason", value: reason, rule: "a rejection needs a reason")) }
         do { try DomainText.check(trimmed, field: "reason") } catch let error as DomainError { throw StoreError.invalidInput(error) }
-        return try editAward(id: id, op: "reject award") { award, _, _ in
+        return try editAward(id: id, op: "reject award", actor: actor, action: "reject", detail: { _ in "rejected: \(trimmed)" }) { award, _, _ in
             guard award.status == .proposed else {
                 throw StoreError.notAllowed("award \(id) is \(award.status.rawValue); only a proposed award can be rejected")
             }
@@ -134,8 +138,10 @@ extension CityDatabase {
 
     /// Records that an approved award was paid out, once, on `date` (kept with its decisions).
     @discardableResult
-    public func disburseAward(id: String, on date: CalendarDate = CityDatabase.today()) throws -> Award {
-        try editAward(id: id, op: "disburse award") { award, _, db in
+    public func disburseAward(id: String, on date: CalendarDate = CityDatabase.today(), by actor: String = CityDatabase.shellActor) throws -> Award {
+        try editAward(id: id, op: "disburse award", actor: actor, action: "disburse", detail: { award in
+            "disbursed \(award.approvedAmount ?? award.amount) on \(date)"
+        }) { award, _, db in
             guard award.status == .approved else {
                 throw StoreError.notAllowed(award.status == .disbursed
                     ? "award \(id) was already disbursed; an award is paid once"
@@ -151,8 +157,9 @@ extension CityDatabase {
 
     /// Recognises (认定) a platform.
     @discardableResult
-    public func recognizePlatform(id: String, on date: CalendarDate = CityDatabase.today()) throws -> Platform {
-        try editPlatform(id: id, op: "recognize platform") { platform in
+    public func recognizePlatform(id: String, on date: CalendarDate = CityDatabase.today(), by actor: String = CityDatabase.shellActor) throws -> Platform {
+        try editPlatform(id: id, op: "recognize platform", actor: actor, action: "recognize",
+                         detail: { "recognized on \($0.recognizedOn?.description ?? date.description)" }) { platform in
             guard platform.status != .recognized else { throw StoreError.notAllowed("platform \(id) is already recognized") }
             platform.status = .recognized
             platform.recognizedOn = platform.recognizedOn ?? date
@@ -161,8 +168,8 @@ extension CityDatabase {
 
     /// Revokes (有序退出) a platform.
     @discardableResult
-    public func revokePlatform(id: String) throws -> Platform {
-        try editPlatform(id: id, op: "revoke platform") { platform in
+    public func revokePlatform(id: String, by actor: String = CityDatabase.shellActor) throws -> Platform {
+        try editPlatform(id: id, op: "revoke platform", actor: actor, action: "revoke", detail: { _ in "revoked" }) { platform in
             guard platform.status != .revoked else { throw StoreError.notAllowed("platform \(id) is already revoked") }
             platform.status = .revoked
         }
@@ -182,7 +189,8 @@ extension CityDatabase {
         }
     }
 
-    private func editPlatform(id: String, op: String, _ edit: @escaping @Sendable (inout Platform) throws -> Void) throws -> Platform {
+    private func editPlatform(id: String, op: String, actor: String? = nil, action: String = "", detail: @escaping @Sendable (Platform) -> String = { _ in "" },
+                              _ edit: @escaping @Sendable (inout Platform) throws -> Void) throws -> Platform {
         try write(op) { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [id]) else {
                 throw StoreError.invalidInput(.notFound(kind: "platform", id: id))
@@ -192,11 +200,13 @@ extension CityDatabase {
             let valid: Platform
             do { valid = try platform.validated(counties: self.counties) } catch let error as DomainError { throw StoreError.invalidInput(error) }
             try db.cachedStatement(sql: Platform.updateSQL).execute(arguments: valid.updateArguments)
+            if let actor { try Self.logDecision(db, actor: actor, action: action, table: "platform", rowId: id, county: valid.county, detail: detail(valid)) }
             return valid
         }
     }
 
-    private func editAward(id: String, op: String, _ edit: @escaping @Sendable (inout Award, Platform, Database) throws -> Void) throws -> Award {
+    private func editAward(id: String, op: String, actor: String, action: String, detail: @escaping @Sendable (Award) -> String,
+                           _ edit: @escaping @Sendable (inout Award, Platform, Database) throws -> Void) throws -> Award {
         try write(op) { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM award WHERE id = ?", arguments: [id]) else {
                 throw StoreError.invalidInput(.notFound(kind: "award", id: id))
@@ -207,6 +217,7 @@ extension CityDatabase {
             }
             try edit(&award, try Platform(row: platformRow), db)
             try db.cachedStatement(sql: Award.updateSQL).execute(arguments: award.updateArguments)
+            try Self.logDecision(db, actor: actor, action: action, table: "award", rowId: id, county: award.county, detail: detail(award))
             return award
         }
     }

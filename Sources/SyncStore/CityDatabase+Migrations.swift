@@ -106,6 +106,24 @@ extension CityDatabase {
             // code across the city): an index, not a scan of every platform per insert.
             try db.execute(sql: "CREATE INDEX platform_by_credit_code ON platform (credit_code, category)")
         }
+        migrator.registerMigration("v7-decision-log") { db in
+            // Who made each of the city's decisions: an operator of the console
+            // (`operator-NAME`) or a user at the server's shell (`shell:USER`), for `explain`.
+            try db.execute(sql: """
+                CREATE TABLE decision_log (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  at_ms INTEGER NOT NULL,
+                  actor TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 200),
+                  action TEXT NOT NULL,
+                  tbl TEXT NOT NULL,
+                  row_id TEXT NOT NULL,
+                  county TEXT NOT NULL,
+                  detail TEXT NOT NULL
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX decision_log_by_row ON decision_log (row_id)")
+            try db.execute(sql: "CREATE INDEX decision_log_by_county ON decision_log (county, at_ms)")
+        }
         return migrator
     }
 }

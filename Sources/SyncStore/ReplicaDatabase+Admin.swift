@@ -45,7 +45,9 @@ extension ReplicaDatabase {
     /// Resolves a conflict by keeping one side's value. If that is not the value the row holds, it
     /// is written as a new local change, which syncs like any other edit.
     @discardableResult
-    public func resolveConflict(id: Int64, keep: KeepSide, authority: AuthorityTable = .standard) throws -> ConflictRecord {
+    /// At the city, `actor` is kept with the decision (`CityDatabase.decisions`).
+    public func resolveConflict(id: Int64, keep: KeepSide, authority: AuthorityTable = .standard,
+                                by actor: String = CityDatabase.shellActor) throws -> ConflictRecord {
         let role = self.role
         return try write("resolve conflict") { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM conflict WHERE id = ?", arguments: [id]) else {
@@ -69,18 +71,28 @@ extension ReplicaDatabase {
                                arguments: [value.databaseValue, conflict.rowId])
             }
             try db.execute(sql: "UPDATE conflict SET resolved_at = ? WHERE id = ?", arguments: [CountyDatabase.wallClockMs(), id])
+            if role == .city {
+                try CityDatabase.logDecision(db, actor: actor, action: "resolve_conflict", table: conflict.table, rowId: conflict.rowId,
+                                             county: conflict.county, detail: "resolved conflict \(id) on \(conflict.column), keeping the \(keep == .local ? "city's" : "county's") value \(value)")
+            }
             return conflict
         }
     }
 
     /// Marks a parked change discarded: it stays in the table for the record, out of the open list.
-    public func discardParked(id: Int64) throws {
+    /// At the city, `actor` is kept with the decision.
+    public func discardParked(id: Int64, by actor: String = CityDatabase.shellActor) throws {
+        let role = self.role
         try write("discard parked change") { db in
-            guard try Row.fetchOne(db, sql: "SELECT id FROM parked WHERE id = ? AND resolution IS NULL", arguments: [id]) != nil else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM parked WHERE id = ? AND resolution IS NULL", arguments: [id]) else {
                 throw StoreError.invalidInput(.notFound(kind: "open parked change", id: String(id)))
             }
             try db.execute(sql: "UPDATE parked SET resolution = 'discarded', resolved_at = ? WHERE id = ?",
                            arguments: [CountyDatabase.wallClockMs(), id])
+            if role == .city {
+                try CityDatabase.logDecision(db, actor: actor, action: "discard_parked", table: row["tbl"], rowId: row["row_id"], county: row["county"],
+                                             detail: "discarded parked change \(id) (\(row["op"] as String) from \(row["node"] as String), seq \(row["seq"] as Int64))")
+            }
         }
     }
 

@@ -40,11 +40,13 @@ struct CityAggregator: AsyncParsableCommand {
     @Option(help: ArgumentHelp("JSON county list replacing the 18 Tangshan divisions.", valueName: "file")) var counties: String?
     @Option(name: .customLong("deny-list"), help: ArgumentHelp("File of revoked certificate serials (hex, one per line); re-read when it changes.", valueName: "file"))
     var denyList: String?
+    @Option(name: .customLong("console-refresh-seconds"), help: "How often an open console page refreshes itself, in seconds; 0 never (default 5).")
+    var consoleRefreshSeconds: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
 
     static let keys: Set<String> = [
         "db", "listen", "cert", "key", "client-ca", "max-body-bytes", "max-value-bytes", "max-batch-changes", "max-clock-offset-seconds",
-        "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "log-level",
+        "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "console-refresh-seconds", "log-level",
     ]
 
     /// Runs the process; a configuration error is one line naming the file, line and key, and
@@ -89,6 +91,7 @@ struct CityAggregator: AsyncParsableCommand {
         configuration.monitoringPortFile = monitoringPortFile ?? file?.values["monitoring-port-file"]
         configuration.countiesFile = counties ?? file?.values["counties"]
         configuration.denyListFile = denyList ?? file?.values["deny-list"]
+        if let value = try consoleRefreshSeconds ?? file?.integer("console-refresh-seconds") { configuration.consoleRefreshSeconds = value }
         let levelName = logLevel ?? file?.values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ConfigurationError.invalid(key: "log-level", reason: "unknown level \(levelName); expected trace, debug, info, notice, warning, error or critical")

@@ -1,0 +1,253 @@
+import Dispatch
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import NIOCore
+import SyncCore
+import SyncStore
+
+/// The city console: the web pages where the city office sees every county and makes its
+/// decisions, served by the aggregator under `/console` to `operator-NAME` certificates only.
+///
+/// Every page is rendered on the server (Mustache, every value escaped); charts are SVG drawn
+/// here. Each decision calls the very `CityDatabase` method `syncctl` calls, with the operator's
+/// name, which `explain` then shows. State changes are POSTs guarded by `ConsoleGuard`.
+struct CityConsole: Sendable {
+    let database: CityDatabase
+    let metrics: CityMetrics
+    let counties: CountyRegistry
+    /// How often an open page refreshes itself, in seconds (0: never).
+    let refreshSeconds: Int
+    let guardian: ConsoleGuard
+    /// SQLite calls block: they run here, not on the event loops.
+    private let queue: DispatchQueue
+
+    init(database: CityDatabase, metrics: CityMetrics, counties: CountyRegistry, refreshSeconds: Int) {
+        self.database = database
+        self.metrics = metrics
+        self.counties = counties
+        self.refreshSeconds = refreshSeconds
+        self.guardian = ConsoleGuard()
+        self.queue = DispatchQueue(label: "county-sync.console", attributes: .concurrent)
+    }
+
+    /// The pages, in the order of the navigation bar.
+    enum Section: String, CaseIterable {
+        case counties, progress, awards, decisions, platforms
+
+        var path: String { self == .counties ? "/console" : "/console/\(rawValue)" }
+        var label: String {
+            switch self {
+            case .counties: "县区 Counties"
+            case .progress: "目标进度 Progress"
+            case .awards: "奖补 Awards"
+            case .decisions: "待处理 Decisions"
+            case .platforms: "平台 Platforms"
+            }
+        }
+    }
+
+    func addRoutes(to router: Router<CityRequestContext>) {
+        let routes = router.group(context: OperatorRequestContext.self)
+        let views = ConsoleViews(database: database, metrics: metrics, counties: counties)
+        routes.get("/console") { request, context in
+            await page(request, context, .counties, title: "县区 Counties") { _ in try views.countyList() }
+        }
+        routes.get("/console/counties/{code}") { request, context in
+            let code = context.parameters.get("code") ?? ""
+            return await page(request, context, .counties, title: "县区 \(code)") { _ in try views.county(code) }
+        }
+        routes.get("/console/progress") { request, context in
+            await page(request, context, .progress, title: "目标进度 Progress") { _ in try views.progress() }
+        }
+        routes.get("/console/awards") { request, context in
+            let query = request.uri.queryParameters
+            return await page(request, context, .awards, title: "奖补 Awards") { _ in
+                try views.awards(query: query["q"].map(String.init) ?? "", status: query["status"].map(String.init) ?? "",
+                                 county: query["county"].map(String.init) ?? "")
+            }
+        }
+        routes.get("/console/decisions") { request, context in
+            let query = request.uri.queryParameters
+            return await page(request, context, .decisions, title: "待处理 Decisions") { token in
+                try views.decisions(county: query["county"].map(String.init) ?? "", token: token, done: query["done"].map(String.init))
+            }
+        }
+        routes.get("/console/platforms") { request, context in
+            let query = request.uri.queryParameters
+            return await page(request, context, .platforms, title: "平台 Platforms") { _ in
+                try views.platforms(query: query["q"].map(String.init) ?? "", status: query["status"].map(String.init) ?? "",
+                                    county: query["county"].map(String.init) ?? "")
+            }
+        }
+        routes.get("/console/records/{id}") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            let done = request.uri.queryParameters["done"].map(String.init)
+            return await page(request, context, nil, title: id) { token in try views.record(id, token: token, done: done) }
+        }
+        routes.get("/console/static/console.css") { _, _ in asset(ConsoleAssets.css, type: "text/css; charset=utf-8") }
+        routes.get("/console/static/console.js") { _, _ in asset(ConsoleAssets.javascript, type: "text/javascript; charset=utf-8") }
+
+        // Decisions: each is the CLI's own call, made as this operator.
+        routes.post("/console/awards/{id}/approve") { request, context in
+            await decide(request, context) { id, form, actor in
+                let amount = try form["amount"].flatMap { $0.isEmpty ? nil : $0 }.map { text throws(DomainError) in try Fen(yuan: text, field: "amount") }
+                let award = try database.approveAward(id: id, amount: amount, overrideReason: form["reason"].flatMap { $0.isEmpty ? nil : $0 },
+                                                      confirmAboveCeiling: form["confirm_above_ceiling"] == "1", by: actor)
+                return "/console/records/\(id)?done=" + escapeQuery("已批准 approved \(award.approvedAmount ?? award.amount)")
+            }
+        }
+        routes.post("/console/awards/{id}/reject") { request, context in
+            await decide(request, context) { id, form, actor in
+                _ = try database.rejectAward(id: id, reason: form["reason"] ?? "", by: actor)
+                return "/console/records/\(id)?done=" + escapeQuery("已驳回 rejected")
+            }
+        }
+        routes.post("/console/awards/{id}/disburse") { request, context in
+            await decide(request, context) { id, form, actor in
+                let date = try form["on"].flatMap { $0.isEmpty ? nil : $0 }.map { text throws(DomainError) in try CalendarDate(text, field: "on") }
+                    ?? CityDatabase.today()
+                _ = try database.disburseAward(id: id, on: date, by: actor)
+                return "/console/records/\(id)?done=" + escapeQuery("已登记拨付 disbursed on \(date)")
+            }
+        }
+        routes.post("/console/platforms/{id}/recognize") { request, context in
+            await decide(request, context) { id, _, actor in
+                _ = try database.recognizePlatform(id: id, by: actor)
+                return "/console/records/\(id)?done=" + escapeQuery("已认定 recognised")
+            }
+        }
+        routes.post("/console/platforms/{id}/revoke") { request, context in
+            await decide(request, context) { id, _, actor in
+                _ = try database.revokePlatform(id: id, by: actor)
+                return "/console/records/\(id)?done=" + escapeQuery("已撤销 revoked")
+            }
+        }
+        routes.post("/console/conflicts/{id}/resolve") { request, context in
+            await decide(request, context) { id, form, actor in
+                guard let number = Int64(id) else { throw ConsoleError(.notFound, "no conflict \(id)") }
+                guard let keep = form["keep"].flatMap(KeepSide.init(rawValue:)) else {
+                    throw ConsoleError(.badRequest, "keep must be local (the city's value) or remote (the county's), not \(form["keep"] ?? "nothing")")
+                }
+                let conflict = try database.resolveConflict(id: number, keep: keep, by: actor)
+                return "/console/decisions?done=" + escapeQuery("冲突 \(id) 已解决 resolved on \(conflict.table).\(conflict.column)")
+            }
+        }
+        routes.post("/console/parked/{id}/retry") { request, context in
+            await decide(request, context) { id, _, actor in
+                guard let number = Int64(id) else { throw ConsoleError(.notFound, "no parked change \(id)") }
+                try database.retryParked(id: number, by: actor)
+                return "/console/decisions?done=" + escapeQuery("暂存变更 \(id) 已重试并应用 retried and applied")
+            }
+        }
+        routes.post("/console/parked/{id}/discard") { request, context in
+            await decide(request, context) { id, _, actor in
+                guard let number = Int64(id) else { throw ConsoleError(.notFound, "no parked change \(id)") }
+                try database.discardParked(id: number, by: actor)
+                return "/console/decisions?done=" + escapeQuery("暂存变更 \(id) 已放弃 discarded")
+            }
+        }
+    }
+
+    /// Renders a page, or only its `<main>` when the page's script asks for a refresh.
+    private func page(_ request: Request, _ context: OperatorRequestContext, _ section: Section?, title: String,
+                      _ body: @escaping @Sendable (String) throws -> String) async -> Response {
+        let token = guardian.token(for: context.operatorName)
+        let generated = ConsoleFormat.time(CountyDatabase.wallClockMs())
+        do {
+            let html = try await blocking { try body(token) }
+            if request.headers[HTTPField.Name("X-Console-Fragment")!] == "main" {
+                return htmlResponse(html, generated: generated)
+            }
+            return htmlResponse(layout(title: title, section: section, operatorName: context.operatorName, body: html, generated: generated),
+                                generated: generated)
+        } catch {
+            return errorPage(error, title: title, section: section, operatorName: context.operatorName, back: section?.path ?? "/console")
+        }
+    }
+
+    /// Runs a decision from a POSTed form, after the cross-site and token checks, as this
+    /// operator; answers with a redirect to where the result shows, or a page naming what was wrong.
+    private func decide(_ request: Request, _ context: OperatorRequestContext,
+                        _ body: @escaping @Sendable (String, [String: String], String) throws -> String) async -> Response {
+        let id = context.parameters.get("id") ?? ""
+        let back = request.uri.path.hasPrefix("/console/conflicts") || request.uri.path.hasPrefix("/console/parked")
+            ? "/console/decisions" : "/console/records/\(id)"
+        do {
+            let buffer = try await request.body.collect(upTo: 64 * 1024)
+            let form = FormFields.parse(String(buffer: buffer))
+            try guardian.checkStateChange(request, operatorName: context.operatorName, formToken: form["token"])
+            let location = try await blocking { try body(id, form, context.operatorName) }
+            var headers = ConsoleGuard.securityHeaders
+            headers[.location] = location
+            return Response(status: .seeOther, headers: headers)
+        } catch {
+            return errorPage(error, title: "未能完成 Not done", section: nil, operatorName: context.operatorName, back: back)
+        }
+    }
+
+    private func layout(title: String, section: Section?, operatorName: String, body: String, generated: String) -> String {
+        struct Link { let href: String; let label: String; let current: Bool }
+        struct Layout { let title: String; let nav: [Link]; let operatorName: String; let body: String; let generatedAt: String; let refreshSeconds: Int }
+        let nav = Section.allCases.map { Link(href: $0.path, label: $0.label, current: $0 == section) }
+        return ConsoleTemplates.library.render(Layout(title: title, nav: nav, operatorName: operatorName, body: body, generatedAt: generated,
+                                                      refreshSeconds: refreshSeconds), withTemplate: "layout") ?? ""
+    }
+
+    private func errorPage(_ error: any Error, title: String, section: Section?, operatorName: String, back: String) -> Response {
+        let status: HTTPResponse.Status
+        let message: String
+        if let error = error as? ConsoleError {
+            (status, message) = (error.status, error.message)
+        } else {
+            let translated = APIError(error)
+            (status, message) = (translated.status, translated.body.message)
+        }
+        struct Failure { let message: String; let back: String }
+        let body = ConsoleTemplates.library.render(Failure(message: message, back: back), withTemplate: "error") ?? message
+        let generated = ConsoleFormat.time(CountyDatabase.wallClockMs())
+        var response = htmlResponse(layout(title: title, section: section, operatorName: operatorName, body: body, generated: generated), generated: generated)
+        response.status = status
+        return response
+    }
+
+    private func htmlResponse(_ html: String, generated: String) -> Response {
+        var headers = ConsoleGuard.securityHeaders
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[HTTPField.Name("X-Console-Generated")!] = generated
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    private func asset(_ text: String, type: String) -> Response {
+        var headers = ConsoleGuard.securityHeaders
+        headers[.contentType] = type
+        headers[.cacheControl] = "max-age=300"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    private func escapeQuery(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+    }
+
+    private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result(catching: body)) }
+        }
+    }
+}
+
+/// The fields of an `application/x-www-form-urlencoded` body; the last of a repeated name wins.
+enum FormFields {
+    static func parse(_ body: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in body.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            fields[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+        return fields
+    }
+}
