@@ -56,12 +56,12 @@ final class ConsoleGuard: Sendable {
     }
 
     /// Headers on every console answer: a strict Content-Security-Policy (scripts, styles and
-    /// requests only from this origin, no inline script, no framing), no sniffing, no referrer,
+    /// requests only from this origin, no inline script, no framing), no sniffing, no referrer to other sites (`same-origin`: with `no-referrer` a browser sends `Origin: null` on its own forms),
     /// no caching of pages that show a county's data.
     static let securityHeaders: HTTPFields = [
         HTTPField.Name("Content-Security-Policy")!: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-        HTTPField.Name("Referrer-Policy")!: "no-referrer",
+        HTTPField.Name("Referrer-Policy")!: "same-origin",
         HTTPField.Name("X-Frame-Options")!: "DENY",
         HTTPField.Name("Cross-Origin-Opener-Policy")!: "same-origin",
         HTTPField.Name("Cross-Origin-Resource-Policy")!: "same-origin",
