@@ -22,6 +22,20 @@ enum BenchCity {
         }
     }
 
+    /// Runs `Deploy/pki.sh` with `arguments` (and `environment` added).
+    static func runPKI(_ arguments: [String], environment: [String: String] = [:]) throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Deploy/pki.sh").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchError("Deploy/pki.sh \(arguments[0]) failed") }
+    }
+
     /// The aggregator's configuration over `database`, with the PKI in `pki`, on a free port.
     static func configuration(database: String, pki: String) -> CityServerConfiguration {
         var configuration = CityServerConfiguration(
