@@ -95,21 +95,14 @@ case "$kind" in
     printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$ext"
     sign "county-$1" "/O=County Sync/OU=$1/CN=county-$1" "$ext"
     ;;
-  monitor)
+  monitor|operator)
     [ $# -eq 1 ] || usage
-    [[ $1 =~ ^[a-z0-9][a-z0-9-]{0,31}$ ]] || { echo "pki.sh: a monitor name is 1 to 32 of a-z, 0-9 and -, not $1" >&2; exit 1; }
+    [[ $1 =~ ^[a-z0-9][a-z0-9-]{0,31}$ ]] || { echo "pki.sh: the $kind name must be 1 to 32 of a-z, 0-9 and -, not $1" >&2; exit 1; }
     need_ca
     ext=$(mktemp)
     printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$ext"
-    sign "monitor-$1" "/O=County Sync/CN=monitor-$1" "$ext"
-    ;;
-  operator)
-    [ $# -eq 1 ] || usage
-    [[ $1 =~ ^[a-z0-9][a-z0-9-]{0,31}$ ]] || { echo "pki.sh: an operator name is 1 to 32 of a-z, 0-9 and -, not $1" >&2; exit 1; }
-    need_ca
-    ext=$(mktemp)
-    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$ext"
-    sign "operator-$1" "/O=County Sync/CN=operator-$1" "$ext"
+    sign "$kind-$1" "/O=County Sync/CN=$kind-$1" "$ext"
+    [ "$kind" = operator ] || exit 0
     # A browser imports the key and certificate as one PKCS#12 file, which needs a password.
     pass="$dir/operator-$1.p12.password"
     (umask 077 && if [ -n "${P12_PASSWORD:-}" ]; then printf '%s\n' "$P12_PASSWORD"; else openssl rand -hex 12; fi > "$pass")

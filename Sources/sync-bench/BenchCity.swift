@@ -9,16 +9,8 @@ import SyncStore
 enum BenchCity {
     /// Makes a CA, a server certificate for 127.0.0.1 and a certificate per county in `pki`.
     static func makePKI(_ pki: String, counties: [String]) throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Deploy/pki.sh").path
         for arguments in [["ca", pki], ["server", pki, "localhost", "127.0.0.1"]] + counties.map({ ["county", pki, $0] }) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [script] + arguments
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw BenchError("Deploy/pki.sh \(arguments[0]) failed") }
+            try runPKI(arguments)
         }
     }
 

@@ -212,6 +212,43 @@ import Testing
         #expect(try county.platforms() == city.platforms())
     }
 
+    /// A parked change retried at the city is judged again against the city's rows as they are
+    /// now: refused while the reason holds (nothing changes), applied once it is gone, and then
+    /// fed back to the county whose replica dropped it; the operator is on record.
+    @Test func aParkedChangeRetriedAtTheCityIsAppliedOnceItsReasonIsGoneAndReachesTheCounty() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let city = try makeCity(dir)
+        let lab = try county.addPlatform(makePlatform(serial: 1))
+        let first = try county.proposeAward(Award(county: "130202", platformId: lab.id, amount: .yuan(100_000), fiscalYear: 2025))
+        // A second award past syncctl's checks: over the municipal key lab's 100,000 in all.
+        let second = RecordID.generate()
+        try sqliteShell(county.path, """
+            INSERT INTO award (id, county, platform_id, amount_fen, fiscal_year) VALUES ('\(second)', '130202', '\(lab.id)', 5000000, 2025);
+            """)
+        let batch = try #require(try county.nextPushBatch(limit: 10))
+        let answer = try city.applyPush(county: "130202", batch)
+        #expect(answer.outcomes.last?.reason == "platform_award_limit")
+        try county.acknowledge(batch, answer)
+        try county.applyPull(try city.pullFeed(county: "130202", after: 0, limit: 100))
+        #expect(try county.award(id: second) == nil, "the county dropped the refused award")
+        let parked = try #require(try city.parked().first)
+
+        #expect(throws: StoreError.self) { try city.retryParked(id: parked.id, by: "operator-zhang") }
+        #expect(try city.parked().count == 1 && city.award(id: second) == nil, "refused again: nothing changed")
+
+        try city.recognizePlatform(id: lab.id)
+        try city.rejectAward(id: first.id, reason: "重复申报")
+        try city.retryParked(id: parked.id, by: "operator-zhang")
+        #expect(try city.parked().isEmpty)
+        #expect(try city.award(id: second)?.amount == .yuan(50_000))
+        #expect(try city.decisions(rowId: second).first?.actor == "operator-zhang")
+        try county.applyPull(try city.pullFeed(county: "130202", after: 0, limit: 100))
+        #expect(try county.award(id: second)?.amount == .yuan(50_000), "the county has the award back")
+        #expect(try county.awards() == city.awards())
+    }
+
     @Test func cityEditsReachTheFeedAsMadeAndApprovalsAreCheckedAgainstThePlan() throws {
         let dir = try TempDirectory()
         defer { dir.cleanUp() }

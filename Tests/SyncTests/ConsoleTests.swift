@@ -171,6 +171,31 @@ struct ConsoleTests {
     }
 }
 
+extension ConsoleTests {
+    @Test(.timeLimit(.minutes(2)))
+    func aConflictIsResolvedFromTheConsoleKeepingTheCountysValue() async throws {
+        let (cluster, county, platform, _) = try await Self.setUp()
+        defer { cluster.cleanUp() }
+        let city = try CityDatabase.open(at: cluster.cityDB)
+        // The city and the county change the same shared column before either hears of the other.
+        try city.updatePlatform(id: platform.id) { $0.contact = "市局 王" }
+        _ = try Cluster.capture("/usr/bin/sqlite3", [county.path, "UPDATE platform SET contact = '县区 李' WHERE id = '\(platform.id)'"])
+        #expect(try cluster.syncctl(["sync"] + cluster.connection("130202")).status == 0)
+        let conflict = try #require(try city.conflicts().first { $0.column == "contact" })
+        let page = try Self.request(cluster, "operator-zhang", "GET", "/console/decisions")
+        #expect(page.body.contains("conflict-\(conflict.id)") && page.body.contains("县区 李") && page.body.contains("市局 王"))
+        let token = try Self.token(cluster, record: platform.id)
+        let bad = try Self.request(cluster, "operator-zhang", "POST", "/console/conflicts/\(conflict.id)/resolve", form: "keep=both&token=\(token)")
+        #expect(bad.status == 400 && bad.body.contains("keep must be local"))
+        let resolved = try Self.request(cluster, "operator-zhang", "POST", "/console/conflicts/\(conflict.id)/resolve", form: "keep=remote&token=\(token)")
+        #expect(resolved.status == 303, "\(resolved.status) \(resolved.body.suffix(300))")
+        #expect(try city.conflicts().isEmpty && city.platform(id: platform.id)?.contact == "县区 李")
+        #expect(try city.decisions(rowId: platform.id).first { $0.action == "resolve_conflict" }?.actor == "operator-zhang")
+        #expect(try cluster.syncctl(["sync"] + cluster.connection("130202")).status == 0)
+        #expect(try county.platform(id: platform.id)?.contact == "县区 李")
+    }
+}
+
 /// The console in Chromium, driven by Playwright with the operator's client certificate
 /// (`Tests/Browser/console_browser_test.py`): the pages against `syncctl`'s figures, an approval
 /// reaching the county, refused certificates, a forged cross-site POST, a hostile platform name,

@@ -62,24 +62,16 @@ struct CityConsole: Sendable {
             await page(request, context, .progress, title: "目标进度 Progress") { _ in try views.progress() }
         }
         routes.get("/console/awards") { request, context in
-            let query = request.uri.queryParameters
-            return await page(request, context, .awards, title: "奖补 Awards") { _ in
-                try views.awards(query: query["q"].map(String.init) ?? "", status: query["status"].map(String.init) ?? "",
-                                 county: query["county"].map(String.init) ?? "")
-            }
+            let (query, status, county) = (Self.parameter(request, "q"), Self.parameter(request, "status"), Self.parameter(request, "county"))
+            return await page(request, context, .awards, title: "奖补 Awards") { _ in try views.awards(query: query, status: status, county: county) }
         }
         routes.get("/console/decisions") { request, context in
-            let query = request.uri.queryParameters
-            return await page(request, context, .decisions, title: "待处理 Decisions") { token in
-                try views.decisions(county: query["county"].map(String.init) ?? "", token: token, done: query["done"].map(String.init))
-            }
+            let (county, done) = (Self.parameter(request, "county"), request.uri.queryParameters["done"].map(String.init))
+            return await page(request, context, .decisions, title: "待处理 Decisions") { token in try views.decisions(county: county, token: token, done: done) }
         }
         routes.get("/console/platforms") { request, context in
-            let query = request.uri.queryParameters
-            return await page(request, context, .platforms, title: "平台 Platforms") { _ in
-                try views.platforms(query: query["q"].map(String.init) ?? "", status: query["status"].map(String.init) ?? "",
-                                    county: query["county"].map(String.init) ?? "")
-            }
+            let (query, status, county) = (Self.parameter(request, "q"), Self.parameter(request, "status"), Self.parameter(request, "county"))
+            return await page(request, context, .platforms, title: "平台 Platforms") { _ in try views.platforms(query: query, status: status, county: county) }
         }
         routes.get("/console/records/{id}") { request, context in
             let id = context.parameters.get("id") ?? ""
@@ -149,6 +141,9 @@ struct CityConsole: Sendable {
             }
         }
     }
+
+    /// A query parameter's text, empty when absent.
+    private static func parameter(_ request: Request, _ name: String) -> String { request.uri.queryParameters.get(name) ?? "" }
 
     /// Renders a page, or only its `<main>` when the page's script asks for a refresh.
     private func page(_ request: Request, _ context: OperatorRequestContext, _ section: Section?, title: String,
