@@ -39,6 +39,7 @@ echo "== certificates (Deploy/pki.sh)"
 bash Deploy/pki.sh ca "$run/pki" >/dev/null
 bash Deploy/pki.sh server "$run/pki" localhost 127.0.0.1 >/dev/null
 for county in "${counties[@]}"; do bash Deploy/pki.sh county "$run/pki" "$county" >/dev/null; done
+P12_PASSWORD=demo bash Deploy/pki.sh operator "$run/pki" demo >/dev/null   # the city console's certificate
 
 echo "== city aggregator"
 "$bin/city-aggregator" --db "$run/city.db" --listen 127.0.0.1:0 --port-file "$run/city.port" \
@@ -141,5 +142,14 @@ echo "county 130202 against the city:"
 echo
 echo "== syncctl status at the city"
 "$syncctl" status --db "$run/city.db"
+echo
+echo "== the city console"
+echo "served at $city/console to operator certificates: $run/pki/operator-demo.p12 (password: demo)"
+if [ -n "${HOLD:-}" ]; then
+  echo "holding for $HOLD s (HOLD): import the .p12 and $run/pki/ca.pem into a browser and open the URL"
+  sleep "$HOLD"
+else
+  echo "(run with HOLD=600 to keep everything running for ten minutes and open it)"
+fi
 echo
 echo "stopping; files are in $run/"
