@@ -55,7 +55,7 @@ CREATE TABLE change_log (
   columns INTEGER NOT NULL CHECK (columns >= 0),
   wall_ms INTEGER NOT NULL,
   hlc INTEGER,
-  bases TEXT CHECK (bases IS NULL OR json_valid(bases)),
+  bases TEXT CHECK (bases IS NULL OR json_valid(bases)), "values" TEXT CHECK ("values" IS NULL OR json_valid("values")),
   CHECK ((hlc IS NULL) = (bases IS NULL))
 );
 

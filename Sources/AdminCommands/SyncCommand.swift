@@ -15,6 +15,9 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         let db = try reporting { try database.open() }
+        // Beside a running daemon, two pushes of the same changes would race: refused, naming it.
+        let lock = try reporting { try DaemonLock(database: database.db, holder: "syncctl sync") }
+        defer { withExtendedLifetime(lock) {} }
         let transport = try connection.transport()
         let client = SyncClient(database: db, transport: transport, logger: Logger(label: "syncctl"))
         let report: SyncReport

@@ -103,7 +103,7 @@ public struct ChangeCheck: Sendable {
             }
         }
         // An insert sets every column that cannot be null, or none at all: a row deleted before its
-        // insert was sent leaves an insert with no values, which the receiver parks.
+        // insert was stamped leaves an insert with no values, which the receiver skips (its delete follows).
         if change.op == "insert", !change.values.isEmpty {
             for spec in columns where !spec.nullable && change.values[spec.name] == nil {
                 return malformed("values.\(spec.name)", "an insert must set every column that cannot be null")

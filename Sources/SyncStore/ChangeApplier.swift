@@ -100,6 +100,10 @@ struct ChangeApplier {
             try db.execute(sql: "DELETE FROM row_version WHERE tbl = ? AND row_id = ?", arguments: [table.name, change.rowId])
             return ChangeOutcome(seq: change.seq, outcome: .applied)
         }
+        // A write with no values was superseded at its sender by a delete of the row before it was
+        // stamped (insert then delete before a push): the delete follows, and there is nothing to
+        // write or to refuse.
+        if existing == nil, change.values.isEmpty { return ChangeOutcome(seq: change.seq, outcome: .merged) }
         if existing == nil, op == .update {
             throw Refusal(reason: "missing_row", message: "\(table.name) \(change.rowId) does not exist here")
         }
@@ -110,6 +114,10 @@ struct ChangeApplier {
         var decisions: [ColumnDecision] = []
         for column in table.columns {
             guard let value = change.values[column] else { continue }
+            // An insert sent again for a row the city holds (after a county restore) carries the
+            // city's columns as the county last saw them: an echo, not a write, so neither a
+            // conflict nor a refusal.
+            if fromCounty, existing != nil, op == .insert, authority.authority(table.name, column) == .city { continue }
             let current = existing.map { _ in CurrentColumn(value: currentValue(column), version: versions[column]) }
             decisions.append(MergeRules.decide(
                 table: table.name, column: column,
@@ -120,7 +128,12 @@ struct ChangeApplier {
         if fromCounty {
             // Only a change of value is a write: a county re-sending a row as the city holds it
             // (an insert sent again under a new epoch after a restore) touches no city column.
-            let written = taken.filter { existing == nil || change.values[$0] != currentValue($0) }
+            // An update names only the columns the county wrote: one of the city's with another
+            // value is refused (parked), whether or not it would win the merge; it is never a
+            // conflict, since a county never owns the value.
+            let written = op == .update
+                ? decisions.map(\.column).filter { change.values[$0] != currentValue($0) }
+                : taken.filter { existing == nil || change.values[$0] != currentValue($0) }
             try checkCityOwnedColumns(table: table, change: change, taken: written, isInsert: existing == nil)
         }
 
@@ -147,7 +160,11 @@ struct ChangeApplier {
         }
         let rowCounty: String = merged["county"].flatMap { if case .text(let text) = $0 { text } else { nil } } ?? county
         var conflicted = false
-        for decision in decisions where decision.isConflict {
+        // At a county, a city-owned column the city sends is the authority's value: a concurrent
+        // local write of it is no rival value but a refused one, which the city parks and the
+        // county keeps in its parked list, so it is not a conflict here either.
+        let cityAuthority = { (column: String) in receiver == .county && authority.authority(table.name, column) == .city }
+        for decision in decisions where decision.isConflict && !cityAuthority(decision.column) {
             conflicted = true
             let incoming = (value: change.values[decision.column]!, version: Optional(version))
             let current = (value: currentValue(decision.column), version: prior[decision.column])

@@ -60,8 +60,11 @@ extension CityDatabase {
                     throw StoreError.badBatch(code: "replica_diverged", message: "change \(change.seq) of \(request.node) differs from the one the city applied: the replica's history diverged (restored from a backup?); it must continue as a new node")
                 }
             }
+            // A re-delivered change gets the outcome the city kept for it: a county whose answer was
+            // lost must still learn that a change was parked, and why.
+            let storedOutcomes = try Self.parkedOutcomes(db, node: request.node, seqs: request.changes.lazy.map(\.seq).filter { $0 <= highWater })
             let (mark, outcomes) = try applySlice(request, after: highWater, county: county, applier: applier, nowMs: nowMs, db: db)
-            return (mark, outcomes, admission)
+            return (mark, storedOutcomes + outcomes, admission)
         }
         if let admission = first.2 { onNodeAdmitted(admission) }
         var (highWater, outcomes) = (first.0, first.1)
@@ -77,13 +80,23 @@ extension CityDatabase {
         return PushResponse(highWater: highWater, outcomes: outcomes)
     }
 
+    /// The parked outcomes the city kept for `seqs` of `node` (already applied), in seq order.
+    static func parkedOutcomes(_ db: Database, node: String, seqs: some Sequence<Int64>) throws -> [ChangeOutcome] {
+        let lookup = try db.cachedStatement(sql: "SELECT reason, message FROM parked WHERE node = ? AND seq = ?")
+        return try seqs.compactMap { seq in
+            try Row.fetchOne(lookup, arguments: [node, seq]).map {
+                ChangeOutcome(seq: seq, outcome: .parked, reason: $0["reason"], message: $0["message"])
+            }
+        }
+    }
+
     /// Applies the next slice of `request`'s changes after the node's mark `after`, records their
     /// digests and moves the mark; returns the new mark and the slice's outcomes.
     private func applySlice(_ request: PushRequest, after highWater: Int64, county: String, applier: ChangeApplier,
                             nowMs: Int64, db: Database) throws -> (Int64, [ChangeOutcome]) {
         let fresh = Array(request.changes.lazy.filter { $0.seq > highWater }.prefix(limits.applySliceChanges))
         guard let last = fresh.last else { return (highWater, []) }
-        _ = try CountyDatabase.stamp(db, wallMs: nowMs, freezeValues: true)
+        _ = try CountyDatabase.stamp(db, wallMs: nowMs)
         try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
         let outcomes = try applier.applyAll(fresh, county: county, db: db) { change in
             try self.reassert(change, county: county, nowMs: nowMs, db: db)
@@ -120,7 +133,7 @@ extension CityDatabase {
             return fast
         }
         return try write("read pull feed") { db in
-            _ = try CountyDatabase.stamp(db, wallMs: nowMs, freezeValues: true)
+            _ = try CountyDatabase.stamp(db, wallMs: nowMs)
             if let node {
                 try db.execute(sql: "UPDATE node_state SET last_contact_at = ?, last_pull_at = ? WHERE node = ?", arguments: [nowMs, nowMs, node])
             }
@@ -151,7 +164,7 @@ extension CityDatabase {
         }
         // Stamp first, so a city edit not yet stamped is not sent with its old version.
         return try write("read snapshot") { db in
-            _ = try CountyDatabase.stamp(db, wallMs: CountyDatabase.wallClockMs(), freezeValues: true)
+            _ = try CountyDatabase.stamp(db, wallMs: CountyDatabase.wallClockMs())
             let rows = try Row.fetchAll(db, sql: "SELECT id, \(synced.columns.joined(separator: ", ")) FROM \(synced.name) WHERE county = ? AND id > ? ORDER BY id LIMIT ?",
                                         arguments: [county, after, limit + 1])
             let page = try rows.prefix(limit).map { row -> SnapshotRow in

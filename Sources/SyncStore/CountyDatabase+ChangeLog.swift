@@ -15,12 +15,13 @@ import SyncProtocol
 ///
 /// Because every remote apply stamps first, nothing but local writes can come between a write
 /// and its stamp, so the bases are exactly those a trigger would have recorded, at a fraction of
-/// the cost (see `sync-bench capture`). The new values are read from the row when a change is
-/// read: last-writer-wins needs the latest state, and when a column was written twice before it
-/// was sent, both entries carry its latest value (intermediate values are the node's own
-/// overwrites, never another replica's data).
+/// the cost (see `sync-bench capture`). The new values are read from the row at the stamp and
+/// frozen in the entry: a change sent again after a lost answer is byte for byte the change the
+/// city may already have applied, whatever was written since (a later write is a later entry).
+/// When a column was written twice before one stamp, both entries carry the value of the second
+/// (intermediate values are the node's own overwrites, never another replica's data).
 extension CountyDatabase {
-    /// Stamps unstamped entries; returns how many were stamped.
+    /// Stamps unstamped entries, freezing their values; returns how many were stamped.
     @discardableResult
     public func stamp(wallMs: Int64 = CountyDatabase.wallClockMs()) throws -> Int {
         try write("stamp change log") { db in try Self.stamp(db, wallMs: wallMs) }
@@ -78,7 +79,7 @@ extension CountyDatabase {
     static func entries(_ db: Database, after seq: Int64, limit: Int?) throws -> [ChangeEntry] {
         let county = try String.fetchOne(db, sql: "SELECT county FROM replica WHERE id = 1") ?? ""
         let rows = try Row.fetchAll(db, sql: """
-            SELECT seq, tbl, row_id, op, columns, hlc, bases FROM change_log
+            SELECT seq, tbl, row_id, op, columns, hlc, bases, "values" FROM change_log
             WHERE seq > ? AND hlc IS NOT NULL ORDER BY seq LIMIT ?
             """, arguments: [seq, limit ?? -1])
         return try rows.map { row in
@@ -86,7 +87,9 @@ extension CountyDatabase {
             let op = ChangeOperation(rawValue: row["op"])!
             let rowId: String = row["row_id"]
             let columns = table.columns(in: row["columns"])
-            let values = op == .delete ? [:] : try table.values(db, rowId: rowId, columns: columns) ?? [:]
+            // Frozen at the stamp; an entry stamped by an older release is read from the row.
+            let values = try (row["values"] as String?).map { try decodeJSON([String: ColumnValue].self, $0) }
+                ?? (op == .delete ? [:] : try table.values(db, rowId: rowId, columns: columns) ?? [:])
             return ChangeEntry(
                 seq: row["seq"], county: county, table: table.name, rowId: rowId, op: op, columns: columns,
                 hlc: HLCTimestamp(rawValue: row["hlc"]), values: values,
@@ -101,9 +104,10 @@ extension CountyDatabase {
         return RowVersions(storage: try decodeJSON([String: ColumnVersion].self, json))
     }
 
-    /// Stamps the unstamped entries of `db`'s change log. With `freezeValues` (the city's feed)
-    /// the new values are stored in the entry too, as a county must see each city edit as made.
-    static func stamp(_ db: Database, wallMs: Int64, freezeValues: Bool = false) throws -> Int {
+    /// Stamps the unstamped entries of `db`'s change log, freezing their new values in the entry:
+    /// the city's feed carries each city edit as made, and a county's change is sent the same
+    /// every time.
+    static func stamp(_ db: Database, wallMs: Int64) throws -> Int {
         let pending = try Row.fetchAll(db, sql: """
             SELECT seq, tbl, row_id, op, columns, wall_ms FROM change_log WHERE hlc IS NULL ORDER BY seq
             """)
@@ -119,9 +123,7 @@ extension CountyDatabase {
         func corrected(_ recorded: Int64) -> Int64 { min(recorded, wallMs) + offset }
         // Versions of the rows touched, read once and written once per row; nil once deleted.
         var touched: [RowKey: RowVersions?] = [:]
-        let update = try db.cachedStatement(sql: "UPDATE change_log SET hlc = ?, bases = ? WHERE seq = ?")
-        let updateWithValues = freezeValues
-            ? try db.cachedStatement(sql: #"UPDATE change_log SET hlc = ?, bases = ?, "values" = ? WHERE seq = ?"#) : nil
+        let update = try db.cachedStatement(sql: #"UPDATE change_log SET hlc = ?, bases = ?, "values" = ? WHERE seq = ?"#)
         for entry in pending {
             let table = SyncedTable.named(entry["tbl"])!
             let key = RowKey(table: table.name, rowId: entry["row_id"])
@@ -145,12 +147,8 @@ extension CountyDatabase {
                 versions.set(ColumnVersion(hlc: hlc, node: node), columns: columns, of: table.columns)
                 touched[key] = versions
             }
-            if let updateWithValues {
-                let values = op == .delete ? [:] : try table.values(db, rowId: key.rowId, columns: columns) ?? [:]
-                try updateWithValues.execute(arguments: [hlc.rawValue, JSONText.versions(bases), JSONText.values(values), entry["seq"] as Int64])
-            } else {
-                try update.execute(arguments: [hlc.rawValue, JSONText.versions(bases), entry["seq"] as Int64])
-            }
+            let values = op == .delete ? [:] : try table.values(db, rowId: key.rowId, columns: columns) ?? [:]
+            try update.execute(arguments: [hlc.rawValue, JSONText.versions(bases), JSONText.values(values), entry["seq"] as Int64])
         }
         let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES (?, ?, ?)")
         let remove = try db.cachedStatement(sql: "DELETE FROM row_version WHERE tbl = ? AND row_id = ?")
@@ -233,7 +231,7 @@ extension CountyDatabase {
                 try db.execute(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES (?, ?, ?)",
                                arguments: [key.table, key.rowId, JSONText.versions(restored.storage)])
             }
-            try db.execute(sql: "UPDATE change_log SET hlc = NULL, bases = NULL WHERE seq > ? AND hlc IS NOT NULL",
+            try db.execute(sql: #"UPDATE change_log SET hlc = NULL, bases = NULL, "values" = NULL WHERE seq > ? AND hlc IS NOT NULL"#,
                            arguments: [after])
             let now = HLCTimestamp(physicalMs: wallMs + (replica["clock_offset_ms"] as Int64), logical: 0)
             try db.execute(sql: "UPDATE replica SET hlc = min(hlc, ?) WHERE id = 1", arguments: [now.rawValue])

@@ -84,6 +84,12 @@ extension CountyDatabase {
             // When the certificate the daemon presents to the city expires (ms since 1970), for status.
             try db.execute(sql: "ALTER TABLE replica ADD COLUMN certificate_expires_at INTEGER")
         }
+        migrator.registerMigration("v8-frozen-values") { db in
+            // The values of each change, frozen when it is stamped (before anything is sent): a
+            // change sent again is byte for byte the change sent first, whatever was written since.
+            // Entries stamped by an older release have none and are read from the row, as then.
+            try db.execute(sql: #"ALTER TABLE change_log ADD COLUMN "values" TEXT CHECK ("values" IS NULL OR json_valid("values"))"#)
+        }
         return migrator
     }
 }

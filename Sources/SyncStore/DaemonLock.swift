@@ -3,17 +3,18 @@ import Foundation
 import Glibc
 #endif
 
-/// The advisory lock a running `county-syncd` holds on `<db>.daemon.lock`: one daemon per
-/// replica, and `syncctl status` can tell whether it is running. The kernel releases the lock
-/// when the process dies, `kill -9` included.
+/// The advisory lock a running `county-syncd`, or a `syncctl sync`, holds on `<db>.daemon.lock`:
+/// one process syncs a replica at a time, and `syncctl status` can tell whether the daemon runs.
+/// The kernel releases the lock when the process dies, `kill -9` included.
 public final class DaemonLock: Sendable {
     private let descriptor: Int32
 
     /// The lock file of a database.
     public static func path(for database: String) -> String { database + ".daemon.lock" }
 
-    /// Takes the lock; throws naming the running daemon's pid if another process holds it.
-    public init(database: String) throws {
+    /// Takes the lock; throws naming the pid of the process that holds it. `holder` names what
+    /// takes it, for that message (`county-syncd`, `syncctl sync`).
+    public init(database: String, holder name: String = "county-syncd") throws {
         let path = Self.path(for: database)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
@@ -22,7 +23,7 @@ public final class DaemonLock: Sendable {
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let holder = Self.readPid(descriptor)
             close(descriptor)
-            throw StoreError.notAllowed("another county-syncd\(holder.map { " (pid \($0))" } ?? "") is already running on \(database)")
+            throw StoreError.notAllowed("\(database) is already being synced by another process\(holder.map { " (pid \($0))" } ?? ""), county-syncd or syncctl sync; \(name) syncs a replica only when nothing else does (stop the daemon to sync by hand)")
         }
         let pid = "\(getpid())\n"
         _ = ftruncate(descriptor, 0)

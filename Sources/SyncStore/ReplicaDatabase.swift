@@ -61,9 +61,8 @@ extension ReplicaDatabase {
 
     /// The column versions of a row, empty for a row never stamped.
     public func versions(table: SyncedTable, rowId: String) throws -> [String: ColumnVersion] {
-        let isCity = replica.role == "city"
         try write("stamp change log") { db in
-            _ = try CountyDatabase.stamp(db, wallMs: CountyDatabase.wallClockMs(), freezeValues: isCity)
+            _ = try CountyDatabase.stamp(db, wallMs: CountyDatabase.wallClockMs())
         }
         return try read("read versions") { db in
             try CountyDatabase.versions(db, table: table.name, rowId: rowId)?.expanded(table.columns) ?? [:]

@@ -249,6 +249,30 @@ import Testing
         #expect(try county.awards() == city.awards())
     }
 
+    /// The answer to a push with a parked change is lost after the city committed. The county
+    /// sends the batch again, and must still learn the refusal and its reason (issue 10 #7).
+    @Test func aRedeliveredChangeGetsTheOutcomeTheCityKeptForIt() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let city = try makeCity(dir)
+        let lab = try county.addPlatform(makePlatform(serial: 1))
+        try sqliteShell(county.path, """
+            INSERT INTO award (id, county, platform_id, amount_fen, fiscal_year) VALUES ('\(RecordID.generate())', '130202', '\(lab.id)', 99999999999, 2025);
+            """)
+        let batch = try #require(try county.nextPushBatch(limit: 10))
+        let lost = try city.applyPush(county: "130202", batch)
+        #expect(lost.outcomes.map(\.outcome) == [.applied, .parked])
+        // The answer never arrives; the county sends the same batch again.
+        let again = try city.applyPush(county: "130202", batch)
+        #expect(again.highWater == 2)
+        #expect(again.outcomes.map(\.seq) == [2] && again.outcomes.first?.outcome == .parked && again.outcomes.first?.reason == "invalid",
+                "\(again.outcomes)")
+        try county.acknowledge(batch, again)
+        #expect(try county.parked().map(\.reason) == ["invalid"], "the county keeps the refusal with its reason")
+        #expect(try city.parked().count == 1, "nothing was parked twice")
+    }
+
     @Test func cityEditsReachTheFeedAsMadeAndApprovalsAreCheckedAgainstThePlan() throws {
         let dir = try TempDirectory()
         defer { dir.cleanUp() }

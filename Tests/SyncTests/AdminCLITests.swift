@@ -55,7 +55,10 @@ struct AdminCLITests {
         #expect(running["daemonRunning"] as? Bool == true)
         let second = try Cluster.capture(Cluster.binaries.appendingPathComponent("county-syncd").path,
                                          ["--db", county.path] + cityFlags(cluster, "130202"))
-        #expect(second.status != 0 && second.stderr.contains("already running"), "\(second.stderr)")
+        #expect(second.status != 0 && second.stderr.contains("already being synced"), "\(second.stderr)")
+        // So is a one-shot sync beside the daemon (issue 10 #10): the two would push the same changes at once.
+        let beside = try cluster.syncctl(["sync", "--db", county.path] + cityFlags(cluster, "130202"))
+        #expect(beside.status != 0 && beside.stderr.contains("already being synced") && beside.stderr.contains("stop the daemon"), "\(beside.stderr)")
 
         // At the city: every configured county, with this one in contact.
         let cityStatus = try #require(try json(cluster.syncctl(["status", "--db", cluster.cityDB, "--json"]).stdout) as? [[String: Any]])
