@@ -248,7 +248,7 @@ struct ChangeApplier {
     }
 
     /// Keeps a refused change with its reason, once.
-    private func park(_ change: WireChange, county: String, reason: String, message: String, db: Database) throws {
+    func park(_ change: WireChange, county: String, reason: String, message: String, db: Database) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json = String(decoding: try encoder.encode(change), as: UTF8.self)

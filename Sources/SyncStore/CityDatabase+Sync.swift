@@ -98,8 +98,16 @@ extension CityDatabase {
         guard let last = fresh.last else { return (highWater, []) }
         _ = try CountyDatabase.stamp(db, wallMs: nowMs)
         try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
-        let outcomes = try applier.applyAll(fresh, county: county, db: db) { change in
-            try self.reassert(change, county: county, nowMs: nowMs, db: db)
+        var refused: [WireChange] = []
+        let outcomes = try applier.applyAll(fresh, county: county, db: db) { refused.append($0) }
+        // The county's copies are put back parents first: a platform before its awards when rows
+        // come back, an award before its platform when rows go, so a county's foreign key never
+        // refuses what the city re-asserts.
+        func order(_ change: WireChange) -> Int {
+            change.op == ChangeOperation.delete.rawValue ? (change.table == "platform" ? 0 : 1) : (change.table == "award" ? 2 : 3)
+        }
+        for change in refused.enumerated().sorted(by: { (order($0.element), $0.offset) < (order($1.element), $1.offset) }).map(\.element) {
+            try reassert(change, county: county, nowMs: nowMs, db: db)
         }
         try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
         let record = try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash) VALUES (?, ?, ?)")

@@ -80,7 +80,25 @@ extension CountyDatabase {
         return try applyingSync { db in
             let cursor = try Int64.fetchOne(db, sql: "SELECT pulled_seq FROM replica WHERE id = 1") ?? 0
             let fresh = response.changes.filter { $0.seq > cursor }
-            let outcomes = try applier.applyAll(fresh, county: county, db: db)
+            // A page may restore a child before its parent (the city re-asserting an award and then
+            // its platform, both deleted here): references are checked when the page is applied whole.
+            try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+            var outcomes = try applier.applyAll(fresh, county: county, db: db)
+            // A child whose parent is still missing is removed again and parked, as an immediate
+            // check would have done, so the page commits.
+            let orphans = try db.cachedStatement(sql: """
+                SELECT id FROM award WHERE id = ? AND NOT EXISTS (SELECT 1 FROM platform WHERE platform.id = award.platform_id AND platform.county = award.county)
+                """)
+            for id in Set(fresh.filter { $0.table == "award" && $0.op != "delete" }.map(\.rowId)) {
+                guard try String.fetchOne(orphans, arguments: [id]) != nil else { continue }
+                try db.execute(sql: "DELETE FROM award WHERE id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM row_version WHERE tbl = 'award' AND row_id = ?", arguments: [id])
+                if let index = fresh.lastIndex(where: { $0.table == "award" && $0.rowId == id && $0.op != "delete" }) {
+                    let message = "award \(id) is for a platform this replica does not have"
+                    try applier.park(fresh[index], county: county, reason: "missing_platform", message: message, db: db)
+                    outcomes[index] = ChangeOutcome(seq: fresh[index].seq, outcome: .parked, reason: "missing_platform", message: message)
+                }
+            }
             let log = try db.cachedStatement(sql: """
                 INSERT INTO received (node, seq, tbl, row_id, op, columns, hlc, outcome, reason, applied_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -112,3 +112,60 @@ import Testing
         #expect(try city.platform(id: lab.id)?.status == .recognized)
     }
 }
+
+/// What the city puts back reaches the county parents first (issue 10 #5).
+@Suite struct ReassertionOrderTests {
+    /// A county deletes an approved award and its platform: the city refuses both and puts both
+    /// back, and the county gets both back, though the award's delete came first.
+    @Test func anApprovedAwardAndItsPlatformDeletedAtTheCountyBothComeBack() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test")
+        let lab = try county.addPlatform(makePlatform(serial: 1))
+        let award = try county.proposeAward(Award(county: "130202", platformId: lab.id, amount: .yuan(50_000), fiscalYear: 2025))
+        let first = try #require(try county.nextPushBatch(limit: 10))
+        try county.acknowledge(first, try city.applyPush(county: "130202", first))
+        try city.recognizePlatform(id: lab.id)
+        try city.approveAward(id: award.id)
+        try county.applyPull(try city.pullFeed(county: "130202", after: 0, limit: 100))
+
+        try sqliteShell(county.path, "DELETE FROM award WHERE id = '\(award.id)'; DELETE FROM platform WHERE id = '\(lab.id)';")
+        let batch = try #require(try county.nextPushBatch(limit: 10))
+        let answer = try city.applyPush(county: "130202", batch)
+        #expect(answer.outcomes.map(\.reason) == ["award_approved", "has_awards"], "\(answer.outcomes)")
+        try county.acknowledge(batch, answer)
+        let cursor = try county.syncPosition().pulledSeq
+        let outcomes = try county.applyPull(try city.pullFeed(county: "130202", after: cursor, limit: 100))
+        #expect(!outcomes.contains { $0.outcome == .parked }, "\(outcomes)")
+        #expect(try county.platform(id: lab.id)?.status == .recognized)
+        #expect(try county.award(id: award.id)?.status == .approved)
+        #expect(try county.platforms() == city.platforms() && county.awards() == city.awards())
+    }
+
+    /// A page whose award's platform is missing here and not in the page either: that award is
+    /// parked, the rest of the page is applied, and the page commits.
+    @Test func anAwardWhosePlatformNeverComesIsParkedAndThePageCommits() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let lab = makePlatform(serial: 1)
+        let orphan = RecordID.generate()
+        let hlc = HLCTimestamp(physicalMs: CountyDatabase.wallClockMs(), logical: 0).rawValue
+        let award = WireChange(seq: 1, table: "award", rowId: orphan, op: "insert", hlc: hlc, node: "city-test", values: [
+            "county": .text("130202"), "platform_id": .text(RecordID.generate()), "amount_fen": .integer(5_000_000), "basis_fen": .null,
+            "fiscal_year": .integer(2025), "status": .text("proposed"), "approved_amount_fen": .null, "approved_on": .null,
+            "reject_reason": .null, "remarks": .null,
+        ], bases: [:])
+        var values: [String: ColumnValue] = [:]
+        for (column, value) in zip(SyncedTable.platform.columns, Array(lab.sqlValues.dropFirst())) {
+            values[column] = value.map { ColumnValue($0.databaseValue) } ?? .null
+        }
+        let platform = WireChange(seq: 2, table: "platform", rowId: lab.id, op: "insert", hlc: hlc + 1, node: "city-test", values: values, bases: [:])
+        let outcomes = try county.applyPull(PullResponse(changes: [award, platform], cursor: 2, more: false))
+        #expect(outcomes.map(\.outcome) == [.parked, .applied], "\(outcomes)")
+        #expect(try county.award(id: orphan) == nil && county.platform(id: lab.id) != nil)
+        #expect(try county.parked().map(\.reason) == ["missing_platform"])
+        #expect(try county.syncPosition().pulledSeq == 2)
+    }
+}
