@@ -57,12 +57,19 @@ extension CountyDatabase {
 }
 
 extension ChangeApplier {
-    /// A row the replica lacks is inserted with its exact column versions; a row it has is merged
-    /// as one change per distinct version, with no base (every differing column is concurrent).
+    /// A row the replica lacks is inserted with its exact column versions, unless it deleted the row
+    /// and has not pushed the delete yet; a row it has is merged as one change per distinct
+    /// version, with no base (every differing column is concurrent).
     func applySnapshotRow(_ row: SnapshotRow, county: String, db: Database) throws {
         guard let table = SyncedTable.named(row.table), RecordID.isValid(row.rowId) else { return }
         if let newest = row.versions.values.map(\.hlc.rawValue).max() { try Self.receiveClock(newest, db: db) }
         let exists = try Row.fetchOne(db.cachedStatement(sql: table.selectByIdSQL), arguments: [row.rowId]) != nil
+        // A row this replica deleted and has not yet pushed stays deleted: its delete goes to the
+        // city next, which applies it, or refuses it and puts the row back through its feed.
+        let pendingDelete = try db.cachedStatement(sql: """
+            SELECT 1 FROM change_log WHERE tbl = ? AND row_id = ? AND op = 'delete' AND seq > (SELECT pushed_seq FROM replica WHERE id = 1)
+            """)
+        if !exists, try Bool.fetchOne(pendingDelete, arguments: [table.name, row.rowId]) != nil { return }
         if !exists {
             try db.cachedStatement(sql: table == .platform ? Platform.insertSQL : Award.insertSQL)
                 .execute(arguments: StatementArguments([row.rowId.databaseValue] + table.columns.map { (row.values[$0] ?? .null).databaseValue }))

@@ -169,3 +169,29 @@ import Testing
         #expect(try county.syncPosition().pulledSeq == 2)
     }
 }
+
+/// A snapshot merge after a new epoch (issue 10 #2).
+@Suite struct SnapshotMergeTests {
+    /// The county deleted a row and has not pushed the delete: the city's snapshot must not bring
+    /// it back, and once the delete is pushed both sides agree.
+    @Test func aSnapshotDoesNotBringBackARowDeletedButNotYetPushed() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test")
+        let kept = try county.addPlatform(makePlatform(serial: 1))
+        let gone = try county.addPlatform(makePlatform(serial: 2))
+        let first = try #require(try county.nextPushBatch(limit: 10))
+        try county.acknowledge(first, try city.applyPush(county: "130202", first))
+
+        try county.beginNewEpoch()
+        try sqliteShell(county.path, "DELETE FROM platform WHERE id = '\(gone.id)'")
+        try county.applySnapshot(try city.snapshot(county: "130202", table: "platform", after: "", limit: 100).rows)
+        #expect(try county.platform(id: gone.id) == nil, "the pending delete stands")
+        #expect(try county.platform(id: kept.id) != nil)
+
+        let batch = try #require(try county.nextPushBatch(limit: 10))
+        try county.acknowledge(batch, try city.applyPush(county: "130202", batch))
+        #expect(try county.platforms() == city.platforms())
+    }
+}
