@@ -33,6 +33,7 @@ struct InitCommand: ParsableCommand {
             try printJSON(replica)
         } else if let county {
             print("created county replica \(database.db) for \(county), node \(replica.node)")
+            print("on first contact it takes the rows the city holds for \(county) (a replacement machine starts with the county's data)")
         } else {
             print("created city database \(database.db), node \(replica.node)")
         }

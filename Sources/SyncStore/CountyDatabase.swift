@@ -67,9 +67,12 @@ public final class CountyDatabase: ReplicaDatabase {
                 role: "county", county: county, node: node ?? "county-\(county)-\(randomSuffix())",
                 createdAt: ISO8601DateFormatter().string(from: Date()))
             try migrator.migrate(pool)
+            // A new replica takes its county's rows from the city on first contact (the snapshot
+            // merge of a new epoch): a replacement machine starts with what the city holds, and a
+            // county the city has never heard of merges an empty snapshot.
             try pool.write { db in
                 try db.execute(
-                    sql: "INSERT INTO replica (id, role, county, node, created_at) VALUES (1, ?, ?, ?, ?)",
+                    sql: "INSERT INTO replica (id, role, county, node, created_at, snapshot_merged) VALUES (1, ?, ?, ?, ?, 0)",
                     arguments: [info.role, info.county, info.node, info.createdAt])
             }
             return CountyDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy)

@@ -29,6 +29,37 @@ struct RestoreTests {
         return try CountyDatabase.open(at: county.path)
     }
 
+    /// A county's machine is replaced with no backup (issue 10 #9): `syncctl init` on the new
+    /// machine, and its first sync brings every row the city holds for the county, so the city's
+    /// later edits of them apply instead of being parked as `missing_row`.
+    @Test(.timeLimit(.minutes(2)))
+    func aReplacementReplicaStartsWithTheRowsTheCityHolds() async throws {
+        let rows = makePlatforms("130202", count: 6)
+        let (cluster, county, _) = try await Self.syncedCounty(rows)
+        defer { cluster.cleanUp() }
+        let award = try county.proposeAward(Award(county: "130202", platformId: rows[0].id, amount: .yuan(50_000), fiscalYear: 2025))
+        #expect(try cluster.syncctl(["sync"] + cluster.connection("130202", dbPath: county.path)).status == 0)
+        let city = try CityDatabase.open(at: cluster.cityDB)
+        try city.recognizePlatform(id: rows[0].id)
+
+        let replacement = cluster.dir.appendingPathComponent("replacement.db").path
+        let made = try cluster.syncctl(["init", "--db", replacement, "--county", "130202"])
+        #expect(made.status == 0 && made.stdout.contains("on first contact"), "\(made.stdout)")
+        let sync = ["sync"] + (try cluster.connection("130202", dbPath: replacement))
+        #expect(try cluster.syncctl(sync).status == 0)
+        let fresh = try CountyDatabase.open(at: replacement)
+        #expect(try fresh.platforms() == city.platforms() && fresh.awards() == city.awards(), "the replacement has the county's rows")
+        #expect(try fresh.award(id: award.id) != nil && fresh.platform(id: rows[0].id)?.status == .recognized)
+
+        try city.approveAward(id: award.id)
+        try city.updatePlatform(id: rows[3].id) { $0.contact = "市局 王" }
+        #expect(try cluster.syncctl(sync).status == 0)
+        #expect(try fresh.award(id: award.id)?.status == .approved && fresh.platform(id: rows[3].id)?.contact == "市局 王")
+        #expect(try fresh.parked().isEmpty && city.parked().isEmpty, "nothing parked as missing_row")
+        let verify = try cluster.syncctl(["verify"] + cluster.connection("130202", dbPath: replacement))
+        #expect(verify.status == 0, "\(verify.stdout)")
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func aRestoredCountyIsDetectedAndRepairedWithoutLosingAnything() async throws {
         let before = makePlatforms("130202", count: 5)
