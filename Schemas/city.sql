@@ -234,3 +234,17 @@ CREATE TABLE decision_log (
 CREATE INDEX decision_log_by_row ON decision_log (row_id);
 
 CREATE INDEX decision_log_by_county ON decision_log (county, at_ms);
+
+CREATE TABLE tombstone (
+  tbl TEXT NOT NULL CHECK (tbl IN ('platform', 'award')),
+  row_id TEXT NOT NULL,
+  county TEXT NOT NULL,
+  hlc INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  deleted_at INTEGER NOT NULL,
+  PRIMARY KEY (tbl, row_id)
+) WITHOUT ROWID;
+
+CREATE INDEX tombstone_by_county ON tombstone (county, tbl, row_id);
+
+CREATE INDEX tombstone_by_age ON tombstone (deleted_at);

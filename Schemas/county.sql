@@ -206,3 +206,17 @@ CREATE TABLE received (
 );
 
 CREATE INDEX received_by_row ON received (tbl, row_id);
+
+CREATE TABLE tombstone (
+  tbl TEXT NOT NULL CHECK (tbl IN ('platform', 'award')),
+  row_id TEXT NOT NULL,
+  county TEXT NOT NULL,
+  hlc INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  deleted_at INTEGER NOT NULL,
+  PRIMARY KEY (tbl, row_id)
+) WITHOUT ROWID;
+
+CREATE INDEX tombstone_by_county ON tombstone (county, tbl, row_id);
+
+CREATE INDEX tombstone_by_age ON tombstone (deleted_at);

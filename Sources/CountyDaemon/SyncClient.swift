@@ -160,9 +160,9 @@ public struct SyncClient: Sendable {
             var after = ""
             while true {
                 let page = try await transport.snapshot(table: table, after: after, limit: pullPage)
-                try database.applySnapshot(page.rows, limits: limits)
-                guard page.more, let last = page.rows.last else { break }
-                after = last.rowId
+                try database.applySnapshot(page.rows, tombstones: page.tombstones, table: table, limits: limits)
+                guard page.more, let last = page.lastRowId else { break }
+                after = last
             }
         }
         try database.snapshotMerged()

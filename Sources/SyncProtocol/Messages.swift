@@ -255,16 +255,49 @@ public struct SnapshotRow: Sendable, Hashable, Codable {
     }
 }
 
-/// `GET /v1/snapshot?table=T&after=ID&limit=N`: a page of the county's rows of one table, by id.
+/// A row the city deleted: its id and the version of the delete.
+public struct SnapshotTombstone: Sendable, Hashable, Codable {
+    /// The deleted row's id.
+    public let rowId: String
+    /// The version (clock reading and node) of the delete.
+    public let version: ColumnVersion
+
+    /// Creates a tombstone.
+    public init(rowId: String, version: ColumnVersion) {
+        self.rowId = rowId
+        self.version = version
+    }
+}
+
+/// `GET /v1/snapshot?table=T&after=ID&limit=N`: a page of the county's rows of one table, by id,
+/// live rows and tombstones together (the ids of both after `after`, at most `limit` in all).
 public struct SnapshotResponse: Sendable, Hashable, Codable {
-    /// The rows after `after`, in id order.
+    /// The live rows after `after`, in id order.
     public let rows: [SnapshotRow]
+    /// The deleted rows in the same range of ids, in id order (absent from a city of an older release).
+    public let tombstones: [SnapshotTombstone]
     /// Whether more rows follow.
     public let more: Bool
 
     /// Creates a response.
-    public init(rows: [SnapshotRow], more: Bool) {
+    public init(rows: [SnapshotRow], tombstones: [SnapshotTombstone] = [], more: Bool) {
         self.rows = rows
+        self.tombstones = tombstones
         self.more = more
     }
+
+    /// Decodes an answer; a city of an older release sends no tombstones.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        rows = try container.decode([SnapshotRow].self, forKey: .rows)
+        tombstones = try container.decodeIfPresent([SnapshotTombstone].self, forKey: .tombstones) ?? []
+        more = try container.decode(Bool.self, forKey: .more)
+    }
+
+    /// The id to ask the next page after: the greatest id of the page, live or deleted.
+    public var lastRowId: String? { max(rows.last?.rowId ?? "", tombstones.last?.rowId ?? "").nilIfEmpty }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

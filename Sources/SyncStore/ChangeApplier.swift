@@ -87,18 +87,31 @@ struct ChangeApplier {
 
         if op == .delete {
             guard let existing else { return ChangeOutcome(seq: change.seq, outcome: .merged) }
-            if fromCounty { try checkAwardWorkflow(table: table, row: existing) }
+            if fromCounty { try checkCountyDelete(table: table, change: change, row: existing, db: db) }
             if table == .platform {
                 if fromCounty {
                     let awards = try Int.fetchOne(db, sql: "SELECT count(*) FROM award WHERE platform_id = ?", arguments: [change.rowId]) ?? 0
                     if awards > 0 { throw Refusal(reason: "has_awards", message: "platform \(change.rowId) has \(awards) award(s) at the city") }
                 } else {
-                    try db.execute(sql: "DELETE FROM award WHERE platform_id = ?", arguments: [change.rowId])
+                    for award in try String.fetchAll(db, sql: "SELECT id FROM award WHERE platform_id = ?", arguments: [change.rowId]) {
+                        try deleteRow(.award, id: award, county: county, version: change.version, db: db)
+                    }
                 }
             }
-            try db.execute(sql: "DELETE FROM \(table.name) WHERE id = ?", arguments: [change.rowId])
-            try db.execute(sql: "DELETE FROM row_version WHERE tbl = ? AND row_id = ?", arguments: [table.name, change.rowId])
+            let owner: String = existing["county"] ?? county
+            try deleteRow(table, id: change.rowId, county: owner, version: change.version, db: db)
             return ChangeOutcome(seq: change.seq, outcome: .applied)
+        }
+        if existing == nil, let tombstone = try Tombstones.find(db, table: table.name, rowId: change.rowId) {
+            // At the city, a county's write for a row deleted here is the loser: an edit that
+            // crossed the delete, or a restored replica's insert sent again. The delete stands.
+            if fromCounty {
+                throw Refusal(reason: "deleted", message: "\(table.name) \(change.rowId) was deleted at the city (\(tombstone.version))")
+            }
+            // At a county, a city edit of a row deleted here waits for the city's judgement of the
+            // delete: the city refuses a delete that crossed an edit and sends the whole row back,
+            // edit included, so there is nothing to keep from this one.
+            if receiver == .county, op == .update { return ChangeOutcome(seq: change.seq, outcome: .merged) }
         }
         // A write with no values was superseded at its sender by a delete of the row before it was
         // stamped (insert then delete before a push): the delete follows, and there is nothing to
@@ -146,6 +159,7 @@ struct ChangeApplier {
         }
 
         if existing == nil {
+            try Tombstones.clear(db, table: table.name, rowId: change.rowId)
             try db.cachedStatement(sql: table == .platform ? Platform.insertSQL : Award.insertSQL)
                 .execute(arguments: StatementArguments([change.rowId] + table.columns.map { merged[$0]!.databaseValue }))
         } else if !taken.isEmpty {
@@ -183,6 +197,34 @@ struct ChangeApplier {
         if conflicted { return ChangeOutcome(seq: change.seq, outcome: .conflict) }
         let fastForward = decisions.contains { $0.takeIncoming } || decisions.isEmpty && existing == nil
         return ChangeOutcome(seq: change.seq, outcome: fastForward ? .applied : .merged)
+    }
+
+    /// Deletes a row, its versions, and keeps its tombstone.
+    func deleteRow(_ table: SyncedTable, id: String, county: String, version: ColumnVersion, db: Database) throws {
+        try db.execute(sql: "DELETE FROM \(table.name) WHERE id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM row_version WHERE tbl = ? AND row_id = ?", arguments: [table.name, id])
+        try Tombstones.record(db, table: table.name, rowId: id, county: county, version: version, atMs: nowMs)
+    }
+
+    /// The rule for a county's delete, at the city. A delete carries the version of every column
+    /// as the county saw it (its bases). It is refused (parked, and the row sent back to the
+    /// county) when
+    /// - the row holds the city's decision: an approved or disbursed award, a recognised or
+    ///   revoked platform (only the city withdraws what it decided);
+    /// - or any column moved past the county's view: an edit the deleter did not see wins over
+    ///   the delete, so no value written concurrently is erased unseen.
+    private func checkCountyDelete(table: SyncedTable, change: WireChange, row: Row, db: Database) throws {
+        try checkAwardWorkflow(table: table, row: row)
+        if table == .platform, let status: String = row["status"], status != PlatformStatus.registered.rawValue {
+            throw Refusal(reason: "recognized_platform",
+                          message: "platform \(change.rowId) was \(status) by the city; a county cannot delete it (the city revokes a platform)")
+        }
+        let versions = try CountyDatabase.versions(db, table: table.name, rowId: change.rowId)?.expanded(table.columns) ?? [:]
+        let moved = table.columns.filter { column in versions[column].map { $0 != change.bases[column] } ?? false }
+        guard moved.isEmpty else {
+            throw Refusal(reason: "concurrent_edit",
+                          message: "\(table.name) \(change.rowId) was changed after the county's view of it (\(moved.joined(separator: ", "))): an edit the deleter did not see wins over the delete")
+        }
     }
 
     /// A county edit of an award the city approved or disbursed is not merged.

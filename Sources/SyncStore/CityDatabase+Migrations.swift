@@ -124,6 +124,9 @@ extension CityDatabase {
             try db.execute(sql: "CREATE INDEX decision_log_by_row ON decision_log (row_id)")
             try db.execute(sql: "CREATE INDEX decision_log_by_county ON decision_log (county, at_ms)")
         }
+        migrator.registerMigration("v8-tombstones") { db in
+            for sql in ReplicaSchema.tombstoneSQL { try db.execute(sql: sql) }
+        }
         return migrator
     }
 }

@@ -173,16 +173,25 @@ extension CityDatabase {
         // Stamp first, so a city edit not yet stamped is not sent with its old version.
         return try write("read snapshot") { db in
             _ = try CountyDatabase.stamp(db, wallMs: CountyDatabase.wallClockMs())
-            let rows = try Row.fetchAll(db, sql: "SELECT id, \(synced.columns.joined(separator: ", ")) FROM \(synced.name) WHERE county = ? AND id > ? ORDER BY id LIMIT ?",
-                                        arguments: [county, after, limit + 1])
-            let page = try rows.prefix(limit).map { row -> SnapshotRow in
+            let fetched = try Row.fetchAll(db, sql: "SELECT id, \(synced.columns.joined(separator: ", ")) FROM \(synced.name) WHERE county = ? AND id > ? ORDER BY id LIMIT ?",
+                                           arguments: [county, after, limit + 1])
+            let deleted = try Row.fetchAll(db, sql: "SELECT row_id, hlc, node FROM tombstone WHERE county = ? AND tbl = ? AND row_id > ? ORDER BY row_id LIMIT ?",
+                                           arguments: [county, synced.name, after, limit + 1])
+            // Live rows and tombstones share one range of ids: the page ends at the `limit`-th id of both.
+            let ids = (fetched.map { $0[0] as String } + deleted.map { $0[0] as String }).sorted()
+            let end = ids.count > limit ? ids[limit - 1] : nil
+            let rows = fetched.filter { end == nil || ($0[0] as String) <= end! }
+            let tombstones = deleted.filter { end == nil || ($0[0] as String) <= end! }.map {
+                SnapshotTombstone(rowId: $0["row_id"], version: ColumnVersion(hlc: HLCTimestamp(rawValue: $0["hlc"]), node: $0["node"]))
+            }
+            let page = try rows.map { row -> SnapshotRow in
                 let id: String = row[0]
                 var values: [String: ColumnValue] = [:]
                 for (index, column) in synced.columns.enumerated() { values[column] = ColumnValue(row[index + 1] as DatabaseValue) }
                 let versions = try CountyDatabase.versions(db, table: synced.name, rowId: id)?.expanded(synced.columns) ?? [:]
                 return SnapshotRow(table: synced.name, rowId: id, values: values, versions: versions)
             }
-            return SnapshotResponse(rows: page, more: rows.count > limit)
+            return SnapshotResponse(rows: page, tombstones: tombstones, more: ids.count > limit)
         }
     }
 

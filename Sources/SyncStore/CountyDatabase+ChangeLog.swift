@@ -109,12 +109,14 @@ extension CountyDatabase {
     /// every time.
     static func stamp(_ db: Database, wallMs: Int64) throws -> Int {
         let pending = try Row.fetchAll(db, sql: """
-            SELECT seq, tbl, row_id, op, columns, wall_ms FROM change_log WHERE hlc IS NULL ORDER BY seq
+            SELECT * FROM change_log WHERE hlc IS NULL ORDER BY seq
             """)
         guard !pending.isEmpty else { return 0 }
         // The replica's node now: versions of local writes carry it.
-        let replica = try Row.fetchOne(db, sql: "SELECT node, hlc, clock_offset_ms FROM replica WHERE id = 1")
+        let replica = try Row.fetchOne(db, sql: "SELECT node, hlc, clock_offset_ms, role, county FROM replica WHERE id = 1")
         let node: String = replica?["node"] ?? ""
+        // Whose a deleted row was: a county replica's own county; at the city, the feed entry's.
+        let tombstoneCounty: String? = replica?["role"] == "county" ? replica?["county"] : nil
         var clock = HybridLogicalClock(last: HLCTimestamp(rawValue: replica?["hlc"] ?? 0))
         // Readings follow the city's time: a write's recorded wall clock, never later than the
         // stamper's own (a clock that was ahead when the write was made and has since been
@@ -143,7 +145,11 @@ extension CountyDatabase {
             for column in columns { bases[column] = versions[column] }
             if op == .delete {
                 touched[key] = .some(nil)
+                if let owner = tombstoneCounty ?? (entry["county"] as String?) {
+                    try Tombstones.record(db, table: key.table, rowId: key.rowId, county: owner, version: ColumnVersion(hlc: hlc, node: node), atMs: wallMs)
+                }
             } else {
+                if op == .insert { try Tombstones.clear(db, table: key.table, rowId: key.rowId) }
                 versions.set(ColumnVersion(hlc: hlc, node: node), columns: columns, of: table.columns)
                 touched[key] = versions
             }

@@ -35,9 +35,11 @@ extension CountyDatabase {
         try write("finish epoch merge") { db in try db.execute(sql: "UPDATE replica SET snapshot_merged = 1 WHERE id = 1") }
     }
 
-    /// Merges rows as the city holds them, with the merge rules, column by column.
+    /// Merges rows as the city holds them, with the merge rules, column by column, and deletes
+    /// again the rows the city's tombstones name (a delete a restore from backup undid).
     /// Every row is checked first, as a pulled change is: one that fails refuses the whole page.
-    public func applySnapshot(_ rows: [SnapshotRow], limits: SyncLimits = SyncLimits(), nowMs: Int64 = CountyDatabase.wallClockMs()) throws {
+    public func applySnapshot(_ rows: [SnapshotRow], tombstones: [SnapshotTombstone] = [], table: String = "platform",
+                              limits: SyncLimits = SyncLimits(), nowMs: Int64 = CountyDatabase.wallClockMs()) throws {
         let applier = self.applier(nowMs: nowMs)
         let county = self.county
         let check = ChangeCheck(limits: limits)
@@ -50,13 +52,34 @@ extension CountyDatabase {
                 throw StoreError.badBatch(code: refusal.code.rawValue, message: "the city's snapshot, \(row.table) \(row.rowId): \(refusal.field): \(refusal.problem); nothing of the page was applied")
             }
         }
+        guard SyncedTable.named(table) != nil, tombstones.allSatisfy({ RecordID.isValid($0.rowId) }) else {
+            throw StoreError.badBatch(code: "malformed_change", message: "the city's snapshot names a table or a deleted row id that is not valid; nothing of the page was applied")
+        }
         try applyingSync { db in
             for row in rows { try applier.applySnapshotRow(row, county: county, db: db) }
+            for tombstone in tombstones { try applier.applySnapshotTombstone(tombstone, table: table, county: county, db: db) }
         }
     }
 }
 
 extension ChangeApplier {
+    /// A row the city deleted goes here too, unless this replica changed it and has not pushed
+    /// the change yet (the city judges that change: it refuses it as `deleted`, naming the delete).
+    func applySnapshotTombstone(_ tombstone: SnapshotTombstone, table name: String, county: String, db: Database) throws {
+        guard let table = SyncedTable.named(name) else { return }
+        let pending = try db.cachedStatement(sql: """
+            SELECT 1 FROM change_log WHERE tbl = ? AND row_id = ? AND seq > (SELECT pushed_seq FROM replica WHERE id = 1)
+            """)
+        guard try Bool.fetchOne(pending, arguments: [table.name, tombstone.rowId]) == nil else { return }
+        try Self.receiveClock(tombstone.version.hlc.rawValue, db: db)
+        if table == .platform {
+            for award in try String.fetchAll(db, sql: "SELECT id FROM award WHERE platform_id = ?", arguments: [tombstone.rowId]) {
+                try deleteRow(.award, id: award, county: county, version: tombstone.version, db: db)
+            }
+        }
+        try deleteRow(table, id: tombstone.rowId, county: county, version: tombstone.version, db: db)
+    }
+
     /// A row the replica lacks is inserted with its exact column versions, unless it deleted the row
     /// and has not pushed the delete yet; a row it has is merged as one change per distinct
     /// version, with no base (every differing column is concurrent).

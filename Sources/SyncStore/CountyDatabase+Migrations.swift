@@ -90,6 +90,9 @@ extension CountyDatabase {
             // Entries stamped by an older release have none and are read from the row, as then.
             try db.execute(sql: #"ALTER TABLE change_log ADD COLUMN "values" TEXT CHECK ("values" IS NULL OR json_valid("values"))"#)
         }
+        migrator.registerMigration("v9-tombstones") { db in
+            for sql in ReplicaSchema.tombstoneSQL { try db.execute(sql: sql) }
+        }
         return migrator
     }
 }

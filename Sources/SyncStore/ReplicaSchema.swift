@@ -119,6 +119,25 @@ enum ReplicaSchema {
         "ALTER TABLE replica ADD COLUMN clock_offset_at INTEGER",
     ]
 
+    /// Deleted rows, on both sides: which row, whose, and the version of the delete. A snapshot
+    /// carries them, so a replica restored from a backup loses its deleted rows again; they are
+    /// purged after the retention period (`CityServerConfiguration.tombstoneRetentionDays`).
+    static let tombstoneSQL = [
+        """
+        CREATE TABLE tombstone (
+          tbl TEXT NOT NULL CHECK (tbl IN ('platform', 'award')),
+          row_id TEXT NOT NULL,
+          county TEXT NOT NULL,
+          hlc INTEGER NOT NULL,
+          node TEXT NOT NULL,
+          deleted_at INTEGER NOT NULL,
+          PRIMARY KEY (tbl, row_id)
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX tombstone_by_county ON tombstone (county, tbl, row_id)",
+        "CREATE INDEX tombstone_by_age ON tombstone (deleted_at)",
+    ]
+
     /// A parked change is retried (as a new local change) or discarded by a person.
     static let parkedResolutionSQL = [
         "ALTER TABLE parked ADD COLUMN resolution TEXT CHECK (resolution IN ('retried', 'discarded'))",

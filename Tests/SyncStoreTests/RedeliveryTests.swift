@@ -133,7 +133,7 @@ import Testing
         try sqliteShell(county.path, "DELETE FROM award WHERE id = '\(award.id)'; DELETE FROM platform WHERE id = '\(lab.id)';")
         let batch = try #require(try county.nextPushBatch(limit: 10))
         let answer = try city.applyPush(county: "130202", batch)
-        #expect(answer.outcomes.map(\.reason) == ["award_approved", "has_awards"], "\(answer.outcomes)")
+        #expect(answer.outcomes.map(\.reason) == ["award_approved", "recognized_platform"], "\(answer.outcomes)")
         try county.acknowledge(batch, answer)
         let cursor = try county.syncPosition().pulledSeq
         let outcomes = try county.applyPull(try city.pullFeed(county: "130202", after: cursor, limit: 100))

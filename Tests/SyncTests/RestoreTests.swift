@@ -98,6 +98,33 @@ struct RestoreTests {
         #expect(verify.status == 0, "\(verify.stdout)")
     }
 
+    /// A delete made after the backup and pushed, then lost by the restore (issue 10 #3): the
+    /// city's snapshot carries its tombstone, and the restored replica deletes the row again.
+    @Test(.timeLimit(.minutes(2)))
+    func aDeleteLostByARestoreIsRecovered() async throws {
+        let before = makePlatforms("130202", count: 4)
+        let (cluster, county, sync) = try await Self.syncedCounty(before)
+        defer { cluster.cleanUp() }
+        let backup = cluster.dir.appendingPathComponent("backup.db").path
+        try Cluster.backUp(county.path, to: backup)
+        let deleted = before[2].id
+        _ = try Cluster.capture("/usr/bin/sqlite3", [county.path, "DELETE FROM platform WHERE id = '\(deleted)'"])
+        #expect(try cluster.syncctl(sync).status == 0)
+        let city = try CityDatabase.open(at: cluster.cityDB)
+        #expect(try city.platform(id: deleted) == nil)
+
+        let restored = try Self.restore(county, from: backup)
+        #expect(try restored.platform(id: deleted) != nil, "the restore brought the row back")
+        try restored.addPlatforms(makePlatforms("130202", count: 2, offset: 300))   // reuses the delete's seq
+        let repair = try cluster.syncctl(sync)
+        #expect(repair.status == 0, "\(repair.stderr)")
+        #expect(try restored.platform(id: deleted) == nil, "the delete came back with the city's tombstone")
+        #expect(try city.platform(id: deleted) == nil, "and nothing brought the row back at the city")
+        #expect(try cityMatches(restored, city))
+        let verify = try cluster.syncctl(["verify"] + sync.dropFirst())
+        #expect(verify.status == 0, "\(verify.stdout)")
+    }
+
     /// A replica restored from a backup with nothing new to push: the heartbeat shows the city
     /// holds changes beyond the end of its log, and the repair runs all the same.
     @Test(.timeLimit(.minutes(2)))

@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncProtocol
+
+/// Deleted rows, kept on both sides as tombstones: the row, its county, and the version of the
+/// delete. A delete therefore survives a restore from backup (the city's snapshot carries its
+/// tombstones, and a replica deletes again what they name), and a write that arrives for a
+/// deleted row is refused as `deleted`, naming the delete, instead of `missing_row`.
+///
+/// A row id is never reused (UUIDv7), so a tombstone only goes when the row itself comes back (a
+/// delete the city refused and re-asserted) or when it is older than the retention period.
+enum Tombstones {
+    /// Records that `table` row `rowId` of `county` was deleted by the write `version`.
+    static func record(_ db: Database, table: String, rowId: String, county: String, version: ColumnVersion, atMs: Int64) throws {
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO tombstone (tbl, row_id, county, hlc, node, deleted_at) VALUES (?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [table, rowId, county, version.hlc.rawValue, version.node, atMs])
+    }
+
+    /// The row exists again: its tombstone goes.
+    static func clear(_ db: Database, table: String, rowId: String) throws {
+        try db.cachedStatement(sql: "DELETE FROM tombstone WHERE tbl = ? AND row_id = ?").execute(arguments: [table, rowId])
+    }
+
+    /// The delete of a row, if it was deleted here.
+    static func find(_ db: Database, table: String, rowId: String) throws -> SnapshotTombstone? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT hlc, node FROM tombstone WHERE tbl = ? AND row_id = ?"), arguments: [table, rowId])
+            .map { SnapshotTombstone(rowId: rowId, version: ColumnVersion(hlc: HLCTimestamp(rawValue: $0["hlc"]), node: $0["node"])) }
+    }
+}
+
+extension ReplicaDatabase {
+    /// Removes tombstones of deletes made before `cutoffMs` (ms since 1970); returns how many.
+    /// A replica that comes back from further in the past than that (a backup older than the
+    /// retention) may hold rows deleted since; it is replaced (`syncctl init`), as the README says.
+    @discardableResult
+    public func purgeTombstones(deletedBefore cutoffMs: Int64) throws -> Int {
+        try write("purge tombstones") { db in
+            try db.execute(sql: "DELETE FROM tombstone WHERE deleted_at < ?", arguments: [cutoffMs])
+            return db.changesCount
+        }
+    }
+
+    /// How many tombstones this replica keeps.
+    public func tombstoneCount() throws -> Int {
+        try read("count tombstones") { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tombstone") ?? 0 }
+    }
+}
