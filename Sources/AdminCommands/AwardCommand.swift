@@ -8,7 +8,7 @@ struct AwardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "award",
         abstract: "Propose and inspect awards.",
-        subcommands: [Propose.self, Update.self, List.self, Approve.self, Reject.self, Disburse.self])
+        subcommands: [Propose.self, Update.self, Withdraw.self, List.self, Approve.self, Reject.self, Disburse.self])
 
     /// An award as `--json` prints it: money in fen (integers) and in yuan (text).
     struct Output: Encodable {
@@ -132,6 +132,30 @@ struct AwardCommand: ParsableCommand {
             print(table.render())
             let total = awards.reduce(Int64(0)) { $0 + $1.amount.rawValue }
             print("\(awards.count) award\(awards.count == 1 ? "" : "s"), \(Fen(rawValue: total)) proposed")
+        }
+    }
+
+    struct Withdraw: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Withdraw this county's own proposal; at its county only.",
+            discussion: """
+                Only a proposed or rejected award: an approved or disbursed one is the city's \
+                decision. The withdrawal syncs as a delete; if the city decided on the award \
+                meanwhile, it refuses the delete, the award comes back as decided, and the \
+                withdrawal shows in `syncctl parked`.
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The award's id.") var id: String
+
+        func run() throws {
+            try reporting {
+                guard let county = try database.openAny() as? CountyDatabase else {
+                    throw CLIError("\(database.db) is the city database: a county withdraws its own proposal; the city rejects (syncctl award reject)")
+                }
+                try county.withdrawAward(id: id)
+            }
+            print("withdrew award \(id); the withdrawal syncs with the next push")
         }
     }
 

@@ -7,7 +7,7 @@ struct PlatformCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platform",
         abstract: "Register, update and inspect platforms.",
-        subcommands: [Add.self, Update.self, List.self, Show.self, Recognize.self, Revoke.self, Reclassify.self])
+        subcommands: [Add.self, Update.self, Delete.self, List.self, Show.self, Recognize.self, Revoke.self, Reclassify.self])
 
     /// The editable fields of a platform, shared by `add` and `update`.
     struct Fields: ParsableArguments {
@@ -181,6 +181,31 @@ struct PlatformCommand: ParsableCommand {
             let category = try reporting { () throws(DomainError) -> PlatformCategory? in try self.category.map { text throws(DomainError) in try PlatformCategory(parsing: text) } }
             let platform = try reporting { try database.openCity(for: "reclassification").reclassifyPlatform(id: id, level: level, category: category) }
             if output.json { try printJSON(platform) } else { print("platform \(platform.id) is now \(platform.category.rawValue) \(platform.level?.rawValue ?? "")") }
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a platform registered by mistake; at its county only.",
+            discussion: """
+                Only a platform the city has not decided on: registered (not recognised or revoked) \
+                and with no awards (withdraw them first). The delete syncs like any change and \
+                carries what this replica saw: the city applies it, or, if it changed the platform \
+                meanwhile, keeps the platform, sends it back, and the delete shows in `syncctl parked`. \
+                Deletes made with the sqlite3 shell take the same path and are judged the same way.
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The platform's id.") var id: String
+
+        func run() throws {
+            try reporting {
+                guard let county = try database.openAny() as? CountyDatabase else {
+                    throw CLIError("\(database.db) is the city database: a platform is deleted at its county; the city revokes (syncctl platform revoke)")
+                }
+                try county.deletePlatform(id: id)
+            }
+            print("deleted platform \(id); the delete syncs with the next push")
         }
     }
 

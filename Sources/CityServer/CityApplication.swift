@@ -117,6 +117,16 @@ public func buildCityApplication(
             // watchdog fed while the city database answers.
             SystemdNotify.send("READY=1\nSTATUS=listening on \(configuration.host):\(port)")
             Task.detached { await SystemdNotify.runWatchdog { (try? database.schemaSQL()) != nil } }
+            // Tombstones older than the retention go, now and every six hours.
+            let retentionMs = Int64(configuration.tombstoneRetentionDays) * 86_400_000
+            Task.detached {
+                while !Task.isCancelled {
+                    if let purged = try? database.purgeTombstones(deletedBefore: CountyDatabase.wallClockMs() - retentionMs), purged > 0 {
+                        logger.notice("tombstones purged", metadata: ["sync.tombstones.purged": "\(purged)", "sync.tombstones.retention_days": "\(configuration.tombstoneRetentionDays)"])
+                    }
+                    try? await Task.sleep(for: .seconds(6 * 3600))
+                }
+            }
             await onServerRunning(port)
         },
         logger: logger)

@@ -44,6 +44,10 @@ public struct CityServerConfiguration: Sendable, Hashable {
     public var monitoringPortFile: String?
     /// How often an open console page refreshes itself while counties sync, in seconds; 0 never.
     public var consoleRefreshSeconds = 5
+    /// Tombstones of deleted rows are kept this many days, then purged (at start and every six
+    /// hours). A county replica restored from a backup older than this may hold rows deleted
+    /// since, which no snapshot deletes again: replace it instead (`syncctl init`).
+    public var tombstoneRetentionDays = 180
 
     /// Creates a configuration.
     public init(databasePath: String, certFile: String, keyFile: String, clientCAFile: String) {
@@ -79,6 +83,7 @@ public struct CityServerConfiguration: Sendable, Hashable {
                 throw .invalid(key: "monitoring-listen", reason: "\(monitoring.host) is not a loopback address; the plain-HTTP listener serves only this machine (127.0.0.1 or ::1)")
             }
         }
+        guard (7...36_500).contains(tombstoneRetentionDays) else { throw .invalid(key: "tombstone-retention-days", reason: "must be 7 to 36500") }
         guard (0...3600).contains(consoleRefreshSeconds) else { throw .invalid(key: "console-refresh-seconds", reason: "must be 0 (never) to 3600") }
         guard (1...100_000).contains(maxPullPage) else { throw .invalid(key: "max-pull-page", reason: "must be 1 to 100000") }
     }

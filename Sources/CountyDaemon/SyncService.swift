@@ -111,6 +111,8 @@ public func buildCountyDaemon(configuration: CountyDaemonConfiguration, logger: 
     try configuration.validate()
     let lock = try DaemonLock(database: configuration.databasePath)
     let database = try CountyDatabase.open(at: configuration.databasePath)
+    // This replica's own tombstones serve only while its deletes travel; half a year is plenty.
+    try? database.purgeTombstones(deletedBefore: CountyDatabase.wallClockMs() - 180 * 86_400_000)
     var logger = logger
     logger[metadataKey: "sync.county"] = "\(database.county)"
     logger[metadataKey: "sync.node"] = "\(database.replica.node)"

@@ -109,3 +109,43 @@ extension CountyDatabase {
         }
     }
 }
+
+extension CountyDatabase {
+    /// Deletes a platform this county registered and the city has not decided on: registered,
+    /// with no awards. The delete syncs like any change, carrying the versions this replica saw;
+    /// the city applies it unless it changed the platform since (then the platform comes back, and
+    /// the delete is parked with its reason). A recognised or revoked platform is the city's: it
+    /// revokes it.
+    public func deletePlatform(id: String) throws {
+        try write("delete platform") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [id]) else {
+                throw StoreError.invalidInput(.notFound(kind: "platform", id: id))
+            }
+            let platform = try Platform(row: row)
+            guard platform.status == .registered else {
+                throw StoreError.notAllowed("platform \(id) was \(platform.status.rawValue) by the city; only the city withdraws it (syncctl platform revoke at the city)")
+            }
+            let awards = try String.fetchAll(db, sql: "SELECT id FROM award WHERE platform_id = ? ORDER BY id", arguments: [id])
+            guard awards.isEmpty else {
+                throw StoreError.notAllowed("platform \(id) has \(awards.count) award(s) (\(awards.joined(separator: ", "))); withdraw them first (syncctl award withdraw)")
+            }
+            try db.execute(sql: "DELETE FROM platform WHERE id = ?", arguments: [id])
+        }
+    }
+
+    /// Withdraws this county's own proposal: deletes an award that is proposed or rejected. An
+    /// approved or disbursed award is the city's decision and stays. Syncs as a delete, which the
+    /// city refuses if it decided on the award meanwhile (the award then comes back, decided).
+    public func withdrawAward(id: String) throws {
+        try write("withdraw award") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM award WHERE id = ?", arguments: [id]) else {
+                throw StoreError.invalidInput(.notFound(kind: "award", id: id))
+            }
+            let award = try Award(row: row)
+            guard award.status == .proposed || award.status == .rejected else {
+                throw StoreError.notAllowed("award \(id) was \(award.status.rawValue) by the city; a county withdraws only a proposed or rejected award")
+            }
+            try db.execute(sql: "DELETE FROM award WHERE id = ?", arguments: [id])
+        }
+    }
+}

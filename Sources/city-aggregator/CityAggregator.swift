@@ -42,11 +42,13 @@ struct CityAggregator: AsyncParsableCommand {
     var denyList: String?
     @Option(name: .customLong("console-refresh-seconds"), help: "How often an open console page refreshes itself, in seconds; 0 never (default 5).")
     var consoleRefreshSeconds: Int?
+    @Option(name: .customLong("tombstone-retention-days"), help: "How long deleted rows' tombstones are kept, in days (default 180).")
+    var tombstoneRetentionDays: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
 
     static let keys: Set<String> = [
         "db", "listen", "cert", "key", "client-ca", "max-body-bytes", "max-value-bytes", "max-batch-changes", "max-clock-offset-seconds",
-        "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "console-refresh-seconds", "log-level",
+        "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "console-refresh-seconds", "tombstone-retention-days", "log-level",
     ]
 
     /// Runs the process; a configuration error is one line naming the file, line and key, and
@@ -92,6 +94,7 @@ struct CityAggregator: AsyncParsableCommand {
         configuration.countiesFile = counties ?? file?.values["counties"]
         configuration.denyListFile = denyList ?? file?.values["deny-list"]
         if let value = try consoleRefreshSeconds ?? file?.integer("console-refresh-seconds") { configuration.consoleRefreshSeconds = value }
+        if let value = try tombstoneRetentionDays ?? file?.integer("tombstone-retention-days") { configuration.tombstoneRetentionDays = value }
         let levelName = logLevel ?? file?.values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ConfigurationError.invalid(key: "log-level", reason: "unknown level \(levelName); expected trace, debug, info, notice, warning, error or critical")
