@@ -80,6 +80,46 @@ extension CityDatabase {
         return PushResponse(highWater: highWater, outcomes: outcomes)
     }
 
+    /// The platform an award change names, if it names one.
+    static func platformReference(_ change: WireChange) -> String? {
+        guard change.table == "award", change.op != "delete", case .text(let id) = change.values["platform_id"] ?? .null else { return nil }
+        return id
+    }
+
+    /// The slice's changes in the order to apply them: as sent, except that an award naming a
+    /// platform the city does not have yet, whose insert comes later in the slice, waits for that
+    /// insert (with any later change of the same award). What a county wrote before a push thus
+    /// reaches the city as a consistent state, whatever order its log has.
+    static func parentsFirst(_ changes: [WireChange], db: Database) throws -> [WireChange] {
+        var insertedAt: [String: Int] = [:]
+        for (offset, change) in changes.enumerated() where change.table == "platform" && change.op == "insert" && insertedAt[change.rowId] == nil {
+            insertedAt[change.rowId] = offset
+        }
+        guard !insertedAt.isEmpty else { return changes }
+        let exists = try db.cachedStatement(sql: "SELECT 1 FROM platform WHERE id = ?")
+        var ordered: [WireChange] = []
+        var waiting: [String: [WireChange]] = [:]   // platform id → changes waiting for its insert
+        var heldAwards: [String: String] = [:]      // award id → the platform it waits for
+        for (offset, change) in changes.enumerated() {
+            if change.table == "award", let platform = heldAwards[change.rowId] {
+                waiting[platform, default: []].append(change)
+                continue
+            }
+            if let platform = platformReference(change), let at = insertedAt[platform], at > offset,
+               try Bool.fetchOne(exists, arguments: [platform]) == nil {
+                heldAwards[change.rowId] = platform
+                waiting[platform, default: []].append(change)
+                continue
+            }
+            ordered.append(change)
+            if change.table == "platform", change.op == "insert", let held = waiting.removeValue(forKey: change.rowId) {
+                ordered += held
+                for award in held { heldAwards[award.rowId] = nil }
+            }
+        }
+        return ordered + waiting.values.flatMap { $0 }.sorted { $0.seq < $1.seq }
+    }
+
     /// The parked outcomes the city kept for `seqs` of `node` (already applied), in seq order.
     static func parkedOutcomes(_ db: Database, node: String, seqs: some Sequence<Int64>) throws -> [ChangeOutcome] {
         let lookup = try db.cachedStatement(sql: "SELECT reason, message FROM parked WHERE node = ? AND seq = ?")
@@ -94,8 +134,19 @@ extension CityDatabase {
     /// digests and moves the mark; returns the new mark and the slice's outcomes.
     private func applySlice(_ request: PushRequest, after highWater: Int64, county: String, applier: ChangeApplier,
                             nowMs: Int64, db: Database) throws -> (Int64, [ChangeOutcome]) {
-        let fresh = Array(request.changes.lazy.filter { $0.seq > highWater }.prefix(limits.applySliceChanges))
-        guard let last = fresh.last else { return (highWater, []) }
+        let pending = request.changes.filter { $0.seq > highWater }
+        var count = min(pending.count, limits.applySliceChanges)
+        // A slice never ends between an award and the insert of the platform it refers to, when
+        // that insert comes later in this push (an award moved to a platform made after it).
+        let inserted = Dictionary(pending.enumerated().filter { $0.element.table == "platform" && $0.element.op == "insert" }
+            .map { ($0.element.rowId, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        var index = 0
+        while index < count {
+            if let parent = Self.platformReference(pending[index]), let at = inserted[parent], at >= count { count = at + 1 }
+            index += 1
+        }
+        let fresh = try Self.parentsFirst(Array(pending.prefix(count)), db: db)
+        guard let last = pending.prefix(count).last else { return (highWater, []) }
         _ = try CountyDatabase.stamp(db, wallMs: nowMs)
         try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
         var refused: [WireChange] = []

@@ -25,7 +25,22 @@ extension CountyDatabase {
         try stamp()
         let entries = try read("read push batch") { db in
             let pushed = try Int64.fetchOne(db, sql: "SELECT pushed_seq FROM replica WHERE id = 1") ?? 0
-            return try Self.entries(db, after: pushed, limit: limit)
+            let entries = try Self.entries(db, after: pushed, limit: limit)
+            // A batch does not end between an award and the insert of a platform it names that
+            // was made after it (an award moved to a new platform): the city then gets both in
+            // one push and applies the platform first. Up to twice the limit; beyond, as it is.
+            guard let last = entries.last?.seq else { return entries }
+            let named = Set(entries.compactMap { entry -> String? in
+                guard entry.table == "award", entry.op != .delete, case .text(let id) = entry.values["platform_id"] ?? .null else { return nil }
+                return id
+            })
+            guard !named.isEmpty else { return entries }
+            let later = try Int64.fetchOne(db, sql: """
+                SELECT max(seq) FROM change_log WHERE tbl = 'platform' AND op = 'insert' AND seq > ? AND hlc IS NOT NULL
+                  AND row_id IN (\(named.map { _ in "?" }.joined(separator: ", ")))
+                """, arguments: StatementArguments([last] + named.sorted()))
+            guard let later, later - pushed <= Int64(2 * limit) else { return entries }
+            return try Self.entries(db, after: pushed, limit: Int(later - pushed))
         }
         guard !entries.isEmpty else { return nil }
         let node = replica.node

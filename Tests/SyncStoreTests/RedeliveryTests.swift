@@ -195,3 +195,52 @@ import Testing
         #expect(try county.platforms() == city.platforms())
     }
 }
+
+/// Whatever a county writes before a push reaches the city as a consistent state (issue 10 #6).
+@Suite struct CausalOrderTests {
+    /// Propose an award, then move it to a platform registered after the proposal, before any
+    /// push: the award's insert names a platform whose insert comes later in the log. The city
+    /// applies the platform first; nothing is parked, nothing deleted at the county.
+    @Test(arguments: [10, 2, 1])
+    func anAwardMovedToALaterPlatformIsNotRefused(batch: Int) throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test")
+        let first = try county.addPlatform(makePlatform(serial: 1))
+        let award = try county.proposeAward(Award(county: "130202", platformId: first.id, amount: .yuan(50_000), fiscalYear: 2025))
+        let later = try county.addPlatform(makePlatform(serial: 2))
+        try sqliteShell(county.path, "UPDATE award SET platform_id = '\(later.id)' WHERE id = '\(award.id)'")
+        var outcomes: [ChangeOutcome] = []
+        while let request = try county.nextPushBatch(limit: batch) {
+            let answer = try city.applyPush(county: "130202", request)
+            outcomes += answer.outcomes
+            try county.acknowledge(request, answer)
+        }
+        #expect(!outcomes.contains { $0.outcome == .parked }, "\(outcomes)")
+        try county.applyPull(try city.pullFeed(county: "130202", after: 0, limit: 100))
+        #expect(try city.award(id: award.id)?.platformId == later.id)
+        #expect(try county.award(id: award.id)?.platformId == later.id, "the county keeps its award")
+        #expect(try county.platforms() == city.platforms() && county.awards() == city.awards())
+    }
+
+    /// The same across the city's slices: the slice is extended to the platform's insert.
+    @Test func aSliceDoesNotEndBetweenAnAwardAndItsLaterPlatform() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        var limits = SyncLimits()
+        limits.applySliceChanges = 2
+        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test", limits: limits)
+        let first = try county.addPlatform(makePlatform(serial: 1))
+        let award = try county.proposeAward(Award(county: "130202", platformId: first.id, amount: .yuan(50_000), fiscalYear: 2025))
+        try county.addPlatforms([makePlatform(serial: 3), makePlatform(serial: 4)])
+        let later = try county.addPlatform(makePlatform(serial: 2))
+        try sqliteShell(county.path, "UPDATE award SET platform_id = '\(later.id)' WHERE id = '\(award.id)'")
+        let request = try #require(try county.nextPushBatch(limit: 100))
+        let answer = try city.applyPush(county: "130202", request)
+        #expect(!answer.outcomes.contains { $0.outcome == .parked }, "\(answer.outcomes)")
+        #expect(answer.highWater == request.lastSeq)
+        #expect(try city.award(id: award.id)?.platformId == later.id)
+    }
+}
