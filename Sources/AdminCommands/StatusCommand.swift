@@ -71,6 +71,9 @@ extension CountyDatabase {
             if status.pending > 0 && status.oldestPendingAgeSeconds > maxAgeSeconds {
                 problems.append("oldest pending change is \(span(status.oldestPendingAgeSeconds)) old (more than \(span(maxAgeSeconds)))")
             }
+            if status.resendPending > 0 {
+                problems.append("re-sending \(status.resendPending) change(s) the city lost: \(status.cityRestoreEvidence ?? "the city was restored from a backup")")
+            }
             if let expires = status.certificateExpiresAt, Double(expires) / 1_000 - Date().timeIntervalSince1970 < 30 * 86_400 {
                 problems.append("the county's certificate \(certificateLine(status))")
             }
@@ -97,6 +100,10 @@ extension CountyDatabase {
             ("clock", clockLine(status)),
             ("certificate", certificateLine(status)),
             ("epoch", status.epochStartedAt.map { attention("new node since \(ago($0)): \(status.epochReason ?? "")") } ?? "original node"),
+            ("city restore", status.cityRestoredAt.map { at in
+                let line = "found \(ago(at)): \(status.cityRestoreEvidence ?? "")"
+                return status.resendPending > 0 ? attention(line + "; \(status.resendPending) change(s) still to send again") : line + "; repaired"
+            } ?? "none seen"),
         ]
         let width = lines.map(\.0.count).max() ?? 0
         for (key, value) in lines { print("\(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
@@ -128,6 +135,7 @@ extension CityDatabase {
         func problems(_ state: CountyState) -> [String] {
             var found: [String] = []
             if let error = state.lastError { found.append("error: \(error)") }
+            if let behind = state.cityBehind { found.append(behind) }
             if let pending = state.reportedPending, pending > command.maxPending { found.append("\(pending) pending") }
             if let age = state.oldestPendingAgeSeconds, (state.reportedPending ?? 0) > 0, age > maxAgeSeconds { found.append("oldest pending \(span(age))") }
             return found

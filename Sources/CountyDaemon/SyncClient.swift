@@ -88,6 +88,7 @@ public struct SyncClient: Sendable {
         var batches = 0
         var repaired = false
         var restamped = false
+        var rewound = false
         while batches < maxBatches, let batch = try database.nextPushBatch(limit: currentBatchSize) {
             let answer: PushResponse
             do {
@@ -117,6 +118,14 @@ public struct SyncClient: Sendable {
                 logger.warning("the city refused changes stamped ahead of its clock; stamped them again", metadata: [
                     "sync.restamped": "\(count)", "sync.error.message": "\(body?.message ?? "")",
                 ])
+                continue
+            } catch TransportError.http(_, _, 409, let body) where body?.code == "sequence_gap" && !rewound {
+                // The city's mark for this node is below where this replica resumes: the city lost
+                // changes it had acknowledged (restored from a backup). The heartbeat's answer
+                // rewinds to its mark, and the push goes on from there.
+                rewound = true
+                logger.warning("the city holds fewer changes of this node than it acknowledged", metadata: ["sync.error.message": "\(body?.message ?? "")"])
+                _ = try await sendHeartbeat(detectRestore: false)
                 continue
             } catch TransportError.http(_, _, 409, let body) where body?.code == "replica_diverged" && !repaired {
                 // The changes before the first diverging one are the very changes the city
@@ -204,6 +213,11 @@ public struct SyncClient: Sendable {
         let lastSeq = try database.syncPosition().lastSeq
         if detectRestore && answer.highWater > lastSeq && database.replica.node == node {
             try await repairDivergence("the city holds changes up to \(answer.highWater) from \(node), but its log ends at \(lastSeq)")
+        } else if database.replica.node == node,
+                  let evidence = try database.repairAfterCityRestore(highWater: answer.highWater, feedSeq: answer.feedSeq) {
+            // The city went back in time: what it lost is sent again from this log, and pulling
+            // goes on from the end of its feed.
+            logger.warning("the city database was restored from a backup; sending again what it lost", metadata: ["sync.evidence": "\(evidence)"])
         }
         // Stamping corrects by the offset, so edits neither win nor lose by a wrong clock, but the
         // times in logs and the `sqlite3` shell do not: say so where an admin looks.

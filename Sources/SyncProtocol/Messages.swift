@@ -135,14 +135,22 @@ public struct Heartbeat: Sendable, Hashable, Codable {
     public let lastError: String?
     /// The county's measured offset of its clock from the city's (ms, city minus county), if measured.
     public let clockOffsetMs: Int64?
+    /// The highest seq of this node the city ever acknowledged to it: beyond the city's mark, the
+    /// city lost acknowledged changes (it was restored from a backup) and the county re-sends them.
+    public let acknowledgedSeq: Int64?
+    /// The city feed position the county has applied up to.
+    public let pulledSeq: Int64?
 
     /// Creates a heartbeat.
-    public init(node: String, pending: Int, oldestPendingAgeSeconds: Int, lastError: String?, clockOffsetMs: Int64? = nil) {
+    public init(node: String, pending: Int, oldestPendingAgeSeconds: Int, lastError: String?, clockOffsetMs: Int64? = nil,
+                acknowledgedSeq: Int64? = nil, pulledSeq: Int64? = nil) {
         self.node = node
         self.pending = pending
         self.oldestPendingAgeSeconds = oldestPendingAgeSeconds
         self.lastError = lastError
         self.clockOffsetMs = clockOffsetMs
+        self.acknowledgedSeq = acknowledgedSeq
+        self.pulledSeq = pulledSeq
     }
 }
 
@@ -152,11 +160,15 @@ public struct HeartbeatResponse: Sendable, Hashable, Codable {
     public let highWater: Int64
     /// The city's clock, so a county can see how far its own is off.
     public let cityTimeMs: Int64
+    /// The city feed's last seq: below the county's pull position, the city went back in time
+    /// (restored from a backup), and the county pulls on from here.
+    public let feedSeq: Int64?
 
     /// Creates a response.
-    public init(highWater: Int64, cityTimeMs: Int64) {
+    public init(highWater: Int64, cityTimeMs: Int64, feedSeq: Int64? = nil) {
         self.highWater = highWater
         self.cityTimeMs = cityTimeMs
+        self.feedSeq = feedSeq
     }
 }
 

@@ -25,6 +25,12 @@ public struct CountyState: Sendable, Hashable, Codable {
     public let lastVerifiedAt: Int64?
     /// How far the county's machine clock is off the city's (ms, city minus county), as it last reported.
     public var clockOffsetMs: Int64?
+    /// What the county's node last reported it had acknowledged and pulled: beyond the city's
+    /// mark or feed, the city database went back in time (`cityBehind`).
+    public var reportedAcknowledged: Int64?
+    public var reportedPulled: Int64?
+    /// Why the city is behind this county, if it is: restored from a backup, until the county re-sent.
+    public var cityBehind: String?
 }
 
 extension CityDatabase {
@@ -41,9 +47,10 @@ extension CityDatabase {
             let parked = try counts("SELECT county, count(*) FROM parked WHERE resolution IS NULL GROUP BY county")
             let platforms = try counts("SELECT county, count(*) FROM platform GROUP BY county")
             let awards = try counts("SELECT county, count(*) FROM award GROUP BY county")
+            let feedSeq = try Int64.fetchOne(db, sql: "SELECT ifnull(max(seq), 0) FROM change_log") ?? 0
             return counties.map { county in
                 let node = nodes[county.code]?.first
-                return CountyState(
+                var state = CountyState(
                     county: county.code, name: county.name, node: node?["node"], nodes: nodes[county.code]?.count ?? 0,
                     lastContactAt: node?["last_contact_at"],
                     acknowledgedSeq: node?["high_water"] ?? 0, reportedPending: node?["pending"],
@@ -51,6 +58,17 @@ extension CityDatabase {
                     conflicts: conflicts[county.code] ?? 0, parked: parked[county.code] ?? 0,
                     platforms: platforms[county.code] ?? 0, awards: awards[county.code] ?? 0,
                     lastVerifiedAt: node?["last_verified_at"], clockOffsetMs: node?["clock_offset_ms"])
+                state.reportedAcknowledged = node?["reported_acknowledged"]
+                state.reportedPulled = node?["reported_pulled"]
+                var behind: [String] = []
+                if let acknowledged = state.reportedAcknowledged, acknowledged > state.acknowledgedSeq {
+                    behind.append("the city lost \(acknowledged - state.acknowledgedSeq) change(s) it had acknowledged to \(state.node ?? "the county") (up to \(acknowledged), now \(state.acknowledgedSeq)); the county sends them again")
+                }
+                if let pulled = state.reportedPulled, pulled > feedSeq {
+                    behind.append("the county had pulled the city's feed up to \(pulled), beyond its end \(feedSeq)")
+                }
+                state.cityBehind = behind.isEmpty ? nil : "city database restored from a backup? " + behind.joined(separator: "; ")
+                return state
             }
         }
     }

@@ -127,6 +127,12 @@ extension CityDatabase {
         migrator.registerMigration("v8-tombstones") { db in
             for sql in ReplicaSchema.tombstoneSQL { try db.execute(sql: sql) }
         }
+        migrator.registerMigration("v9-reported-positions") { db in
+            // What each node last reported it had acknowledged and pulled: a node ahead of the
+            // city's mark shows the city database went back in time (restored from a backup).
+            try db.execute(sql: "ALTER TABLE node_state ADD COLUMN reported_acknowledged INTEGER")
+            try db.execute(sql: "ALTER TABLE node_state ADD COLUMN reported_pulled INTEGER")
+        }
         return migrator
     }
 }

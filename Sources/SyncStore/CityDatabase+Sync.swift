@@ -253,10 +253,11 @@ extension CityDatabase {
             let (mark, admission) = try admitNode(db, node: heartbeat.node, county: county, route: "heartbeat", nowMs: nowMs)
             try db.execute(sql: """
                 UPDATE node_state SET pending = ?, oldest_pending_age_seconds = ?, last_error = ?, heartbeat_at = ?,
-                  last_contact_at = ?, clock_offset_ms = ? WHERE node = ?
+                  last_contact_at = ?, clock_offset_ms = ?, reported_acknowledged = ?, reported_pulled = ? WHERE node = ?
                 """, arguments: [heartbeat.pending, heartbeat.oldestPendingAgeSeconds, heartbeat.lastError.map { String($0.prefix(500)) },
-                                 nowMs, nowMs, heartbeat.clockOffsetMs, heartbeat.node])
-            return (HeartbeatResponse(highWater: mark, cityTimeMs: nowMs), admission)
+                                 nowMs, nowMs, heartbeat.clockOffsetMs, heartbeat.acknowledgedSeq, heartbeat.pulledSeq, heartbeat.node])
+            let feedSeq = try Int64.fetchOne(db, sql: "SELECT ifnull(max(seq), 0) FROM change_log") ?? 0
+            return (HeartbeatResponse(highWater: mark, cityTimeMs: nowMs, feedSeq: feedSeq), admission)
         }
         if let admission { onNodeAdmitted(admission) }
         return answer

@@ -26,6 +26,11 @@ public struct CountyStatus: Sendable, Hashable, Codable {
     public let clockOffsetAt: Int64?
     /// When the certificate the daemon presents expires (ms since 1970), as the daemon last read it.
     public let certificateExpiresAt: Int64?
+    /// When this replica last found the city restored from a backup, and the evidence.
+    public var cityRestoredAt: Int64?
+    public var cityRestoreEvidence: String?
+    /// Changes the restored city lost that this replica still sends again (0 once repaired).
+    public var resendPending: Int64 = 0
 }
 
 extension CountyDatabase {
@@ -38,7 +43,8 @@ extension CountyDatabase {
             let row = try Row.fetchOne(db, sql: """
                 SELECT (SELECT count(*) FROM conflict WHERE resolved_at IS NULL) AS conflicts,
                   (SELECT count(*) FROM parked WHERE resolution IS NULL) AS parked, last_verified_at, last_verify_result,
-                  epoch_started_at, epoch_reason, clock_offset_ms, clock_offset_at, certificate_expires_at
+                  epoch_started_at, epoch_reason, clock_offset_ms, clock_offset_at, certificate_expires_at,
+                  city_restored_at, city_restore_evidence, max(0, resend_until - pushed_seq) AS resend_pending
                 FROM replica WHERE id = 1
                 """)!
             return CountyStatus(
@@ -48,7 +54,8 @@ extension CountyDatabase {
                 parked: row["parked"], lastVerifiedAt: row["last_verified_at"], lastVerifyResult: row["last_verify_result"],
                 epochStartedAt: row["epoch_started_at"], epochReason: row["epoch_reason"],
                 clockOffsetMs: row["clock_offset_at"] == nil ? nil : row["clock_offset_ms"], clockOffsetAt: row["clock_offset_at"],
-                certificateExpiresAt: row["certificate_expires_at"])
+                certificateExpiresAt: row["certificate_expires_at"], cityRestoredAt: row["city_restored_at"],
+                cityRestoreEvidence: row["city_restore_evidence"], resendPending: row["resend_pending"])
         }
     }
 

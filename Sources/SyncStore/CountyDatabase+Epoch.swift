@@ -19,7 +19,10 @@ extension CountyDatabase {
     public func beginNewEpoch() throws -> String {
         let node = "county-\(county)-\(Self.randomSuffix())"
         try write("begin new epoch") { db in
-            try db.execute(sql: "UPDATE replica SET node = ?, epoch_started_at = ?, epoch_reason = ?, snapshot_merged = 0 WHERE id = 1",
+            try db.execute(sql: """
+                UPDATE replica SET node = ?, epoch_started_at = ?, epoch_reason = ?, snapshot_merged = 0,
+                  epoch_base_seq = pushed_seq, node_acked_seq = 0 WHERE id = 1
+                """,
                            arguments: [node, CountyDatabase.wallClockMs(), "history diverged from the city's (restored from a backup?)"])
         }
         return node

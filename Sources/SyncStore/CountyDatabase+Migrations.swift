@@ -93,6 +93,18 @@ extension CountyDatabase {
         migrator.registerMigration("v9-tombstones") { db in
             for sql in ReplicaSchema.tombstoneSQL { try db.execute(sql: sql) }
         }
+        migrator.registerMigration("v10-city-restore") { db in
+            // When the city was found restored from a backup (it lost changes it had acknowledged,
+            // or its feed went back), the evidence, and the seq up to which this replica re-sends.
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN city_restored_at INTEGER")
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN city_restore_evidence TEXT")
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN resend_until INTEGER NOT NULL DEFAULT 0 CHECK (resend_until >= 0)")
+            // The highest mark the city returned for the current node, and the seq its epoch
+            // started after: a city answering below the first lost what it had acknowledged.
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN node_acked_seq INTEGER NOT NULL DEFAULT 0 CHECK (node_acked_seq >= 0)")
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN epoch_base_seq INTEGER NOT NULL DEFAULT 0 CHECK (epoch_base_seq >= 0)")
+            try db.execute(sql: "UPDATE replica SET node_acked_seq = pushed_seq WHERE epoch_started_at IS NULL")
+        }
         return migrator
     }
 }

@@ -73,8 +73,9 @@ extension CountyDatabase {
             // node the replica no longer has, after a restore), and those seqs are the replica's
             // next, different changes: taking the mark would skip them unsent.
             try db.execute(sql: """
-                UPDATE replica SET pushed_seq = max(pushed_seq, min(?, ?)), last_push_at = ?, last_error = NULL WHERE id = 1
-                """, arguments: [response.highWater, request.lastSeq, nowMs])
+                UPDATE replica SET pushed_seq = max(pushed_seq, min(?, ?)), node_acked_seq = max(node_acked_seq, min(?, ?)),
+                  last_push_at = ?, last_error = NULL WHERE id = 1
+                """, arguments: [response.highWater, request.lastSeq, response.highWater, request.lastSeq, nowMs])
         }
     }
 
@@ -160,13 +161,44 @@ extension CountyDatabase {
         return try read("read heartbeat") { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT count(*) AS pending, min(wall_ms) AS oldest, (SELECT last_error FROM replica WHERE id = 1) AS last_error,
-                  (SELECT clock_offset_ms FROM replica WHERE id = 1 AND clock_offset_at IS NOT NULL) AS offset
+                  (SELECT clock_offset_ms FROM replica WHERE id = 1 AND clock_offset_at IS NOT NULL) AS offset,
+                  (SELECT max(node_acked_seq, resend_until) FROM replica WHERE id = 1) AS acknowledged,
+                  (SELECT pulled_seq FROM replica WHERE id = 1) AS pulled
                 FROM change_log WHERE seq > (SELECT pushed_seq FROM replica WHERE id = 1)
                 """)!
             let oldest: Int64? = row["oldest"]
             let age = oldest.map { max(0, Int((CountyDatabase.wallClockMs() - $0) / 1000)) } ?? 0
             return Heartbeat(node: node, pending: row["pending"], oldestPendingAgeSeconds: age, lastError: row["last_error"],
-                             clockOffsetMs: row["offset"])
+                             clockOffsetMs: row["offset"], acknowledgedSeq: row["acknowledged"], pulledSeq: row["pulled"])
+        }
+    }
+}
+
+extension CountyDatabase {
+    /// Repairs this replica's positions after the city was restored from a backup, from the
+    /// city's answer to a heartbeat of this very node: a high-water mark below what the city
+    /// acknowledged means it lost changes, which are sent again from there (the log still has
+    /// them); a feed that ends before this replica's pull position means the city's later entries
+    /// are gone, and pulling goes on from its end. Returns the evidence, or nil if neither holds.
+    public func repairAfterCityRestore(highWater: Int64, feedSeq: Int64?, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> String? {
+        try write("repair after a city restore") { db in
+            let row = try Row.fetchOne(db, sql: "SELECT pushed_seq, pulled_seq, node_acked_seq, epoch_base_seq FROM replica WHERE id = 1")!
+            let (acked, pulled, base): (Int64, Int64, Int64) = (row["node_acked_seq"], row["pulled_seq"], row["epoch_base_seq"])
+            var evidence: [String] = []
+            if highWater < acked {
+                let from = max(highWater, base)
+                evidence.append("the city holds changes of this node up to \(highWater) but had acknowledged \(acked); sending \(from + 1) to \(acked) again")
+                try db.execute(sql: "UPDATE replica SET resend_until = max(resend_until, node_acked_seq), pushed_seq = min(pushed_seq, ?) WHERE id = 1",
+                               arguments: [from])
+            }
+            if let feedSeq, feedSeq < pulled {
+                evidence.append("the city's feed ends at \(feedSeq) but this replica had pulled up to \(pulled); pulling on from \(feedSeq)")
+                try db.execute(sql: "UPDATE replica SET pulled_seq = ? WHERE id = 1", arguments: [feedSeq])
+            }
+            guard !evidence.isEmpty else { return nil }
+            let text = "the city database went back in time (restored from a backup?): " + evidence.joined(separator: "; ")
+            try db.execute(sql: "UPDATE replica SET city_restored_at = ?, city_restore_evidence = ? WHERE id = 1", arguments: [nowMs, text])
+            return text
         }
     }
 }

@@ -125,6 +125,50 @@ struct RestoreTests {
         #expect(verify.status == 0, "\(verify.stdout)")
     }
 
+    /// The city database is restored from a backup (issue 10 #8): the county finds it from the
+    /// city's answers, sends again what the city lost from its own log, and pulls on from the
+    /// end of the city's feed; `status --check` reports the event on both sides until repaired.
+    @Test(.timeLimit(.minutes(2)))
+    func aRestoredCityIsFoundAndGetsBackWhatItLost() async throws {
+        let before = makePlatforms("130202", count: 3)
+        let (cluster, county, sync) = try await Self.syncedCounty(before)
+        defer { cluster.cleanUp() }
+        let cityBackup = cluster.dir.appendingPathComponent("city-backup.db").path
+        try Cluster.backUp(cluster.cityDB, to: cityBackup)
+        let lostByCity = makePlatforms("130202", count: 4, offset: 100)
+        try county.addPlatforms(lostByCity)
+        #expect(try cluster.syncctl(sync).status == 0)
+        try CityDatabase.open(at: cluster.cityDB).recognizePlatform(id: before[0].id)
+        #expect(try cluster.syncctl(sync).status == 0)
+        #expect(try county.platform(id: before[0].id)?.status == .recognized)
+
+        cluster.stopCity()
+        try Cluster.restore(cluster.cityDB, from: cityBackup)
+        try await cluster.startCity()
+        let city = try CityDatabase.open(at: cluster.cityDB)
+        #expect(try city.platforms().count == 3, "the restored city lost four platforms")
+
+        // The county reports what the city had acknowledged; the city's check names the gap.
+        let (cert, key) = try cluster.certificate("130202")
+        let transport = try cluster.transport(cert: cert, key: key)
+        _ = try await transport.heartbeat(try county.heartbeat())
+        let cityCheck = try cluster.syncctl(["status", "--db", cluster.cityDB, "--check"])
+        #expect(cityCheck.status == 1 && cityCheck.stdout.contains("restored from a backup"), "\(cityCheck.stdout)")
+
+        let repair = try cluster.syncctl(sync)
+        #expect(repair.status == 0, "\(repair.stderr)")
+        #expect(Set(try city.platforms().map(\.id)) == Set((before + lostByCity).map(\.id)), "the city has what it lost")
+        let status = try cluster.syncctl(["status", "--db", county.path])
+        #expect(status.stdout.contains("city restore") && status.stdout.contains("restored from a backup") && status.stdout.contains("repaired"), "\(status.stdout)")
+        #expect(try cluster.syncctl(["status", "--db", cluster.cityDB, "--check"]).status == 0)
+
+        // Pulls resume: a city edit made after the restore reaches the county.
+        try city.updatePlatform(id: lostByCity[1].id) { $0.contact = "市局 王" }
+        #expect(try cluster.syncctl(sync).status == 0)
+        #expect(try county.platform(id: lostByCity[1].id)?.contact == "市局 王")
+        #expect(try county.pendingCount() == 0)
+    }
+
     /// A replica restored from a backup with nothing new to push: the heartbeat shows the city
     /// holds changes beyond the end of its log, and the repair runs all the same.
     @Test(.timeLimit(.minutes(2)))
