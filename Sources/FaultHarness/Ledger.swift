@@ -37,6 +37,12 @@ public struct Ledger: Sendable {
         cells[cell, default: [:]][value] = Entry(writer: writer)
     }
 
+    /// Records that `value` left `cell` knowingly without a new value: its row was deleted by a
+    /// writer who saw it.
+    public mutating func replaced(_ value: String, in cell: Cell) {
+        cells[cell]?[value]?.replaced = true
+    }
+
     /// Values written so far.
     public var valueCount: Int { cells.values.reduce(0) { $0 + $1.count } }
 

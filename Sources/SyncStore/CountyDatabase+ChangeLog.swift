@@ -209,39 +209,46 @@ extension CountyDatabase {
     @discardableResult
     public func restampUnacknowledged(after cityMark: Int64 = 0, wallMs: Int64 = CountyDatabase.wallClockMs()) throws -> Int {
         try write("stamp again") { db in
-            let replica = try Row.fetchOne(db, sql: "SELECT node, hlc, pushed_seq, clock_offset_ms FROM replica WHERE id = 1")!
-            let node: String = replica["node"]
-            let after = max(replica["pushed_seq"] as Int64, cityMark)
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT seq, tbl, row_id, hlc, bases FROM change_log WHERE seq > ? AND hlc IS NOT NULL ORDER BY seq
-                """, arguments: [after])
-            guard !rows.isEmpty else { return 0 }
-            // Versions these entries gave, and each column's version before the first of them.
-            var ours: Set<ColumnVersion> = []
-            var before: [RowKey: [String: ColumnVersion?]] = [:]
-            for row in rows {
-                let key = RowKey(table: row["tbl"], rowId: row["row_id"])
-                ours.insert(ColumnVersion(hlc: HLCTimestamp(rawValue: row["hlc"]), node: node))
-                let bases = try decodeJSON([String: ColumnVersion?].self, row["bases"])
-                for (column, base) in bases where before[key]?[column] == nil {
-                    before[key, default: [:]][column] = .some(base)
-                }
-            }
-            for (key, columns) in before {
-                let current = try Self.versions(db, table: key.table, rowId: key.rowId)
-                var expanded = current?.expanded(SyncedTable.named(key.table)?.columns ?? []) ?? [:]
-                for (column, base) in columns where current == nil || expanded[column].map(ours.contains) == true {
-                    expanded[column] = base
-                }
-                let restored = RowVersions(columns: expanded)
-                try db.execute(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES (?, ?, ?)",
-                               arguments: [key.table, key.rowId, JSONText.versions(restored.storage)])
-            }
-            try db.execute(sql: #"UPDATE change_log SET hlc = NULL, bases = NULL, "values" = NULL WHERE seq > ? AND hlc IS NOT NULL"#,
-                           arguments: [after])
-            let now = HLCTimestamp(physicalMs: wallMs + (replica["clock_offset_ms"] as Int64), logical: 0)
-            try db.execute(sql: "UPDATE replica SET hlc = min(hlc, ?) WHERE id = 1", arguments: [now.rawValue])
+            let replica = try Row.fetchOne(db, sql: "SELECT node, pushed_seq FROM replica WHERE id = 1")!
+            guard try Self.unstamp(db, after: max(replica["pushed_seq"] as Int64, cityMark), node: replica["node"], wallMs: wallMs) > 0 else { return 0 }
             return try Self.stamp(db, wallMs: wallMs)
         }
+    }
+
+    /// Takes the stamps off every entry after `after` that `node` stamped: each touched column's
+    /// version goes back to the base of its first such entry (unless sync wrote it since), and the
+    /// replica's clock back to the corrected wall clock. Returns how many entries lost a stamp.
+    static func unstamp(_ db: Database, after: Int64, node: String, wallMs: Int64) throws -> Int {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT seq, tbl, row_id, hlc, bases FROM change_log WHERE seq > ? AND hlc IS NOT NULL ORDER BY seq
+            """, arguments: [after])
+        guard !rows.isEmpty else { return 0 }
+        // Versions these entries gave, and each column's version before the first of them.
+        var ours: Set<ColumnVersion> = []
+        var before: [RowKey: [String: ColumnVersion?]] = [:]
+        for row in rows {
+            let key = RowKey(table: row["tbl"], rowId: row["row_id"])
+            ours.insert(ColumnVersion(hlc: HLCTimestamp(rawValue: row["hlc"]), node: node))
+            let bases = try decodeJSON([String: ColumnVersion?].self, row["bases"])
+            for (column, base) in bases where before[key]?[column] == nil {
+                before[key, default: [:]][column] = .some(base)
+            }
+        }
+        for (key, columns) in before {
+            let current = try Self.versions(db, table: key.table, rowId: key.rowId)
+            var expanded = current?.expanded(SyncedTable.named(key.table)?.columns ?? []) ?? [:]
+            for (column, base) in columns where current == nil || expanded[column].map(ours.contains) == true {
+                expanded[column] = base
+            }
+            let restored = RowVersions(columns: expanded)
+            try db.execute(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES (?, ?, ?)",
+                           arguments: [key.table, key.rowId, JSONText.versions(restored.storage)])
+        }
+        try db.execute(sql: #"UPDATE change_log SET hlc = NULL, bases = NULL, "values" = NULL WHERE seq > ? AND hlc IS NOT NULL"#,
+                       arguments: [after])
+        let offset = try Int64.fetchOne(db, sql: "SELECT clock_offset_ms FROM replica WHERE id = 1") ?? 0
+        let now = HLCTimestamp(physicalMs: wallMs + offset, logical: 0)
+        try db.execute(sql: "UPDATE replica SET hlc = min(hlc, ?) WHERE id = 1", arguments: [now.rawValue])
+        return rows.count
     }
 }

@@ -14,16 +14,22 @@ import SyncProtocol
 /// change the city has), and it merges a snapshot of its rows as the city holds them, which
 /// brings back the changes the restore lost. Nothing is skipped and nothing the city holds is lost.
 extension CountyDatabase {
-    /// Continues under a new node id; returns it.
+    /// Continues under a new node id; returns it. The changes not acknowledged yet are stamped
+    /// again under the new node: stamped under the old one after the restore, they could carry
+    /// the very versions the old node gave other values before it (a stamp replays its recorded
+    /// wall clock), and two replicas would hold one version for two values.
     @discardableResult
-    public func beginNewEpoch() throws -> String {
+    public func beginNewEpoch(wallMs: Int64 = CountyDatabase.wallClockMs()) throws -> String {
         let node = "county-\(county)-\(Self.randomSuffix())"
         try write("begin new epoch") { db in
+            let replica = try Row.fetchOne(db, sql: "SELECT node, pushed_seq FROM replica WHERE id = 1")!
+            _ = try Self.unstamp(db, after: replica["pushed_seq"], node: replica["node"], wallMs: wallMs)
             try db.execute(sql: """
                 UPDATE replica SET node = ?, epoch_started_at = ?, epoch_reason = ?, snapshot_merged = 0,
                   epoch_base_seq = pushed_seq, node_acked_seq = 0 WHERE id = 1
                 """,
                            arguments: [node, CountyDatabase.wallClockMs(), "history diverged from the city's (restored from a backup?)"])
+            _ = try Self.stamp(db, wallMs: wallMs)
         }
         return node
     }

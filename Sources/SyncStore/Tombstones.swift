@@ -42,6 +42,11 @@ extension ReplicaDatabase {
         }
     }
 
+    /// The ids of the rows this replica keeps tombstones of.
+    public func tombstonedRowIds() throws -> Set<String> {
+        try read("read tombstones") { db in Set(try String.fetchAll(db, sql: "SELECT row_id FROM tombstone")) }
+    }
+
     /// How many tombstones this replica keeps.
     public func tombstoneCount() throws -> Int {
         try read("count tombstones") { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tombstone") ?? 0 }

@@ -1,0 +1,95 @@
+import Foundation
+import SyncCore
+import SyncProtocol
+import SyncStore
+import Synchronization
+
+/// The city as a county's `SyncTransport`, in process: each call goes straight to a
+/// `CityDatabase` as the aggregator's handler would make it, refusals come back as the HTTP
+/// errors the aggregator answers, and faults are injected on request. Protocol tests run the
+/// real `SyncClient` and both real databases through it in milliseconds, with no sockets; the
+/// real-process tests keep TLS, `kill -9` and link faults.
+///
+/// ```swift
+/// let transport = InMemoryTransport(city: city, county: "130202")
+/// transport.loseNextAnswers(1)          // the city commits, the answer never arrives
+/// _ = try? await client.pushPending()   // throws in transit
+/// ```
+public final class InMemoryTransport: SyncTransport {
+    public let city: CityDatabase
+    public let county: String
+    private let faults = Mutex(Faults())
+
+    struct Faults {
+        var loseAnswers = 0
+        var failBefore = 0
+    }
+
+    /// A transport for `county` (as its certificate would name it) to `city`.
+    public init(city: CityDatabase, county: String) {
+        self.city = city
+        self.county = county
+    }
+
+    /// The next `count` requests reach the city and are applied, and their answers are lost.
+    public func loseNextAnswers(_ count: Int) { faults.withLock { $0.loseAnswers += count } }
+
+    /// The next `count` requests never reach the city (the link is down).
+    public func failNextRequests(_ count: Int) { faults.withLock { $0.failBefore += count } }
+
+    private func exchange<T: Sendable>(_ op: String, _ body: () throws -> T) throws -> T {
+        let down = faults.withLock { faults -> Bool in
+            guard faults.failBefore > 0 else { return false }
+            faults.failBefore -= 1
+            return true
+        }
+        if down { throw TransportError.curl(op: op, url: "memory:/\(op)", code: 7, message: "the link is down (injected)") }
+        let answer: T
+        do {
+            answer = try body()
+        } catch let error as StoreError {
+            throw Self.http(op, error)
+        }
+        let lost = faults.withLock { faults -> Bool in
+            guard faults.loseAnswers > 0 else { return false }
+            faults.loseAnswers -= 1
+            return true
+        }
+        if lost { throw TransportError.curl(op: op, url: "memory:/\(op)", code: 56, message: "the answer was lost after the city committed (injected)") }
+        return answer
+    }
+
+    /// The aggregator's translation of a refusal (`APIError`), for the codes the client acts on.
+    static func http(_ op: String, _ error: StoreError) -> TransportError {
+        switch error {
+        case .badBatch(let code, let message):
+            let status = switch code {
+            case "sequence_gap", "replica_diverged": 409
+            case "batch_too_large": 413
+            case "too_many_nodes": 403
+            default: 400
+            }
+            return .http(op: op, url: "memory:/\(op)", status: status, error: ErrorBody(code: code, message: message))
+        case .forbidden(let message):
+            return .http(op: op, url: "memory:/\(op)", status: 403, error: ErrorBody(code: "forbidden_county", message: message))
+        default:
+            return .http(op: op, url: "memory:/\(op)", status: 500, error: ErrorBody(code: "storage_error", message: error.description))
+        }
+    }
+
+    public func push(_ request: PushRequest) async throws -> PushResponse {
+        try exchange("push") { try city.applyPush(county: county, request) }
+    }
+
+    public func pull(node: String, after cursor: Int64, limit: Int) async throws -> PullResponse {
+        try exchange("pull") { try city.pullFeed(county: county, node: node, after: cursor, limit: limit) }
+    }
+
+    public func heartbeat(_ heartbeat: Heartbeat) async throws -> HeartbeatResponse {
+        try exchange("heartbeat") { try city.recordHeartbeat(county: county, heartbeat) }
+    }
+
+    public func snapshot(table: String, after: String, limit: Int) async throws -> SnapshotResponse {
+        try exchange("snapshot") { try city.snapshot(county: county, table: table, after: after, limit: limit) }
+    }
+}
