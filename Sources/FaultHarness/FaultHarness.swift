@@ -66,6 +66,11 @@ public struct HarnessSummary: Sendable, CustomStringConvertible {
     public var lost = 0
     /// Changes applied more than once.
     public var duplicated = 0
+    /// Rows whose delete the city applied that exist again somewhere (must stay 0).
+    public var resurrected = 0
+    /// County deletes made, and those the city refused and recorded (an edit they had not seen won).
+    public var deletes = 0
+    public var deletesRefused = 0
     /// Restores the system found and repaired (the county continued as a new node).
     public var epochsBegun = 0
     /// Concurrent overwrites recorded as conflicts (city side).
@@ -86,14 +91,15 @@ public struct HarnessSummary: Sendable, CustomStringConvertible {
     /// Where the cluster's files are (kept after a failure).
     public var directory = ""
 
-    public var passed: Bool { failures.isEmpty && lost == 0 && duplicated == 0 && hostileAccepted == 0 && clocksAhead == 0 }
+    public var passed: Bool { failures.isEmpty && lost == 0 && duplicated == 0 && resurrected == 0 && hostileAccepted == 0 && clocksAhead == 0 }
 
     public var description: String {
         var lines = ["fault harness: seed \(seed), \(trials) trials"]
         lines.append("faults injected: " + FaultKind.allCases.map { "\($0.rawValue) \(faults[$0] ?? 0)" }.joined(separator: ", "))
         lines.append("link fault hits (connections cut, refused or swallowed; chunks delayed or throttled): " + LinkFault.allCases.filter { $0 != .pass }.map { "\($0.rawValue) \(linkHits[$0] ?? 0)" }.joined(separator: ", "))
         lines.append("changes checked: \(changesChecked); values checked: \(valuesChecked); rows checked: \(rowsChecked)")
-        lines.append("lost: \(lost), duplicated: \(duplicated)")
+        lines.append("lost: \(lost), duplicated: \(duplicated), resurrected: \(resurrected)")
+        lines.append("county deletes: \(deletes), of which refused by the city and recorded: \(deletesRefused)")
         lines.append("hostile pushes refused: \(hostileRefused), accepted: \(hostileAccepted); clocks found ahead of real time: \(clocksAhead)")
         lines.append("restores found and repaired (new epochs): \(epochsBegun); conflicts recorded: \(conflicts); parked: \(parked); writes refused by validation: \(refusedWrites)")
         let seconds = Double(slowestConvergence.components.seconds) + Double(slowestConvergence.components.attoseconds) / 1e18
@@ -123,6 +129,8 @@ public final class FaultHarness: @unchecked Sendable {
     private let ledger = Mutex(Ledger())
     private let summary = Mutex(HarnessSummary())
     private var nextSerial = 10_000
+    /// Rows the counties deleted on purpose.
+    private var deletedRows: Set<String> = []
     private var random: SeededGenerator
 
     public init(_ options: HarnessOptions) throws {
@@ -258,6 +266,23 @@ public final class FaultHarness: @unchecked Sendable {
             let ids = try city.awards().filter { $0.county == code && $0.status == .proposed }.map(\.id).sorted()
             guard !ids.isEmpty else { return }
             try city.approveAward(id: ids[pick % ids.count])
+        case .countyDelete(let index, let pick):
+            let county = counties[index]
+            let withAwards = Set(try county.awards().map(\.platformId))
+            let ids = try county.platforms().filter { $0.status == .registered && !withAwards.contains($0.id) }.map(\.id).sorted()
+            guard !ids.isEmpty else { return }
+            let id = ids[pick % ids.count]
+            // The deleter sees the row's values: they leave it knowingly, even if the city refuses
+            // the delete and the row comes back as the city holds it.
+            if let platform = try county.platform(id: id) {
+                ledger.withLock { ledger in
+                    for column in EditColumn.allCases { if let value = column.value(of: platform) { ledger.replaced(value, in: Cell(rowId: id, column: column.rawValue)) } }
+                    if let contact = platform.contact { ledger.replaced(contact, in: Cell(rowId: id, column: "contact")) }
+                }
+            }
+            try county.deletePlatform(id: id)
+            deletedRows.insert(id)
+            summary.withLock { $0.deletes += 1 }
         }
     }
 
@@ -289,13 +314,14 @@ public final class FaultHarness: @unchecked Sendable {
             cluster.stopCity(kill: true)
             try await Task.sleep(for: .milliseconds(fault.durationMs))
             try await cluster.startCity()
-        case .delay, .drop, .reset, .blackHole, .unreachable, .slow:
+        case .delay, .drop, .reset, .blackHole, .unreachable, .slow, .lostAnswers:
             let link: LinkFault = switch fault.kind {
             case .delay: .delay
             case .drop: .drop
             case .reset: .reset
             case .blackHole: .blackHole
             case .slow: .slow
+            case .lostAnswers: .loseAnswers
             default: .down
             }
             proxy.set(link, delayMs: fault.parameter, bytesPerSecond: fault.parameter, resetAfterBytes: fault.parameter)
@@ -500,13 +526,27 @@ public final class FaultHarness: @unchecked Sendable {
             if case .text(let value) = conflict.loserValue { losers[Cell(rowId: conflict.rowId, column: conflict.column), default: []].insert(value) }
         }
         let snapshot = ledger.withLock { $0 }
+        // Deletes: one the city applied leaves a tombstone there, and its row exists nowhere; one
+        // it refused is parked with its reason, and its row is back on both sides.
+        let tombstoned = try city.tombstonedRowIds()
+        var resurrected = 0
+        for row in deletedRows where tombstoned.contains(row) {
+            let back = try cityRows[row] != nil || counties.contains { try $0.platform(id: row) != nil }
+            if back {
+                resurrected += 1
+                problems.append("row \(row): its delete was applied at the city, yet it exists again")
+            }
+        }
+        let refusedDeletes = Set(try city.parked().filter { $0.op == "delete" }.map(\.rowId))
+        let deleted = deletedRows.filter { cityRows[$0] == nil }
         let vanished = snapshot.lostValues(
             final: { cell in cityRows[cell.rowId].flatMap { EditColumn(rawValue: cell.column)?.value(of: $0) ?? (cell.column == "contact" ? $0.contact : nil) } },
             losers: { losers[$0] ?? [] })
+            .filter { !deleted.contains($0.cell.rowId) }   // the values of a row deleted on purpose
         lost += vanished.count
         for value in vanished.prefix(10) { problems.append("value lost: \(value.cell) = \"\(value.value)\" written by \(value.writer)") }
         let cityAwards = Set(try city.awards().map(\.id))
-        let missingRows = snapshot.rows.filter { cityRows[$0] == nil && !cityAwards.contains($0) }
+        let missingRows = snapshot.rows.filter { cityRows[$0] == nil && !cityAwards.contains($0) && !deleted.contains($0) }
         lost += missingRows.count
         if !missingRows.isEmpty { problems.append("rows missing at the city: \(missingRows.sorted().prefix(10))") }
         // No clock, at the city or at a county, ran ahead of the real time by more than the bound
@@ -528,6 +568,8 @@ public final class FaultHarness: @unchecked Sendable {
             $0.rowsChecked = snapshot.rows.count
             $0.lost = lost
             $0.duplicated = duplicated
+            $0.resurrected = resurrected
+            $0.deletesRefused = refusedDeletes.intersection(deletedRows).count
             $0.parked = parked
             $0.conflicts = conflicts
             $0.epochsBegun = epochs.values.reduce(0) { $0 + $1.count - 1 }

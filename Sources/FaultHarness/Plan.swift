@@ -15,6 +15,7 @@ public enum FaultKind: String, CaseIterable, Sendable, Hashable, Comparable {
     case restore = "restore from backup"
     case daemonClock = "county daemon clock skewed"
     case hostile = "hostile county pushes"
+    case lostAnswers = "answers lost after the city committed"
 
     public static func < (lhs: FaultKind, rhs: FaultKind) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -47,6 +48,7 @@ public struct PlannedFault: Sendable, Hashable, CustomStringConvertible {
         case .restore: detail = "county #\(county), backup \(durationMs) ms before"
         case .daemonClock: detail = "county #\(county) daemon \(parameter > 0 ? "+" : "")\(parameter) h for \(durationMs) ms"
         case .hostile: detail = "county #\(county), \(parameter) pushes"
+        case .lostAnswers: detail = "for \(durationMs) ms"
         default: detail = "for \(durationMs) ms"
         }
         return "\(kind.rawValue) at \(atMs) ms (\(detail))"
@@ -67,6 +69,8 @@ public enum WorkloadStep: Sendable, Hashable {
     case countyPropose(county: Int, pick: Int, yuan: Int)
     /// The city approves a proposed award.
     case cityApprove(county: Int, pick: Int)
+    /// A county deletes one of its registered platforms that has no awards.
+    case countyDelete(county: Int, pick: Int)
 }
 
 /// The shared (last-writer-wins) columns the workload edits. `contact` is left to the clock
@@ -96,7 +100,8 @@ public struct TrialPlan: Sendable, Hashable {
             let step: WorkloadStep
             switch Int.random(in: 0..<100, using: &random) {
             case 0..<15: step = .countyInsert(county: county, count: Int.random(in: 1...40, using: &random))
-            case 15..<50: step = .countyEdit(county: county, pick: pick, column: EditColumn.allCases.filter { $0 != .hostOrg }.randomElement(using: &random)!)
+            case 15..<20: step = .countyDelete(county: county, pick: pick)
+            case 20..<50: step = .countyEdit(county: county, pick: pick, column: EditColumn.allCases.filter { $0 != .hostOrg }.randomElement(using: &random)!)
             case 50..<80: step = .cityEdit(county: county, pick: pick, column: EditColumn.allCases.randomElement(using: &random)!)
             case 80..<88: step = .cityRecognize(county: county, pick: pick)
             case 88..<95: step = .countyPropose(county: county, pick: pick, yuan: Int.random(in: 1...50, using: &random) * 1_000)
@@ -127,6 +132,7 @@ public struct TrialPlan: Sendable, Hashable {
             case .restore: (duration, parameter) = (Int.random(in: 300...3_000, using: &random), 0)
             case .daemonClock: (duration, parameter) = (Int.random(in: 2_000...6_000, using: &random), [2, -2, 24, -24].randomElement(using: &random)!)
             case .hostile: (duration, parameter) = (0, Int.random(in: 10...40, using: &random))
+            case .lostAnswers: (duration, parameter) = (Int.random(in: 1_000...4_000, using: &random), 0)
             }
             faults.append(PlannedFault(kind: kind, county: county, atMs: at, durationMs: duration, parameter: parameter))
         }

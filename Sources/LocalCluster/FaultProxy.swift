@@ -20,6 +20,10 @@ public enum LinkFault: String, Sendable, CaseIterable, Hashable {
     case down
     /// A very slow link: a few kilobytes per second.
     case slow
+    /// Requests reach the aggregator, which applies them, but its answers are cut off: the
+    /// first answer bytes on a connection past its TLS handshake reset both ends. The county
+    /// then sends again what the city already committed.
+    case loseAnswers
 }
 
 /// A TCP proxy on loopback that injects link faults between the county daemons and the
@@ -192,9 +196,18 @@ public final class FaultProxy: @unchecked Sendable {
             }
             let (fault, delayMs, bytesPerSecond, resetAfter) = state.withLock { ($0.fault, $0.delayMs, $0.bytesPerSecond, $0.resetAfterBytes) }
             var chunk = buffer[0..<count]
+            if from == connection.client { connection.clientChunks += 1 }
             switch fault {
             case .pass:
                 break
+            case .loseAnswers:
+                // Past the handshake (ClientHello, client Finished) the client's writes are
+                // requests, so what the server sends back is an answer to a committed request.
+                if from == connection.server && connection.clientChunks >= 3 {
+                    record(.loseAnswers)
+                    connection.abort()
+                    break loop
+                }
             case .delay:
                 record(.delay)
                 usleep(useconds_t(delayMs * 1_000))
@@ -255,6 +268,8 @@ final class Connection: @unchecked Sendable {
     var forwardedSinceFault = 0
     /// Whether a black hole has swallowed this connection.
     var swallowing = false
+    /// Chunks the client has sent; only its pump counts, so unguarded.
+    var clientChunks = 0
 
     init(client: Int32, server: Int32) {
         self.client = client
