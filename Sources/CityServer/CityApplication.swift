@@ -72,6 +72,7 @@ public func buildCityApplication(
     router.middlewares.add(MetricsMiddleware<CityRequestContext>(metrics: api.metrics))
     router.middlewares.add(ErrorMiddleware<CityRequestContext>(routes: CityAPI.routes))
     router.middlewares.add(AuthenticationMiddleware(denyList: denyList, counties: counties, metrics: api.metrics))
+    router.middlewares.add(ProtocolGate<CityRequestContext>(minimum: configuration.minProtocol))
     api.addRoutes(to: router)
     CityConsole(database: database, metrics: api.metrics, counties: counties, refreshSeconds: configuration.consoleRefreshSeconds)
         .addRoutes(to: router)

@@ -1,5 +1,6 @@
 import Foundation
 import SyncCore
+import SyncProtocol
 
 /// Everything `city-aggregator` needs, with complete defaults where one makes sense.
 public struct CityServerConfiguration: Sendable, Hashable {
@@ -48,6 +49,9 @@ public struct CityServerConfiguration: Sendable, Hashable {
     /// hours). A county replica restored from a backup older than this may hold rows deleted
     /// since, which no snapshot deletes again: replace it instead (`syncctl init`).
     public var tombstoneRetentionDays = 180
+    /// The oldest sync protocol a county may speak (`ProtocolVersion`); older ones get 426
+    /// `upgrade_needed`. 1 (the default) serves every release since 0.10.
+    public var minProtocol = 1
 
     /// Creates a configuration.
     public init(databasePath: String, certFile: String, keyFile: String, clientCAFile: String) {
@@ -82,6 +86,9 @@ public struct CityServerConfiguration: Sendable, Hashable {
             guard Self.isLoopback(monitoring.host) else {
                 throw .invalid(key: "monitoring-listen", reason: "\(monitoring.host) is not a loopback address; the plain-HTTP listener serves only this machine (127.0.0.1 or ::1)")
             }
+        }
+        guard (1...ProtocolVersion.current).contains(minProtocol) else {
+            throw .invalid(key: "min-protocol", reason: "must be 1 to \(ProtocolVersion.current), the protocol this release speaks")
         }
         guard (7...36_500).contains(tombstoneRetentionDays) else { throw .invalid(key: "tombstone-retention-days", reason: "must be 7 to 36500") }
         guard (0...3600).contains(consoleRefreshSeconds) else { throw .invalid(key: "console-refresh-seconds", reason: "must be 0 (never) to 3600") }

@@ -44,6 +44,20 @@ final class ShutdownGate: @unchecked Sendable {
 }
 
 /// Refuses every request once the aggregator is stopping (see `ShutdownGate`).
+/// Refuses a county request of a protocol older than the city serves (`min-protocol`) with 426
+/// `upgrade_needed`, before anything is read; a request without the header speaks version 1.
+struct ProtocolGate<Context: RequestContext>: RouterMiddleware {
+    let minimum: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard minimum > 1, request.uri.path.hasPrefix("/v1/") else { return try await next(request, context) }
+        let spoken = request.headers[HTTPField.Name(ProtocolVersion.header)!].flatMap { Int($0) } ?? 1
+        guard spoken < minimum else { return try await next(request, context) }
+        return jsonResponse(ErrorBody(code: "upgrade_needed", message: "this county speaks sync protocol \(spoken); the city requires \(minimum) or later (County Sync 0.11 or later): upgrade county-syncd and syncctl; nothing is lost, the changes wait in the county's log"),
+                            status: .upgradeRequired)
+    }
+}
+
 struct ShutdownMiddleware<Context: RequestContext>: RouterMiddleware {
     let gate: ShutdownGate
 

@@ -64,6 +64,7 @@ final class CurlHandle {
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         headers = curl_slist_append(nil, "Content-Type: application/json")
         headers = curl_slist_append(headers, "Accept: application/json")
+        headers = curl_slist_append(headers, "\(ProtocolVersion.header): \(ProtocolVersion.current)")
         // libcurl would send `Expect: 100-continue` for large bodies and wait for an answer the
         // server never sends.
         headers = curl_slist_append(headers, "Expect:")

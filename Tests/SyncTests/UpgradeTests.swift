@@ -47,3 +47,33 @@ struct UpgradeTests {
         #expect(try county.schemaSQL() == freshCounty.schemaSQL())
     }
 }
+
+/// Counties of an older protocol while they are upgraded one by one.
+@Suite("Protocol versions", .serialized)
+struct ProtocolVersionTests {
+    /// By default the city serves counties that send no version (release 0.10); with
+    /// `--min-protocol 2` it refuses them with 426 `upgrade_needed`, naming what to do, while this
+    /// release's libcurl client (which sends `Sync-Protocol: 2`) goes on syncing.
+    @Test(.timeLimit(.minutes(2)))
+    func anOlderCountyIsServedUntilTheCityRequiresTheUpgrade() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        let (cert, key) = try cluster.certificate("130202")
+        let ca = cluster.pki.appendingPathComponent("ca.pem").path
+        func oldCounty() throws -> (status: Int32, stdout: String) {
+            let result = try Cluster.capture("/usr/bin/curl", ["-s", "-o", "/dev/stdout", "-w", "\n%{http_code}", "--cacert", ca, "--cert", cert, "--key", key,
+                                                             cluster.cityURL + "/v1/pull?after=0"])
+            return (result.status, result.stdout)
+        }
+        try await cluster.startCity()
+        #expect(try oldCounty().stdout.hasSuffix("200"), "a county that sends no version is served")
+        cluster.stopCity()
+        try await cluster.startCity(["--min-protocol", "2"])
+        let refused = try oldCounty().stdout
+        #expect(refused.hasSuffix("426") && refused.contains("upgrade_needed") && refused.contains("nothing is lost"), "\(refused)")
+        let county = try cluster.makeCounty("130202")
+        try county.addPlatforms(makePlatforms("130202", count: 2))
+        #expect(try cluster.syncctl(["sync"] + cluster.connection("130202")).status == 0, "this release's client speaks 2")
+        #expect(try CityDatabase.open(at: cluster.cityDB).platforms().count == 2)
+    }
+}

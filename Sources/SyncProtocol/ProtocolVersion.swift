@@ -1,0 +1,18 @@
+/// The version of the sync protocol a county speaks, sent with every request in the
+/// `Sync-Protocol` header (a county that sends none speaks 1, the protocol of release 0.10).
+///
+/// | version | release | what it added |
+/// |---|---|---|
+/// | 1 | 0.10 | push, pull, heartbeat, digest, snapshot |
+/// | 2 | 0.11 | values frozen at the stamp; versioned deletes and tombstones in snapshots; heartbeat positions for city restores |
+///
+/// Every message of 2 reads as one of 1 and back (the fields 2 added are optional), so a city
+/// serves counties of both while they are upgraded one by one. When every county is upgraded,
+/// the city may refuse older ones (`min-protocol`): they get 426 `upgrade_needed`, and lose
+/// nothing (their changes wait in their logs until the upgrade).
+public enum ProtocolVersion {
+    /// What this release speaks.
+    public static let current = 2
+    /// The request header that carries it.
+    public static let header = "Sync-Protocol"
+}
