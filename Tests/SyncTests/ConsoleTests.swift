@@ -147,6 +147,11 @@ struct ConsoleTests {
             #expect(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;"), "\(path)")
             #expect(!page.body.contains("<script>alert"), "\(path)")
         }
+        // A confirmation is a code with a fixed text: a link cannot make the console say anything else.
+        let spoofed = try Self.request(cluster, "operator-zhang", "GET", "/console/records/\(platform.id)?done=%E5%B7%B2%E6%89%B9%E5%87%86%20forged")
+        #expect(spoofed.status == 200 && !spoofed.body.contains("forged") && !spoofed.body.contains(#"class="done""#))
+        let real = try Self.request(cluster, "operator-zhang", "GET", "/console/records/\(platform.id)?done=approved")
+        #expect(real.body.contains(#"class="done""#) && real.body.contains("已批准 approved"))
     }
 
     @Test(.timeLimit(.minutes(2)))

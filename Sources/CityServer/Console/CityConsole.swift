@@ -66,7 +66,7 @@ struct CityConsole: Sendable {
             return await page(request, context, .awards, title: "奖补 Awards") { _ in try views.awards(query: query, status: status, county: county) }
         }
         routes.get("/console/decisions") { request, context in
-            let (county, done) = (Self.parameter(request, "county"), request.uri.queryParameters["done"].map(String.init))
+            let (county, done) = (Self.parameter(request, "county"), Self.doneMessage(request))
             return await page(request, context, .decisions, title: "待处理 Decisions") { token in try views.decisions(county: county, token: token, done: done) }
         }
         routes.get("/console/platforms") { request, context in
@@ -75,7 +75,7 @@ struct CityConsole: Sendable {
         }
         routes.get("/console/records/{id}") { request, context in
             let id = context.parameters.get("id") ?? ""
-            let done = request.uri.queryParameters["done"].map(String.init)
+            let done = Self.doneMessage(request)
             return await page(request, context, nil, title: id) { token in try views.record(id, token: token, done: done) }
         }
         routes.get("/console/static/console.css") { _, _ in asset(ConsoleAssets.css, type: "text/css; charset=utf-8") }
@@ -85,15 +85,15 @@ struct CityConsole: Sendable {
         routes.post("/console/awards/{id}/approve") { request, context in
             await decide(request, context) { id, form, actor in
                 let amount = try form["amount"].flatMap { $0.isEmpty ? nil : $0 }.map { text throws(DomainError) in try Fen(yuan: text, field: "amount") }
-                let award = try database.approveAward(id: id, amount: amount, overrideReason: form["reason"].flatMap { $0.isEmpty ? nil : $0 },
+                _ = try database.approveAward(id: id, amount: amount, overrideReason: form["reason"].flatMap { $0.isEmpty ? nil : $0 },
                                                       confirmAboveCeiling: form["confirm_above_ceiling"] == "1", by: actor)
-                return "/console/records/\(id)?done=" + escapeQuery("已批准 approved \(award.approvedAmount ?? award.amount)")
+                return "/console/records/\(id)?done=approved"
             }
         }
         routes.post("/console/awards/{id}/reject") { request, context in
             await decide(request, context) { id, form, actor in
                 _ = try database.rejectAward(id: id, reason: form["reason"] ?? "", by: actor)
-                return "/console/records/\(id)?done=" + escapeQuery("已驳回 rejected")
+                return "/console/records/\(id)?done=rejected"
             }
         }
         routes.post("/console/awards/{id}/disburse") { request, context in
@@ -101,19 +101,19 @@ struct CityConsole: Sendable {
                 let date = try form["on"].flatMap { $0.isEmpty ? nil : $0 }.map { text throws(DomainError) in try CalendarDate(text, field: "on") }
                     ?? CityDatabase.today()
                 _ = try database.disburseAward(id: id, on: date, by: actor)
-                return "/console/records/\(id)?done=" + escapeQuery("已登记拨付 disbursed on \(date)")
+                return "/console/records/\(id)?done=disbursed"
             }
         }
         routes.post("/console/platforms/{id}/recognize") { request, context in
             await decide(request, context) { id, _, actor in
                 _ = try database.recognizePlatform(id: id, by: actor)
-                return "/console/records/\(id)?done=" + escapeQuery("已认定 recognised")
+                return "/console/records/\(id)?done=recognized"
             }
         }
         routes.post("/console/platforms/{id}/revoke") { request, context in
             await decide(request, context) { id, _, actor in
                 _ = try database.revokePlatform(id: id, by: actor)
-                return "/console/records/\(id)?done=" + escapeQuery("已撤销 revoked")
+                return "/console/records/\(id)?done=revoked"
             }
         }
         routes.post("/console/conflicts/{id}/resolve") { request, context in
@@ -122,23 +122,39 @@ struct CityConsole: Sendable {
                 guard let keep = form["keep"].flatMap(KeepSide.init(rawValue:)) else {
                     throw ConsoleError(.badRequest, "keep must be local (the city's value) or remote (the county's), not \(form["keep"] ?? "nothing")")
                 }
-                let conflict = try database.resolveConflict(id: number, keep: keep, by: actor)
-                return "/console/decisions?done=" + escapeQuery("冲突 \(id) 已解决 resolved on \(conflict.table).\(conflict.column)")
+                _ = try database.resolveConflict(id: number, keep: keep, by: actor)
+                return "/console/decisions?done=resolved"
             }
         }
         routes.post("/console/parked/{id}/retry") { request, context in
             await decide(request, context) { id, _, actor in
                 guard let number = Int64(id) else { throw ConsoleError(.notFound, "no parked change \(id)") }
                 try database.retryParked(id: number, by: actor)
-                return "/console/decisions?done=" + escapeQuery("暂存变更 \(id) 已重试并应用 retried and applied")
+                return "/console/decisions?done=retried"
             }
         }
         routes.post("/console/parked/{id}/discard") { request, context in
             await decide(request, context) { id, _, actor in
                 guard let number = Int64(id) else { throw ConsoleError(.notFound, "no parked change \(id)") }
                 try database.discardParked(id: number, by: actor)
-                return "/console/decisions?done=" + escapeQuery("暂存变更 \(id) 已放弃 discarded")
+                return "/console/decisions?done=discarded"
             }
+        }
+    }
+
+    /// The confirmation of a decision just made, by its code: a fixed text, so a link cannot make
+    /// the console show words of someone else's choosing.
+    private static func doneMessage(_ request: Request) -> String? {
+        switch parameter(request, "done") {
+        case "approved": "已批准 approved"
+        case "rejected": "已驳回 rejected"
+        case "disbursed": "已登记拨付 disbursement recorded"
+        case "recognized": "已认定 recognised"
+        case "revoked": "已撤销 revoked"
+        case "resolved": "冲突已解决 conflict resolved"
+        case "retried": "暂存变更已重试并应用 parked change retried and applied"
+        case "discarded": "暂存变更已放弃 parked change discarded"
+        default: nil
         }
     }
 
@@ -221,9 +237,6 @@ struct CityConsole: Sendable {
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
-    private func escapeQuery(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-    }
 
     private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
