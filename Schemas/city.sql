@@ -193,7 +193,7 @@ CREATE INDEX change_log_by_row ON change_log (tbl, row_id);
 CREATE TABLE applied_seq (
   node TEXT NOT NULL,
   seq INTEGER NOT NULL,
-  hash TEXT NOT NULL,
+  hash TEXT NOT NULL, applied_at INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (node, seq)
 ) WITHOUT ROWID;
 

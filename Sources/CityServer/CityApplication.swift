@@ -125,6 +125,8 @@ public func buildCityApplication(
                     if let purged = try? database.purgeTombstones(deletedBefore: CountyDatabase.wallClockMs() - retentionMs), purged > 0 {
                         logger.notice("tombstones purged", metadata: ["sync.tombstones.purged": "\(purged)", "sync.tombstones.retention_days": "\(configuration.tombstoneRetentionDays)"])
                     }
+                    // The digests of applied county changes follow the same retention.
+                    _ = try? database.compactAppliedDigests(appliedBefore: CountyDatabase.wallClockMs() - retentionMs)
                     try? await Task.sleep(for: .seconds(6 * 3600))
                 }
             }

@@ -28,6 +28,11 @@ public struct CountyDaemonConfiguration: Sendable, Hashable {
     /// Request deadline, seconds.
     public var requestTimeoutSeconds = 60.0
 
+    /// Changes the city acknowledged, and city changes applied, are kept this many days, then
+    /// compacted (at start and every six hours). A city restored from a backup older than this
+    /// cannot get them back from this replica's log.
+    public var logRetentionDays = 30
+
     /// Creates a configuration.
     public init(databasePath: String, cityURL: String, caFile: String, certFile: String, keyFile: String) {
         self.databasePath = databasePath
@@ -47,6 +52,7 @@ public struct CountyDaemonConfiguration: Sendable, Hashable {
             guard FileManager.default.isReadableFile(atPath: path) else { throw .invalid(key: key, reason: "cannot read \(path)") }
         }
         guard pullIntervalSeconds > 0, pullIntervalSeconds <= 3600 else { throw .invalid(key: "pull-interval", reason: "must be between 0 and 3600 seconds") }
+        guard (1...3_650).contains(logRetentionDays) else { throw .invalid(key: "log-retention-days", reason: "must be 1 to 3650") }
         guard (1...10_000).contains(batchSize) else { throw .invalid(key: "batch-size", reason: "must be 1 to 10000") }
         guard maxBackoffSeconds >= 1 else { throw .invalid(key: "max-backoff", reason: "must be at least 1 second") }
         guard requestTimeoutSeconds >= 1, requestTimeoutSeconds <= 3600 else { throw .invalid(key: "request-timeout", reason: "must be between 1 and 3600 seconds") }

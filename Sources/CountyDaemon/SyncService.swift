@@ -51,10 +51,19 @@ public struct SyncService: Service {
         var backoff = Backoff(initial: .seconds(1), cap: .seconds(configuration.maxBackoffSeconds))
         var nextAttempt = clock.now
         var nextPull = clock.now
+        var nextCompaction = clock.now
         let watch = Duration.seconds(configuration.watchIntervalSeconds)
         while !stopping.withLock({ $0 }) && !Task.isCancelled {
             let now = clock.now
             lastTurn.withLock { $0 = now }
+            if now >= nextCompaction {
+                // The log keeps what the city has not acknowledged, and the rest for the retention.
+                let cutoff = CountyDatabase.wallClockMs() - Int64(configuration.logRetentionDays) * 86_400_000
+                if let removed = try? client.database.compactLog(before: cutoff), removed > 0 {
+                    logger.info("log compacted", metadata: ["sync.log.removed": "\(removed)", "sync.log.retention_days": "\(configuration.logRetentionDays)"])
+                }
+                nextCompaction = now + .seconds(6 * 3600)
+            }
             let pending = (try? client.database.syncPosition()).map { $0.lastSeq > $0.pushedSeq } ?? false
             if now >= nextAttempt && (pending || now >= nextPull) {
                 do {

@@ -133,6 +133,12 @@ extension CityDatabase {
             try db.execute(sql: "ALTER TABLE node_state ADD COLUMN reported_acknowledged INTEGER")
             try db.execute(sql: "ALTER TABLE node_state ADD COLUMN reported_pulled INTEGER")
         }
+        migrator.registerMigration("v10-applied-at") { db in
+            // When each county change was applied, so the digests of changes older than the
+            // retention can go; rows from before this migration count from it.
+            try db.execute(sql: "ALTER TABLE applied_seq ADD COLUMN applied_at INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: "UPDATE applied_seq SET applied_at = ?", arguments: [CountyDatabase.wallClockMs()])
+        }
         return migrator
     }
 }

@@ -161,8 +161,8 @@ extension CityDatabase {
             try reassert(change, county: county, nowMs: nowMs, db: db)
         }
         try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
-        let record = try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash) VALUES (?, ?, ?)")
-        for change in fresh { try record.execute(arguments: [request.node, change.seq, Checksum.of([change])]) }
+        let record = try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash, applied_at) VALUES (?, ?, ?, ?)")
+        for change in fresh { try record.execute(arguments: [request.node, change.seq, Checksum.of([change]), nowMs]) }
         try db.execute(sql: """
             UPDATE node_state SET high_water = ?, last_contact_at = ?, last_push_at = ? WHERE node = ?
             """, arguments: [last.seq, nowMs, nowMs, request.node])

@@ -102,6 +102,10 @@ extension CountyDatabase {
         return try read("read history") { db in
             let pushed = try Int64.fetchOne(db, sql: "SELECT pushed_seq FROM replica WHERE id = 1") ?? 0
             var events: [HistoryEvent] = []
+            if let before = try Int64.fetchOne(db, sql: "SELECT log_compacted_before FROM replica WHERE id = 1") {
+                events.append(HistoryEvent(atMs: before, kind: "compacted",
+                                           detail: "changes acknowledged, and city changes applied, before this time were compacted (log-retention-days); earlier history is not kept here"))
+            }
             for row in try Row.fetchAll(db, sql: "SELECT seq, tbl, op, columns, hlc FROM change_log WHERE row_id = ? ORDER BY seq", arguments: [rowId]) {
                 let table = SyncedTable.named(row["tbl"])!
                 let seq: Int64 = row["seq"]

@@ -105,6 +105,12 @@ extension CountyDatabase {
             try db.execute(sql: "ALTER TABLE replica ADD COLUMN epoch_base_seq INTEGER NOT NULL DEFAULT 0 CHECK (epoch_base_seq >= 0)")
             try db.execute(sql: "UPDATE replica SET node_acked_seq = pushed_seq WHERE epoch_started_at IS NULL")
         }
+        migrator.registerMigration("v11-log-compaction") { db in
+            // When acknowledged changes and applied city changes were last compacted, and the
+            // cutoff: history before it is no longer kept here (`explain` says so).
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN log_compacted_at INTEGER")
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN log_compacted_before INTEGER")
+        }
         return migrator
     }
 }

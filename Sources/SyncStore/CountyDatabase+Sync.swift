@@ -147,7 +147,8 @@ extension CountyDatabase {
         try read("read sync position") { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT pushed_seq, pulled_seq, last_push_at, last_pull_at, last_error,
-                  (SELECT ifnull(max(seq), 0) FROM change_log) AS last_seq
+                  max((SELECT ifnull(max(seq), 0) FROM change_log),
+                      (SELECT ifnull(max(seq), 0) FROM sqlite_sequence WHERE name = 'change_log')) AS last_seq
                 FROM replica WHERE id = 1
                 """)!
             return SyncPosition(pushedSeq: row["pushed_seq"], pulledSeq: row["pulled_seq"], lastSeq: row["last_seq"],

@@ -52,3 +52,38 @@ extension ReplicaDatabase {
         try read("count tombstones") { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tombstone") ?? 0 }
     }
 }
+
+extension CityDatabase {
+    /// Forgets the digests of county changes applied before `cutoffMs` and at or below their
+    /// node's mark: with them goes the check that a change sent again is the one applied, so it
+    /// follows the tombstones' retention (a replica restored from further back is replaced).
+    @discardableResult
+    public func compactAppliedDigests(appliedBefore cutoffMs: Int64) throws -> Int {
+        try write("compact applied digests") { db in
+            try db.execute(sql: """
+                DELETE FROM applied_seq WHERE applied_at < ?
+                  AND seq <= ifnull((SELECT high_water FROM node_state WHERE node_state.node = applied_seq.node), 0)
+                """, arguments: [cutoffMs])
+            return db.changesCount
+        }
+    }
+}
+
+extension CountyDatabase {
+    /// Removes changes the city acknowledged before `cutoffMs` and city changes applied before
+    /// it; returns how many log entries went. Unacknowledged changes always stay. A city restored
+    /// from a backup older than the cutoff cannot get those changes back from this log.
+    @discardableResult
+    public func compactLog(before cutoffMs: Int64, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> Int {
+        try write("compact log") { db in
+            try db.execute(sql: "DELETE FROM change_log WHERE seq <= (SELECT pushed_seq FROM replica WHERE id = 1) AND wall_ms < ?", arguments: [cutoffMs])
+            let removed = db.changesCount
+            try db.execute(sql: "DELETE FROM received WHERE applied_at < ?", arguments: [cutoffMs])
+            if removed + db.changesCount > 0 {
+                try db.execute(sql: "UPDATE replica SET log_compacted_at = ?, log_compacted_before = max(ifnull(log_compacted_before, 0), ?) WHERE id = 1",
+                               arguments: [nowMs, cutoffMs])
+            }
+            return removed
+        }
+    }
+}

@@ -29,9 +29,12 @@ struct CountySyncd: AsyncParsableCommand {
     @Option(name: .customLong("max-backoff"), help: "Ceiling of the retry delay in seconds (default 60).") var maxBackoff: Double?
     @Option(name: .customLong("request-timeout"), help: "Deadline of one request to the city in seconds, body included (default 60).") var requestTimeout: Double?
     @Option(name: .customLong("connect-timeout"), help: "Deadline of connecting to the city in seconds (default 10).") var connectTimeout: Double?
+    @Option(name: .customLong("log-retention-days"), help: "Days acknowledged changes are kept in the log before compaction (default 30).")
+    var logRetentionDays: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
 
-    static let keys: Set<String> = ["db", "city", "ca", "cert", "key", "pull-interval", "batch-size", "max-backoff", "request-timeout", "connect-timeout", "log-level"]
+    static let keys: Set<String> = ["db", "city", "ca", "cert", "key", "pull-interval", "batch-size", "max-backoff", "request-timeout", "connect-timeout",
+                                    "log-retention-days", "log-level"]
 
     /// Runs the process; a configuration error is one line naming the file, line and key, and
     /// exit status 78 (no usage text, and no restart by the service unit).
@@ -56,6 +59,7 @@ struct CountySyncd: AsyncParsableCommand {
             caFile: try setting(ca, "ca"), certFile: try setting(cert, "cert"), keyFile: try setting(key, "key"))
         if let value = try pullInterval ?? file?.integer("pull-interval").map(Double.init) { configuration.pullIntervalSeconds = value }
         if let value = try batchSize ?? file?.integer("batch-size") { configuration.batchSize = value }
+        if let value = try logRetentionDays ?? file?.integer("log-retention-days") { configuration.logRetentionDays = value }
         if let value = try maxBackoff ?? file?.integer("max-backoff").map(Double.init) { configuration.maxBackoffSeconds = value }
         if let value = try requestTimeout ?? file?.integer("request-timeout").map(Double.init) { configuration.requestTimeoutSeconds = value }
         if let value = try connectTimeout ?? file?.integer("connect-timeout").map(Double.init) { configuration.connectTimeoutSeconds = value }

@@ -138,3 +138,56 @@ import Testing
         #expect(seen.sorted() == labs.map(\.id).sorted())
     }
 }
+
+/// Logs that do not grow forever.
+@Suite struct CompactionTests {
+    /// Acknowledged changes older than the retention go; unacknowledged ones stay; the sequence
+    /// goes on where it was (a compacted log is no restore), and `explain` says where history ends.
+    @Test func acknowledgedChangesPastTheRetentionAreCompacted() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test")
+        let labs = [try county.addPlatform(makePlatform(serial: 1)), try county.addPlatform(makePlatform(serial: 2))]
+        let batch = try #require(try county.nextPushBatch(limit: 10))
+        try county.acknowledge(batch, try city.applyPush(county: "130202", batch))
+        try county.updatePlatform(id: labs[0].id) { $0.contact = "王工" }   // pending
+        try county.stamp()
+        try sqliteShell(county.path, "UPDATE change_log SET wall_ms = wall_ms - 40 * 86400000")
+        let before = try county.syncPosition().lastSeq
+
+        let cutoff = CountyDatabase.wallClockMs() - 30 * 86_400_000
+        #expect(try county.compactLog(before: cutoff) == 2, "the two acknowledged inserts")
+        #expect(try county.pendingCount() == 1, "the pending change stays")
+        #expect(try county.syncPosition().lastSeq == before)
+        let history = try county.history(of: labs[1].id)
+        #expect(history.first?.kind == "compacted" && !history.contains { $0.kind == "local_edit" })
+
+        // Nothing pending at all, the log empty: the sequence still goes on, and the city takes it.
+        let rest = try #require(try county.nextPushBatch(limit: 10))
+        try county.acknowledge(rest, try city.applyPush(county: "130202", rest))
+        try sqliteShell(county.path, "UPDATE change_log SET wall_ms = wall_ms - 40 * 86400000")
+        #expect(try county.compactLog(before: cutoff) == 1)
+        #expect(try county.syncPosition().lastSeq == before, "an empty log still knows its last seq")
+        try county.addPlatform(makePlatform(serial: 3))
+        let next = try #require(try county.nextPushBatch(limit: 10))
+        #expect(next.firstSeq == before + 1)
+        let answer = try city.applyPush(county: "130202", next)
+        #expect(answer.highWater == before + 1)
+    }
+
+    /// The city forgets the digests of county changes older than the retention; a change sent
+    /// again after that is taken as a re-delivery.
+    @Test func appliedDigestsPastTheRetentionAreCompacted() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test")
+        try county.addPlatforms([makePlatform(serial: 1), makePlatform(serial: 2)])
+        let batch = try #require(try county.nextPushBatch(limit: 10))
+        try county.acknowledge(batch, try city.applyPush(county: "130202", batch))
+        try sqliteShell(city.path, "UPDATE applied_seq SET applied_at = applied_at - 200 * 86400000 WHERE seq = 1")
+        #expect(try city.compactAppliedDigests(appliedBefore: CountyDatabase.wallClockMs() - 180 * 86_400_000) == 1)
+        #expect(try city.applyPush(county: "130202", batch).highWater == 2)
+    }
+}
