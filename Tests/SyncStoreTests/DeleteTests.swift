@@ -6,32 +6,10 @@ import Testing
 
 /// Deletes carry the versions they saw and leave tombstones on both sides (issue 10 #3, #4).
 @Suite struct DeleteTests {
-    struct Pair {
-        let dir: TempDirectory
-        let county: CountyDatabase
-        let city: CityDatabase
-
-        func push() throws -> PushResponse {
-            let batch = try #require(try county.nextPushBatch(limit: 100))
-            let answer = try city.applyPush(county: "130202", batch)
-            try county.acknowledge(batch, answer)
-            return answer
-        }
-
-        func pull() throws {
-            try county.applyPull(try city.pullFeed(county: "130202", after: try county.syncPosition().pulledSeq, limit: 1000))
-        }
-    }
-
-    func makePair() throws -> Pair {
-        let dir = try TempDirectory()
-        return Pair(dir: dir, county: try makeCounty(dir), city: try CityDatabase.create(at: dir.path("city.db"), node: "city-test"))
-    }
-
     /// A county deletes a platform it saw; nobody changed it since: the city deletes it too and
     /// keeps a tombstone with the delete's version, and so does the county.
     @Test func aDeleteOfWhatTheCountySawIsAppliedAndLeavesTombstonesOnBothSides() throws {
-        let pair = try makePair()
+        let pair = try SyncPair()
         defer { pair.dir.cleanUp() }
         let lab = try pair.county.addPlatform(makePlatform(serial: 1))
         _ = try pair.push()
@@ -48,7 +26,7 @@ import Testing
     /// edit the deleter did not see wins. The delete is parked at the city and recorded at the
     /// county; the row comes back to the county with the city's edit.
     @Test func aDeleteConcurrentWithAnEditIsParkedAndTheRowComesBack() throws {
-        let pair = try makePair()
+        let pair = try SyncPair()
         defer { pair.dir.cleanUp() }
         let lab = try pair.county.addPlatform(makePlatform(serial: 1))
         _ = try pair.push()
@@ -67,7 +45,7 @@ import Testing
 
     /// Only the city withdraws what it decided: a county's delete of a recognised platform is parked.
     @Test func aCountyCannotDeleteARecognisedPlatform() throws {
-        let pair = try makePair()
+        let pair = try SyncPair()
         defer { pair.dir.cleanUp() }
         let lab = try pair.county.addPlatform(makePlatform(serial: 1))
         _ = try pair.push()
@@ -82,7 +60,7 @@ import Testing
     /// An edit that crossed the delete arrives for a row the city deleted: refused as `deleted`,
     /// naming the delete, and the row does not come back.
     @Test func anEditOfADeletedRowIsRefusedAndNothingComesBack() throws {
-        let pair = try makePair()
+        let pair = try SyncPair()
         defer { pair.dir.cleanUp() }
         let lab = try pair.county.addPlatform(makePlatform(serial: 1))
         _ = try pair.push()
@@ -101,7 +79,7 @@ import Testing
     /// Tombstones are kept for the retention period, then purged; a purged one is no longer in
     /// the snapshot.
     @Test func tombstonesArePurgedAfterTheRetention() throws {
-        let pair = try makePair()
+        let pair = try SyncPair()
         defer { pair.dir.cleanUp() }
         let labs = [try pair.county.addPlatform(makePlatform(serial: 1)), try pair.county.addPlatform(makePlatform(serial: 2))]
         _ = try pair.push()
@@ -117,7 +95,7 @@ import Testing
     /// A snapshot page holds at most `limit` ids, live and deleted together, and the next page
     /// starts after the greatest of them: nothing is skipped or sent twice.
     @Test func snapshotPagesInterleaveRowsAndTombstones() throws {
-        let pair = try makePair()
+        let pair = try SyncPair()
         defer { pair.dir.cleanUp() }
         var labs: [Platform] = []
         for serial in 1...7 { labs.append(try pair.county.addPlatform(makePlatform(serial: serial))) }

@@ -1,5 +1,7 @@
 import Foundation
 import SyncCore
+import SyncProtocol
+import Testing
 @testable import SyncStore
 
 /// A fresh directory under the system temp folder, removed by the caller with `cleanUp()`.
@@ -31,6 +33,34 @@ func makePlatform(county: String = "130202", name: String = "唐山焊接重点�
 /// A new county replica in `dir`.
 func makeCounty(_ dir: TempDirectory, county: String = "130202", name: String = "county.db") throws -> CountyDatabase {
     try CountyDatabase.create(at: dir.path(name), county: county, node: "county-\(county)-test")
+}
+
+/// A county replica and the city, in a fresh directory, joined without the network: the city's
+/// side of the protocol as the aggregator calls it. Remove with `dir.cleanUp()`.
+struct SyncPair {
+    let dir: TempDirectory
+    let county: CountyDatabase
+    let city: CityDatabase
+
+    init(cityLimits: SyncLimits = SyncLimits()) throws {
+        dir = try TempDirectory()
+        county = try makeCounty(dir)
+        city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test", limits: cityLimits)
+    }
+
+    /// One push of up to `limit` changes, acknowledged; returns the city's answer.
+    @discardableResult
+    func push(limit: Int = 100) throws -> PushResponse {
+        let batch = try #require(try county.nextPushBatch(limit: limit))
+        let answer = try city.applyPush(county: "130202", batch)
+        try county.acknowledge(batch, answer)
+        return answer
+    }
+
+    /// Applies the city's feed after the county's cursor.
+    func pull() throws {
+        try county.applyPull(try city.pullFeed(county: "130202", after: try county.syncPosition().pulledSeq, limit: 1000))
+    }
 }
 
 /// Runs the `sqlite3` shell on `path` with `sql` on its standard input, stopping at the first

@@ -11,10 +11,9 @@ import Testing
     /// batch during backoff; the retry must be accepted as a re-delivery, not refused as a
     /// diverged replica, and both sides must end equal with no conflict and no new node.
     @Test func aLostAnswerThenAnEditOfTheSameRowIsNotARestore() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
-        let county = try makeCounty(dir)
-        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test")
+        let pair = try SyncPair()
+        defer { pair.dir.cleanUp() }
+        let (county, city) = (pair.county, pair.city)
         let lab = try county.addPlatform(makePlatform(serial: 1))
         try county.updatePlatform(id: lab.id) { $0.contact = "李工" }
         let first = try #require(try county.nextPushBatch(limit: 10))
@@ -51,10 +50,9 @@ import Testing
 @Suite struct SpuriousOutcomeTests {
     /// An insert then a delete before a push: nothing is parked on either side.
     @Test func anInsertThenADeleteBeforeAPushParksNothing() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
-        let county = try makeCounty(dir)
-        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test")
+        let pair = try SyncPair()
+        defer { pair.dir.cleanUp() }
+        let (county, city) = (pair.county, pair.city)
         let kept = try county.addPlatform(makePlatform(serial: 1))
         let gone = try county.addPlatform(makePlatform(serial: 2))
         try sqliteShell(county.path, "DELETE FROM platform WHERE id = '\(gone.id)'")
@@ -69,10 +67,9 @@ import Testing
     /// A county's concurrent write of a city-owned column is parked, as the README says, and
     /// never recorded as a conflict.
     @Test func aCountyWriteOfACityOwnedColumnIsParkedNotAConflict() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
-        let county = try makeCounty(dir)
-        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test")
+        let pair = try SyncPair()
+        defer { pair.dir.cleanUp() }
+        let (county, city) = (pair.county, pair.city)
         let lab = try county.addPlatform(makePlatform(serial: 1))
         let first = try #require(try county.nextPushBatch(limit: 10))
         try county.acknowledge(first, try city.applyPush(county: "130202", first))
@@ -93,10 +90,9 @@ import Testing
     /// An insert sent again after a county restore, for a row the city has since recognised,
     /// carries the old status: an echo, neither a conflict nor a park, and the city's value stands.
     @Test func anInsertSentAgainWithAnOlderCityColumnIsAnEcho() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
-        let county = try makeCounty(dir)
-        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test")
+        let pair = try SyncPair()
+        defer { pair.dir.cleanUp() }
+        let (county, city) = (pair.county, pair.city)
         let lab = try county.addPlatform(makePlatform(serial: 1))
         let batch = try #require(try county.nextPushBatch(limit: 10))
         _ = try city.applyPush(county: "130202", batch)
@@ -118,10 +114,9 @@ import Testing
     /// A county deletes an approved award and its platform: the city refuses both and puts both
     /// back, and the county gets both back, though the award's delete came first.
     @Test func anApprovedAwardAndItsPlatformDeletedAtTheCountyBothComeBack() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
-        let county = try makeCounty(dir)
-        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test")
+        let pair = try SyncPair()
+        defer { pair.dir.cleanUp() }
+        let (county, city) = (pair.county, pair.city)
         let lab = try county.addPlatform(makePlatform(serial: 1))
         let award = try county.proposeAward(Award(county: "130202", platformId: lab.id, amount: .yuan(50_000), fiscalYear: 2025))
         let first = try #require(try county.nextPushBatch(limit: 10))
@@ -175,10 +170,9 @@ import Testing
     /// The county deleted a row and has not pushed the delete: the city's snapshot must not bring
     /// it back, and once the delete is pushed both sides agree.
     @Test func aSnapshotDoesNotBringBackARowDeletedButNotYetPushed() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
-        let county = try makeCounty(dir)
-        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test")
+        let pair = try SyncPair()
+        defer { pair.dir.cleanUp() }
+        let (county, city) = (pair.county, pair.city)
         let kept = try county.addPlatform(makePlatform(serial: 1))
         let gone = try county.addPlatform(makePlatform(serial: 2))
         let first = try #require(try county.nextPushBatch(limit: 10))
@@ -203,10 +197,9 @@ import Testing
     /// applies the platform first; nothing is parked, nothing deleted at the county.
     @Test(arguments: [10, 2, 1])
     func anAwardMovedToALaterPlatformIsNotRefused(batch: Int) throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
-        let county = try makeCounty(dir)
-        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test")
+        let pair = try SyncPair()
+        defer { pair.dir.cleanUp() }
+        let (county, city) = (pair.county, pair.city)
         let first = try county.addPlatform(makePlatform(serial: 1))
         let award = try county.proposeAward(Award(county: "130202", platformId: first.id, amount: .yuan(50_000), fiscalYear: 2025))
         let later = try county.addPlatform(makePlatform(serial: 2))
@@ -226,12 +219,11 @@ import Testing
 
     /// The same across the city's slices: the slice is extended to the platform's insert.
     @Test func aSliceDoesNotEndBetweenAnAwardAndItsLaterPlatform() throws {
-        let dir = try TempDirectory()
-        defer { dir.cleanUp() }
-        let county = try makeCounty(dir)
         var limits = SyncLimits()
         limits.applySliceChanges = 2
-        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test", limits: limits)
+        let pair = try SyncPair(cityLimits: limits)
+        defer { pair.dir.cleanUp() }
+        let (county, city) = (pair.county, pair.city)
         let first = try county.addPlatform(makePlatform(serial: 1))
         let award = try county.proposeAward(Award(county: "130202", platformId: first.id, amount: .yuan(50_000), fiscalYear: 2025))
         try county.addPlatforms([makePlatform(serial: 3), makePlatform(serial: 4)])
