@@ -46,12 +46,8 @@ struct APIError: Error {
 
     /// The status of a refused batch, by its stable code.
     static func status(ofBatchCode code: String) -> HTTPResponse.Status {
-        switch code {
-        case "sequence_gap", "replica_diverged": .conflict
-        case "batch_too_large": .contentTooLarge
-        case "too_many_nodes": .forbidden
-        default: .badRequest
-        }
+        let code = BatchRefusal.httpStatus(ofCode: code)
+        return [HTTPResponse.Status.conflict, .contentTooLarge, .forbidden].first { $0.code == code } ?? .badRequest
     }
 
     static func describe(_ error: DecodingError) -> String {

@@ -63,13 +63,7 @@ public final class InMemoryTransport: SyncTransport {
     static func http(_ op: String, _ error: StoreError) -> TransportError {
         switch error {
         case .badBatch(let code, let message):
-            let status = switch code {
-            case "sequence_gap", "replica_diverged": 409
-            case "batch_too_large": 413
-            case "too_many_nodes": 403
-            default: 400
-            }
-            return .http(op: op, url: "memory:/\(op)", status: status, error: ErrorBody(code: code, message: message))
+            return .http(op: op, url: "memory:/\(op)", status: BatchRefusal.httpStatus(ofCode: code), error: ErrorBody(code: code, message: message))
         case .forbidden(let message):
             return .http(op: op, url: "memory:/\(op)", status: 403, error: ErrorBody(code: "forbidden_county", message: message))
         default:

@@ -16,3 +16,16 @@ public enum ProtocolVersion {
     /// The request header that carries it.
     public static let header = "Sync-Protocol"
 }
+
+/// The HTTP status the aggregator answers a refused batch with, by its stable code: one table
+/// for the aggregator and for the in-process transport the protocol tests use.
+public enum BatchRefusal {
+    public static func httpStatus(ofCode code: String) -> Int {
+        switch code {
+        case "sequence_gap", "replica_diverged": 409
+        case "batch_too_large": 413
+        case "too_many_nodes": 403
+        default: 400
+        }
+    }
+}
