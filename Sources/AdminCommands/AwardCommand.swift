@@ -150,10 +150,7 @@ struct AwardCommand: ParsableCommand {
 
         func run() throws {
             try reporting {
-                guard let county = try database.openAny() as? CountyDatabase else {
-                    throw CLIError("\(database.db) is the city database: a county withdraws its own proposal; the city rejects (syncctl award reject)")
-                }
-                try county.withdrawAward(id: id)
+                try database.openCounty(for: "withdrawing a proposal", atTheCity: "the city rejects (syncctl award reject)").withdrawAward(id: id)
             }
             print("withdrew award \(id); the withdrawal syncs with the next push")
         }

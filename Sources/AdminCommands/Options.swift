@@ -35,6 +35,14 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
+    /// Opens a county replica; the city database gets a clear refusal naming what to do there.
+    func openCounty(for action: String, atTheCity instead: String) throws -> CountyDatabase {
+        guard let county = try openAny() as? CountyDatabase else {
+            throw CLIError("\(db) is the city database: \(action) is done at its county; \(instead)")
+        }
+        return county
+    }
+
     /// Opens whichever replica `--db` names, county or city; `readOnly` for inspection commands,
     /// which then never wait for another process's writes and never change the file.
     func openAny(readOnly: Bool = false) throws -> any ReplicaDatabase {

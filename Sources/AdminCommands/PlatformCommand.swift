@@ -200,10 +200,7 @@ struct PlatformCommand: ParsableCommand {
 
         func run() throws {
             try reporting {
-                guard let county = try database.openAny() as? CountyDatabase else {
-                    throw CLIError("\(database.db) is the city database: a platform is deleted at its county; the city revokes (syncctl platform revoke)")
-                }
-                try county.deletePlatform(id: id)
+                try database.openCounty(for: "deleting a platform", atTheCity: "the city revokes (syncctl platform revoke)").deletePlatform(id: id)
             }
             print("deleted platform \(id); the delete syncs with the next push")
         }

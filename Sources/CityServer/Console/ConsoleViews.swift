@@ -41,8 +41,7 @@ struct ConsoleViews: Sendable {
         return ("ok", "正常 syncing")
     }
 
-    func countyRow(_ county: CountyState, now: Int64) -> CountyRow {
-        let health = metrics.countyHealth()
+    func countyRow(_ county: CountyState, now: Int64, health: (refusedInARow: [String: Int], certificateExpiry: [String: Int64])) -> CountyRow {
         let (stateClass, stateLabel) = state(of: county, refused: health.refusedInARow[county.county] ?? 0, now: now)
         let expiry = health.certificateExpiry[county.county]
         let expiring = expiry.map { $0 * 1000 - now < 30 * 86_400_000 } ?? false
@@ -59,7 +58,8 @@ struct ConsoleViews: Sendable {
 
     func countyList() throws -> String {
         let now = CountyDatabase.wallClockMs()
-        let rows = try database.countyStates().map { countyRow($0, now: now) }
+        let health = metrics.countyHealth()
+        let rows = try database.countyStates().map { countyRow($0, now: now, health: health) }
         let byState = Dictionary(grouping: rows, by: \.stateClass).mapValues(\.count)
         let summary = "\(rows.count) 个县区 counties: \(byState["ok"] ?? 0) 正常 syncing, \(byState["stuck"] ?? 0) 受阻 stuck, "
             + "\(byState["silent"] ?? 0) 失联 silent, \(byState["never"] ?? 0) 从未联系 never seen"
@@ -74,7 +74,7 @@ struct ConsoleViews: Sendable {
             throw ConsoleError(.notFound, "no county \(code) is configured at the city")
         }
         let now = CountyDatabase.wallClockMs()
-        let row = countyRow(state, now: now)
+        let row = countyRow(state, now: now, health: metrics.countyHealth())
         struct Node { let node, admittedAt, admission, highWater, lastContact, lastPush, lastPull, pending, lastError: String }
         struct Decision { let at, actor, table, rowId, detail: String }
         struct Page {
