@@ -19,12 +19,13 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Domain, policy rules, clock, ids and the merge rules: pure Swift, no I/O.
         .target(name: "SyncCore"),
         // Wire messages of the sync protocol (Codable), mirroring Schemas/.
-        .target(name: "SyncProtocol", dependencies: ["SyncCore"]),
+        .target(name: "SyncProtocol", dependencies: ["SyncCore", .product(name: "Crypto", package: "swift-crypto")]),
         // CSV and text encodings for platform import/export.
         .target(name: "SyncInterchange", dependencies: ["SyncCore"]),
         // The SQLite replicas (GRDB): schema, change capture, sync apply, city database.

@@ -56,9 +56,20 @@ public func buildCityApplication(
             "sync.evidence": "\(admission.evidence)",
         ])
     }
+    let feedSeal: FeedSeal
+    do {
+        let (seal, created) = try FeedSeal.loadOrCreate(at: configuration.resolvedFeedKeyFile)
+        if created {
+            logger.notice("created the feed key; back it up once with the server's key (it never changes)",
+                          metadata: ["sync.feed_key": "\(configuration.resolvedFeedKeyFile)"])
+        }
+        feedSeal = seal
+    } catch {
+        throw ConfigurationError.invalid(key: "feed-key", reason: error.description)
+    }
     let database = FileManager.default.fileExists(atPath: configuration.databasePath)
-        ? try CityDatabase.open(at: configuration.databasePath, counties: counties, limits: configuration.limits, onNodeAdmitted: onNodeAdmitted)
-        : try CityDatabase.create(at: configuration.databasePath, counties: counties, limits: configuration.limits, onNodeAdmitted: onNodeAdmitted)
+        ? try CityDatabase.open(at: configuration.databasePath, counties: counties, limits: configuration.limits, onNodeAdmitted: onNodeAdmitted, feedSeal: feedSeal)
+        : try CityDatabase.create(at: configuration.databasePath, counties: counties, limits: configuration.limits, onNodeAdmitted: onNodeAdmitted, feedSeal: feedSeal)
     let denyList: DenyList
     do { denyList = try DenyList(path: configuration.denyListFile, logger: logger) } catch {
         throw ConfigurationError.invalid(key: "deny-list", reason: "\(error)")
@@ -167,6 +178,7 @@ struct CityAPI: Sendable {
         "/v1/heartbeat": Route(methods: ["POST"], roles: [.county]),
         "/v1/digest": Route(methods: ["GET"], roles: [.county]),
         "/v1/snapshot": Route(methods: ["GET"], roles: [.county]),
+        "/v1/return": Route(methods: ["POST"], roles: [.county]),
     ]
 
     /// Every path under `/console`: the city console, for operators only (`CityConsole`).
@@ -254,6 +266,21 @@ struct CityAPI: Sendable {
             guard limit >= 1 else { throw APIError(.badRequest, code: "bad_request", message: "limit must be >= 1") }
             let page = try await blocking { try database.snapshot(county: county, table: table, after: after, limit: Int(limit)) }
             return jsonResponse(page)
+        }
+        countyRoutes.post("/v1/return") { request, context in
+            let county = context.county
+            let returned = try await decode(ReturnRequest.self, from: request, context: context)
+            let answer = try await blocking { try database.takeBack(county: county, returned) }
+            var logger = context.logger
+            logger[metadataKey: "sync.county"] = "\(county)"
+            logger[metadataKey: "sync.node"] = "\(returned.node)"
+            logger.notice("city changes taken back after a restore", metadata: [
+                "sync.return.changes": "\(returned.changes.count)",
+                "sync.return.applied": "\(answer.outcomes.filter { $0.outcome == .applied }.count)",
+                "sync.return.conflicts": "\(answer.outcomes.filter { $0.outcome == .conflict }.count)",
+                "sync.return.parked": "\(answer.outcomes.filter { $0.outcome == .parked }.count)",
+            ])
+            return jsonResponse(answer)
         }
         countyRoutes.post("/v1/heartbeat") { request, context in
             let county = context.county

@@ -34,6 +34,14 @@ public struct CityServerConfiguration: Sendable, Hashable {
     public var countiesFile: String?
     /// A file of revoked certificate serials (hex, one per line); re-read when it changes.
     public var denyListFile: String?
+    /// The key that seals the city's feed (`FeedSeal`): created at the first start if missing.
+    /// It lives outside the database, so a restore of `city.db` from a backup keeps it, and the
+    /// city can take back its own changes from the counties. Default: `feed.key` beside the database.
+    public var feedKeyFile: String?
+    /// The feed key file in use.
+    public var resolvedFeedKeyFile: String {
+        feedKeyFile ?? URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("feed.key").path
+    }
     /// An optional plain-HTTP listener for `/healthz` and `/metrics` only; loopback addresses only.
     public var monitoringListen: (host: String, port: Int)? {
         get { monitoringHost.map { ($0, monitoringPort) } }

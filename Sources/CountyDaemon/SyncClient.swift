@@ -15,6 +15,8 @@ public struct SyncReport: Sendable, Hashable, Codable {
     public var conflicts = 0
     /// City changes applied here.
     public var pulled = 0
+    /// City changes given back to the city after it was restored from a backup.
+    public var returned = 0
 
     public init() {}
 }
@@ -71,6 +73,9 @@ public struct SyncClient: Sendable {
             }
             if try database.snapshotPending() { try await mergeSnapshot() }
             var report = try await pushPending()
+            // After a city restore: what this county sent is back at the city (above), so the
+            // city's own lost changes can go back on top of it, before the feed is read again.
+            report.returned = try await returnToCity()
             report.pulled = try await pullAll()
             try? await sendHeartbeat()
             return report
@@ -151,6 +156,24 @@ public struct SyncClient: Sendable {
             }
         }
         return report
+    }
+
+    /// Gives the city back, page by page, the changes of its own that it lost to a restore from
+    /// backup and this replica applied (`CountyDatabase.changesToReturn`); returns how many.
+    public func returnToCity() async throws -> Int {
+        var total = 0
+        while true {
+            let page = try database.changesToReturn(limit: currentBatchSize)
+            guard !page.isEmpty else { return total }
+            let answer = try await transport.returnChanges(ReturnRequest(node: database.replica.node, changes: page))
+            try database.returned(page)
+            total += page.count
+            logger.notice("gave the city back its own changes lost to its restore", metadata: [
+                "sync.return.changes": "\(page.count)",
+                "sync.return.conflicts": "\(answer.outcomes.filter { $0.outcome == .conflict }.count)",
+                "sync.return.parked": "\(answer.outcomes.filter { $0.outcome == .parked }.count)",
+            ])
+        }
     }
 
     /// After a restore from backup: continues under a new node id and merges the city's copy of

@@ -44,6 +44,10 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
         try await exchange("snapshot", method: "GET", path: "/v1/snapshot?table=\(table)&after=\(after)&limit=\(limit)", body: nil)
     }
 
+    public func returnChanges(_ request: ReturnRequest) async throws -> ReturnResponse {
+        try await exchange("return", method: "POST", path: "/v1/return", body: try encoder.encode(request))
+    }
+
     /// Performs a raw request (for `GET /healthz`, digests and tests); returns status and body.
     public func request(method: String, path: String, body: Data? = nil) async throws -> (status: Int, body: Data) {
         try await withCheckedThrowingContinuation { continuation in

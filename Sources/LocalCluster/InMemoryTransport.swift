@@ -86,4 +86,8 @@ public final class InMemoryTransport: SyncTransport {
     public func snapshot(table: String, after: String, limit: Int) async throws -> SnapshotResponse {
         try exchange("snapshot") { try city.snapshot(county: county, table: table, after: after, limit: limit) }
     }
+
+    public func returnChanges(_ request: ReturnRequest) async throws -> ReturnResponse {
+        try exchange("return") { try city.takeBack(county: county, request) }
+    }
 }

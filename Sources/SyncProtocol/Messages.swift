@@ -114,12 +114,58 @@ public struct PullResponse: Sendable, Hashable, Codable {
     public let cursor: Int64
     /// Whether more changes wait after this page.
     public let more: Bool
+    /// The city's seal of each change (`FeedSeal`), in the order of `changes`; absent from a city
+    /// with no feed key. A county keeps them, so it can give the city back its own changes after
+    /// the city was restored from a backup that predates them.
+    public let seals: [String]?
 
     /// Creates a response.
-    public init(changes: [WireChange], cursor: Int64, more: Bool) {
+    public init(changes: [WireChange], cursor: Int64, more: Bool, seals: [String]? = nil) {
         self.changes = changes
         self.cursor = cursor
         self.more = more
+        self.seals = seals
+    }
+}
+
+/// One of the city's own changes as a county received it, with the city's seal.
+public struct SealedChange: Sendable, Hashable, Codable {
+    /// The change, exactly as the city's feed sent it.
+    public let change: WireChange
+    /// The city's seal of it.
+    public let seal: String
+
+    /// Creates a sealed change.
+    public init(change: WireChange, seal: String) {
+        self.change = change
+        self.seal = seal
+    }
+}
+
+/// `POST /v1/return`: after the city was restored from a backup, a county gives back the city's
+/// own changes it had pulled and the restore took from the city. Only changes the city sealed are
+/// taken (`FeedSeal`), so a county cannot pass off a value as the city's decision.
+public struct ReturnRequest: Sendable, Hashable, Codable {
+    /// The sending node.
+    public let node: String
+    /// The city's changes, in the order the county applied them.
+    public let changes: [SealedChange]
+
+    /// Creates a request.
+    public init(node: String, changes: [SealedChange]) {
+        self.node = node
+        self.changes = changes
+    }
+}
+
+/// The answer to a return: what became of each change (by its feed seq), as for a push.
+public struct ReturnResponse: Sendable, Hashable, Codable {
+    /// One outcome per change.
+    public let outcomes: [ChangeOutcome]
+
+    /// Creates a response.
+    public init(outcomes: [ChangeOutcome]) {
+        self.outcomes = outcomes
     }
 }
 

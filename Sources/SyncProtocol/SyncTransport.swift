@@ -9,6 +9,8 @@ public protocol SyncTransport: Sendable {
     func heartbeat(_ heartbeat: Heartbeat) async throws -> HeartbeatResponse
     /// Fetches a page of this county's rows of `table` as the city holds them, after row id `after`.
     func snapshot(table: String, after: String, limit: Int) async throws -> SnapshotResponse
+    /// Gives the city back its own sealed changes after it was restored from a backup.
+    func returnChanges(_ request: ReturnRequest) async throws -> ReturnResponse
 }
 
 /// A failed exchange with the city, with what a person needs to act on it.

@@ -151,15 +151,7 @@ extension CityDatabase {
         try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
         var refused: [WireChange] = []
         let outcomes = try applier.applyAll(fresh, county: county, db: db) { refused.append($0) }
-        // The county's copies are put back parents first: a platform before its awards when rows
-        // come back, an award before its platform when rows go, so a county's foreign key never
-        // refuses what the city re-asserts.
-        func order(_ change: WireChange) -> Int {
-            change.op == ChangeOperation.delete.rawValue ? (change.table == "platform" ? 0 : 1) : (change.table == "award" ? 2 : 3)
-        }
-        for change in refused.enumerated().sorted(by: { (order($0.element), $0.offset) < (order($1.element), $1.offset) }).map(\.element) {
-            try reassert(change, county: county, nowMs: nowMs, db: db)
-        }
+        try reassertAll(refused, county: county, nowMs: nowMs, db: db)
         try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
         let record = try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash, applied_at) VALUES (?, ?, ?, ?)")
         for change in fresh { try record.execute(arguments: [request.node, change.seq, Checksum.of([change]), nowMs]) }
@@ -213,7 +205,8 @@ extension CityDatabase {
                 values: try decodeJSON([String: ColumnValue].self, row["values"]),
                 bases: try decodeJSON([String: ColumnVersion].self, row["bases"]))
         }
-        return PullResponse(changes: changes, cursor: changes.last?.seq ?? after, more: rows.count > limit)
+        let seals = feedSeal.map { seal in changes.map { seal.seal($0, county: county) } }
+        return PullResponse(changes: changes, cursor: changes.last?.seq ?? after, more: rows.count > limit, seals: seals)
     }
 
     /// A page of `county`'s rows of `table` with their column versions, in id order after `after`.
@@ -263,6 +256,18 @@ extension CityDatabase {
         return answer
     }
 
+    /// Re-asserts refused changes, parents first: a platform before its awards when rows come
+    /// back, an award before its platform when rows go, so a county's foreign key never refuses
+    /// what the city re-asserts.
+    func reassertAll(_ refused: [WireChange], county: String, nowMs: Int64, db: Database) throws {
+        func order(_ change: WireChange) -> Int {
+            change.op == ChangeOperation.delete.rawValue ? (change.table == "platform" ? 0 : 1) : (change.table == "award" ? 2 : 3)
+        }
+        for change in refused.enumerated().sorted(by: { (order($0.element), $0.offset) < (order($1.element), $1.offset) }).map(\.element) {
+            try reassert(change, county: county, nowMs: nowMs, db: db)
+        }
+    }
+
     /// After refusing a county's change, the city writes its own current values of the refused
     /// columns with fresh versions into the county's feed, based on the refused change's version,
     /// so the county converges to the city's state (its refused values stay in its parked list).
@@ -296,5 +301,51 @@ extension CityDatabase {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [county, table.name, rowId, op.rawValue, try table.mask(for: columns), wallMs, hlc.rawValue,
                              JSONText.versions(bases), JSONText.values(values)])
+    }
+}
+
+/// Taking back the city's own changes after a restore from backup.
+///
+/// The city seals every change of its feed (`FeedSeal`) and each county keeps the seal with the
+/// change. Restored from a backup, the city has lost the decisions it made after the backup, but
+/// the counties that pulled them still hold them: each county finds the restore (its feed ends
+/// before the county's pull position), sends them back here, and the city applies those carrying
+/// its seal with the merge rules, as its own writes of that time. A decision the city made again
+/// since the restore is newer and stays; the older one is recorded as its loser.
+extension CityDatabase {
+    /// Takes back `request`'s changes for `county` (from the verified certificate). Refused whole,
+    /// changing nothing, when any change lacks this city's seal for this county, or fails the
+    /// checks of a pushed change.
+    public func takeBack(county: String, _ request: ReturnRequest, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> ReturnResponse {
+        try checkNode(request.node, county: county)
+        guard let feedSeal else {
+            throw StoreError.badBatch(code: "no_feed_key", message: "this city runs without a feed key, so it cannot check the seals of returned changes")
+        }
+        guard request.changes.count <= limits.maxBatchChanges else {
+            throw StoreError.badBatch(code: "batch_too_large", message: "the return has \(request.changes.count) changes; at most \(limits.maxBatchChanges) are accepted at once (max-batch-changes)")
+        }
+        let check = ChangeCheck(limits: limits)
+        for (index, sealed) in request.changes.enumerated() {
+            let change = sealed.change
+            if let refusal = check.refusal(of: change, county: county, nowMs: nowMs) { throw StoreError(refusal) }
+            guard change.node == replica.node, feedSeal.verify(sealed.seal, of: change, county: county) else {
+                throw StoreError.forbidden("returned change \(index + 1) (\(change.table) \(change.rowId), feed seq \(change.seq)) does not carry this city's seal for county \(county); nothing was taken back")
+            }
+        }
+        let applier = self.applier(nowMs: nowMs)
+        let changes = request.changes.map(\.change)
+        let (answer, admission) = try write("take back city changes") { db -> (ReturnResponse, NodeAdmission?) in
+            let admission = try admitNode(db, node: request.node, county: county, route: "return", nowMs: nowMs).admission
+            _ = try CountyDatabase.stamp(db, wallMs: nowMs)
+            try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
+            var refused: [WireChange] = []
+            let outcomes = try applier.applyAll(try Self.parentsFirst(changes, db: db), county: county, db: db) { refused.append($0) }
+            try reassertAll(refused, county: county, nowMs: nowMs, db: db)
+            try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
+            try db.execute(sql: "UPDATE node_state SET last_contact_at = ? WHERE node = ?", arguments: [nowMs, request.node])
+            return (ReturnResponse(outcomes: outcomes), admission)
+        }
+        if let admission { onNodeAdmitted(admission) }
+        return answer
     }
 }

@@ -28,9 +28,12 @@ public final class CityDatabase: ReplicaDatabase {
     public let limits: SyncLimits
     /// Told of every node the city admits, with the evidence (for the log).
     public let onNodeAdmitted: @Sendable (NodeAdmission) -> Void
+    /// Seals the feed's changes, so counties can give them back after a restore (`returnChanges`);
+    /// nil when no feed key was given (a shell's `syncctl`, which serves no feed).
+    public let feedSeal: FeedSeal?
 
     private init(path: String, pool: DatabasePool, replica: ReplicaInfo, counties: CountyRegistry, policy: AwardPolicy, authority: AuthorityTable,
-                 limits: SyncLimits, onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void) {
+                 limits: SyncLimits, onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void, feedSeal: FeedSeal?) {
         self.path = path
         self.pool = pool
         self.replica = replica
@@ -39,13 +42,14 @@ public final class CityDatabase: ReplicaDatabase {
         self.authority = authority
         self.limits = limits
         self.onNodeAdmitted = onNodeAdmitted
+        self.feedSeal = feedSeal
     }
 
     /// Creates a new city database at `path` (mode 0600); refuses an existing file.
     public static func create(
         at path: String, counties: CountyRegistry = .tangshan, policy: AwardPolicy = .tangshan2022,
         authority: AuthorityTable = .standard, node: String? = nil, limits: SyncLimits = SyncLimits(),
-        onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void = { _ in }
+        onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void = { _ in }, feedSeal: FeedSeal? = nil
     ) throws -> CityDatabase {
         try CountyDatabase.createPrivateFile(at: path)
         do {
@@ -58,7 +62,7 @@ public final class CityDatabase: ReplicaDatabase {
                                arguments: [info.node, info.createdAt])
             }
             return CityDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy, authority: authority,
-                                limits: limits, onNodeAdmitted: onNodeAdmitted)
+                                limits: limits, onNodeAdmitted: onNodeAdmitted, feedSeal: feedSeal)
         } catch {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             throw CountyDatabase.translate(error, op: "create city database", path: path)
@@ -69,12 +73,12 @@ public final class CityDatabase: ReplicaDatabase {
     public static func open(
         at path: String, counties: CountyRegistry = .tangshan, policy: AwardPolicy = .tangshan2022,
         authority: AuthorityTable = .standard, limits: SyncLimits = SyncLimits(),
-        onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void = { _ in }, readOnly: Bool = false
+        onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void = { _ in }, readOnly: Bool = false, feedSeal: FeedSeal? = nil
     ) throws -> CityDatabase {
         let (pool, info) = try CountyDatabase.openExisting(path, role: "city", migrator: migrator, readOnly: readOnly,
                                                            upgradeHint: "start city-aggregator once to upgrade it")
         return CityDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy, authority: authority,
-                            limits: limits, onNodeAdmitted: onNodeAdmitted)
+                            limits: limits, onNodeAdmitted: onNodeAdmitted, feedSeal: feedSeal)
     }
 
     func applier(nowMs: Int64) -> ChangeApplier {

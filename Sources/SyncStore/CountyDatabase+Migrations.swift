@@ -111,6 +111,18 @@ extension CountyDatabase {
             try db.execute(sql: "ALTER TABLE replica ADD COLUMN log_compacted_at INTEGER")
             try db.execute(sql: "ALTER TABLE replica ADD COLUMN log_compacted_before INTEGER")
         }
+        migrator.registerMigration("v12-returnable") { db in
+            // Each city change as it was applied here, with the city's seal: after the city is
+            // restored from a backup, the changes it lost are given back to it (`to_return` = 1
+            // until it has them). `received_repair_id` is the last entry a city restore already
+            // looked at: entries after it belong to the city's current feed.
+            try db.execute(sql: #"ALTER TABLE received ADD COLUMN "values" TEXT"#)
+            try db.execute(sql: "ALTER TABLE received ADD COLUMN bases TEXT")
+            try db.execute(sql: "ALTER TABLE received ADD COLUMN seal TEXT")
+            try db.execute(sql: "ALTER TABLE received ADD COLUMN to_return INTEGER NOT NULL DEFAULT 0 CHECK (to_return IN (0, 1))")
+            try db.execute(sql: "CREATE INDEX received_to_return ON received (id) WHERE to_return = 1")
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN received_repair_id INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

@@ -115,14 +115,22 @@ extension CountyDatabase {
                     outcomes[index] = ChangeOutcome(seq: fresh[index].seq, outcome: .parked, reason: "missing_platform", message: message)
                 }
             }
+            // Each change is kept with the city's seal (when the city seals its feed), so it can
+            // be given back to a city restored from a backup that predates it.
+            var seals: [Int64: String] = [:]
+            if let sent = response.seals, sent.count == response.changes.count {
+                for (change, seal) in zip(response.changes, sent) { seals[change.seq] = seal }
+            }
             let log = try db.cachedStatement(sql: """
-                INSERT INTO received (node, seq, tbl, row_id, op, columns, hlc, outcome, reason, applied_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO received (node, seq, tbl, row_id, op, columns, hlc, outcome, reason, applied_at, "values", bases, seal)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for (change, outcome) in zip(fresh, outcomes) {
+                let seal = seals[change.seq]
                 try log.execute(arguments: [change.node, change.seq, change.table, change.rowId, change.op,
                                             change.values.keys.sorted().joined(separator: ","), change.hlc,
-                                            outcome.outcome.rawValue, outcome.reason, nowMs])
+                                            outcome.outcome.rawValue, outcome.reason, nowMs,
+                                            seal.map { _ in JSONText.values(change.values) }, seal.map { _ in JSONText.versions(change.bases) }, seal])
             }
             try db.execute(sql: "UPDATE replica SET pulled_seq = max(pulled_seq, ?), last_pull_at = ?, last_error = NULL WHERE id = 1",
                            arguments: [response.cursor, nowMs])
@@ -193,8 +201,18 @@ extension CountyDatabase {
                                arguments: [from])
             }
             if let feedSeq, feedSeq < pulled {
-                evidence.append("the city's feed ends at \(feedSeq) but this replica had pulled up to \(pulled); pulling on from \(feedSeq)")
-                try db.execute(sql: "UPDATE replica SET pulled_seq = ? WHERE id = 1", arguments: [feedSeq])
+                // The city's changes after the end of its feed are gone from the city, and this
+                // replica holds those it pulled: they go back to the city (`changesToReturn`).
+                let lost = try Int.fetchOne(db, sql: """
+                    SELECT count(*) FROM received WHERE id > (SELECT received_repair_id FROM replica WHERE id = 1) AND seq > ? AND seal IS NOT NULL
+                    """, arguments: [feedSeq]) ?? 0
+                try db.execute(sql: """
+                    UPDATE received SET to_return = 1
+                    WHERE id > (SELECT received_repair_id FROM replica WHERE id = 1) AND seq > ? AND seal IS NOT NULL
+                    """, arguments: [feedSeq])
+                evidence.append("the city's feed ends at \(feedSeq) but this replica had pulled up to \(pulled); giving back the city's \(lost) change(s) after \(feedSeq) and pulling on from \(feedSeq)")
+                try db.execute(sql: "UPDATE replica SET pulled_seq = ?, received_repair_id = (SELECT ifnull(max(id), 0) FROM received) WHERE id = 1",
+                               arguments: [feedSeq])
             }
             guard !evidence.isEmpty else { return nil }
             let text = "the city database went back in time (restored from a backup?): " + evidence.joined(separator: "; ")
@@ -242,6 +260,43 @@ extension CountyDatabase {
     public func recordCertificateExpiry(_ ms: Int64) throws {
         try write("record certificate expiry") { db in
             try db.execute(sql: "UPDATE replica SET certificate_expires_at = ? WHERE id = 1", arguments: [ms])
+        }
+    }
+}
+
+/// Giving the city back its own changes after it was restored from a backup (see
+/// `CityDatabase.takeBack`).
+extension CountyDatabase {
+    /// The next city changes to give back, oldest first, at most `limit`.
+    public func changesToReturn(limit: Int) throws -> [SealedChange] {
+        try read("read changes to return") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, node, seq, tbl, row_id, op, hlc, "values", bases, seal FROM received WHERE to_return = 1 ORDER BY id LIMIT ?
+                """, arguments: [limit]).map { row in
+                let change = WireChange(seq: row["seq"], table: row["tbl"], rowId: row["row_id"], op: row["op"], hlc: row["hlc"], node: row["node"],
+                                        values: try decodeJSON([String: ColumnValue].self, row["values"]),
+                                        bases: try decodeJSON([String: ColumnVersion].self, row["bases"]))
+                return SealedChange(change: change, seal: row["seal"])
+            }
+        }
+    }
+
+    /// How many city changes wait to be given back.
+    public func returningCount() throws -> Int {
+        try read("count changes to return") { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM received WHERE to_return = 1") ?? 0 }
+    }
+
+    /// Records that the city took `returned` back (whatever their outcome: the city's rules
+    /// decided them, and a refused one is re-asserted through its feed).
+    public func returned(_ returned: [SealedChange]) throws {
+        try write("record returned changes") { db in
+            let done = try db.cachedStatement(sql: """
+                UPDATE received SET to_return = 0 WHERE to_return = 1 AND node = ? AND seq = ? AND hlc = ? AND tbl = ? AND row_id = ?
+                """)
+            for sealed in returned {
+                let change = sealed.change
+                try done.execute(arguments: [change.node, change.seq, change.hlc, change.table, change.rowId])
+            }
         }
     }
 }

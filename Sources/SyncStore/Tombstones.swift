@@ -78,7 +78,7 @@ extension CountyDatabase {
         try write("compact log") { db in
             try db.execute(sql: "DELETE FROM change_log WHERE seq <= (SELECT pushed_seq FROM replica WHERE id = 1) AND wall_ms < ?", arguments: [cutoffMs])
             let removed = db.changesCount
-            try db.execute(sql: "DELETE FROM received WHERE applied_at < ?", arguments: [cutoffMs])
+            try db.execute(sql: "DELETE FROM received WHERE applied_at < ? AND to_return = 0", arguments: [cutoffMs])
             if removed + db.changesCount > 0 {
                 try db.execute(sql: "UPDATE replica SET log_compacted_at = ?, log_compacted_before = max(ifnull(log_compacted_before, 0), ?) WHERE id = 1",
                                arguments: [nowMs, cutoffMs])

@@ -40,6 +40,9 @@ struct CityAggregator: AsyncParsableCommand {
     @Option(help: ArgumentHelp("JSON county list replacing the 18 Tangshan divisions.", valueName: "file")) var counties: String?
     @Option(name: .customLong("deny-list"), help: ArgumentHelp("File of revoked certificate serials (hex, one per line); re-read when it changes.", valueName: "file"))
     var denyList: String?
+
+    @Option(name: .customLong("feed-key"), help: ArgumentHelp("The key that seals the feed, so counties can give the city back its own changes after a restore from backup; created if missing (default: feed.key beside the database). Back it up once: it never changes.", valueName: "file"))
+    var feedKey: String?
     @Option(name: .customLong("console-refresh-seconds"), help: "How often an open console page refreshes itself, in seconds; 0 never (default 5).")
     var consoleRefreshSeconds: Int?
     @Option(name: .customLong("tombstone-retention-days"), help: "How long deleted rows' tombstones are kept, in days (default 180).")
@@ -50,7 +53,7 @@ struct CityAggregator: AsyncParsableCommand {
 
     static let keys: Set<String> = [
         "db", "listen", "cert", "key", "client-ca", "max-body-bytes", "max-value-bytes", "max-batch-changes", "max-clock-offset-seconds",
-        "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "console-refresh-seconds", "tombstone-retention-days", "min-protocol", "log-level",
+        "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "feed-key", "console-refresh-seconds", "tombstone-retention-days", "min-protocol", "log-level",
     ]
 
     /// Runs the process; a configuration error is one line naming the file, line and key, and
@@ -95,6 +98,7 @@ struct CityAggregator: AsyncParsableCommand {
         configuration.monitoringPortFile = monitoringPortFile ?? file?.values["monitoring-port-file"]
         configuration.countiesFile = counties ?? file?.values["counties"]
         configuration.denyListFile = denyList ?? file?.values["deny-list"]
+        if let key = feedKey ?? file?.values["feed-key"] { configuration.feedKeyFile = key }
         if let value = try consoleRefreshSeconds ?? file?.integer("console-refresh-seconds") { configuration.consoleRefreshSeconds = value }
         if let value = try tombstoneRetentionDays ?? file?.integer("tombstone-retention-days") { configuration.tombstoneRetentionDays = value }
         if let value = try minProtocol ?? file?.integer("min-protocol") { configuration.minProtocol = value }

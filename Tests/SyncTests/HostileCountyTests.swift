@@ -121,6 +121,50 @@ struct HostileCountyTests {
                 "the city's clock did not move to the hostile county's: \(cityClock)")
     }
 
+    /// `POST /v1/return` takes back only what the city sealed for this county: a made-up
+    /// decision, a sealed change with one value altered, and the neighbour's sealed change sent by
+    /// this county are each refused whole (403), and nothing at the city changes.
+    @Test(.timeLimit(.minutes(2)))
+    func returnedChangesMustCarryTheCitysSealForThisCounty() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.cluster.cleanUp() }
+        let city = try CityDatabase.open(at: setup.cluster.cityDB)
+        let own = try setup.base.county.platforms()[0].id
+        try city.recognizePlatform(id: own)
+        try setup.neighbour.addPlatform(makePlatforms("130203", count: 1, offset: 700)[0])
+        let neighbourBatch = try #require(try setup.neighbour.nextPushBatch(limit: 10))
+        try setup.neighbour.acknowledge(neighbourBatch, try await setup.neighbourTransport.push(neighbourBatch))
+        try city.recognizePlatform(id: neighbourBatch.changes[0].rowId)
+        let feed = try await setup.base.transport.pull(node: setup.base.node, after: 0, limit: 100)
+        let neighbourFeed = try await setup.neighbourTransport.pull(node: setup.neighbour.replica.node, after: 0, limit: 100)
+        let sealed = try #require(feed.seals.map { zip(feed.changes, $0).map { SealedChange(change: $0, seal: $1) } }?.last)
+        let neighbours = try #require(neighbourFeed.seals.map { zip(neighbourFeed.changes, $0).map { SealedChange(change: $0, seal: $1) } }?.last)
+        #expect(sealed.change.rowId == own && sealed.change.values["status"] == .text("recognized"))
+
+        let forged = WireChange(seq: 99, table: "platform", rowId: own, op: "update", hlc: sealed.change.hlc + 1, node: city.replica.node,
+                                values: ["status": .text("revoked")], bases: ["status": sealed.change.version])
+        let altered = WireChange(seq: sealed.change.seq, table: "platform", rowId: own, op: "update", hlc: sealed.change.hlc,
+                                 node: sealed.change.node, values: ["status": .text("revoked")], bases: sealed.change.bases)
+        let before = try BadInputTests.cityState(setup.cluster)
+        let cases: [(String, SealedChange)] = [
+            ("a made-up city decision", SealedChange(change: forged, seal: sealed.seal)),
+            ("a sealed change with its value altered", SealedChange(change: altered, seal: sealed.seal)),
+            ("the neighbour's sealed change", neighbours),
+            ("a seal that is not base64", SealedChange(change: sealed.change, seal: "not a seal")),
+        ]
+        for (name, change) in cases {
+            let body = try JSONEncoder().encode(ReturnRequest(node: setup.base.node, changes: [sealed, change]))
+            let answer = try await setup.base.transport.request(method: "POST", path: "/v1/return", body: body)
+            let error = try? JSONDecoder().decode(ErrorBody.self, from: answer.body)
+            #expect(answer.status == 403 && error?.message.contains("seal") == true, "\(name): \(answer.status) \(String(decoding: answer.body, as: UTF8.self))")
+        }
+        #expect(try BadInputTests.cityState(setup.cluster) == before, "nothing at the city changed")
+        // The genuine sealed change is taken back: the city holds it already, so nothing changes either.
+        let genuine = try await setup.base.transport.returnChanges(ReturnRequest(node: setup.base.node, changes: [sealed]))
+        #expect(genuine.outcomes.map(\.outcome) == [.merged], "\(genuine)")
+        #expect(try city.platform(id: own)?.status == .recognized)
+    }
+
     /// The city's own schema refuses to change a row's id or county, whoever writes.
     @Test(.timeLimit(.minutes(2)))
     func theCitysRowsKeepTheirCountyWhateverWrites() async throws {

@@ -158,6 +158,12 @@ struct RestoreTests {
         let repair = try cluster.syncctl(sync)
         #expect(repair.status == 0, "\(repair.stderr)")
         #expect(Set(try city.platforms().map(\.id)) == Set((before + lostByCity).map(\.id)), "the city has what it lost")
+        // The city's own decision made after the backup came back from the county that pulled it,
+        // under its seal, and both sides hold the same rows.
+        #expect(try city.platform(id: before[0].id)?.status == .recognized, "the city's recognition came back")
+        #expect(try county.returningCount() == 0)
+        let verify = try cluster.syncctl(["verify"] + (try cluster.connection("130202", dbPath: county.path)))
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         let status = try cluster.syncctl(["status", "--db", county.path])
         #expect(status.stdout.contains("city restore") && status.stdout.contains("restored from a backup") && status.stdout.contains("repaired"), "\(status.stdout)")
         #expect(try cluster.syncctl(["status", "--db", cluster.cityDB, "--check"]).status == 0)
