@@ -73,6 +73,8 @@ public struct HarnessSummary: Sendable, CustomStringConvertible {
     public var deletesRefused = 0
     /// Restores the system found and repaired (the county continued as a new node).
     public var epochsBegun = 0
+    /// City feed entries that city restores took away, to be given back by the counties.
+    public var cityChangesLostToRestores = 0
     /// Concurrent overwrites recorded as conflicts (city side).
     public var conflicts = 0
     /// Changes the city parked (refused by a workflow or validation rule; kept, not lost).
@@ -101,6 +103,7 @@ public struct HarnessSummary: Sendable, CustomStringConvertible {
         lines.append("lost: \(lost), duplicated: \(duplicated), resurrected: \(resurrected)")
         lines.append("county deletes: \(deletes), of which refused by the city and recorded: \(deletesRefused)")
         lines.append("hostile pushes refused: \(hostileRefused), accepted: \(hostileAccepted); clocks found ahead of real time: \(clocksAhead)")
+        lines.append("city changes taken away by city restores and given back by the counties: \(cityChangesLostToRestores)")
         lines.append("restores found and repaired (new epochs): \(epochsBegun); conflicts recorded: \(conflicts); parked: \(parked); writes refused by validation: \(refusedWrites)")
         let seconds = Double(slowestConvergence.components.seconds) + Double(slowestConvergence.components.attoseconds) / 1e18
         lines.append(String(format: "slowest convergence after healing: %.1f s", seconds))
@@ -126,6 +129,8 @@ public final class FaultHarness: @unchecked Sendable {
     /// Each county's node ids, oldest first: a restore makes the county continue as a new node.
     private var epochs: [String: [String]] = [:]
     private var city: CityDatabase!
+    /// The city's feed entries that city restores took away (the counties give them back).
+    private var lostFeed: Set<FeedEntry> = []
     private let ledger = Mutex(Ledger())
     private let summary = Mutex(HarnessSummary())
     private var nextSerial = 10_000
@@ -331,6 +336,16 @@ public final class FaultHarness: @unchecked Sendable {
             try countyLock.withLock { try skewedEdits(code, hours: fault.parameter, tag: "t\(trial).clock\(fault.atMs)") }
         case .restore:
             try await restore(fault.county, backupAgeMs: fault.durationMs)
+        case .cityRestore:
+            try await restoreCity(backupAgeMs: fault.durationMs, edits: { [self] in
+                // City decisions after the backup, besides the workload's: the restore must take some.
+                for offset in 0..<3 {
+                    let index = (fault.county + offset) % counties.count
+                    try perform(.cityEdit(county: index, pick: fault.atMs &+ offset &* 7_919, column: EditColumn.allCases[offset % EditColumn.allCases.count]),
+                                tag: "t\(trial).cityrestore\(offset)")
+                    try perform(.cityRecognize(county: index, pick: fault.atMs &+ offset), tag: "t\(trial).cityrestore\(offset)")
+                }
+            })
         case .daemonClock:
             // The daemon itself runs with its machine's wall clock off, then is put right.
             try countyLock.withLock {
@@ -403,6 +418,46 @@ public final class FaultHarness: @unchecked Sendable {
                 try startDaemon(code)
             }
         }
+    }
+
+    /// Backs the city database up online (the aggregator running), lets the workload go on, then
+    /// stops the aggregator, puts the backup in place and starts it again. Before the restore
+    /// every county pushes everything and pulls the city's whole feed, so no value exists only
+    /// on the city's disk: every county change after the backup must come back from the
+    /// counties' logs, and every city decision after it from the counties that pulled it.
+    private func restoreCity(backupAgeMs: Int, edits: @escaping @Sendable () throws -> Void) async throws {
+        let backup = cluster.dir.appendingPathComponent("backup-city.db").path
+        try Cluster.backUp(cluster.cityDB, to: backup)
+        try await onThread { [self] in try countyLock.withLock { try edits() } }
+        try await Task.sleep(for: .milliseconds(backupAgeMs))
+        try await onThread { [self] in
+            try countyLock.withLock {
+                let deadline = Date().addingTimeInterval(60)
+                while true {
+                    let behind = try counties.filter { county in
+                        let position = try county.syncPosition()
+                        let feedEnd = try cityFeedEnd(county.county)
+                        return position.pushedSeq < position.lastSeq || position.pulledSeq < feedEnd
+                    }
+                    if behind.isEmpty { break }
+                    guard Date() < deadline else { throw HarnessError("\(behind.map(\.county)) did not drain before the city restore") }
+                    usleep(100_000)
+                }
+                // The feed entries the restore takes away: the counties hold them and give them back.
+                let kept = try read(try CityDatabase.open(at: backup, readOnly: true)) { try Int64.fetchOne($0, sql: "SELECT ifnull(max(seq), 0) FROM change_log") ?? 0 }
+                let lost = try read(city) { db in
+                    try Row.fetchAll(db, sql: "SELECT county, seq, hlc FROM change_log WHERE seq > ?", arguments: [kept])
+                        .map { FeedEntry(county: $0["county"], seq: $0["seq"], hlc: $0["hlc"]) }
+                }
+                lostFeed.formUnion(lost)
+                cluster.stopCity(kill: true)
+                try city.pool.close()
+                try Cluster.restore(cluster.cityDB, from: backup)
+                city = try CityDatabase.open(at: cluster.cityDB)
+                summary.withLock { $0.cityChangesLostToRestores += lost.count }
+            }
+        }
+        try await cluster.startCity()
     }
 
     /// Edits under a skewed clock: `syncctl` runs under libfaketime, so the capture triggers
@@ -502,15 +557,23 @@ public final class FaultHarness: @unchecked Sendable {
             duplicated += phantom.count
             if !missing.isEmpty { problems.append("\(code): county changes never applied at the city: \(missing.sorted().prefix(10))") }
             if !phantom.isEmpty { problems.append("\(code): the city applied changes the county never made: \(phantom.sorted().prefix(10))") }
-            // City → county: every entry of the city's feed for this county was applied once.
-            let feed = Set(try read(city) { try Int64.fetchAll($0, sql: "SELECT seq FROM change_log WHERE county = ?", arguments: [code]) })
-            let received = try read(county) { try Int64.fetchAll($0, sql: "SELECT seq FROM received WHERE node = ?", arguments: [cityNode]) }
+            // City → county: every entry of the city's feed for this county was applied once. A
+            // restored city hands out feed seqs again, so an entry is its seq and its clock.
+            let feed = Set(try read(city) { db in
+                try Row.fetchAll(db, sql: "SELECT seq, hlc FROM change_log WHERE county = ?", arguments: [code]).map { FeedEntry(county: code, seq: $0["seq"], hlc: $0["hlc"]) }
+            })
+            let received = try read(county) { db in
+                try Row.fetchAll(db, sql: "SELECT seq, hlc FROM received WHERE node = ?", arguments: [cityNode]).map { FeedEntry(county: code, seq: $0["seq"], hlc: $0["hlc"]) }
+            }
             let receivedSet = Set(received)
             changes += feed.count
             let unreceived = feed.subtracting(receivedSet)
             lost += unreceived.count
-            duplicated += received.count - receivedSet.count + receivedSet.subtracting(feed).count
-            if !unreceived.isEmpty { problems.append("\(code): city changes never applied at the county: \(unreceived.sorted().prefix(10))") }
+            let returnable = try read(county) { try Int.fetchOne($0, sql: "SELECT count(*) FROM received WHERE to_return = 1") ?? 0 }
+            if returnable > 0 { problems.append("\(code): \(returnable) city change(s) lost to a restore were never given back") }
+            lost += returnable
+            duplicated += received.count - receivedSet.count + receivedSet.subtracting(feed).subtracting(lostFeed).count
+            if !unreceived.isEmpty { problems.append("\(code): city changes never applied at the county: \(unreceived.map(\.seq).sorted().prefix(10))") }
             if received.count != receivedSet.count { problems.append("\(code): city changes applied more than once at the county") }
         }
         // A change applied twice as if new would conflict with itself.
@@ -622,4 +685,11 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
         let thread = Thread { continuation.resume(with: Result { try body() }) }
         thread.start()
     }
+}
+
+/// One entry of the city's feed: a restored city hands out seqs again, so the clock tells two apart.
+struct FeedEntry: Hashable, Sendable {
+    let county: String
+    let seq: Int64
+    let hlc: Int64
 }

@@ -16,6 +16,7 @@ public enum FaultKind: String, CaseIterable, Sendable, Hashable, Comparable {
     case daemonClock = "county daemon clock skewed"
     case hostile = "hostile county pushes"
     case lostAnswers = "answers lost after the city committed"
+    case cityRestore = "city restored from a backup"
 
     public static func < (lhs: FaultKind, rhs: FaultKind) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -49,6 +50,7 @@ public struct PlannedFault: Sendable, Hashable, CustomStringConvertible {
         case .daemonClock: detail = "county #\(county) daemon \(parameter > 0 ? "+" : "")\(parameter) h for \(durationMs) ms"
         case .hostile: detail = "county #\(county), \(parameter) pushes"
         case .lostAnswers: detail = "for \(durationMs) ms"
+        case .cityRestore: detail = "backup \(durationMs) ms before"
         default: detail = "for \(durationMs) ms"
         }
         return "\(kind.rawValue) at \(atMs) ms (\(detail))"
@@ -133,6 +135,7 @@ public struct TrialPlan: Sendable, Hashable {
             case .daemonClock: (duration, parameter) = (Int.random(in: 2_000...6_000, using: &random), [2, -2, 24, -24].randomElement(using: &random)!)
             case .hostile: (duration, parameter) = (0, Int.random(in: 10...40, using: &random))
             case .lostAnswers: (duration, parameter) = (Int.random(in: 1_000...4_000, using: &random), 0)
+            case .cityRestore: (duration, parameter) = (Int.random(in: 500...3_000, using: &random), 0)
             }
             faults.append(PlannedFault(kind: kind, county: county, atMs: at, durationMs: duration, parameter: parameter))
         }
