@@ -203,6 +203,7 @@ public struct SyncClient: Sendable {
     /// Applies the city's feed page after page; returns how many changes were applied.
     public func pullAll() async throws -> Int {
         var applied = 0
+        var remeasured = false
         while true {
             let cursor = try database.syncPosition().pulledSeq
             let page: PullResponse
@@ -213,7 +214,16 @@ public struct SyncClient: Sendable {
                 pullWindow.state.withLock { $0.failed() }
                 throw error
             }
-            applied += try database.applyPull(page, limits: limits).count
+            do {
+                applied += try database.applyPull(page, limits: limits).count
+            } catch StoreError.badBatch(let code, _) where code == ChangeRefusal.Code.clockAhead.rawValue && !remeasured {
+                // The city's clock moved since this process measured it (corrected, or wrong by
+                // hours): measure again, and read the page again against the new offset.
+                remeasured = true
+                logger.notice("the city's feed is ahead of the measured clock offset; measuring it again")
+                try await sendHeartbeat(detectRestore: false)
+                continue
+            }
             if !page.more { return applied }
         }
     }

@@ -16,20 +16,34 @@ import Synchronization
 /// _ = try? await client.pushPending()   // throws in transit
 /// ```
 public final class InMemoryTransport: SyncTransport {
-    public let city: CityDatabase
     public let county: String
     private let faults = Mutex(Faults())
+    private let current: Mutex<CityDatabase>
 
     struct Faults {
         var loseAnswers = 0
         var failBefore = 0
+        var cityClockOffsetMs: Int64 = 0
     }
 
     /// A transport for `county` (as its certificate would name it) to `city`.
     public init(city: CityDatabase, county: String) {
-        self.city = city
+        current = Mutex(city)
         self.county = county
     }
+
+    /// The city database requests go to.
+    public var city: CityDatabase { current.withLock { $0 } }
+
+    /// Requests go to `city` from now on (the city database restored from a backup and reopened).
+    public func replaceCity(_ city: CityDatabase) { current.withLock { $0 = city } }
+
+    /// The city's clock reads `offsetMs` off this machine's from now on (hours off, say): it
+    /// checks and stamps with it, and its answers carry it.
+    public func setCityClockOffset(ms offsetMs: Int64) { faults.withLock { $0.cityClockOffsetMs = offsetMs } }
+
+    /// The city's clock now.
+    private var cityNowMs: Int64 { CountyDatabase.wallClockMs() + faults.withLock { $0.cityClockOffsetMs } }
 
     /// The next `count` requests reach the city and are applied, and their answers are lost.
     public func loseNextAnswers(_ count: Int) { faults.withLock { $0.loseAnswers += count } }
@@ -72,22 +86,22 @@ public final class InMemoryTransport: SyncTransport {
     }
 
     public func push(_ request: PushRequest) async throws -> PushResponse {
-        try exchange("push") { try city.applyPush(county: county, request) }
+        try exchange("push") { try city.applyPush(county: county, request, nowMs: cityNowMs) }
     }
 
     public func pull(node: String, after cursor: Int64, limit: Int) async throws -> PullResponse {
-        try exchange("pull") { try city.pullFeed(county: county, node: node, after: cursor, limit: limit) }
+        try exchange("pull") { try city.pullFeed(county: county, node: node, after: cursor, limit: limit, nowMs: cityNowMs) }
     }
 
     public func heartbeat(_ heartbeat: Heartbeat) async throws -> HeartbeatResponse {
-        try exchange("heartbeat") { try city.recordHeartbeat(county: county, heartbeat) }
+        try exchange("heartbeat") { try city.recordHeartbeat(county: county, heartbeat, nowMs: cityNowMs) }
     }
 
     public func snapshot(table: String, after: String, limit: Int) async throws -> SnapshotResponse {
-        try exchange("snapshot") { try city.snapshot(county: county, table: table, after: after, limit: limit) }
+        try exchange("snapshot") { try city.snapshot(county: county, table: table, after: after, limit: limit, nowMs: cityNowMs) }
     }
 
     public func returnChanges(_ request: ReturnRequest) async throws -> ReturnResponse {
-        try exchange("return") { try city.takeBack(county: county, request) }
+        try exchange("return") { try city.takeBack(county: county, request, nowMs: cityNowMs) }
     }
 }

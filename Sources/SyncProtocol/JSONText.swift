@@ -78,6 +78,7 @@ public enum JSONText {
         appendString(request.node, to: &out)
         out += ",\"firstSeq\":\(request.firstSeq),\"lastSeq\":\(request.lastSeq),\"checksum\":"
         appendString(request.checksum, to: &out)
+        if let base = request.epochBaseSeq { out += ",\"epochBaseSeq\":\(base)" }
         out += ",\"changes\":["
         for (index, change) in request.changes.enumerated() {
             if index > 0 { out += "," }

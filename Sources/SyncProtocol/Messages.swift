@@ -49,14 +49,20 @@ public struct PushRequest: Sendable, Hashable, Codable {
     public let changes: [WireChange]
     /// `Checksum.of(changes)`, so a damaged batch is refused whole.
     public let checksum: String
+    /// The seq this node's history starts after (0 for a replica's first node; the seq a new
+    /// epoch began at). A city that does not know the node and is sent a batch starting past it
+    /// lost the node's earlier changes (it was restored from a backup), and says so
+    /// (`sequence_gap`) instead of taking the batch as the node's first.
+    public let epochBaseSeq: Int64?
 
     /// Creates a batch and its checksum.
-    public init(node: String, changes: [WireChange]) {
+    public init(node: String, changes: [WireChange], epochBaseSeq: Int64? = nil) {
         self.node = node
         self.firstSeq = changes.first?.seq ?? 0
         self.lastSeq = changes.last?.seq ?? 0
         self.changes = changes
         self.checksum = Checksum.of(changes)
+        self.epochBaseSeq = epochBaseSeq
     }
 }
 

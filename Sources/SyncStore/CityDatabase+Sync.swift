@@ -26,6 +26,10 @@ extension CityDatabase {
             throw StoreError.badBatch(code: "checksum_mismatch", message: "the batch's checksum does not match its changes")
         }
         let check = ChangeCheck(limits: limits)
+        // A clock reading ahead is judged once the node's mark is known: a change at or below it
+        // is a re-delivery of one the city applied when its clock allowed it (or, if it differs,
+        // a diverged history), and is never applied again, whatever the city's clock says now.
+        var clockAhead: [Int64: ChangeRefusal] = [:]
         var expected = request.changes.first?.seq ?? 0
         for change in request.changes {
             guard change.seq == expected else {
@@ -35,7 +39,10 @@ extension CityDatabase {
                 throw StoreError.badBatch(code: "node_mismatch", message: "change \(change.seq) claims node \(change.node.prefix(SyncLimits.maxNodeBytes)), but the batch is from \(request.node)")
             }
             // A malformed change is a broken or hostile sender, not data to keep: the whole batch is refused.
-            if let refusal = check.refusal(of: change, county: county, nowMs: nowMs) { throw StoreError(refusal) }
+            if let refusal = check.refusal(of: change, county: county, nowMs: nowMs) {
+                guard refusal.code == .clockAhead else { throw StoreError(refusal) }
+                clockAhead[change.seq] = refusal
+            }
             expected += 1
         }
         // The range must be exactly the changes' range: an empty batch claims nothing, so it can
@@ -44,6 +51,7 @@ extension CityDatabase {
         guard (request.firstSeq, request.lastSeq) == claimed else {
             throw StoreError.badBatch(code: "bad_sequence", message: "firstSeq \(request.firstSeq) and lastSeq \(request.lastSeq) do not match the changes (\(claimed.0) to \(claimed.1))")
         }
+        let clockRefusals = clockAhead
         let applier = self.applier(nowMs: nowMs)
         // The first transaction checks the batch against what the city holds, then applies the first slice.
         let first = try write("apply push") { db -> (Int64, [ChangeOutcome], NodeAdmission?) in
@@ -53,6 +61,11 @@ extension CityDatabase {
             if let first = request.changes.first, first.seq > highWater + 1, highWater > 0 {
                 throw StoreError.badBatch(code: "sequence_gap", message: "the city has changes up to \(highWater) from \(request.node); this batch starts at \(first.seq)")
             }
+            // A node the city does not know, whose history starts before this batch: the city lost
+            // its earlier changes (restored from a backup taken before the node's first push).
+            if let first = request.changes.first, highWater == 0, let base = request.epochBaseSeq, first.seq > base + 1 {
+                throw StoreError.badBatch(code: "sequence_gap", message: "the city has no changes from \(request.node), whose history starts after seq \(base); this batch starts at \(first.seq) (was the city restored from a backup?)")
+            }
             // A re-sent change must be the change the city applied under that seq.
             let known = try db.cachedStatement(sql: "SELECT hash FROM applied_seq WHERE node = ? AND seq = ?")
             for change in request.changes where change.seq <= highWater {
@@ -60,6 +73,7 @@ extension CityDatabase {
                     throw StoreError.badBatch(code: "replica_diverged", message: "change \(change.seq) of \(request.node) differs from the one the city applied: the replica's history diverged (restored from a backup?); it must continue as a new node")
                 }
             }
+            if let refused = clockRefusals.filter({ $0.key > highWater }).min(by: { $0.key < $1.key })?.value { throw StoreError(refused) }
             // A re-delivered change gets the outcome the city kept for it: a county whose answer was
             // lost must still learn that a change was parked, and why.
             let storedOutcomes = try Self.parkedOutcomes(db, node: request.node, seqs: request.changes.lazy.map(\.seq).filter { $0 <= highWater })
@@ -210,13 +224,13 @@ extension CityDatabase {
     }
 
     /// A page of `county`'s rows of `table` with their column versions, in id order after `after`.
-    public func snapshot(county: String, table: String, after: String, limit: Int) throws -> SnapshotResponse {
+    public func snapshot(county: String, table: String, after: String, limit: Int, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> SnapshotResponse {
         guard let synced = SyncedTable.named(table) else {
             throw StoreError.invalidInput(.invalid(field: "table", value: table, rule: "not a replicated table"))
         }
         // Stamp first, so a city edit not yet stamped is not sent with its old version.
         return try write("read snapshot") { db in
-            _ = try CountyDatabase.stamp(db, wallMs: CountyDatabase.wallClockMs())
+            _ = try CountyDatabase.stamp(db, wallMs: nowMs)
             let fetched = try Row.fetchAll(db, sql: "SELECT id, \(synced.columns.joined(separator: ", ")) FROM \(synced.name) WHERE county = ? AND id > ? ORDER BY id LIMIT ?",
                                            arguments: [county, after, limit + 1])
             let deleted = try Row.fetchAll(db, sql: "SELECT row_id, hlc, node FROM tombstone WHERE county = ? AND tbl = ? AND row_id > ? ORDER BY row_id LIMIT ?",

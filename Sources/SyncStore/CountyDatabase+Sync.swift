@@ -23,31 +23,39 @@ extension CountyDatabase {
     /// The next batch to push: up to `limit` unacknowledged changes, stamped, values read from the rows.
     public func nextPushBatch(limit: Int) throws -> PushRequest? {
         try stamp()
-        let entries = try read("read push batch") { db in
-            let pushed = try Int64.fetchOne(db, sql: "SELECT pushed_seq FROM replica WHERE id = 1") ?? 0
-            let entries = try Self.entries(db, after: pushed, limit: limit)
-            // A batch does not end between an award and the insert of a platform it names that
-            // was made after it (an award moved to a new platform): the city then gets both in
-            // one push and applies the platform first. Up to twice the limit; beyond, as it is.
-            guard let last = entries.last?.seq else { return entries }
-            let named = Set(entries.compactMap { entry -> String? in
-                guard entry.table == "award", entry.op != .delete, case .text(let id) = entry.values["platform_id"] ?? .null else { return nil }
-                return id
-            })
-            guard !named.isEmpty else { return entries }
-            let later = try Int64.fetchOne(db, sql: """
-                SELECT max(seq) FROM change_log WHERE tbl = 'platform' AND op = 'insert' AND seq > ? AND hlc IS NOT NULL
-                  AND row_id IN (\(named.map { _ in "?" }.joined(separator: ", ")))
-                """, arguments: StatementArguments([last] + named.sorted()))
-            guard let later, later - pushed <= Int64(2 * limit) else { return entries }
-            return try Self.entries(db, after: pushed, limit: Int(later - pushed))
+        let (entries, base) = try read("read push batch") { db -> ([ChangeEntry], Int64) in
+            let row = try Row.fetchOne(db, sql: "SELECT pushed_seq, epoch_base_seq FROM replica WHERE id = 1")
+            let pushed: Int64 = row?["pushed_seq"] ?? 0
+            let base: Int64 = row?["epoch_base_seq"] ?? 0
+            return (try Self.batchEntries(db, after: pushed, limit: limit), base)
         }
         guard !entries.isEmpty else { return nil }
         let node = replica.node
         return PushRequest(node: node, changes: entries.map { entry in
             WireChange(seq: entry.seq, table: entry.table, rowId: entry.rowId, op: entry.op.rawValue, hlc: entry.hlc.rawValue,
                        node: node, values: entry.values, bases: entry.bases)
+        }, epochBaseSeq: base)
+    }
+
+    /// Up to `limit` stamped entries after `pushed`, extended so a batch does not end between an
+    /// award and the insert of a platform it names that was made after it.
+    private static func batchEntries(_ db: Database, after pushed: Int64, limit: Int) throws -> [ChangeEntry] {
+        let entries = try Self.entries(db, after: pushed, limit: limit)
+        // A batch does not end between an award and the insert of a platform it names that
+        // was made after it (an award moved to a new platform): the city then gets both in
+        // one push and applies the platform first. Up to twice the limit; beyond, as it is.
+        guard let last = entries.last?.seq else { return entries }
+        let named = Set(entries.compactMap { entry -> String? in
+            guard entry.table == "award", entry.op != .delete, case .text(let id) = entry.values["platform_id"] ?? .null else { return nil }
+            return id
         })
+        guard !named.isEmpty else { return entries }
+        let later = try Int64.fetchOne(db, sql: """
+            SELECT max(seq) FROM change_log WHERE tbl = 'platform' AND op = 'insert' AND seq > ? AND hlc IS NOT NULL
+              AND row_id IN (\(named.map { _ in "?" }.joined(separator: ", ")))
+            """, arguments: StatementArguments([last] + named.sorted()))
+        guard let later, later - pushed <= Int64(2 * limit) else { return entries }
+        return try Self.entries(db, after: pushed, limit: Int(later - pushed))
     }
 
     /// Records the city's answer to a push in one transaction: the acknowledged mark moves, and

@@ -12,8 +12,9 @@ import Testing
 /// The whole receive path under random schedules: the real `SyncClient`, a real county replica
 /// and a real city database (SQLite files), joined by `InMemoryTransport`. Each schedule mixes
 /// inserts, edits on both sides, county deletes, recognitions, pushes whose answers are lost
-/// after the city committed (so changes are delivered again), pulls, and restores of the county
-/// from an earlier backup; then it drains both directions and checks:
+/// after the city committed (so changes are delivered again), pulls, restores of the county and
+/// of the city from earlier backups, and a city clock hours off the county's; then it drains
+/// both directions and checks:
 /// - both sides hold the same rows, with the same values;
 /// - every value written and no longer present was knowingly replaced, is a recorded loser (a
 ///   conflict or a parked change, on either side), or belonged to a row deleted on purpose;
@@ -34,7 +35,11 @@ struct ReceivePathPropertyTests {
         let seeds = Self.only.map { $0 % Self.shards == shard ? [$0] : [] } ?? Array(stride(from: shard, to: Self.schedules, by: Self.shards))
         for seed in seeds {
             var schedule = Schedule(seed: UInt64(seed))
-            try await schedule.run()
+            do {
+                try await schedule.run()
+            } catch {
+                Issue.record("seed \(seed): \(error): \(schedule.steps.joined(separator: "; "))")
+            }
         }
     }
 }
@@ -54,6 +59,9 @@ struct Schedule {
     var sinceBackup: [(cell: Cell, value: String)] = []
     var deletedSinceBackup: Set<String> = []
     var lostToRestore: Set<String> = []
+    /// City edits since the city's last backup: those no county pulled are lost by a restore on
+    /// the city's own machine (they never left it); the others come back from the county.
+    var cityEditsSinceBackup: [(cell: Cell, value: String)] = []
 
     init(seed: UInt64) {
         self.seed = seed
@@ -65,11 +73,19 @@ struct Schedule {
     mutating func run() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("schedule-\(seed)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let city = try CityDatabase.create(at: dir.appendingPathComponent("city.db").path, node: "city-\(seed)")
+        defer { if ProcessInfo.processInfo.environment["COUNTY_SYNC_KEEP"] == nil { try? FileManager.default.removeItem(at: dir) } else { print("kept \(dir.path)") } }
+        let cityPath = dir.appendingPathComponent("city.db").path
+        let seal = FeedSeal.random()
+        var city = try CityDatabase.create(at: cityPath, node: "city-\(seed)", feedSeal: seal)
         let path = dir.appendingPathComponent("county.db").path
         var county = try CountyDatabase.create(at: path, county: "130202")
         let transport = InMemoryTransport(city: city, county: "130202")
+        // The city's clock is hours off the county's in some schedules.
+        let skewHours = [0, 0, 0, 2, -2, 26, -26].randomElement(using: &random)!
+        transport.setCityClockOffset(ms: Int64(skewHours) * 3_600_000)
+        if skewHours != 0 { steps.append("city clock \(skewHours > 0 ? "+" : "")\(skewHours) h") }
+        let cityBackup = dir.appendingPathComponent("city-backup.db").path
+        var haveCityBackup = false
         var logger = Logger(label: "schedule")
         logger.logLevel = .critical
         var client = SyncClient(database: county, transport: transport, logger: logger, batchSize: 4, pullPage: 4)
@@ -78,7 +94,7 @@ struct Schedule {
 
         for _ in 0..<Int.random(in: 10...30, using: &random) {
             switch Int.random(in: 0..<100, using: &random) {
-            case 0..<18:
+            case 0..<16:
                 serial += 1
                 var platform = makePlatforms("130202", count: 1, offset: serial)[0]
                 platform.name = unique("n")
@@ -91,7 +107,7 @@ struct Schedule {
                     sinceBackup.append((Cell(rowId: stored.id, column: column), value))
                 }
                 steps.append("county insert \(stored.id.suffix(4))")
-            case 18..<40:
+            case 16..<36:
                 guard let row = try county.platforms().randomElement(using: &random) else { continue }
                 let column = Self.columns.randomElement(using: &random)!
                 let value = unique("k")
@@ -100,19 +116,20 @@ struct Schedule {
                 ledger.wrote(value, to: Cell(rowId: row.id, column: column), by: "county", replacing: previous)
                 sinceBackup.append((Cell(rowId: row.id, column: column), value))
                 steps.append("county edit \(row.id.suffix(4)).\(column)")
-            case 40..<58:
+            case 36..<52:
                 guard let row = try city.platforms().randomElement(using: &random) else { continue }
                 let column = Self.columns.randomElement(using: &random)!
                 let value = unique("y")
                 let previous = try Self.value(of: column, in: city, rowId: row.id)
                 _ = try city.updatePlatform(id: row.id) { Self.set(column, value, in: &$0) }
                 ledger.wrote(value, to: Cell(rowId: row.id, column: column), by: "city", replacing: previous)
+                cityEditsSinceBackup.append((Cell(rowId: row.id, column: column), value))
                 steps.append("city edit \(row.id.suffix(4)).\(column)")
-            case 58..<64:
+            case 52..<58:
                 guard let row = try city.platforms().filter({ $0.status == .registered }).randomElement(using: &random) else { continue }
                 _ = try city.recognizePlatform(id: row.id)
                 steps.append("city recognize \(row.id.suffix(4))")
-            case 64..<72:
+            case 58..<65:
                 guard let row = try county.platforms().filter({ $0.status == .registered }).randomElement(using: &random) else { continue }
                 // The deleter sees the row's values: they leave it knowingly, even if the city
                 // refuses the delete and the row comes back as the city holds it.
@@ -123,15 +140,48 @@ struct Schedule {
                 deleted.insert(row.id)
                 deletedSinceBackup.insert(row.id)
                 steps.append("county delete \(row.id.suffix(4))")
-            case 72..<86:
+            case 65..<78:
                 let lose = Bool.random(using: &random)
                 if lose { transport.loseNextAnswers(1) }
                 _ = try? await client.pushPending(maxBatches: Int.random(in: 1...3, using: &random))
                 steps.append(lose ? "push, answer lost" : "push")
-            case 86..<95:
+            case 78..<86:
                 if Int.random(in: 0..<4, using: &random) == 0 { transport.loseNextAnswers(1) }
                 _ = try? await client.pullAll()
                 steps.append("pull")
+            case 91..<100:
+                if !haveCityBackup || Bool.random(using: &random) {
+                    try Cluster.backUp(cityPath, to: cityBackup)
+                    haveCityBackup = true
+                    cityEditsSinceBackup = []
+                    steps.append("city backup")
+                } else {
+                    // A city edit since the backup that the county does not hold never left the
+                    // city's machine: the restore takes it (a value the county replaced since
+                    // is in the ledger as replaced anyway).
+                    for (cell, value) in cityEditsSinceBackup where try Self.value(of: cell.column, in: county, rowId: cell.rowId) != value {
+                        lostToRestore.insert(value)
+                    }
+                    cityEditsSinceBackup = []
+                    // The same for county values and deletes that only the city still held (the
+                    // county itself was restored from a backup since): they existed on no other disk.
+                    let frozen = try await county.pool.read { try String.fetchAll($0, sql: #"SELECT "values" FROM change_log WHERE "values" IS NOT NULL"#) }.joined()
+                    for row in try city.platforms() {
+                        for column in Self.columns {
+                            guard let value = try Self.value(of: column, in: city, rowId: row.id),
+                                  try Self.value(of: column, in: county, rowId: row.id) != value, !frozen.contains("\"\(value)\"") else { continue }
+                            lostToRestore.insert(value)
+                        }
+                    }
+                    for row in try city.tombstonedRowIds() where deleted.contains(row) {
+                        if try county.platform(id: row) != nil { deleted.remove(row) }
+                    }
+                    try city.pool.close()
+                    try Cluster.restore(cityPath, from: cityBackup)
+                    city = try CityDatabase.open(at: cityPath, feedSeal: seal)
+                    transport.replaceCity(city)
+                    steps.append("city restored from backup")
+                }
             default:
                 if !haveBackup || Bool.random(using: &random) {
                     try Cluster.backUp(path, to: backup)
