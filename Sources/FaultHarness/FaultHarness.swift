@@ -563,7 +563,7 @@ public final class FaultHarness: @unchecked Sendable {
                 try Row.fetchAll(db, sql: "SELECT seq, hlc FROM change_log WHERE county = ?", arguments: [code]).map { FeedEntry(county: code, seq: $0["seq"], hlc: $0["hlc"]) }
             })
             let received = try read(county) { db in
-                try Row.fetchAll(db, sql: "SELECT seq, hlc FROM received WHERE node = ?", arguments: [cityNode]).map { FeedEntry(county: code, seq: $0["seq"], hlc: $0["hlc"]) }
+                try Row.fetchAll(db, sql: "SELECT seq, hlc FROM received WHERE node = ? AND seq > 0", arguments: [cityNode]).map { FeedEntry(county: code, seq: $0["seq"], hlc: $0["hlc"]) }
             }
             let receivedSet = Set(received)
             changes += feed.count

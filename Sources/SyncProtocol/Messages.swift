@@ -309,13 +309,30 @@ public struct SnapshotRow: Sendable, Hashable, Codable {
     public let values: [String: ColumnValue]
     /// Every column's version.
     public let versions: [String: ColumnVersion]
+    /// The city's seal of each of its own writes in the row (`cityWrites`), by clock reading;
+    /// absent from a city with no feed key. A county keeps them as it keeps the feed's seals.
+    public let seals: [String: String]?
 
     /// Creates a snapshot row.
-    public init(table: String, rowId: String, values: [String: ColumnValue], versions: [String: ColumnVersion]) {
+    public init(table: String, rowId: String, values: [String: ColumnValue], versions: [String: ColumnVersion], seals: [String: String]? = nil) {
         self.table = table
         self.rowId = rowId
         self.values = values
         self.versions = versions
+        self.seals = seals
+    }
+
+    /// The row's columns written by the city, as one change per version, oldest first: what a
+    /// county gives back, sealed, if the city loses them to a restore from backup.
+    public func cityWrites() -> [WireChange] {
+        var groups: [ColumnVersion: [String: ColumnValue]] = [:]
+        for (column, version) in versions where NodeRole(node: version.node) == .city {
+            if let value = values[column] { groups[version, default: [:]][column] = value }
+        }
+        return groups.sorted { $0.key < $1.key }.map { version, columns in
+            WireChange(seq: 0, table: table, rowId: rowId, op: "update", hlc: version.hlc.rawValue,
+                       node: version.node, values: columns, bases: [:])
+        }
     }
 }
 

@@ -247,7 +247,11 @@ extension CityDatabase {
                 var values: [String: ColumnValue] = [:]
                 for (index, column) in synced.columns.enumerated() { values[column] = ColumnValue(row[index + 1] as DatabaseValue) }
                 let versions = try CountyDatabase.versions(db, table: synced.name, rowId: id)?.expanded(synced.columns) ?? [:]
-                return SnapshotRow(table: synced.name, rowId: id, values: values, versions: versions)
+                let row = SnapshotRow(table: synced.name, rowId: id, values: values, versions: versions)
+                guard let feedSeal else { return row }
+                let seals = Dictionary(row.cityWrites().map { (String($0.hlc), feedSeal.seal($0, county: county)) },
+                                       uniquingKeysWith: { first, _ in first })
+                return SnapshotRow(table: synced.name, rowId: id, values: values, versions: versions, seals: seals)
             }
             return SnapshotResponse(rows: page, tombstones: tombstones, more: ids.count > limit)
         }
@@ -353,8 +357,18 @@ extension CityDatabase {
             _ = try CountyDatabase.stamp(db, wallMs: nowMs)
             try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
             var refused: [WireChange] = []
-            let outcomes = try applier.applyAll(try Self.parentsFirst(changes, db: db), county: county, db: db) { refused.append($0) }
+            let ordered = try Self.parentsFirst(changes, db: db)
+            let outcomes = try applier.applyAll(ordered, county: county, db: db) { refused.append($0) }
             try reassertAll(refused, county: county, nowMs: nowMs, db: db)
+            // What the city took goes into its feed again as it was, versions and all: the
+            // county that gave it back may not hold it (a row it lacked then), nor may the
+            // county's other nodes; a node that holds it finds the same version, a duplicate.
+            for (change, outcome) in zip(ordered, outcomes) where outcome.outcome == .applied || outcome.outcome == .conflict {
+                guard let table = SyncedTable.named(change.table), let op = ChangeOperation(rawValue: change.op),
+                      try table.values(db, rowId: change.rowId, columns: Array(change.values.keys)) == change.values || op == .delete else { continue }
+                try appendFeed(db, county: county, table: table, rowId: change.rowId, op: op, columns: Array(change.values.keys),
+                               wallMs: nowMs, hlc: HLCTimestamp(rawValue: change.hlc), bases: change.bases, values: change.values)
+            }
             try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
             try db.execute(sql: "UPDATE node_state SET last_contact_at = ? WHERE node = ?", arguments: [nowMs, request.node])
             return (ReturnResponse(outcomes: outcomes), admission)

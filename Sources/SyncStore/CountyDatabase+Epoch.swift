@@ -66,6 +66,20 @@ extension CountyDatabase {
         }
         try applyingSync { db in
             for row in rows { try applier.applySnapshotRow(row, county: county, db: db) }
+            // The city's own writes in these rows, with its seals, kept as its feed's changes
+            // are: if the city loses them to a restore, they go back to it (`changesToReturn`).
+            let keep = try db.cachedStatement(sql: """
+                INSERT INTO received (node, seq, tbl, row_id, op, columns, hlc, outcome, reason, applied_at, "values", bases, seal)
+                VALUES (?, 0, ?, ?, 'update', ?, ?, 'snapshot', NULL, ?, ?, '{}', ?)
+                """)
+            for row in rows {
+                guard let seals = row.seals else { continue }
+                for change in row.cityWrites() {
+                    guard let seal = seals[String(change.hlc)] else { continue }
+                    try keep.execute(arguments: [change.node, change.table, change.rowId, change.values.keys.sorted().joined(separator: ","),
+                                                 change.hlc, nowMs, JSONText.values(change.values), seal])
+                }
+            }
             for tombstone in tombstones { try applier.applySnapshotTombstone(tombstone, table: table, county: county, db: db) }
         }
     }

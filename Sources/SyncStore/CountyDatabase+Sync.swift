@@ -212,11 +212,11 @@ extension CountyDatabase {
                 // The city's changes after the end of its feed are gone from the city, and this
                 // replica holds those it pulled: they go back to the city (`changesToReturn`).
                 let lost = try Int.fetchOne(db, sql: """
-                    SELECT count(*) FROM received WHERE id > (SELECT received_repair_id FROM replica WHERE id = 1) AND seq > ? AND seal IS NOT NULL
+                    SELECT count(*) FROM received WHERE id > (SELECT received_repair_id FROM replica WHERE id = 1) AND (seq > ? OR seq = 0) AND seal IS NOT NULL
                     """, arguments: [feedSeq]) ?? 0
                 try db.execute(sql: """
                     UPDATE received SET to_return = 1
-                    WHERE id > (SELECT received_repair_id FROM replica WHERE id = 1) AND seq > ? AND seal IS NOT NULL
+                    WHERE id > (SELECT received_repair_id FROM replica WHERE id = 1) AND (seq > ? OR seq = 0) AND seal IS NOT NULL
                     """, arguments: [feedSeq])
                 evidence.append("the city's feed ends at \(feedSeq) but this replica had pulled up to \(pulled); giving back the city's \(lost) change(s) after \(feedSeq) and pulling on from \(feedSeq)")
                 try db.execute(sql: "UPDATE replica SET pulled_seq = ?, received_repair_id = (SELECT ifnull(max(id), 0) FROM received) WHERE id = 1",
@@ -281,7 +281,8 @@ extension CountyDatabase {
             try Row.fetchAll(db, sql: """
                 SELECT id, node, seq, tbl, row_id, op, hlc, "values", bases, seal FROM received WHERE to_return = 1 ORDER BY id LIMIT ?
                 """, arguments: [limit]).map { row in
-                let change = WireChange(seq: row["seq"], table: row["tbl"], rowId: row["row_id"], op: row["op"], hlc: row["hlc"], node: row["node"],
+                // A city write kept from a snapshot has no feed seq (0); the seal does not cover it.
+                let change = WireChange(seq: max(1, row["seq"] as Int64), table: row["tbl"], rowId: row["row_id"], op: row["op"], hlc: row["hlc"], node: row["node"],
                                         values: try decodeJSON([String: ColumnValue].self, row["values"]),
                                         bases: try decodeJSON([String: ColumnVersion].self, row["bases"]))
                 return SealedChange(change: change, seal: row["seal"])
@@ -299,11 +300,11 @@ extension CountyDatabase {
     public func returned(_ returned: [SealedChange]) throws {
         try write("record returned changes") { db in
             let done = try db.cachedStatement(sql: """
-                UPDATE received SET to_return = 0 WHERE to_return = 1 AND node = ? AND seq = ? AND hlc = ? AND tbl = ? AND row_id = ?
+                UPDATE received SET to_return = 0 WHERE to_return = 1 AND node = ? AND hlc = ? AND tbl = ? AND row_id = ?
                 """)
             for sealed in returned {
                 let change = sealed.change
-                try done.execute(arguments: [change.node, change.seq, change.hlc, change.table, change.rowId])
+                try done.execute(arguments: [change.node, change.hlc, change.table, change.rowId])
             }
         }
     }

@@ -31,6 +31,8 @@ import Testing
         Example(file: "digest-response.json", schema: "digest-response.schema.json"),
         Example(file: "row-hashes-response.json", schema: "row-hashes-response.schema.json"),
         Example(file: "snapshot-response.json", schema: "snapshot-response.schema.json"),
+        Example(file: "return-request.json", schema: "return-request.schema.json"),
+        Example(file: "return-response.json", schema: "return-response.schema.json"),
         Example(file: "health.json", schema: "health.schema.json"),
         Example(file: "error.json", schema: "error.schema.json"),
         Example(file: "error-checksum-mismatch.json", schema: "error.schema.json"),
@@ -83,6 +85,8 @@ import Testing
         case "digest-response.schema.json": reencoded = try Self.roundTrip(DigestResponse.self, original)
         case "row-hashes-response.schema.json": reencoded = try Self.roundTrip(RowHashesResponse.self, original)
         case "snapshot-response.schema.json": reencoded = try Self.roundTrip(SnapshotResponse.self, original)
+        case "return-request.schema.json": reencoded = try Self.roundTrip(ReturnRequest.self, original)
+        case "return-response.schema.json": reencoded = try Self.roundTrip(ReturnResponse.self, original)
         case "error.schema.json": reencoded = try Self.roundTrip(ErrorBody.self, original)
         // The server answers `/healthz` with a `[String: String]`, not a named type.
         case "health.schema.json": reencoded = try Self.roundTrip([String: String].self, original)
@@ -102,7 +106,8 @@ import Testing
         #expect(request.checksum == expected, "push-request.json: checksum should be \(expected)")
         #expect(request.checksum.count == 16)
         // firstSeq, lastSeq and the checksum are exactly what the county client would send.
-        #expect(PushRequest(node: request.node, changes: request.changes) == request)
+        #expect(PushRequest(node: request.node, changes: request.changes, epochBaseSeq: request.epochBaseSeq) == request)
+        #expect(request.epochBaseSeq == 0, "a replica's first node sends 0")
         #expect(request.changes.allSatisfy { $0.node == request.node })
         #expect(request.changes.map(\.seq) == Array(request.firstSeq...request.lastSeq))
     }
