@@ -158,6 +158,27 @@ public struct SyncClient: Sendable {
         return report
     }
 
+    /// The last feed position at which the city's feed still holds the change this replica
+    /// applied there, after the city said it does not at the pull position (it was restored
+    /// from a backup and handed positions out again). A binary search over the changes applied
+    /// since the last repair, one single-change pull per step: the feed agrees up to the backup
+    /// and differs after it.
+    func feedAgreement() async throws -> Int64 {
+        let applied = try database.receivedSinceRepair()
+        guard let first = applied.first else { return 0 }
+        func agrees(_ index: Int) async throws -> Bool {
+            let entry = applied[index]
+            let page = try await transport.pull(node: database.replica.node, after: entry.seq - 1, limit: 1)
+            return page.changes.first.map { $0.seq == entry.seq && $0.hlc == entry.hlc } ?? false
+        }
+        var (low, high) = (-1, applied.count - 1)   // applied[low] agrees (or none), applied[high] does not
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if try await agrees(middle) { low = middle } else { high = middle }
+        }
+        return low >= 0 ? applied[low].seq : first.seq - 1
+    }
+
     /// Gives the city back, page by page, the changes of its own that it lost to a restore from
     /// backup and this replica applied (`CountyDatabase.changesToReturn`); returns how many.
     public func returnToCity() async throws -> Int {
@@ -247,7 +268,8 @@ public struct SyncClient: Sendable {
         if detectRestore && answer.highWater > lastSeq && database.replica.node == node {
             try await repairDivergence("the city holds changes up to \(answer.highWater) from \(node), but its log ends at \(lastSeq)")
         } else if database.replica.node == node,
-                  let evidence = try database.repairAfterCityRestore(highWater: answer.highWater, feedSeq: answer.feedSeq) {
+                  let evidence = try database.repairAfterCityRestore(highWater: answer.highWater,
+                                                                     feedSeq: answer.feedAgrees == false ? try await feedAgreement() : answer.feedSeq) {
             // The city went back in time: what it lost is sent again from this log, and pulling
             // goes on from the end of its feed.
             logger.warning("the city database was restored from a backup; sending again what it lost", metadata: ["sync.evidence": "\(evidence)"])

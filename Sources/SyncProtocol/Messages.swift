@@ -89,6 +89,9 @@ public struct ChangeOutcome: Sendable, Hashable, Codable {
     /// For parked changes: a sentence for a person.
     public let message: String?
 
+    /// The reason as a `ParkReason`, when it is one this release knows (a newer city may send others).
+    public var parkReason: ParkReason? { reason.flatMap(ParkReason.init(rawValue:)) }
+
     /// Creates an outcome.
     public init(seq: Int64, outcome: Kind, reason: String? = nil, message: String? = nil) {
         self.seq = seq
@@ -192,10 +195,13 @@ public struct Heartbeat: Sendable, Hashable, Codable {
     public let acknowledgedSeq: Int64?
     /// The city feed position the county has applied up to.
     public let pulledSeq: Int64?
+    /// The clock reading of the city change at that position, as the county applied it: a city
+    /// restored from a backup may have handed the position out again to another change.
+    public let pulledHlc: Int64?
 
     /// Creates a heartbeat.
     public init(node: String, pending: Int, oldestPendingAgeSeconds: Int, lastError: String?, clockOffsetMs: Int64? = nil,
-                acknowledgedSeq: Int64? = nil, pulledSeq: Int64? = nil) {
+                acknowledgedSeq: Int64? = nil, pulledSeq: Int64? = nil, pulledHlc: Int64? = nil) {
         self.node = node
         self.pending = pending
         self.oldestPendingAgeSeconds = oldestPendingAgeSeconds
@@ -203,6 +209,7 @@ public struct Heartbeat: Sendable, Hashable, Codable {
         self.clockOffsetMs = clockOffsetMs
         self.acknowledgedSeq = acknowledgedSeq
         self.pulledSeq = pulledSeq
+        self.pulledHlc = pulledHlc
     }
 }
 
@@ -215,12 +222,17 @@ public struct HeartbeatResponse: Sendable, Hashable, Codable {
     /// The city feed's last seq: below the county's pull position, the city went back in time
     /// (restored from a backup), and the county pulls on from here.
     public let feedSeq: Int64?
+    /// Whether the city's feed holds, at the county's pull position, the change the county
+    /// applied there (false: the city went back in time and handed the position out again);
+    /// absent when the heartbeat named no position.
+    public let feedAgrees: Bool?
 
     /// Creates a response.
-    public init(highWater: Int64, cityTimeMs: Int64, feedSeq: Int64? = nil) {
+    public init(highWater: Int64, cityTimeMs: Int64, feedSeq: Int64? = nil, feedAgrees: Bool? = nil) {
         self.highWater = highWater
         self.cityTimeMs = cityTimeMs
         self.feedSeq = feedSeq
+        self.feedAgrees = feedAgrees
     }
 }
 

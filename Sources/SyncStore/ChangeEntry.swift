@@ -1,10 +1,5 @@
 import SyncCore
 
-/// What a captured write did.
-public enum ChangeOperation: String, Sendable, Hashable, Codable {
-    case insert, update, delete
-}
-
 /// One entry of a replica's change log: a write captured in its transaction, with the new value
 /// of each changed column and the version each of those columns had before (its base).
 public struct ChangeEntry: Sendable, Hashable, Codable {

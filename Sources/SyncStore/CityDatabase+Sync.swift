@@ -268,7 +268,12 @@ extension CityDatabase {
                 """, arguments: [heartbeat.pending, heartbeat.oldestPendingAgeSeconds, heartbeat.lastError.map { String($0.prefix(500)) },
                                  nowMs, nowMs, heartbeat.clockOffsetMs, heartbeat.acknowledgedSeq, heartbeat.pulledSeq, heartbeat.node])
             let feedSeq = try Int64.fetchOne(db, sql: "SELECT ifnull(max(seq), 0) FROM change_log") ?? 0
-            return (HeartbeatResponse(highWater: mark, cityTimeMs: nowMs, feedSeq: feedSeq), admission)
+            var agrees: Bool?
+            if let pulled = heartbeat.pulledSeq, let hlc = heartbeat.pulledHlc, pulled > 0, pulled <= feedSeq {
+                let held = try Int64.fetchOne(db, sql: "SELECT hlc FROM change_log WHERE seq = ? AND county = ?", arguments: [pulled, county])
+                agrees = held == hlc
+            }
+            return (HeartbeatResponse(highWater: mark, cityTimeMs: nowMs, feedSeq: feedSeq, feedAgrees: agrees), admission)
         }
         if let admission { onNodeAdmitted(admission) }
         return answer

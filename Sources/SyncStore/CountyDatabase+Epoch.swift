@@ -116,6 +116,10 @@ extension ChangeApplier {
             SELECT 1 FROM change_log WHERE tbl = ? AND row_id = ? AND op = 'delete' AND seq > (SELECT pushed_seq FROM replica WHERE id = 1)
             """)
         if !exists, try Bool.fetchOne(pendingDelete, arguments: [table.name, row.rowId]) != nil { return }
+        // Nor does a row deleted here whose delete the city no longer holds (it was restored from
+        // a backup): the delete goes to the city again from this log, or back to it with the
+        // city's seal if it was the city's; a delete the city refused comes back through its feed.
+        if !exists, try Tombstones.find(db, table: table.name, rowId: row.rowId) != nil { return }
         if !exists {
             try db.cachedStatement(sql: table == .platform ? Platform.insertSQL : Award.insertSQL)
                 .execute(arguments: StatementArguments([row.rowId.databaseValue] + table.columns.map { (row.values[$0] ?? .null).databaseValue }))

@@ -119,8 +119,8 @@ extension CountyDatabase {
                 try db.execute(sql: "DELETE FROM row_version WHERE tbl = 'award' AND row_id = ?", arguments: [id])
                 if let index = fresh.lastIndex(where: { $0.table == "award" && $0.rowId == id && $0.op != "delete" }) {
                     let message = "award \(id) is for a platform this replica does not have"
-                    try applier.park(fresh[index], county: county, reason: "missing_platform", message: message, db: db)
-                    outcomes[index] = ChangeOutcome(seq: fresh[index].seq, outcome: .parked, reason: "missing_platform", message: message)
+                    try applier.park(fresh[index], county: county, reason: .missingPlatform, message: message, db: db)
+                    outcomes[index] = ChangeOutcome(seq: fresh[index].seq, outcome: .parked, reason: ParkReason.missingPlatform.rawValue, message: message)
                 }
             }
             // Each change is kept with the city's seal (when the city seals its feed), so it can
@@ -180,13 +180,14 @@ extension CountyDatabase {
                 SELECT count(*) AS pending, min(wall_ms) AS oldest, (SELECT last_error FROM replica WHERE id = 1) AS last_error,
                   (SELECT clock_offset_ms FROM replica WHERE id = 1 AND clock_offset_at IS NOT NULL) AS offset,
                   (SELECT max(node_acked_seq, resend_until) FROM replica WHERE id = 1) AS acknowledged,
-                  (SELECT pulled_seq FROM replica WHERE id = 1) AS pulled
+                  (SELECT pulled_seq FROM replica WHERE id = 1) AS pulled,
+                  (SELECT hlc FROM received WHERE seq > 0 AND seq = (SELECT pulled_seq FROM replica WHERE id = 1) ORDER BY id DESC LIMIT 1) AS pulled_hlc
                 FROM change_log WHERE seq > (SELECT pushed_seq FROM replica WHERE id = 1)
                 """)!
             let oldest: Int64? = row["oldest"]
             let age = oldest.map { max(0, Int((CountyDatabase.wallClockMs() - $0) / 1000)) } ?? 0
             return Heartbeat(node: node, pending: row["pending"], oldestPendingAgeSeconds: age, lastError: row["last_error"],
-                             clockOffsetMs: row["offset"], acknowledgedSeq: row["acknowledged"], pulledSeq: row["pulled"])
+                             clockOffsetMs: row["offset"], acknowledgedSeq: row["acknowledged"], pulledSeq: row["pulled"], pulledHlc: row["pulled_hlc"])
         }
     }
 }
@@ -306,6 +307,18 @@ extension CountyDatabase {
                 let change = sealed.change
                 try done.execute(arguments: [change.node, change.hlc, change.table, change.rowId])
             }
+        }
+    }
+}
+
+extension CountyDatabase {
+    /// The city changes applied since the last city restore was repaired, oldest first, as
+    /// (feed seq, clock reading): where to look for the last position the city's feed still agrees.
+    public func receivedSinceRepair() throws -> [(seq: Int64, hlc: Int64)] {
+        try read("read received positions") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT seq, hlc FROM received WHERE seq > 0 AND id > (SELECT received_repair_id FROM replica WHERE id = 1) ORDER BY id
+                """).map { ($0["seq"], $0["hlc"]) }
         }
     }
 }

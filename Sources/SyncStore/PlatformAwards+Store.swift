@@ -14,15 +14,3 @@ extension PlatformAwards {
         }
     }
 }
-
-extension Platform {
-    /// Once the city has recognised (or revoked) a platform, its level and category are the city's:
-    /// the award is tied to the level at which it was recognised. Names the column a change of
-    /// `self` into `changed` would write, if it may not.
-    func cityOwnedClassification(changedTo changed: Platform) -> String? {
-        guard status != .registered else { return nil }
-        if changed.level != level { return "level" }
-        if changed.category != category { return "category" }
-        return nil
-    }
-}

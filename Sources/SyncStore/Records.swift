@@ -25,26 +25,6 @@ extension Platform {
     static let updateSQL = "UPDATE platform SET \(SyncedTable.platform.columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?"
 }
 
-extension Platform {
-    /// The platform in a change's merged values (the apply path, without building a row).
-    init(id: String, values: [String: ColumnValue]) throws {
-        func text(_ column: String) -> String? {
-            if case .text(let value) = values[column] ?? .null { return value }
-            if case .integer(let value) = values[column] ?? .null { return String(value) }
-            return nil
-        }
-        self.init(
-            id: id, county: text("county") ?? "", name: text("name") ?? "",
-            category: try PlatformCategory(parsing: text("category") ?? ""),
-            level: try text("level").map { try Level(parsing: $0) },
-            subtype: text("subtype"), hostOrg: text("host_org") ?? "", creditCode: text("credit_code") ?? "",
-            industry: text("industry") ?? "",
-            recognizedOn: try text("recognized_on").map { try CalendarDate($0, field: "recognized_on") },
-            status: text("status").flatMap(PlatformStatus.init(rawValue:)) ?? .registered,
-            evaluation: text("evaluation"), contact: text("contact"), remarks: text("remarks"))
-    }
-}
-
 extension Award {
     /// The award in row `row` (columns of the `award` table).
     init(row: Row) throws {

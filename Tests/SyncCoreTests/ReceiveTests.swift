@@ -1,0 +1,144 @@
+import Testing
+@testable import SyncCore
+
+/// The receive rules alone, on rows held in memory: what a change does to one row's state, on
+/// either side, with the reason when it is refused.
+@Suite("Receive rules")
+struct ReceiveTests {
+    /// Look-ups over platforms and awards held in memory.
+    struct Memory: ReceiveLookups {
+        var platforms: [Platform] = []
+        var awards: [Award] = []
+
+        func platform(id: String) throws -> Platform? { platforms.first { $0.id == id } }
+        func awards(ofPlatform id: String) throws -> [Award] { awards.filter { $0.platformId == id } }
+        func registration(creditCode: String, category: PlatformCategory, excluding id: String) throws -> (id: String, county: String)? {
+            platforms.first { $0.creditCode == creditCode && $0.category == category && $0.id != id }.map { ($0.id, $0.county) }
+        }
+    }
+
+    static let city = Receiver(side: .city, authority: .standard, counties: .tangshan, policy: .tangshan2022)
+    static let county = Receiver(side: .county, authority: .standard, counties: .tangshan, policy: .tangshan2022)
+    static let countyNode = "county-130202-a1"
+    static let (p0, p1, a1) = (RecordID.generate(), RecordID.generate(), RecordID.generate())
+    static let cityNode = "city-c1"
+
+    static func version(_ ms: Int64, _ node: String) -> ColumnVersion { ColumnVersion(hlc: HLCTimestamp(physicalMs: ms, logical: 0), node: node) }
+
+    /// A registered key lab of county 130202 as a row's values.
+    static func platformValues(name: String = "唐山焊接重点实验室", status: String = "registered") -> [String: ColumnValue] {
+        [
+            "county": .text("130202"), "name": .text(name), "category": .text("key_lab"), "level": .text("municipal"),
+            "subtype": .null, "host_org": .text("唐山学院"), "credit_code": .text("91350100M000100Y43"), "industry": .text("钢铁冶金"),
+            "recognized_on": .null, "status": .text(status), "evaluation": .null, "contact": .null, "remarks": .null,
+        ]
+    }
+
+    static func held(_ values: [String: ColumnValue], at version: ColumnVersion) -> RowState {
+        var versions = RowVersions()
+        versions.set(version, columns: Array(values.keys), of: Array(values.keys))
+        return RowState(values: values, versions: versions)
+    }
+
+    func expectPark(_ reason: ParkReason, _ body: () throws -> ReceiveDecision, sourceLocation: SourceLocation = #_sourceLocation) {
+        do {
+            let decision = try body()
+            Issue.record("expected \(reason), got \(decision)", sourceLocation: sourceLocation)
+        } catch ReceiveRefusal.park(let got, let message) {
+            #expect(got == reason, "\(message)", sourceLocation: sourceLocation)
+            #expect(!message.isEmpty, sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("expected \(reason), got \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func aCountyEditOfASharedColumnFastForwards() throws {
+        let v0 = Self.version(1_000, Self.countyNode)
+        let state = Self.held(Self.platformValues(), at: v0)
+        let change = ReceivedChange(table: "platform", rowId: Self.p1, op: .update, version: Self.version(2_000, Self.countyNode),
+                                    values: ["name": .text("新名")], bases: ["name": v0])
+        let decision = try Self.city.receive(change, into: state, county: "130202", lookups: Memory())
+        #expect(decision.write == .update(["name": .text("新名")]))
+        #expect(decision.outcome == .applied && decision.conflicts.isEmpty)
+        #expect(decision.versions?["name"] == change.version && decision.versions?["county"] == v0)
+    }
+
+    @Test func concurrentEditsOfASharedColumnKeepTheLoser() throws {
+        let v0 = Self.version(1_000, Self.countyNode)
+        var state = Self.held(Self.platformValues(), at: v0)
+        state.values?["name"] = .text("市局改")
+        state.versions.set(Self.version(3_000, Self.cityNode), columns: ["name"], of: Array(Self.platformValues().keys))
+        let change = ReceivedChange(table: "platform", rowId: Self.p1, op: .update, version: Self.version(2_000, Self.countyNode),
+                                    values: ["name": .text("县里改")], bases: ["name": v0])
+        let decision = try Self.city.receive(change, into: state, county: "130202", lookups: Memory())
+        #expect(decision.write == .none && decision.outcome == .conflict)
+        #expect(decision.conflicts.map(\.loser.value) == [.text("县里改")], "the earlier write lost and is kept")
+    }
+
+    @Test func aCountyCannotWriteTheCitysColumnsOrAnotherCountysRow() {
+        let v0 = Self.version(1_000, Self.countyNode)
+        let state = Self.held(Self.platformValues(), at: v0)
+        expectPark(.cityOwnedColumn) {
+            try Self.city.receive(ReceivedChange(table: "platform", rowId: Self.p1, op: .update, version: Self.version(2_000, Self.countyNode),
+                                                 values: ["status": .text("recognized")], bases: ["status": v0]),
+                                  into: state, county: "130202", lookups: Memory())
+        }
+        #expect(throws: ReceiveRefusal.self) {
+            try Self.city.receive(ReceivedChange(table: "platform", rowId: Self.p1, op: .update, version: Self.version(2_000, "county-130203-b1"),
+                                                 values: ["name": .text("x")], bases: [:]),
+                                  into: state, county: "130203", lookups: Memory())
+        }
+    }
+
+    @Test func aCountyDeleteLosesToAnEditItDidNotSeeAndToTheCitysDecision() {
+        let v0 = Self.version(1_000, Self.countyNode)
+        var state = Self.held(Self.platformValues(), at: v0)
+        let bases = Dictionary(uniqueKeysWithValues: Self.platformValues().keys.map { ($0, v0) })
+        let delete = ReceivedChange(table: "platform", rowId: Self.p1, op: .delete, version: Self.version(2_000, Self.countyNode), values: [:], bases: bases)
+        #expect((try? Self.city.receive(delete, into: state, county: "130202", lookups: Memory()))?.write == .delete(cascade: []),
+                "a delete that saw every column goes through")
+        state.versions.set(Self.version(1_500, Self.cityNode), columns: ["remarks"], of: Array(bases.keys))
+        expectPark(.concurrentEdit) { try Self.city.receive(delete, into: state, county: "130202", lookups: Memory()) }
+        let recognized = Self.held(Self.platformValues(status: "recognized"), at: v0)
+        expectPark(.recognizedPlatform) { try Self.city.receive(delete, into: recognized, county: "130202", lookups: Memory()) }
+    }
+
+    @Test func aWriteForADeletedRowLosesAtTheCityAndWaitsAtACounty() throws {
+        let tombstone = RowState(values: nil, tombstone: Self.version(5_000, Self.cityNode))
+        let insert = ReceivedChange(table: "platform", rowId: Self.p1, op: .insert, version: Self.version(6_000, Self.countyNode),
+                                    values: Self.platformValues(), bases: [:])
+        expectPark(.deleted) { try Self.city.receive(insert, into: tombstone, county: "130202", lookups: Memory()) }
+        let cityEdit = ReceivedChange(table: "platform", rowId: Self.p1, op: .update, version: Self.version(6_000, Self.cityNode),
+                                      values: ["name": .text("x")], bases: [:])
+        #expect(try Self.county.receive(cityEdit, into: tombstone, county: "130202", lookups: Memory()) == .nothing)
+    }
+
+    @Test func theCityRefusesASecondRegistrationOfAnEnterprise() throws {
+        var values = Self.platformValues()
+        values["category"] = .text("tech_sme")
+        values["level"] = .null
+        
+        let earlier = try Platform(id: Self.p0, values: values.merging(["county": .text("130203")]) { $1 })
+        let insert = ReceivedChange(table: "platform", rowId: Self.p1, op: .insert, version: Self.version(1_000, Self.countyNode), values: values, bases: [:])
+        let empty = RowState(values: nil)
+        let applied = try? Self.city.receive(insert, into: empty, county: "130202", lookups: Memory())
+        #expect(applied?.outcome == .applied, "alone, it is registered")
+        expectPark(.duplicateEnterprise) { try Self.city.receive(insert, into: empty, county: "130202", lookups: Memory(platforms: [earlier])) }
+    }
+
+    @Test func aCityDeleteOfAPlatformTakesItsAwardsAtACounty() throws {
+        let v0 = Self.version(1_000, Self.countyNode)
+        let award = Award(id: Self.a1, county: "130202", platformId: Self.p1, amount: .yuan(20_000), fiscalYear: 2025)
+        let delete = ReceivedChange(table: "platform", rowId: Self.p1, op: .delete, version: Self.version(2_000, Self.cityNode), values: [:], bases: [:])
+        let decision = try Self.county.receive(delete, into: Self.held(Self.platformValues(), at: v0), county: "130202", lookups: Memory(awards: [award]))
+        #expect(decision.write == .delete(cascade: [Self.a1]))
+        let countyDelete = ReceivedChange(table: "platform", rowId: Self.p1, op: .delete, version: Self.version(2_000, Self.countyNode), values: [:],
+                                          bases: Dictionary(uniqueKeysWithValues: Self.platformValues().keys.map { ($0, v0) }))
+        expectPark(.hasAwards) { try Self.city.receive(countyDelete, into: Self.held(Self.platformValues(), at: v0), county: "130202", lookups: Memory(awards: [award])) }
+    }
+
+    @Test func everyParkReasonHasAStableCode() {
+        #expect(ParkReason.allCases.count == Set(ParkReason.allCases.map(\.rawValue)).count)
+        #expect(ParkReason(rawValue: "award_approved") == .awardApproved)
+    }
+}
