@@ -248,3 +248,9 @@ CREATE TABLE tombstone (
 CREATE INDEX tombstone_by_county ON tombstone (county, tbl, row_id);
 
 CREATE INDEX tombstone_by_age ON tombstone (deleted_at);
+
+CREATE TABLE feed_floor (
+  county TEXT NOT NULL PRIMARY KEY,
+  seq INTEGER NOT NULL CHECK (seq >= 0),
+  compacted_at INTEGER NOT NULL
+) WITHOUT ROWID;

@@ -10,7 +10,7 @@ CREATE TABLE replica (
   hlc INTEGER NOT NULL DEFAULT 0 CHECK (hlc >= 0),
   pushed_seq INTEGER NOT NULL DEFAULT 0 CHECK (pushed_seq >= 0),
   capture INTEGER NOT NULL DEFAULT 1 CHECK (capture IN (0, 1))
-, pulled_seq INTEGER NOT NULL DEFAULT 0 CHECK (pulled_seq >= 0), last_push_at INTEGER, last_pull_at INTEGER, last_error TEXT, last_verified_at INTEGER, last_verify_result TEXT, epoch_started_at INTEGER, epoch_reason TEXT, snapshot_merged INTEGER NOT NULL DEFAULT 1 CHECK (snapshot_merged IN (0, 1)), clock_offset_ms INTEGER NOT NULL DEFAULT 0, clock_offset_at INTEGER, certificate_expires_at INTEGER, city_restored_at INTEGER, city_restore_evidence TEXT, resend_until INTEGER NOT NULL DEFAULT 0 CHECK (resend_until >= 0), node_acked_seq INTEGER NOT NULL DEFAULT 0 CHECK (node_acked_seq >= 0), epoch_base_seq INTEGER NOT NULL DEFAULT 0 CHECK (epoch_base_seq >= 0), log_compacted_at INTEGER, log_compacted_before INTEGER);
+, pulled_seq INTEGER NOT NULL DEFAULT 0 CHECK (pulled_seq >= 0), last_push_at INTEGER, last_pull_at INTEGER, last_error TEXT, last_verified_at INTEGER, last_verify_result TEXT, epoch_started_at INTEGER, epoch_reason TEXT, snapshot_merged INTEGER NOT NULL DEFAULT 1 CHECK (snapshot_merged IN (0, 1)), clock_offset_ms INTEGER NOT NULL DEFAULT 0, clock_offset_at INTEGER, certificate_expires_at INTEGER, city_restored_at INTEGER, city_restore_evidence TEXT, resend_until INTEGER NOT NULL DEFAULT 0 CHECK (resend_until >= 0), node_acked_seq INTEGER NOT NULL DEFAULT 0 CHECK (node_acked_seq >= 0), epoch_base_seq INTEGER NOT NULL DEFAULT 0 CHECK (epoch_base_seq >= 0), log_compacted_at INTEGER, log_compacted_before INTEGER, received_repair_id INTEGER NOT NULL DEFAULT 0);
 
 CREATE TABLE platform (
   id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
@@ -203,7 +203,7 @@ CREATE TABLE received (
   outcome TEXT NOT NULL,
   reason TEXT,
   applied_at INTEGER NOT NULL
-);
+, "values" TEXT, bases TEXT, seal TEXT, to_return INTEGER NOT NULL DEFAULT 0 CHECK (to_return IN (0, 1)));
 
 CREATE INDEX received_by_row ON received (tbl, row_id);
 
@@ -220,3 +220,5 @@ CREATE TABLE tombstone (
 CREATE INDEX tombstone_by_county ON tombstone (county, tbl, row_id);
 
 CREATE INDEX tombstone_by_age ON tombstone (deleted_at);
+
+CREATE INDEX received_to_return ON received (id) WHERE to_return = 1;

@@ -138,6 +138,10 @@ public func buildCityApplication(
                     }
                     // The digests of applied county changes follow the same retention.
                     _ = try? database.compactAppliedDigests(appliedBefore: CountyDatabase.wallClockMs() - retentionMs)
+                    let feedCutoff = CountyDatabase.wallClockMs() - Int64(configuration.feedRetentionDays) * 86_400_000
+                    if let compacted = try? database.compactFeed(before: feedCutoff), compacted > 0 {
+                        logger.notice("feed compacted", metadata: ["sync.feed.compacted": "\(compacted)", "sync.feed.retention_days": "\(configuration.feedRetentionDays)"])
+                    }
                     try? await Task.sleep(for: .seconds(6 * 3600))
                 }
             }

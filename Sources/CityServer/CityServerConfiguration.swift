@@ -57,6 +57,9 @@ public struct CityServerConfiguration: Sendable, Hashable {
     /// hours). A county replica restored from a backup older than this may hold rows deleted
     /// since, which no snapshot deletes again: replace it instead (`syncctl init`).
     public var tombstoneRetentionDays = 180
+    /// Feed entries every node in contact has pulled are compacted after this many days (at
+    /// start and every six hours); a node silent longer merges the city's snapshot instead.
+    public var feedRetentionDays = 30
     /// The oldest sync protocol a county may speak (`ProtocolVersion`); older ones get 426
     /// `upgrade_needed`. 1 (the default) serves every release since 0.10.
     public var minProtocol = 1
@@ -99,6 +102,7 @@ public struct CityServerConfiguration: Sendable, Hashable {
             throw .invalid(key: "min-protocol", reason: "must be 1 to \(ProtocolVersion.current), the protocol this release speaks")
         }
         guard (7...36_500).contains(tombstoneRetentionDays) else { throw .invalid(key: "tombstone-retention-days", reason: "must be 7 to 36500") }
+        guard (1...36_500).contains(feedRetentionDays) else { throw .invalid(key: "feed-retention-days", reason: "must be 1 to 36500") }
         guard (0...3600).contains(consoleRefreshSeconds) else { throw .invalid(key: "console-refresh-seconds", reason: "must be 0 (never) to 3600") }
         guard (1...100_000).contains(maxPullPage) else { throw .invalid(key: "max-pull-page", reason: "must be 1 to 100000") }
     }

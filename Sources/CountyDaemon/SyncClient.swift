@@ -209,22 +209,25 @@ public struct SyncClient: Sendable {
     /// Merges the city's copy of every row of this county, page by page.
     /// Idempotent: an interrupted merge is simply run again (see `syncOnce`).
     public func mergeSnapshot() async throws {
+        var feedSeq: Int64?
         for table in ["platform", "award"] {
             var after = ""
             while true {
                 let page = try await transport.snapshot(table: table, after: after, limit: pullPage)
+                if feedSeq == nil { feedSeq = page.feedSeq ?? 0 }
                 try database.applySnapshot(page.rows, tombstones: page.tombstones, table: table, limits: limits)
                 guard page.more, let last = page.lastRowId else { break }
                 after = last
             }
         }
-        try database.snapshotMerged()
+        try database.snapshotMerged(feedSeq: feedSeq)
     }
 
     /// Applies the city's feed page after page; returns how many changes were applied.
     public func pullAll() async throws -> Int {
         var applied = 0
         var remeasured = false
+        var resnapshotted = false
         while true {
             let cursor = try database.syncPosition().pulledSeq
             let page: PullResponse
@@ -234,6 +237,14 @@ public struct SyncClient: Sendable {
             } catch let error as TransportError where error.isInTransit {
                 pullWindow.state.withLock { $0.failed() }
                 throw error
+            } catch TransportError.http(_, _, 409, let body) where body?.code == "feed_compacted" && !resnapshotted {
+                // The city compacted its feed below this replica's position (it was silent longer
+                // than the city keeps its feed): its whole copy replaces the missing entries.
+                resnapshotted = true
+                logger.notice("the city's feed was compacted below this replica's position; merging its snapshot", metadata: ["sync.error.message": "\(body?.message ?? "")"])
+                try database.requireSnapshot()
+                try await mergeSnapshot()
+                continue
             }
             do {
                 applied += try database.applyPull(page, limits: limits).count

@@ -371,12 +371,16 @@ public struct SnapshotResponse: Sendable, Hashable, Codable {
     public let tombstones: [SnapshotTombstone]
     /// Whether more rows follow.
     public let more: Bool
+    /// The end of the city's feed when the page was read: the page holds every feed change up to
+    /// it, so a county that merged a whole snapshot pulls on from the first page's `feedSeq`.
+    public let feedSeq: Int64?
 
     /// Creates a response.
-    public init(rows: [SnapshotRow], tombstones: [SnapshotTombstone] = [], more: Bool) {
+    public init(rows: [SnapshotRow], tombstones: [SnapshotTombstone] = [], more: Bool, feedSeq: Int64? = nil) {
         self.rows = rows
         self.tombstones = tombstones
         self.more = more
+        self.feedSeq = feedSeq
     }
 
     /// Decodes an answer; a city of an older release sends no tombstones.
@@ -385,6 +389,7 @@ public struct SnapshotResponse: Sendable, Hashable, Codable {
         rows = try container.decode([SnapshotRow].self, forKey: .rows)
         tombstones = try container.decodeIfPresent([SnapshotTombstone].self, forKey: .tombstones) ?? []
         more = try container.decode(Bool.self, forKey: .more)
+        feedSeq = try container.decodeIfPresent(Int64.self, forKey: .feedSeq)
     }
 
     /// The id to ask the next page after: the greatest id of the page, live or deleted.

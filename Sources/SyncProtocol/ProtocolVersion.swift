@@ -22,7 +22,7 @@ public enum ProtocolVersion {
 public enum BatchRefusal {
     public static func httpStatus(ofCode code: String) -> Int {
         switch code {
-        case "sequence_gap", "replica_diverged": 409
+        case "sequence_gap", "replica_diverged", "feed_compacted", "no_feed_key": 409
         case "batch_too_large": 413
         case "too_many_nodes": 403
         default: 400

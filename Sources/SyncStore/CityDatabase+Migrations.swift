@@ -139,6 +139,17 @@ extension CityDatabase {
             try db.execute(sql: "ALTER TABLE applied_seq ADD COLUMN applied_at INTEGER NOT NULL DEFAULT 0")
             try db.execute(sql: "UPDATE applied_seq SET applied_at = ?", arguments: [CountyDatabase.wallClockMs()])
         }
+        migrator.registerMigration("v11-feed-floor") { db in
+            // Per county, the feed seq up to which entries may have been compacted away: a node
+            // that pulls from below it merges the city's snapshot instead.
+            try db.execute(sql: """
+                CREATE TABLE feed_floor (
+                  county TEXT NOT NULL PRIMARY KEY,
+                  seq INTEGER NOT NULL CHECK (seq >= 0),
+                  compacted_at INTEGER NOT NULL
+                ) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 }

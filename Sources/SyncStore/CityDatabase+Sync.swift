@@ -206,8 +206,13 @@ extension CityDatabase {
         }
     }
 
-    /// A page of the feed, read from stamped entries.
+    /// A page of the feed, read from stamped entries. A node asking from below the county's
+    /// compacted floor is told to merge the snapshot (`feed_compacted`).
     private func feedPage(_ db: Database, county: String, after: Int64, limit: Int) throws -> PullResponse {
+        let floor = try Self.feedFloor(db, county: county)
+        guard after >= floor else {
+            throw StoreError.badBatch(code: "feed_compacted", message: "the city's feed for county \(county) is compacted up to \(floor) and this node asks from \(after): merge the city's snapshot (GET /v1/snapshot) and pull on from its feedSeq")
+        }
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT seq, tbl, row_id, op, columns, hlc, bases, "values" FROM change_log
             WHERE county = ? AND seq > ? ORDER BY seq LIMIT ?
@@ -253,7 +258,7 @@ extension CityDatabase {
                                        uniquingKeysWith: { first, _ in first })
                 return SnapshotRow(table: synced.name, rowId: id, values: values, versions: versions, seals: seals)
             }
-            return SnapshotResponse(rows: page, tombstones: tombstones, more: ids.count > limit)
+            return SnapshotResponse(rows: page, tombstones: tombstones, more: ids.count > limit, feedSeq: try Self.feedEnd(db))
         }
     }
 
@@ -267,9 +272,9 @@ extension CityDatabase {
                   last_contact_at = ?, clock_offset_ms = ?, reported_acknowledged = ?, reported_pulled = ? WHERE node = ?
                 """, arguments: [heartbeat.pending, heartbeat.oldestPendingAgeSeconds, heartbeat.lastError.map { String($0.prefix(500)) },
                                  nowMs, nowMs, heartbeat.clockOffsetMs, heartbeat.acknowledgedSeq, heartbeat.pulledSeq, heartbeat.node])
-            let feedSeq = try Int64.fetchOne(db, sql: "SELECT ifnull(max(seq), 0) FROM change_log") ?? 0
+            let feedSeq = try Self.feedEnd(db)
             var agrees: Bool?
-            if let pulled = heartbeat.pulledSeq, let hlc = heartbeat.pulledHlc, pulled > 0, pulled <= feedSeq {
+            if let pulled = heartbeat.pulledSeq, let hlc = heartbeat.pulledHlc, pulled > 0, pulled <= feedSeq, pulled > (try Self.feedFloor(db, county: county)) {
                 let held = try Int64.fetchOne(db, sql: "SELECT hlc FROM change_log WHERE seq = ? AND county = ?", arguments: [pulled, county])
                 agrees = held == hlc
             }

@@ -39,9 +39,19 @@ extension CountyDatabase {
         try read("read epoch state") { db in try Bool.fetchOne(db, sql: "SELECT snapshot_merged = 0 FROM replica WHERE id = 1") ?? false }
     }
 
-    /// Records that the city's copy of every row has been merged.
-    public func snapshotMerged() throws {
-        try write("finish epoch merge") { db in try db.execute(sql: "UPDATE replica SET snapshot_merged = 1 WHERE id = 1") }
+    /// Records that the city's copy of every row has been merged; with the end of the city's
+    /// feed when its first page was read, pulling goes on from there (the snapshot holds every
+    /// change up to it).
+    public func snapshotMerged(feedSeq: Int64? = nil) throws {
+        try write("finish epoch merge") { db in
+            try db.execute(sql: "UPDATE replica SET snapshot_merged = 1, pulled_seq = max(pulled_seq, ?) WHERE id = 1", arguments: [feedSeq ?? 0])
+        }
+    }
+
+    /// Asks for the city's whole copy again before the next pull (its feed was compacted below
+    /// this replica's position).
+    public func requireSnapshot() throws {
+        try write("require snapshot") { db in try db.execute(sql: "UPDATE replica SET snapshot_merged = 0 WHERE id = 1") }
     }
 
     /// Merges rows as the city holds them, with the merge rules, column by column, and deletes

@@ -47,13 +47,16 @@ struct CityAggregator: AsyncParsableCommand {
     var consoleRefreshSeconds: Int?
     @Option(name: .customLong("tombstone-retention-days"), help: "How long deleted rows' tombstones are kept, in days (default 180).")
     var tombstoneRetentionDays: Int?
+
+    @Option(name: .customLong("feed-retention-days"), help: "How long the city's feed keeps entries every node has pulled, in days (default 30); a node silent longer merges the snapshot.")
+    var feedRetentionDays: Int?
     @Option(name: .customLong("min-protocol"), help: "The oldest sync protocol a county may speak; older ones get 426 upgrade_needed (default 1: all).")
     var minProtocol: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
 
     static let keys: Set<String> = [
         "db", "listen", "cert", "key", "client-ca", "max-body-bytes", "max-value-bytes", "max-batch-changes", "max-clock-offset-seconds",
-        "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "feed-key", "console-refresh-seconds", "tombstone-retention-days", "min-protocol", "log-level",
+        "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "feed-key", "console-refresh-seconds", "tombstone-retention-days", "feed-retention-days", "min-protocol", "log-level",
     ]
 
     /// Runs the process; a configuration error is one line naming the file, line and key, and
@@ -101,6 +104,7 @@ struct CityAggregator: AsyncParsableCommand {
         if let key = feedKey ?? file?.values["feed-key"] { configuration.feedKeyFile = key }
         if let value = try consoleRefreshSeconds ?? file?.integer("console-refresh-seconds") { configuration.consoleRefreshSeconds = value }
         if let value = try tombstoneRetentionDays ?? file?.integer("tombstone-retention-days") { configuration.tombstoneRetentionDays = value }
+        if let value = try feedRetentionDays ?? file?.integer("feed-retention-days") { configuration.feedRetentionDays = value }
         if let value = try minProtocol ?? file?.integer("min-protocol") { configuration.minProtocol = value }
         let levelName = logLevel ?? file?.values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {

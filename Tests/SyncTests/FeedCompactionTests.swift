@@ -1,0 +1,78 @@
+import CountyDaemon
+import Foundation
+import GRDB
+import LocalCluster
+import Logging
+import SyncCore
+import SyncProtocol
+import SyncStore
+import Testing
+
+/// The city's feed is compacted once every node in contact has pulled past it; a node asking
+/// from below the compacted floor merges the city's snapshot and goes on, and a compacted feed is
+/// never taken for a city restored from a backup. The real client and both real databases,
+/// joined in process.
+@Suite("Feed compaction")
+struct FeedCompactionTests {
+    struct Setup {
+        let dir: URL
+        let city: CityDatabase
+        let transport: InMemoryTransport
+
+        init() throws {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("feed-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            city = try CityDatabase.create(at: dir.appendingPathComponent("city.db").path, node: "city-feed", feedSeal: .random())
+            transport = InMemoryTransport(city: city, county: "130202")
+        }
+
+        func replica(_ name: String) throws -> (CountyDatabase, SyncClient) {
+            let county = try CountyDatabase.create(at: dir.appendingPathComponent(name).path, county: "130202")
+            var logger = Logger(label: name)
+            logger.logLevel = .critical
+            return (county, SyncClient(database: county, transport: transport, logger: logger))
+        }
+
+        func feedEntries() throws -> Int { try city.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM change_log") ?? 0 } }
+    }
+
+    @Test func aNodeBelowTheFloorMergesTheSnapshotAndNothingLooksRestored() async throws {
+        let setup = try Setup()
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        let (first, client) = try setup.replica("first.db")
+        let rows = makePlatforms("130202", count: 6)
+        try first.addPlatforms(rows)
+        _ = try await client.syncOnce()
+        for row in rows.prefix(3) { _ = try setup.city.updatePlatform(id: row.id) { $0.remarks = "市局 \(row.id.suffix(4))" } }
+        _ = try await client.syncOnce()
+        #expect(try setup.feedEntries() == 3)
+
+        // A second machine of the county is in contact but has pulled nothing yet: nothing goes.
+        let (second, secondClient) = try setup.replica("second.db")
+        _ = try await secondClient.sendHeartbeat()
+        let (yesterday, tomorrow) = (CountyDatabase.wallClockMs() - 86_400_000, CountyDatabase.wallClockMs() + 86_400_000)
+        #expect(try setup.city.compactFeed(before: tomorrow, activeSinceMs: yesterday) == 0, "a node in contact has not pulled the entries")
+
+        // Once it has synced (its first contact merges the snapshot), the entries go.
+        _ = try await secondClient.syncOnce()
+        #expect(try cityMatches(second, setup.city))
+        #expect(try setup.city.compactFeed(before: tomorrow, activeSinceMs: yesterday) == 3)
+        #expect(try setup.feedEntries() == 0)
+
+        // A compacted feed is not a restored city: the heartbeat finds nothing to repair.
+        _ = try await client.syncOnce()
+        let evidence = try await first.pool.read { try String.fetchOne($0, sql: "SELECT city_restore_evidence FROM replica") }
+        #expect(evidence == nil, "\(evidence ?? "")")
+
+        // A node that last pulled below the floor (silent past the retention) merges the snapshot.
+        try await second.pool.write { try $0.execute(sql: "UPDATE replica SET pulled_seq = 0") }
+        _ = try setup.city.updatePlatform(id: rows[4].id) { $0.contact = "市局 王" }
+        _ = try await secondClient.syncOnce()
+        #expect(try second.platform(id: rows[4].id)?.contact == "市局 王", "the snapshot brought the edit made after the compaction")
+        #expect(try second.syncPosition().pulledSeq >= 4, "and pulling went on from the snapshot's feed position")
+        _ = try await client.syncOnce()
+        #expect(try cityMatches(second, setup.city) && cityMatches(first, setup.city))
+        let refused = try? await setup.transport.pull(node: second.replica.node, after: 0, limit: 10)
+        #expect(refused == nil, "a pull from below the floor is refused")
+    }
+}
