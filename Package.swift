@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
     ],
     targets: [
         // Domain, policy rules, clock, ids and the merge rules: pure Swift, no I/O.
@@ -111,7 +112,7 @@ let package = Package(
             name: "SyncTests",
             dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "CurlTransport", "CityServer", "CountyDaemon",
                            "LocalCluster", "FaultHarness", "syncctl", "county-syncd", "city-aggregator", "sync-faults",
-                           .product(name: "GRDB", package: "GRDB.swift")]
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Clocks", package: "swift-clocks")]
         ),
     ]
 )

@@ -91,9 +91,7 @@ public struct SyncClient: Sendable {
     public func pushPending(maxBatches: Int = .max) async throws -> SyncReport {
         var report = SyncReport()
         var batches = 0
-        var repaired = false
-        var restamped = false
-        var rewound = false
+        var tried = ClientPolicy.Tried()
         while batches < maxBatches, let batch = try database.nextPushBatch(limit: currentBatchSize) {
             let answer: PushResponse
             do {
@@ -106,42 +104,39 @@ public struct SyncClient: Sendable {
                 }
                 logger.debug("push failed in transit; next push smaller", metadata: ["sync.push.batch_size": "\(size)"])
                 throw error
-            } catch TransportError.http(_, _, 413, let body) where batch.changes.count > 1 {
-                // The city takes fewer changes or bytes per push than this batch carries: narrow
-                // until it fits (one change that does not fit is an error to report).
-                window.state.withLock { $0.narrow(below: batch.changes.count) }
-                logger.notice("the city refused a batch as too large; next push smaller", metadata: [
-                    "sync.push.batch_size": "\(currentBatchSize)", "sync.error.code": "\(body?.code ?? "")",
-                ])
-                continue
-            } catch TransportError.http(_, _, 400, let body) where body?.code == "clock_ahead" && !restamped {
-                // Changes stamped while this machine's clock was far ahead (before its offset was
-                // known): measure the offset again and stamp them again with the corrected clock.
-                restamped = true
-                let answer = try await sendHeartbeat(detectRestore: false)
-                let count = try database.restampUnacknowledged(after: answer.highWater)
-                logger.warning("the city refused changes stamped ahead of its clock; stamped them again", metadata: [
-                    "sync.restamped": "\(count)", "sync.error.message": "\(body?.message ?? "")",
-                ])
-                continue
-            } catch TransportError.http(_, _, 409, let body) where body?.code == "sequence_gap" && !rewound {
-                // The city's mark for this node is below where this replica resumes: the city lost
-                // changes it had acknowledged (restored from a backup). The heartbeat's answer
-                // rewinds to its mark, and the push goes on from there.
-                rewound = true
-                logger.warning("the city holds fewer changes of this node than it acknowledged", metadata: ["sync.error.message": "\(body?.message ?? "")"])
-                _ = try await sendHeartbeat(detectRestore: false)
-                continue
-            } catch TransportError.http(_, _, 409, let body) where body?.code == "replica_diverged" && !repaired {
-                // The changes before the first diverging one are the very changes the city
-                // applied (a backup taken before they were pushed): they go through under this
-                // node, so the new epoch starts at the divergence and sends nothing twice.
-                if batch.changes.count > 1 {
+            } catch let error as TransportError {
+                guard case .http(_, _, let status, let body) = error else { throw error }
+                switch ClientPolicy.recovery(status: status, code: body?.code, batchSize: batch.changes.count, tried: tried) {
+                case .narrow:
+                    // Too large for the city (fewer changes or bytes per push), or a diverging
+                    // change inside: the changes before it are the very changes the city applied
+                    // (a backup taken before they were pushed), so they go through under this node
+                    // and the new epoch starts at the divergence.
                     window.state.withLock { $0.narrow(below: batch.changes.count) }
-                    continue
+                    logger.notice("the city refused the batch; next push smaller", metadata: [
+                        "sync.push.batch_size": "\(currentBatchSize)", "sync.error.code": "\(body?.code ?? "")",
+                    ])
+                case .measureAndRestamp:
+                    // Changes stamped while this machine's clock was far ahead (before its offset
+                    // was known): measure the offset again and stamp them again with it.
+                    tried.restamped = true
+                    let answer = try await sendHeartbeat(detectRestore: false)
+                    let count = try database.restampUnacknowledged(after: answer.highWater)
+                    logger.warning("the city refused changes stamped ahead of its clock; stamped them again", metadata: [
+                        "sync.restamped": "\(count)", "sync.error.message": "\(body?.message ?? "")",
+                    ])
+                case .rewindToCityMark:
+                    // The city lost changes it had acknowledged (restored from a backup): the
+                    // heartbeat's answer rewinds to its mark, and the push goes on from there.
+                    tried.rewound = true
+                    logger.warning("the city holds fewer changes of this node than it acknowledged", metadata: ["sync.error.message": "\(body?.message ?? "")"])
+                    _ = try await sendHeartbeat(detectRestore: false)
+                case .beginNewEpoch:
+                    tried.repaired = true
+                    try await repairDivergence(body?.message ?? "replica_diverged")
+                case .fail:
+                    throw error
                 }
-                repaired = true
-                try await repairDivergence(body?.message ?? "replica_diverged")
                 continue
             }
             try database.acknowledge(batch, answer)
@@ -276,14 +271,23 @@ public struct SyncClient: Sendable {
         // time (a restore from backup). Found here even when nothing new is pushed. The log only
         // grows, so reading it after the answer cannot mistake a concurrent push for a restore.
         let lastSeq = try database.syncPosition().lastSeq
-        if detectRestore && answer.highWater > lastSeq && database.replica.node == node {
+        let finding = ClientPolicy.finding(highWater: answer.highWater, feedAgrees: answer.feedAgrees, lastSeq: lastSeq,
+                                           sameNode: database.replica.node == node, detectReplicaRestore: detectRestore)
+        var feedEnd = answer.feedSeq
+        switch finding {
+        case .consistent:
+            break
+        case .replicaRestored:
             try await repairDivergence("the city holds changes up to \(answer.highWater) from \(node), but its log ends at \(lastSeq)")
-        } else if database.replica.node == node,
-                  let evidence = try database.repairAfterCityRestore(highWater: answer.highWater,
-                                                                     feedSeq: answer.feedAgrees == false ? try await feedAgreement() : answer.feedSeq) {
-            // The city went back in time: what it lost is sent again from this log, and pulling
-            // goes on from the end of its feed.
-            logger.warning("the city database was restored from a backup; sending again what it lost", metadata: ["sync.evidence": "\(evidence)"])
+        case .cityFeedDiverged:
+            feedEnd = try await feedAgreement()
+            fallthrough
+        case .checkCityRestore:
+            if let evidence = try database.repairAfterCityRestore(highWater: answer.highWater, feedSeq: feedEnd) {
+                // The city went back in time: what it lost is sent again from this log, its own
+                // lost changes go back to it, and pulling goes on from where the feeds agree.
+                logger.warning("the city database was restored from a backup; sending again what it lost", metadata: ["sync.evidence": "\(evidence)"])
+            }
         }
         // Stamping corrects by the offset, so edits neither win nor lose by a wrong clock, but the
         // times in logs and the `sqlite3` shell do not: say so where an admin looks.

@@ -11,21 +11,24 @@ import SyncStore
 /// (whichever process made it: the log is checked every `watchInterval`), pulls run after every
 /// push and every `pullInterval`, failures back off exponentially with jitter up to a cap, and a
 /// graceful shutdown makes one bounded final push.
-public struct SyncService: Service {
+public struct SyncService<C: Clock & Sendable>: Service where C.Duration == Duration, C.Instant: Sendable {
     let client: SyncClient
     /// Held for the service's life: one daemon per replica.
     let lock: DaemonLock?
     let configuration: CountyDaemonConfiguration
     let logger: Logger
+    /// The clock the loop waits on: the continuous clock, or a test clock that tests advance.
+    let clock: C
     /// When the loop last turned, for the systemd watchdog.
     private let lastTurn = LastTurn()
 
     /// Creates the service.
-    public init(client: SyncClient, configuration: CountyDaemonConfiguration, logger: Logger, lock: DaemonLock? = nil) {
+    public init(client: SyncClient, configuration: CountyDaemonConfiguration, logger: Logger, lock: DaemonLock? = nil, clock: C) {
         self.client = client
         self.lock = lock
         self.configuration = configuration
         self.logger = logger
+        self.clock = clock
     }
 
     public func run() async throws {
@@ -46,46 +49,41 @@ public struct SyncService: Service {
         await finalPush()
     }
 
-    private func loop(stopping: borrowing Mutex<Bool>) async {
-        let clock = ContinuousClock()
-        var backoff = Backoff(initial: .seconds(1), cap: .seconds(configuration.maxBackoffSeconds))
-        var nextAttempt = clock.now
-        var nextPull = clock.now
-        var nextCompaction = clock.now
+    /// Turns every `watchInterval` on the service's clock; `SyncSchedule` decides what is due.
+    func loop(stopping: borrowing Mutex<Bool>) async {
+        var schedule = SyncSchedule(start: clock.now, pullInterval: .seconds(configuration.pullIntervalSeconds),
+                                    maxBackoff: .seconds(configuration.maxBackoffSeconds))
         let watch = Duration.seconds(configuration.watchIntervalSeconds)
         while !stopping.withLock({ $0 }) && !Task.isCancelled {
-            let now = clock.now
-            lastTurn.withLock { $0 = now }
-            if now >= nextCompaction {
+            lastTurn.withLock { $0 = ContinuousClock.now }
+            if schedule.shouldCompact(now: clock.now) {
                 // The log keeps what the city has not acknowledged, and the rest for the retention.
                 let cutoff = CountyDatabase.wallClockMs() - Int64(configuration.logRetentionDays) * 86_400_000
                 if let removed = try? client.database.compactLog(before: cutoff), removed > 0 {
                     logger.info("log compacted", metadata: ["sync.log.removed": "\(removed)", "sync.log.retention_days": "\(configuration.logRetentionDays)"])
                 }
-                nextCompaction = now + .seconds(6 * 3600)
+                schedule.compacted(now: clock.now)
             }
             let pending = (try? client.database.syncPosition()).map { $0.lastSeq > $0.pushedSeq } ?? false
-            if now >= nextAttempt && (pending || now >= nextPull) {
+            if schedule.shouldSync(now: clock.now, pending: pending) {
                 do {
                     let report = try await client.syncOnce()
-                    if report.pushed > 0 || report.pulled > 0 {
+                    if report.pushed > 0 || report.pulled > 0 || report.returned > 0 {
                         logger.info("synced", metadata: [
-                            "sync.pushed": "\(report.pushed)", "sync.pulled": "\(report.pulled)",
+                            "sync.pushed": "\(report.pushed)", "sync.pulled": "\(report.pulled)", "sync.returned": "\(report.returned)",
                             "sync.parked": "\(report.parked)", "sync.conflicts": "\(report.conflicts)",
                         ])
                     }
-                    backoff.reset()
-                    nextPull = clock.now + .seconds(configuration.pullIntervalSeconds)
+                    schedule.synced(now: clock.now)
                 } catch {
-                    let delay = backoff.nextDelay(random: Double.random(in: 0...1))
+                    let delay = schedule.failed(now: clock.now, random: Double.random(in: 0...1))
                     logger.warning("sync failed; retrying", metadata: [
                         "sync.error": "\(error)", "sync.retry_in_seconds": "\(delay.components.seconds)",
-                        "sync.failures": "\(backoff.failures)",
+                        "sync.failures": "\(schedule.backoff.failures)",
                     ])
-                    nextAttempt = clock.now + delay
                 }
             }
-            try? await Task.sleep(for: watch)
+            try? await clock.sleep(for: watch)
         }
     }
 
@@ -141,7 +139,7 @@ public func buildCountyDaemon(configuration: CountyDaemonConfiguration, logger: 
         }
     }
     let client = SyncClient(database: database, transport: transport, logger: logger, batchSize: configuration.batchSize)
-    let service = SyncService(client: client, configuration: configuration, logger: logger, lock: lock)
+    let service = SyncService(client: client, configuration: configuration, logger: logger, lock: lock, clock: ContinuousClock())
     return ServiceGroup(configuration: .init(
         services: [.init(service: service)],
         gracefulShutdownSignals: [.sigterm, .sigint],

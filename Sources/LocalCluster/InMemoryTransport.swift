@@ -24,7 +24,11 @@ public final class InMemoryTransport: SyncTransport {
         var loseAnswers = 0
         var failBefore = 0
         var cityClockOffsetMs: Int64 = 0
+        var requests = 0
     }
+
+    /// Requests made so far, whether they reached the city or not.
+    public var requests: Int { faults.withLock { $0.requests } }
 
     /// A transport for `county` (as its certificate would name it) to `city`.
     public init(city: CityDatabase, county: String) {
@@ -53,6 +57,7 @@ public final class InMemoryTransport: SyncTransport {
 
     private func exchange<T: Sendable>(_ op: String, _ body: () throws -> T) throws -> T {
         let down = faults.withLock { faults -> Bool in
+            faults.requests += 1
             guard faults.failBefore > 0 else { return false }
             faults.failBefore -= 1
             return true

@@ -1,0 +1,51 @@
+import Testing
+@testable import SyncCore
+
+/// The client's protocol decisions and the daemon's schedule, without a network or a clock.
+@Suite("Client policy")
+struct ClientPolicyTests {
+    @Test func refusedPushesGetOneRecoveryEach() {
+        var tried = ClientPolicy.Tried()
+        #expect(ClientPolicy.recovery(status: 413, code: "batch_too_large", batchSize: 10, tried: tried) == .narrow)
+        #expect(ClientPolicy.recovery(status: 413, code: "batch_too_large", batchSize: 1, tried: tried) == .fail, "one change that does not fit is reported")
+        #expect(ClientPolicy.recovery(status: 400, code: "clock_ahead", batchSize: 10, tried: tried) == .measureAndRestamp)
+        #expect(ClientPolicy.recovery(status: 409, code: "sequence_gap", batchSize: 10, tried: tried) == .rewindToCityMark)
+        #expect(ClientPolicy.recovery(status: 409, code: "replica_diverged", batchSize: 10, tried: tried) == .narrow,
+                "the identical changes before the divergence go through first")
+        #expect(ClientPolicy.recovery(status: 409, code: "replica_diverged", batchSize: 1, tried: tried) == .beginNewEpoch)
+        tried.restamped = true
+        tried.rewound = true
+        tried.repaired = true
+        #expect(ClientPolicy.recovery(status: 400, code: "clock_ahead", batchSize: 10, tried: tried) == .fail)
+        #expect(ClientPolicy.recovery(status: 409, code: "sequence_gap", batchSize: 10, tried: tried) == .fail)
+        #expect(ClientPolicy.recovery(status: 409, code: "replica_diverged", batchSize: 1, tried: tried) == .fail)
+        #expect(ClientPolicy.recovery(status: 403, code: "forbidden_county", batchSize: 10, tried: ClientPolicy.Tried()) == .fail)
+    }
+
+    @Test func heartbeatFindings() {
+        #expect(ClientPolicy.finding(highWater: 12, feedAgrees: nil, lastSeq: 10, sameNode: true, detectReplicaRestore: true) == .replicaRestored)
+        #expect(ClientPolicy.finding(highWater: 12, feedAgrees: nil, lastSeq: 10, sameNode: true, detectReplicaRestore: false) == .checkCityRestore)
+        #expect(ClientPolicy.finding(highWater: 8, feedAgrees: false, lastSeq: 10, sameNode: true, detectReplicaRestore: true) == .cityFeedDiverged)
+        #expect(ClientPolicy.finding(highWater: 8, feedAgrees: false, lastSeq: 10, sameNode: false, detectReplicaRestore: true) == .consistent,
+                "an answer about a node this replica no longer is says nothing")
+    }
+
+    @Test func theScheduleBacksOffAndPullsOnItsInterval() {
+        let start = ContinuousClock.now
+        var schedule = SyncSchedule(start: start, pullInterval: .seconds(30), maxBackoff: .seconds(8))
+        #expect(schedule.shouldSync(now: start, pending: false), "a first round at start")
+        #expect(schedule.shouldCompact(now: start))
+        schedule.compacted(now: start)
+        #expect(!schedule.shouldCompact(now: start + .seconds(3600)))
+        var delays: [Duration] = []
+        for _ in 0..<6 { delays.append(schedule.failed(now: start, random: 1)) }
+        #expect(delays == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(8), .seconds(8)], "doubling up to the cap")
+        #expect(!schedule.shouldSync(now: start + .seconds(7), pending: true), "backing off")
+        #expect(schedule.shouldSync(now: start + .seconds(8), pending: true))
+        schedule.synced(now: start + .seconds(8))
+        #expect(schedule.backoff.failures == 0)
+        #expect(!schedule.shouldSync(now: start + .seconds(20), pending: false), "idle until the pull interval is up")
+        #expect(schedule.shouldSync(now: start + .seconds(20), pending: true), "a local change goes at once")
+        #expect(schedule.shouldSync(now: start + .seconds(38), pending: false))
+    }
+}
