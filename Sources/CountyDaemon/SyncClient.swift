@@ -203,7 +203,9 @@ public struct SyncClient: Sendable {
 
     /// Merges the city's copy of every row of this county, page by page.
     /// Idempotent: an interrupted merge is simply run again (see `syncOnce`).
-    public func mergeSnapshot() async throws {
+    /// With `fromFeedEnd`, pulling then goes on from the feed position the snapshot was read at
+    /// (the feed below it was compacted); otherwise from where it was.
+    public func mergeSnapshot(fromFeedEnd: Bool = false) async throws {
         var feedSeq: Int64?
         for table in ["platform", "award"] {
             var after = ""
@@ -215,7 +217,7 @@ public struct SyncClient: Sendable {
                 after = last
             }
         }
-        try database.snapshotMerged(feedSeq: feedSeq)
+        try database.snapshotMerged(feedSeq: fromFeedEnd ? feedSeq : nil)
     }
 
     /// Applies the city's feed page after page; returns how many changes were applied.
@@ -238,7 +240,7 @@ public struct SyncClient: Sendable {
                 resnapshotted = true
                 logger.notice("the city's feed was compacted below this replica's position; merging its snapshot", metadata: ["sync.error.message": "\(body?.message ?? "")"])
                 try database.requireSnapshot()
-                try await mergeSnapshot()
+                try await mergeSnapshot(fromFeedEnd: true)
                 continue
             }
             do {

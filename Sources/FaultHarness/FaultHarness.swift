@@ -572,9 +572,14 @@ public final class FaultHarness: @unchecked Sendable {
             let returnable = try read(county) { try Int.fetchOne($0, sql: "SELECT count(*) FROM received WHERE to_return = 1") ?? 0 }
             if returnable > 0 { problems.append("\(code): \(returnable) city change(s) lost to a restore were never given back") }
             lost += returnable
-            duplicated += received.count - receivedSet.count + receivedSet.subtracting(feed).subtracting(lostFeed).count
+            // A city change a restore took away comes back to the city from a county and goes into
+            // its feed again, under the same version: a county that held it applies it twice, the
+            // second time as a duplicate version that changes nothing. That is not a duplicate delivery.
+            let refed = Set(lostFeed.map(\.hlc))
+            let twice = Dictionary(grouping: received, by: { $0 }).filter { $0.value.count > 1 && !refed.contains($0.key.hlc) }
+            duplicated += twice.values.reduce(0) { $0 + $1.count - 1 } + receivedSet.subtracting(feed).subtracting(lostFeed).count
             if !unreceived.isEmpty { problems.append("\(code): city changes never applied at the county: \(unreceived.map(\.seq).sorted().prefix(10))") }
-            if received.count != receivedSet.count { problems.append("\(code): city changes applied more than once at the county") }
+            if !twice.isEmpty { problems.append("\(code): city changes applied more than once at the county: \(twice.keys.map(\.seq).sorted().prefix(10))") }
         }
         // A change applied twice as if new would conflict with itself.
         for replica in [city as any ReplicaDatabase] + counties {

@@ -126,11 +126,14 @@ extension ChangeApplier {
             SELECT 1 FROM change_log WHERE tbl = ? AND row_id = ? AND op = 'delete' AND seq > (SELECT pushed_seq FROM replica WHERE id = 1)
             """)
         if !exists, try Bool.fetchOne(pendingDelete, arguments: [table.name, row.rowId]) != nil { return }
-        // Nor does a row deleted here whose delete the city no longer holds (it was restored from
-        // a backup): the delete goes to the city again from this log, or back to it with the
-        // city's seal if it was the city's; a delete the city refused comes back through its feed.
-        if !exists, try Tombstones.find(db, table: table.name, rowId: row.rowId) != nil { return }
+        // Nor does a row deleted here after every version the city holds of it: the city lost the
+        // delete (it was restored from a backup), which goes to it again from this log, or back
+        // with the city's seal if it was the city's. A row the city holds with a newer version
+        // (it refused the delete and put the row back) comes back here too.
+        if !exists, let tombstone = try Tombstones.find(db, table: table.name, rowId: row.rowId),
+           row.versions.values.allSatisfy({ $0 < tombstone.version }) { return }
         if !exists {
+            try Tombstones.clear(db, table: table.name, rowId: row.rowId)
             try db.cachedStatement(sql: table == .platform ? Platform.insertSQL : Award.insertSQL)
                 .execute(arguments: StatementArguments([row.rowId.databaseValue] + table.columns.map { (row.values[$0] ?? .null).databaseValue }))
             try Self.saveVersions(RowVersions(columns: row.versions), table: table.name, rowId: row.rowId, db: db)

@@ -181,7 +181,8 @@ extension CountyDatabase {
                   (SELECT clock_offset_ms FROM replica WHERE id = 1 AND clock_offset_at IS NOT NULL) AS offset,
                   (SELECT max(node_acked_seq, resend_until) FROM replica WHERE id = 1) AS acknowledged,
                   (SELECT pulled_seq FROM replica WHERE id = 1) AS pulled,
-                  (SELECT hlc FROM received WHERE seq > 0 AND seq = (SELECT pulled_seq FROM replica WHERE id = 1) ORDER BY id DESC LIMIT 1) AS pulled_hlc
+                  (SELECT hlc FROM received WHERE seq > 0 AND seq = (SELECT pulled_seq FROM replica WHERE id = 1)
+                     AND id > (SELECT received_repair_id FROM replica WHERE id = 1) ORDER BY id DESC LIMIT 1) AS pulled_hlc
                 FROM change_log WHERE seq > (SELECT pushed_seq FROM replica WHERE id = 1)
                 """)!
             let oldest: Int64? = row["oldest"]

@@ -42,7 +42,7 @@ struct RoleTests {
         let (badMonitorCert, badMonitorKey) = try Self.handMade(cluster, commonName: "monitor-")
         let emptyMonitor = try cluster.transport(cert: badMonitorCert, key: badMonitorKey)
 
-        #expect(CityAPI.routes.count == 7, "every route the aggregator serves is in the table")
+        #expect(CityAPI.routes.count == 8, "every route the aggregator serves is in the table")
         // The console's pages are one route in the table: every path under /console.
         let table = CityAPI.routes.merging(["/console": CityAPI.consoleRoute, "/console/progress": CityAPI.consoleRoute,
                                             "/console/awards/x/approve": CityAPI.consoleRoute]) { listed, _ in listed }
