@@ -158,9 +158,9 @@ public struct SyncClient: Sendable {
     /// from a backup and handed positions out again). A binary search over the changes applied
     /// since the last repair, one single-change pull per step: the feed agrees up to the backup
     /// and differs after it.
-    func feedAgreement() async throws -> Int64 {
+    func feedAgreement(fallback: Int64) async throws -> Int64 {
         let applied = try database.receivedSinceRepair()
-        guard let first = applied.first else { return 0 }
+        guard let first = applied.first else { return fallback }
         func agrees(_ index: Int) async throws -> Bool {
             let entry = applied[index]
             let page = try await transport.pull(node: database.replica.node, after: entry.seq - 1, limit: 1)
@@ -171,7 +171,7 @@ public struct SyncClient: Sendable {
             let middle = (low + high) / 2
             if try await agrees(middle) { low = middle } else { high = middle }
         }
-        return low >= 0 ? applied[low].seq : first.seq - 1
+        return min(low >= 0 ? applied[low].seq : first.seq - 1, fallback)
     }
 
     /// Gives the city back, page by page, the changes of its own that it lost to a restore from
@@ -272,8 +272,10 @@ public struct SyncClient: Sendable {
         // The city holds changes of this node beyond the end of its log: the log went back in
         // time (a restore from backup). Found here even when nothing new is pushed. The log only
         // grows, so reading it after the answer cannot mistake a concurrent push for a restore.
-        let lastSeq = try database.syncPosition().lastSeq
-        let finding = ClientPolicy.finding(highWater: answer.highWater, feedAgrees: answer.feedAgrees, lastSeq: lastSeq,
+        let position = try database.syncPosition()
+        let lastSeq = position.lastSeq
+        let finding = ClientPolicy.finding(highWater: answer.highWater, feedAgrees: answer.feedAgrees, feedSeq: answer.feedSeq,
+                                           pulledSeq: position.pulledSeq, lastSeq: lastSeq,
                                            sameNode: database.replica.node == node, detectReplicaRestore: detectRestore)
         var feedEnd = answer.feedSeq
         switch finding {
@@ -282,7 +284,7 @@ public struct SyncClient: Sendable {
         case .replicaRestored:
             try await repairDivergence("the city holds changes up to \(answer.highWater) from \(node), but its log ends at \(lastSeq)")
         case .cityFeedDiverged:
-            feedEnd = try await feedAgreement()
+            feedEnd = try await feedAgreement(fallback: answer.feedSeq ?? 0)
             fallthrough
         case .checkCityRestore:
             if let evidence = try database.repairAfterCityRestore(highWater: answer.highWater, feedSeq: feedEnd) {

@@ -46,8 +46,9 @@ public enum ClientPolicy {
         /// The city holds changes of this node beyond the end of this replica's log: the replica
         /// went back in time (restored from a backup).
         case replicaRestored
-        /// The city's feed no longer holds the change this replica applied at its pull position:
-        /// find where the feeds part, then repair as for a restored city.
+        /// The city's feed no longer holds the change this replica applied at its pull position,
+        /// or ends before it: find where the feeds part (the restored city may have handed
+        /// positions out again since), then repair as for a restored city.
         case cityFeedDiverged
         /// Possibly a restored city (its mark below what it acknowledged, its feed ending before
         /// the pull position): the store checks and repairs.
@@ -56,10 +57,12 @@ public enum ClientPolicy {
 
     /// Judges a heartbeat's answer: `highWater`, `feedAgrees` from the city; `lastSeq` this
     /// replica's log end; `sameNode` whether the replica is still the node that sent it.
-    public static func finding(highWater: Int64, feedAgrees: Bool?, lastSeq: Int64, sameNode: Bool, detectReplicaRestore: Bool) -> HeartbeatFinding {
+    public static func finding(highWater: Int64, feedAgrees: Bool?, feedSeq: Int64? = nil, pulledSeq: Int64 = 0, lastSeq: Int64,
+                               sameNode: Bool, detectReplicaRestore: Bool) -> HeartbeatFinding {
         guard sameNode else { return .consistent }
         if detectReplicaRestore && highWater > lastSeq { return .replicaRestored }
         if feedAgrees == false { return .cityFeedDiverged }
+        if let feedSeq, feedSeq < pulledSeq { return .cityFeedDiverged }
         return .checkCityRestore
     }
 }

@@ -26,6 +26,9 @@ struct ClientPolicyTests {
         #expect(ClientPolicy.finding(highWater: 12, feedAgrees: nil, lastSeq: 10, sameNode: true, detectReplicaRestore: true) == .replicaRestored)
         #expect(ClientPolicy.finding(highWater: 12, feedAgrees: nil, lastSeq: 10, sameNode: true, detectReplicaRestore: false) == .checkCityRestore)
         #expect(ClientPolicy.finding(highWater: 8, feedAgrees: false, lastSeq: 10, sameNode: true, detectReplicaRestore: true) == .cityFeedDiverged)
+        #expect(ClientPolicy.finding(highWater: 8, feedAgrees: nil, feedSeq: 304, pulledSeq: 316, lastSeq: 10, sameNode: true, detectReplicaRestore: true) == .cityFeedDiverged,
+                "a feed ending before the pull position: where the feeds part is searched, not taken to be its end")
+        #expect(ClientPolicy.finding(highWater: 8, feedAgrees: nil, feedSeq: 320, pulledSeq: 316, lastSeq: 10, sameNode: true, detectReplicaRestore: true) == .checkCityRestore)
         #expect(ClientPolicy.finding(highWater: 8, feedAgrees: false, lastSeq: 10, sameNode: false, detectReplicaRestore: true) == .consistent,
                 "an answer about a node this replica no longer is says nothing")
     }
