@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import SyncCore
 import SyncProtocol
 import SyncStore
 
@@ -11,7 +12,12 @@ struct APIError: Error {
     let status: HTTPResponse.Status
     let body: ErrorBody
 
-    init(_ status: HTTPResponse.Status, code: String, message: String) {
+    /// An error with a stable code; its status is the code's (`ErrorCode.httpStatus`).
+    init(_ code: ErrorCode, message: String) {
+        self.init(status: Self.status(of: code), code: code.rawValue, message: message)
+    }
+
+    private init(status: HTTPResponse.Status, code: String, message: String) {
         self.status = status
         self.body = ErrorBody(code: code, message: message)
     }
@@ -23,31 +29,32 @@ struct APIError: Error {
             self = error
         case let error as StoreError:
             switch error {
-            case .forbidden(let message): self.init(.forbidden, code: "forbidden_county", message: message)
-            case .badBatch(let code, let message): self.init(Self.status(ofBatchCode: code), code: code, message: message)
-            case .invalidInput(let domain): self.init(.badRequest, code: "invalid_input", message: domain.description)
-            case .invalidRows: self.init(.badRequest, code: "invalid_input", message: error.description)
-            case .notAllowed(let message): self.init(.conflict, code: "not_allowed", message: message)
-            default: self.init(.internalServerError, code: "storage_error", message: error.description)
+            case .forbidden(let message): self.init(.forbiddenCounty, message: message)
+            case .badBatch(let code, let message): self.init(code, message: message)
+            case .invalidInput(let domain): self.init(.invalidInput, message: domain.description)
+            case .invalidRows: self.init(.invalidInput, message: error.description)
+            case .notAllowed(let message): self.init(.notAllowed, message: message)
+            default: self.init(.storageError, message: error.description)
             }
         case let error as DecodingError:
-            self.init(.badRequest, code: "bad_request", message: "the body is not a valid message: \(Self.describe(error))")
+            self.init(.badRequest, message: "the body is not a valid message: \(Self.describe(error))")
         case let error as HTTPError:
             switch error.status {
-            case .contentTooLarge: self.init(.contentTooLarge, code: "payload_too_large", message: "the body is larger than this server accepts")
-            case .notFound: self.init(.notFound, code: "not_found", message: "no such endpoint")
-            case .methodNotAllowed: self.init(.methodNotAllowed, code: "method_not_allowed", message: "method not allowed here")
-            default: self.init(error.status, code: "http_\(error.status.code)", message: error.body ?? error.status.reasonPhrase)
+            case .contentTooLarge: self.init(.payloadTooLarge, message: "the body is larger than this server accepts")
+            case .notFound: self.init(.notFound, message: "no such endpoint")
+            case .methodNotAllowed: self.init(.methodNotAllowed, message: "method not allowed here")
+            default: self.init(status: error.status, code: "http_\(error.status.code)", message: error.body ?? error.status.reasonPhrase)
             }
         default:
-            self.init(.internalServerError, code: "internal_error", message: "\(error)")
+            self.init(.internalError, message: "\(error)")
         }
     }
 
-    /// The status of a refused batch, by its stable code.
-    static func status(ofBatchCode code: String) -> HTTPResponse.Status {
-        let code = BatchRefusal.httpStatus(ofCode: code)
-        return [HTTPResponse.Status.conflict, .contentTooLarge, .forbidden].first { $0.code == code } ?? .badRequest
+    /// The status of a code, with its reason phrase.
+    static func status(of code: ErrorCode) -> HTTPResponse.Status {
+        let statuses: [HTTPResponse.Status] = [.badRequest, .unauthorized, .forbidden, .notFound, .methodNotAllowed, .conflict,
+                                               .contentTooLarge, .upgradeRequired, .internalServerError, .serviceUnavailable]
+        return statuses.first { $0.code == code.httpStatus } ?? .badRequest
     }
 
     static func describe(_ error: DecodingError) -> String {
@@ -99,7 +106,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             var headers = HTTPFields()
             // The router answers 404 for a listed path asked with another method; the path exists.
             if apiError.status == .notFound, let methods = routes[request.uri.path]?.methods {
-                apiError = APIError(.methodNotAllowed, code: "method_not_allowed",
+                apiError = APIError(.methodNotAllowed,
                                     message: "\(request.method.rawValue) is not allowed on \(request.uri.path); use \(methods.joined(separator: " or "))")
                 headers[.allow] = methods.joined(separator: ", ")
             }

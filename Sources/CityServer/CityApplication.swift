@@ -231,10 +231,12 @@ struct CityAPI: Sendable {
             let after = try integer(query["after"].map(String.init) ?? "0", name: "after")
             let limit = min(try integer(query["limit"].map(String.init) ?? "500", name: "limit"), Int64(configuration.maxPullPage))
             guard after >= 0, limit >= 1 else {
-                throw APIError(.badRequest, code: "bad_request", message: "after must be >= 0 and limit >= 1")
+                throw APIError(.badRequest, message: "after must be >= 0 and limit >= 1")
             }
             let node = try nodeParameter(query)
-            let answer = try await blocking { try database.pullFeed(county: county, node: node, after: after, limit: Int(limit)) }
+            let afterHlc = try query["afterHlc"].map { try integer(String($0), name: "afterHlc") }
+            if let afterHlc, afterHlc < 0 { throw APIError(.badRequest, message: "afterHlc must be >= 0") }
+            let answer = try await blocking { try database.pullFeed(county: county, node: node, after: after, afterHlc: afterHlc, limit: Int(limit)) }
             return jsonResponse(answer)
         }
         countyRoutes.get("/v1/digest") { request, context in
@@ -243,14 +245,14 @@ struct CityAPI: Sendable {
             let table = query["table"].map(String.init)
             let bucket = query["bucket"].map(String.init)
             if let bucket, bucket.count != 1 || !"0123456789abcdef".contains(bucket) {
-                throw APIError(.badRequest, code: "bad_request", message: "bucket must be one hex digit 0-f")
+                throw APIError(.badRequest, message: "bucket must be one hex digit 0-f")
             }
             if let table, let bucket {
                 let rows = try await blocking { try database.rowHashes(county: county, table: table, bucket: bucket) }
                 return jsonResponse(RowHashesResponse(rows: rows))
             }
             if let table, SyncedTable.named(table) == nil {
-                throw APIError(.badRequest, code: "invalid_input", message: "table: \(table) is not a replicated table (platform or award)")
+                throw APIError(.invalidInput, message: "table: \(table) is not a replicated table (platform or award)")
             }
             let digests = try await blocking { try database.digests(county: county) }.filter { table == nil || $0.table == table }
             if let node = try nodeParameter(query) {
@@ -267,7 +269,7 @@ struct CityAPI: Sendable {
             let table = query["table"].map(String.init) ?? ""
             let after = query["after"].map(String.init) ?? ""
             let limit = min(try integer(query["limit"].map(String.init) ?? "500", name: "limit"), Int64(configuration.maxPullPage))
-            guard limit >= 1 else { throw APIError(.badRequest, code: "bad_request", message: "limit must be >= 1") }
+            guard limit >= 1 else { throw APIError(.badRequest, message: "limit must be >= 1") }
             let page = try await blocking { try database.snapshot(county: county, table: table, after: after, limit: Int(limit)) }
             return jsonResponse(page)
         }
@@ -309,7 +311,7 @@ struct CityAPI: Sendable {
     /// Reads and decodes a JSON body, refusing one over the size limit before reading it whole.
     private func decode<T: Decodable>(_ type: T.Type, from request: Request, context: CountyRequestContext) async throws -> T {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBodyBytes {
-            throw APIError(.contentTooLarge, code: "payload_too_large", message: "the body has \(length) bytes; at most \(configuration.maxBodyBytes) are accepted")
+            throw APIError(.payloadTooLarge, message: "the body has \(length) bytes; at most \(configuration.maxBodyBytes) are accepted")
         }
         let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
         return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
@@ -318,13 +320,13 @@ struct CityAPI: Sendable {
     /// The optional `node` query parameter; present but empty is a bad request.
     private func nodeParameter(_ query: Parameters) throws -> String? {
         guard let node = query["node"].map(String.init) else { return nil }
-        guard !node.isEmpty else { throw APIError(.badRequest, code: "bad_request", message: "node must not be empty; leave it out instead") }
+        guard !node.isEmpty else { throw APIError(.badRequest, message: "node must not be empty; leave it out instead") }
         return node
     }
 
     private func integer(_ text: String, name: String) throws -> Int64 {
         guard let value = Int64(text) else {
-            throw APIError(.badRequest, code: "bad_request", message: "query parameter \(name) must be a whole number, not \(text)")
+            throw APIError(.badRequest, message: "query parameter \(name) must be a whole number, not \(text)")
         }
         return value
     }

@@ -67,7 +67,7 @@ public struct CountyRequestContext: ChildRequestContext {
     /// Refuses a caller that is not a county.
     public init(context: CityRequestContext) throws {
         guard case .county(let county) = context.caller else {
-            throw APIError(.forbidden, code: "not_a_county_certificate",
+            throw APIError(.notACountyCertificate,
                            message: "certificate \(context.caller?.name ?? "") does not name a county (expected CN=county-CODE)")
         }
         self.coreContext = context.coreContext
@@ -86,7 +86,7 @@ public struct OperatorRequestContext: ChildRequestContext {
     /// Refuses a caller that is not an operator.
     public init(context: CityRequestContext) throws {
         guard case .operator = context.caller, let caller = context.caller else {
-            throw APIError(.forbidden, code: "not_an_operator_certificate",
+            throw APIError(.notAnOperatorCertificate,
                            message: "certificate \(context.caller?.name ?? "") is not an operator's (expected CN=operator-NAME)")
         }
         self.coreContext = context.coreContext
@@ -114,7 +114,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context.caller = caller
         // A path the access table does not list is answered by the router (404 or 405).
         if let allowed = CityAPI.route(for: request.uri.path)?.roles, !allowed.contains(caller.role) {
-            throw APIError(.forbidden, code: "role_not_allowed",
+            throw APIError(.roleNotAllowed,
                            message: "\(caller.name) is \(caller.role == .operator ? "an" : "a") \(caller.role.rawValue) certificate; \(request.uri.path) is for \(allowed.map(\.rawValue).sorted().joined(separator: " and ")) certificates")
         }
         return try await next(request, context)
@@ -122,7 +122,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     private func authenticate(_ context: Context) async throws -> Caller {
         guard let certificate = try await context.channel.nioSSL_peerCertificate().get() else {
-            throw APIError(.unauthorized, code: "no_client_certificate", message: "a client certificate signed by the city CA is required")
+            throw APIError(.noClientCertificate, message: "a client certificate signed by the city CA is required")
         }
         let commonName = certificate.subjectName.first { $0.type == .commonName }?.value ?? ""
         switch denyList.verdict(serial: certificate.serialNumber) {
@@ -133,9 +133,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
             context.logger.warning("revoked certificate refused", metadata: [
                 "sync.certificate.subject": "\(subject)", "sync.certificate.serial": "\(DenyList.hex(certificate.serialNumber))",
             ])
-            throw APIError(.forbidden, code: "certificate_revoked", message: "certificate \(commonName) (serial \(DenyList.hex(certificate.serialNumber))) has been revoked by the city")
+            throw APIError(.certificateRevoked, message: "certificate \(commonName) (serial \(DenyList.hex(certificate.serialNumber))) has been revoked by the city")
         case .unavailable(let reason):
-            throw APIError(.serviceUnavailable, code: "deny_list_unavailable", message: "the city cannot read its list of revoked certificates (\(reason)); no request is served until it can")
+            throw APIError(.denyListUnavailable, message: "the city cannot read its list of revoked certificates (\(reason)); no request is served until it can")
         }
         if commonName.hasPrefix("monitor-"), commonName.count > "monitor-".count {
             return .monitor(String(commonName.dropFirst("monitor-".count)))
@@ -144,12 +144,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
             return .operator(String(commonName.dropFirst("operator-".count)))
         }
         guard commonName.hasPrefix("county-") else {
-            throw APIError(.forbidden, code: "unknown_role",
+            throw APIError(.unknownRole,
                            message: "certificate \(commonName) names no role (expected CN=county-CODE, CN=monitor-NAME or CN=operator-NAME)")
         }
         let county = String(commonName.dropFirst("county-".count))
         guard counties[county] != nil else {
-            throw APIError(.forbidden, code: "unknown_county", message: "county \(county) of the client certificate is not configured")
+            throw APIError(.unknownCounty, message: "county \(county) of the client certificate is not configured")
         }
         metrics.certificateSeen(county: county, notValidAfter: Int64(certificate.notValidAfter))
         return .county(county)

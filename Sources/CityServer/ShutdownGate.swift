@@ -53,7 +53,7 @@ struct ProtocolGate<Context: RequestContext>: RouterMiddleware {
         guard minimum > 1, request.uri.path.hasPrefix("/v1/") else { return try await next(request, context) }
         let spoken = request.headers[HTTPField.Name(ProtocolVersion.header)!].flatMap { Int($0) } ?? 1
         guard spoken < minimum else { return try await next(request, context) }
-        return jsonResponse(ErrorBody(code: "upgrade_needed", message: "this county speaks sync protocol \(spoken); the city requires \(minimum) or later (County Sync 0.11 or later): upgrade county-syncd and syncctl; nothing is lost, the changes wait in the county's log"),
+        return jsonResponse(ErrorBody(code: ErrorCode.upgradeNeeded.rawValue, message: "this county speaks sync protocol \(spoken); the city requires \(minimum) or later (County Sync 0.11 or later): upgrade county-syncd and syncctl; nothing is lost, the changes wait in the county's log"),
                             status: .upgradeRequired)
     }
 }
@@ -63,7 +63,7 @@ struct ShutdownMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard gate.isClosing else { return try await next(request, context) }
-        var response = jsonResponse(ErrorBody(code: "shutting_down", message: "the aggregator is stopping; try again in a moment"),
+        var response = jsonResponse(ErrorBody(code: ErrorCode.shuttingDown.rawValue, message: "the aggregator is stopping; try again in a moment"),
                                     status: .serviceUnavailable)
         response.headers[.connection] = "close"
         response.headers[.retryAfter] = "5"

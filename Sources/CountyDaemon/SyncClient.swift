@@ -106,7 +106,7 @@ public struct SyncClient: Sendable {
                 throw error
             } catch let error as TransportError {
                 guard case .http(_, _, let status, let body) = error else { throw error }
-                switch ClientPolicy.recovery(status: status, code: body?.code, batchSize: batch.changes.count, tried: tried) {
+                switch ClientPolicy.recovery(status: status, code: body?.errorCode, batchSize: batch.changes.count, tried: tried) {
                 case .narrow:
                     // Too large for the city (fewer changes or bytes per push), or a diverging
                     // change inside: the changes before it are the very changes the city applied
@@ -225,16 +225,29 @@ public struct SyncClient: Sendable {
         var applied = 0
         var remeasured = false
         var resnapshotted = false
+        var rediverged = false
         while true {
             let cursor = try database.syncPosition().pulledSeq
             let page: PullResponse
             do {
-                page = try await transport.pull(node: database.replica.node, after: cursor, limit: pullWindow.state.withLock { $0.size })
+                page = try await transport.pull(node: database.replica.node, after: cursor, afterHlc: try database.pulledHlc(),
+                                                limit: pullWindow.state.withLock { $0.size })
                 pullWindow.state.withLock { $0.succeeded() }
             } catch let error as TransportError where error.isInTransit {
                 pullWindow.state.withLock { $0.failed() }
                 throw error
-            } catch TransportError.http(_, _, 409, let body) where body?.code == "feed_compacted" && !resnapshotted {
+            } catch TransportError.http(_, _, _, let body) where body?.errorCode == .feedDiverged && !rediverged {
+                // The city holds another change where this replica last pulled: it went back in
+                // time and handed the position out again. Find where the feeds part, give the city
+                // back its changes after it, and pull on from there.
+                rediverged = true
+                let agreed = try await feedAgreement(fallback: cursor)
+                if let evidence = try database.repairAfterCityRestore(highWater: .max, feedSeq: agreed) {
+                    logger.warning("the city database was restored from a backup; giving back its changes and pulling again", metadata: ["sync.evidence": "\(evidence)"])
+                }
+                _ = try await returnToCity()
+                continue
+            } catch TransportError.http(_, _, _, let body) where body?.errorCode == .feedCompacted && !resnapshotted {
                 // The city compacted its feed below this replica's position (it was silent longer
                 // than the city keeps its feed): its whole copy replaces the missing entries.
                 resnapshotted = true
@@ -245,7 +258,7 @@ public struct SyncClient: Sendable {
             }
             do {
                 applied += try database.applyPull(page, limits: limits).count
-            } catch StoreError.badBatch(let code, _) where code == ChangeRefusal.Code.clockAhead.rawValue && !remeasured {
+            } catch StoreError.badBatch(.clockAhead, _) where !remeasured {
                 // The city's clock moved since this process measured it (corrected, or wrong by
                 // hours): measure again, and read the page again against the new offset.
                 remeasured = true

@@ -31,8 +31,9 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
         try await exchange("push", method: "POST", path: "/v1/push", body: Data(JSONText.pushRequest(request).utf8))
     }
 
-    public func pull(node: String, after cursor: Int64, limit: Int) async throws -> PullResponse {
-        let query = "node=\(node.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-_"))) ?? node)&after=\(cursor)&limit=\(limit)"
+    public func pull(node: String, after cursor: Int64, afterHlc: Int64?, limit: Int) async throws -> PullResponse {
+        let query = "node=\(node.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-_"))) ?? node)&after=\(cursor)"
+            + (afterHlc.map { "&afterHlc=\($0)" } ?? "") + "&limit=\(limit)"
         return try await exchange("pull", method: "GET", path: "/v1/pull?\(query)", body: nil)
     }
 

@@ -82,11 +82,11 @@ public final class InMemoryTransport: SyncTransport {
     static func http(_ op: String, _ error: StoreError) -> TransportError {
         switch error {
         case .badBatch(let code, let message):
-            return .http(op: op, url: "memory:/\(op)", status: BatchRefusal.httpStatus(ofCode: code), error: ErrorBody(code: code, message: message))
+            return .http(op: op, url: "memory:/\(op)", status: code.httpStatus, error: ErrorBody(code: code.rawValue, message: message))
         case .forbidden(let message):
-            return .http(op: op, url: "memory:/\(op)", status: 403, error: ErrorBody(code: "forbidden_county", message: message))
+            return .http(op: op, url: "memory:/\(op)", status: ErrorCode.forbiddenCounty.httpStatus, error: ErrorBody(code: ErrorCode.forbiddenCounty.rawValue, message: message))
         default:
-            return .http(op: op, url: "memory:/\(op)", status: 500, error: ErrorBody(code: "storage_error", message: error.description))
+            return .http(op: op, url: "memory:/\(op)", status: ErrorCode.storageError.httpStatus, error: ErrorBody(code: ErrorCode.storageError.rawValue, message: error.description))
         }
     }
 
@@ -94,8 +94,8 @@ public final class InMemoryTransport: SyncTransport {
         try exchange("push") { try city.applyPush(county: county, request, nowMs: cityNowMs) }
     }
 
-    public func pull(node: String, after cursor: Int64, limit: Int) async throws -> PullResponse {
-        try exchange("pull") { try city.pullFeed(county: county, node: node, after: cursor, limit: limit, nowMs: cityNowMs) }
+    public func pull(node: String, after cursor: Int64, afterHlc: Int64?, limit: Int) async throws -> PullResponse {
+        try exchange("pull") { try city.pullFeed(county: county, node: node, after: cursor, afterHlc: afterHlc, limit: limit, nowMs: cityNowMs) }
     }
 
     public func heartbeat(_ heartbeat: Heartbeat) async throws -> HeartbeatResponse {

@@ -28,13 +28,13 @@ public enum ClientPolicy {
     }
 
     /// The recovery for a push of `batchSize` changes refused with HTTP `status` and `code`.
-    public static func recovery(status: Int, code: String?, batchSize: Int, tried: Tried) -> PushRecovery {
+    public static func recovery(status: Int, code: ErrorCode?, batchSize: Int, tried: Tried) -> PushRecovery {
         switch (status, code) {
         case (413, _) where batchSize > 1: .narrow
-        case (400, "clock_ahead") where !tried.restamped: .measureAndRestamp
-        case (409, "sequence_gap") where !tried.rewound: .rewindToCityMark
-        case (409, "replica_diverged") where batchSize > 1: .narrow
-        case (409, "replica_diverged") where !tried.repaired: .beginNewEpoch
+        case (_, .clockAhead) where !tried.restamped: .measureAndRestamp
+        case (_, .sequenceGap) where !tried.rewound: .rewindToCityMark
+        case (_, .replicaDiverged) where batchSize > 1: .narrow
+        case (_, .replicaDiverged) where !tried.repaired: .beginNewEpoch
         default: .fail
         }
     }

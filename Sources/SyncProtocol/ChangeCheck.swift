@@ -11,6 +11,15 @@ public struct ChangeRefusal: Error, Sendable, Hashable, CustomStringConvertible 
         case forbiddenCounty = "forbidden_county"
         /// A clock reading beyond the receiver's wall clock plus the allowed offset.
         case clockAhead = "clock_ahead"
+
+        /// The same code in the one table of error codes.
+        public var errorCode: ErrorCode {
+            switch self {
+            case .malformedChange: .malformedChange
+            case .forbiddenCounty: .forbiddenCounty
+            case .clockAhead: .clockAhead
+            }
+        }
     }
 
     /// The kind.

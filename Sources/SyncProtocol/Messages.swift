@@ -243,6 +243,9 @@ public struct ErrorBody: Sendable, Hashable, Codable, Error {
     /// A sentence for a person.
     public let message: String
 
+    /// The code as an `ErrorCode`, when it is one this release knows.
+    public var errorCode: ErrorCode? { ErrorCode(rawValue: code) }
+
     /// Creates an error body.
     public init(code: String, message: String) {
         self.code = code

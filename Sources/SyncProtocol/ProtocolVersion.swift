@@ -1,3 +1,5 @@
+import SyncCore
+
 /// The version of the sync protocol a county speaks, sent with every request in the
 /// `Sync-Protocol` header (a county that sends none speaks 1, the protocol of release 0.10).
 ///
@@ -17,15 +19,10 @@ public enum ProtocolVersion {
     public static let header = "Sync-Protocol"
 }
 
-/// The HTTP status the aggregator answers a refused batch with, by its stable code: one table
-/// for the aggregator and for the in-process transport the protocol tests use.
+/// The HTTP status of a refused request, by its stable code (`ErrorCode`): one table for the
+/// aggregator and for the in-process transport the protocol tests use.
 public enum BatchRefusal {
     public static func httpStatus(ofCode code: String) -> Int {
-        switch code {
-        case "sequence_gap", "replica_diverged", "feed_compacted", "no_feed_key": 409
-        case "batch_too_large": 413
-        case "too_many_nodes": 403
-        default: 400
-        }
+        ErrorCode(rawValue: code)?.httpStatus ?? 400
     }
 }

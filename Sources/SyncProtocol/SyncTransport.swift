@@ -4,13 +4,23 @@ public protocol SyncTransport: Sendable {
     /// Sends a batch; returns the city's answer.
     func push(_ request: PushRequest) async throws -> PushResponse
     /// Fetches the city's changes to this county's rows after `cursor`.
-    func pull(node: String, after cursor: Int64, limit: Int) async throws -> PullResponse
+    /// With `afterHlc`, the clock reading of the change this county applied at `cursor`: a city
+    /// whose feed holds another change there (it was restored from a backup and handed the
+    /// position out again) refuses with 409 `feed_diverged` instead of sending what follows.
+    func pull(node: String, after cursor: Int64, afterHlc: Int64?, limit: Int) async throws -> PullResponse
     /// Reports how this county is doing.
     func heartbeat(_ heartbeat: Heartbeat) async throws -> HeartbeatResponse
     /// Fetches a page of this county's rows of `table` as the city holds them, after row id `after`.
     func snapshot(table: String, after: String, limit: Int) async throws -> SnapshotResponse
     /// Gives the city back its own sealed changes after it was restored from a backup.
     func returnChanges(_ request: ReturnRequest) async throws -> ReturnResponse
+}
+
+extension SyncTransport {
+    /// A pull with no check of the position.
+    public func pull(node: String, after cursor: Int64, limit: Int) async throws -> PullResponse {
+        try await pull(node: node, after: cursor, afterHlc: nil, limit: limit)
+    }
 }
 
 /// A failed exchange with the city, with what a person needs to act on it.

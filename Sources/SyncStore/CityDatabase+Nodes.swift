@@ -31,7 +31,7 @@ extension CityDatabase {
         let suffix = node.utf8.dropFirst(prefix.utf8.count)
         guard (1...32).contains(suffix.count),
               suffix.allSatisfy({ (48...57).contains($0) || (97...122).contains($0) || $0 == 45 }) else {
-            throw StoreError.badBatch(code: "bad_node", message: "node \(node.prefix(SyncLimits.maxNodeBytes)) is not a node id: expected \(prefix) and 1 to 32 of a-z, 0-9 and -")
+            throw StoreError.badBatch(code: .badNode, message: "node \(node.prefix(SyncLimits.maxNodeBytes)) is not a node id: expected \(prefix) and 1 to 32 of a-z, 0-9 and -")
         }
     }
 
@@ -46,7 +46,7 @@ extension CityDatabase {
             SELECT node, high_water, last_contact_at FROM node_state WHERE county = ? ORDER BY ifnull(last_contact_at, 0) DESC
             """, arguments: [county])
         guard others.count < limits.maxNodesPerCounty else {
-            throw StoreError.badBatch(code: "too_many_nodes", message: """
+            throw StoreError.badBatch(code: .tooManyNodes, message: """
                 county \(county) already has \(others.count) nodes at the city, the most it may have (max-nodes-per-county); \
                 node \(node) is refused. A replica restored from a backup or a new machine needs a new node: \
                 ask the city to retire old ones or raise the limit

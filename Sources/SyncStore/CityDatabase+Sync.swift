@@ -20,10 +20,10 @@ extension CityDatabase {
     public func applyPush(county: String, _ request: PushRequest, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> PushResponse {
         try checkNode(request.node, county: county)
         guard request.changes.count <= limits.maxBatchChanges else {
-            throw StoreError.badBatch(code: "batch_too_large", message: "the batch has \(request.changes.count) changes; at most \(limits.maxBatchChanges) are accepted per push (max-batch-changes)")
+            throw StoreError.badBatch(code: .batchTooLarge, message: "the batch has \(request.changes.count) changes; at most \(limits.maxBatchChanges) are accepted per push (max-batch-changes)")
         }
         guard Checksum.of(request.changes) == request.checksum else {
-            throw StoreError.badBatch(code: "checksum_mismatch", message: "the batch's checksum does not match its changes")
+            throw StoreError.badBatch(code: .checksumMismatch, message: "the batch's checksum does not match its changes")
         }
         let check = ChangeCheck(limits: limits)
         // A clock reading ahead is judged once the node's mark is known: a change at or below it
@@ -33,10 +33,10 @@ extension CityDatabase {
         var expected = request.changes.first?.seq ?? 0
         for change in request.changes {
             guard change.seq == expected else {
-                throw StoreError.badBatch(code: "bad_sequence", message: "changes must run from firstSeq to lastSeq without gaps; expected seq \(expected), got \(change.seq)")
+                throw StoreError.badBatch(code: .badSequence, message: "changes must run from firstSeq to lastSeq without gaps; expected seq \(expected), got \(change.seq)")
             }
             guard change.node == request.node else {
-                throw StoreError.badBatch(code: "node_mismatch", message: "change \(change.seq) claims node \(change.node.prefix(SyncLimits.maxNodeBytes)), but the batch is from \(request.node)")
+                throw StoreError.badBatch(code: .nodeMismatch, message: "change \(change.seq) claims node \(change.node.prefix(SyncLimits.maxNodeBytes)), but the batch is from \(request.node)")
             }
             // A malformed change is a broken or hostile sender, not data to keep: the whole batch is refused.
             if let refusal = check.refusal(of: change, county: county, nowMs: nowMs) {
@@ -49,7 +49,7 @@ extension CityDatabase {
         // never move the high-water mark past changes the city has not seen.
         let claimed = request.changes.isEmpty ? (0, 0) : (request.changes.first!.seq, request.changes.last!.seq)
         guard (request.firstSeq, request.lastSeq) == claimed else {
-            throw StoreError.badBatch(code: "bad_sequence", message: "firstSeq \(request.firstSeq) and lastSeq \(request.lastSeq) do not match the changes (\(claimed.0) to \(claimed.1))")
+            throw StoreError.badBatch(code: .badSequence, message: "firstSeq \(request.firstSeq) and lastSeq \(request.lastSeq) do not match the changes (\(claimed.0) to \(claimed.1))")
         }
         let clockRefusals = clockAhead
         let applier = self.applier(nowMs: nowMs)
@@ -59,18 +59,18 @@ extension CityDatabase {
             // A node's first batch may start after 1: a new epoch of a replica restored from a
             // backup resumes its own sequence under a new node id.
             if let first = request.changes.first, first.seq > highWater + 1, highWater > 0 {
-                throw StoreError.badBatch(code: "sequence_gap", message: "the city has changes up to \(highWater) from \(request.node); this batch starts at \(first.seq)")
+                throw StoreError.badBatch(code: .sequenceGap, message: "the city has changes up to \(highWater) from \(request.node); this batch starts at \(first.seq)")
             }
             // A node the city does not know, whose history starts before this batch: the city lost
             // its earlier changes (restored from a backup taken before the node's first push).
             if let first = request.changes.first, highWater == 0, let base = request.epochBaseSeq, first.seq > base + 1 {
-                throw StoreError.badBatch(code: "sequence_gap", message: "the city has no changes from \(request.node), whose history starts after seq \(base); this batch starts at \(first.seq) (was the city restored from a backup?)")
+                throw StoreError.badBatch(code: .sequenceGap, message: "the city has no changes from \(request.node), whose history starts after seq \(base); this batch starts at \(first.seq) (was the city restored from a backup?)")
             }
             // A re-sent change must be the change the city applied under that seq.
             let known = try db.cachedStatement(sql: "SELECT hash FROM applied_seq WHERE node = ? AND seq = ?")
             for change in request.changes where change.seq <= highWater {
                 if let hash = try String.fetchOne(known, arguments: [request.node, change.seq]), hash != Checksum.of([change]) {
-                    throw StoreError.badBatch(code: "replica_diverged", message: "change \(change.seq) of \(request.node) differs from the one the city applied: the replica's history diverged (restored from a backup?); it must continue as a new node")
+                    throw StoreError.badBatch(code: .replicaDiverged, message: "change \(change.seq) of \(request.node) differs from the one the city applied: the replica's history diverged (restored from a backup?); it must continue as a new node")
                 }
             }
             if let refused = clockRefusals.filter({ $0.key > highWater }).min(by: { $0.key < $1.key })?.value { throw StoreError(refused) }
@@ -182,11 +182,11 @@ extension CityDatabase {
     /// contact is recorded afterwards without holding up the answer.
     /// Otherwise (city edits not yet stamped) it stamps and reads in one write transaction. A pull
     /// is a read: it records the contact of a node the city knows, and creates no node.
-    public func pullFeed(county: String, node: String? = nil, after: Int64, limit: Int, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> PullResponse {
+    public func pullFeed(county: String, node: String? = nil, after: Int64, afterHlc: Int64? = nil, limit: Int, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> PullResponse {
         if let node { try checkNode(node, county: county) }
         let fast = try read("read pull feed") { db -> PullResponse? in
             guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM change_log WHERE hlc IS NULL)") == true else { return nil }
-            return try self.feedPage(db, county: county, after: after, limit: limit)
+            return try self.feedPage(db, county: county, after: after, afterHlc: afterHlc, limit: limit)
         }
         if let fast {
             if let node {
@@ -202,16 +202,22 @@ extension CityDatabase {
             if let node {
                 try db.execute(sql: "UPDATE node_state SET last_contact_at = ?, last_pull_at = ? WHERE node = ?", arguments: [nowMs, nowMs, node])
             }
-            return try self.feedPage(db, county: county, after: after, limit: limit)
+            return try self.feedPage(db, county: county, after: after, afterHlc: afterHlc, limit: limit)
         }
     }
 
     /// A page of the feed, read from stamped entries. A node asking from below the county's
     /// compacted floor is told to merge the snapshot (`feed_compacted`).
-    private func feedPage(_ db: Database, county: String, after: Int64, limit: Int) throws -> PullResponse {
+    private func feedPage(_ db: Database, county: String, after: Int64, afterHlc: Int64?, limit: Int) throws -> PullResponse {
         let floor = try Self.feedFloor(db, county: county)
         guard after >= floor else {
-            throw StoreError.badBatch(code: "feed_compacted", message: "the city's feed for county \(county) is compacted up to \(floor) and this node asks from \(after): merge the city's snapshot (GET /v1/snapshot) and pull on from its feedSeq")
+            throw StoreError.badBatch(code: .feedCompacted, message: "the city's feed for county \(county) is compacted up to \(floor) and this node asks from \(after): merge the city's snapshot (GET /v1/snapshot) and pull on from its feedSeq")
+        }
+        if let afterHlc, after > floor {
+            let held = try Int64.fetchOne(db.cachedStatement(sql: "SELECT hlc FROM change_log WHERE seq = ? AND county = ?"), arguments: [after, county])
+            guard held == afterHlc else {
+                throw StoreError.badBatch(code: .feedDiverged, message: "the city's feed holds \(held == nil ? "no change of county \(county)" : "another change") at \(after), where this node applied one: the city went back in time (restored from a backup?)")
+            }
         }
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT seq, tbl, row_id, op, columns, hlc, bases, "values" FROM change_log
@@ -347,10 +353,10 @@ extension CityDatabase {
     public func takeBack(county: String, _ request: ReturnRequest, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> ReturnResponse {
         try checkNode(request.node, county: county)
         guard let feedSeal else {
-            throw StoreError.badBatch(code: "no_feed_key", message: "this city runs without a feed key, so it cannot check the seals of returned changes")
+            throw StoreError.badBatch(code: .noFeedKey, message: "this city runs without a feed key, so it cannot check the seals of returned changes")
         }
         guard request.changes.count <= limits.maxBatchChanges else {
-            throw StoreError.badBatch(code: "batch_too_large", message: "the return has \(request.changes.count) changes; at most \(limits.maxBatchChanges) are accepted at once (max-batch-changes)")
+            throw StoreError.badBatch(code: .batchTooLarge, message: "the return has \(request.changes.count) changes; at most \(limits.maxBatchChanges) are accepted at once (max-batch-changes)")
         }
         let check = ChangeCheck(limits: limits)
         for (index, sealed) in request.changes.enumerated() {

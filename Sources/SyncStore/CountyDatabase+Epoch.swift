@@ -68,11 +68,11 @@ extension CountyDatabase {
             let asChange = WireChange(seq: 1, table: row.table, rowId: row.rowId, op: "insert", hlc: newest, node: "city",
                                       values: row.values, bases: row.versions)
             if let refusal = check.refusal(of: asChange, county: county, nowMs: cityNow) {
-                throw StoreError.badBatch(code: refusal.code.rawValue, message: "the city's snapshot, \(row.table) \(row.rowId): \(refusal.field): \(refusal.problem); nothing of the page was applied")
+                throw StoreError.badBatch(code: refusal.code.errorCode, message: "the city's snapshot, \(row.table) \(row.rowId): \(refusal.field): \(refusal.problem); nothing of the page was applied")
             }
         }
         guard SyncedTable.named(table) != nil, tombstones.allSatisfy({ RecordID.isValid($0.rowId) }) else {
-            throw StoreError.badBatch(code: "malformed_change", message: "the city's snapshot names a table or a deleted row id that is not valid; nothing of the page was applied")
+            throw StoreError.badBatch(code: .malformedChange, message: "the city's snapshot names a table or a deleted row id that is not valid; nothing of the page was applied")
         }
         try applyingSync { db in
             for row in rows { try applier.applySnapshotRow(row, county: county, db: db) }

@@ -98,7 +98,7 @@ extension CountyDatabase {
         let cityNow = nowMs + (try clockOffset()?.offsetMs ?? 0)
         for change in response.changes {
             if let refusal = check.refusal(of: change, county: county, nowMs: cityNow) {
-                throw StoreError.badBatch(code: refusal.code.rawValue, message: "the city's feed: \(refusal); nothing of the page was applied")
+                throw StoreError.badBatch(code: refusal.code.errorCode, message: "the city's feed: \(refusal); nothing of the page was applied")
             }
         }
         return try applyingSync { db in
@@ -248,7 +248,7 @@ extension CountyDatabase {
     /// when it moved by more than `toleranceMs`, so a steady clock costs no writes.
     public func recordClockOffset(_ offsetMs: Int64, nowMs: Int64 = CountyDatabase.wallClockMs(), toleranceMs: Int64 = 250) throws {
         guard abs(offsetMs) <= Self.maxBelievableOffsetMs else {
-            throw StoreError.badBatch(code: "bad_clock", message: "the city's clock is \(offsetMs) ms off this machine's: not believable")
+            throw StoreError.badBatch(code: .badClock, message: "the city's clock is \(offsetMs) ms off this machine's: not believable")
         }
         if let current = try clockOffset(), abs(current.offsetMs - offsetMs) <= toleranceMs { return }
         try write("record clock offset") { db in
@@ -313,6 +313,18 @@ extension CountyDatabase {
 }
 
 extension CountyDatabase {
+    /// The clock reading of the city change applied at the pull position (since the last city
+    /// restore was repaired), if there is one: sent with pulls and heartbeats, so a city that
+    /// handed the position out again is found.
+    public func pulledHlc() throws -> Int64? {
+        try read("read pull position") { db in
+            try Int64.fetchOne(db, sql: """
+                SELECT hlc FROM received WHERE seq > 0 AND seq = (SELECT pulled_seq FROM replica WHERE id = 1)
+                  AND id > (SELECT received_repair_id FROM replica WHERE id = 1) ORDER BY id DESC LIMIT 1
+                """)
+        }
+    }
+
     /// The city changes applied since the last city restore was repaired, oldest first, as
     /// (feed seq, clock reading): where to look for the last position the city's feed still agrees.
     public func receivedSinceRepair() throws -> [(seq: Int64, hlc: Int64)] {

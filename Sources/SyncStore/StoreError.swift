@@ -21,7 +21,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// A node tried to write rows it does not own (another county's); nothing was written.
     case forbidden(String)
     /// A pushed batch does not follow on from what the receiver has (a sequence gap or bad checksum).
-    case badBatch(code: String, message: String)
+    case badBatch(code: ErrorCode, message: String)
     /// SQLite refused or failed an operation.
     case sqlite(op: String, path: String, message: String)
     /// The filesystem holding the database is full; the transaction was rolled back.
@@ -58,7 +58,7 @@ extension StoreError {
     public init(_ refusal: ChangeRefusal) {
         switch refusal.code {
         case .forbiddenCounty: self = .forbidden("\(refusal); nothing was applied")
-        case .malformedChange, .clockAhead: self = .badBatch(code: refusal.code.rawValue, message: "\(refusal); nothing was applied")
+        case .malformedChange, .clockAhead: self = .badBatch(code: refusal.code.errorCode, message: "\(refusal); nothing was applied")
         }
     }
 }

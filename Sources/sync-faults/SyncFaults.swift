@@ -10,16 +10,17 @@ struct SyncFaults: AsyncParsableCommand {
         commandName: "sync-faults",
         abstract: "Run seeded fault trials against real city-aggregator and county-syncd processes on loopback.",
         discussion: """
-            Each trial makes concurrent county and city edits while it kills processes, breaks the link through a \
-            fault proxy (delays, drops, resets mid-body, black holes, outages, a slow link) and edits under skewed \
-            clocks; then it heals everything, waits for convergence, runs `syncctl verify` for every county and \
-            checks that every change arrived exactly once and no value was lost. The same seed replays the same \
+            Each trial makes concurrent county and city edits and county deletes while it kills processes, breaks \
+            the link through a fault proxy (delays, drops, resets mid-body, black holes, outages, a slow link, \
+            answers lost after the city committed), edits under skewed clocks, sends hostile pushes, and restores a \
+            county or the city from an online backup; then it heals everything, waits for convergence, runs `syncctl verify` for every county and \
+            checks that every change arrived exactly once, no value was lost and nothing deleted came back. The same seed replays the same \
             trials. Exit status 0 when nothing was lost or duplicated, 1 otherwise. Build everything first \
             (`swift build`): the binaries are taken from beside this one.
             """,
         version: CountySyncVersion.current)
 
-    @Option(help: "quick (4 trials, what CI runs) or long (200 trials).") var mode: Mode = .quick
+    @Option(help: "quick (one trial led by each kind of fault, what CI runs) or long (200 trials of 60 steps).") var mode: Mode = .quick
     @Option(help: "Trials to run (overrides the mode's count).") var trials: Int?
     @Option(help: "Seed of every random choice (default: from the clock, printed).") var seed: UInt64?
     @Option(help: ArgumentHelp("Put the cluster's files here and keep them (default: a temporary folder, removed after a pass, kept after a failure).", valueName: "dir"))

@@ -6,20 +6,26 @@ import Testing
 struct ClientPolicyTests {
     @Test func refusedPushesGetOneRecoveryEach() {
         var tried = ClientPolicy.Tried()
-        #expect(ClientPolicy.recovery(status: 413, code: "batch_too_large", batchSize: 10, tried: tried) == .narrow)
-        #expect(ClientPolicy.recovery(status: 413, code: "batch_too_large", batchSize: 1, tried: tried) == .fail, "one change that does not fit is reported")
-        #expect(ClientPolicy.recovery(status: 400, code: "clock_ahead", batchSize: 10, tried: tried) == .measureAndRestamp)
-        #expect(ClientPolicy.recovery(status: 409, code: "sequence_gap", batchSize: 10, tried: tried) == .rewindToCityMark)
-        #expect(ClientPolicy.recovery(status: 409, code: "replica_diverged", batchSize: 10, tried: tried) == .narrow,
+        #expect(ClientPolicy.recovery(status: 413, code: .batchTooLarge, batchSize: 10, tried: tried) == .narrow)
+        #expect(ClientPolicy.recovery(status: 413, code: .batchTooLarge, batchSize: 1, tried: tried) == .fail, "one change that does not fit is reported")
+        #expect(ClientPolicy.recovery(status: 400, code: .clockAhead, batchSize: 10, tried: tried) == .measureAndRestamp)
+        #expect(ClientPolicy.recovery(status: 409, code: .sequenceGap, batchSize: 10, tried: tried) == .rewindToCityMark)
+        #expect(ClientPolicy.recovery(status: 409, code: .replicaDiverged, batchSize: 10, tried: tried) == .narrow,
                 "the identical changes before the divergence go through first")
-        #expect(ClientPolicy.recovery(status: 409, code: "replica_diverged", batchSize: 1, tried: tried) == .beginNewEpoch)
+        #expect(ClientPolicy.recovery(status: 409, code: .replicaDiverged, batchSize: 1, tried: tried) == .beginNewEpoch)
         tried.restamped = true
         tried.rewound = true
         tried.repaired = true
-        #expect(ClientPolicy.recovery(status: 400, code: "clock_ahead", batchSize: 10, tried: tried) == .fail)
-        #expect(ClientPolicy.recovery(status: 409, code: "sequence_gap", batchSize: 10, tried: tried) == .fail)
-        #expect(ClientPolicy.recovery(status: 409, code: "replica_diverged", batchSize: 1, tried: tried) == .fail)
-        #expect(ClientPolicy.recovery(status: 403, code: "forbidden_county", batchSize: 10, tried: ClientPolicy.Tried()) == .fail)
+        #expect(ClientPolicy.recovery(status: 400, code: .clockAhead, batchSize: 10, tried: tried) == .fail)
+        #expect(ClientPolicy.recovery(status: 409, code: .sequenceGap, batchSize: 10, tried: tried) == .fail)
+        #expect(ClientPolicy.recovery(status: 409, code: .replicaDiverged, batchSize: 1, tried: tried) == .fail)
+        #expect(ClientPolicy.recovery(status: 403, code: .forbiddenCounty, batchSize: 10, tried: ClientPolicy.Tried()) == .fail)
+    }
+
+    @Test func everyErrorCodeHasOneStatus() {
+        #expect(Set(ErrorCode.allCases.map(\.rawValue)).count == ErrorCode.allCases.count)
+        #expect(ErrorCode.sequenceGap.httpStatus == 409 && ErrorCode.batchTooLarge.httpStatus == 413 && ErrorCode.upgradeNeeded.httpStatus == 426)
+        #expect(ErrorCode.allCases.allSatisfy { [400, 401, 403, 404, 405, 409, 413, 426, 500, 503].contains($0.httpStatus) })
     }
 
     @Test func heartbeatFindings() {

@@ -121,7 +121,7 @@ import Testing
             _ = try city.applyPush(county: "130202", tail)
             Issue.record("a batch starting after a gap was applied")
         } catch let StoreError.badBatch(code, _) {
-            #expect(code == "sequence_gap")
+            #expect(code == .sequenceGap)
         }
         #expect(try city.platforms().count == 1)
     }
@@ -141,7 +141,7 @@ import Testing
             _ = try city.applyPush(county: "130202", PushRequest(node: batch.node, changes: [other]))
             Issue.record("a different change under an applied seq was skipped as a re-delivery")
         } catch let StoreError.badBatch(code, _) {
-            #expect(code == "replica_diverged")
+            #expect(code == .replicaDiverged)
         }
         #expect(try city.applyPush(county: "130202", batch).outcomes.isEmpty, "the same change again is a harmless re-delivery")
     }

@@ -33,7 +33,7 @@ import Testing
                 try county.applyPull(PullResponse(changes: [good, change], cursor: 2, more: false))
             } throws: { error in
                 guard case StoreError.badBatch(let found, let message) = error else { return false }
-                return found == code && message.contains("change 2")
+                return found.rawValue == code && message.contains("change 2")
             }
             #expect(try county.platform(id: platform.id)?.remarks == platform.remarks, "nothing of the page was applied")
             #expect(try county.syncPosition().pulledSeq == 0)

@@ -18,11 +18,12 @@ struct FeedCompactionTests {
         let dir: URL
         let city: CityDatabase
         let transport: InMemoryTransport
+        let seal = FeedSeal.random()
 
         init() throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("feed-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            city = try CityDatabase.create(at: dir.appendingPathComponent("city.db").path, node: "city-feed", feedSeal: .random())
+            city = try CityDatabase.create(at: dir.appendingPathComponent("city.db").path, node: "city-feed", feedSeal: seal)
             transport = InMemoryTransport(city: city, county: "130202")
         }
 
@@ -74,5 +75,43 @@ struct FeedCompactionTests {
         #expect(try cityMatches(second, setup.city) && cityMatches(first, setup.city))
         let refused = try? await setup.transport.pull(node: second.replica.node, after: 0, limit: 10)
         #expect(refused == nil, "a pull from below the floor is refused")
+    }
+}
+
+/// A restored city that hands the county's pull position out again before the county notices:
+/// the pull itself names the change the county applied there, the city refuses to go on from a
+/// position it holds another change at, and the county gives back what the restore took.
+@Suite("City restore found at the pull")
+struct FeedDivergenceTests {
+    @Test func aPositionHandedOutAgainIsFoundAndTheLostDecisionComesBack() async throws {
+        let setup = try FeedCompactionTests.Setup()
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        let (county, client) = try setup.replica("county.db")
+        let rows = makePlatforms("130202", count: 3)
+        try county.addPlatforms(rows)
+        _ = try await client.syncOnce()
+        let cityPath = setup.city.path
+        let backup = setup.dir.appendingPathComponent("city-backup.db").path
+        try Cluster.backUp(cityPath, to: backup)
+        _ = try setup.city.recognizePlatform(id: rows[0].id)          // lost by the restore
+        _ = try setup.city.updatePlatform(id: rows[1].id) { $0.remarks = "备份后 1" }
+        _ = try await client.syncOnce()
+        #expect(try county.platform(id: rows[0].id)?.status == .recognized)
+
+        try setup.city.pool.close()
+        try Cluster.restore(cityPath, from: backup)
+        let restored = try CityDatabase.open(at: cityPath, feedSeal: setup.seal)
+        setup.transport.replaceCity(restored)
+        // The restored city writes again before the county is back: the same feed positions,
+        // and one more, now hold other changes.
+        for text in ["恢复后 1", "恢复后 2", "恢复后 3"] { _ = try restored.updatePlatform(id: rows[2].id) { $0.remarks = text } }
+        _ = try restored.pullFeed(county: "130202", after: 0, limit: 10)   // stamps them
+
+        _ = try await client.syncOnce()
+        #expect(try restored.platform(id: rows[0].id)?.status == .recognized, "the recognition the restore took came back")
+        #expect(try county.platform(id: rows[2].id)?.remarks == "恢复后 3", "and the county has what the city wrote since")
+        #expect(try cityMatches(county, restored))
+        let evidence = try await county.pool.read { try String.fetchOne($0, sql: "SELECT city_restore_evidence FROM replica") }
+        #expect(evidence?.contains("went back in time") == true, "\(evidence ?? "no evidence")")
     }
 }
