@@ -181,8 +181,7 @@ extension CountyDatabase {
                   (SELECT clock_offset_ms FROM replica WHERE id = 1 AND clock_offset_at IS NOT NULL) AS offset,
                   (SELECT max(node_acked_seq, resend_until) FROM replica WHERE id = 1) AS acknowledged,
                   (SELECT pulled_seq FROM replica WHERE id = 1) AS pulled,
-                  (SELECT hlc FROM received WHERE seq > 0 AND seq = (SELECT pulled_seq FROM replica WHERE id = 1)
-                     AND id > (SELECT received_repair_id FROM replica WHERE id = 1) ORDER BY id DESC LIMIT 1) AS pulled_hlc
+                  (\(Self.pulledHlcSQL)) AS pulled_hlc
                 FROM change_log WHERE seq > (SELECT pushed_seq FROM replica WHERE id = 1)
                 """)!
             let oldest: Int64? = row["oldest"]
@@ -213,13 +212,11 @@ extension CountyDatabase {
             if let feedSeq, feedSeq < pulled {
                 // The city's changes after the end of its feed are gone from the city, and this
                 // replica holds those it pulled: they go back to the city (`changesToReturn`).
-                let lost = try Int.fetchOne(db, sql: """
-                    SELECT count(*) FROM received WHERE id > (SELECT received_repair_id FROM replica WHERE id = 1) AND (seq > ? OR seq = 0) AND seal IS NOT NULL
-                    """, arguments: [feedSeq]) ?? 0
                 try db.execute(sql: """
                     UPDATE received SET to_return = 1
                     WHERE id > (SELECT received_repair_id FROM replica WHERE id = 1) AND (seq > ? OR seq = 0) AND seal IS NOT NULL
                     """, arguments: [feedSeq])
+                let lost = db.changesCount
                 evidence.append("the city's feed ends at \(feedSeq) but this replica had pulled up to \(pulled); giving back the city's \(lost) change(s) after \(feedSeq) and pulling on from \(feedSeq)")
                 try db.execute(sql: "UPDATE replica SET pulled_seq = ?, received_repair_id = (SELECT ifnull(max(id), 0) FROM received) WHERE id = 1",
                                arguments: [feedSeq])
@@ -317,13 +314,14 @@ extension CountyDatabase {
     /// restore was repaired), if there is one: sent with pulls and heartbeats, so a city that
     /// handed the position out again is found.
     public func pulledHlc() throws -> Int64? {
-        try read("read pull position") { db in
-            try Int64.fetchOne(db, sql: """
-                SELECT hlc FROM received WHERE seq > 0 AND seq = (SELECT pulled_seq FROM replica WHERE id = 1)
-                  AND id > (SELECT received_repair_id FROM replica WHERE id = 1) ORDER BY id DESC LIMIT 1
-                """)
-        }
+        try read("read pull position") { db in try Int64.fetchOne(db, sql: Self.pulledHlcSQL) }
     }
+
+    /// The clock reading at the pull position, in the current feed incarnation (since the last repair).
+    static let pulledHlcSQL = """
+        SELECT hlc FROM received WHERE seq > 0 AND seq = (SELECT pulled_seq FROM replica WHERE id = 1)
+          AND id > (SELECT received_repair_id FROM replica WHERE id = 1) ORDER BY id DESC LIMIT 1
+        """
 
     /// The city changes applied since the last city restore was repaired, oldest first, as
     /// (feed seq, clock reading): where to look for the last position the city's feed still agrees.
