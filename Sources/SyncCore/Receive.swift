@@ -224,6 +224,13 @@ public struct Receiver: Sendable {
             // At the city, a county's write for a row deleted here is the loser: an edit that
             // crossed the delete, or a restored replica's insert sent again. The delete stands.
             if fromCounty { throw ReceiveRefusal.park(.deleted, "\(table) \(change.rowId) was deleted at the city (\(tombstone))") }
+            // Nor does any write older than the delete bring the row back: the city's own
+            // re-assertion replayed from a county, or given back after a restore, after the row
+            // was deleted. (A re-assertion after a refused delete is newer than the delete.)
+            if change.version < tombstone {
+                if side == .county { return .nothing }
+                throw ReceiveRefusal.park(.deleted, "\(table) \(change.rowId) was deleted (\(tombstone)) after this write (\(change.version))")
+            }
             // At a county, a city edit of a row deleted here waits for the city's judgement of the
             // delete: the city refuses a delete that crossed an edit and sends the whole row back.
             if side == .county, change.op == .update { return .nothing }

@@ -113,6 +113,20 @@ struct ReceiveTests {
         #expect(try Self.county.receive(cityEdit, into: tombstone, county: "130202", lookups: Memory()) == .nothing)
     }
 
+    /// A city write older than the delete of its row, replayed (a county on a compromised PC
+    /// sending back an old sealed re-assertion) or returned after a restore, brings nothing back.
+    @Test func aWriteOlderThanTheDeleteNeverBringsTheRowBack() throws {
+        let tombstone = RowState(values: nil, tombstone: Self.version(5_000, Self.countyNode))
+        let oldReassertion = ReceivedChange(table: "platform", rowId: Self.p1, op: .insert, version: Self.version(4_000, Self.cityNode),
+                                            values: Self.platformValues(), bases: [:])
+        expectPark(.deleted) { try Self.city.receive(oldReassertion, into: tombstone, county: "130202", lookups: Memory()) }
+        #expect(try Self.county.receive(oldReassertion, into: tombstone, county: "130202", lookups: Memory()) == .nothing)
+        let newer = ReceivedChange(table: "platform", rowId: Self.p1, op: .insert, version: Self.version(6_000, Self.cityNode),
+                                   values: Self.platformValues(), bases: [:])
+        #expect(try Self.county.receive(newer, into: tombstone, county: "130202", lookups: Memory()).write == .insert(Self.platformValues()),
+                "a re-assertion after the delete (the city refused it) puts the row back")
+    }
+
     @Test func theCityRefusesASecondRegistrationOfAnEnterprise() throws {
         var values = Self.platformValues()
         values["category"] = .text("tech_sme")
