@@ -112,23 +112,28 @@ struct SyncEndToEndTests {
     @Test(.timeLimit(.minutes(4)))
     func killingTheDaemonAndTheAggregatorMidPushLosesAndDuplicatesNothing() async throws {
         let cluster = try Cluster()
-        defer { cluster.cleanUp() }
+        let proxy = try FaultProxy(upstream: { cluster.cityPort })
+        defer { proxy.stop(); cluster.cleanUp() }
         try await cluster.startCity()
         let county = try cluster.makeCounty("130202")
         try county.addPlatforms(makePlatforms("130202", count: 10_000))
         let city = try CityDatabase.open(at: cluster.cityDB)
         func arrived() throws -> Int { try city.platforms().count }
 
-        try cluster.startDaemon("130202", batchSize: 25)
+        // Every chunk waits 40 ms on the link, so 400 batches of 25 take well over ten seconds
+        // however fast both ends are, and the kills below land in the middle of the push.
+        proxy.set(.delay, delayMs: 40)
+        try cluster.startDaemon("130202", batchSize: 25, via: proxy.url)
         try await eventually("a first part of the push") { try arrived() > 300 }
         cluster.stopDaemon("130202", kill: true)
         let afterDaemonKill = try arrived()
         #expect(afterDaemonKill < 10_000, "the push was killed midway")
 
-        try cluster.startDaemon("130202", batchSize: 25)
+        try cluster.startDaemon("130202", batchSize: 25, via: proxy.url)
         try await eventually("more of the push") { try arrived() > afterDaemonKill + 300 }
         cluster.stopCity(kill: true)
         #expect(try arrived() < 10_000, "the aggregator was killed midway")
+        proxy.set(.pass)
         try await cluster.startCity()
 
         try await eventually("everything at the city", timeout: .seconds(120)) { try county.pendingCount() == 0 }
