@@ -93,6 +93,11 @@ func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) ->
         body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
 }
 
+/// A JSON response from bytes already written (`JSONText`'s push and pull answers).
+func jsonResponse(bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+}
+
 /// Turns every error into a JSON response, and logs refusals and failures with their context.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The paths this router answers, with their methods (for 405 and `Allow`).

@@ -223,7 +223,7 @@ struct CityAPI: Sendable {
                 "sync.push.parked": "\(answer.outcomes.filter { $0.outcome == .parked }.count)",
                 "sync.push.conflicts": "\(answer.outcomes.filter { $0.outcome == .conflict }.count)",
             ])
-            return jsonResponse(answer)
+            return jsonResponse(bytes: JSONText.pushResponseBytes(answer))
         }
         countyRoutes.get("/v1/pull") { request, context in
             let county = context.county
@@ -237,7 +237,7 @@ struct CityAPI: Sendable {
             let afterHlc = try query["afterHlc"].map { try integer(String($0), name: "afterHlc") }
             if let afterHlc, afterHlc < 0 { throw APIError(.badRequest, message: "afterHlc must be >= 0") }
             let answer = try await blocking { try database.pullFeed(county: county, node: node, after: after, afterHlc: afterHlc, limit: Int(limit)) }
-            return jsonResponse(answer)
+            return jsonResponse(bytes: JSONText.pullResponseBytes(answer))
         }
         countyRoutes.get("/v1/digest") { request, context in
             let county = context.county
@@ -314,7 +314,7 @@ struct CityAPI: Sendable {
             throw APIError(.payloadTooLarge, message: "the body has \(length) bytes; at most \(configuration.maxBodyBytes) are accepted")
         }
         let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
-        return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+        return try buffer.withUnsafeReadableBytes { try FastJSON.decode(T.self, from: $0) }
     }
 
     /// The optional `node` query parameter; present but empty is a bad request.

@@ -28,7 +28,7 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
 
     public func push(_ request: PushRequest) async throws -> PushResponse {
         // Batches are large: the hand-written encoder is several times faster than JSONEncoder.
-        try await exchange("push", method: "POST", path: "/v1/push", body: Data(JSONText.pushRequest(request).utf8))
+        try await exchange("push", method: "POST", path: "/v1/push", body: Data(JSONText.pushRequestBytes(request)))
     }
 
     public func pull(node: String, after cursor: Int64, afterHlc: Int64?, limit: Int) async throws -> PullResponse {
@@ -64,7 +64,7 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
             throw TransportError.http(op: op, url: path, status: status, error: try? JSONDecoder().decode(ErrorBody.self, from: data))
         }
         do {
-            return try JSONDecoder().decode(Response.self, from: data)
+            return try FastJSON.decode(Response.self, from: data)
         } catch {
             throw TransportError.badResponse(op: op, url: path, message: "unreadable answer: \(error)")
         }

@@ -1,97 +1,100 @@
+import Foundation
 import SyncCore
 
 /// Compact JSON for the change log's hot path: `JSONEncoder` costs tens of microseconds per
 /// small object on Linux, and stamping writes two or three objects per change. Keys are sorted,
-/// so the text is the same as `JSONEncoder` with `.sortedKeys` would write.
+/// so the text is the same as `JSONEncoder` with `.sortedKeys` would write. Built on
+/// `JSONWriter`.
 public enum JSONText {
     /// `{"column":value,...}`.
     public static func values(_ values: [String: ColumnValue]) -> String {
-        var out = "{"
-        for (index, key) in values.keys.sorted().enumerated() {
-            if index > 0 { out += "," }
-            appendString(key, to: &out)
-            out += ":"
-            switch values[key]! {
-            case .null: out += "null"
-            case .integer(let value): out += String(value)
-            case .text(let value): appendString(value, to: &out)
-            }
-        }
-        return out + "}"
+        var json = JSONWriter(capacity: 64 * values.count + 2)
+        json.values(values)
+        return json.text
     }
 
     /// `{"column":{"hlc":n,"node":"..."},...}`.
     public static func versions(_ versions: [String: ColumnVersion]) -> String {
-        var out = "{"
-        for (index, key) in versions.keys.sorted().enumerated() {
-            if index > 0 { out += "," }
-            appendString(key, to: &out)
-            let version = versions[key]!
-            out += ":{\"hlc\":\(version.hlc.rawValue),\"node\":"
-            appendString(version.node, to: &out)
-            out += "}"
-        }
-        return out + "}"
+        var json = JSONWriter(capacity: 64 * versions.count + 2)
+        json.versions(versions)
+        return json.text
     }
 
     /// One value: `null`, a number or a string.
     public static func value(_ value: ColumnValue) -> String {
-        switch value {
-        case .null: return "null"
-        case .integer(let integer): return String(integer)
-        case .text(let text):
-            var out = ""
-            appendString(text, to: &out)
-            return out
-        }
+        var json = JSONWriter(capacity: 32)
+        json.value(value)
+        return json.text
     }
 
     /// One version: `{"hlc":n,"node":"..."}`.
     public static func version(_ version: ColumnVersion) -> String {
-        var out = "{\"hlc\":\(version.hlc.rawValue),\"node\":"
-        appendString(version.node, to: &out)
-        return out + "}"
-    }
-
-    /// Appends `text` as a JSON string literal.
-    public static func appendString(_ text: String, to out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        var json = JSONWriter(capacity: 64)
+        json.version(version)
+        return json.text
     }
 
     /// A push request as JSON, the same document `JSONEncoder` would write for it.
     public static func pushRequest(_ request: PushRequest) -> String {
-        var out = "{\"node\":"
-        appendString(request.node, to: &out)
-        out += ",\"firstSeq\":\(request.firstSeq),\"lastSeq\":\(request.lastSeq),\"checksum\":"
-        appendString(request.checksum, to: &out)
-        if let base = request.epochBaseSeq { out += ",\"epochBaseSeq\":\(base)" }
-        out += ",\"changes\":["
-        for (index, change) in request.changes.enumerated() {
-            if index > 0 { out += "," }
-            out += "{\"seq\":\(change.seq),\"table\":"
-            appendString(change.table, to: &out)
-            out += ",\"rowId\":"
-            appendString(change.rowId, to: &out)
-            out += ",\"op\":"
-            appendString(change.op, to: &out)
-            out += ",\"hlc\":\(change.hlc),\"node\":"
-            appendString(change.node, to: &out)
-            out += ",\"values\":" + values(change.values) + ",\"bases\":" + versions(change.bases) + "}"
+        String(decoding: pushRequestBytes(request), as: UTF8.self)
+    }
+
+    /// A push request as the bytes of its JSON.
+    public static func pushRequestBytes(_ request: PushRequest) -> [UInt8] {
+        var json = JSONWriter(capacity: 512 * request.changes.count + 256)
+        json.raw("{\"node\":")
+        json.string(request.node)
+        json.raw(",\"firstSeq\":")
+        json.integer(request.firstSeq)
+        json.raw(",\"lastSeq\":")
+        json.integer(request.lastSeq)
+        json.raw(",\"checksum\":")
+        json.string(request.checksum)
+        if let base = request.epochBaseSeq {
+            json.raw(",\"epochBaseSeq\":")
+            json.integer(base)
         }
-        return out + "]}"
+        json.raw(",\"changes\":[")
+        for (index, change) in request.changes.enumerated() {
+            if index > 0 { json.raw(",") }
+            json.change(change)
+        }
+        json.raw("]}")
+        return json.bytes
+    }
+
+    /// A push answer as the bytes of its JSON, keys sorted as `JSONEncoder` with `.sortedKeys` writes them.
+    public static func pushResponseBytes(_ response: PushResponse) -> [UInt8] {
+        var json = JSONWriter(capacity: 40 * response.outcomes.count + 64)
+        json.raw("{\"highWater\":")
+        json.integer(response.highWater)
+        json.raw(",\"outcomes\":")
+        json.outcomes(response.outcomes)
+        json.raw("}")
+        return json.bytes
+    }
+
+    /// A pull page as the bytes of its JSON, keys sorted as `JSONEncoder` with `.sortedKeys` writes them.
+    public static func pullResponseBytes(_ response: PullResponse) -> [UInt8] {
+        var json = JSONWriter(capacity: 512 * response.changes.count + 64)
+        json.raw("{\"changes\":[")
+        for (index, change) in response.changes.enumerated() {
+            if index > 0 { json.raw(",") }
+            json.sortedChange(change)
+        }
+        json.raw("],\"cursor\":")
+        json.integer(response.cursor)
+        json.raw(",\"more\":")
+        if response.more { json.raw("true") } else { json.raw("false") }
+        if let seals = response.seals {
+            json.raw(",\"seals\":[")
+            for (index, seal) in seals.enumerated() {
+                if index > 0 { json.raw(",") }
+                json.string(seal)
+            }
+            json.raw("]")
+        }
+        json.raw("}")
+        return json.bytes
     }
 }

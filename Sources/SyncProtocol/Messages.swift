@@ -64,6 +64,16 @@ public struct PushRequest: Sendable, Hashable, Codable {
         self.checksum = Checksum.of(changes)
         self.epochBaseSeq = epochBaseSeq
     }
+
+    /// A batch as read from the wire, its checksum as sent.
+    init(node: String, firstSeq: Int64, lastSeq: Int64, changes: [WireChange], checksum: String, epochBaseSeq: Int64?) {
+        self.node = node
+        self.firstSeq = firstSeq
+        self.lastSeq = lastSeq
+        self.changes = changes
+        self.checksum = checksum
+        self.epochBaseSeq = epochBaseSeq
+    }
 }
 
 /// What happened to one pushed change.
@@ -258,21 +268,94 @@ public struct ErrorBody: Sendable, Hashable, Codable, Error {
 public enum Checksum {
     /// The checksum of `changes`, as 16 hex digits.
     public static func of(_ changes: [WireChange]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ text: String) {
-            for byte in text.utf8 {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x0000_0100_0000_01B3
-            }
-            hash ^= 0x1F
-            hash = hash &* 0x0000_0100_0000_01B3
+        var hash = FNV1a()
+        for change in changes { hash.mix(change) }
+        return hash.hex
+    }
+
+    /// The checksum of one change (`of([change])`, without the array).
+    public static func of(_ change: WireChange) -> String {
+        var hash = FNV1a()
+        hash.mix(change)
+        return hash.hex
+    }
+}
+
+/// FNV-1a over the canonical rendering `Checksum` defines: each field's text followed by a
+/// separator byte; values as SQL prints them (`NULL`, `42`, `'text'`), versions as `ms.logical@node`.
+/// Written without building the strings, so it costs no allocation per field.
+struct FNV1a {
+    private(set) var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    private mutating func byte(_ byte: UInt8) {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x0000_0100_0000_01B3
+    }
+
+    private mutating func bytes(_ text: String) {
+        var text = text
+        text.withUTF8 { for value in $0 { byte(value) } }
+    }
+
+    private mutating func digits(_ value: Int64) {
+        if value < 0 {
+            byte(UInt8(ascii: "-"))
+            guard value != Int64.min else { bytes("9223372036854775808"); return }
         }
-        for change in changes {
-            mix(String(change.seq)); mix(change.table); mix(change.rowId); mix(change.op)
-            mix(String(change.hlc)); mix(change.node)
-            for key in change.values.keys.sorted() { mix(key); mix(change.values[key]!.description) }
-            for key in change.bases.keys.sorted() { mix(key); mix(change.bases[key]!.description) }
+        var magnitude = value.magnitude
+        var divisor: UInt64 = 1
+        while magnitude / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            byte(UInt8(ascii: "0") + UInt8(magnitude / divisor))
+            magnitude %= divisor
+            divisor /= 10
         }
+    }
+
+    private mutating func end() {
+        byte(0x1F)
+    }
+
+    private mutating func field(_ text: String) {
+        bytes(text)
+        end()
+    }
+
+    private mutating func field(_ value: Int64) {
+        digits(value)
+        end()
+    }
+
+    private mutating func field(_ value: ColumnValue) {
+        switch value {
+        case .null: bytes("NULL")
+        case .integer(let integer): digits(integer)
+        case .text(let text):
+            byte(UInt8(ascii: "'"))
+            bytes(text)
+            byte(UInt8(ascii: "'"))
+        }
+        end()
+    }
+
+    private mutating func field(_ version: ColumnVersion) {
+        digits(version.hlc.physicalMs)
+        byte(UInt8(ascii: "."))
+        digits(Int64(version.hlc.logical))
+        byte(UInt8(ascii: "@"))
+        bytes(version.node)
+        end()
+    }
+
+    mutating func mix(_ change: WireChange) {
+        field(change.seq); field(change.table); field(change.rowId); field(change.op)
+        field(change.hlc); field(change.node)
+        for key in change.values.keys.sorted() { field(key); field(change.values[key]!) }
+        for key in change.bases.keys.sorted() { field(key); field(change.bases[key]!) }
+    }
+
+    /// 16 hex digits.
+    var hex: String {
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }

@@ -69,7 +69,7 @@ extension CityDatabase {
             // A re-sent change must be the change the city applied under that seq.
             let known = try db.cachedStatement(sql: "SELECT hash FROM applied_seq WHERE node = ? AND seq = ?")
             for change in request.changes where change.seq <= highWater {
-                if let hash = try String.fetchOne(known, arguments: [request.node, change.seq]), hash != Checksum.of([change]) {
+                if let hash = try String.fetchOne(known, arguments: [request.node, change.seq]), hash != Checksum.of(change) {
                     throw StoreError.badBatch(code: .replicaDiverged, message: "change \(change.seq) of \(request.node) differs from the one the city applied: the replica's history diverged (restored from a backup?); it must continue as a new node")
                 }
             }
@@ -168,7 +168,7 @@ extension CityDatabase {
         try reassertAll(refused, county: county, nowMs: nowMs, db: db)
         try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
         let record = try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash, applied_at) VALUES (?, ?, ?, ?)")
-        for change in fresh { try record.execute(arguments: [request.node, change.seq, Checksum.of([change]), nowMs]) }
+        for change in fresh { try record.execute(arguments: [request.node, change.seq, Checksum.of(change), nowMs]) }
         try db.execute(sql: """
             UPDATE node_state SET high_water = ?, last_contact_at = ?, last_push_at = ? WHERE node = ?
             """, arguments: [last.seq, nowMs, nowMs, request.node])
@@ -227,8 +227,8 @@ extension CityDatabase {
             WireChange(
                 seq: row["seq"], table: row["tbl"], rowId: row["row_id"], op: row["op"], hlc: row["hlc"],
                 node: replica.node,
-                values: try decodeJSON([String: ColumnValue].self, row["values"]),
-                bases: try decodeJSON([String: ColumnVersion].self, row["bases"]))
+                values: try decodeValues(row["values"]),
+                bases: try decodeVersions(row["bases"]))
         }
         let seals = feedSeal.map { seal in changes.map { seal.seal($0, county: county) } }
         return PullResponse(changes: changes, cursor: changes.last?.seq ?? after, more: rows.count > limit, seals: seals)

@@ -88,12 +88,12 @@ extension CountyDatabase {
             let rowId: String = row["row_id"]
             let columns = table.columns(in: row["columns"])
             // Frozen at the stamp; an entry stamped by an older release is read from the row.
-            let values = try (row["values"] as String?).map { try decodeJSON([String: ColumnValue].self, $0) }
+            let values = try (row["values"] as String?).map { try decodeValues($0) }
                 ?? (op == .delete ? [:] : try table.values(db, rowId: rowId, columns: columns) ?? [:])
             return ChangeEntry(
                 seq: row["seq"], county: county, table: table.name, rowId: rowId, op: op, columns: columns,
                 hlc: HLCTimestamp(rawValue: row["hlc"]), values: values,
-                bases: try decodeJSON([String: ColumnVersion].self, row["bases"]))
+                bases: try decodeVersions(row["bases"]))
         }
     }
 
@@ -101,7 +101,7 @@ extension CountyDatabase {
         guard let json = try String.fetchOne(
             db.cachedStatement(sql: "SELECT versions FROM row_version WHERE tbl = ? AND row_id = ?"),
             arguments: [table, rowId]) else { return nil }
-        return RowVersions(storage: try decodeJSON([String: ColumnVersion].self, json))
+        return RowVersions(storage: try decodeVersions(json))
     }
 
     /// Stamps the unstamped entries of `db`'s change log, freezing their new values in the entry:
@@ -192,6 +192,16 @@ extension ColumnValue {
 
 func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
     try JSONDecoder().decode(type, from: Data(text.utf8))
+}
+
+/// A change's values as the change log and the feed keep them (`JSONText.values`).
+func decodeValues(_ text: String) throws -> [String: ColumnValue] {
+    try FastJSON.decode(ValueMap.self, from: text).values
+}
+
+/// Column versions as the change log and `row_version` keep them (`JSONText.versions`).
+func decodeVersions(_ text: String) throws -> [String: ColumnVersion] {
+    try FastJSON.decode(VersionMap.self, from: text).versions
 }
 
 extension CountyDatabase {

@@ -282,8 +282,8 @@ extension CountyDatabase {
                 """, arguments: [limit]).map { row in
                 // A city write kept from a snapshot has no feed seq (0); the seal does not cover it.
                 let change = WireChange(seq: max(1, row["seq"] as Int64), table: row["tbl"], rowId: row["row_id"], op: row["op"], hlc: row["hlc"], node: row["node"],
-                                        values: try decodeJSON([String: ColumnValue].self, row["values"]),
-                                        bases: try decodeJSON([String: ColumnVersion].self, row["bases"]))
+                                        values: try decodeValues(row["values"]),
+                                        bases: try decodeVersions(row["bases"]))
                 return SealedChange(change: change, seal: row["seal"])
             }
         }
