@@ -92,11 +92,18 @@ public struct SyncClient: Sendable {
         var report = SyncReport()
         var batches = 0
         var tried = ClientPolicy.Tried()
-        while batches < maxBatches, let batch = try database.nextPushBatch(limit: currentBatchSize) {
+        // The batch after the one in flight, read while the city applies it; used only if the
+        // city takes the whole batch in flight.
+        var next: PushRequest?
+        while batches < maxBatches, let batch = try next ?? database.nextPushBatch(limit: currentBatchSize) {
+            next = nil
             let answer: PushResponse
             do {
-                answer = try await transport.push(batch)
+                async let sent = transport.push(batch)
+                let following = batches + 1 < maxBatches ? try? database.nextPushBatch(after: batch.lastSeq, limit: currentBatchSize) : nil
+                answer = try await sent
                 window.state.withLock { $0.succeeded() }
+                if answer.highWater >= batch.lastSeq { next = following }
             } catch let error as TransportError where error.isInTransit {
                 let size = window.state.withLock { window in
                     window.failed()

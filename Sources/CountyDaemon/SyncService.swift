@@ -7,8 +7,9 @@ import SyncCore
 import SyncProtocol
 import SyncStore
 
-/// The county daemon's sync loop, as a service: a push starts within a second of any local commit
-/// (whichever process made it: the log is checked every `watchInterval`), pulls run after every
+/// The county daemon's sync loop, as a service: a push starts as soon as a local commit is made
+/// (whichever process made it: inotify reports the write to the replica's WAL; without inotify the
+/// log is checked every `watchInterval`), pulls run after every
 /// push and every `pullInterval`, failures back off exponentially with jitter up to a cap, and a
 /// graceful shutdown makes one bounded final push.
 public struct SyncService<C: Clock & Sendable>: Service where C.Duration == Duration, C.Instant: Sendable {
@@ -21,15 +22,22 @@ public struct SyncService<C: Clock & Sendable>: Service where C.Duration == Dura
     let clock: C
     /// When the loop last turned, for the systemd watchdog.
     private let lastTurn = LastTurn()
+    /// Told of every write to the replica's files; nil: the loop polls every `watchInterval`.
+    let watcher: ChangeWatcher?
 
-    /// Creates the service.
-    public init(client: SyncClient, configuration: CountyDaemonConfiguration, logger: Logger, lock: DaemonLock? = nil, clock: C) {
+    /// Creates the service; with `watchFiles`, local commits wake it (inotify) instead of polling.
+    public init(client: SyncClient, configuration: CountyDaemonConfiguration, logger: Logger, lock: DaemonLock? = nil, clock: C,
+                watchFiles: Bool = false) {
         self.client = client
         self.lock = lock
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
+        self.watcher = watchFiles ? ChangeWatcher.start(databasePath: client.database.path) : nil
     }
+
+    /// The longest the loop sleeps when told of writes: a slow poll, in case a write goes unreported.
+    static var fallbackPoll: Duration { .seconds(30) }
 
     public func run() async throws {
         let stopping = Mutex(false)
@@ -64,7 +72,7 @@ public struct SyncService<C: Clock & Sendable>: Service where C.Duration == Dura
                 }
                 schedule.compacted(now: clock.now)
             }
-            let pending = (try? client.database.syncPosition()).map { $0.lastSeq > $0.pushedSeq } ?? false
+            var pending = (try? client.database.syncPosition()).map { $0.lastSeq > $0.pushedSeq } ?? false
             if schedule.shouldSync(now: clock.now, pending: pending) {
                 do {
                     let report = try await client.syncOnce()
@@ -75,6 +83,7 @@ public struct SyncService<C: Clock & Sendable>: Service where C.Duration == Dura
                         ])
                     }
                     schedule.synced(now: clock.now)
+                    pending = false
                 } catch {
                     let delay = schedule.failed(now: clock.now, random: Double.random(in: 0...1))
                     logger.warning("sync failed; retrying", metadata: [
@@ -83,7 +92,19 @@ public struct SyncService<C: Clock & Sendable>: Service where C.Duration == Dura
                     ])
                 }
             }
-            try? await clock.sleep(for: watch)
+            guard let watcher else {
+                try? await clock.sleep(for: watch)
+                continue
+            }
+            // Asleep until a write to the replica or until something falls due, whichever first.
+            let wait = min(max(clock.now.duration(to: schedule.nextDue(pending: pending)), .milliseconds(10)), Self.fallbackPoll)
+            let clock = self.clock
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await clock.sleep(for: wait) }
+                group.addTask { await watcher.changed() }
+                await group.next()
+                group.cancelAll()
+            }
         }
     }
 
@@ -139,7 +160,7 @@ public func buildCountyDaemon(configuration: CountyDaemonConfiguration, logger: 
         }
     }
     let client = SyncClient(database: database, transport: transport, logger: logger, batchSize: configuration.batchSize)
-    let service = SyncService(client: client, configuration: configuration, logger: logger, lock: lock, clock: ContinuousClock())
+    let service = SyncService(client: client, configuration: configuration, logger: logger, lock: lock, clock: ContinuousClock(), watchFiles: true)
     return ServiceGroup(configuration: .init(
         services: [.init(service: service)],
         gracefulShutdownSignals: [.sigterm, .sigint],

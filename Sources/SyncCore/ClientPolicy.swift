@@ -106,6 +106,13 @@ public struct SyncSchedule<Instant: InstantProtocol & Sendable>: Sendable where 
         now >= nextAttempt && (pending || now >= nextPull)
     }
 
+    /// When something next falls due with no local write: a round (the next pull, or the end of a
+    /// backoff when changes wait) or a compaction. A daemon told of writes sleeps until then.
+    public func nextDue(pending: Bool) -> Instant {
+        let round = pending ? nextAttempt : Swift.max(nextAttempt, nextPull)
+        return Swift.min(round, nextCompaction)
+    }
+
     /// Records a successful round.
     public mutating func synced(now: Instant) {
         backoff.reset()

@@ -90,9 +90,7 @@ public struct Platform: Sendable, Hashable, Codable {
 
     static func requiredText(_ text: String, field: String) throws(DomainError) -> String {
         // Most values need no trimming; checking the ends first avoids Foundation's slower path.
-        let needsTrim = text.first.map { $0.isWhitespace || $0.isNewline } ?? true
-            || text.last.map { $0.isWhitespace || $0.isNewline } ?? true
-        let trimmed = needsTrim ? text.trimmingCharacters(in: .whitespacesAndNewlines) : text
+        let trimmed = hasOuterWhitespace(text) ? text.trimmingCharacters(in: .whitespacesAndNewlines) : text
         guard !trimmed.isEmpty else {
             throw .invalid(field: field, value: text, rule: "must not be empty")
         }
@@ -103,8 +101,20 @@ public struct Platform: Sendable, Hashable, Codable {
         return trimmed
     }
 
+    /// Whether `text` is empty or starts or ends with whitespace (what trimming would remove):
+    /// ASCII ends are judged from their bytes, others from their characters.
+    static func hasOuterWhitespace(_ text: String) -> Bool {
+        guard let first = text.utf8.first, let last = text.utf8.last else { return true }
+        func asciiSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+        if first < 0x80, last < 0x80 { return asciiSpace(first) || asciiSpace(last) }
+        return text.first.map { $0.isWhitespace || $0.isNewline } ?? true
+            || text.last.map { $0.isWhitespace || $0.isNewline } ?? true
+    }
+
     static func optionalText(_ text: String?, field: String) throws(DomainError) -> String? {
-        guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        guard let text else { return nil }
+        // Blank text is no text; only text with whitespace at an end can be blank.
+        if hasOuterWhitespace(text), text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return nil }
         return try requiredText(text, field: field)
     }
 }

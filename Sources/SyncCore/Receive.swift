@@ -208,7 +208,14 @@ public struct Receiver: Sendable {
         let fromCounty = side == .city && NodeRole(node: change.version.node) == .county
 
         if change.op == .delete {
-            guard let existing else { return .nothing }
+            guard let existing else {
+                // A delete of a row not held here still leaves its tombstone (unless a newer one
+                // is kept): the row's insert may arrive after it (a city restored from a backup
+                // gets its own delete back before the county sends it the insert again), and the
+                // tombstone keeps that older insert from bringing the row back.
+                guard state.tombstone.map({ change.version > $0 }) ?? true else { return .nothing }
+                return ReceiveDecision(write: .delete(cascade: []), versions: nil, conflicts: [], outcome: .merged)
+            }
             if fromCounty { try checkCountyDelete(change, row: existing, versions: state.versions, columns: columns) }
             var cascade: [String] = []
             if table == "platform" {
@@ -318,11 +325,15 @@ public struct Receiver: Sendable {
                                   "award \(id) was \(status.rawValue) by the city; county edits of it are not merged")
     }
 
+    /// The values a new row's city-owned columns start with.
+    private static let initialPlatformValues: [String: ColumnValue] = ["status": .text(PlatformStatus.registered.rawValue), "evaluation": .null]
+    private static let initialAwardValues: [String: ColumnValue] = [
+        "status": .text(AwardStatus.proposed.rawValue), "approved_amount_fen": .null, "approved_on": .null, "reject_reason": .null,
+    ]
+
     /// A county may not write city-owned columns, except their initial values in a new row.
     private func checkCityOwnedColumns(_ change: ReceivedChange, taken: [String], isInsert: Bool) throws {
-        let initial: [String: ColumnValue] = change.table == "platform"
-            ? ["status": .text(PlatformStatus.registered.rawValue), "evaluation": .null]
-            : ["status": .text(AwardStatus.proposed.rawValue), "approved_amount_fen": .null, "approved_on": .null, "reject_reason": .null]
+        let initial = change.table == "platform" ? Self.initialPlatformValues : Self.initialAwardValues
         for column in taken where authority.authority(change.table, column) == .city {
             let value = change.values[column] ?? .null
             if isInsert && (initial[column] == nil || initial[column] == value) { continue }

@@ -98,3 +98,19 @@ public enum JSONText {
         return json.bytes
     }
 }
+
+extension RowVersions {
+    /// The storage form as text: `JSONText.versions(storage)`, written without building the map
+    /// when every column has the row's version (the common case: a row inserted and not edited).
+    public var storageText: String {
+        guard columns.isEmpty else { return JSONText.versions(storage) }
+        var json = JSONWriter(capacity: 96)
+        json.raw("{")
+        if let row {
+            json.raw("\"*\":")
+            json.version(row)
+        }
+        json.raw("}")
+        return json.text
+    }
+}

@@ -130,10 +130,12 @@ struct ChangeApplier {
 
     /// A row's state as the receive rules take it: its values, versions and tombstone.
     static func rowState(_ db: Database, table: SyncedTable, rowId: String) throws -> RowState {
-        let values = try table.values(db, rowId: rowId, columns: table.columns)
+        guard let values = try table.values(db, rowId: rowId, columns: table.columns) else {
+            // A row not here has no versions (a delete removes them), only perhaps a tombstone.
+            return RowState(values: nil, versions: RowVersions(), tombstone: try Tombstones.find(db, table: table.name, rowId: rowId)?.version)
+        }
         let versions = try CountyDatabase.versions(db, table: table.name, rowId: rowId) ?? RowVersions()
-        let tombstone = values == nil ? try Tombstones.find(db, table: table.name, rowId: rowId)?.version : nil
-        return RowState(values: values, versions: versions, tombstone: tombstone)
+        return RowState(values: values, versions: versions, tombstone: nil)
     }
 
     /// Deletes a row, its versions, and keeps its tombstone.
@@ -161,7 +163,7 @@ struct ChangeApplier {
 
     static func saveVersions(_ versions: RowVersions, table: String, rowId: String, db: Database) throws {
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES (?, ?, ?)")
-            .execute(arguments: [table, rowId, JSONText.versions(versions.storage)])
+            .execute(arguments: [table, rowId, versions.storageText])
     }
 }
 
@@ -177,6 +179,24 @@ extension ColumnValue {
 }
 
 extension SyncedTable {
+    /// The values of the columns of `mask` in row `rowId` as `JSONText.values` writes them (keys
+    /// sorted), read by position and written without a dictionary; nil if the row does not exist.
+    func frozenValues(_ db: Database, rowId: String, mask: Int64) throws -> String? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: selectByIdSQL), arguments: [rowId]) else { return nil }
+        var json = JSONWriter(capacity: 512)
+        json.raw("{")
+        var first = true
+        for index in sortedColumnIndices where mask & (1 << Int64(index)) != 0 {
+            if !first { json.raw(",") }
+            first = false
+            json.string(columns[index])
+            json.raw(":")
+            json.value(ColumnValue(row[index + 1] as DatabaseValue))
+        }
+        json.raw("}")
+        return json.text
+    }
+
     /// The values of `columns` in row `rowId`, read by position from `selectByIdSQL`; nil if the
     /// row does not exist.
     func values(_ db: Database, rowId: String, columns: [String]) throws -> [String: ColumnValue]? {

@@ -163,12 +163,18 @@ extension CityDatabase {
         guard let last = pending.prefix(count).last else { return (highWater, []) }
         _ = try CountyDatabase.stamp(db, wallMs: nowMs)
         try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
-        var refused: [WireChange] = []
-        let outcomes = try applier.applyAll(fresh, county: county, db: db) { refused.append($0) }
-        try reassertAll(refused, county: county, nowMs: nowMs, db: db)
+        let outcomes: [ChangeOutcome]
+        if let newRows = try applier.applyNewRows(fresh, node: request.node, county: county, db: db) {
+            // New rows, written a slice at a time with their applied records.
+            outcomes = newRows
+        } else {
+            var refused: [WireChange] = []
+            outcomes = try applier.applyAll(fresh, county: county, db: db) { refused.append($0) }
+            try reassertAll(refused, county: county, nowMs: nowMs, db: db)
+            let record = try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash, applied_at) VALUES (?, ?, ?, ?)")
+            for change in fresh { try record.execute(arguments: [request.node, change.seq, Checksum.of(change), nowMs]) }
+        }
         try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
-        let record = try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash, applied_at) VALUES (?, ?, ?, ?)")
-        for change in fresh { try record.execute(arguments: [request.node, change.seq, Checksum.of(change), nowMs]) }
         try db.execute(sql: """
             UPDATE node_state SET high_water = ?, last_contact_at = ?, last_push_at = ? WHERE node = ?
             """, arguments: [last.seq, nowMs, nowMs, request.node])

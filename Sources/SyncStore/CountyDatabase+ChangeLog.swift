@@ -65,7 +65,7 @@ extension CountyDatabase {
         var current = try Self.versions(db, table: table, rowId: rowId) ?? RowVersions()
         current.columns.merge(versions) { _, new in new }
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES (?, ?, ?)")
-            .execute(arguments: [table, rowId, JSONText.versions(current.storage)])
+            .execute(arguments: [table, rowId, current.storageText])
     }
 
     /// The wall clock in milliseconds since 1970.
@@ -108,59 +108,78 @@ extension CountyDatabase {
     /// the city's feed carries each city edit as made, and a county's change is sent the same
     /// every time.
     static func stamp(_ db: Database, wallMs: Int64) throws -> Int {
-        let pending = try Row.fetchAll(db, sql: """
-            SELECT * FROM change_log WHERE hlc IS NULL ORDER BY seq
-            """)
-        guard !pending.isEmpty else { return 0 }
         // The replica's node now: versions of local writes carry it.
         let replica = try Row.fetchOne(db, sql: "SELECT node, hlc, clock_offset_ms, role, county FROM replica WHERE id = 1")
+        let isCity = replica?["role"] == "city"
+        // Read by position: by-name access costs more than the rest of a stamp.
+        let pending = try Row.fetchAll(db, sql: """
+            SELECT seq, tbl, row_id, op, columns, wall_ms\(isCity ? ", county" : "") FROM change_log WHERE hlc IS NULL ORDER BY seq
+            """)
+        guard !pending.isEmpty else { return 0 }
         let node: String = replica?["node"] ?? ""
         // Whose a deleted row was: a county replica's own county; at the city, the feed entry's.
-        let tombstoneCounty: String? = replica?["role"] == "county" ? replica?["county"] : nil
+        let tombstoneCounty: String? = isCity ? nil : replica?["county"]
         var clock = HybridLogicalClock(last: HLCTimestamp(rawValue: replica?["hlc"] ?? 0))
         // Readings follow the city's time: a write's recorded wall clock, never later than the
         // stamper's own (a clock that was ahead when the write was made and has since been
         // corrected), plus the offset last measured against the city.
         let offset: Int64 = replica?["clock_offset_ms"] ?? 0
         func corrected(_ recorded: Int64) -> Int64 { min(recorded, wallMs) + offset }
+        // An insert clears its row's tombstone; with none kept, there is nothing to clear.
+        var anyTombstone = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM tombstone)") ?? true
         // Versions of the rows touched, read once and written once per row; nil once deleted.
         var touched: [RowKey: RowVersions?] = [:]
+        touched.reserveCapacity(pending.count)
         let update = try db.cachedStatement(sql: #"UPDATE change_log SET hlc = ?, bases = ?, "values" = ? WHERE seq = ?"#)
         for entry in pending {
-            let table = SyncedTable.named(entry["tbl"])!
-            let key = RowKey(table: table.name, rowId: entry["row_id"])
-            let op = ChangeOperation(rawValue: entry["op"])!
-            let hlc = clock.tick(wallMs: corrected(entry["wall_ms"]))
-            var versions: RowVersions
-            if let cached = touched[key] {
-                versions = cached ?? RowVersions()
-            } else if op == .insert {
-                // A new row has no versions yet (a delete, local or synced, removes them).
-                versions = RowVersions()
-            } else {
-                versions = try Self.versions(db, table: key.table, rowId: key.rowId) ?? RowVersions()
+            let seq: Int64 = entry[0]
+            guard let table = SyncedTable.named(entry[1]), let op = ChangeOperation(rawValue: entry[3]) else {
+                throw StoreError.notAllowed("change \(seq) of the change log names an unknown table or operation")
             }
-            let columns = op == .delete ? table.columns : table.columns(in: entry["columns"])
-            var bases: [String: ColumnVersion] = [:]
-            for column in columns { bases[column] = versions[column] }
-            if op == .delete {
-                touched[key] = .some(nil)
-                if let owner = tombstoneCounty ?? (entry["county"] as String?) {
-                    try Tombstones.record(db, table: key.table, rowId: key.rowId, county: owner, version: ColumnVersion(hlc: hlc, node: node), atMs: wallMs)
+            let key = RowKey(table: table.name, rowId: entry[2])
+            let hlc = clock.tick(wallMs: corrected(entry[5]))
+            let version = ColumnVersion(hlc: hlc, node: node)
+            let mask: Int64 = op == .delete ? table.allColumnsMask : entry[4]
+            // The base of each changed column: none for a new row (a delete, local or synced,
+            // removes a row's versions), else the row's versions as the earlier writes left them.
+            var bases = "{}"
+            if op == .insert {
+                if anyTombstone { try Tombstones.clear(db, table: key.table, rowId: key.rowId) }
+                if case .some(.some(let earlier)) = touched[key] {
+                    bases = JSONText.versions(earlier.expanded(table.columns))
                 }
+                touched[key] = RowVersions(row: version)
             } else {
-                if op == .insert { try Tombstones.clear(db, table: key.table, rowId: key.rowId) }
-                versions.set(ColumnVersion(hlc: hlc, node: node), columns: columns, of: table.columns)
-                touched[key] = versions
+                var versions: RowVersions
+                if let cached = touched[key] {
+                    versions = cached ?? RowVersions()
+                } else {
+                    versions = try Self.versions(db, table: key.table, rowId: key.rowId) ?? RowVersions()
+                }
+                let columns = table.columns(in: mask)
+                var columnBases: [String: ColumnVersion] = [:]
+                for column in columns { columnBases[column] = versions[column] }
+                bases = JSONText.versions(columnBases)
+                if op == .delete {
+                    touched[key] = .some(nil)
+                    let owner: String? = tombstoneCounty ?? (isCity ? entry[6] : nil)
+                    if let owner {
+                        try Tombstones.record(db, table: key.table, rowId: key.rowId, county: owner, version: version, atMs: wallMs)
+                        anyTombstone = true
+                    }
+                } else {
+                    versions.set(version, columns: columns, of: table.columns)
+                    touched[key] = versions
+                }
             }
-            let values = op == .delete ? [:] : try table.values(db, rowId: key.rowId, columns: columns) ?? [:]
-            try update.execute(arguments: [hlc.rawValue, JSONText.versions(bases), JSONText.values(values), entry["seq"] as Int64])
+            let values = op == .delete ? "{}" : try table.frozenValues(db, rowId: key.rowId, mask: mask) ?? "{}"
+            try update.execute(arguments: [hlc.rawValue, bases, values, seq])
         }
         let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES (?, ?, ?)")
         let remove = try db.cachedStatement(sql: "DELETE FROM row_version WHERE tbl = ? AND row_id = ?")
         for (key, versions) in touched {
             if let versions {
-                try upsert.execute(arguments: [key.table, key.rowId, JSONText.versions(versions.storage)])
+                try upsert.execute(arguments: [key.table, key.rowId, versions.storageText])
             } else {
                 try remove.execute(arguments: [key.table, key.rowId])
             }
@@ -252,7 +271,7 @@ extension CountyDatabase {
             }
             let restored = RowVersions(columns: expanded)
             try db.execute(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES (?, ?, ?)",
-                           arguments: [key.table, key.rowId, JSONText.versions(restored.storage)])
+                           arguments: [key.table, key.rowId, restored.storageText])
         }
         try db.execute(sql: #"UPDATE change_log SET hlc = NULL, bases = NULL, "values" = NULL WHERE seq > ? AND hlc IS NOT NULL"#,
                        arguments: [after])

@@ -20,14 +20,16 @@ public struct SyncPosition: Sendable, Hashable, Codable {
 }
 
 extension CountyDatabase {
-    /// The next batch to push: up to `limit` unacknowledged changes, stamped, values read from the rows.
-    public func nextPushBatch(limit: Int) throws -> PushRequest? {
+    /// The next batch to push: up to `limit` unacknowledged changes, stamped, with their frozen
+    /// values. With `sent`, the batch after the changes up to `sent`, which are on their way (the
+    /// next batch is read while the city applies the current one).
+    public func nextPushBatch(after sent: Int64? = nil, limit: Int) throws -> PushRequest? {
         try stamp()
         let (entries, base) = try read("read push batch") { db -> ([ChangeEntry], Int64) in
             let row = try Row.fetchOne(db, sql: "SELECT pushed_seq, epoch_base_seq FROM replica WHERE id = 1")
             let pushed: Int64 = row?["pushed_seq"] ?? 0
             let base: Int64 = row?["epoch_base_seq"] ?? 0
-            return (try Self.batchEntries(db, after: pushed, limit: limit), base)
+            return (try Self.batchEntries(db, after: max(pushed, sent ?? 0), limit: limit), base)
         }
         guard !entries.isEmpty else { return nil }
         let node = replica.node

@@ -13,6 +13,8 @@ public struct SyncedTable: Sendable, Hashable {
     /// `SELECT id, <columns in table order> FROM <table> WHERE id = ?`.
     public let selectByIdSQL: String
     private let positions: [String: Int]
+    /// Positions in `columns`, in the order of the columns' names (the order of a value map's keys).
+    let sortedColumnIndices: [Int]
 
     /// Describes a table and its data columns in mask order.
     public init(name: String, columns: [String]) {
@@ -20,6 +22,7 @@ public struct SyncedTable: Sendable, Hashable {
         self.columns = columns
         self.selectByIdSQL = "SELECT id, \(columns.joined(separator: ", ")) FROM \(name) WHERE id = ?"
         self.positions = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, $0) })
+        self.sortedColumnIndices = columns.indices.sorted { columns[$0] < columns[$1] }
     }
 
     /// The position of a column in `columns` (in a `selectByIdSQL` row it is one more).

@@ -18,35 +18,51 @@ struct CaptureBench: ParsableCommand {
 
     func run() throws {
         let folder = URL(fileURLWithPath: dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-\(UUID().uuidString)").path)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { if dir == nil { try? FileManager.default.removeItem(at: folder) } }
         let platforms = (0..<rows).map { makePlatform($0) }
         print("sync-bench capture: \(rows) platforms per round, \(batch) per transaction, best of \(rounds) rounds")
+        let figures = try Self.measure(platforms, batch: batch, rounds: rounds, folder: folder)
+        let combined = 1 / (1 / figures.insertCapture + 1 / figures.stamp)
+        print(row("inserts, no triggers", figures.insertBare, figures.insertBare))
+        print(row("inserts, capture triggers", figures.insertCapture, figures.insertBare))
+        print(row("stamping captured changes", figures.stamp, figures.insertBare))
+        print(row("capture + stamp together", combined, figures.insertBare))
+        print(row("updates, no triggers", figures.updateBare, figures.updateBare))
+        print(row("updates, capture triggers", figures.updateCapture, figures.updateBare))
+    }
 
-        var best: [String: Double] = [:]
-        var stampBest = 0.0
+    /// Rows per second of each variant, the best round of each.
+    struct Figures {
+        var insertBare = 0.0, insertCapture = 0.0, stamp = 0.0, updateBare = 0.0, updateCapture = 0.0
+    }
+
+    /// Inserts `platforms`, then updates two columns of each, with and without the capture
+    /// triggers, alternating rounds so both see the same machine.
+    static func measure(_ platforms: [Platform], batch: Int, rounds: Int, folder: URL) throws -> Figures {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var best = Figures()
+        let rows = Double(platforms.count)
         for round in 1...rounds {
-            for variant in ["no triggers", "capture"] {
-                let path = folder.appendingPathComponent("\(variant == "capture" ? "capture" : "bare")-\(round).db").path
-                let db = try CountyDatabase.create(at: path, county: "130202")
-                if variant == "no triggers" { try dropCaptureTriggers(path) }
-                let seconds = try insert(platforms, into: path)
-                best[variant] = max(best[variant] ?? 0, Double(rows) / seconds)
-                if variant == "capture" {
+            for capture in [false, true] {
+                let path = folder.appendingPathComponent("\(capture ? "capture" : "bare")-\(round).db").path
+                let db = try CountyDatabase.create(at: path, county: platforms[0].county)
+                if !capture { try dropCaptureTriggers(path) }
+                let inserted = rows / (try insert(platforms, batch: batch, into: path))
+                if capture {
+                    best.insertCapture = max(best.insertCapture, inserted)
                     let start = ContinuousClock.now
                     let stamped = try db.stamp()
-                    precondition(stamped == rows, "every insert must be captured")
-                    stampBest = max(stampBest, Double(rows) / (ContinuousClock.now - start).seconds)
+                    precondition(stamped == platforms.count, "every insert must be captured")
+                    best.stamp = max(best.stamp, rows / (ContinuousClock.now - start).seconds)
+                } else {
+                    best.insertBare = max(best.insertBare, inserted)
                 }
+                let updated = rows / (try update(platforms, batch: batch, in: path))
+                if capture { best.updateCapture = max(best.updateCapture, updated) } else { best.updateBare = max(best.updateBare, updated) }
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             }
         }
-        let bare = best["no triggers"]!, capture = best["capture"]!
-        let combined = 1 / (1 / capture + 1 / stampBest)
-        print(row("inserts, no triggers", bare, bare))
-        print(row("inserts, capture triggers", capture, bare))
-        print(row("stamping captured changes", stampBest, bare))
-        print(row("capture + stamp together", combined, bare))
+        return best
     }
 
     func row(_ label: String, _ rate: Double, _ baseline: Double) -> String {
@@ -62,7 +78,7 @@ struct CaptureBench: ParsableCommand {
             industry: "钢铁冶金", contact: "联系人 \(index % 13)", remarks: "bench")
     }
 
-    func dropCaptureTriggers(_ path: String) throws {
+    static func dropCaptureTriggers(_ path: String) throws {
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
             for table in SyncedTable.all {
@@ -72,8 +88,27 @@ struct CaptureBench: ParsableCommand {
         try queue.close()
     }
 
-    /// The same prepared-statement insert for both variants: only the triggers differ.
-    func insert(_ platforms: [Platform], into path: String) throws -> Double {
+    /// The same prepared-statement update of two columns for both variants; seconds.
+    static func update(_ platforms: [Platform], batch: Int, in path: String) throws -> Double {
+        var config = Configuration()
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        let pool = try DatabasePool(path: path, configuration: config)
+        let start = ContinuousClock.now
+        for chunk in stride(from: 0, to: platforms.count, by: batch) {
+            try pool.write { db in
+                let statement = try db.cachedStatement(sql: "UPDATE platform SET name = ?, remarks = ? WHERE id = ?")
+                for p in platforms[chunk..<min(chunk + batch, platforms.count)] {
+                    try statement.execute(arguments: [p.name + "（改）", "改：" + (p.remarks ?? ""), p.id])
+                }
+            }
+        }
+        let elapsed = (ContinuousClock.now - start).seconds
+        try pool.close()
+        return elapsed
+    }
+
+    /// The same prepared-statement insert for both variants: only the triggers differ; seconds.
+    static func insert(_ platforms: [Platform], batch: Int, into path: String) throws -> Double {
         var config = Configuration()
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let pool = try DatabasePool(path: path, configuration: config)

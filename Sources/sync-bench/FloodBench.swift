@@ -30,11 +30,21 @@ struct FloodBench: AsyncParsableCommand {
         print("county 130203 pulls its feed and pushes one change at a time meanwhile. Its latencies, over HTTPS with mutual TLS:")
         print("mode                                     requests  p50 ms    p99 ms    max ms   p99 / idle p99")
         for (name, slice) in [("250 per transaction", SyncLimits().applySliceChanges), ("1 transaction per batch", batch)] {
-            try await measure(name: name, slice: slice, folder: folder.appendingPathComponent("\(slice)"), pki: pki)
+            _ = try await Self.measure(name: name, slice: slice, rows: rows, batch: batch, idlePulls: idlePulls,
+                                       folder: folder.appendingPathComponent("\(slice)"), pki: pki)
         }
     }
 
-    func measure(name: String, slice: Int, folder: URL, pki: String) async throws {
+    /// Another county's pull p99 with the city idle and while one county floods it, in ms
+    /// (the default slicing), for the report.
+    static func pullLatency(rows: Int, batch: Int, idlePulls: Int, folder: URL, pki: String) async throws -> (idleP99: Double, busyP99: Double) {
+        try await measure(name: "\(SyncLimits().applySliceChanges) per transaction", slice: SyncLimits().applySliceChanges, rows: rows, batch: batch,
+                          idlePulls: idlePulls, folder: folder, pki: pki)
+    }
+
+    /// Prints the latencies of one mode; returns the pulls' idle and busy p99.
+    @discardableResult
+    static func measure(name: String, slice: Int, rows: Int, batch: Int, idlePulls: Int, folder: URL, pki: String) async throws -> (idleP99: Double, busyP99: Double) {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let flooder = try CountyDatabase.create(at: folder.appendingPathComponent("flooder.db").path, county: "130202")
         let platforms = (0..<rows).map { index -> Platform in
@@ -93,6 +103,7 @@ struct FloodBench: AsyncParsableCommand {
         print(Self.row("idle city: pushes", idle.pushes, idle: idle.pushes))
         print(Self.row("flood, \(name): pulls", busy.pulls, idle: idle.pulls))
         print(Self.row("flood, \(name): pushes", busy.pushes, idle: idle.pushes))
+        return (percentile(idle.pulls, 0.99), percentile(busy.pulls, 0.99))
     }
 
     static func percentile(_ values: [Double], _ p: Double) -> Double {

@@ -20,58 +20,72 @@ struct PushBench: AsyncParsableCommand {
     @Option(help: "Platform changes pushed.") var rows = 100_000
     @Option(help: "Changes per push (and rows per upsert transaction).") var batch = 1_000
     @Flag(help: "Also time each stage without the network.") var breakdown = false
+    @Flag(help: "Time only the stages without the network (for profiling them).") var stagesOnly = false
+
+    @Flag(help: "Push the peer baselines' rows (../shared/perf/gen-rows.py) instead of this bench's own.") var peerRows = false
 
     func run() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-push-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let pki = folder.appendingPathComponent("pki").path
-        try BenchCity.makePKI(pki, counties: ["130202"])
+        let platforms = peerRows ? try PeerBaselines.rows(rows) : (0..<rows).map(Self.makePlatform)
+        let county = platforms.first?.county ?? "130202"
+        try BenchCity.makePKI(pki, counties: [county])
         print("sync-bench push: \(rows) platform inserts, \(batch) per batch, county file -> HTTPS (mTLS, libcurl) -> city file")
+        let figures = try await Self.measureInserts(platforms, batch: batch, folder: folder, pki: pki, county: county,
+                                                    stages: breakdown || stagesOnly, network: !stagesOnly)
+        guard let push = figures.push else { return }
+        print("bare batched SQLite upsert  \(String(format: "%10.0f", figures.bare)) rows/s   1.00x")
+        print("end-to-end push over HTTPS  \(String(format: "%10.0f", push)) rows/s   \(String(format: "%.2f", push / figures.bare))x")
+        print("request body per change     \(String(format: "%10.0f", figures.bytesPerChange)) bytes")
+    }
 
-        // The county: rows entered beforehand, not timed.
-        let county = try CountyDatabase.create(at: folder.appendingPathComponent("county.db").path, county: "130202")
-        let platforms = (0..<rows).map(Self.makePlatform)
+    /// What `measureInserts` measured.
+    struct InsertFigures {
+        /// End-to-end push, rows per second (nil when only the stages were timed).
+        var push: Double?
+        /// Bare batched upsert of the same rows, rows per second.
+        var bare: Double
+        /// Request body bytes per change (JSON, before TLS).
+        var bytesPerChange: Double
+    }
+
+    /// Enters `platforms` at a county (not timed), then pushes them to the real aggregator over
+    /// HTTPS, timed from the first stamp to the last answer; beside it, the same rows upserted
+    /// into a bare table in the same batches. With `stages`, each stage is also timed without the
+    /// network on a copy of the county file.
+    static func measureInserts(_ platforms: [Platform], batch: Int, folder: URL, pki: String, county code: String,
+                               stages: Bool = false, network: Bool = true) async throws -> InsertFigures {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let rows = platforms.count
+        let county = try CountyDatabase.create(at: folder.appendingPathComponent("county.db").path, county: code)
         for chunk in stride(from: 0, to: rows, by: 5_000) {
             try county.addPlatforms(Array(platforms[chunk..<min(chunk + 5_000, rows)]))
         }
-
         // The baseline: the same rows upserted into a city-like table, in the same batches.
-        let bare = try bareUpsert(platforms, path: folder.appendingPathComponent("bare.db").path)
+        let bare = try bareUpsert(platforms, batch: batch, path: folder.appendingPathComponent("bare.db").path)
 
-        if breakdown {
-            // The same work without the network, stage by stage, on a copy of the county file.
-            let copy = folder.appendingPathComponent("county-copy.db").path
-            try await county.pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO '\(copy)'") }
-            let county2 = try CountyDatabase.open(at: copy)
-            let city2 = try CityDatabase.create(at: folder.appendingPathComponent("city-direct.db").path)
-            var stamp = Duration.zero, read = Duration.zero, encode = Duration.zero, decode = Duration.zero, apply = Duration.zero, ack = Duration.zero
-            let clock = ContinuousClock()
-            var t = clock.now
-            try county2.stamp()
-            stamp = clock.now - t
-            while true {
-                t = clock.now
-                guard let request = try county2.nextPushBatch(limit: batch) else { break }
-                read += clock.now - t; t = clock.now
-                let body = Data(JSONText.pushRequest(request).utf8)
-                encode += clock.now - t; t = clock.now
-                let decoded = try JSONDecoder().decode(PushRequest.self, from: body)
-                decode += clock.now - t; t = clock.now
-                let answer = try city2.applyPush(county: "130202", decoded)
-                apply += clock.now - t; t = clock.now
-                try county2.acknowledge(request, answer)
-                ack += clock.now - t
-            }
-            for (name, value) in [("stamp", stamp), ("read batches", read), ("encode JSON", encode), ("decode JSON", decode), ("apply at city", apply), ("acknowledge", ack)] {
-                print("  \(name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%7.2f", value.seconds)) s")
-            }
+        // The bytes the push sends, from a copy of the county file (reading batches stamps them).
+        let copy = folder.appendingPathComponent("county-copy.db").path
+        try await county.pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO '\(copy)'") }
+        let county2 = try CountyDatabase.open(at: copy)
+        var bytes = 0
+        var sent: Int64 = 0
+        while let request = try county2.nextPushBatch(after: sent, limit: batch) {
+            bytes += JSONText.pushRequestBytes(request).count
+            sent = request.lastSeq
         }
+        if stages {
+            try timeStages(copy: folder.appendingPathComponent("county-stages.db").path, from: county, batch: batch, county: code,
+                           city: folder.appendingPathComponent("city-direct.db").path)
+        }
+        guard network else { return InsertFigures(push: nil, bare: bare, bytesPerChange: Double(bytes) / Double(rows)) }
 
         // The aggregator, in this process, on a free port.
         let configuration = BenchCity.configuration(database: folder.appendingPathComponent("city.db").path, pki: pki)
         let (server, port) = try await BenchCity.start(configuration)
-        let transport = try BenchCity.transport(port: port, pki: pki, county: "130202")
+        let transport = try BenchCity.transport(port: port, pki: pki, county: code)
         var logger = Logger(label: "sync-bench")
         logger.logLevel = .warning
         let client = SyncClient(database: county, transport: transport, logger: logger, batchSize: batch)
@@ -82,10 +96,52 @@ struct PushBench: AsyncParsableCommand {
         guard report.pushed == rows else { throw ValidationError("pushed \(report.pushed) of \(rows)") }
         let city = try CityDatabase.open(at: configuration.databasePath)
         guard try city.platforms().count == rows else { throw ValidationError("the city has a different number of rows") }
+        return InsertFigures(push: Double(rows) / seconds, bare: bare, bytesPerChange: Double(bytes) / Double(rows))
+    }
 
-        let pushRate = Double(rows) / seconds
-        print("bare batched SQLite upsert  \(String(format: "%10.0f", bare)) rows/s   1.00x")
-        print("end-to-end push over HTTPS  \(String(format: "%10.0f", pushRate)) rows/s   \(String(format: "%.2f", pushRate / bare))x")
+    /// Each stage of the push without the network, on a copy of `county`, into a new city file.
+    static func timeStages(copy: String, from county: CountyDatabase, batch: Int, county code: String, city cityPath: String) throws {
+        try county.pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO '\(copy)'") }
+        let county2 = try CountyDatabase.open(at: copy)
+        let city2 = try CityDatabase.create(at: cityPath)
+        var stamp = Duration.zero, read = Duration.zero, encode = Duration.zero, decode = Duration.zero, apply = Duration.zero, ack = Duration.zero
+        let clock = ContinuousClock()
+        var decodedBatches: [PushRequest] = []
+        var t = clock.now
+        try county2.stamp()
+        stamp = clock.now - t
+        while true {
+            t = clock.now
+            guard let request = try county2.nextPushBatch(limit: batch) else { break }
+            read += clock.now - t; t = clock.now
+            let body = JSONText.pushRequestBytes(request)
+            encode += clock.now - t; t = clock.now
+            let decoded = try FastJSON.decode(PushRequest.self, from: body)
+            decodedBatches.append(decoded)
+            decode += clock.now - t; t = clock.now
+            let answer = try city2.applyPush(county: code, decoded)
+            apply += clock.now - t; t = clock.now
+            try county2.acknowledge(request, answer)
+            ack += clock.now - t
+        }
+        // The receive decision alone, pure, on the same changes (no database).
+        let decideStart = clock.now
+        let receiver = Receiver(side: .city, authority: .standard, counties: .tangshan, policy: .tangshan2022)
+        for change in decodedBatches.flatMap(\.changes) {
+            let received = ReceivedChange(table: change.table, rowId: change.rowId, op: .insert, version: change.version, values: change.values, bases: change.bases)
+            _ = try receiver.receive(received, into: RowState(values: nil, versions: RowVersions(), tombstone: nil), county: code, lookups: NoLookups())
+        }
+        let decide = clock.now - decideStart
+        for (name, value) in [("stamp", stamp), ("read batches", read), ("encode JSON", encode), ("decode JSON", decode), ("apply at city", apply),
+                              ("  of which the pure decision", decide), ("acknowledge", ack)] {
+            print("  \(name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(String(format: "%7.2f", value.seconds)) s")
+        }
+    }
+
+    struct NoLookups: ReceiveLookups {
+        func platform(id: String) throws -> Platform? { nil }
+        func awards(ofPlatform id: String) throws -> [Award] { [] }
+        func registration(creditCode: String, category: PlatformCategory, excluding id: String) throws -> (id: String, county: String)? { nil }
     }
 
     static func makePlatform(_ index: Int) -> Platform {
@@ -97,7 +153,7 @@ struct PushBench: AsyncParsableCommand {
     }
 
     /// Rows per second of `INSERT ... ON CONFLICT DO UPDATE` into the platform table, no triggers.
-    func bareUpsert(_ platforms: [Platform], path: String) throws -> Double {
+    static func bareUpsert(_ platforms: [Platform], batch: Int, path: String) throws -> Double {
         var config = Configuration()
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let pool = try DatabasePool(path: path, configuration: config)

@@ -127,6 +127,24 @@ struct ReceiveTests {
                 "a re-assertion after the delete (the city refused it) puts the row back")
     }
 
+    /// A restored city gets its own delete back from a county before the county sends it the
+    /// row's insert again (both were lost to the restore): the delete leaves a tombstone, and the
+    /// insert, older than the delete, is refused instead of bringing the row back (fault harness,
+    /// seed 20261129, trial 14).
+    @Test func aDeleteOfARowNotHeldLeavesItsTombstone() throws {
+        let delete = ReceivedChange(table: "platform", rowId: Self.p1, op: .delete, version: Self.version(5_000, Self.cityNode), values: [:], bases: [:])
+        for side in [Self.city, Self.county] {
+            let decision = try side.receive(delete, into: RowState(values: nil), county: "130202", lookups: Memory())
+            #expect(decision.write == .delete(cascade: []), "the delete is recorded")
+            #expect(decision.outcome == .merged)
+            #expect(try side.receive(delete, into: RowState(values: nil, tombstone: Self.version(6_000, Self.cityNode)), county: "130202", lookups: Memory()) == .nothing,
+                    "a newer tombstone stays")
+        }
+        let insert = ReceivedChange(table: "platform", rowId: Self.p1, op: .insert, version: Self.version(4_000, Self.countyNode),
+                                    values: Self.platformValues(), bases: [:])
+        expectPark(.deleted) { try Self.city.receive(insert, into: RowState(values: nil, tombstone: delete.version), county: "130202", lookups: Memory()) }
+    }
+
     @Test func theCityRefusesASecondRegistrationOfAnEnterprise() throws {
         var values = Self.platformValues()
         values["category"] = .text("tech_sme")

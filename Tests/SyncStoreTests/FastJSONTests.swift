@@ -141,6 +141,16 @@ struct FastJSONTests {
         }
     }
 
+    @Test("row versions are stored as before")
+    func rowVersionTextIsUnchanged() {
+        var random = Random(state: 23)
+        for _ in 0..<300 {
+            let bases = Self.change(&random, seq: 1).bases
+            let versions = RowVersions(row: bases.values.first, columns: Bool.random(using: &random) ? [:] : bases)
+            #expect(versions.storageText == JSONText.versions(versions.storage))
+        }
+    }
+
     // MARK: - The implementations of the previous release, as references
 
     static func referenceChecksum(_ changes: [WireChange]) -> String {
