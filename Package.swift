@@ -36,13 +36,15 @@ let package = Package(
         ),
         // libcurl, through typed C shims.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "WireCompression", dependencies: ["CZlib"]),
         // The HTTPS client of the sync protocol: the only code that sees a CURL*.
-        .target(name: "CurlTransport", dependencies: ["CCurl", "SyncProtocol"]),
+        .target(name: "CurlTransport", dependencies: ["CCurl", "SyncProtocol", "WireCompression"]),
         // The city's HTTPS server (Hummingbird, mutual TLS).
         .target(
             name: "CityServer",
             dependencies: [
-                "SyncCore", "SyncProtocol", "SyncStore",
+                "SyncCore", "SyncProtocol", "SyncStore", "WireCompression",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -86,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "sync-bench",
             dependencies: [
-                "SyncCore", "SyncProtocol", "SyncStore", "CountyDaemon", "CurlTransport", "CityServer",
+                "SyncCore", "SyncProtocol", "SyncStore", "CountyDaemon", "CurlTransport", "CityServer", "WireCompression",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -111,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "SyncTests",
             dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "CurlTransport", "CityServer", "CountyDaemon",
-                           "LocalCluster", "FaultHarness", "syncctl", "county-syncd", "city-aggregator", "sync-faults",
+                           "LocalCluster", "FaultHarness", "syncctl", "county-syncd", "city-aggregator", "sync-faults", "WireCompression",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Clocks", package: "swift-clocks")]
         ),
     ]

@@ -1,4 +1,5 @@
 import Foundation
+import WireCompression
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -89,13 +90,23 @@ func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) ->
     let data = (try? responseEncoder.encode(value)) ?? Data(#"{"code":"internal_error","message":"cannot encode the answer"}"#.utf8)
     return Response(
         status: status,
-        headers: [.contentType: "application/json"],
+        headers: jsonHeaders,
         body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
 }
 
+/// Every JSON answer's headers. `Accept-Encoding: deflate` (RFC 7694) tells a county that this city
+/// reads deflated request bodies, so it compresses its pushes from then on.
+let jsonHeaders: HTTPFields = [.contentType: "application/json", .acceptEncoding: "deflate"]
+
 /// A JSON response from bytes already written (`JSONText`'s push and pull answers).
-func jsonResponse(bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
-    Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+func jsonResponse(bytes: [UInt8], status: HTTPResponse.Status = .ok, for request: Request? = nil) -> Response {
+    // A large answer goes deflated to a county that asked for it (a pull page over a slow link).
+    if let request, bytes.count >= 1_024, request.headers[.acceptEncoding]?.lowercased().contains("deflate") == true {
+        var headers = jsonHeaders
+        headers[.contentEncoding] = "deflate"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: Deflate.compress(bytes))))
+    }
+    return Response(status: status, headers: jsonHeaders, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
 }
 
 /// Turns every error into a JSON response, and logs refusals and failures with their context.

@@ -9,6 +9,7 @@ import ServiceLifecycle
 import SyncCore
 import SyncProtocol
 import SyncStore
+import WireCompression
 
 /// Builds the aggregator: the HTTPS application over the city database, mutual TLS required.
 /// Production (`city-aggregator`) and tests call this one function.
@@ -237,7 +238,7 @@ struct CityAPI: Sendable {
             let afterHlc = try query["afterHlc"].map { try integer(String($0), name: "afterHlc") }
             if let afterHlc, afterHlc < 0 { throw APIError(.badRequest, message: "afterHlc must be >= 0") }
             let answer = try await blocking { try database.pullFeed(county: county, node: node, after: after, afterHlc: afterHlc, limit: Int(limit)) }
-            return jsonResponse(bytes: JSONText.pullResponseBytes(answer))
+            return jsonResponse(bytes: JSONText.pullResponseBytes(answer), for: request)
         }
         countyRoutes.get("/v1/digest") { request, context in
             let county = context.county
@@ -314,7 +315,23 @@ struct CityAPI: Sendable {
             throw APIError(.payloadTooLarge, message: "the body has \(length) bytes; at most \(configuration.maxBodyBytes) are accepted")
         }
         let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
-        return try buffer.withUnsafeReadableBytes { try FastJSON.decode(T.self, from: $0) }
+        switch request.headers[.contentEncoding]?.lowercased() {
+        case nil, "identity":
+            return try buffer.withUnsafeReadableBytes { try FastJSON.decode(T.self, from: $0) }
+        case "deflate":
+            // Inflated, a body has the same limit as one sent as it is.
+            let inflated: [UInt8]
+            do {
+                inflated = try buffer.withUnsafeReadableBytes { try Deflate.decompress($0, limit: configuration.maxBodyBytes) }
+            } catch Deflate.Failure.tooLarge(let limit) {
+                throw APIError(.payloadTooLarge, message: "the body inflates to more than \(limit) bytes; at most \(configuration.maxBodyBytes) are accepted")
+            } catch {
+                throw APIError(.badRequest, message: "\(error)")
+            }
+            return try FastJSON.decode(T.self, from: inflated)
+        case let other?:
+            throw APIError(.badRequest, message: "Content-Encoding \(other) is not supported; send the body as it is or deflated")
+        }
     }
 
     /// The optional `node` query parameter; present but empty is a bad request.

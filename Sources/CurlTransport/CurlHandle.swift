@@ -48,7 +48,12 @@ final class CurlHandle {
     private let handle: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var headers: UnsafeMutablePointer<curl_slist>?
+    /// `headers` and `Content-Encoding: deflate`, for a compressed body.
+    private var deflatedHeaders: UnsafeMutablePointer<curl_slist>?
     private let configuration: TransportConfiguration
+    /// Whether the city said it reads deflated request bodies (`Accept-Encoding: deflate` on
+    /// any answer, RFC 7694): until then bodies go uncompressed, so an older city still reads them.
+    private(set) var cityAcceptsDeflate = false
 
     private static let globalInit: Void = {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
@@ -68,6 +73,10 @@ final class CurlHandle {
         // libcurl would send `Expect: 100-continue` for large bodies and wait for an answer the
         // server never sends.
         headers = curl_slist_append(headers, "Expect:")
+        for header in ["Content-Type: application/json", "Accept: application/json", "\(ProtocolVersion.header): \(ProtocolVersion.current)",
+                       "Expect:", "Content-Encoding: deflate"] {
+            deflatedHeaders = curl_slist_append(deflatedHeaders, header)
+        }
         try set(ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "error buffer")
         try set(ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "https"), "protocols")
         try set(ccurl_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "https"), "redirect protocols")
@@ -82,16 +91,20 @@ final class CurlHandle {
         try set(ccurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1), "keep-alive")
         try set(ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers), "headers")
         try set(ccurl_setopt_write_function(handle, curlWrite), "write function")
+        try set(ccurl_setopt_header_function(handle, curlHeader), "header function")
+        // Answers may come deflated (pull pages are large); libcurl inflates them.
+        try set(ccurl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "deflate"), "accept encoding")
     }
 
     deinit {
         curl_easy_cleanup(handle)
         curl_slist_free_all(headers)
+        curl_slist_free_all(deflatedHeaders)
         errorBuffer.deallocate()
     }
 
     /// Performs one request; returns the status and body. Throws on any libcurl failure.
-    func perform(method: String, path: String, body: Data?) throws -> (status: Int, body: Data) {
+    func perform(method: String, path: String, body: Data?, deflated: Bool = false) throws -> (status: Int, body: Data) {
         let url = configuration.baseURL.trimmingSuffix("/") + path
         let sink = ResponseSink()
         let context = Unmanaged.passRetained(sink)
@@ -99,6 +112,8 @@ final class CurlHandle {
         errorBuffer[0] = 0
         try set(ccurl_setopt_string(handle, CURLOPT_URL, url), "url")
         try set(ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, context.toOpaque()), "write data")
+        try set(ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque()), "header data")
+        try set(ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, deflated ? deflatedHeaders : headers), "headers")
         let code: CURLcode
         if let body, method == "POST" {
             try set(ccurl_setopt_long(handle, CURLOPT_POST, 1), "post")
@@ -120,6 +135,7 @@ final class CurlHandle {
         }
         var status = 0
         _ = ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        if sink.acceptsDeflate { cityAcceptsDeflate = true }
         return (status, sink.data)
     }
 
@@ -134,9 +150,20 @@ final class CurlHandle {
     }
 }
 
-/// Collects a response body.
+/// Collects a response body, and whether the answer says the city reads deflated bodies.
 final class ResponseSink {
     var data = Data()
+    var acceptsDeflate = false
+}
+
+/// libcurl's header callback: notes `Accept-Encoding: deflate` in an answer.
+private func curlHeader(_ bytes: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let bytes, let context else { return 0 }
+    let line = String(decoding: UnsafeRawBufferPointer(start: bytes, count: size * count), as: UTF8.self).lowercased()
+    if line.hasPrefix("accept-encoding:"), line.contains("deflate") {
+        Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue().acceptsDeflate = true
+    }
+    return size * count
 }
 
 /// libcurl's write callback: appends to the `ResponseSink` passed as `CURLOPT_WRITEDATA`.

@@ -1,6 +1,8 @@
 import Dispatch
 import Foundation
+import Synchronization
 import SyncProtocol
+import WireCompression
 
 /// The sync protocol over HTTPS with libcurl: mutual TLS, the server always verified, one
 /// keep-alive connection. `curl_easy_perform` blocks, so requests run one at a time on the
@@ -28,7 +30,7 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
 
     public func push(_ request: PushRequest) async throws -> PushResponse {
         // Batches are large: the hand-written encoder is several times faster than JSONEncoder.
-        try await exchange("push", method: "POST", path: "/v1/push", body: Data(JSONText.pushRequestBytes(request)))
+        try await exchange("push", method: "POST", path: "/v1/push", body: Data(JSONText.pushRequestBytes(request)), compressible: true)
     }
 
     public func pull(node: String, after cursor: Int64, afterHlc: Int64?, limit: Int) async throws -> PullResponse {
@@ -51,15 +53,33 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
 
     /// Performs a raw request (for `GET /healthz`, digests and tests); returns status and body.
     public func request(method: String, path: String, body: Data? = nil) async throws -> (status: Int, body: Data) {
+        try await request(method: method, path: path, body: body, compressible: false)
+    }
+
+    /// How many request bodies went deflated.
+    public var deflatedBodies: Int { deflated.withLock { $0 } }
+    private let deflated = Mutex(0)
+
+    /// Bodies smaller than this go as they are: deflating them saves too little.
+    static let deflateFrom = 1_024
+
+    /// Performs a request; a `compressible` body is deflated once the city said it reads deflate.
+    private func request(method: String, path: String, body: Data?, compressible: Bool) async throws -> (status: Int, body: Data) {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                continuation.resume(with: Result { try self.handle.perform(method: method, path: path, body: body) })
+                continuation.resume(with: Result {
+                    if compressible, let body, body.count >= Self.deflateFrom, self.handle.cityAcceptsDeflate {
+                        self.deflated.withLock { $0 += 1 }
+                        return try self.handle.perform(method: method, path: path, body: Data(Deflate.compress(body)), deflated: true)
+                    }
+                    return try self.handle.perform(method: method, path: path, body: body)
+                })
             }
         }
     }
 
-    private func exchange<Response: Decodable>(_ op: String, method: String, path: String, body: Data?) async throws -> Response {
-        let (status, data) = try await request(method: method, path: path, body: body)
+    private func exchange<Response: Decodable>(_ op: String, method: String, path: String, body: Data?, compressible: Bool = false) async throws -> Response {
+        let (status, data) = try await request(method: method, path: path, body: body, compressible: compressible)
         guard (200..<300).contains(status) else {
             throw TransportError.http(op: op, url: path, status: status, error: try? JSONDecoder().decode(ErrorBody.self, from: data))
         }

@@ -8,6 +8,7 @@ import Logging
 import SyncCore
 import SyncProtocol
 import SyncStore
+import WireCompression
 
 /// Pushes platform changes from a county file to a city file over HTTPS (the real aggregator
 /// in-process, the real libcurl client, mutual TLS) and compares the rate with a bare batched
@@ -38,7 +39,7 @@ struct PushBench: AsyncParsableCommand {
         guard let push = figures.push else { return }
         print("bare batched SQLite upsert  \(String(format: "%10.0f", figures.bare)) rows/s   1.00x")
         print("end-to-end push over HTTPS  \(String(format: "%10.0f", push)) rows/s   \(String(format: "%.2f", push / figures.bare))x")
-        print("request body per change     \(String(format: "%10.0f", figures.bytesPerChange)) bytes")
+        print("request body per change     \(String(format: "%10.0f", figures.deflatedBytesPerChange)) bytes deflated (\(String(format: "%.0f", figures.bytesPerChange)) as JSON)")
     }
 
     /// What `measureInserts` measured.
@@ -49,6 +50,8 @@ struct PushBench: AsyncParsableCommand {
         var bare: Double
         /// Request body bytes per change (JSON, before TLS).
         var bytesPerChange: Double
+        /// The same bodies deflated, as a county sends them to a city that reads deflate.
+        var deflatedBytesPerChange: Double
     }
 
     /// Enters `platforms` at a county (not timed), then pushes them to the real aggregator over
@@ -70,17 +73,19 @@ struct PushBench: AsyncParsableCommand {
         let copy = folder.appendingPathComponent("county-copy.db").path
         try await county.pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO '\(copy)'") }
         let county2 = try CountyDatabase.open(at: copy)
-        var bytes = 0
+        var bytes = 0, deflated = 0
         var sent: Int64 = 0
         while let request = try county2.nextPushBatch(after: sent, limit: batch) {
-            bytes += JSONText.pushRequestBytes(request).count
+            let body = JSONText.pushRequestBytes(request)
+            bytes += body.count
+            deflated += Deflate.compress(body).count
             sent = request.lastSeq
         }
         if stages {
             try timeStages(copy: folder.appendingPathComponent("county-stages.db").path, from: county, batch: batch, county: code,
                            city: folder.appendingPathComponent("city-direct.db").path)
         }
-        guard network else { return InsertFigures(push: nil, bare: bare, bytesPerChange: Double(bytes) / Double(rows)) }
+        guard network else { return InsertFigures(push: nil, bare: bare, bytesPerChange: Double(bytes) / Double(rows), deflatedBytesPerChange: Double(deflated) / Double(rows)) }
 
         // The aggregator, in this process, on a free port.
         let configuration = BenchCity.configuration(database: folder.appendingPathComponent("city.db").path, pki: pki)
@@ -96,7 +101,8 @@ struct PushBench: AsyncParsableCommand {
         guard report.pushed == rows else { throw ValidationError("pushed \(report.pushed) of \(rows)") }
         let city = try CityDatabase.open(at: configuration.databasePath)
         guard try city.platforms().count == rows else { throw ValidationError("the city has a different number of rows") }
-        return InsertFigures(push: Double(rows) / seconds, bare: bare, bytesPerChange: Double(bytes) / Double(rows))
+        return InsertFigures(push: Double(rows) / seconds, bare: bare, bytesPerChange: Double(bytes) / Double(rows),
+                             deflatedBytesPerChange: Double(deflated) / Double(rows))
     }
 
     /// Each stage of the push without the network, on a copy of `county`, into a new city file.
