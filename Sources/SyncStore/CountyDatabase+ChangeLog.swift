@@ -21,10 +21,11 @@ import SyncProtocol
 /// When a column was written twice before one stamp, both entries carry the value of the second
 /// (intermediate values are the node's own overwrites, never another replica's data).
 extension CountyDatabase {
-    /// Stamps unstamped entries, freezing their values; returns how many were stamped.
+    /// Stamps unstamped entries (the first `limit` of them, in seq order, if given), freezing
+    /// their values; returns how many were stamped.
     @discardableResult
-    public func stamp(wallMs: Int64 = CountyDatabase.wallClockMs()) throws -> Int {
-        try write("stamp change log") { db in try Self.stamp(db, wallMs: wallMs) }
+    public func stamp(wallMs: Int64 = CountyDatabase.wallClockMs(), limit: Int? = nil) throws -> Int {
+        try write("stamp change log") { db in try Self.stamp(db, wallMs: wallMs, limit: limit) }
     }
 
     /// The local changes the city has not acknowledged, oldest first (stamping them first).
@@ -107,14 +108,14 @@ extension CountyDatabase {
     /// Stamps the unstamped entries of `db`'s change log, freezing their new values in the entry:
     /// the city's feed carries each city edit as made, and a county's change is sent the same
     /// every time.
-    static func stamp(_ db: Database, wallMs: Int64) throws -> Int {
+    static func stamp(_ db: Database, wallMs: Int64, limit: Int? = nil) throws -> Int {
         // The replica's node now: versions of local writes carry it.
         let replica = try Row.fetchOne(db, sql: "SELECT node, hlc, clock_offset_ms, role, county FROM replica WHERE id = 1")
         let isCity = replica?["role"] == "city"
         // Read by position: by-name access costs more than the rest of a stamp.
         let pending = try Row.fetchAll(db, sql: """
-            SELECT seq, tbl, row_id, op, columns, wall_ms\(isCity ? ", county" : "") FROM change_log WHERE hlc IS NULL ORDER BY seq
-            """)
+            SELECT seq, tbl, row_id, op, columns, wall_ms\(isCity ? ", county" : "") FROM change_log WHERE hlc IS NULL ORDER BY seq LIMIT ?
+            """, arguments: [limit ?? -1])
         guard !pending.isEmpty else { return 0 }
         let node: String = replica?["node"] ?? ""
         // Whose a deleted row was: a county replica's own county; at the city, the feed entry's.

@@ -24,7 +24,9 @@ extension CountyDatabase {
     /// values. With `sent`, the batch after the changes up to `sent`, which are on their way (the
     /// next batch is read while the city applies the current one).
     public func nextPushBatch(after sent: Int64? = nil, limit: Int) throws -> PushRequest? {
-        try stamp()
+        // Stamping goes in seq order, a batch at a time (twice its size, for a batch extended to
+        // a platform's insert): a large backlog is stamped while the city applies what went before.
+        try stamp(limit: 2 * limit)
         let (entries, base) = try read("read push batch") { db -> ([ChangeEntry], Int64) in
             let row = try Row.fetchOne(db, sql: "SELECT pushed_seq, epoch_base_seq FROM replica WHERE id = 1")
             let pushed: Int64 = row?["pushed_seq"] ?? 0
