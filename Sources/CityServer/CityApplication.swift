@@ -159,6 +159,8 @@ struct CityAPI: Sendable {
     let configuration: CityServerConfiguration
     /// SQLite calls block: they run here, not on the server's event loops or the cooperative pool.
     private let queue = DispatchQueue(label: "county-sync.city-db", attributes: .concurrent)
+    /// Pushes are decoded and applied here, below the priority of short requests.
+    private let bulk = BulkLane()
 
     init(database: CityDatabase, counties: CountyRegistry, configuration: CityServerConfiguration, metrics: CityMetrics = CityMetrics()) {
         self.database = database
@@ -208,8 +210,12 @@ struct CityAPI: Sendable {
             let answer: PushResponse
             let push: PushRequest
             do {
-                push = try await decode(PushRequest.self, from: request, context: context)
-                answer = try await blocking { try database.applyPush(county: county, push) }
+                let body = try await collect(request)
+                let decoded = try await bulk.run { [self] in
+                    let push = try decodeBody(PushRequest.self, body)
+                    return (push, try database.applyPush(county: county, push))
+                }
+                (push, answer) = decoded
                 metrics.pushAnswered(county: county, accepted: true)
             } catch {
                 metrics.pushAnswered(county: county, accepted: false)
@@ -311,18 +317,32 @@ struct CityAPI: Sendable {
 
     /// Reads and decodes a JSON body, refusing one over the size limit before reading it whole.
     private func decode<T: Decodable>(_ type: T.Type, from request: Request, context: CountyRequestContext) async throws -> T {
+        try decodeBody(type, try await collect(request))
+    }
+
+    /// A request's body, read whole (up to the size limit), and its content coding.
+    struct Body: Sendable {
+        let bytes: ByteBuffer
+        let encoding: String?
+    }
+
+    /// Reads a request's body, refusing one over the size limit before reading it whole.
+    private func collect(_ request: Request) async throws -> Body {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBodyBytes {
             throw APIError(.payloadTooLarge, message: "the body has \(length) bytes; at most \(configuration.maxBodyBytes) are accepted")
         }
-        let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
-        switch request.headers[.contentEncoding]?.lowercased() {
+        return Body(bytes: try await request.body.collect(upTo: configuration.maxBodyBytes), encoding: request.headers[.contentEncoding]?.lowercased())
+    }
+
+    /// Decodes a body read by `collect`, inflating a deflated one within the same size limit.
+    private func decodeBody<T: Decodable>(_ type: T.Type, _ body: Body) throws -> T {
+        switch body.encoding {
         case nil, "identity":
-            return try buffer.withUnsafeReadableBytes { try FastJSON.decode(T.self, from: $0) }
+            return try body.bytes.withUnsafeReadableBytes { try FastJSON.decode(T.self, from: $0) }
         case "deflate":
-            // Inflated, a body has the same limit as one sent as it is.
             let inflated: [UInt8]
             do {
-                inflated = try buffer.withUnsafeReadableBytes { try Deflate.decompress($0, limit: configuration.maxBodyBytes) }
+                inflated = try body.bytes.withUnsafeReadableBytes { try Deflate.decompress($0, limit: configuration.maxBodyBytes) }
             } catch Deflate.Failure.tooLarge(let limit) {
                 throw APIError(.payloadTooLarge, message: "the body inflates to more than \(limit) bytes; at most \(configuration.maxBodyBytes) are accepted")
             } catch {

@@ -89,6 +89,13 @@ enum DaemonBench {
         func field(_ name: String) -> Double {
             status.first { $0.hasPrefix(name + ":") }.flatMap { Double($0.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") } ?? 0
         }
-        return (cpu, field("VmRSS"), Int(field("voluntary_ctxt_switches")))
+        // Context switches are counted per thread: the sum over the process's threads.
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        let switches = tasks.reduce(0) { total, task in
+            let lines = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8))?.split(separator: "\n") ?? []
+            let value = lines.first { $0.hasPrefix("voluntary_ctxt_switches:") }?.split(whereSeparator: { $0 == " " || $0 == "\t" }).last
+            return total + (value.flatMap { Int($0) } ?? 0)
+        }
+        return (cpu, field("VmRSS"), switches)
     }
 }

@@ -100,7 +100,7 @@ struct ReportTable {
     mutating func ratio(_ name: String, _ value: Double, _ unit: String, _ baselines: [(String, Double, Double)]) {
         for (index, (baseline, rate, target)) in baselines.enumerated() {
             let ratio = value / rate
-            lines.append(Self.pad(index == 0 ? name : "", 52) + Self.pad(index == 0 ? String(format: "%.0f %@", value, unit) : "", 22)
+            lines.append(Self.pad(index == 0 ? name : "", 56) + Self.pad(index == 0 ? String(format: "%.0f %@", value, unit) : "", 22)
                          + Self.pad(String(format: "%@ %.0f", baseline, rate), 50) + Self.pad(String(format: "%.2fx", ratio), 8)
                          + Self.pad(String(format: "≥ %.1fx", target), 9) + (ratio >= target ? "met" : "MISSED"))
         }
@@ -108,12 +108,12 @@ struct ReportTable {
 
     /// A figure with a target of its own.
     mutating func absolute(_ name: String, _ value: Double, _ unit: String, target: String, baseline: String, good: Bool) {
-        lines.append(Self.pad(name, 52) + Self.pad(String(format: "%.1f %@", value, unit), 22) + Self.pad(baseline, 50) + Self.pad("", 8)
+        lines.append(Self.pad(name, 56) + Self.pad(String(format: "%.1f %@", value, unit), 22) + Self.pad(baseline, 50) + Self.pad("", 8)
                      + Self.pad(target, 9) + (good ? "met" : "MISSED"))
     }
 
     func print() {
-        Swift.print(Self.pad("measure", 52) + Self.pad("ours", 22) + Self.pad("baseline, same run", 50) + Self.pad("ratio", 8) + Self.pad("target", 9) + "result")
+        Swift.print(Self.pad("measure", 56) + Self.pad("ours", 22) + Self.pad("baseline, same run", 50) + Self.pad("ratio", 8) + Self.pad("target", 9) + "result")
         for line in lines { Swift.print(line) }
     }
 }
