@@ -25,7 +25,7 @@ public struct RowVersions: Sendable, Hashable {
 
     /// Records that `written` columns (out of the table's `all`) now have `version`.
     public mutating func set(_ version: ColumnVersion, columns written: [String], of all: [String]) {
-        if written.count >= all.count && Set(written).isSuperset(of: all) {
+        if written.count >= all.count && (written == all || Set(written).isSuperset(of: all)) {
             row = version
             columns = [:]
         } else {

@@ -350,9 +350,32 @@ struct FNV1a {
     mutating func mix(_ change: WireChange) {
         field(change.seq); field(change.table); field(change.rowId); field(change.op)
         field(change.hlc); field(change.node)
-        for key in change.values.keys.sorted() { field(key); field(change.values[key]!) }
+        // Most changes carry every column of their table: their sorted keys are known already.
+        if !mixAll(change.values, Self.sortedColumns[change.table]) {
+            for key in change.values.keys.sorted() { field(key); field(change.values[key]!) }
+        }
         for key in change.bases.keys.sorted() { field(key); field(change.bases[key]!) }
     }
+
+    /// Mixes `values` in the order of `sorted` if they hold exactly those keys; false, having
+    /// mixed nothing, if not.
+    private mutating func mixAll(_ values: [String: ColumnValue], _ sorted: [String]?) -> Bool {
+        guard let sorted, values.count == sorted.count else { return false }
+        var copy = self
+        for key in sorted {
+            guard let value = values[key] else { return false }
+            copy.field(key)
+            copy.field(value)
+        }
+        self = copy
+        return true
+    }
+
+    /// Each replicated table's columns in sorted order.
+    private static let sortedColumns: [String: [String]] = [
+        "platform": ReplicatedSchema.platform.map(\.name).sorted(),
+        "award": ReplicatedSchema.award.map(\.name).sorted(),
+    ]
 
     /// 16 hex digits.
     var hex: String {
