@@ -15,8 +15,6 @@ enum DaemonBench {
         var p99Ms: Double
         var rssMB: Double
         var cpuPercent: Double
-        /// How often the idle daemon ran at all (voluntary context switches).
-        var wakeups: Int
     }
 
     static func measure(commits: Int, idleSeconds: Int, folder: URL, pki: String) async throws -> Figures {
@@ -66,8 +64,7 @@ enum DaemonBench {
         let after = try usage(pid)
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         return Figures(p50Ms: percentile(0.5), p99Ms: percentile(0.99), rssMB: after.rssKB / 1_024,
-                       cpuPercent: (after.cpuTicks - before.cpuTicks) / ticks / Double(idleSeconds) * 100,
-                       wakeups: after.switches - before.switches)
+                       cpuPercent: (after.cpuTicks - before.cpuTicks) / ticks / Double(idleSeconds) * 100)
     }
 
     /// Polls `condition` until it holds, or throws after `seconds`.
@@ -79,8 +76,8 @@ enum DaemonBench {
         }
     }
 
-    /// CPU ticks used, resident memory and voluntary context switches of a process, from /proc.
-    static func usage(_ pid: Int32) throws -> (cpuTicks: Double, rssKB: Double, switches: Int) {
+    /// CPU ticks used and resident memory of a process, from /proc.
+    static func usage(_ pid: Int32) throws -> (cpuTicks: Double, rssKB: Double) {
         let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
         // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
         let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
@@ -89,13 +86,6 @@ enum DaemonBench {
         func field(_ name: String) -> Double {
             status.first { $0.hasPrefix(name + ":") }.flatMap { Double($0.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") } ?? 0
         }
-        // Context switches are counted per thread: the sum over the process's threads.
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        let switches = tasks.reduce(0) { total, task in
-            let lines = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8))?.split(separator: "\n") ?? []
-            let value = lines.first { $0.hasPrefix("voluntary_ctxt_switches:") }?.split(whereSeparator: { $0 == " " || $0 == "\t" }).last
-            return total + (value.flatMap { Int($0) } ?? 0)
-        }
-        return (cpu, field("VmRSS"), switches)
+        return (cpu, field("VmRSS"))
     }
 }

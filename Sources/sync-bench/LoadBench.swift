@@ -30,7 +30,7 @@ struct LoadBench: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: folder) }
         let most = counties.max() ?? 18
         let codes = (1...most).map { String(format: "5%05d", $0) }
-        let pkiPath = pki ?? folder.appendingPathComponent("pki").path
+        let pkiPath = URL(fileURLWithPath: pki ?? folder.appendingPathComponent("pki").path).standardizedFileURL.path
         progress("sync-bench load: \(counties.map(String.init).joined(separator: ", ")) counties, \(seconds) s each, at most \(workers) requests in flight")
         try Self.makePKI(pkiPath, codes: codes)
         let list = folder.appendingPathComponent("counties.json")
@@ -76,9 +76,12 @@ struct LoadBench: AsyncParsableCommand {
     static func line(_ server: String, _ count: Int, _ figures: Figures) -> String {
         let sorted = figures.latenciesMs.sorted()
         func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)] }
+        // nginx applies nothing: it has no changes per second.
+        let applied = server.hasPrefix("nginx") ? "-" : String(format: "%.0f", Double(figures.changes) / figures.seconds)
         return server.padding(toLength: 30, withPad: " ", startingAt: 0)
-            + String(format: "%8d %11.0f %8.1f %8.1f %7d %10.0f%% %9.0f MB %10.0f", count, Double(figures.requests) / figures.seconds,
-                     percentile(0.5), percentile(0.99), figures.errors, figures.cpuPercent, figures.rssMB, Double(figures.changes) / figures.seconds)
+            + String(format: "%8d %11.0f %8.1f %8.1f %7d %10.0f%% %9.0f MB ", count, Double(figures.requests) / figures.seconds,
+                     percentile(0.5), percentile(0.99), figures.errors, figures.cpuPercent, figures.rssMB)
+            + String(repeating: " ", count: max(0, 10 - applied.count)) + applied
     }
 
     /// One county as the load generator plays it.
@@ -245,8 +248,7 @@ final class CityProcess {
     }
 
     func usage() throws -> (cpuTicks: Double, rssKB: Double) {
-        let figures = try DaemonBench.usage(pid)
-        return (figures.cpuTicks, figures.rssKB)
+        try DaemonBench.usage(pid)
     }
 
     func stop() {
@@ -310,6 +312,11 @@ final class NginxReference {
                                               log: folder.appendingPathComponent("nginx.log").path) else { throw BenchError("cannot start nginx") }
         pid = started
         usleep(500_000)
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid {
+            let log = (try? String(contentsOf: folder.appendingPathComponent("nginx-error.log"), encoding: .utf8)) ?? ""
+            throw BenchError("nginx stopped at once: \(log.split(separator: "\n").suffix(3).joined(separator: "; "))")
+        }
     }
 
     /// CPU and RSS of the master and its workers.
