@@ -218,8 +218,6 @@ CREATE TABLE award_decision (
   PRIMARY KEY (award_id, kind)
 ) WITHOUT ROWID;
 
-CREATE INDEX platform_by_credit_code ON platform (credit_code, category);
-
 CREATE TABLE decision_log (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   at_ms INTEGER NOT NULL,
@@ -254,3 +252,7 @@ CREATE TABLE feed_floor (
   seq INTEGER NOT NULL CHECK (seq >= 0),
   compacted_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+CREATE INDEX high_tech_enterprise_by_credit_code ON platform (credit_code) WHERE category = 'high_tech_enterprise';
+
+CREATE INDEX tech_sme_by_credit_code ON platform (credit_code) WHERE category = 'tech_sme';

@@ -220,7 +220,13 @@ struct StoreLookups: ReceiveLookups {
     }
 
     func registration(creditCode: String, category: PlatformCategory, excluding id: String) throws -> (id: String, county: String)? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT id, county FROM platform WHERE credit_code = ? AND category = ? AND id <> ? ORDER BY id LIMIT 1"),
-                         arguments: [creditCode, category.rawValue, id]).map { ($0["id"], $0["county"]) }
+        // The category is written into the statement (one of the enum's), so SQLite can use the
+        // index of enterprises' credit codes, which holds only those categories.
+        guard category.isEnterprise else {
+            return try Row.fetchOne(db.cachedStatement(sql: "SELECT id, county FROM platform WHERE credit_code = ? AND category = ? AND id <> ? ORDER BY id LIMIT 1"),
+                                    arguments: [creditCode, category.rawValue, id]).map { ($0["id"], $0["county"]) }
+        }
+        return try Row.fetchOne(db.cachedStatement(sql: "SELECT id, county FROM platform WHERE credit_code = ? AND category = '\(category.rawValue)' AND id <> ? ORDER BY id LIMIT 1"),
+                                arguments: [creditCode, id]).map { ($0["id"], $0["county"]) }
     }
 }

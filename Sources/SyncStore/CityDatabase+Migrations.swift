@@ -150,6 +150,16 @@ extension CityDatabase {
                 ) WITHOUT ROWID
                 """)
         }
+        migrator.registerMigration("v12-enterprise-index-only") { db in
+            // Only an enterprise is looked up by credit code (one registration per code): an
+            // index over every platform cost each county insert a write at a random place of it.
+            // One index per enterprise category: SQLite uses a partial index when the query names
+            // its category literally (`category = 'tech_sme'`), not when a list only contains it.
+            try db.execute(sql: "DROP INDEX platform_by_credit_code")
+            for category in PlatformCategory.allCases where category.isEnterprise {
+                try db.execute(sql: "CREATE INDEX \(category.rawValue)_by_credit_code ON platform (credit_code) WHERE category = '\(category.rawValue)'")
+            }
+        }
         return migrator
     }
 }

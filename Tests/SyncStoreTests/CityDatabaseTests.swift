@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SyncCore
 import SyncProtocol
 import Synchronization
@@ -9,6 +10,25 @@ import Testing
 @Suite struct CityDatabaseTests {
     func makeCity(_ dir: TempDirectory) throws -> CityDatabase {
         try CityDatabase.create(at: dir.path("city.db"), node: "city-test")
+    }
+
+    /// Only enterprises are looked up by credit code, and only they are in its index: a county's
+    /// other platforms cost no write at a random place of it.
+    @Test func onlyEnterprisesAreIndexedByCreditCodeAndTheirLookupUsesIt() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let city = try makeCity(dir)
+        for category in PlatformCategory.allCases where category.isEnterprise {
+            let plan = try city.pool.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT id, county FROM platform WHERE credit_code = ? AND category = '\(category.rawValue)' AND id <> ? ORDER BY id LIMIT 1",
+                                 arguments: ["x", "y"]).map { $0["detail"] as String }
+            }
+            #expect(plan.contains { $0.contains("\(category.rawValue)_by_credit_code") }, "\(plan)")
+        }
+        let indexes = try city.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql LIKE '%credit_code%'")
+        }
+        #expect(indexes.count == 2 && indexes.allSatisfy { $0.contains("WHERE category = ") }, "\(indexes)")
     }
 
     @Test func aBatchIsAppliedOnceAndRedeliveryIsSkipped() throws {
