@@ -43,16 +43,7 @@ public final class CityDatabase: ReplicaDatabase {
         self.limits = limits
         self.onNodeAdmitted = onNodeAdmitted
         self.feedSeal = feedSeal
-        // The writer's page cache: counties' pushes insert into indexes in no useful order
-        // (credit codes), and the default 2 MB makes each slice read index pages back from the
-        // file. Only the one writer connection gets it; readers keep the default.
-        if !pool.configuration.readonly {
-            try? pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKB)") }
-        }
     }
-
-    /// The writer connection's page cache, in KiB.
-    static let writerCacheKB = 65_536
 
     /// Creates a new city database at `path` (mode 0600); refuses an existing file.
     public static func create(
