@@ -215,7 +215,7 @@ final class CityProcess {
         let arguments = [binaries.appendingPathComponent("city-aggregator").path, "--db", database, "--listen", "127.0.0.1:0", "--port-file", portFile,
                          "--cert", "\(pki)/server.pem", "--key", "\(pki)/server.key", "--client-ca", "\(pki)/ca.pem", "--counties", counties.path,
                          "--log-level", "warning"]
-        guard let started = Self.start(arguments, log: folder.appendingPathComponent("city.log").path) else { throw BenchError("cannot start city-aggregator") }
+        guard let started = PeerBaselines.start(arguments, output: folder.appendingPathComponent("city.log").path) else { throw BenchError("cannot start city-aggregator") }
         pid = started
         let deadline = Date().addingTimeInterval(20)
         while (try? String(contentsOfFile: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true {
@@ -223,28 +223,6 @@ final class CityProcess {
             usleep(50_000)
         }
         url = "https://127.0.0.1:\(try String(contentsOfFile: portFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))"
-    }
-
-    /// Starts a process in the background with an empty signal mask; its pid.
-    static func start(_ arguments: [String], log: String) -> pid_t? {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ) == 0 else { return nil }
-        return pid
     }
 
     func usage() throws -> (cpuTicks: Double, rssKB: Double) {
@@ -308,8 +286,8 @@ final class NginxReference {
     private let binary: String
 
     func start() throws {
-        guard let started = CityProcess.start([binary, "-p", folder.path + "/", "-c", folder.appendingPathComponent("nginx.conf").path],
-                                              log: folder.appendingPathComponent("nginx.log").path) else { throw BenchError("cannot start nginx") }
+        guard let started = PeerBaselines.start([binary, "-p", folder.path + "/", "-c", folder.appendingPathComponent("nginx.conf").path],
+                                                output: folder.appendingPathComponent("nginx.log").path) else { throw BenchError("cannot start nginx") }
         pid = started
         usleep(500_000)
         var status: Int32 = 0
