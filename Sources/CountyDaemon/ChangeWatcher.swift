@@ -35,8 +35,12 @@ final class ChangeWatcher: Sendable {
 
     private init(descriptor: Int32) { self.descriptor = descriptor }
 
-    /// Returns once a watched file was written since the last call, or when the task is cancelled.
+    /// Returns once a watched file was written since the last call (or `wake` was called), or
+    /// when the task is cancelled.
     func changed() async { await signal.wait() }
+
+    /// Wakes the waiter as a write would (a graceful shutdown does not wait for the next pull).
+    func wake() { signal.fire() }
 
     /// Reads events for the life of the process (the daemon watches until it exits).
     private func readEvents(names: Set<String>) {

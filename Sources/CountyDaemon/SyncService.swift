@@ -50,9 +50,10 @@ public struct SyncService<C: Clock & Sendable>: Service where C.Duration == Dura
         defer { watchdog.cancel() }
         await withGracefulShutdownHandler {
             await loop(stopping: stopping)
-        } onGracefulShutdown: {
+        } onGracefulShutdown: { [watcher] in
             SystemdNotify.send("STOPPING=1")
             stopping.withLock { $0 = true }
+            watcher?.wake()
         }
         await finalPush()
     }

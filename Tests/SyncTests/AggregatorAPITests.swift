@@ -57,6 +57,22 @@ struct AggregatorAPITests {
         #expect(try cityMatches(county, city), "nothing committed before the stop is left behind")
     }
 
+    /// An idle daemon sleeps until a write or its next pull (inotify); SIGTERM wakes it at once.
+    @Test(.timeLimit(.minutes(2)))
+    func anIdleDaemonStopsAtOnceOnSIGTERM() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        try county.addPlatform(makePlatforms("130202", count: 1, offset: 60)[0])
+        try cluster.startDaemon("130202", pullInterval: 60)
+        try await eventually("the daemon synced") { try county.pendingCount() == 0 && county.syncPosition().lastPullAtMs != nil }
+        try await Task.sleep(for: .seconds(1))
+        let start = ContinuousClock.now
+        #expect(cluster.stopDaemon("130202") == 0)
+        #expect(ContinuousClock.now - start < .seconds(10), "stopped in \(ContinuousClock.now - start), not at the next pull a minute away")
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func cityCommandsWorkAcrossCountiesAndApprovalsAreRefusedAtACounty() async throws {
         let cluster = try Cluster()
