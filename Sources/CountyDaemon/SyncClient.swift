@@ -252,6 +252,13 @@ public struct SyncClient: Sendable {
                 if let evidence = try database.repairAfterCityRestore(highWater: .max, feedSeq: agreed) {
                     logger.warning("the city database was restored from a backup; giving back its changes and pulling again", metadata: ["sync.evidence": "\(evidence)"])
                 }
+                // The same restore may have taken this replica's own changes: the heartbeat finds
+                // that (the city's mark) and they go again first, so the city's own changes go
+                // back on top of the rows they change. Given back first, an edit of a row the city
+                // lost was refused as missing, and the row came back without it (fault harness,
+                // seed 20261129, trial 14).
+                _ = try await sendHeartbeat()
+                _ = try await pushPending()
                 _ = try await returnToCity()
                 continue
             } catch TransportError.http(_, _, _, let body) where body?.errorCode == .feedCompacted && !resnapshotted {

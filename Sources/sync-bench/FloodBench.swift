@@ -29,7 +29,7 @@ struct FloodBench: AsyncParsableCommand {
         print("sync-bench flood: county 130202 pushes \(rows) platforms in batches of \(batch) (remarks at the 200-character limit);")
         print("county 130203 pulls its feed and pushes one change at a time meanwhile. Its latencies, over HTTPS with mutual TLS:")
         print("mode                                     requests  p50 ms    p99 ms    max ms   p99 / idle p99")
-        for (name, slice) in [("250 per transaction", SyncLimits().applySliceChanges), ("1 transaction per batch", batch)] {
+        for (name, slice) in [("\(SyncLimits().applySliceChanges) per transaction", SyncLimits().applySliceChanges), ("1 transaction per batch", batch)] {
             _ = try await Self.measure(name: name, slice: slice, rows: rows, batch: batch, idlePulls: idlePulls,
                                        folder: folder.appendingPathComponent("\(slice)"), pki: pki)
         }

@@ -114,4 +114,38 @@ struct FeedDivergenceTests {
         let evidence = try await county.pool.read { try String.fetchOne($0, sql: "SELECT city_restore_evidence FROM replica") }
         #expect(evidence?.contains("went back in time") == true, "\(evidence ?? "no evidence")")
     }
+
+    /// The restore took a county's new row and the city's decision on it. The county finds the
+    /// restore on a pull (its position was handed out again): it sends the row again before it
+    /// gives the city back its decision, so the decision lands on the row instead of being
+    /// refused as missing and answered with a delete of the county's only copy (fault harness,
+    /// seed 20261129, trial 14).
+    @Test func aRowTheRestoreTookComesBackWithTheCitysDecisionOnIt() async throws {
+        let setup = try FeedCompactionTests.Setup()
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        let (county, client) = try setup.replica("county.db")
+        let rows = makePlatforms("130202", count: 3)
+        try county.addPlatforms(Array(rows.prefix(2)))
+        _ = try await client.syncOnce()
+        let cityPath = setup.city.path
+        let backup = setup.dir.appendingPathComponent("city-backup.db").path
+        try Cluster.backUp(cityPath, to: backup)
+        try county.addPlatform(rows[2])                               // at the city after the backup
+        _ = try await client.syncOnce()
+        _ = try setup.city.recognizePlatform(id: rows[2].id)          // and the city's decision on it
+        _ = try await client.syncOnce()
+        #expect(try county.platform(id: rows[2].id)?.status == .recognized)
+
+        try setup.city.pool.close()
+        try Cluster.restore(cityPath, from: backup)
+        let restored = try CityDatabase.open(at: cityPath, feedSeal: setup.seal)
+        setup.transport.replaceCity(restored)
+        for text in ["恢复后 1", "恢复后 2", "恢复后 3"] { _ = try restored.updatePlatform(id: rows[0].id) { $0.remarks = text } }
+        _ = try restored.pullFeed(county: "130202", after: 0, limit: 10)   // stamps them
+
+        _ = try await client.syncOnce()
+        #expect(try restored.platform(id: rows[2].id)?.status == .recognized, "the row came back, with the city's decision on it")
+        #expect(try county.platform(id: rows[2].id) != nil, "the county kept its row")
+        #expect(try cityMatches(county, restored))
+    }
 }
