@@ -16,6 +16,11 @@ final class BulkLane: Sendable {
     /// Starts the lane's thread.
     init(niceness: Int32 = 10) {
         let thread = Thread { [self] in
+            // Signals are for the process: SIGTERM delivered here would be dropped (its
+            // disposition is "ignore"; the service lifecycle reads it through signalfd).
+            var all = sigset_t()
+            sigfillset(&all)
+            pthread_sigmask(SIG_BLOCK, &all, nil)
             // Only this thread: on Linux the nice value is a thread's, and 0 names the caller.
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
             while true {

@@ -27,7 +27,15 @@ final class ChangeWatcher: Sendable {
             return nil
         }
         let watcher = ChangeWatcher(descriptor: descriptor)
-        let thread = Thread { watcher.readEvents(names: names) }
+        let thread = Thread {
+            // Signals are for the process, not this thread: with SIGTERM open here, the kernel
+            // could deliver it to this thread, where the ignored disposition drops it, and the
+            // service lifecycle (which reads signals through signalfd) would never stop.
+            var all = sigset_t()
+            sigfillset(&all)
+            pthread_sigmask(SIG_BLOCK, &all, nil)
+            watcher.readEvents(names: names)
+        }
         thread.name = "county-sync.watch"
         thread.start()
         return watcher
