@@ -12,137 +12,6 @@ CREATE TABLE replica (
   capture INTEGER NOT NULL DEFAULT 1 CHECK (capture IN (0, 1))
 , clock_offset_ms INTEGER NOT NULL DEFAULT 0, clock_offset_at INTEGER);
 
-CREATE TABLE platform (
-  id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
-  county TEXT NOT NULL CHECK (length(county) = 6),
-  name TEXT NOT NULL CHECK (length(trim(name)) > 0),
-  category TEXT NOT NULL CHECK (category IN ('key_lab', 'tech_innovation_center', 'engineering_research_center', 'enterprise_tech_center', 'industrial_tech_institute', 'new_rd_institution', 'pilot_base', 'tech_innovation_park', 'industry_alliance', 'star_innovation_space', 'incubator', 'makerspace', 'tech_transfer_agency', 'academician_workstation', 'academician_partner', 'postdoc_station', 'postdoc_base', 'intl_coop_base', 'external_innovation_center', 'application_scenario', 'high_tech_enterprise', 'tech_sme')),
-  level TEXT CHECK (level IN ('national', 'provincial', 'municipal')),
-  subtype TEXT,
-  host_org TEXT NOT NULL CHECK (length(trim(host_org)) > 0),
-  credit_code TEXT NOT NULL CHECK (length(credit_code) = 18),
-  industry TEXT NOT NULL CHECK (length(trim(industry)) > 0),
-  recognized_on TEXT CHECK (recognized_on GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
-  status TEXT NOT NULL DEFAULT 'registered' CHECK (status IN ('registered', 'recognized', 'revoked')),
-  evaluation TEXT,
-  contact TEXT,
-  remarks TEXT,
-  UNIQUE (id, county)
-) WITHOUT ROWID;
-
-CREATE TABLE award (
-  id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
-  county TEXT NOT NULL CHECK (length(county) = 6),
-  platform_id TEXT NOT NULL,
-  amount_fen INTEGER NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0),
-  basis_fen INTEGER CHECK (basis_fen IS NULL OR (typeof(basis_fen) = 'integer' AND basis_fen >= 0)),
-  fiscal_year INTEGER NOT NULL CHECK (fiscal_year BETWEEN 2000 AND 2100),
-  status TEXT NOT NULL DEFAULT 'proposed' CHECK (status IN ('proposed', 'approved', 'rejected', 'disbursed')),
-  approved_amount_fen INTEGER CHECK (approved_amount_fen IS NULL OR (typeof(approved_amount_fen) = 'integer' AND approved_amount_fen > 0)),
-  approved_on TEXT CHECK (approved_on GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
-  reject_reason TEXT,
-  remarks TEXT,
-  FOREIGN KEY (platform_id, county) REFERENCES platform (id, county)
-) WITHOUT ROWID;
-
-CREATE INDEX award_by_platform ON award (platform_id, county);
-
-CREATE INDEX platform_by_county ON platform (county);
-
-CREATE INDEX award_by_county ON award (county);
-
-CREATE TABLE change_log (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  county TEXT NOT NULL,
-  tbl TEXT NOT NULL CHECK (tbl IN ('platform', 'award')),
-  row_id TEXT NOT NULL,
-  op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
-  columns INTEGER NOT NULL CHECK (columns >= 0),
-  wall_ms INTEGER NOT NULL,
-  hlc INTEGER,
-  bases TEXT CHECK (bases IS NULL OR json_valid(bases)),
-  "values" TEXT CHECK ("values" IS NULL OR json_valid("values")),
-  CHECK ((hlc IS NULL) = (bases IS NULL) AND (hlc IS NULL) = ("values" IS NULL))
-);
-
-CREATE INDEX change_log_by_county ON change_log (county, seq);
-
-CREATE INDEX change_log_unstamped ON change_log (seq) WHERE hlc IS NULL;
-
-CREATE TABLE row_version (
-  tbl TEXT NOT NULL CHECK (tbl IN ('platform', 'award')),
-  row_id TEXT NOT NULL,
-  versions TEXT NOT NULL CHECK (json_valid(versions)),
-  PRIMARY KEY (tbl, row_id)
-) WITHOUT ROWID;
-
-CREATE TRIGGER platform_capture_insert AFTER INSERT ON platform
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
-BEGIN
-  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
-  VALUES (NEW.county, 'platform', NEW.id, 'insert', 8191, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
-END;
-
-CREATE TRIGGER platform_capture_update AFTER UPDATE ON platform
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
-BEGIN
-  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
-  SELECT NEW.county, 'platform', NEW.id, 'update', changed, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
-  FROM (SELECT ((OLD.county IS NOT NEW.county) << 0)
-      | ((OLD.name IS NOT NEW.name) << 1)
-      | ((OLD.category IS NOT NEW.category) << 2)
-      | ((OLD.level IS NOT NEW.level) << 3)
-      | ((OLD.subtype IS NOT NEW.subtype) << 4)
-      | ((OLD.host_org IS NOT NEW.host_org) << 5)
-      | ((OLD.credit_code IS NOT NEW.credit_code) << 6)
-      | ((OLD.industry IS NOT NEW.industry) << 7)
-      | ((OLD.recognized_on IS NOT NEW.recognized_on) << 8)
-      | ((OLD.status IS NOT NEW.status) << 9)
-      | ((OLD.evaluation IS NOT NEW.evaluation) << 10)
-      | ((OLD.contact IS NOT NEW.contact) << 11)
-      | ((OLD.remarks IS NOT NEW.remarks) << 12) AS changed)
-  WHERE changed <> 0;
-END;
-
-CREATE TRIGGER platform_capture_delete AFTER DELETE ON platform
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
-BEGIN
-  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
-  VALUES (OLD.county, 'platform', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
-END;
-
-CREATE TRIGGER award_capture_insert AFTER INSERT ON award
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
-BEGIN
-  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
-  VALUES (NEW.county, 'award', NEW.id, 'insert', 1023, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
-END;
-
-CREATE TRIGGER award_capture_update AFTER UPDATE ON award
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
-BEGIN
-  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
-  SELECT NEW.county, 'award', NEW.id, 'update', changed, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
-  FROM (SELECT ((OLD.county IS NOT NEW.county) << 0)
-      | ((OLD.platform_id IS NOT NEW.platform_id) << 1)
-      | ((OLD.amount_fen IS NOT NEW.amount_fen) << 2)
-      | ((OLD.basis_fen IS NOT NEW.basis_fen) << 3)
-      | ((OLD.fiscal_year IS NOT NEW.fiscal_year) << 4)
-      | ((OLD.status IS NOT NEW.status) << 5)
-      | ((OLD.approved_amount_fen IS NOT NEW.approved_amount_fen) << 6)
-      | ((OLD.approved_on IS NOT NEW.approved_on) << 7)
-      | ((OLD.reject_reason IS NOT NEW.reject_reason) << 8)
-      | ((OLD.remarks IS NOT NEW.remarks) << 9) AS changed)
-  WHERE changed <> 0;
-END;
-
-CREATE TRIGGER award_capture_delete AFTER DELETE ON award
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
-BEGIN
-  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
-  VALUES (OLD.county, 'award', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
-END;
-
 CREATE TABLE node_state (
   node TEXT NOT NULL PRIMARY KEY,
   county TEXT NOT NULL,
@@ -188,26 +57,12 @@ CREATE TABLE parked (
   UNIQUE (node, seq)
 );
 
-CREATE INDEX change_log_by_row ON change_log (tbl, row_id);
-
 CREATE TABLE applied_seq (
   node TEXT NOT NULL,
   seq INTEGER NOT NULL,
   hash TEXT NOT NULL, applied_at INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (node, seq)
 ) WITHOUT ROWID;
-
-CREATE TRIGGER platform_immutable_key BEFORE UPDATE OF id, county ON platform
-WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
-BEGIN
-  SELECT RAISE(ABORT, 'platform.id and platform.county cannot change');
-END;
-
-CREATE TRIGGER award_immutable_key BEFORE UPDATE OF id, county ON award
-WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
-BEGIN
-  SELECT RAISE(ABORT, 'award.id and award.county cannot change');
-END;
 
 CREATE TABLE award_decision (
   award_id TEXT NOT NULL,
@@ -233,8 +88,84 @@ CREATE INDEX decision_log_by_row ON decision_log (row_id);
 
 CREATE INDEX decision_log_by_county ON decision_log (county, at_ms);
 
-CREATE TABLE tombstone (
-  tbl TEXT NOT NULL CHECK (tbl IN ('platform', 'award')),
+CREATE TABLE feed_floor (
+  county TEXT NOT NULL PRIMARY KEY,
+  seq INTEGER NOT NULL CHECK (seq >= 0),
+  compacted_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE "platform" (
+  id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
+  county TEXT NOT NULL CHECK (length(county) = 6),
+  name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+  category TEXT NOT NULL CHECK ((category = 'key_lab' OR category = 'tech_innovation_center' OR category = 'engineering_research_center' OR category = 'enterprise_tech_center' OR category = 'industrial_tech_institute' OR category = 'new_rd_institution' OR category = 'pilot_base' OR category = 'tech_innovation_park' OR category = 'industry_alliance' OR category = 'star_innovation_space' OR category = 'incubator' OR category = 'makerspace' OR category = 'tech_transfer_agency' OR category = 'academician_workstation' OR category = 'academician_partner' OR category = 'postdoc_station' OR category = 'postdoc_base' OR category = 'intl_coop_base' OR category = 'external_innovation_center' OR category = 'application_scenario' OR category = 'high_tech_enterprise' OR category = 'tech_sme')),
+  level TEXT CHECK ((level = 'national' OR level = 'provincial' OR level = 'municipal')),
+  subtype TEXT,
+  host_org TEXT NOT NULL CHECK (length(trim(host_org)) > 0),
+  credit_code TEXT NOT NULL CHECK (length(credit_code) = 18),
+  industry TEXT NOT NULL CHECK (length(trim(industry)) > 0),
+  recognized_on TEXT CHECK (recognized_on GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
+  status TEXT NOT NULL DEFAULT 'registered' CHECK ((status = 'registered' OR status = 'recognized' OR status = 'revoked')),
+  evaluation TEXT,
+  contact TEXT,
+  remarks TEXT,
+  UNIQUE (id, county)
+) WITHOUT ROWID;
+
+CREATE INDEX high_tech_enterprise_by_credit_code ON platform (credit_code) WHERE category = 'high_tech_enterprise';
+
+CREATE INDEX platform_by_county ON platform (county);
+
+CREATE INDEX tech_sme_by_credit_code ON platform (credit_code) WHERE category = 'tech_sme';
+
+CREATE TABLE "award" (
+  id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
+  county TEXT NOT NULL CHECK (length(county) = 6),
+  platform_id TEXT NOT NULL,
+  amount_fen INTEGER NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0),
+  basis_fen INTEGER CHECK (basis_fen IS NULL OR (typeof(basis_fen) = 'integer' AND basis_fen >= 0)),
+  fiscal_year INTEGER NOT NULL CHECK (fiscal_year BETWEEN 2000 AND 2100),
+  status TEXT NOT NULL DEFAULT 'proposed' CHECK ((status = 'proposed' OR status = 'approved' OR status = 'rejected' OR status = 'disbursed')),
+  approved_amount_fen INTEGER CHECK (approved_amount_fen IS NULL OR (typeof(approved_amount_fen) = 'integer' AND approved_amount_fen > 0)),
+  approved_on TEXT CHECK (approved_on GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
+  reject_reason TEXT,
+  remarks TEXT,
+  FOREIGN KEY (platform_id, county) REFERENCES platform (id, county)
+) WITHOUT ROWID;
+
+CREATE INDEX award_by_county ON award (county);
+
+CREATE INDEX award_by_platform ON award (platform_id, county);
+
+CREATE TABLE "change_log" (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  county TEXT NOT NULL,
+  tbl TEXT NOT NULL CHECK ((tbl = 'platform' OR tbl = 'award')),
+  row_id TEXT NOT NULL,
+  op TEXT NOT NULL CHECK ((op = 'insert' OR op = 'update' OR op = 'delete')),
+  columns INTEGER NOT NULL CHECK (columns >= 0),
+  wall_ms INTEGER NOT NULL,
+  hlc INTEGER,
+  bases TEXT CHECK (bases IS NULL OR json_valid(bases)),
+  "values" TEXT CHECK ("values" IS NULL OR json_valid("values")),
+  CHECK ((hlc IS NULL) = (bases IS NULL) AND (hlc IS NULL) = ("values" IS NULL))
+);
+
+CREATE INDEX change_log_by_county ON change_log (county, seq);
+
+CREATE INDEX change_log_by_row ON change_log (tbl, row_id);
+
+CREATE INDEX change_log_unstamped ON change_log (seq) WHERE hlc IS NULL;
+
+CREATE TABLE "row_version" (
+  tbl TEXT NOT NULL CHECK ((tbl = 'platform' OR tbl = 'award')),
+  row_id TEXT NOT NULL,
+  versions TEXT NOT NULL CHECK (json_valid(versions)),
+  PRIMARY KEY (tbl, row_id)
+) WITHOUT ROWID;
+
+CREATE TABLE "tombstone" (
+  tbl TEXT NOT NULL CHECK ((tbl = 'platform' OR tbl = 'award')),
   row_id TEXT NOT NULL,
   county TEXT NOT NULL,
   hlc INTEGER NOT NULL,
@@ -243,16 +174,85 @@ CREATE TABLE tombstone (
   PRIMARY KEY (tbl, row_id)
 ) WITHOUT ROWID;
 
-CREATE INDEX tombstone_by_county ON tombstone (county, tbl, row_id);
-
 CREATE INDEX tombstone_by_age ON tombstone (deleted_at);
 
-CREATE TABLE feed_floor (
-  county TEXT NOT NULL PRIMARY KEY,
-  seq INTEGER NOT NULL CHECK (seq >= 0),
-  compacted_at INTEGER NOT NULL
-) WITHOUT ROWID;
+CREATE INDEX tombstone_by_county ON tombstone (county, tbl, row_id);
 
-CREATE INDEX high_tech_enterprise_by_credit_code ON platform (credit_code) WHERE category = 'high_tech_enterprise';
+CREATE TRIGGER award_capture_delete AFTER DELETE ON award
+WHEN (SELECT capture FROM replica WHERE id = 1) = 1
+BEGIN
+  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
+  VALUES (OLD.county, 'award', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+END;
 
-CREATE INDEX tech_sme_by_credit_code ON platform (credit_code) WHERE category = 'tech_sme';
+CREATE TRIGGER award_capture_insert AFTER INSERT ON award
+WHEN (SELECT capture FROM replica WHERE id = 1) = 1
+BEGIN
+  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
+  VALUES (NEW.county, 'award', NEW.id, 'insert', 1023, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+END;
+
+CREATE TRIGGER award_capture_update AFTER UPDATE ON award
+WHEN (SELECT capture FROM replica WHERE id = 1) = 1
+BEGIN
+  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
+  SELECT NEW.county, 'award', NEW.id, 'update', changed, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
+  FROM (SELECT ((OLD.county IS NOT NEW.county) << 0)
+      | ((OLD.platform_id IS NOT NEW.platform_id) << 1)
+      | ((OLD.amount_fen IS NOT NEW.amount_fen) << 2)
+      | ((OLD.basis_fen IS NOT NEW.basis_fen) << 3)
+      | ((OLD.fiscal_year IS NOT NEW.fiscal_year) << 4)
+      | ((OLD.status IS NOT NEW.status) << 5)
+      | ((OLD.approved_amount_fen IS NOT NEW.approved_amount_fen) << 6)
+      | ((OLD.approved_on IS NOT NEW.approved_on) << 7)
+      | ((OLD.reject_reason IS NOT NEW.reject_reason) << 8)
+      | ((OLD.remarks IS NOT NEW.remarks) << 9) AS changed)
+  WHERE changed <> 0;
+END;
+
+CREATE TRIGGER award_immutable_key BEFORE UPDATE OF id, county ON award
+WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
+BEGIN
+  SELECT RAISE(ABORT, 'award.id and award.county cannot change');
+END;
+
+CREATE TRIGGER platform_capture_delete AFTER DELETE ON platform
+WHEN (SELECT capture FROM replica WHERE id = 1) = 1
+BEGIN
+  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
+  VALUES (OLD.county, 'platform', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+END;
+
+CREATE TRIGGER platform_capture_insert AFTER INSERT ON platform
+WHEN (SELECT capture FROM replica WHERE id = 1) = 1
+BEGIN
+  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
+  VALUES (NEW.county, 'platform', NEW.id, 'insert', 8191, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+END;
+
+CREATE TRIGGER platform_capture_update AFTER UPDATE ON platform
+WHEN (SELECT capture FROM replica WHERE id = 1) = 1
+BEGIN
+  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
+  SELECT NEW.county, 'platform', NEW.id, 'update', changed, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
+  FROM (SELECT ((OLD.county IS NOT NEW.county) << 0)
+      | ((OLD.name IS NOT NEW.name) << 1)
+      | ((OLD.category IS NOT NEW.category) << 2)
+      | ((OLD.level IS NOT NEW.level) << 3)
+      | ((OLD.subtype IS NOT NEW.subtype) << 4)
+      | ((OLD.host_org IS NOT NEW.host_org) << 5)
+      | ((OLD.credit_code IS NOT NEW.credit_code) << 6)
+      | ((OLD.industry IS NOT NEW.industry) << 7)
+      | ((OLD.recognized_on IS NOT NEW.recognized_on) << 8)
+      | ((OLD.status IS NOT NEW.status) << 9)
+      | ((OLD.evaluation IS NOT NEW.evaluation) << 10)
+      | ((OLD.contact IS NOT NEW.contact) << 11)
+      | ((OLD.remarks IS NOT NEW.remarks) << 12) AS changed)
+  WHERE changed <> 0;
+END;
+
+CREATE TRIGGER platform_immutable_key BEFORE UPDATE OF id, county ON platform
+WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
+BEGIN
+  SELECT RAISE(ABORT, 'platform.id and platform.county cannot change');
+END;

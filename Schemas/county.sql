@@ -12,153 +12,6 @@ CREATE TABLE replica (
   capture INTEGER NOT NULL DEFAULT 1 CHECK (capture IN (0, 1))
 , pulled_seq INTEGER NOT NULL DEFAULT 0 CHECK (pulled_seq >= 0), last_push_at INTEGER, last_pull_at INTEGER, last_error TEXT, last_verified_at INTEGER, last_verify_result TEXT, epoch_started_at INTEGER, epoch_reason TEXT, snapshot_merged INTEGER NOT NULL DEFAULT 1 CHECK (snapshot_merged IN (0, 1)), clock_offset_ms INTEGER NOT NULL DEFAULT 0, clock_offset_at INTEGER, certificate_expires_at INTEGER, city_restored_at INTEGER, city_restore_evidence TEXT, resend_until INTEGER NOT NULL DEFAULT 0 CHECK (resend_until >= 0), node_acked_seq INTEGER NOT NULL DEFAULT 0 CHECK (node_acked_seq >= 0), epoch_base_seq INTEGER NOT NULL DEFAULT 0 CHECK (epoch_base_seq >= 0), log_compacted_at INTEGER, log_compacted_before INTEGER, received_repair_id INTEGER NOT NULL DEFAULT 0);
 
-CREATE TABLE platform (
-  id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
-  county TEXT NOT NULL CHECK (length(county) = 6),
-  name TEXT NOT NULL CHECK (length(trim(name)) > 0),
-  category TEXT NOT NULL CHECK (category IN ('key_lab', 'tech_innovation_center', 'engineering_research_center', 'enterprise_tech_center', 'industrial_tech_institute', 'new_rd_institution', 'pilot_base', 'tech_innovation_park', 'industry_alliance', 'star_innovation_space', 'incubator', 'makerspace', 'tech_transfer_agency', 'academician_workstation', 'academician_partner', 'postdoc_station', 'postdoc_base', 'intl_coop_base', 'external_innovation_center', 'application_scenario', 'high_tech_enterprise', 'tech_sme')),
-  level TEXT CHECK (level IN ('national', 'provincial', 'municipal')),
-  subtype TEXT,
-  host_org TEXT NOT NULL CHECK (length(trim(host_org)) > 0),
-  credit_code TEXT NOT NULL CHECK (length(credit_code) = 18),
-  industry TEXT NOT NULL CHECK (length(trim(industry)) > 0),
-  recognized_on TEXT CHECK (recognized_on GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
-  status TEXT NOT NULL DEFAULT 'registered' CHECK (status IN ('registered', 'recognized', 'revoked')),
-  evaluation TEXT,
-  contact TEXT,
-  remarks TEXT,
-  UNIQUE (id, county)
-) WITHOUT ROWID;
-
-CREATE TABLE award (
-  id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
-  county TEXT NOT NULL CHECK (length(county) = 6),
-  platform_id TEXT NOT NULL,
-  amount_fen INTEGER NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0),
-  basis_fen INTEGER CHECK (basis_fen IS NULL OR (typeof(basis_fen) = 'integer' AND basis_fen >= 0)),
-  fiscal_year INTEGER NOT NULL CHECK (fiscal_year BETWEEN 2000 AND 2100),
-  status TEXT NOT NULL DEFAULT 'proposed' CHECK (status IN ('proposed', 'approved', 'rejected', 'disbursed')),
-  approved_amount_fen INTEGER CHECK (approved_amount_fen IS NULL OR (typeof(approved_amount_fen) = 'integer' AND approved_amount_fen > 0)),
-  approved_on TEXT CHECK (approved_on GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
-  reject_reason TEXT,
-  remarks TEXT,
-  FOREIGN KEY (platform_id, county) REFERENCES platform (id, county)
-) WITHOUT ROWID;
-
-CREATE INDEX award_by_platform ON award (platform_id, county);
-
-CREATE TABLE change_log (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  tbl TEXT NOT NULL CHECK (tbl IN ('platform', 'award')),
-  row_id TEXT NOT NULL,
-  op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
-  columns INTEGER NOT NULL CHECK (columns >= 0),
-  wall_ms INTEGER NOT NULL,
-  hlc INTEGER,
-  bases TEXT CHECK (bases IS NULL OR json_valid(bases)), "values" TEXT CHECK ("values" IS NULL OR json_valid("values")),
-  CHECK ((hlc IS NULL) = (bases IS NULL))
-);
-
-CREATE INDEX change_log_unstamped ON change_log (seq) WHERE hlc IS NULL;
-
-CREATE TABLE row_version (
-  tbl TEXT NOT NULL CHECK (tbl IN ('platform', 'award')),
-  row_id TEXT NOT NULL,
-  versions TEXT NOT NULL CHECK (json_valid(versions)),
-  PRIMARY KEY (tbl, row_id)
-) WITHOUT ROWID;
-
-CREATE TRIGGER platform_capture_insert AFTER INSERT ON platform
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
-BEGIN
-  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
-  VALUES ('platform', NEW.id, 'insert', 8191, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
-END;
-
-CREATE TRIGGER platform_capture_update AFTER UPDATE ON platform
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
-BEGIN
-  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
-  SELECT 'platform', NEW.id, 'update', changed, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
-  FROM (SELECT ((OLD.county IS NOT NEW.county) << 0)
-      | ((OLD.name IS NOT NEW.name) << 1)
-      | ((OLD.category IS NOT NEW.category) << 2)
-      | ((OLD.level IS NOT NEW.level) << 3)
-      | ((OLD.subtype IS NOT NEW.subtype) << 4)
-      | ((OLD.host_org IS NOT NEW.host_org) << 5)
-      | ((OLD.credit_code IS NOT NEW.credit_code) << 6)
-      | ((OLD.industry IS NOT NEW.industry) << 7)
-      | ((OLD.recognized_on IS NOT NEW.recognized_on) << 8)
-      | ((OLD.status IS NOT NEW.status) << 9)
-      | ((OLD.evaluation IS NOT NEW.evaluation) << 10)
-      | ((OLD.contact IS NOT NEW.contact) << 11)
-      | ((OLD.remarks IS NOT NEW.remarks) << 12) AS changed)
-  WHERE changed <> 0;
-END;
-
-CREATE TRIGGER platform_capture_delete AFTER DELETE ON platform
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
-BEGIN
-  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
-  VALUES ('platform', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
-END;
-
-CREATE TRIGGER platform_own_county BEFORE INSERT ON platform
-WHEN NEW.county IS NOT (SELECT county FROM replica WHERE id = 1)
-BEGIN
-  SELECT RAISE(ABORT, 'platform.county must be this replica''s county');
-END;
-
-CREATE TRIGGER platform_immutable_key BEFORE UPDATE OF id, county ON platform
-WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
-BEGIN
-  SELECT RAISE(ABORT, 'platform.id and platform.county cannot change');
-END;
-
-CREATE TRIGGER award_capture_insert AFTER INSERT ON award
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
-BEGIN
-  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
-  VALUES ('award', NEW.id, 'insert', 1023, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
-END;
-
-CREATE TRIGGER award_capture_update AFTER UPDATE ON award
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
-BEGIN
-  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
-  SELECT 'award', NEW.id, 'update', changed, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
-  FROM (SELECT ((OLD.county IS NOT NEW.county) << 0)
-      | ((OLD.platform_id IS NOT NEW.platform_id) << 1)
-      | ((OLD.amount_fen IS NOT NEW.amount_fen) << 2)
-      | ((OLD.basis_fen IS NOT NEW.basis_fen) << 3)
-      | ((OLD.fiscal_year IS NOT NEW.fiscal_year) << 4)
-      | ((OLD.status IS NOT NEW.status) << 5)
-      | ((OLD.approved_amount_fen IS NOT NEW.approved_amount_fen) << 6)
-      | ((OLD.approved_on IS NOT NEW.approved_on) << 7)
-      | ((OLD.reject_reason IS NOT NEW.reject_reason) << 8)
-      | ((OLD.remarks IS NOT NEW.remarks) << 9) AS changed)
-  WHERE changed <> 0;
-END;
-
-CREATE TRIGGER award_capture_delete AFTER DELETE ON award
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
-BEGIN
-  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
-  VALUES ('award', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
-END;
-
-CREATE TRIGGER award_own_county BEFORE INSERT ON award
-WHEN NEW.county IS NOT (SELECT county FROM replica WHERE id = 1)
-BEGIN
-  SELECT RAISE(ABORT, 'award.county must be this replica''s county');
-END;
-
-CREATE TRIGGER award_immutable_key BEFORE UPDATE OF id, county ON award
-WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
-BEGIN
-  SELECT RAISE(ABORT, 'award.id and award.county cannot change');
-END;
-
 CREATE TABLE conflict (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   tbl TEXT NOT NULL,
@@ -191,7 +44,77 @@ CREATE TABLE parked (
   UNIQUE (node, seq)
 );
 
-CREATE TABLE received (
+CREATE TABLE "platform" (
+  id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
+  county TEXT NOT NULL CHECK (length(county) = 6),
+  name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+  category TEXT NOT NULL CHECK ((category = 'key_lab' OR category = 'tech_innovation_center' OR category = 'engineering_research_center' OR category = 'enterprise_tech_center' OR category = 'industrial_tech_institute' OR category = 'new_rd_institution' OR category = 'pilot_base' OR category = 'tech_innovation_park' OR category = 'industry_alliance' OR category = 'star_innovation_space' OR category = 'incubator' OR category = 'makerspace' OR category = 'tech_transfer_agency' OR category = 'academician_workstation' OR category = 'academician_partner' OR category = 'postdoc_station' OR category = 'postdoc_base' OR category = 'intl_coop_base' OR category = 'external_innovation_center' OR category = 'application_scenario' OR category = 'high_tech_enterprise' OR category = 'tech_sme')),
+  level TEXT CHECK ((level = 'national' OR level = 'provincial' OR level = 'municipal')),
+  subtype TEXT,
+  host_org TEXT NOT NULL CHECK (length(trim(host_org)) > 0),
+  credit_code TEXT NOT NULL CHECK (length(credit_code) = 18),
+  industry TEXT NOT NULL CHECK (length(trim(industry)) > 0),
+  recognized_on TEXT CHECK (recognized_on GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
+  status TEXT NOT NULL DEFAULT 'registered' CHECK ((status = 'registered' OR status = 'recognized' OR status = 'revoked')),
+  evaluation TEXT,
+  contact TEXT,
+  remarks TEXT,
+  UNIQUE (id, county)
+) WITHOUT ROWID;
+
+CREATE TABLE "award" (
+  id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
+  county TEXT NOT NULL CHECK (length(county) = 6),
+  platform_id TEXT NOT NULL,
+  amount_fen INTEGER NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0),
+  basis_fen INTEGER CHECK (basis_fen IS NULL OR (typeof(basis_fen) = 'integer' AND basis_fen >= 0)),
+  fiscal_year INTEGER NOT NULL CHECK (fiscal_year BETWEEN 2000 AND 2100),
+  status TEXT NOT NULL DEFAULT 'proposed' CHECK ((status = 'proposed' OR status = 'approved' OR status = 'rejected' OR status = 'disbursed')),
+  approved_amount_fen INTEGER CHECK (approved_amount_fen IS NULL OR (typeof(approved_amount_fen) = 'integer' AND approved_amount_fen > 0)),
+  approved_on TEXT CHECK (approved_on GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
+  reject_reason TEXT,
+  remarks TEXT,
+  FOREIGN KEY (platform_id, county) REFERENCES platform (id, county)
+) WITHOUT ROWID;
+
+CREATE INDEX award_by_platform ON award (platform_id, county);
+
+CREATE TABLE "change_log" (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  tbl TEXT NOT NULL CHECK ((tbl = 'platform' OR tbl = 'award')),
+  row_id TEXT NOT NULL,
+  op TEXT NOT NULL CHECK ((op = 'insert' OR op = 'update' OR op = 'delete')),
+  columns INTEGER NOT NULL CHECK (columns >= 0),
+  wall_ms INTEGER NOT NULL,
+  hlc INTEGER,
+  bases TEXT CHECK (bases IS NULL OR json_valid(bases)), "values" TEXT CHECK ("values" IS NULL OR json_valid("values")),
+  CHECK ((hlc IS NULL) = (bases IS NULL))
+);
+
+CREATE INDEX change_log_unstamped ON change_log (seq) WHERE hlc IS NULL;
+
+CREATE TABLE "row_version" (
+  tbl TEXT NOT NULL CHECK ((tbl = 'platform' OR tbl = 'award')),
+  row_id TEXT NOT NULL,
+  versions TEXT NOT NULL CHECK (json_valid(versions)),
+  PRIMARY KEY (tbl, row_id)
+) WITHOUT ROWID;
+
+CREATE TABLE "tombstone" (
+  tbl TEXT NOT NULL CHECK ((tbl = 'platform' OR tbl = 'award')),
+  row_id TEXT NOT NULL,
+  county TEXT NOT NULL,
+  hlc INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  deleted_at INTEGER NOT NULL,
+  PRIMARY KEY (tbl, row_id)
+) WITHOUT ROWID;
+
+CREATE INDEX tombstone_by_age ON tombstone (deleted_at);
+
+CREATE INDEX tombstone_by_county ON tombstone (county, tbl, row_id);
+
+CREATE TABLE "received" (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   node TEXT NOT NULL,
   seq INTEGER NOT NULL,
@@ -203,22 +126,99 @@ CREATE TABLE received (
   outcome TEXT NOT NULL,
   reason TEXT,
   applied_at INTEGER NOT NULL
-, "values" TEXT, bases TEXT, seal TEXT, to_return INTEGER NOT NULL DEFAULT 0 CHECK (to_return IN (0, 1)));
+, "values" TEXT, bases TEXT, seal TEXT, to_return INTEGER NOT NULL DEFAULT 0 CHECK ((to_return = 0 OR to_return = 1)));
 
 CREATE INDEX received_by_row ON received (tbl, row_id);
 
-CREATE TABLE tombstone (
-  tbl TEXT NOT NULL CHECK (tbl IN ('platform', 'award')),
-  row_id TEXT NOT NULL,
-  county TEXT NOT NULL,
-  hlc INTEGER NOT NULL,
-  node TEXT NOT NULL,
-  deleted_at INTEGER NOT NULL,
-  PRIMARY KEY (tbl, row_id)
-) WITHOUT ROWID;
-
-CREATE INDEX tombstone_by_county ON tombstone (county, tbl, row_id);
-
-CREATE INDEX tombstone_by_age ON tombstone (deleted_at);
-
 CREATE INDEX received_to_return ON received (id) WHERE to_return = 1;
+
+CREATE TRIGGER award_capture_delete AFTER DELETE ON award
+WHEN (SELECT capture FROM replica WHERE id = 1) = 1
+BEGIN
+  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
+  VALUES ('award', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+END;
+
+CREATE TRIGGER award_capture_insert AFTER INSERT ON award
+WHEN (SELECT capture FROM replica WHERE id = 1) = 1
+BEGIN
+  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
+  VALUES ('award', NEW.id, 'insert', 1023, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+END;
+
+CREATE TRIGGER award_capture_update AFTER UPDATE ON award
+WHEN (SELECT capture FROM replica WHERE id = 1) = 1
+BEGIN
+  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
+  SELECT 'award', NEW.id, 'update', changed, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
+  FROM (SELECT ((OLD.county IS NOT NEW.county) << 0)
+      | ((OLD.platform_id IS NOT NEW.platform_id) << 1)
+      | ((OLD.amount_fen IS NOT NEW.amount_fen) << 2)
+      | ((OLD.basis_fen IS NOT NEW.basis_fen) << 3)
+      | ((OLD.fiscal_year IS NOT NEW.fiscal_year) << 4)
+      | ((OLD.status IS NOT NEW.status) << 5)
+      | ((OLD.approved_amount_fen IS NOT NEW.approved_amount_fen) << 6)
+      | ((OLD.approved_on IS NOT NEW.approved_on) << 7)
+      | ((OLD.reject_reason IS NOT NEW.reject_reason) << 8)
+      | ((OLD.remarks IS NOT NEW.remarks) << 9) AS changed)
+  WHERE changed <> 0;
+END;
+
+CREATE TRIGGER award_immutable_key BEFORE UPDATE OF id, county ON award
+WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
+BEGIN
+  SELECT RAISE(ABORT, 'award.id and award.county cannot change');
+END;
+
+CREATE TRIGGER award_own_county BEFORE INSERT ON award
+WHEN NEW.county IS NOT (SELECT county FROM replica WHERE id = 1)
+BEGIN
+  SELECT RAISE(ABORT, 'award.county must be this replica''s county');
+END;
+
+CREATE TRIGGER platform_capture_delete AFTER DELETE ON platform
+WHEN (SELECT capture FROM replica WHERE id = 1) = 1
+BEGIN
+  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
+  VALUES ('platform', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+END;
+
+CREATE TRIGGER platform_capture_insert AFTER INSERT ON platform
+WHEN (SELECT capture FROM replica WHERE id = 1) = 1
+BEGIN
+  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
+  VALUES ('platform', NEW.id, 'insert', 8191, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+END;
+
+CREATE TRIGGER platform_capture_update AFTER UPDATE ON platform
+WHEN (SELECT capture FROM replica WHERE id = 1) = 1
+BEGIN
+  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
+  SELECT 'platform', NEW.id, 'update', changed, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
+  FROM (SELECT ((OLD.county IS NOT NEW.county) << 0)
+      | ((OLD.name IS NOT NEW.name) << 1)
+      | ((OLD.category IS NOT NEW.category) << 2)
+      | ((OLD.level IS NOT NEW.level) << 3)
+      | ((OLD.subtype IS NOT NEW.subtype) << 4)
+      | ((OLD.host_org IS NOT NEW.host_org) << 5)
+      | ((OLD.credit_code IS NOT NEW.credit_code) << 6)
+      | ((OLD.industry IS NOT NEW.industry) << 7)
+      | ((OLD.recognized_on IS NOT NEW.recognized_on) << 8)
+      | ((OLD.status IS NOT NEW.status) << 9)
+      | ((OLD.evaluation IS NOT NEW.evaluation) << 10)
+      | ((OLD.contact IS NOT NEW.contact) << 11)
+      | ((OLD.remarks IS NOT NEW.remarks) << 12) AS changed)
+  WHERE changed <> 0;
+END;
+
+CREATE TRIGGER platform_immutable_key BEFORE UPDATE OF id, county ON platform
+WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
+BEGIN
+  SELECT RAISE(ABORT, 'platform.id and platform.county cannot change');
+END;
+
+CREATE TRIGGER platform_own_county BEFORE INSERT ON platform
+WHEN NEW.county IS NOT (SELECT county FROM replica WHERE id = 1)
+BEGIN
+  SELECT RAISE(ABORT, 'platform.county must be this replica''s county');
+END;

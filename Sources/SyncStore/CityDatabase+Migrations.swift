@@ -160,6 +160,12 @@ extension CityDatabase {
                 try db.execute(sql: "CREATE INDEX \(category.rawValue)_by_credit_code ON platform (credit_code) WHERE category = '\(category.rawValue)'")
             }
         }
+        migrator.registerMigration("v13-plain-checks") { db in
+            // The same constraints without IN lists, which SQLite evaluates at a table's cost on
+            // every row written: every write, capture and sync apply pays for them
+            // (`TableRebuild.comparisonsForInLists`).
+            try TableRebuild.rebuild(db, tables: ["platform", "award", "change_log", "row_version", "tombstone"], transform: TableRebuild.comparisonsForInLists)
+        }
         return migrator
     }
 }

@@ -123,6 +123,12 @@ extension CountyDatabase {
             try db.execute(sql: "CREATE INDEX received_to_return ON received (id) WHERE to_return = 1")
             try db.execute(sql: "ALTER TABLE replica ADD COLUMN received_repair_id INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v13-plain-checks") { db in
+            // The same constraints without IN lists, which SQLite evaluates at a table's cost on
+            // every row written: every write, capture and sync apply pays for them
+            // (`TableRebuild.comparisonsForInLists`).
+            try TableRebuild.rebuild(db, tables: ["platform", "award", "change_log", "row_version", "tombstone", "received"], transform: TableRebuild.comparisonsForInLists)
+        }
         return migrator
     }
 }
