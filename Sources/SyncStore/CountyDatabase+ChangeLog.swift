@@ -108,24 +108,30 @@ extension CountyDatabase {
     /// Stamps the unstamped entries of `db`'s change log, freezing their new values in the entry:
     /// the city's feed carries each city edit as made, and a county's change is sent the same
     /// every time.
-    static func stamp(_ db: Database, wallMs: Int64, limit: Int? = nil) throws -> Int {
+    /// (`inBulk` false: never the bulk way, for tests that compare the two.)
+    static func stamp(_ db: Database, wallMs: Int64, limit: Int? = nil, inBulk: Bool = true) throws -> Int {
         // The replica's node now: versions of local writes carry it.
         let replica = try Row.fetchOne(db, sql: "SELECT node, hlc, clock_offset_ms, role, county FROM replica WHERE id = 1")
         let isCity = replica?["role"] == "city"
-        // Read by position: by-name access costs more than the rest of a stamp.
-        let pending = try Row.fetchAll(db, sql: """
-            SELECT seq, tbl, row_id, op, columns, wall_ms\(isCity ? ", county" : "") FROM change_log WHERE hlc IS NULL ORDER BY seq LIMIT ?
-            """, arguments: [limit ?? -1])
-        guard !pending.isEmpty else { return 0 }
         let node: String = replica?["node"] ?? ""
-        // Whose a deleted row was: a county replica's own county; at the city, the feed entry's.
-        let tombstoneCounty: String? = isCity ? nil : replica?["county"]
         var clock = HybridLogicalClock(last: HLCTimestamp(rawValue: replica?["hlc"] ?? 0))
         // Readings follow the city's time: a write's recorded wall clock, never later than the
         // stamper's own (a clock that was ahead when the write was made and has since been
         // corrected), plus the offset last measured against the city.
         let offset: Int64 = replica?["clock_offset_ms"] ?? 0
         func corrected(_ recorded: Int64) -> Int64 { min(recorded, wallMs) + offset }
+        if inBulk, let stamped = try stampNewRows(db, node: node, clock: &clock, corrected: corrected, limit: limit) {
+            _ = clock.receive(.zero, wallMs: corrected(wallMs))
+            try db.execute(sql: "UPDATE replica SET hlc = ? WHERE id = 1", arguments: [clock.last.rawValue])
+            return stamped
+        }
+        // Read by position: by-name access costs more than the rest of a stamp.
+        let pending = try Row.fetchAll(db, sql: """
+            SELECT seq, tbl, row_id, op, columns, wall_ms\(isCity ? ", county" : "") FROM change_log WHERE hlc IS NULL ORDER BY seq LIMIT ?
+            """, arguments: [limit ?? -1])
+        guard !pending.isEmpty else { return 0 }
+        // Whose a deleted row was: a county replica's own county; at the city, the feed entry's.
+        let tombstoneCounty: String? = isCity ? nil : replica?["county"]
         // An insert clears its row's tombstone; with none kept, there is nothing to clear.
         var anyTombstone = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM tombstone)") ?? true
         // Versions of the rows touched, read once and written once per row; nil once deleted.
@@ -188,6 +194,74 @@ extension CountyDatabase {
         _ = clock.receive(.zero, wallMs: corrected(wallMs))
         try db.execute(sql: "UPDATE replica SET hlc = ? WHERE id = 1", arguments: [clock.last.rawValue])
         return pending.count
+    }
+}
+
+extension CountyDatabase {
+    /// The common bulk case of `stamp`, in SQL: when every pending entry (the first `limit`) is
+    /// an insert of a whole row, each row named once, the general way gives each entry its
+    /// clock reading, no bases and the row's values, gives each row one version for all its
+    /// columns, and clears the row's tombstone. Here the readings are ticked in seq order as
+    /// there, and the rest is three statements for all entries, instead of four per entry.
+    /// Returns nil, having changed nothing, when the entries are not all such inserts, or when a
+    /// value is one the general way freezes differently (a blob or a real number, which only a
+    /// write past the constraints makes), and the general way stamps.
+    static func stampNewRows(_ db: Database, node: String, clock: inout HybridLogicalClock, corrected: (Int64) -> Int64, limit: Int?) throws -> Int? {
+        let wholeRow = SyncedTable.all.map { "WHEN '\($0.name)' THEN \($0.allColumnsMask)" }.joined(separator: " ")
+        guard let shape = try Row.fetchOne(db, sql: """
+            SELECT count(*), count(DISTINCT tbl || ' ' || row_id), total(op = 'insert' AND columns = CASE tbl \(wholeRow) END)
+            FROM (SELECT tbl, row_id, op, columns FROM change_log WHERE hlc IS NULL ORDER BY seq LIMIT ?)
+            """, arguments: [limit ?? -1]) else { return nil }
+        let count: Int = shape[0]
+        guard count > 1, shape[1] == count, shape[2] == Double(count) else { return nil }
+        var readings = JSONWriter(capacity: 40 * count)
+        readings.raw("[")
+        let cursor = try Row.fetchCursor(db, sql: "SELECT seq, wall_ms FROM change_log WHERE hlc IS NULL ORDER BY seq LIMIT ?", arguments: [limit ?? -1])
+        var first = true
+        var ticked = clock
+        while let entry = try cursor.next() {
+            if !first { readings.raw(",") }
+            first = false
+            readings.raw("[")
+            readings.integer(entry[0])
+            readings.raw(",")
+            readings.integer(ticked.tick(wallMs: corrected(entry[1])).rawValue)
+            readings.raw("]")
+        }
+        readings.raw("]")
+        // A row's versions as `RowVersions(row:).storageText` writes them, the reading spliced in.
+        var quotedNode = JSONWriter(capacity: 64)
+        quotedNode.string(node)
+        let versionsSuffix = ",\"node\":" + quotedNode.text + "}}"
+        do {
+            try db.inSavepoint {
+                for table in SyncedTable.all {
+                    let values = table.sortedColumnIndices.map { "'\(table.columns[$0])', \(table.columns[$0])" }.joined(separator: ", ")
+                    // A real number (written past the constraints) is frozen as the general way
+                    // freezes it: the marker that is no JSON makes SQLite refuse the update.
+                    let anyReal = table.columns.map { "typeof(\($0)) = 'real'" }.joined(separator: " OR ")
+                    try db.execute(sql: """
+                        UPDATE change_log SET hlc = reading.value ->> 1, bases = '{}',
+                          "values" = coalesce((SELECT CASE WHEN \(anyReal) THEN 'real' ELSE json_object(\(values)) END
+                                               FROM \(table.name) WHERE id = change_log.row_id), '{}')
+                        FROM json_each(?) AS reading
+                        WHERE change_log.seq = reading.value ->> 0 AND change_log.tbl = '\(table.name)'
+                        """, arguments: [readings.text])
+                }
+                try db.execute(sql: """
+                    INSERT OR REPLACE INTO row_version (tbl, row_id, versions)
+                    SELECT tbl, row_id, '{"*":{"hlc":' || hlc || ? FROM change_log WHERE seq IN (SELECT value ->> 0 FROM json_each(?))
+                    """, arguments: [versionsSuffix, readings.text])
+                try db.execute(sql: """
+                    DELETE FROM tombstone WHERE (tbl, row_id) IN (SELECT tbl, row_id FROM change_log WHERE seq IN (SELECT value ->> 0 FROM json_each(?)))
+                    """, arguments: [readings.text])
+                return .commit
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR || error.resultCode == .SQLITE_CONSTRAINT {
+            return nil
+        }
+        clock = ticked
+        return count
     }
 }
 
