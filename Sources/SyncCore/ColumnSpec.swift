@@ -112,6 +112,18 @@ public enum ReplicatedSchema {
         ColumnSpec("remarks", .text, nullable: true),
     ]
 
+    /// The names of a replicated table's columns, in order, or nil for any other name.
+    public static func columnNames(of table: String) -> [String]? {
+        switch table {
+        case "platform": platformNames
+        case "award": awardNames
+        default: nil
+        }
+    }
+
+    private static let platformNames = platform.map(\.name)
+    private static let awardNames = award.map(\.name)
+
     /// The columns of a replicated table, or nil for any other name.
     public static func columns(of table: String) -> [ColumnSpec]? {
         switch table {

@@ -18,6 +18,11 @@ public struct CreditCode: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// Validates `text` (surrounding spaces ignored, lower case accepted).
     public init(_ text: String, field: String = "credit code") throws(DomainError) {
+        // The common case, judged on the bytes: 18 characters of the alphabet, check character right.
+        if let valid = Self.validPlain(text) {
+            self.value = valid
+            return
+        }
         let plain = text.utf8.count == 18 && text.utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) }
         let code = plain ? text : text.trimmingCharacters(in: .whitespaces).uppercased()
         guard code.count == 18 else {
@@ -38,6 +43,29 @@ public struct CreditCode: Sendable, Hashable, Codable, CustomStringConvertible {
             throw .invalid(field: field, value: text, rule: "check character should be \"\(expected)\", not \"\(Self.alphabet[values[17]])\" (GB 32100-2015)")
         }
         self.value = code
+    }
+
+    /// Each ASCII byte's place in the alphabet, or -1.
+    private static let places: [Int8] = (0..<128).map { byte in
+        Int8(alphabet.firstIndex(of: Character(Unicode.Scalar(UInt8(byte)))) ?? -1)
+    }
+
+    /// `text` if it is a valid code as it stands (no spaces, upper case), else nil; the slower
+    /// path then normalises it or names what is wrong.
+    private static func validPlain(_ text: String) -> String? {
+        guard text.utf8.count == 18 else { return nil }
+        let valid = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            var sum = 0
+            var nonZero = false
+            for index in 0..<17 {
+                let byte = bytes[index]
+                guard byte < 128, case let place = Int(places[Int(byte)]), place >= 0 else { return false }
+                nonZero = nonZero || place != 0
+                sum += place * weights[index]
+            }
+            return nonZero && bytes[17] < 128 && Int(places[Int(bytes[17])]) == (31 - sum % 31) % 31
+        }
+        return valid == true ? text : nil
     }
 
     /// The check character for the first 17 characters of a code.

@@ -4,6 +4,7 @@
 public enum DomainText {
     /// Throws naming the field and the first character that is not allowed.
     public static func check(_ text: String, field: String) throws(DomainError) {
+        guard mayHoldForbidden(text) else { return }
         for scalar in text.unicodeScalars {
             let problem: String? = switch scalar.value {
             case 0x09, 0x0A: nil  // tabs and line breaks in remarks are text
@@ -14,6 +15,20 @@ public enum DomainText {
             }
             if let problem {
                 throw .invalid(field: field, value: String(text.prefix(20)), rule: "contains \(problem)")
+            }
+        }
+    }
+
+    /// Whether `text` holds a byte that may begin a forbidden character: a control byte (tab and
+    /// line feed aside), or the lead byte of C1 controls (0xC2), of U+061C (0xD8), of the
+    /// U+200E...U+2069 controls (0xE2) or of U+FFFD (0xEF). Most text has none, and is judged
+    /// from its bytes alone.
+    private static func mayHoldForbidden(_ text: String) -> Bool {
+        text.utf8.contains { byte in
+            switch byte {
+            case 0x09, 0x0A: false
+            case 0x00...0x1F, 0x7F, 0xC2, 0xD8, 0xE2, 0xEF: true
+            default: false
             }
         }
     }

@@ -193,7 +193,7 @@ public struct Receiver: Sendable {
     }
 
     private func decide(_ change: ReceivedChange, state: RowState, county: String, lookups: some ReceiveLookups) throws -> ReceiveDecision {
-        guard let columns = ReplicatedSchema.columns(of: change.table)?.map(\.name) else {
+        guard let columns = ReplicatedSchema.columnNames(of: change.table) else {
             throw ReceiveRefusal.park(.malformedChange, "no replicated table \(change.table)")
         }
         let table = change.table
@@ -248,15 +248,16 @@ public struct Receiver: Sendable {
         if existing == nil, change.op == .update {
             throw ReceiveRefusal.park(.missingRow, "\(table) \(change.rowId) does not exist here")
         }
-        if let existing, fromCounty { try checkAwardWorkflow(table: table, id: change.rowId, row: existing) }
+        guard let existing else { return try decideNewRow(change, columns: columns, versions: state.versions, fromCounty: fromCounty, lookups: lookups) }
+        if fromCounty { try checkAwardWorkflow(table: table, id: change.rowId, row: existing) }
 
         var decisions: [ColumnDecision] = []
         for column in columns {
             guard let value = change.values[column] else { continue }
             // An insert sent again for a row the city holds (after a county restore) carries the
             // city's columns as the county last saw them: an echo, not a write.
-            if fromCounty, existing != nil, change.op == .insert, authority.authority(table, column) == .city { continue }
-            let held = existing.map { _ in CurrentColumn(value: current(column), version: state.versions[column]) }
+            if fromCounty, change.op == .insert, authority.authority(table, column) == .city { continue }
+            let held = CurrentColumn(value: current(column), version: state.versions[column])
             decisions.append(MergeRules.decide(table: table, column: column,
                                                incoming: IncomingColumn(value: value, version: change.version, base: change.bases[column]),
                                                current: held, authority: authority))
@@ -268,20 +269,20 @@ public struct Receiver: Sendable {
             // would win the merge; it is never a conflict, since a county never owns the value.
             let written = change.op == .update
                 ? decisions.map(\.column).filter { change.values[$0] != current($0) }
-                : taken.filter { existing == nil || change.values[$0] != current($0) }
-            try checkCityOwnedColumns(change, taken: written, isInsert: existing == nil)
+                : taken.filter { change.values[$0] != current($0) }
+            try checkCityOwnedColumns(change, taken: written, isInsert: false)
         }
 
         var merged: [String: ColumnValue] = [:]
         for column in columns { merged[column] = current(column) }
         for column in taken { merged[column] = change.values[column] }
         if fromCounty, !taken.isEmpty {
-            try validate(table: table, id: change.rowId, values: merged, isInsert: existing == nil, lookups: lookups)
-            if table == "platform", let existing { try checkClassification(id: change.rowId, before: existing, after: merged) }
+            try validate(table: table, id: change.rowId, values: merged, isInsert: false, lookups: lookups)
+            if table == "platform" { try checkClassification(id: change.rowId, before: existing, after: merged) }
         }
 
         var versions = state.versions
-        if !taken.isEmpty { versions.set(change.version, columns: taken, of: existing == nil ? taken : columns) }
+        if !taken.isEmpty { versions.set(change.version, columns: taken, of: columns) }
         // At a county, a city-owned column the city sends is the authority's value: a concurrent
         // local write of it is a refused value (the city parks it), not a conflict.
         let cityAuthority = { (column: String) in side == .county && authority.authority(table, column) == .city }
@@ -291,12 +292,35 @@ public struct Receiver: Sendable {
             let (winner, loser) = decision.takeIncoming ? (incoming, held) : (held, incoming)
             return ReceivedConflict(column: decision.column, winner: winner, loser: loser, base: change.bases[decision.column], rule: decision.rule)
         }
-        let write: ReceiveDecision.Write = existing == nil
-            ? .insert(merged)
-            : taken.isEmpty ? .none : .update(Dictionary(uniqueKeysWithValues: taken.map { ($0, merged[$0]!) }))
-        let outcome: ReceiveDecision.Outcome = !conflicts.isEmpty ? .conflict
-            : (decisions.contains { $0.takeIncoming } || decisions.isEmpty && existing == nil) ? .applied : .merged
+        let write: ReceiveDecision.Write = taken.isEmpty ? .none : .update(Dictionary(uniqueKeysWithValues: taken.map { ($0, merged[$0]!) }))
+        let outcome: ReceiveDecision.Outcome = !conflicts.isEmpty ? .conflict : decisions.contains { $0.takeIncoming } ? .applied : .merged
         return ReceiveDecision(write: write, versions: taken.isEmpty ? nil : versions, conflicts: conflicts, outcome: outcome)
+    }
+
+    /// An insert of a row this side does not hold: there is nothing to merge with, so every value
+    /// the change carries is taken, with no conflict, under the same checks as a merged write.
+    /// (The general way, given no row, decides exactly this; here without its per-column merge.)
+    private func decideNewRow(_ change: ReceivedChange, columns: [String], versions held: RowVersions, fromCounty: Bool,
+                              lookups: some ReceiveLookups) throws -> ReceiveDecision {
+        var merged: [String: ColumnValue] = [:]
+        merged.reserveCapacity(columns.count)
+        var taken: [String] = []
+        taken.reserveCapacity(columns.count)
+        for column in columns {
+            if let value = change.values[column] {
+                merged[column] = value
+                taken.append(column)
+            } else {
+                merged[column] = .null
+            }
+        }
+        if fromCounty {
+            try checkCityOwnedColumns(change, taken: taken, isInsert: true)
+            if !taken.isEmpty { try validate(table: change.table, id: change.rowId, values: merged, isInsert: true, lookups: lookups) }
+        }
+        var versions = held
+        if !taken.isEmpty { versions.set(change.version, columns: taken, of: taken) }
+        return ReceiveDecision(write: .insert(merged), versions: taken.isEmpty ? nil : versions, conflicts: [], outcome: .applied)
     }
 
     /// The rule for a county's delete, at the city. A delete carries the version of every column

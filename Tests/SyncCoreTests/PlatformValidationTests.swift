@@ -477,13 +477,14 @@ struct AwardValidationTests {
 
     @Test("free text refuses control characters, bidirectional overrides and invalid UTF-8")
     func unsafeText() throws {
-        for bad in ["名\u{0}称", "名\u{1B}[31m称", "evil\u{202E}gnp.exe", "坏\u{FFFD}名", "a\u{2066}b"] {
+        for bad in ["名\u{0}称", "名\u{1B}[31m称", "evil\u{202E}gnp.exe", "坏\u{FFFD}名", "a\u{2066}b", "del\u{7F}x", "c1\u{85}x", "c1\u{9F}x",
+                    "arabic\u{061C}mark", "rtl\u{200F}mark", "pdi\u{2069}x"] {
             var lab = platform()
             lab.name = bad
             expectDomainError(field: "name", "\(bad.unicodeScalars.map { String($0.value, radix: 16) })") { _ = try lab.validated() }
         }
         var multiline = platform()
-        multiline.remarks = "第一行\n第二行\t备注"
+        multiline.remarks = "第一行\n第二行\t备注；“引号”\u{A0}é"
         _ = try multiline.validated()
     }
 
