@@ -65,11 +65,14 @@ extension CountyDatabase {
     /// Records the city's answer to a push in one transaction: the acknowledged mark moves, and
     /// every change the city parked is kept locally with its reason.
     public func acknowledge(_ request: PushRequest, _ response: PushResponse, nowMs: Int64 = CountyDatabase.wallClockMs()) throws {
-        let byseq = Dictionary(request.changes.map { ($0.seq, $0) }, uniquingKeysWith: { first, _ in first })
+        let parkedOutcomes = response.outcomes.filter { $0.outcome == .parked }
+        // Changes run from firstSeq without a gap: a parked one is found by its offset.
+        let first = request.changes.first?.seq ?? 0
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let parked = try response.outcomes.filter { $0.outcome == .parked }.compactMap { outcome -> (ChangeOutcome, WireChange, String)? in
-            guard let change = byseq[outcome.seq] else { return nil }
+        let parked = try parkedOutcomes.compactMap { outcome -> (ChangeOutcome, WireChange, String)? in
+            let offset = outcome.seq - first
+            guard offset >= 0, offset < request.changes.count, case let change = request.changes[Int(offset)], change.seq == outcome.seq else { return nil }
             return (outcome, change, String(decoding: try encoder.encode(change), as: UTF8.self))
         }
         let county = self.county
