@@ -178,13 +178,6 @@ CREATE INDEX tombstone_by_age ON tombstone (deleted_at);
 
 CREATE INDEX tombstone_by_county ON tombstone (county, tbl, row_id);
 
-CREATE TRIGGER award_capture_delete AFTER DELETE ON award
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
-BEGIN
-  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
-  VALUES (OLD.county, 'award', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
-END;
-
 CREATE TRIGGER award_capture_insert AFTER INSERT ON award
 WHEN (SELECT capture FROM replica WHERE id = 1) = 1
 BEGIN
@@ -192,35 +185,10 @@ BEGIN
   VALUES (NEW.county, 'award', NEW.id, 'insert', 1023, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
 END;
 
-CREATE TRIGGER award_capture_update AFTER UPDATE ON award
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
-BEGIN
-  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
-  SELECT NEW.county, 'award', NEW.id, 'update', changed, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
-  FROM (SELECT ((OLD.county IS NOT NEW.county) << 0)
-      | ((OLD.platform_id IS NOT NEW.platform_id) << 1)
-      | ((OLD.amount_fen IS NOT NEW.amount_fen) << 2)
-      | ((OLD.basis_fen IS NOT NEW.basis_fen) << 3)
-      | ((OLD.fiscal_year IS NOT NEW.fiscal_year) << 4)
-      | ((OLD.status IS NOT NEW.status) << 5)
-      | ((OLD.approved_amount_fen IS NOT NEW.approved_amount_fen) << 6)
-      | ((OLD.approved_on IS NOT NEW.approved_on) << 7)
-      | ((OLD.reject_reason IS NOT NEW.reject_reason) << 8)
-      | ((OLD.remarks IS NOT NEW.remarks) << 9) AS changed)
-  WHERE changed <> 0;
-END;
-
 CREATE TRIGGER award_immutable_key BEFORE UPDATE OF id, county ON award
 WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
 BEGIN
   SELECT RAISE(ABORT, 'award.id and award.county cannot change');
-END;
-
-CREATE TRIGGER platform_capture_delete AFTER DELETE ON platform
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
-BEGIN
-  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
-  VALUES (OLD.county, 'platform', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
 END;
 
 CREATE TRIGGER platform_capture_insert AFTER INSERT ON platform
@@ -230,9 +198,18 @@ BEGIN
   VALUES (NEW.county, 'platform', NEW.id, 'insert', 8191, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
 END;
 
-CREATE TRIGGER platform_capture_update AFTER UPDATE ON platform
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
+CREATE TRIGGER platform_immutable_key BEFORE UPDATE OF id, county ON platform
+WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
 BEGIN
+  SELECT RAISE(ABORT, 'platform.id and platform.county cannot change');
+END;
+
+CREATE INDEX change_log_live ON change_log (tbl, row_id) WHERE "values" = 'null';
+
+CREATE TRIGGER platform_capture_update AFTER UPDATE ON platform
+BEGIN
+  UPDATE change_log SET "values" = json_object('category', OLD.category, 'contact', OLD.contact, 'county', OLD.county, 'credit_code', OLD.credit_code, 'evaluation', OLD.evaluation, 'host_org', OLD.host_org, 'industry', OLD.industry, 'level', OLD.level, 'name', OLD.name, 'recognized_on', OLD.recognized_on, 'remarks', OLD.remarks, 'status', OLD.status, 'subtype', OLD.subtype)
+  WHERE "values" = 'null' AND tbl = 'platform' AND row_id = OLD.id;
   INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
   SELECT NEW.county, 'platform', NEW.id, 'update', changed, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
   FROM (SELECT ((OLD.county IS NOT NEW.county) << 0)
@@ -248,11 +225,42 @@ BEGIN
       | ((OLD.evaluation IS NOT NEW.evaluation) << 10)
       | ((OLD.contact IS NOT NEW.contact) << 11)
       | ((OLD.remarks IS NOT NEW.remarks) << 12) AS changed)
-  WHERE changed <> 0;
+  WHERE changed <> 0 AND (SELECT capture FROM replica WHERE id = 1) = 1;
 END;
 
-CREATE TRIGGER platform_immutable_key BEFORE UPDATE OF id, county ON platform
-WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
+CREATE TRIGGER platform_capture_delete AFTER DELETE ON platform
 BEGIN
-  SELECT RAISE(ABORT, 'platform.id and platform.county cannot change');
+  UPDATE change_log SET "values" = json_object('category', OLD.category, 'contact', OLD.contact, 'county', OLD.county, 'credit_code', OLD.credit_code, 'evaluation', OLD.evaluation, 'host_org', OLD.host_org, 'industry', OLD.industry, 'level', OLD.level, 'name', OLD.name, 'recognized_on', OLD.recognized_on, 'remarks', OLD.remarks, 'status', OLD.status, 'subtype', OLD.subtype)
+  WHERE "values" = 'null' AND tbl = 'platform' AND row_id = OLD.id;
+  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
+  SELECT OLD.county, 'platform', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
+  WHERE (SELECT capture FROM replica WHERE id = 1) = 1;
+END;
+
+CREATE TRIGGER award_capture_update AFTER UPDATE ON award
+BEGIN
+  UPDATE change_log SET "values" = json_object('amount_fen', OLD.amount_fen, 'approved_amount_fen', OLD.approved_amount_fen, 'approved_on', OLD.approved_on, 'basis_fen', OLD.basis_fen, 'county', OLD.county, 'fiscal_year', OLD.fiscal_year, 'platform_id', OLD.platform_id, 'reject_reason', OLD.reject_reason, 'remarks', OLD.remarks, 'status', OLD.status)
+  WHERE "values" = 'null' AND tbl = 'award' AND row_id = OLD.id;
+  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
+  SELECT NEW.county, 'award', NEW.id, 'update', changed, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
+  FROM (SELECT ((OLD.county IS NOT NEW.county) << 0)
+      | ((OLD.platform_id IS NOT NEW.platform_id) << 1)
+      | ((OLD.amount_fen IS NOT NEW.amount_fen) << 2)
+      | ((OLD.basis_fen IS NOT NEW.basis_fen) << 3)
+      | ((OLD.fiscal_year IS NOT NEW.fiscal_year) << 4)
+      | ((OLD.status IS NOT NEW.status) << 5)
+      | ((OLD.approved_amount_fen IS NOT NEW.approved_amount_fen) << 6)
+      | ((OLD.approved_on IS NOT NEW.approved_on) << 7)
+      | ((OLD.reject_reason IS NOT NEW.reject_reason) << 8)
+      | ((OLD.remarks IS NOT NEW.remarks) << 9) AS changed)
+  WHERE changed <> 0 AND (SELECT capture FROM replica WHERE id = 1) = 1;
+END;
+
+CREATE TRIGGER award_capture_delete AFTER DELETE ON award
+BEGIN
+  UPDATE change_log SET "values" = json_object('amount_fen', OLD.amount_fen, 'approved_amount_fen', OLD.approved_amount_fen, 'approved_on', OLD.approved_on, 'basis_fen', OLD.basis_fen, 'county', OLD.county, 'fiscal_year', OLD.fiscal_year, 'platform_id', OLD.platform_id, 'reject_reason', OLD.reject_reason, 'remarks', OLD.remarks, 'status', OLD.status)
+  WHERE "values" = 'null' AND tbl = 'award' AND row_id = OLD.id;
+  INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
+  SELECT OLD.county, 'award', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
+  WHERE (SELECT capture FROM replica WHERE id = 1) = 1;
 END;

@@ -226,14 +226,14 @@ extension CityDatabase {
             }
         }
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT seq, tbl, row_id, op, columns, hlc, bases, "values" FROM change_log
-            WHERE county = ? AND seq > ? ORDER BY seq LIMIT ?
+            SELECT seq, tbl, row_id, op, columns, hlc, bases, \(SyncedTable.entryValuesSQL("change_log")), "values" IS NOT 'null' AND "values" IS NOT NULL
+            FROM change_log WHERE county = ? AND seq > ? ORDER BY seq LIMIT ?
             """), arguments: [county, after, limit + 1])
         let changes = try rows.prefix(limit).map { row -> WireChange in
             WireChange(
                 seq: row["seq"], table: row["tbl"], rowId: row["row_id"], op: row["op"], hlc: row["hlc"],
                 node: replica.node,
-                values: try decodeValues(row["values"]),
+                values: try decodeEntryValues(row[7], frozen: row[8], columns: SyncedTable.named(row["tbl"])?.columns(in: row["columns"]) ?? []),
                 bases: try decodeVersions(row["bases"]))
         }
         let seals = feedSeal.map { seal in changes.map { seal.seal($0, county: county) } }

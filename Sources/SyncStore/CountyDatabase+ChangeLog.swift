@@ -80,17 +80,16 @@ extension CountyDatabase {
     static func entries(_ db: Database, after seq: Int64, limit: Int?) throws -> [ChangeEntry] {
         let county = try String.fetchOne(db, sql: "SELECT county FROM replica WHERE id = 1") ?? ""
         let rows = try Row.fetchAll(db, sql: """
-            SELECT seq, tbl, row_id, op, columns, hlc, bases, "values" FROM change_log
-            WHERE seq > ? AND hlc IS NOT NULL ORDER BY seq LIMIT ?
+            SELECT seq, tbl, row_id, op, columns, hlc, bases, \(SyncedTable.entryValuesSQL("change_log")), "values" IS NOT 'null' AND "values" IS NOT NULL
+            FROM change_log WHERE seq > ? AND hlc IS NOT NULL ORDER BY seq LIMIT ?
             """, arguments: [seq, limit ?? -1])
         return try rows.map { row in
             let table = SyncedTable.named(row["tbl"])!
             let op = ChangeOperation(rawValue: row["op"])!
             let rowId: String = row["row_id"]
             let columns = table.columns(in: row["columns"])
-            // Frozen at the stamp; an entry stamped by an older release is read from the row.
-            let values = try (row["values"] as String?).map { try decodeValues($0) }
-                ?? (op == .delete ? [:] : try table.values(db, rowId: rowId, columns: columns) ?? [:])
+            // Frozen, or read from the row (a bulk stamp's, or an older release's entry).
+            let values = try decodeEntryValues(row[7], frozen: row[8], columns: columns)
             return ChangeEntry(
                 seq: row["seq"], county: county, table: table.name, rowId: rowId, op: op, columns: columns,
                 hlc: HLCTimestamp(rawValue: row["hlc"]), values: values,
@@ -202,7 +201,10 @@ extension CountyDatabase {
     /// an insert of a whole row, each row named once, the general way gives each entry its
     /// clock reading, no bases and the row's values, gives each row one version for all its
     /// columns, and clears the row's tombstone. Here the readings are ticked in seq order as
-    /// there, and the rest is three statements for all entries, instead of four per entry.
+    /// there, and the rest is three statements for all entries, instead of four per entry. The
+    /// values are not copied: the entry reads them from its row (`'null'`) until the row is next
+    /// written or deleted, when the capture trigger freezes them as they were (the same values
+    /// the general way froze, since nothing wrote the row in between).
     /// Returns nil, having changed nothing, when the entries are not all such inserts, or when a
     /// value is one the general way freezes differently (a blob or a real number, which only a
     /// write past the constraints makes), and the general way stamps.
@@ -236,13 +238,14 @@ extension CountyDatabase {
         do {
             try db.inSavepoint {
                 for table in SyncedTable.all {
-                    let values = table.sortedColumnIndices.map { "'\(table.columns[$0])', \(table.columns[$0])" }.joined(separator: ", ")
-                    // A real number (written past the constraints) is frozen as the general way
-                    // freezes it: the marker that is no JSON makes SQLite refuse the update.
-                    let anyReal = table.columns.map { "typeof(\($0)) = 'real'" }.joined(separator: " OR ")
+                    // The values stay in the row ('null': read from it) until the row is next
+                    // written, when the capture trigger freezes them. A real number or a blob
+                    // (written past the constraints) is frozen by the general way, which renders
+                    // it as text: the marker that is no JSON makes SQLite refuse the update.
+                    let unusual = table.columns.map { "typeof(\($0)) = 'real' OR typeof(\($0)) = 'blob'" }.joined(separator: " OR ")
                     try db.execute(sql: """
                         UPDATE change_log SET hlc = reading.value ->> 1, bases = '{}',
-                          "values" = coalesce((SELECT CASE WHEN \(anyReal) THEN 'real' ELSE json_object(\(values)) END
+                          "values" = coalesce((SELECT CASE WHEN \(unusual) THEN 'unusual' ELSE 'null' END
                                                FROM \(table.name) WHERE id = change_log.row_id), '{}')
                         FROM json_each(?) AS reading
                         WHERE change_log.seq = reading.value ->> 0 AND change_log.tbl = '\(table.name)'
@@ -286,6 +289,14 @@ extension ColumnValue {
 
 func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
     try JSONDecoder().decode(type, from: Data(text.utf8))
+}
+
+/// An entry's values as `SyncedTable.entryValuesSQL` reads them: frozen, they are the change's;
+/// read from the row, they are all its columns, of which the change's are kept.
+func decodeEntryValues(_ text: String, frozen: Bool, columns: [String]) throws -> [String: ColumnValue] {
+    let values = try decodeValues(text)
+    guard !frozen, values.count != columns.count else { return values }
+    return values.filter { columns.contains($0.key) }
 }
 
 /// A change's values as the change log and the feed keep them (`JSONText.values`).

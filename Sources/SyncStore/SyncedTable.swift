@@ -71,6 +71,57 @@ extension SyncedTable {
     /// The triggers record what only the write itself knows: the operation, which columns changed
     /// and the wall clock. Values and base versions are filled in by `stamp` before anything is
     /// sent or applied; see `CountyDatabase+ChangeLog.swift`.
+    /// `json_object` of `row`'s columns with the keys sorted: a change's values as the change
+    /// log keeps them (`JSONText.values`).
+    func valuesJSONSQL(of row: String) -> String {
+        "json_object(" + sortedColumnIndices.map { "'\(columns[$0])', \(row)\(columns[$0])" }.joined(separator: ", ") + ")"
+    }
+
+    /// The capture triggers of update and delete from migration `v14-live-values` on: besides
+    /// capturing (when capture is on), they freeze the values of the row's entries that still
+    /// read them from the row (`"values" = 'null'`, left by a bulk stamp) as they were before
+    /// this write, whoever writes and whether or not capture is on (a sync apply writes too).
+    func freezingCaptureTriggersSQL(role: NodeRole) -> [String] {
+        let changed = columns.enumerated()
+            .map { "((OLD.\($0.element) IS NOT NEW.\($0.element)) << \($0.offset))" }
+            .joined(separator: "\n      | ")
+        let countyColumn = role == .city ? "county, " : ""
+        func county(_ row: String) -> String { role == .city ? "\(row).county, " : "" }
+        let freeze = """
+              UPDATE change_log SET "values" = \(valuesJSONSQL(of: "OLD."))
+              WHERE "values" = 'null' AND tbl = '\(name)' AND row_id = OLD.id;
+            """
+        return [
+            """
+            CREATE TRIGGER \(name)_capture_update AFTER UPDATE ON \(name)
+            BEGIN
+            \(freeze)
+              INSERT INTO change_log (\(countyColumn)tbl, row_id, op, columns, wall_ms)
+              SELECT \(county("NEW"))'\(name)', NEW.id, 'update', changed, \(Self.wallClockMs)
+              FROM (SELECT \(changed) AS changed)
+              WHERE changed <> 0 AND (SELECT capture FROM replica WHERE id = 1) = 1;
+            END
+            """,
+            """
+            CREATE TRIGGER \(name)_capture_delete AFTER DELETE ON \(name)
+            BEGIN
+            \(freeze)
+              INSERT INTO change_log (\(countyColumn)tbl, row_id, op, columns, wall_ms)
+              SELECT \(county("OLD"))'\(name)', OLD.id, 'delete', 0, \(Self.wallClockMs)
+              WHERE (SELECT capture FROM replica WHERE id = 1) = 1;
+            END
+            """,
+        ]
+    }
+
+    /// The SQL of a change-log entry's values (`entry` names the `change_log` row): the frozen
+    /// text, or for an entry that reads them from its row (`'null'`, or none from an older
+    /// release), the row's values now, `{}` if the row is gone.
+    static func entryValuesSQL(_ entry: String) -> String {
+        let live = all.map { "WHEN '\($0.name)' THEN (SELECT \($0.valuesJSONSQL(of: "")) FROM \($0.name) WHERE id = \(entry).row_id)" }.joined(separator: " ")
+        return #"CASE WHEN \#(entry)."values" <> 'null' THEN \#(entry)."values" ELSE coalesce(CASE \#(entry).tbl \#(live) END, '{}') END"#
+    }
+
     func captureTriggersSQL(role: NodeRole) -> [String] {
         let changed = columns.enumerated()
             .map { "((OLD.\($0.element) IS NOT NEW.\($0.element)) << \($0.offset))" }

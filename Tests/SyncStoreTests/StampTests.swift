@@ -19,13 +19,13 @@ import Testing
     static func stamped(_ path: String) throws -> Stamped {
         let queue = try DatabaseQueue(path: path)
         return try queue.read { db in
-            let entries = try Row.fetchAll(db, sql: #"SELECT seq, tbl, row_id, op, columns, hlc, bases, "values" FROM change_log ORDER BY seq"#).map { row in
-                let values = try (row["values"] as String?).map { try decodeValues($0) }
-                let bases = try (row["bases"] as String?).map { try decodeVersions($0) }
-                return "\(row["seq"] as Int64) \(row["tbl"] as String) \(row["row_id"] as String) \(row["op"] as String) \(row["columns"] as Int64) "
-                    + "\((row["hlc"] as Int64?).map(String.init) ?? "nil") \(bases.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } } ?? []) "
-                    + "\(values.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } } ?? [])"
+            // Stamped entries as a push reads them (values frozen or read from the row), then the rest.
+            let stamped = try CountyDatabase.entries(db, after: 0, limit: nil).map { entry in
+                "\(entry.seq) \(entry.table) \(entry.rowId) \(entry.op) \(entry.columns) \(entry.hlc.rawValue) "
+                    + "\(entry.bases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }) "
+                    + "\(entry.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })"
             }
+            let entries = stamped + (try String.fetchAll(db, sql: "SELECT seq || ' ' || row_id FROM change_log WHERE hlc IS NULL ORDER BY seq"))
             var versions: [String: [String: ColumnVersion]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT tbl, row_id, versions FROM row_version") {
                 versions["\(row["tbl"] as String) \(row["row_id"] as String)"] = RowVersions(storage: try decodeVersions(row["versions"])).expanded(SyncedTable.named(row["tbl"])!.columns)
@@ -107,5 +107,32 @@ import Testing
         let real = try Self.bothWays(other, dir)
         #expect(real.stamped == 3 && !real.inBulk && real.bulk == real.general)
         #expect(real.bulk.entries.contains { $0.contains("fiscal_year=") })
+    }
+
+    /// An entry stamped in bulk reads its values from the row until the row is next written:
+    /// then the capture trigger freezes them as they were, whether the write is local, made with
+    /// capture off (as sync applies), or a delete. A push sends the insert as it was made.
+    @Test func aRowWrittenAfterABulkStampKeepsItsEntrysValues() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        let platforms = (0..<3).map { makePlatform(name: "原名 \($0)", serial: $0) }
+        try county.addPlatforms(platforms)
+        #expect(try county.pool.write { db in try CountyDatabase.stamp(db, wallMs: CountyDatabase.wallClockMs()) } == 3)
+        #expect(try county.pool.read { db in try Int.fetchOne(db, sql: #"SELECT count(*) FROM change_log WHERE "values" = 'null'"#) } == 3,
+                "the bulk way left the values in the rows")
+        try county.updatePlatform(id: platforms[0].id) { $0.name = "本地改名" }
+        try county.pool.write { db in
+            try db.execute(sql: "UPDATE replica SET capture = 0")
+            try db.execute(sql: "UPDATE platform SET name = '同步改名' WHERE id = ?", arguments: [platforms[1].id])
+            try db.execute(sql: "UPDATE replica SET capture = 1")
+        }
+        try county.deletePlatform(id: platforms[2].id)
+        let entries = try county.outbox()
+        let inserts = entries.filter { $0.op == .insert }
+        #expect(inserts.map { $0.values["name"] } == platforms.map { .text($0.name) }, "each insert is sent as it was made")
+        #expect(inserts.allSatisfy { Set($0.values.keys) == Set(SyncedTable.platform.columns) })
+        #expect(entries.count == 5 && entries[3].op == .update && entries[3].values == ["name": .text("本地改名")] && entries[4].op == .delete)
+        #expect(try county.pool.read { db in try Int.fetchOne(db, sql: #"SELECT count(*) FROM change_log WHERE "values" = 'null'"#) } == 0)
     }
 }
