@@ -44,24 +44,6 @@ CREATE TABLE parked (
   UNIQUE (node, seq)
 );
 
-CREATE TABLE "platform" (
-  id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
-  county TEXT NOT NULL CHECK (length(county) = 6),
-  name TEXT NOT NULL CHECK (length(trim(name)) > 0),
-  category TEXT NOT NULL CHECK ((category = 'key_lab' OR category = 'tech_innovation_center' OR category = 'engineering_research_center' OR category = 'enterprise_tech_center' OR category = 'industrial_tech_institute' OR category = 'new_rd_institution' OR category = 'pilot_base' OR category = 'tech_innovation_park' OR category = 'industry_alliance' OR category = 'star_innovation_space' OR category = 'incubator' OR category = 'makerspace' OR category = 'tech_transfer_agency' OR category = 'academician_workstation' OR category = 'academician_partner' OR category = 'postdoc_station' OR category = 'postdoc_base' OR category = 'intl_coop_base' OR category = 'external_innovation_center' OR category = 'application_scenario' OR category = 'high_tech_enterprise' OR category = 'tech_sme')),
-  level TEXT CHECK ((level = 'national' OR level = 'provincial' OR level = 'municipal')),
-  subtype TEXT,
-  host_org TEXT NOT NULL CHECK (length(trim(host_org)) > 0),
-  credit_code TEXT NOT NULL CHECK (length(credit_code) = 18),
-  industry TEXT NOT NULL CHECK (length(trim(industry)) > 0),
-  recognized_on TEXT CHECK (recognized_on GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
-  status TEXT NOT NULL DEFAULT 'registered' CHECK ((status = 'registered' OR status = 'recognized' OR status = 'revoked')),
-  evaluation TEXT,
-  contact TEXT,
-  remarks TEXT,
-  UNIQUE (id, county)
-) WITHOUT ROWID;
-
 CREATE TABLE "award" (
   id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
   county TEXT NOT NULL CHECK (length(county) = 6),
@@ -132,11 +114,59 @@ CREATE INDEX received_by_row ON received (tbl, row_id);
 
 CREATE INDEX received_to_return ON received (id) WHERE to_return = 1;
 
+CREATE INDEX change_log_live ON change_log (tbl, row_id) WHERE "values" = 'null';
+
+CREATE TABLE "platform" (
+  id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 36),
+  county TEXT NOT NULL CHECK (length(county) = 6),
+  name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+  category TEXT NOT NULL CHECK ((category = 'key_lab' OR category = 'tech_innovation_center' OR category = 'engineering_research_center' OR category = 'enterprise_tech_center' OR category = 'industrial_tech_institute' OR category = 'new_rd_institution' OR category = 'pilot_base' OR category = 'tech_innovation_park' OR category = 'industry_alliance' OR category = 'star_innovation_space' OR category = 'incubator' OR category = 'makerspace' OR category = 'tech_transfer_agency' OR category = 'academician_workstation' OR category = 'academician_partner' OR category = 'postdoc_station' OR category = 'postdoc_base' OR category = 'intl_coop_base' OR category = 'external_innovation_center' OR category = 'application_scenario' OR category = 'high_tech_enterprise' OR category = 'tech_sme')),
+  level TEXT CHECK ((level = 'national' OR level = 'provincial' OR level = 'municipal')),
+  subtype TEXT,
+  host_org TEXT NOT NULL CHECK (length(trim(host_org)) > 0),
+  credit_code TEXT NOT NULL CHECK (length(credit_code) = 18),
+  industry TEXT NOT NULL CHECK (length(trim(industry)) > 0),
+  recognized_on TEXT CHECK (recognized_on GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
+  status TEXT NOT NULL DEFAULT 'registered' CHECK ((status = 'registered' OR status = 'recognized' OR status = 'revoked')),
+  evaluation TEXT,
+  contact TEXT,
+  remarks TEXT,
+  UNIQUE (county, id)
+) WITHOUT ROWID;
+
+CREATE TRIGGER award_capture_delete AFTER DELETE ON award
+BEGIN
+  UPDATE change_log SET "values" = json_object('amount_fen', OLD.amount_fen, 'approved_amount_fen', OLD.approved_amount_fen, 'approved_on', OLD.approved_on, 'basis_fen', OLD.basis_fen, 'county', OLD.county, 'fiscal_year', OLD.fiscal_year, 'platform_id', OLD.platform_id, 'reject_reason', OLD.reject_reason, 'remarks', OLD.remarks, 'status', OLD.status)
+  WHERE "values" = 'null' AND tbl = 'award' AND row_id = OLD.id;
+  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
+  SELECT 'award', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
+  WHERE (SELECT capture FROM replica WHERE id = 1) = 1;
+END;
+
 CREATE TRIGGER award_capture_insert AFTER INSERT ON award
 WHEN (SELECT capture FROM replica WHERE id = 1) = 1
 BEGIN
   INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
   VALUES ('award', NEW.id, 'insert', 1023, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+END;
+
+CREATE TRIGGER award_capture_update AFTER UPDATE ON award
+BEGIN
+  UPDATE change_log SET "values" = json_object('amount_fen', OLD.amount_fen, 'approved_amount_fen', OLD.approved_amount_fen, 'approved_on', OLD.approved_on, 'basis_fen', OLD.basis_fen, 'county', OLD.county, 'fiscal_year', OLD.fiscal_year, 'platform_id', OLD.platform_id, 'reject_reason', OLD.reject_reason, 'remarks', OLD.remarks, 'status', OLD.status)
+  WHERE "values" = 'null' AND tbl = 'award' AND row_id = OLD.id;
+  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
+  SELECT 'award', NEW.id, 'update', changed, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
+  FROM (SELECT ((OLD.county IS NOT NEW.county) << 0)
+      | ((OLD.platform_id IS NOT NEW.platform_id) << 1)
+      | ((OLD.amount_fen IS NOT NEW.amount_fen) << 2)
+      | ((OLD.basis_fen IS NOT NEW.basis_fen) << 3)
+      | ((OLD.fiscal_year IS NOT NEW.fiscal_year) << 4)
+      | ((OLD.status IS NOT NEW.status) << 5)
+      | ((OLD.approved_amount_fen IS NOT NEW.approved_amount_fen) << 6)
+      | ((OLD.approved_on IS NOT NEW.approved_on) << 7)
+      | ((OLD.reject_reason IS NOT NEW.reject_reason) << 8)
+      | ((OLD.remarks IS NOT NEW.remarks) << 9) AS changed)
+  WHERE changed <> 0 AND (SELECT capture FROM replica WHERE id = 1) = 1;
 END;
 
 CREATE TRIGGER award_immutable_key BEFORE UPDATE OF id, county ON award
@@ -151,26 +181,21 @@ BEGIN
   SELECT RAISE(ABORT, 'award.county must be this replica''s county');
 END;
 
+CREATE TRIGGER platform_capture_delete AFTER DELETE ON platform
+BEGIN
+  UPDATE change_log SET "values" = json_object('category', OLD.category, 'contact', OLD.contact, 'county', OLD.county, 'credit_code', OLD.credit_code, 'evaluation', OLD.evaluation, 'host_org', OLD.host_org, 'industry', OLD.industry, 'level', OLD.level, 'name', OLD.name, 'recognized_on', OLD.recognized_on, 'remarks', OLD.remarks, 'status', OLD.status, 'subtype', OLD.subtype)
+  WHERE "values" = 'null' AND tbl = 'platform' AND row_id = OLD.id;
+  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
+  SELECT 'platform', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
+  WHERE (SELECT capture FROM replica WHERE id = 1) = 1;
+END;
+
 CREATE TRIGGER platform_capture_insert AFTER INSERT ON platform
 WHEN (SELECT capture FROM replica WHERE id = 1) = 1
 BEGIN
   INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
   VALUES ('platform', NEW.id, 'insert', 8191, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
 END;
-
-CREATE TRIGGER platform_immutable_key BEFORE UPDATE OF id, county ON platform
-WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
-BEGIN
-  SELECT RAISE(ABORT, 'platform.id and platform.county cannot change');
-END;
-
-CREATE TRIGGER platform_own_county BEFORE INSERT ON platform
-WHEN NEW.county IS NOT (SELECT county FROM replica WHERE id = 1)
-BEGIN
-  SELECT RAISE(ABORT, 'platform.county must be this replica''s county');
-END;
-
-CREATE INDEX change_log_live ON change_log (tbl, row_id) WHERE "values" = 'null';
 
 CREATE TRIGGER platform_capture_update AFTER UPDATE ON platform
 BEGIN
@@ -194,39 +219,14 @@ BEGIN
   WHERE changed <> 0 AND (SELECT capture FROM replica WHERE id = 1) = 1;
 END;
 
-CREATE TRIGGER platform_capture_delete AFTER DELETE ON platform
+CREATE TRIGGER platform_immutable_key BEFORE UPDATE OF id, county ON platform
+WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
 BEGIN
-  UPDATE change_log SET "values" = json_object('category', OLD.category, 'contact', OLD.contact, 'county', OLD.county, 'credit_code', OLD.credit_code, 'evaluation', OLD.evaluation, 'host_org', OLD.host_org, 'industry', OLD.industry, 'level', OLD.level, 'name', OLD.name, 'recognized_on', OLD.recognized_on, 'remarks', OLD.remarks, 'status', OLD.status, 'subtype', OLD.subtype)
-  WHERE "values" = 'null' AND tbl = 'platform' AND row_id = OLD.id;
-  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
-  SELECT 'platform', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
-  WHERE (SELECT capture FROM replica WHERE id = 1) = 1;
+  SELECT RAISE(ABORT, 'platform.id and platform.county cannot change');
 END;
 
-CREATE TRIGGER award_capture_update AFTER UPDATE ON award
+CREATE TRIGGER platform_own_county BEFORE INSERT ON platform
+WHEN NEW.county IS NOT (SELECT county FROM replica WHERE id = 1)
 BEGIN
-  UPDATE change_log SET "values" = json_object('amount_fen', OLD.amount_fen, 'approved_amount_fen', OLD.approved_amount_fen, 'approved_on', OLD.approved_on, 'basis_fen', OLD.basis_fen, 'county', OLD.county, 'fiscal_year', OLD.fiscal_year, 'platform_id', OLD.platform_id, 'reject_reason', OLD.reject_reason, 'remarks', OLD.remarks, 'status', OLD.status)
-  WHERE "values" = 'null' AND tbl = 'award' AND row_id = OLD.id;
-  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
-  SELECT 'award', NEW.id, 'update', changed, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
-  FROM (SELECT ((OLD.county IS NOT NEW.county) << 0)
-      | ((OLD.platform_id IS NOT NEW.platform_id) << 1)
-      | ((OLD.amount_fen IS NOT NEW.amount_fen) << 2)
-      | ((OLD.basis_fen IS NOT NEW.basis_fen) << 3)
-      | ((OLD.fiscal_year IS NOT NEW.fiscal_year) << 4)
-      | ((OLD.status IS NOT NEW.status) << 5)
-      | ((OLD.approved_amount_fen IS NOT NEW.approved_amount_fen) << 6)
-      | ((OLD.approved_on IS NOT NEW.approved_on) << 7)
-      | ((OLD.reject_reason IS NOT NEW.reject_reason) << 8)
-      | ((OLD.remarks IS NOT NEW.remarks) << 9) AS changed)
-  WHERE changed <> 0 AND (SELECT capture FROM replica WHERE id = 1) = 1;
-END;
-
-CREATE TRIGGER award_capture_delete AFTER DELETE ON award
-BEGIN
-  UPDATE change_log SET "values" = json_object('amount_fen', OLD.amount_fen, 'approved_amount_fen', OLD.approved_amount_fen, 'approved_on', OLD.approved_on, 'basis_fen', OLD.basis_fen, 'county', OLD.county, 'fiscal_year', OLD.fiscal_year, 'platform_id', OLD.platform_id, 'reject_reason', OLD.reject_reason, 'remarks', OLD.remarks, 'status', OLD.status)
-  WHERE "values" = 'null' AND tbl = 'award' AND row_id = OLD.id;
-  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
-  SELECT 'award', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
-  WHERE (SELECT capture FROM replica WHERE id = 1) = 1;
+  SELECT RAISE(ABORT, 'platform.county must be this replica''s county');
 END;

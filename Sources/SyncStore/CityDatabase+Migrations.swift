@@ -176,6 +176,12 @@ extension CityDatabase {
                 for sql in table.freezingCaptureTriggersSQL(role: .city) { try db.execute(sql: sql) }
             }
         }
+        migrator.registerMigration("v15-platform-key-by-county") { db in
+            // The key a county's awards refer to, (id, county), indexed county first: the same
+            // index then finds a county's platforms, and an insert writes one index fewer.
+            try db.execute(sql: "DROP INDEX platform_by_county")
+            try TableRebuild.rebuild(db, tables: ["platform"]) { $0.replacingOccurrences(of: "UNIQUE (id, county)", with: "UNIQUE (county, id)") }
+        }
         return migrator
     }
 }

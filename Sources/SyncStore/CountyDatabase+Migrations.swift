@@ -139,6 +139,11 @@ extension CountyDatabase {
                 for sql in table.freezingCaptureTriggersSQL(role: .county) { try db.execute(sql: sql) }
             }
         }
+        migrator.registerMigration("v15-platform-key-by-county") { db in
+            // The key a county's awards refer to, (id, county), indexed county first: the same
+            // index then finds a county's platforms, and an insert writes one index fewer.
+            try TableRebuild.rebuild(db, tables: ["platform"]) { $0.replacingOccurrences(of: "UNIQUE (id, county)", with: "UNIQUE (county, id)") }
+        }
         return migrator
     }
 }
