@@ -279,18 +279,40 @@ public enum Checksum {
         hash.mix(change)
         return hash.hex
     }
+
+    /// `of(changes)` and `of(change)` of each change, from one rendering of the changes: what a
+    /// receiver checks a batch against and what it records of each change.
+    public static func ofEach(_ changes: [WireChange]) -> (batch: String, each: [String]) {
+        var hash = FNV1a()
+        var each: [String] = []
+        each.reserveCapacity(changes.count)
+        for change in changes {
+            hash.startChange()
+            hash.mix(change)
+            each.append(FNV1a.hex(hash.change))
+        }
+        return (hash.hex, each)
+    }
 }
 
 /// FNV-1a over the canonical rendering `Checksum` defines: each field's text followed by a
 /// separator byte; values as SQL prints them (`NULL`, `42`, `'text'`), versions as `ms.logical@node`.
 /// Written without building the strings, so it costs no allocation per field.
 struct FNV1a {
-    private(set) var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    private static let basis: UInt64 = 0xcbf2_9ce4_8422_2325
+    private(set) var hash: UInt64 = basis
+    /// The same hash over what was mixed since `startChange()`.
+    private(set) var change: UInt64 = basis
 
     private mutating func byte(_ byte: UInt8) {
         hash ^= UInt64(byte)
         hash = hash &* 0x0000_0100_0000_01B3
+        change ^= UInt64(byte)
+        change = change &* 0x0000_0100_0000_01B3
     }
+
+    /// Starts `change` again, for the next change of a batch.
+    mutating func startChange() { change = Self.basis }
 
     private mutating func bytes(_ text: String) {
         var text = text
@@ -378,8 +400,11 @@ struct FNV1a {
     ]
 
     /// 16 hex digits.
-    var hex: String {
-        let hex = String(hash, radix: 16)
+    var hex: String { Self.hex(hash) }
+
+    /// `value` as 16 hex digits.
+    static func hex(_ value: UInt64) -> String {
+        let hex = String(value, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

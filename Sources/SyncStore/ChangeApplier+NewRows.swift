@@ -16,7 +16,7 @@ import SyncProtocol
 /// returns nil, and the general way applies the slice change by change.
 extension ChangeApplier {
     /// Applies `changes` as new rows, or returns nil having changed nothing.
-    func applyNewRows(_ changes: [WireChange], node: String, county: String, db: Database) throws -> [ChangeOutcome]? {
+    func applyNewRows(_ changes: [WireChange], node: String, county: String, digests: ChangeDigests, db: Database) throws -> [ChangeOutcome]? {
         guard changes.count > 1, let table = SyncedTable.named(changes[0].table), table == .platform else { return nil }
         var ids = Set<String>()
         ids.reserveCapacity(changes.count)
@@ -82,7 +82,7 @@ extension ChangeApplier {
             applied.raw("[")
             applied.integer(change.seq)
             applied.raw(",")
-            applied.string(Checksum.of(change))
+            applied.string(digests[change])
             applied.raw("]")
         }
         rows.raw("]")

@@ -22,7 +22,8 @@ extension CityDatabase {
         guard request.changes.count <= limits.maxBatchChanges else {
             throw StoreError.badBatch(code: .batchTooLarge, message: "the batch has \(request.changes.count) changes; at most \(limits.maxBatchChanges) are accepted per push (max-batch-changes)")
         }
-        guard Checksum.of(request.changes) == request.checksum else {
+        let sums = Checksum.ofEach(request.changes)
+        guard sums.batch == request.checksum else {
             throw StoreError.badBatch(code: .checksumMismatch, message: "the batch's checksum does not match its changes")
         }
         let check = ChangeCheck(limits: limits)
@@ -52,6 +53,7 @@ extension CityDatabase {
             throw StoreError.badBatch(code: .badSequence, message: "firstSeq \(request.firstSeq) and lastSeq \(request.lastSeq) do not match the changes (\(claimed.0) to \(claimed.1))")
         }
         let clockRefusals = clockAhead
+        let digests = ChangeDigests(first: request.changes.first?.seq ?? 0, each: sums.each)
         let applier = self.applier(nowMs: nowMs)
         // The first transaction checks the batch against what the city holds, then applies the first slice.
         let first = try write("apply push") { db -> (Int64, [ChangeOutcome], NodeAdmission?) in
@@ -69,7 +71,7 @@ extension CityDatabase {
             // A re-sent change must be the change the city applied under that seq.
             let known = try db.cachedStatement(sql: "SELECT hash FROM applied_seq WHERE node = ? AND seq = ?")
             for change in request.changes where change.seq <= highWater {
-                if let hash = try String.fetchOne(known, arguments: [request.node, change.seq]), hash != Checksum.of(change) {
+                if let hash = try String.fetchOne(known, arguments: [request.node, change.seq]), hash != digests[change] {
                     throw StoreError.badBatch(code: .replicaDiverged, message: "change \(change.seq) of \(request.node) differs from the one the city applied: the replica's history diverged (restored from a backup?); it must continue as a new node")
                 }
             }
@@ -77,7 +79,7 @@ extension CityDatabase {
             // A re-delivered change gets the outcome the city kept for it: a county whose answer was
             // lost must still learn that a change was parked, and why.
             let storedOutcomes = try Self.parkedOutcomes(db, node: request.node, seqs: request.changes.lazy.map(\.seq).filter { $0 <= highWater })
-            let (mark, outcomes) = try applySlice(request, after: highWater, county: county, applier: applier, nowMs: nowMs, db: db)
+            let (mark, outcomes) = try applySlice(request, after: highWater, county: county, applier: applier, digests: digests, nowMs: nowMs, db: db)
             return (mark, storedOutcomes + outcomes, admission)
         }
         if let admission = first.2 { onNodeAdmitted(admission) }
@@ -85,7 +87,7 @@ extension CityDatabase {
         while highWater < request.lastSeq {
             let (mark, more) = try write("apply push") { db -> (Int64, [ChangeOutcome]) in
                 let current = try admitNode(db, node: request.node, county: county, route: "push", nowMs: nowMs).mark
-                return try applySlice(request, after: current, county: county, applier: applier, nowMs: nowMs, db: db)
+                return try applySlice(request, after: current, county: county, applier: applier, digests: digests, nowMs: nowMs, db: db)
             }
             guard mark > highWater else { break }
             highWater = mark
@@ -147,7 +149,7 @@ extension CityDatabase {
     /// Applies the next slice of `request`'s changes after the node's mark `after`, records their
     /// digests and moves the mark; returns the new mark and the slice's outcomes.
     private func applySlice(_ request: PushRequest, after highWater: Int64, county: String, applier: ChangeApplier,
-                            nowMs: Int64, db: Database) throws -> (Int64, [ChangeOutcome]) {
+                            digests: ChangeDigests, nowMs: Int64, db: Database) throws -> (Int64, [ChangeOutcome]) {
         let pending = request.changes.filter { $0.seq > highWater }
         var count = min(pending.count, limits.applySliceChanges)
         // A slice never ends between an award and the insert of the platform it refers to, when
@@ -164,7 +166,7 @@ extension CityDatabase {
         _ = try CountyDatabase.stamp(db, wallMs: nowMs)
         try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
         let outcomes: [ChangeOutcome]
-        if let newRows = try applier.applyNewRows(fresh, node: request.node, county: county, db: db) {
+        if let newRows = try applier.applyNewRows(fresh, node: request.node, county: county, digests: digests, db: db) {
             // New rows, written a slice at a time with their applied records.
             outcomes = newRows
         } else {
@@ -172,7 +174,7 @@ extension CityDatabase {
             outcomes = try applier.applyAll(fresh, county: county, db: db) { refused.append($0) }
             try reassertAll(refused, county: county, nowMs: nowMs, db: db)
             let record = try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash, applied_at) VALUES (?, ?, ?, ?)")
-            for change in fresh { try record.execute(arguments: [request.node, change.seq, Checksum.of(change), nowMs]) }
+            for change in fresh { try record.execute(arguments: [request.node, change.seq, digests[change], nowMs]) }
         }
         try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
         try db.execute(sql: """
@@ -406,4 +408,13 @@ extension CityDatabase {
         if let admission { onNodeAdmitted(admission) }
         return answer
     }
+}
+
+/// Each change's digest (`Checksum.of`) in a push, found by seq: the changes of a checked batch
+/// run from its first seq without a gap.
+struct ChangeDigests {
+    let first: Int64
+    let each: [String]
+
+    subscript(change: WireChange) -> String { each[Int(change.seq - first)] }
 }

@@ -127,6 +127,8 @@ struct FastJSONTests {
             let changes = Self.request(&random).changes
             #expect(Checksum.of(changes) == Self.referenceChecksum(changes))
             for change in changes { #expect(Checksum.of(change) == Self.referenceChecksum([change])) }
+            let sums = Checksum.ofEach(changes)
+            #expect(sums.batch == Self.referenceChecksum(changes) && sums.each == changes.map { Self.referenceChecksum([$0]) })
         }
     }
 
