@@ -92,15 +92,28 @@ public struct SyncClient: Sendable {
         var report = SyncReport()
         var batches = 0
         var tried = ClientPolicy.Tried()
-        // The batch after the one in flight, read while the city applies it; used only if the
-        // city takes the whole batch in flight.
-        var next: PushRequest?
-        while batches < maxBatches, let batch = try next ?? database.nextPushBatch(limit: currentBatchSize) {
+        // The batch after the one in flight, read and encoded while the city applies it; used
+        // only if the city takes the whole batch in flight.
+        var next: PreparedPush?
+        // The last batch the city took whole: acknowledged here while the next one is in flight
+        // (an acknowledgement lost to a crash only makes the city see that batch again).
+        var taken: (batch: PushRequest, answer: PushResponse)?
+        func acknowledgeTaken() throws {
+            if let (batch, answer) = taken { try database.acknowledge(batch, answer) }
+            taken = nil
+        }
+        while batches < maxBatches {
+            // Read from the acknowledged mark only once it is written.
+            if next == nil { try acknowledgeTaken() }
+            guard let prepared = try next ?? database.nextPushBatch(limit: currentBatchSize).map(transport.preparePush) else { break }
+            let batch = prepared.request
             next = nil
             let answer: PushResponse
             do {
-                async let sent = transport.push(batch)
-                let following = batches + 1 < maxBatches ? try? database.nextPushBatch(after: batch.lastSeq, limit: currentBatchSize) : nil
+                async let sent = transport.push(prepared)
+                try acknowledgeTaken()
+                let following = batches + 1 < maxBatches
+                    ? (try? database.nextPushBatch(after: batch.lastSeq, limit: currentBatchSize)).map(transport.preparePush) : nil
                 answer = try await sent
                 window.state.withLock { $0.succeeded() }
                 if answer.highWater >= batch.lastSeq { next = following }
@@ -146,7 +159,7 @@ public struct SyncClient: Sendable {
                 }
                 continue
             }
-            try database.acknowledge(batch, answer)
+            taken = (batch, answer)
             batches += 1
             report.pushed += answer.outcomes.count
             report.parked += answer.outcomes.filter { $0.outcome == .parked }.count
@@ -154,9 +167,11 @@ public struct SyncClient: Sendable {
             logger.debug("pushed", metadata: ["sync.push.first_seq": "\(batch.firstSeq)", "sync.push.last_seq": "\(batch.lastSeq)",
                                               "sync.push.high_water": "\(answer.highWater)"])
             if answer.highWater < batch.lastSeq {
+                try acknowledgeTaken()
                 throw TransportError.badResponse(op: "push", url: "/v1/push", message: "the city acknowledged \(answer.highWater) of a batch up to \(batch.lastSeq)")
             }
         }
+        try acknowledgeTaken()
         return report
     }
 

@@ -29,8 +29,20 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
     }
 
     public func push(_ request: PushRequest) async throws -> PushResponse {
-        // Batches are large: the hand-written encoder is several times faster than JSONEncoder.
-        try await exchange("push", method: "POST", path: "/v1/push", body: Data(JSONText.pushRequestBytes(request)), compressible: true)
+        try await push(preparePush(request))
+    }
+
+    /// Encodes the batch (the hand-written encoder: batches are large) and deflates it once the
+    /// city has said it reads deflate.
+    public func preparePush(_ request: PushRequest) -> PreparedPush {
+        let json = JSONText.pushRequestBytes(request)
+        guard json.count >= Self.deflateFrom, cityReadsDeflate.withLock({ $0 }) else { return PreparedPush(request: request, body: json, deflated: false) }
+        return PreparedPush(request: request, body: Deflate.compress(json), deflated: true)
+    }
+
+    public func push(_ prepared: PreparedPush) async throws -> PushResponse {
+        let body = prepared.body ?? JSONText.pushRequestBytes(prepared.request)
+        return try await exchange("push", method: "POST", path: "/v1/push", body: Data(body), deflated: prepared.body != nil && prepared.deflated)
     }
 
     public func pull(node: String, after cursor: Int64, afterHlc: Int64?, limit: Int) async throws -> PullResponse {
@@ -53,24 +65,27 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
 
     /// Performs a raw request (for `GET /healthz`, digests and tests); returns status and body.
     public func request(method: String, path: String, body: Data? = nil) async throws -> (status: Int, body: Data) {
-        try await request(method: method, path: path, body: body, compressible: false)
+        try await send(method: method, path: path, body: body)
     }
 
     /// How many request bodies went deflated.
     public var deflatedBodies: Int { deflated.withLock { $0 } }
     private let deflated = Mutex(0)
+    /// Whether the city has said it reads deflated bodies (the handle's flag, for `preparePush`).
+    private let cityReadsDeflate = Mutex(false)
 
     /// Bodies smaller than this go as they are: deflating them saves too little.
     static let deflateFrom = 1_024
 
-    /// Performs a request; a `compressible` body is deflated once the city said it reads deflate.
-    private func request(method: String, path: String, body: Data?, compressible: Bool) async throws -> (status: Int, body: Data) {
+    /// Performs a request (`deflated`: its body is deflated, as `preparePush` makes a batch's).
+    private func send(method: String, path: String, body: Data?, deflated isDeflated: Bool = false) async throws -> (status: Int, body: Data) {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result {
-                    if compressible, let body, body.count >= Self.deflateFrom, self.handle.cityAcceptsDeflate {
+                    defer { if self.handle.cityAcceptsDeflate { self.cityReadsDeflate.withLock { $0 = true } } }
+                    if isDeflated {
                         self.deflated.withLock { $0 += 1 }
-                        return try self.handle.perform(method: method, path: path, body: Data(Deflate.compress(body)), deflated: true)
+                        return try self.handle.perform(method: method, path: path, body: body, deflated: true)
                     }
                     return try self.handle.perform(method: method, path: path, body: body)
                 })
@@ -78,8 +93,8 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
         }
     }
 
-    private func exchange<Response: Decodable>(_ op: String, method: String, path: String, body: Data?, compressible: Bool = false) async throws -> Response {
-        let (status, data) = try await request(method: method, path: path, body: body, compressible: compressible)
+    private func exchange<Response: Decodable>(_ op: String, method: String, path: String, body: Data?, deflated: Bool = false) async throws -> Response {
+        let (status, data) = try await send(method: method, path: path, body: body, deflated: deflated)
         guard (200..<300).contains(status) else {
             throw TransportError.http(op: op, url: path, status: status, error: try? JSONDecoder().decode(ErrorBody.self, from: data))
         }

@@ -14,9 +14,38 @@ public protocol SyncTransport: Sendable {
     func snapshot(table: String, after: String, limit: Int) async throws -> SnapshotResponse
     /// Gives the city back its own sealed changes after it was restored from a backup.
     func returnChanges(_ request: ReturnRequest) async throws -> ReturnResponse
+    /// Makes a batch ready to send (encoded, compressed if the city reads it), so the work is
+    /// done while the batch before it is in flight.
+    func preparePush(_ request: PushRequest) -> PreparedPush
+    /// Sends a batch made ready by `preparePush`; returns the city's answer.
+    func push(_ prepared: PreparedPush) async throws -> PushResponse
+}
+
+/// A batch made ready to send: the request, and its body as the transport sends it (nil for a
+/// transport that encodes as it sends).
+public struct PreparedPush: Sendable {
+    /// The batch.
+    public let request: PushRequest
+    /// The request body, deflated if `deflated`.
+    public let body: [UInt8]?
+    /// Whether `body` is deflated.
+    public let deflated: Bool
+
+    /// Wraps a batch and its body.
+    public init(request: PushRequest, body: [UInt8]?, deflated: Bool) {
+        self.request = request
+        self.body = body
+        self.deflated = deflated
+    }
 }
 
 extension SyncTransport {
+    /// No preparation: the batch is encoded as it is sent.
+    public func preparePush(_ request: PushRequest) -> PreparedPush { PreparedPush(request: request, body: nil, deflated: false) }
+
+    /// Sends the prepared batch's request.
+    public func push(_ prepared: PreparedPush) async throws -> PushResponse { try await push(prepared.request) }
+
     /// A pull with no check of the position.
     public func pull(node: String, after cursor: Int64, limit: Int) async throws -> PullResponse {
         try await pull(node: node, after: cursor, afterHlc: nil, limit: limit)
