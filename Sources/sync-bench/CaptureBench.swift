@@ -29,15 +29,20 @@ struct CaptureBench: ParsableCommand {
         print(row("capture + stamp together", combined, figures.insertBare))
         print(row("updates, no triggers", figures.updateBare, figures.updateBare))
         print(row("updates, capture triggers", figures.updateCapture, figures.updateBare))
+        print(row("later updates, no triggers", figures.laterUpdateBare, figures.laterUpdateBare))
+        print(row("later updates, capture", figures.laterUpdateCapture, figures.laterUpdateBare))
     }
 
     /// Rows per second of each variant, the best round of each.
     struct Figures {
         var insertBare = 0.0, insertCapture = 0.0, stamp = 0.0, updateBare = 0.0, updateCapture = 0.0
+        /// Updates of rows written since their insert's stamp: no values left to freeze.
+        var laterUpdateBare = 0.0, laterUpdateCapture = 0.0
     }
 
-    /// Inserts `platforms`, then updates two columns of each, with and without the capture
-    /// triggers, alternating rounds so both see the same machine.
+    /// Inserts `platforms`, then updates two columns of each, twice, with and without the capture
+    /// triggers, alternating rounds so both see the same machine. The first update of a row after
+    /// a bulk stamp also freezes its insert's values (`stampNewRows`); a later one does not.
     static func measure(_ platforms: [Platform], batch: Int, rounds: Int, folder: URL) throws -> Figures {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var best = Figures()
@@ -59,6 +64,8 @@ struct CaptureBench: ParsableCommand {
                 }
                 let updated = rows / (try update(platforms, batch: batch, in: path))
                 if capture { best.updateCapture = max(best.updateCapture, updated) } else { best.updateBare = max(best.updateBare, updated) }
+                let later = rows / (try update(platforms, batch: batch, in: path, mark: "（再改）"))
+                if capture { best.laterUpdateCapture = max(best.laterUpdateCapture, later) } else { best.laterUpdateBare = max(best.laterUpdateBare, later) }
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             }
         }
@@ -89,7 +96,7 @@ struct CaptureBench: ParsableCommand {
     }
 
     /// The same prepared-statement update of two columns for both variants; seconds.
-    static func update(_ platforms: [Platform], batch: Int, in path: String) throws -> Double {
+    static func update(_ platforms: [Platform], batch: Int, in path: String, mark: String = "（改）") throws -> Double {
         var config = Configuration()
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let pool = try DatabasePool(path: path, configuration: config)
@@ -98,7 +105,7 @@ struct CaptureBench: ParsableCommand {
             try pool.write { db in
                 let statement = try db.cachedStatement(sql: "UPDATE platform SET name = ?, remarks = ? WHERE id = ?")
                 for p in platforms[chunk..<min(chunk + batch, platforms.count)] {
-                    try statement.execute(arguments: [p.name + "（改）", "改：" + (p.remarks ?? ""), p.id])
+                    try statement.execute(arguments: [p.name + mark, mark + (p.remarks ?? ""), p.id])
                 }
             }
         }

@@ -71,7 +71,8 @@ struct ReportBench: AsyncParsableCommand {
         progress("- capture on the write path")
         let capture = try CaptureBench.measure(platforms, batch: batch, rounds: 2, folder: folder.appendingPathComponent("capture"))
         table.ratio("capture: inserts", capture.insertCapture, "rows/s", [("same inserts, no triggers", capture.insertBare, 0.6)])
-        table.ratio("capture: updates of 2 columns", capture.updateCapture, "rows/s", [("same updates, no triggers", capture.updateBare, 0.5)])
+        table.ratio("capture: first updates of 2 columns", capture.updateCapture, "rows/s", [("same updates, no triggers", capture.updateBare, 0.5)])
+        table.ratio("capture: later updates of 2 columns", capture.laterUpdateCapture, "rows/s", [("same updates, no triggers", capture.laterUpdateBare, 0.5)])
 
         progress("- another county's pulls while one county pushes 60,000 changes in its largest legal batches")
         let flood = try await FloodBench.pullLatency(rows: 60_000, batch: SyncLimits().maxBatchChanges, idlePulls: 200,
