@@ -94,12 +94,12 @@ extension ChangeApplier {
         do {
             try db.inSavepoint {
                 if let newest = changes.map(\.hlc).max() { try Self.receiveClock(newest, db: db) }
-                try db.execute(sql: "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) SELECT \(select) FROM json_each(?)",
-                               arguments: [rows.text])
-                try db.execute(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) SELECT ?, value ->> 0, value ->> 1 FROM json_each(?)",
-                               arguments: [table.name, versions.text])
-                try db.execute(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash, applied_at) SELECT ?, value ->> 0, value ->> 1, ? FROM json_each(?)",
-                               arguments: [node, nowMs, applied.text])
+                try db.cachedStatement(sql: "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) SELECT \(select) FROM json_each(?)")
+                    .execute(arguments: [rows.text])
+                try db.cachedStatement(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) SELECT ?, value ->> 0, value ->> 1 FROM json_each(?)")
+                    .execute(arguments: [table.name, versions.text])
+                try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash, applied_at) SELECT ?, value ->> 0, value ->> 1, ? FROM json_each(?)")
+                    .execute(arguments: [node, nowMs, applied.text])
                 return .commit
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {

@@ -96,9 +96,9 @@ struct ChangeApplier {
                 .execute(arguments: StatementArguments([change.rowId] + table.columns.map { values[$0]!.databaseValue }))
         case .update(let values):
             let columns = table.columns.filter { values[$0] != nil }
-            try db.execute(
-                sql: "UPDATE \(table.name) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
-                arguments: StatementArguments(columns.map { values[$0]!.databaseValue } + [change.rowId]))
+            // Cached per column set: preparing compiles the table's triggers too.
+            try db.cachedStatement(sql: "UPDATE \(table.name) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?")
+                .execute(arguments: StatementArguments(columns.map { values[$0]!.databaseValue } + [change.rowId]))
         case .delete(let cascade):
             for award in cascade { try deleteRow(.award, id: award, county: county, version: change.version, db: db) }
             try deleteRow(table, id: change.rowId, county: text(state.values?["county"]) ?? county, version: change.version, db: db)
@@ -140,8 +140,8 @@ struct ChangeApplier {
 
     /// Deletes a row, its versions, and keeps its tombstone.
     func deleteRow(_ table: SyncedTable, id: String, county: String, version: ColumnVersion, db: Database) throws {
-        try db.execute(sql: "DELETE FROM \(table.name) WHERE id = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM row_version WHERE tbl = ? AND row_id = ?", arguments: [table.name, id])
+        try db.cachedStatement(sql: "DELETE FROM \(table.name) WHERE id = ?").execute(arguments: [id])
+        try db.cachedStatement(sql: "DELETE FROM row_version WHERE tbl = ? AND row_id = ?").execute(arguments: [table.name, id])
         try Tombstones.record(db, table: table.name, rowId: id, county: county, version: version, atMs: nowMs)
     }
 

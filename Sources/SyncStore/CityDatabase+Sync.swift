@@ -338,11 +338,11 @@ extension CityDatabase {
 
     func appendFeed(_ db: Database, county: String, table: SyncedTable, rowId: String, op: ChangeOperation, columns: [String],
                     wallMs: Int64, hlc: HLCTimestamp, bases: [String: ColumnVersion], values: [String: ColumnValue]) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms, hlc, bases, "values")
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [county, table.name, rowId, op.rawValue, try table.mask(for: columns), wallMs, hlc.rawValue,
-                             JSONText.versions(bases), JSONText.values(values)])
+            """).execute(arguments: [county, table.name, rowId, op.rawValue, try table.mask(for: columns), wallMs, hlc.rawValue,
+                                     JSONText.versions(bases), JSONText.values(values)])
     }
 }
 
