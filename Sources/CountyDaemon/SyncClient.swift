@@ -248,12 +248,23 @@ public struct SyncClient: Sendable {
         var remeasured = false
         var resnapshotted = false
         var rediverged = false
+        // The page after the one being applied, asked for meanwhile; used only if the one before
+        // it was applied whole (the cursor is where the page starts).
+        var ahead: (cursor: Int64, page: Task<PullResponse, any Error>)?
+        defer { ahead?.page.cancel() }
         while true {
             let cursor = try database.syncPosition().pulledSeq
             let page: PullResponse
             do {
-                page = try await transport.pull(node: database.replica.node, after: cursor, afterHlc: try database.pulledHlc(),
-                                                limit: pullWindow.state.withLock { $0.size })
+                if let next = ahead, next.cursor == cursor {
+                    ahead = nil
+                    page = try await next.page.value
+                } else {
+                    ahead?.page.cancel()
+                    ahead = nil
+                    page = try await transport.pull(node: database.replica.node, after: cursor, afterHlc: try database.pulledHlc(),
+                                                    limit: pullWindow.state.withLock { $0.size })
+                }
                 pullWindow.state.withLock { $0.succeeded() }
             } catch let error as TransportError where error.isInTransit {
                 pullWindow.state.withLock { $0.failed() }
@@ -284,6 +295,10 @@ public struct SyncClient: Sendable {
                 try database.requireSnapshot()
                 try await mergeSnapshot(fromFeedEnd: true)
                 continue
+            }
+            if page.more, let last = page.changes.last {
+                let (transport, node, limit) = (transport, database.replica.node, pullWindow.state.withLock { $0.size })
+                ahead = (page.cursor, Task { try await transport.pull(node: node, after: page.cursor, afterHlc: last.hlc, limit: limit) })
             }
             do {
                 applied += try database.applyPull(page, limits: limits).count
