@@ -79,23 +79,58 @@ extension CountyDatabase {
     /// in seq order, so the stamped entries always run without a gap.
     static func entries(_ db: Database, after seq: Int64, limit: Int?) throws -> [ChangeEntry] {
         let county = try String.fetchOne(db, sql: "SELECT county FROM replica WHERE id = 1") ?? ""
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT seq, tbl, row_id, op, columns, hlc, bases, \(SyncedTable.entryValuesSQL("change_log")), "values" IS NOT 'null' AND "values" IS NOT NULL
-            FROM change_log WHERE seq > ? AND hlc IS NOT NULL ORDER BY seq LIMIT ?
-            """, arguments: [seq, limit ?? -1])
+        let rows = try Row.fetchAll(db.cachedStatement(sql: entriesSQL), arguments: [seq, limit ?? -1])
         return try rows.map { row in
-            let table = SyncedTable.named(row["tbl"])!
-            let op = ChangeOperation(rawValue: row["op"])!
-            let rowId: String = row["row_id"]
-            let columns = table.columns(in: row["columns"])
-            // Frozen, or read from the row (a bulk stamp's, or an older release's entry).
-            let values = try decodeEntryValues(row[7], frozen: row[8], columns: columns)
+            let table = SyncedTable.named(row[1])!
+            let op = ChangeOperation(rawValue: row[3])!
+            let mask: Int64 = row[4]
+            let columns = table.columns(in: mask)
+            // Frozen in the log, or still in the row (a bulk stamp's entry, or an older
+            // release's): the row's columns follow the entry's, table after table.
+            let values: [String: ColumnValue]
+            if let frozen = row[7] as String?, frozen != "null" {
+                values = try decodeValues(frozen)
+            } else if let start = liveColumnsStart[table.name], !row.hasNull(atIndex: start) {
+                var live: [String: ColumnValue] = [:]
+                live.reserveCapacity(columns.count)
+                for (index, column) in table.columns.enumerated() where mask & (1 << Int64(index)) != 0 {
+                    live[column] = ColumnValue(row[start + index] as DatabaseValue)
+                }
+                values = live
+            } else {
+                values = [:]  // the row is gone: a delete, or an insert whose row was deleted before its stamp
+            }
             return ChangeEntry(
-                seq: row["seq"], county: county, table: table.name, rowId: rowId, op: op, columns: columns,
-                hlc: HLCTimestamp(rawValue: row["hlc"]), values: values,
-                bases: try decodeVersions(row["bases"]))
+                seq: row[0], county: county, table: table.name, rowId: row[2], op: op, columns: columns,
+                hlc: HLCTimestamp(rawValue: row[5]), values: values,
+                bases: try decodeVersions(row[6]))
         }
     }
+
+    /// Stamped entries with, for an entry whose values are still in its row, that row's columns
+    /// (one join per table, in `SyncedTable.all` order; `liveColumnsStart` says where each starts).
+    private static let entriesSQL: String = {
+        let joins = SyncedTable.all.enumerated().map { index, table in
+            #"LEFT JOIN \#(table.name) AS t\#(index) ON c.tbl = '\#(table.name)' AND (c."values" IS NULL OR c."values" = 'null') AND t\#(index).id = c.row_id"#
+        }
+        let columns = SyncedTable.all.enumerated().flatMap { index, table in table.columns.map { "t\(index).\($0)" } }
+        return #"""
+            SELECT c.seq, c.tbl, c.row_id, c.op, c.columns, c.hlc, c.bases, c."values", \#(columns.joined(separator: ", "))
+            FROM change_log AS c \#(joins.joined(separator: " "))
+            WHERE c.seq > ? AND c.hlc IS NOT NULL ORDER BY c.seq LIMIT ?
+            """#
+    }()
+
+    /// Where each table's columns start in a row of `entriesSQL`.
+    private static let liveColumnsStart: [String: Int] = {
+        var start = 8
+        var starts: [String: Int] = [:]
+        for table in SyncedTable.all {
+            starts[table.name] = start
+            start += table.columns.count
+        }
+        return starts
+    }()
 
     static func versions(_ db: Database, table: String, rowId: String) throws -> RowVersions? {
         guard let json = try String.fetchOne(
@@ -255,9 +290,12 @@ extension CountyDatabase {
                     INSERT OR REPLACE INTO row_version (tbl, row_id, versions)
                     SELECT tbl, row_id, '{"*":{"hlc":' || hlc || ? FROM change_log WHERE seq IN (SELECT value ->> 0 FROM json_each(?))
                     """, arguments: [versionsSuffix, readings.text])
-                try db.execute(sql: """
-                    DELETE FROM tombstone WHERE (tbl, row_id) IN (SELECT tbl, row_id FROM change_log WHERE seq IN (SELECT value ->> 0 FROM json_each(?)))
-                    """, arguments: [readings.text])
+                // An insert clears its row's tombstone; with none kept, there is nothing to clear.
+                if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM tombstone)") == true {
+                    try db.execute(sql: """
+                        DELETE FROM tombstone WHERE (tbl, row_id) IN (SELECT tbl, row_id FROM change_log WHERE seq IN (SELECT value ->> 0 FROM json_each(?)))
+                        """, arguments: [readings.text])
+                }
                 return .commit
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR || error.resultCode == .SQLITE_CONSTRAINT {
