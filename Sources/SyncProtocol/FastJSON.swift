@@ -88,9 +88,8 @@ extension JSONScanner {
         var values: [String: ColumnValue] = [:]
         values.reserveCapacity(16)
         let read = object { scanner, key in
-            guard let name = keyString(key), values[name] == nil, let value = scanner.columnValue() else { return false }
-            values[name] = value
-            return true
+            guard let name = keyString(key), let value = scanner.columnValue() else { return false }
+            return values.updateValue(value, forKey: name) == nil  // a key twice is refused
         }
         return read ? values : nil
     }
