@@ -358,7 +358,8 @@ public struct Receiver: Sendable {
     /// A county may not write city-owned columns, except their initial values in a new row.
     private func checkCityOwnedColumns(_ change: ReceivedChange, taken: [String], isInsert: Bool) throws {
         let initial = change.table == "platform" ? Self.initialPlatformValues : Self.initialAwardValues
-        for column in taken where authority.authority(change.table, column) == .city {
+        let owners = authority.owners[change.table] ?? [:]  // `authority(_:_:)`, the table looked up once
+        for column in taken where owners[column] == .city {
             let value = change.values[column] ?? .null
             if isInsert && (initial[column] == nil || initial[column] == value) { continue }
             throw ReceiveRefusal.park(.cityOwnedColumn, "\(change.table).\(column) is set by the city; a county cannot write \(value)")
