@@ -14,8 +14,8 @@ import Testing
 @Suite("Sync service on a test clock")
 struct SyncServiceClockTests {
     // Generous deadlines: beside the other suites on two cores, the service's task may wait a
-    // while for a thread; nothing here measures time on the wall clock.
-    @Test(.timeLimit(.minutes(3)))
+    // while for a thread (a minute in a full run); nothing here measures time on the wall clock.
+    @Test(.timeLimit(.minutes(5)))
     func aFailingLinkIsRetriedWithBackoffOnTheServicesClock() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
