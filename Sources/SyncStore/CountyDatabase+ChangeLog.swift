@@ -15,11 +15,13 @@ import SyncProtocol
 ///
 /// Because every remote apply stamps first, nothing but local writes can come between a write
 /// and its stamp, so the bases are exactly those a trigger would have recorded, at a fraction of
-/// the cost (see `sync-bench capture`). The new values are read from the row at the stamp and
-/// frozen in the entry: a change sent again after a lost answer is byte for byte the change the
-/// city may already have applied, whatever was written since (a later write is a later entry).
-/// When a column was written twice before one stamp, both entries carry the value of the second
-/// (intermediate values are the node's own overwrites, never another replica's data).
+/// the cost (see `sync-bench capture`). The new values are the row's at the stamp, frozen: a
+/// change sent again after a lost answer is byte for byte the change the city may already have
+/// applied, whatever was written since (a later write is a later entry). A bulk stamp of new rows
+/// leaves them in the row, and the capture trigger of the row's next write or delete copies them
+/// into the entry first (`stampNewRows`). When a column was written twice before one stamp, both
+/// entries carry the value of the second (intermediate values are the node's own overwrites,
+/// never another replica's data).
 extension CountyDatabase {
     /// Stamps unstamped entries (the first `limit` of them, in seq order, if given), freezing
     /// their values; returns how many were stamped.
@@ -139,9 +141,9 @@ extension CountyDatabase {
         return RowVersions(storage: try decodeVersions(json))
     }
 
-    /// Stamps the unstamped entries of `db`'s change log, freezing their new values in the entry:
-    /// the city's feed carries each city edit as made, and a county's change is sent the same
-    /// every time.
+    /// Stamps the unstamped entries of `db`'s change log, freezing their new values (see
+    /// `stampNewRows` for a run of new rows): the city's feed carries each city edit as made, and a
+    /// county's change is sent the same every time.
     /// (`inBulk` false: never the bulk way, for tests that compare the two.)
     static func stamp(_ db: Database, wallMs: Int64, limit: Int? = nil, inBulk: Bool = true) throws -> Int {
         // The replica's node now: versions of local writes carry it.
