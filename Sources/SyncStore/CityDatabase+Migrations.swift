@@ -166,16 +166,7 @@ extension CityDatabase {
             // (`TableRebuild.comparisonsForInLists`).
             try TableRebuild.rebuild(db, tables: ["platform", "award", "change_log", "row_version", "tombstone"], transform: TableRebuild.comparisonsForInLists)
         }
-        migrator.registerMigration("v14-live-values") { db in
-            // A bulk stamp leaves an entry's values in its row (`"values" = 'null'`): the capture
-            // triggers of update and delete freeze them before the row changes, whoever writes.
-            try db.execute(sql: #"CREATE INDEX change_log_live ON change_log (tbl, row_id) WHERE "values" = 'null'"#)
-            for table in SyncedTable.all {
-                try db.execute(sql: "DROP TRIGGER \(table.name)_capture_update")
-                try db.execute(sql: "DROP TRIGGER \(table.name)_capture_delete")
-                for sql in table.freezingCaptureTriggersSQL(role: .city) { try db.execute(sql: sql) }
-            }
-        }
+        migrator.registerMigration("v14-live-values") { db in try ReplicaSchema.keepValuesInRows(db, role: .city) }
         migrator.registerMigration("v15-platform-key-by-county") { db in
             // The key a county's awards refer to, (id, county), indexed county first: the same
             // index then finds a county's platforms, and an insert writes one index fewer.

@@ -1,3 +1,4 @@
+import GRDB
 import SyncCore
 
 /// SQL shared by the county and city schemas: the data tables, row versions, conflicts and parked
@@ -143,4 +144,16 @@ enum ReplicaSchema {
         "ALTER TABLE parked ADD COLUMN resolution TEXT CHECK (resolution IN ('retried', 'discarded'))",
         "ALTER TABLE parked ADD COLUMN resolved_at INTEGER",
     ]
+
+    /// Migration `v14-live-values`, on both sides: a bulk stamp leaves an entry's values in its
+    /// row (`"values" = 'null'`), and the capture triggers of update and delete freeze them before
+    /// the row changes, whoever writes.
+    static func keepValuesInRows(_ db: Database, role: NodeRole) throws {
+        try db.execute(sql: #"CREATE INDEX change_log_live ON change_log (tbl, row_id) WHERE "values" = 'null'"#)
+        for table in SyncedTable.all {
+            try db.execute(sql: "DROP TRIGGER \(table.name)_capture_update")
+            try db.execute(sql: "DROP TRIGGER \(table.name)_capture_delete")
+            for sql in table.freezingCaptureTriggersSQL(role: role) { try db.execute(sql: sql) }
+        }
+    }
 }
