@@ -51,9 +51,6 @@ final class CurlHandle {
     /// `headers` and `Content-Encoding: deflate`, for a compressed body.
     private var deflatedHeaders: UnsafeMutablePointer<curl_slist>?
     private let configuration: TransportConfiguration
-    /// Whether the city said it reads deflated request bodies (`Accept-Encoding: deflate` on
-    /// any answer, RFC 7694): until then bodies go uncompressed, so an older city still reads them.
-    private(set) var cityAcceptsDeflate = false
 
     private static let globalInit: Void = {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
@@ -67,16 +64,11 @@ final class CurlHandle {
         self.configuration = configuration
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        headers = curl_slist_append(nil, "Content-Type: application/json")
-        headers = curl_slist_append(headers, "Accept: application/json")
-        headers = curl_slist_append(headers, "\(ProtocolVersion.header): \(ProtocolVersion.current)")
         // libcurl would send `Expect: 100-continue` for large bodies and wait for an answer the
         // server never sends.
-        headers = curl_slist_append(headers, "Expect:")
-        for header in ["Content-Type: application/json", "Accept: application/json", "\(ProtocolVersion.header): \(ProtocolVersion.current)",
-                       "Expect:", "Content-Encoding: deflate"] {
-            deflatedHeaders = curl_slist_append(deflatedHeaders, header)
-        }
+        let common = ["Content-Type: application/json", "Accept: application/json", "\(ProtocolVersion.header): \(ProtocolVersion.current)", "Expect:"]
+        headers = common.reduce(nil) { curl_slist_append($0, $1) }
+        deflatedHeaders = (common + ["Content-Encoding: deflate"]).reduce(nil) { curl_slist_append($0, $1) }
         try set(ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "error buffer")
         try set(ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "https"), "protocols")
         try set(ccurl_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "https"), "redirect protocols")
@@ -103,8 +95,10 @@ final class CurlHandle {
         errorBuffer.deallocate()
     }
 
-    /// Performs one request; returns the status and body. Throws on any libcurl failure.
-    func perform(method: String, path: String, body: Data?, deflated: Bool = false) throws -> (status: Int, body: Data) {
+    /// Performs one request (`deflated`: the body is deflated); returns the status, the body, and
+    /// whether the answer says the city reads deflated request bodies (`Accept-Encoding: deflate`,
+    /// RFC 7694). Throws on any libcurl failure.
+    func perform(method: String, path: String, body: Data?, deflated: Bool = false) throws -> (status: Int, body: Data, readsDeflate: Bool) {
         let url = configuration.baseURL.trimmingSuffix("/") + path
         let sink = ResponseSink()
         let context = Unmanaged.passRetained(sink)
@@ -135,8 +129,7 @@ final class CurlHandle {
         }
         var status = 0
         _ = ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        if sink.acceptsDeflate { cityAcceptsDeflate = true }
-        return (status, sink.data)
+        return (status, sink.data, sink.acceptsDeflate)
     }
 
     private func set(_ code: CURLcode, _ what: String) throws {

@@ -42,7 +42,7 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
 
     public func push(_ prepared: PreparedPush) async throws -> PushResponse {
         let body = prepared.body ?? JSONText.pushRequestBytes(prepared.request)
-        return try await exchange("push", method: "POST", path: "/v1/push", body: Data(body), deflated: prepared.body != nil && prepared.deflated)
+        return try await exchange("push", method: "POST", path: "/v1/push", body: Data(body), deflated: prepared.deflated)
     }
 
     public func pull(node: String, after cursor: Int64, afterHlc: Int64?, limit: Int) async throws -> PullResponse {
@@ -71,7 +71,8 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
     /// How many request bodies went deflated.
     public var deflatedBodies: Int { deflated.withLock { $0 } }
     private let deflated = Mutex(0)
-    /// Whether the city has said it reads deflated bodies (the handle's flag, for `preparePush`).
+    /// Whether an answer of the city said it reads deflated request bodies: until then bodies go
+    /// uncompressed, so an older city still reads them.
     private let cityReadsDeflate = Mutex(false)
 
     /// Bodies smaller than this go as they are: deflating them saves too little.
@@ -82,12 +83,10 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result {
-                    defer { if self.handle.cityAcceptsDeflate { self.cityReadsDeflate.withLock { $0 = true } } }
-                    if isDeflated {
-                        self.deflated.withLock { $0 += 1 }
-                        return try self.handle.perform(method: method, path: path, body: body, deflated: true)
-                    }
-                    return try self.handle.perform(method: method, path: path, body: body)
+                    if isDeflated { self.deflated.withLock { $0 += 1 } }
+                    let answer = try self.handle.perform(method: method, path: path, body: body, deflated: isDeflated)
+                    if answer.readsDeflate { self.cityReadsDeflate.withLock { $0 = true } }
+                    return (answer.status, answer.body)
                 })
             }
         }
