@@ -70,11 +70,38 @@ extension SyncedTable {
     ///
     /// The triggers record what only the write itself knows: the operation, which columns changed
     /// and the wall clock. Values and base versions are filled in by `stamp` before anything is
-    /// sent or applied; see `CountyDatabase+ChangeLog.swift`.
-    /// `json_object` of `row`'s columns with the keys sorted: a change's values as the change
-    /// log keeps them (`JSONText.values`).
-    func valuesJSONSQL(of row: String) -> String {
-        "json_object(" + sortedColumnIndices.map { "'\(columns[$0])', \(row)\(columns[$0])" }.joined(separator: ", ") + ")"
+    /// sent or applied; see `CountyDatabase+ChangeLog.swift`. (Migration `v14-live-values`
+    /// replaces those of update and delete with `freezingCaptureTriggersSQL`.)
+    func captureTriggersSQL(role: NodeRole) -> [String] {
+        let guardClause = "WHEN (SELECT capture FROM replica WHERE id = 1) = 1"
+        return [
+            """
+            CREATE TRIGGER \(name)_capture_insert AFTER INSERT ON \(name)
+            \(guardClause)
+            BEGIN
+              \(logInsertSQL(role))
+              VALUES (\(countySQL(role, "NEW"))'\(name)', NEW.id, 'insert', \(allColumnsMask), \(Self.wallClockMs));
+            END
+            """,
+            """
+            CREATE TRIGGER \(name)_capture_update AFTER UPDATE ON \(name)
+            \(guardClause)
+            BEGIN
+              \(logInsertSQL(role))
+              SELECT \(countySQL(role, "NEW"))'\(name)', NEW.id, 'update', changed, \(Self.wallClockMs)
+              FROM (SELECT \(changedMaskSQL) AS changed)
+              WHERE changed <> 0;
+            END
+            """,
+            """
+            CREATE TRIGGER \(name)_capture_delete AFTER DELETE ON \(name)
+            \(guardClause)
+            BEGIN
+              \(logInsertSQL(role))
+              VALUES (\(countySQL(role, "OLD"))'\(name)', OLD.id, 'delete', 0, \(Self.wallClockMs));
+            END
+            """,
+        ]
     }
 
     /// The capture triggers of update and delete from migration `v14-live-values` on: besides
@@ -82,11 +109,6 @@ extension SyncedTable {
     /// read them from the row (`"values" = 'null'`, left by a bulk stamp) as they were before
     /// this write, whoever writes and whether or not capture is on (a sync apply writes too).
     func freezingCaptureTriggersSQL(role: NodeRole) -> [String] {
-        let changed = columns.enumerated()
-            .map { "((OLD.\($0.element) IS NOT NEW.\($0.element)) << \($0.offset))" }
-            .joined(separator: "\n      | ")
-        let countyColumn = role == .city ? "county, " : ""
-        func county(_ row: String) -> String { role == .city ? "\(row).county, " : "" }
         let freeze = """
               UPDATE change_log SET "values" = \(valuesJSONSQL(of: "OLD."))
               WHERE "values" = 'null' AND tbl = '\(name)' AND row_id = OLD.id;
@@ -96,9 +118,9 @@ extension SyncedTable {
             CREATE TRIGGER \(name)_capture_update AFTER UPDATE ON \(name)
             BEGIN
             \(freeze)
-              INSERT INTO change_log (\(countyColumn)tbl, row_id, op, columns, wall_ms)
-              SELECT \(county("NEW"))'\(name)', NEW.id, 'update', changed, \(Self.wallClockMs)
-              FROM (SELECT \(changed) AS changed)
+              \(logInsertSQL(role))
+              SELECT \(countySQL(role, "NEW"))'\(name)', NEW.id, 'update', changed, \(Self.wallClockMs)
+              FROM (SELECT \(changedMaskSQL) AS changed)
               WHERE changed <> 0 AND (SELECT capture FROM replica WHERE id = 1) = 1;
             END
             """,
@@ -106,12 +128,34 @@ extension SyncedTable {
             CREATE TRIGGER \(name)_capture_delete AFTER DELETE ON \(name)
             BEGIN
             \(freeze)
-              INSERT INTO change_log (\(countyColumn)tbl, row_id, op, columns, wall_ms)
-              SELECT \(county("OLD"))'\(name)', OLD.id, 'delete', 0, \(Self.wallClockMs)
+              \(logInsertSQL(role))
+              SELECT \(countySQL(role, "OLD"))'\(name)', OLD.id, 'delete', 0, \(Self.wallClockMs)
               WHERE (SELECT capture FROM replica WHERE id = 1) = 1;
             END
             """,
         ]
+    }
+
+    /// The insert a capture trigger makes into `change_log`. The city's log also names each
+    /// row's county: it is the pull feed of that county.
+    private func logInsertSQL(_ role: NodeRole) -> String {
+        "INSERT INTO change_log (\(role == .city ? "county, " : "")tbl, row_id, op, columns, wall_ms)"
+    }
+
+    /// `row`'s county for `logInsertSQL`'s columns (none at a county).
+    private func countySQL(_ role: NodeRole, _ row: String) -> String { role == .city ? "\(row).county, " : "" }
+
+    /// The mask of the columns an update changed: bit `i` for `columns[i]`.
+    private var changedMaskSQL: String {
+        columns.enumerated()
+            .map { "((OLD.\($0.element) IS NOT NEW.\($0.element)) << \($0.offset))" }
+            .joined(separator: "\n      | ")
+    }
+
+    /// `json_object` of `row`'s columns with the keys sorted: a change's values as the change
+    /// log keeps them (`JSONText.values`).
+    func valuesJSONSQL(of row: String) -> String {
+        "json_object(" + sortedColumnIndices.map { "'\(columns[$0])', \(row)\(columns[$0])" }.joined(separator: ", ") + ")"
     }
 
     /// The SQL of a change-log entry's values (`entry` names the `change_log` row): the frozen
@@ -120,44 +164,6 @@ extension SyncedTable {
     static func entryValuesSQL(_ entry: String) -> String {
         let live = all.map { "WHEN '\($0.name)' THEN (SELECT \($0.valuesJSONSQL(of: "")) FROM \($0.name) WHERE id = \(entry).row_id)" }.joined(separator: " ")
         return #"CASE WHEN \#(entry)."values" <> 'null' THEN \#(entry)."values" ELSE coalesce(CASE \#(entry).tbl \#(live) END, '{}') END"#
-    }
-
-    func captureTriggersSQL(role: NodeRole) -> [String] {
-        let changed = columns.enumerated()
-            .map { "((OLD.\($0.element) IS NOT NEW.\($0.element)) << \($0.offset))" }
-            .joined(separator: "\n      | ")
-        let guardClause = "WHEN (SELECT capture FROM replica WHERE id = 1) = 1"
-        // The city's log also names each row's county: it is the pull feed of that county.
-        let countyColumn = role == .city ? "county, " : ""
-        func county(_ row: String) -> String { role == .city ? "\(row).county, " : "" }
-        return [
-            """
-            CREATE TRIGGER \(name)_capture_insert AFTER INSERT ON \(name)
-            \(guardClause)
-            BEGIN
-              INSERT INTO change_log (\(countyColumn)tbl, row_id, op, columns, wall_ms)
-              VALUES (\(county("NEW"))'\(name)', NEW.id, 'insert', \(allColumnsMask), \(Self.wallClockMs));
-            END
-            """,
-            """
-            CREATE TRIGGER \(name)_capture_update AFTER UPDATE ON \(name)
-            \(guardClause)
-            BEGIN
-              INSERT INTO change_log (\(countyColumn)tbl, row_id, op, columns, wall_ms)
-              SELECT \(county("NEW"))'\(name)', NEW.id, 'update', changed, \(Self.wallClockMs)
-              FROM (SELECT \(changed) AS changed)
-              WHERE changed <> 0;
-            END
-            """,
-            """
-            CREATE TRIGGER \(name)_capture_delete AFTER DELETE ON \(name)
-            \(guardClause)
-            BEGIN
-              INSERT INTO change_log (\(countyColumn)tbl, row_id, op, columns, wall_ms)
-              VALUES (\(county("OLD"))'\(name)', OLD.id, 'delete', 0, \(Self.wallClockMs));
-            END
-            """,
-        ]
     }
 
     /// Guards that keep a county replica to its own county and keep ids and counties immutable.
