@@ -326,4 +326,31 @@ import Testing
         #expect(try county.platforms() == city.platforms() && county.awards() == city.awards())
         #expect(try county.versions(table: .award, rowId: award.id)["status"]?.node == "city-test")
     }
+
+    /// Rows written into the city's file by hand are captured, and the first pull stamps them in
+    /// bulk, their values left in the rows: the feed carries each insert with the row's values,
+    /// and after a city edit of a row the insert still carries them as they were, the edit coming
+    /// after it.
+    @Test func cityInsertsStampedInBulkAreFedAsMadeAfterAnEdit() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let city = try CityDatabase.create(at: dir.path("city.db"), node: "city-test")
+        let platforms = (0..<3).map { makePlatform(name: "市级录入 \($0)", serial: $0) }
+        try city.pool.write { db in
+            for platform in platforms { try db.execute(sql: Platform.insertSQL, arguments: StatementArguments(platform.sqlValues)) }
+        }
+        let first = try city.pullFeed(county: "130202", after: 0, limit: 10)
+        #expect(first.changes.map(\.op) == ["insert", "insert", "insert"])
+        #expect(first.changes.map { $0.values["name"] } == platforms.map { .text($0.name) })
+        #expect(try city.pool.read { db in try Int.fetchOne(db, sql: #"SELECT count(*) FROM change_log WHERE "values" = 'null'"#) } == 3,
+                "the bulk stamp left the values in the rows")
+
+        _ = try city.updatePlatform(id: platforms[1].id) { $0.name = "市级改名" }
+        let again = try city.pullFeed(county: "130202", after: 0, limit: 10)
+        #expect(again.changes.count == 4)
+        #expect(Array(again.changes.prefix(3)).map { $0.values["name"] } == platforms.map { .text($0.name) }, "each insert as it was made")
+        #expect(Array(again.changes.prefix(3)).allSatisfy { Set($0.values.keys) == Set(SyncedTable.platform.columns) })
+        #expect(again.changes[3].op == "update" && again.changes[3].values["name"] == .text("市级改名"))
+        #expect(Array(again.changes.prefix(3)).map(\.hlc) == first.changes.map(\.hlc))
+    }
 }
