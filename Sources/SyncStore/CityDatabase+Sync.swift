@@ -227,16 +227,19 @@ extension CityDatabase {
                 throw StoreError.badBatch(code: .feedDiverged, message: "the city's feed holds \(held == nil ? "no change of county \(county)" : "another change") at \(after), where this node applied one: the city went back in time (restored from a backup?)")
             }
         }
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT seq, tbl, row_id, op, columns, hlc, bases, \(SyncedTable.entryValuesSQL("change_log")), "values" IS NOT 'null' AND "values" IS NOT NULL
-            FROM change_log WHERE county = ? AND seq > ? ORDER BY seq LIMIT ?
-            """), arguments: [county, after, limit + 1])
+        let rows = try Row.fetchAll(db.cachedStatement(sql: #"""
+            SELECT c.seq, c.tbl, c.row_id, c.op, c.columns, c.hlc, c.bases, c."values", \#(SyncedTable.liveColumnsSQL)
+            FROM change_log AS c \#(SyncedTable.liveJoinSQL)
+            WHERE c.county = ? AND c.seq > ? ORDER BY c.seq LIMIT ?
+            """#), arguments: [county, after, limit + 1])
         let changes = try rows.prefix(limit).map { row -> WireChange in
-            WireChange(
-                seq: row["seq"], table: row["tbl"], rowId: row["row_id"], op: row["op"], hlc: row["hlc"],
-                node: replica.node,
-                values: try decodeEntryValues(row[7], frozen: row[8], columns: SyncedTable.named(row["tbl"])?.columns(in: row["columns"]) ?? []),
-                bases: try decodeVersions(row["bases"]))
+            guard let table = SyncedTable.named(row[1]) else {
+                throw StoreError.notAllowed("change \(row[0] as Int64) of the feed names an unknown table")
+            }
+            return WireChange(
+                seq: row[0], table: table.name, rowId: row[2], op: row[3], hlc: row[5], node: replica.node,
+                values: try table.entryValues(frozen: row[7], row: row, liveAt: 8, mask: row[4]),
+                bases: try decodeVersions(row[6]))
         }
         let seals = feedSeal.map { seal in changes.map { seal.seal($0, county: county) } }
         return PullResponse(changes: changes, cursor: changes.last?.seq ?? after, more: rows.count > limit, seals: seals)

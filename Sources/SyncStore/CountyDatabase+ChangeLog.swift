@@ -84,55 +84,21 @@ extension CountyDatabase {
         let rows = try Row.fetchAll(db.cachedStatement(sql: entriesSQL), arguments: [seq, limit ?? -1])
         return try rows.map { row in
             let table = SyncedTable.named(row[1])!
-            let op = ChangeOperation(rawValue: row[3])!
             let mask: Int64 = row[4]
-            let columns = table.columns(in: mask)
-            // Frozen in the log, or still in the row (a bulk stamp's entry, or an older
-            // release's): the row's columns follow the entry's, table after table.
-            let values: [String: ColumnValue]
-            if let frozen = row[7] as String?, frozen != "null" {
-                values = try decodeValues(frozen)
-            } else if let start = liveColumnsStart[table.name], !row.hasNull(atIndex: start) {
-                var live: [String: ColumnValue] = [:]
-                live.reserveCapacity(columns.count)
-                for (index, column) in table.columns.enumerated() where mask & (1 << Int64(index)) != 0 {
-                    live[column] = ColumnValue(row[start + index] as DatabaseValue)
-                }
-                values = live
-            } else {
-                values = [:]  // the row is gone: a delete, or an insert whose row was deleted before its stamp
-            }
             return ChangeEntry(
-                seq: row[0], county: county, table: table.name, rowId: row[2], op: op, columns: columns,
-                hlc: HLCTimestamp(rawValue: row[5]), values: values,
+                seq: row[0], county: county, table: table.name, rowId: row[2], op: ChangeOperation(rawValue: row[3])!,
+                columns: table.columns(in: mask), hlc: HLCTimestamp(rawValue: row[5]),
+                values: try table.entryValues(frozen: row[7], row: row, liveAt: 8, mask: mask),
                 bases: try decodeVersions(row[6]))
         }
     }
 
-    /// Stamped entries with, for an entry whose values are still in its row, that row's columns
-    /// (one join per table, in `SyncedTable.all` order; `liveColumnsStart` says where each starts).
-    private static let entriesSQL: String = {
-        let joins = SyncedTable.all.enumerated().map { index, table in
-            #"LEFT JOIN \#(table.name) AS t\#(index) ON c.tbl = '\#(table.name)' AND (c."values" IS NULL OR c."values" = 'null') AND t\#(index).id = c.row_id"#
-        }
-        let columns = SyncedTable.all.enumerated().flatMap { index, table in table.columns.map { "t\(index).\($0)" } }
-        return #"""
-            SELECT c.seq, c.tbl, c.row_id, c.op, c.columns, c.hlc, c.bases, c."values", \#(columns.joined(separator: ", "))
-            FROM change_log AS c \#(joins.joined(separator: " "))
-            WHERE c.seq > ? AND c.hlc IS NOT NULL ORDER BY c.seq LIMIT ?
-            """#
-    }()
-
-    /// Where each table's columns start in a row of `entriesSQL`.
-    private static let liveColumnsStart: [String: Int] = {
-        var start = 8
-        var starts: [String: Int] = [:]
-        for table in SyncedTable.all {
-            starts[table.name] = start
-            start += table.columns.count
-        }
-        return starts
-    }()
+    /// Stamped entries, with the columns of the rows whose values are still in them.
+    private static let entriesSQL = #"""
+        SELECT c.seq, c.tbl, c.row_id, c.op, c.columns, c.hlc, c.bases, c."values", \#(SyncedTable.liveColumnsSQL)
+        FROM change_log AS c \#(SyncedTable.liveJoinSQL)
+        WHERE c.seq > ? AND c.hlc IS NOT NULL ORDER BY c.seq LIMIT ?
+        """#
 
     static func versions(_ db: Database, table: String, rowId: String) throws -> RowVersions? {
         guard let json = try String.fetchOne(
@@ -329,14 +295,6 @@ extension ColumnValue {
 
 func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
     try JSONDecoder().decode(type, from: Data(text.utf8))
-}
-
-/// An entry's values as `SyncedTable.entryValuesSQL` reads them: frozen, they are the change's;
-/// read from the row, they are all its columns, of which the change's are kept.
-func decodeEntryValues(_ text: String, frozen: Bool, columns: [String]) throws -> [String: ColumnValue] {
-    let values = try decodeValues(text)
-    guard !frozen, values.count != columns.count else { return values }
-    return values.filter { columns.contains($0.key) }
 }
 
 /// A change's values as the change log and the feed keep them (`JSONText.values`).

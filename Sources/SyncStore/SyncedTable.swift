@@ -1,3 +1,4 @@
+import GRDB
 import SyncCore
 
 /// A replicated table: its name and its data columns in a fixed order. The order is part of the
@@ -158,12 +159,40 @@ extension SyncedTable {
         "json_object(" + sortedColumnIndices.map { "'\(columns[$0])', \(row)\(columns[$0])" }.joined(separator: ", ") + ")"
     }
 
-    /// The SQL of a change-log entry's values (`entry` names the `change_log` row): the frozen
-    /// text, or for an entry that reads them from its row (`'null'`, or none from an older
-    /// release), the row's values now, `{}` if the row is gone.
-    static func entryValuesSQL(_ entry: String) -> String {
-        let live = all.map { "WHEN '\($0.name)' THEN (SELECT \($0.valuesJSONSQL(of: "")) FROM \($0.name) WHERE id = \(entry).row_id)" }.joined(separator: " ")
-        return #"CASE WHEN \#(entry)."values" <> 'null' THEN \#(entry)."values" ELSE coalesce(CASE \#(entry).tbl \#(live) END, '{}') END"#
+    /// For a query over `change_log AS c`: each table's row joined to the entries whose values
+    /// are still in it (`"values" = 'null'`, left by a bulk stamp, or none, from an older
+    /// release). Select `liveColumnsSQL` after the entry's own columns; `entryValues` reads them.
+    static let liveJoinSQL = all.enumerated().map { index, table in
+        #"LEFT JOIN \#(table.name) AS t\#(index) ON c.tbl = '\#(table.name)' AND (c."values" IS NULL OR c."values" = 'null') AND t\#(index).id = c.row_id"#
+    }.joined(separator: " ")
+
+    /// The columns of `liveJoinSQL`'s rows, table after table.
+    static let liveColumnsSQL = all.enumerated().flatMap { index, table in table.columns.map { "t\(index).\($0)" } }.joined(separator: ", ")
+
+    /// Where each table's columns start among `liveColumnsSQL`.
+    private static let liveOffsets: [String: Int] = {
+        var offsets: [String: Int] = [:]
+        var offset = 0
+        for table in all {
+            offsets[table.name] = offset
+            offset += table.columns.count
+        }
+        return offsets
+    }()
+
+    /// A change-log entry's values from a row of a query joined by `liveJoinSQL`: its frozen
+    /// text (`frozen`), or the columns of `mask` of its row (`liveColumnsSQL` from `liveAt` on),
+    /// none if the row is gone (a delete, or an insert whose row was deleted before its stamp).
+    func entryValues(frozen: String?, row: Row, liveAt: Int, mask: Int64) throws -> [String: ColumnValue] {
+        if let frozen, frozen != "null" { return try decodeValues(frozen) }
+        let start = liveAt + Self.liveOffsets[name]!
+        guard !row.hasNull(atIndex: start) else { return [:] }  // `county`, never null in a row
+        var values: [String: ColumnValue] = [:]
+        values.reserveCapacity(columns.count)
+        for (index, column) in columns.enumerated() where mask & (1 << Int64(index)) != 0 {
+            values[column] = ColumnValue(row[start + index] as DatabaseValue)
+        }
+        return values
     }
 
     /// Guards that keep a county replica to its own county and keep ids and counties immutable.
