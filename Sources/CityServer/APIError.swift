@@ -101,7 +101,7 @@ let jsonHeaders: HTTPFields = [.contentType: "application/json", .acceptEncoding
 /// A JSON response from bytes already written (`JSONText`'s push and pull answers).
 func jsonResponse(bytes: [UInt8], status: HTTPResponse.Status = .ok, for request: Request? = nil) -> Response {
     // A large answer goes deflated to a county that asked for it (a pull page over a slow link).
-    if let request, bytes.count >= 1_024, request.headers[.acceptEncoding]?.lowercased().contains("deflate") == true {
+    if let request, bytes.count >= Deflate.worthwhileFrom, request.headers[.acceptEncoding]?.lowercased().contains("deflate") == true {
         var headers = jsonHeaders
         headers[.contentEncoding] = "deflate"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: Deflate.compress(bytes))))

@@ -36,7 +36,7 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
     /// city has said it reads deflate.
     public func preparePush(_ request: PushRequest) -> PreparedPush {
         let json = JSONText.pushRequestBytes(request)
-        guard json.count >= Self.deflateFrom, cityReadsDeflate.withLock({ $0 }) else { return PreparedPush(request: request, body: json, deflated: false) }
+        guard json.count >= Deflate.worthwhileFrom, cityReadsDeflate.withLock({ $0 }) else { return PreparedPush(request: request, body: json, deflated: false) }
         return PreparedPush(request: request, body: Deflate.compress(json), deflated: true)
     }
 
@@ -74,9 +74,6 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
     /// Whether an answer of the city said it reads deflated request bodies: until then bodies go
     /// uncompressed, so an older city still reads them.
     private let cityReadsDeflate = Mutex(false)
-
-    /// Bodies smaller than this go as they are: deflating them saves too little.
-    static let deflateFrom = 1_024
 
     /// Performs a request (`deflated`: its body is deflated, as `preparePush` makes a batch's).
     private func send(method: String, path: String, body: Data?, deflated isDeflated: Bool = false) async throws -> (status: Int, body: Data) {

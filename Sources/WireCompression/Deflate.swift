@@ -23,6 +23,9 @@ public enum Deflate {
         }
     }
 
+    /// Bodies smaller than this go as they are, both ways: deflating them saves too little.
+    public static let worthwhileFrom = 1_024
+
     /// `bytes` compressed at `level` (1, the fastest, by default: a push is compressed on the
     /// county's own machine, between two batches).
     public static func compress(_ bytes: some Collection<UInt8>, level: Int32 = 1) -> [UInt8] {
