@@ -63,7 +63,7 @@ public struct CreditCode: Sendable, Hashable, Codable, CustomStringConvertible {
                 nonZero = nonZero || place != 0
                 sum += place * weights[index]
             }
-            return nonZero && bytes[17] < 128 && Int(places[Int(bytes[17])]) == (31 - sum % 31) % 31
+            return nonZero && bytes[17] < 128 && Int(places[Int(bytes[17])]) == checkPlace(weightedSum: sum)
         }
         return valid == true ? text : nil
     }
@@ -76,9 +76,11 @@ public struct CreditCode: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     private static func checkCharacter(_ values: ArraySlice<Int>) -> Character {
-        let sum = zip(values, weights).reduce(0) { $0 + $1.0 * $1.1 }
-        return alphabet[(31 - sum % 31) % 31]
+        alphabet[checkPlace(weightedSum: zip(values, weights).reduce(0) { $0 + $1.0 * $1.1 })]
     }
+
+    /// The check character's place in the alphabet for the weighted sum of the first 17.
+    private static func checkPlace(weightedSum sum: Int) -> Int { (31 - sum % 31) % 31 }
 
     /// The code itself.
     public var description: String { value }
