@@ -31,6 +31,43 @@ struct CaptureBench: ParsableCommand {
         print(row("updates, capture triggers", figures.updateCapture, figures.updateBare))
         print(row("later updates, no triggers", figures.laterUpdateBare, figures.laterUpdateBare))
         print(row("later updates, capture", figures.laterUpdateCapture, figures.laterUpdateBare))
+        let checks = try Self.constraintCost(platforms, batch: batch, rounds: rounds, folder: folder)
+        print(row("inserts, CHECK comparisons", checks.comparisons, checks.comparisons))
+        print(row("inserts, CHECK IN lists", checks.inLists, checks.comparisons))
+    }
+
+    /// Inserts into the platform table alone (no triggers, no other index), once with its CHECK
+    /// constraints as this release writes them (comparisons, migration `v13-plain-checks`) and
+    /// once as `IN` lists, as earlier releases did; rows per second, the best round of each.
+    static func constraintCost(_ platforms: [Platform], batch: Int, rounds: Int, folder: URL) throws -> (comparisons: Double, inLists: Double) {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let reference = folder.appendingPathComponent("checks-reference.db").path
+        _ = try CountyDatabase.create(at: reference, county: platforms[0].county)
+        let definition = try DatabaseQueue(path: reference).read { db in
+            try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'platform'")!
+        }
+        guard definition.contains(" OR ") else { throw BenchError("the platform table has no comparisons to turn into IN lists") }
+        var best = (comparisons: 0.0, inLists: 0.0)
+        for round in 1...rounds {
+            for inLists in [false, true] {
+                let path = folder.appendingPathComponent("checks-\(inLists ? "in" : "or")-\(round).db").path
+                let queue = try DatabaseQueue(path: path)
+                try queue.write { db in try db.execute(sql: inLists ? Self.withInLists(definition) : definition) }
+                try queue.close()
+                let rate = Double(platforms.count) / (try insert(platforms, batch: batch, into: path))
+                if inLists { best.inLists = max(best.inLists, rate) } else { best.comparisons = max(best.comparisons, rate) }
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            }
+        }
+        return best
+    }
+
+    /// `definition` with each `(c = 'a' OR c = 'b' ...)` written back as `c IN ('a', 'b', ...)`.
+    static func withInLists(_ definition: String) -> String {
+        definition.replacing(/\((\w+) = '[^']*'(?: OR \1 = '[^']*')+\)/) { match in
+            let literals = match.output.0.matches(of: /'[^']*'/).map { String($0.output) }
+            return "\(match.output.1) IN (\(literals.joined(separator: ", ")))"
+        }
     }
 
     /// Rows per second of each variant, the best round of each.
