@@ -35,6 +35,29 @@ struct FeedCompactionTests {
         }
 
         func feedEntries() throws -> Int { try city.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM change_log") ?? 0 } }
+
+        /// An online backup of the city; returns its path.
+        func backUpCity() throws -> String {
+            let backup = dir.appendingPathComponent("city-backup.db").path
+            try Cluster.backUp(city.path, to: backup)
+            return backup
+        }
+
+        /// The city replaced by `backup` (same file, same feed key), reached through the transport.
+        func restoreCity(from backup: String) throws -> CityDatabase {
+            try city.pool.close()
+            try Cluster.restore(city.path, from: backup)
+            let restored = try CityDatabase.open(at: city.path, feedSeal: seal)
+            transport.replaceCity(restored)
+            return restored
+        }
+
+        /// The restored city writes again before the county is back: the feed positions the county
+        /// pulled, and one more, now hold other changes (stamped by a pull).
+        static func writeAgain(_ restored: CityDatabase, row: Platform) throws {
+            for text in ["恢复后 1", "恢复后 2", "恢复后 3"] { _ = try restored.updatePlatform(id: row.id) { $0.remarks = text } }
+            _ = try restored.pullFeed(county: "130202", after: 0, limit: 10)
+        }
     }
 
     @Test func aNodeBelowTheFloorMergesTheSnapshotAndNothingLooksRestored() async throws {
@@ -90,22 +113,14 @@ struct FeedDivergenceTests {
         let rows = makePlatforms("130202", count: 3)
         try county.addPlatforms(rows)
         _ = try await client.syncOnce()
-        let cityPath = setup.city.path
-        let backup = setup.dir.appendingPathComponent("city-backup.db").path
-        try Cluster.backUp(cityPath, to: backup)
+        let backup = try setup.backUpCity()
         _ = try setup.city.recognizePlatform(id: rows[0].id)          // lost by the restore
         _ = try setup.city.updatePlatform(id: rows[1].id) { $0.remarks = "备份后 1" }
         _ = try await client.syncOnce()
         #expect(try county.platform(id: rows[0].id)?.status == .recognized)
 
-        try setup.city.pool.close()
-        try Cluster.restore(cityPath, from: backup)
-        let restored = try CityDatabase.open(at: cityPath, feedSeal: setup.seal)
-        setup.transport.replaceCity(restored)
-        // The restored city writes again before the county is back: the same feed positions,
-        // and one more, now hold other changes.
-        for text in ["恢复后 1", "恢复后 2", "恢复后 3"] { _ = try restored.updatePlatform(id: rows[2].id) { $0.remarks = text } }
-        _ = try restored.pullFeed(county: "130202", after: 0, limit: 10)   // stamps them
+        let restored = try setup.restoreCity(from: backup)
+        try FeedCompactionTests.Setup.writeAgain(restored, row: rows[2])
 
         _ = try await client.syncOnce()
         #expect(try restored.platform(id: rows[0].id)?.status == .recognized, "the recognition the restore took came back")
@@ -127,25 +142,54 @@ struct FeedDivergenceTests {
         let rows = makePlatforms("130202", count: 3)
         try county.addPlatforms(Array(rows.prefix(2)))
         _ = try await client.syncOnce()
-        let cityPath = setup.city.path
-        let backup = setup.dir.appendingPathComponent("city-backup.db").path
-        try Cluster.backUp(cityPath, to: backup)
+        let backup = try setup.backUpCity()
         try county.addPlatform(rows[2])                               // at the city after the backup
         _ = try await client.syncOnce()
         _ = try setup.city.recognizePlatform(id: rows[2].id)          // and the city's decision on it
         _ = try await client.syncOnce()
         #expect(try county.platform(id: rows[2].id)?.status == .recognized)
 
-        try setup.city.pool.close()
-        try Cluster.restore(cityPath, from: backup)
-        let restored = try CityDatabase.open(at: cityPath, feedSeal: setup.seal)
-        setup.transport.replaceCity(restored)
-        for text in ["恢复后 1", "恢复后 2", "恢复后 3"] { _ = try restored.updatePlatform(id: rows[0].id) { $0.remarks = text } }
-        _ = try restored.pullFeed(county: "130202", after: 0, limit: 10)   // stamps them
+        let restored = try setup.restoreCity(from: backup)
+        try FeedCompactionTests.Setup.writeAgain(restored, row: rows[0])
 
         _ = try await client.syncOnce()
         #expect(try restored.platform(id: rows[2].id)?.status == .recognized, "the row came back, with the city's decision on it")
         #expect(try county.platform(id: rows[2].id) != nil, "the county kept its row")
         #expect(try cityMatches(county, restored))
+    }
+
+    /// Given back before the county sends the row again, the city's decision on a row the
+    /// restore took (the city holds neither the row nor its tombstone) is refused as missing,
+    /// and the city asserts nothing in its place: a delete would take the county's copy, the
+    /// only one left. The row then comes back with the county's next push.
+    @Test func aDecisionGivenBackOnARowTheCityHasNoTraceOfTakesNothingFromTheCounty() async throws {
+        let setup = try FeedCompactionTests.Setup()
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        let (county, client) = try setup.replica("county.db")
+        let rows = makePlatforms("130202", count: 2)
+        try county.addPlatform(rows[0])
+        _ = try await client.syncOnce()
+        let backup = try setup.backUpCity()
+        try county.addPlatform(rows[1])
+        _ = try await client.syncOnce()
+        _ = try setup.city.recognizePlatform(id: rows[1].id)
+        _ = try await client.syncOnce()
+        let restored = try setup.restoreCity(from: backup)
+
+        // What the county's repair does once it found the restore: its own changes past the
+        // city's mark go again, the city's changes it applied go back.
+        let mark = try await restored.pool.read { try Int64.fetchOne($0, sql: "SELECT high_water FROM node_state WHERE node = ?", arguments: [county.replica.node]) } ?? 0
+        _ = try county.repairAfterCityRestore(highWater: mark, feedSeq: 0)
+        let page = try county.changesToReturn(limit: 100)
+        #expect(page.contains { $0.change.rowId == rows[1].id }, "the recognition is given back")
+        let answer = try restored.takeBack(county: "130202", ReturnRequest(node: county.replica.node, changes: page))
+        #expect(answer.outcomes.contains { $0.outcome == .parked }, "refused: the city holds no such row")
+        let feed = try restored.pullFeed(county: "130202", after: 0, limit: 100)
+        #expect(!feed.changes.contains { $0.rowId == rows[1].id }, "nothing asserted in its place: \(feed.changes.map { "\($0.op) \($0.rowId.suffix(4))" })")
+        try county.returned(page)
+
+        _ = try await client.syncOnce()
+        #expect(try county.platform(id: rows[1].id) != nil, "the county kept its row")
+        #expect(try restored.platform(id: rows[1].id) != nil, "and the city has it again")
     }
 }
