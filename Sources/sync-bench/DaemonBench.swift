@@ -29,15 +29,10 @@ enum DaemonBench {
 
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("county-syncd")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw BenchError("no \(binary.path): build the package with -c release") }
-        let daemon = Process()
-        daemon.executableURL = binary
-        daemon.arguments = ["--db", countyPath, "--city", "https://127.0.0.1:\(port)", "--ca", "\(pki)/ca.pem",
-                            "--cert", "\(pki)/county-\(code).pem", "--key", "\(pki)/county-\(code).key", "--log-level", "warning"]
-        daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try daemon.run()
-        // Killed at the end (a bench needs no graceful stop; SIGTERM may be blocked in what this process spawns).
-        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL); daemon.waitUntilExit() } }
+        guard let pid = ChildProcess.start([binary.path, "--db", countyPath, "--city", "https://127.0.0.1:\(port)", "--ca", "\(pki)/ca.pem",
+                                            "--cert", "\(pki)/county-\(code).pem", "--key", "\(pki)/county-\(code).key", "--log-level", "warning"],
+                                           output: "/dev/null") else { throw BenchError("cannot start \(binary.path)") }
+        defer { ChildProcess.stop(pid) }
         // Running once it has pulled.
         try await waitFor(seconds: 30) { try county.syncPosition().lastPullAtMs != nil }
 
@@ -58,7 +53,6 @@ enum DaemonBench {
 
         // Idle: nothing written; let the last round settle, then watch.
         try await Task.sleep(for: .seconds(2))
-        let pid = daemon.processIdentifier
         let before = try usage(pid)
         try await Task.sleep(for: .seconds(idleSeconds))
         let after = try usage(pid)

@@ -193,7 +193,7 @@ struct LoadBench: AsyncParsableCommand {
             .appendingPathComponent("Deploy/pki.sh").path
         let list = "\(path)/codes-to-make.txt"
         try missing.joined(separator: "\n").write(toFile: list, atomically: true, encoding: .utf8)
-        let status = PeerBaselines.spawn("/bin/bash", ["-c", "xargs -P 2 -I CODE bash '\(script)' county '\(path)' CODE < '\(list)'"], output: "\(path)/pki.log")
+        let status = ChildProcess.run("/bin/bash", ["-c", "xargs -P 2 -I CODE bash '\(script)' county '\(path)' CODE < '\(list)'"], output: "\(path)/pki.log")
         guard status == 0 else { throw BenchError("making county certificates failed; see \(path)/pki.log") }
     }
 }
@@ -207,7 +207,7 @@ final class CityProcess {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         let database = folder.appendingPathComponent("city.db").path
-        guard PeerBaselines.spawn(binaries.appendingPathComponent("syncctl").path,
+        guard ChildProcess.run(binaries.appendingPathComponent("syncctl").path,
                                   ["init", "--db", database, "--city", "--counties", counties.path], output: folder.appendingPathComponent("init.log").path) == 0 else {
             throw BenchError("syncctl init --city failed; see \(folder.path)/init.log")
         }
@@ -215,7 +215,7 @@ final class CityProcess {
         let arguments = [binaries.appendingPathComponent("city-aggregator").path, "--db", database, "--listen", "127.0.0.1:0", "--port-file", portFile,
                          "--cert", "\(pki)/server.pem", "--key", "\(pki)/server.key", "--client-ca", "\(pki)/ca.pem", "--counties", counties.path,
                          "--log-level", "warning"]
-        guard let started = PeerBaselines.start(arguments, output: folder.appendingPathComponent("city.log").path) else { throw BenchError("cannot start city-aggregator") }
+        guard let started = ChildProcess.start(arguments, output: folder.appendingPathComponent("city.log").path) else { throw BenchError("cannot start city-aggregator") }
         pid = started
         let deadline = Date().addingTimeInterval(20)
         while (try? String(contentsOfFile: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true {
@@ -229,11 +229,7 @@ final class CityProcess {
         try DaemonBench.usage(pid)
     }
 
-    func stop() {
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-    }
+    func stop() { ChildProcess.stop(pid) }
 }
 
 /// nginx over TLS with client certificates from the same CA, answering every request with a
@@ -286,7 +282,7 @@ final class NginxReference {
     private let binary: String
 
     func start() throws {
-        guard let started = PeerBaselines.start([binary, "-p", folder.path + "/", "-c", folder.appendingPathComponent("nginx.conf").path],
+        guard let started = ChildProcess.start([binary, "-p", folder.path + "/", "-c", folder.appendingPathComponent("nginx.conf").path],
                                                 output: folder.appendingPathComponent("nginx.log").path) else { throw BenchError("cannot start nginx") }
         pid = started
         usleep(500_000)
@@ -309,9 +305,5 @@ final class NginxReference {
         return total
     }
 
-    func stop() {
-        kill(pid, SIGQUIT)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-    }
+    func stop() { ChildProcess.stop(pid, signal: SIGQUIT) }
 }
