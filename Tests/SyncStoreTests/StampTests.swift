@@ -36,14 +36,15 @@ import Testing
     }
 
     /// Stamps two copies of `county`'s file, one each way, and returns what each left.
-    static func bothWays(_ county: CountyDatabase, _ dir: TempDirectory, limit: Int? = nil) throws -> (bulk: Stamped, general: Stamped, stamped: Int, inBulk: Bool) {
+    static func bothWays(_ county: CountyDatabase, _ dir: TempDirectory, limit: Int? = nil,
+                         wallMs: Int64 = 1_900_000_000_000) throws -> (bulk: Stamped, general: Stamped, stamped: Int, inBulk: Bool) {
         var counts: [Int] = []
         var results: [Stamped] = []
         for (name, inBulk) in [("bulk.db", true), ("general.db", false)] {
             let path = dir.path("\(UUID().uuidString)-\(name)")
             try county.pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO '\(path)'") }
             let copy = try CountyDatabase.open(at: path)
-            counts.append(try copy.pool.write { db in try CountyDatabase.stamp(db, wallMs: 1_900_000_000_000, limit: limit, inBulk: inBulk) })
+            counts.append(try copy.pool.write { db in try CountyDatabase.stamp(db, wallMs: wallMs, limit: limit, inBulk: inBulk) })
             results.append(try stamped(path))
         }
         #expect(counts[0] == counts[1])
@@ -86,6 +87,20 @@ import Testing
         let all = try Self.bothWays(county, dir)
         #expect(all.stamped == 45 && all.inBulk && all.bulk == all.general && all.bulk.tombstones.isEmpty)
         #expect(all.bulk.entries.allSatisfy { !$0.contains(" nil ") }, "every entry has its reading")
+    }
+
+    /// A clock that was hours ahead when the rows were written, and was put right since: both
+    /// ways stamp at the stamper's clock plus the offset measured against the city.
+    @Test func aClockHoursOffStampsTheSameBothWays() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanUp() }
+        let county = try makeCounty(dir)
+        try county.addPlatforms((0..<5).map { makePlatform(name: "平台 \($0)", serial: $0) })
+        try county.pool.write { db in try db.execute(sql: "UPDATE replica SET clock_offset_ms = -7200000") }
+        let behind = CountyDatabase.wallClockMs() - 3 * 3_600_000
+        let (bulk, general, count, inBulk) = try Self.bothWays(county, dir, wallMs: behind)
+        #expect(count == 5 && inBulk && bulk == general)
+        #expect(bulk.clock < HLCTimestamp(physicalMs: behind, logical: 0).rawValue, "readings at the corrected clock, not the recorded one")
     }
 
     /// Runs the bulk way does not take (an update among the inserts, a real number written past
