@@ -32,10 +32,12 @@ let package = Package(
         // The SQLite replicas (GRDB): schema, change capture, sync apply, city database.
         .target(
             name: "SyncStore",
-            dependencies: ["SyncCore", "SyncProtocol", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SyncCore", "SyncProtocol", "CSQLite", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // libcurl, through typed C shims.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // SQLite's process-wide settings, made before GRDB opens the first connection.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "WireCompression", dependencies: ["CZlib"]),
         // The HTTPS client of the sync protocol: the only code that sees a CURL*.
@@ -105,7 +107,7 @@ let package = Package(
             dependencies: ["FaultHarness", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
-        .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "SyncProtocol"]),
+        .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "SyncProtocol", "CSQLite"]),
         .testTarget(
             name: "SyncctlTests",
             dependencies: ["syncctl", "SyncStore", "SyncInterchange", "AdminCommands", "LocalCluster"]

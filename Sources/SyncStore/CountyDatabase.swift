@@ -196,6 +196,7 @@ public final class CountyDatabase: ReplicaDatabase {
     }
 
     static func makePool(path: String, readOnly: Bool = false) throws -> DatabasePool {
+        SQLiteSettings.applyOnce()
         var config = Configuration()
         config.readonly = readOnly
         config.foreignKeysEnabled = true
