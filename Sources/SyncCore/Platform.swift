@@ -101,14 +101,26 @@ public struct Platform: Sendable, Hashable, Codable {
         return trimmed
     }
 
-    /// Whether `text` is empty or starts or ends with whitespace (what trimming would remove):
-    /// ASCII ends are judged from their bytes, others from their characters.
+    /// Whether `text` is empty or starts or ends with whitespace (what trimming would remove).
+    /// Trimming takes Unicode scalars off the ends, so the end scalars are judged, ASCII ones from
+    /// their bytes.
     static func hasOuterWhitespace(_ text: String) -> Bool {
         guard let first = text.utf8.first, let last = text.utf8.last else { return true }
         func asciiSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
         if first < 0x80, last < 0x80 { return asciiSpace(first) || asciiSpace(last) }
-        return text.first.map { $0.isWhitespace || $0.isNewline } ?? true
-            || text.last.map { $0.isWhitespace || $0.isNewline } ?? true
+        guard let head = text.unicodeScalars.first, let tail = text.unicodeScalars.last else { return true }
+        return isWhitespace(head) || isWhitespace(tail)
+    }
+
+    /// Whether trimming takes `scalar` off an end: `CharacterSet.whitespacesAndNewlines`, which
+    /// is Unicode's White_Space property and the zero-width space (U+200B), as a table. (A
+    /// `Character`'s `isWhitespace` leaves U+200B out, and the property look-up of the standard
+    /// library searches all of Unicode for every call.)
+    static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200B, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: true
+        default: false
+        }
     }
 
     static func optionalText(_ text: String?, field: String) throws(DomainError) -> String? {

@@ -297,6 +297,27 @@ struct PlatformValidationTests {
         #expect(valid.remarks == nil)
     }
 
+    /// Text is judged by its end scalars before Foundation trims it: every scalar of the Basic
+    /// Multilingual Plane that trimming takes off an end must be taken off, next to a CJK
+    /// character (the path that does not read bytes) as next to an ASCII one. (Judged by
+    /// `Character.isWhitespace`, a zero-width space at the end of a CJK name stayed.)
+    @Test("every whitespace scalar at either end is trimmed, as Foundation trims it")
+    func trimsEveryWhitespaceScalar() throws {
+        var trimmed = 0
+        for value in UInt32(0)...0xFFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            for core in ["唐山", "Tangshan"] {
+                for text in [String(scalar) + core, core + String(scalar)] where text.trimmingCharacters(in: .whitespacesAndNewlines) != text {
+                    var input = platform(.keyLab, .municipal)
+                    input.name = text
+                    #expect(try input.validated().name == core, "U+\(String(value, radix: 16, uppercase: true))")
+                    trimmed += 1
+                }
+            }
+        }
+        #expect(trimmed == 4 * 26, "the whitespace and newline set has 26 scalars in the BMP")
+    }
+
     @Test("every allowed category and level combination validates", arguments: PlatformCategory.allCases)
     func everyCategory(category: PlatformCategory) throws {
         let levels: [Level?] = category.allowedLevels.isEmpty ? [nil] : category.allowedLevels.map { $0 }
