@@ -302,17 +302,14 @@ public struct Receiver: Sendable {
     /// (The general way, given no row, decides exactly this; here without its per-column merge.)
     private func decideNewRow(_ change: ReceivedChange, columns: [String], versions held: RowVersions, fromCounty: Bool,
                               lookups: some ReceiveLookups) throws -> ReceiveDecision {
-        var merged: [String: ColumnValue] = [:]
-        merged.reserveCapacity(columns.count)
-        var taken: [String] = []
-        taken.reserveCapacity(columns.count)
-        for column in columns {
-            if let value = change.values[column] {
-                merged[column] = value
-                taken.append(column)
-            } else {
-                merged[column] = .null
-            }
+        // The change's own values, with a null for each column it leaves out (a whole row, the
+        // common case, is taken as it came). Its keys are the table's columns: `ChangeCheck`
+        // refuses any other.
+        var merged = change.values
+        var taken = columns
+        if merged.count != columns.count || !columns.allSatisfy({ merged[$0] != nil }) {
+            taken = columns.filter { merged[$0] != nil }
+            for column in columns where merged[column] == nil { merged[column] = .null }
         }
         if fromCounty {
             try checkCityOwnedColumns(change, taken: taken, isInsert: true)
