@@ -81,16 +81,20 @@ extension CountyDatabase {
     /// in seq order, so the stamped entries always run without a gap.
     static func entries(_ db: Database, after seq: Int64, limit: Int?) throws -> [ChangeEntry] {
         let county = try String.fetchOne(db, sql: "SELECT county FROM replica WHERE id = 1") ?? ""
-        let rows = try Row.fetchAll(db.cachedStatement(sql: entriesSQL), arguments: [seq, limit ?? -1])
-        return try rows.map { row in
+        // Read through a cursor: each row is taken from SQLite as it is stepped, not copied first.
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: entriesSQL), arguments: [seq, limit ?? -1])
+        var entries: [ChangeEntry] = []
+        entries.reserveCapacity(min(limit ?? 0, 10_000))
+        while let row = try rows.next() {
             let table = SyncedTable.named(row[1])!
             let mask: Int64 = row[4]
-            return ChangeEntry(
+            entries.append(ChangeEntry(
                 seq: row[0], county: county, table: table.name, rowId: row[2], op: ChangeOperation(rawValue: row[3])!,
                 columns: table.columns(in: mask), hlc: HLCTimestamp(rawValue: row[5]),
                 values: try table.entryValues(frozen: row[7], row: row, liveAt: 8, mask: mask),
-                bases: try decodeVersions(row[6]))
+                bases: try decodeVersions(row[6])))
         }
+        return entries
     }
 
     /// Stamped entries, with the columns of the rows whose values are still in them.
