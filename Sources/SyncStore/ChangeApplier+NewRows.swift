@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import SyncCore
 import SyncProtocol
 
@@ -36,31 +37,121 @@ extension ChangeApplier {
             """, arguments: [idList.text, table.name]) ?? 1
         guard held == 0 else { return nil }
 
-        // Decide every change as the general way would, against the empty row it would load.
-        let rules = self.rules
-        let lookups = StoreLookups(db: db)
-        var enterprises = Set<String>()
+        // Decided off the writer, a part at a time, while the writer inserts the parts before.
+        let parts = NewRowParts(changes, table: table, rules: rules, county: county, digests: digests)
+        defer { parts.finish() }
+        let registration = try db.cachedStatement(sql: "SELECT 1 FROM platform WHERE credit_code = ? AND category = ? AND id <> ? LIMIT 1")
+        let columns = ["id"] + table.columns
+        let select = columns.indices.map { "value ->> \($0)" }.joined(separator: ", ")
+        do {
+            try db.inSavepoint {
+                if let newest = changes.map(\.hlc).max() { try Self.receiveClock(newest, db: db) }
+                for index in 0..<parts.count {
+                    guard let part = parts.wait(for: index) else { throw NotNewRows() }
+                    // One registration per credit code for an enterprise, city-wide (the rule's
+                    // look-up, made here on the writer's connection).
+                    for enterprise in part.enterprises where try Bool.fetchOne(registration, arguments: [enterprise.code, enterprise.category, enterprise.id]) != nil {
+                        throw NotNewRows()
+                    }
+                    try db.cachedStatement(sql: "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) SELECT \(select) FROM json_each(?)")
+                        .execute(arguments: [part.rows])
+                    try db.cachedStatement(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) SELECT ?, value ->> 0, value ->> 1 FROM json_each(?)")
+                        .execute(arguments: [table.name, part.versions])
+                    try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash, applied_at) SELECT ?, value ->> 0, value ->> 1, ? FROM json_each(?)")
+                        .execute(arguments: [node, nowMs, part.applied])
+                }
+                return .commit
+            }
+        } catch is NotNewRows {
+            return nil
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            return nil
+        }
+        return changes.map { ChangeOutcome(seq: $0.seq, outcome: .applied) }
+    }
+}
+
+/// A slice the fast way does not apply as it stands: the general way decides it change by change.
+private struct NotNewRows: Error {}
+
+/// The decisions of a slice of new rows, made on another thread a part at a time, in order, so
+/// the writer inserts one part while the next is decided. Each part is the rows, their versions
+/// and their applied records as JSON arrays for `json_each`, and its enterprises, whose
+/// city-wide registration the writer looks up. A change the fast way cannot take ends the work:
+/// its part and every later one are nil.
+private final class NewRowParts: @unchecked Sendable {
+    struct Part {
+        var rows: String
+        var versions: String
+        var applied: String
+        var enterprises: [(id: String, category: String, code: String)]
+    }
+
+    /// Changes per part: small enough that the writer soon has one to insert, large enough that
+    /// each part's three statements are few beside its rows.
+    static let size = 128
+
+    let count: Int
+    // Each slot is written once, before its semaphore is signalled, and read after the wait.
+    private var parts: [Part?]
+    private let ready: [DispatchSemaphore]
+    private let done = DispatchSemaphore(value: 0)
+    private let stop = Mutex(false)
+
+    init(_ changes: [WireChange], table: SyncedTable, rules: Receiver, county: String, digests: ChangeDigests) {
+        count = (changes.count + Self.size - 1) / Self.size
+        parts = Array(repeating: nil, count: count)
+        ready = (0..<count).map { _ in DispatchSemaphore(value: 0) }
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            var enterprises = Set<String>()
+            var failed = false
+            for index in 0..<count {
+                if !failed, !stop.withLock({ $0 }) {
+                    let range = index * Self.size..<min((index + 1) * Self.size, changes.count)
+                    parts[index] = Self.decide(changes[range], table: table, rules: rules, county: county, digests: digests, enterprises: &enterprises)
+                    failed = parts[index] == nil
+                }
+                ready[index].signal()
+            }
+            done.signal()
+        }
+    }
+
+    /// The part `index`, once decided; nil if the fast way cannot take it.
+    func wait(for index: Int) -> Part? {
+        ready[index].wait()
+        return parts[index]
+    }
+
+    /// Stops deciding and waits for the thread to end: no decision outlives the apply.
+    func finish() {
+        stop.withLock { $0 = true }
+        done.wait()
+    }
+
+    /// Decides `changes` as the general way would, against the empty row it would load; nil if
+    /// any decision is not a plain insert.
+    private static func decide(_ changes: ArraySlice<WireChange>, table: SyncedTable, rules: Receiver, county: String,
+                               digests: ChangeDigests, enterprises: inout Set<String>) -> Part? {
         var rows = JSONWriter(capacity: 600 * changes.count)
         var versions = JSONWriter(capacity: 120 * changes.count)
         var applied = JSONWriter(capacity: 40 * changes.count)
+        var registrations: [(id: String, category: String, code: String)] = []
         rows.raw("[")
         versions.raw("[")
         applied.raw("[")
         for (index, change) in changes.enumerated() {
             guard let op = ChangeOperation(rawValue: change.op) else { return nil }
             let received = ReceivedChange(table: table.name, rowId: change.rowId, op: op, version: change.version, values: change.values, bases: change.bases)
-            let decision: ReceiveDecision
-            do {
-                decision = try rules.receive(received, into: RowState(values: nil, versions: RowVersions(), tombstone: nil), county: county, lookups: lookups)
-            } catch {
-                return nil
-            }
-            guard case .insert(let values) = decision.write, decision.conflicts.isEmpty, decision.outcome == .applied,
+            // The enterprise registration the rule looks up is answered "none" here and made by
+            // the writer (`NewRowLookups`).
+            guard let decision = try? rules.receive(received, into: RowState(values: nil, versions: RowVersions(), tombstone: nil), county: county, lookups: NewRowLookups()),
+                  case .insert(let values) = decision.write, decision.conflicts.isEmpty, decision.outcome == .applied,
                   let rowVersions = decision.versions else { return nil }
-            // One registration per credit code for an enterprise: the rule reads other rows,
-            // which here include the slice's own.
+            // One registration per credit code for an enterprise: the slice's own rows included.
             if case .text(let category) = values["category"] ?? .null, PlatformCategory(rawValue: category)?.isEnterprise == true {
                 guard case .text(let code) = values["credit_code"] ?? .null, enterprises.insert("\(category) \(code)").inserted else { return nil }
+                registrations.append((change.rowId, category, code))
             }
             if index > 0 {
                 rows.raw(",")
@@ -88,23 +179,14 @@ extension ChangeApplier {
         rows.raw("]")
         versions.raw("]")
         applied.raw("]")
-
-        let columns = ["id"] + table.columns
-        let select = columns.indices.map { "value ->> \($0)" }.joined(separator: ", ")
-        do {
-            try db.inSavepoint {
-                if let newest = changes.map(\.hlc).max() { try Self.receiveClock(newest, db: db) }
-                try db.cachedStatement(sql: "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) SELECT \(select) FROM json_each(?)")
-                    .execute(arguments: [rows.text])
-                try db.cachedStatement(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) SELECT ?, value ->> 0, value ->> 1 FROM json_each(?)")
-                    .execute(arguments: [table.name, versions.text])
-                try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash, applied_at) SELECT ?, value ->> 0, value ->> 1, ? FROM json_each(?)")
-                    .execute(arguments: [node, nowMs, applied.text])
-                return .commit
-            }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            return nil
-        }
-        return changes.map { ChangeOutcome(seq: $0.seq, outcome: .applied) }
+        return Part(rows: rows.text, versions: versions.text, applied: applied.text, enterprises: registrations)
     }
+}
+
+/// The look-ups of a new platform's rules, off the writer: the one they make, whether an
+/// enterprise is registered already, is answered "no" and made by the writer before the insert.
+private struct NewRowLookups: ReceiveLookups {
+    func platform(id: String) throws -> Platform? { nil }
+    func awards(ofPlatform id: String) throws -> [Award] { [] }
+    func registration(creditCode: String, category: PlatformCategory, excluding id: String) throws -> (id: String, county: String)? { nil }
 }
