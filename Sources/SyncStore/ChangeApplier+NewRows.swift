@@ -6,9 +6,10 @@ import SyncProtocol
 
 /// The fast way for the common bulk case: a slice of inserts of rows the receiver has never held
 /// (a county's new platforms). Each change is decided by the same pure rules as on the general
-/// way (`Receiver.receive`, against an empty row), and the rows, their versions and the applied
-/// records are then written with one statement each for the whole slice, the rows handed over
-/// as one JSON array (`json_each`), instead of five statements per change.
+/// way (`Receiver.receive`, against an empty row), on another thread a part at a time while the
+/// writer inserts the parts before (`NewRowParts`). The rows, their versions and the applied
+/// records of a part are written with one statement each, the rows handed over as one JSON
+/// array (`json_each`), instead of five statements per change.
 ///
 /// It applies a slice only when the general way would write exactly the same: every change an
 /// insert of a distinct row that does not exist and has no tombstone, every decision a plain
@@ -40,7 +41,6 @@ extension ChangeApplier {
         // Decided off the writer, a part at a time, while the writer inserts the parts before.
         let parts = NewRowParts(changes, table: table, rules: rules, county: county, digests: digests)
         defer { parts.finish() }
-        let registration = try db.cachedStatement(sql: "SELECT 1 FROM platform WHERE credit_code = ? AND category = ? AND id <> ? LIMIT 1")
         let columns = ["id"] + table.columns
         let select = columns.indices.map { "value ->> \($0)" }.joined(separator: ", ")
         do {
@@ -48,9 +48,10 @@ extension ChangeApplier {
                 if let newest = changes.map(\.hlc).max() { try Self.receiveClock(newest, db: db) }
                 for index in 0..<parts.count {
                     guard let part = parts.wait(for: index) else { throw NotNewRows() }
-                    // One registration per credit code for an enterprise, city-wide (the rule's
-                    // look-up, made here on the writer's connection).
-                    for enterprise in part.enterprises where try Bool.fetchOne(registration, arguments: [enterprise.code, enterprise.category, enterprise.id]) != nil {
+                    // One registration per credit code for an enterprise, city-wide: the rule's
+                    // look-up, made here on the writer's connection.
+                    let lookups = StoreLookups(db: db)
+                    for enterprise in part.enterprises where try lookups.registration(creditCode: enterprise.code, category: enterprise.category, excluding: enterprise.id) != nil {
                         throw NotNewRows()
                     }
                     try db.cachedStatement(sql: "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) SELECT \(select) FROM json_each(?)")
@@ -84,7 +85,7 @@ private final class NewRowParts: @unchecked Sendable {
         var rows: String
         var versions: String
         var applied: String
-        var enterprises: [(id: String, category: String, code: String)]
+        var enterprises: [(id: String, category: PlatformCategory, code: String)]
     }
 
     /// Changes per part: small enough that the writer soon has one to insert, large enough that
@@ -136,7 +137,7 @@ private final class NewRowParts: @unchecked Sendable {
         var rows = JSONWriter(capacity: 600 * changes.count)
         var versions = JSONWriter(capacity: 120 * changes.count)
         var applied = JSONWriter(capacity: 40 * changes.count)
-        var registrations: [(id: String, category: String, code: String)] = []
+        var registrations: [(id: String, category: PlatformCategory, code: String)] = []
         rows.raw("[")
         versions.raw("[")
         applied.raw("[")
@@ -149,8 +150,8 @@ private final class NewRowParts: @unchecked Sendable {
                   case .insert(let values) = decision.write, decision.conflicts.isEmpty, decision.outcome == .applied,
                   let rowVersions = decision.versions else { return nil }
             // One registration per credit code for an enterprise: the slice's own rows included.
-            if case .text(let category) = values["category"] ?? .null, PlatformCategory(rawValue: category)?.isEnterprise == true {
-                guard case .text(let code) = values["credit_code"] ?? .null, enterprises.insert("\(category) \(code)").inserted else { return nil }
+            if case .text(let name) = values["category"] ?? .null, let category = PlatformCategory(rawValue: name), category.isEnterprise {
+                guard case .text(let code) = values["credit_code"] ?? .null, enterprises.insert("\(name) \(code)").inserted else { return nil }
                 registrations.append((change.rowId, category, code))
             }
             if index > 0 {
