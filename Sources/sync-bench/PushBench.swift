@@ -38,8 +38,13 @@ struct PushBench: AsyncParsableCommand {
                                                     stages: breakdown || stagesOnly, network: !stagesOnly)
         guard let push = figures.push else { return }
         print("bare batched SQLite upsert  \(String(format: "%10.0f", figures.bare)) rows/s   1.00x")
+        print("the city's writes alone     \(String(format: "%10.0f", figures.cityWrites)) rows/s   \(String(format: "%.2f", figures.cityWrites / figures.bare))x (its schema, versions, applied records; no sync)")
+        print("  of which the rows alone   \(String(format: "%10.0f", figures.cityRows)) rows/s   \(String(format: "%.2f", figures.cityRows / figures.bare))x")
         print("end-to-end push over HTTPS  \(String(format: "%10.0f", push)) rows/s   \(String(format: "%.2f", push / figures.bare))x")
         print("request body per change     \(String(format: "%10.0f", figures.deflatedBytesPerChange)) bytes deflated (\(String(format: "%.0f", figures.bytesPerChange)) as JSON)")
+        if let cpu = figures.cpuPerRow {
+            print("CPU per row, county and city \(String(format: "%9.1f", cpu * 1_000_000)) µs (\(String(format: "%.1f", cpu * push)) cores busy)")
+        }
     }
 
     /// What `measureInserts` measured.
@@ -48,10 +53,18 @@ struct PushBench: AsyncParsableCommand {
         var push: Double?
         /// Bare batched upsert of the same rows, rows per second.
         var bare: Double
+        /// The city's own writes of the same rows, rows per second: rows, versions and applied
+        /// records, as a push of new rows writes them, with no sync work (`cityWrites`). The most
+        /// the push could reach with this storage.
+        var cityWrites: Double
+        /// The same with the rows alone, into the city's table (constraints, indexes, triggers).
+        var cityRows: Double
         /// Request body bytes per change (JSON, before TLS).
         var bytesPerChange: Double
         /// The same bodies deflated, as a county sends them to a city that reads deflate.
         var deflatedBytesPerChange: Double
+        /// CPU time of the push (county and city, both in this process) per row, in seconds.
+        var cpuPerRow: Double?
     }
 
     /// Enters `platforms` at a county (not timed), then pushes them to the real aggregator over
@@ -68,6 +81,8 @@ struct PushBench: AsyncParsableCommand {
         }
         // The baseline: the same rows upserted into a city-like table, in the same batches.
         let bare = try bareUpsert(platforms, batch: batch, path: folder.appendingPathComponent("bare.db").path)
+        let cityWrites = try Self.cityWrites(platforms, batch: batch, path: folder.appendingPathComponent("city-writes.db").path, bookkeeping: true)
+        let cityRows = try Self.cityWrites(platforms, batch: batch, path: folder.appendingPathComponent("city-rows.db").path, bookkeeping: false)
 
         // The bytes the push sends, from a copy of the county file (reading batches stamps them).
         let copy = folder.appendingPathComponent("county-copy.db").path
@@ -85,7 +100,7 @@ struct PushBench: AsyncParsableCommand {
             try timeStages(copy: folder.appendingPathComponent("county-stages.db").path, from: county, batch: batch, county: code,
                            city: folder.appendingPathComponent("city-direct.db").path)
         }
-        guard network else { return InsertFigures(push: nil, bare: bare, bytesPerChange: Double(bytes) / Double(rows), deflatedBytesPerChange: Double(deflated) / Double(rows)) }
+        guard network else { return InsertFigures(push: nil, bare: bare, cityWrites: cityWrites, cityRows: cityRows, bytesPerChange: Double(bytes) / Double(rows), deflatedBytesPerChange: Double(deflated) / Double(rows)) }
 
         // The aggregator, in this process, on a free port.
         let configuration = BenchCity.configuration(database: folder.appendingPathComponent("city.db").path, pki: pki)
@@ -94,15 +109,25 @@ struct PushBench: AsyncParsableCommand {
         var logger = Logger(label: "sync-bench")
         logger.logLevel = .warning
         let client = SyncClient(database: county, transport: transport, logger: logger, batchSize: batch)
+        let cpuBefore = Self.cpuSeconds()
         let start = ContinuousClock.now
         let report = try await client.pushPending()
         let seconds = (ContinuousClock.now - start).seconds
+        let cpu = Self.cpuSeconds() - cpuBefore
         server.cancel()
         guard report.pushed == rows else { throw ValidationError("pushed \(report.pushed) of \(rows)") }
         let city = try CityDatabase.open(at: configuration.databasePath)
         guard try city.platforms().count == rows else { throw ValidationError("the city has a different number of rows") }
-        return InsertFigures(push: Double(rows) / seconds, bare: bare, bytesPerChange: Double(bytes) / Double(rows),
-                             deflatedBytesPerChange: Double(deflated) / Double(rows))
+        return InsertFigures(push: Double(rows) / seconds, bare: bare, cityWrites: cityWrites, cityRows: cityRows, bytesPerChange: Double(bytes) / Double(rows),
+                             deflatedBytesPerChange: Double(deflated) / Double(rows), cpuPerRow: cpu / Double(rows))
+    }
+
+    /// CPU time this process has used (user and system, all threads), in seconds.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// Each stage of the push without the network, on a copy of `county`, into a new city file.
@@ -156,6 +181,74 @@ struct PushBench: AsyncParsableCommand {
             county: "130202", name: "平台 \(index)", category: .keyLab, level: .municipal,
             hostOrg: "依托单位 \(index % 97)", creditCode: prefix + String(CreditCode.checkCharacter(for: prefix)!),
             industry: "钢铁冶金", contact: "联系人 \(index % 13)", remarks: "bench")
+    }
+
+    /// Rows per second of the city's own writes of `platforms` into a new city file, in the
+    /// statements a push of new rows runs (`ChangeApplier.applyNewRows`: each statement takes a
+    /// batch as a JSON array), with capture off as during a push: the rows into the city's table
+    /// with its constraints, indexes and triggers and, with `bookkeeping`, each row's versions
+    /// and each change's applied record. Nothing is decided, checked or sent: no push of new rows
+    /// into this storage can be faster. The JSON is made before the clock starts.
+    static func cityWrites(_ platforms: [Platform], batch: Int, path: String, bookkeeping: Bool) throws -> Double {
+        let city = try CityDatabase.create(at: path)
+        let columns = ["id"] + SyncedTable.platform.columns
+        let version = RowVersions(row: ColumnVersion(hlc: HLCTimestamp(rawValue: 1 << 40), node: "county-130203-bench")).storageText
+        let batches = stride(from: 0, to: platforms.count, by: batch).map { start in
+            let slice = platforms[start..<min(start + batch, platforms.count)]
+            var rows = JSONWriter(capacity: 600 * slice.count)
+            var versions = JSONWriter(capacity: 120 * slice.count)
+            var applied = JSONWriter(capacity: 40 * slice.count)
+            rows.raw("[")
+            versions.raw("[")
+            applied.raw("[")
+            for (index, p) in slice.enumerated() {
+                if index > 0 {
+                    rows.raw(",")
+                    versions.raw(",")
+                    applied.raw(",")
+                }
+                rows.raw("[")
+                let values: [ColumnValue] = [.text(p.id), .text(p.county), .text(p.name), .text(p.category.rawValue), p.level.map { .text($0.rawValue) } ?? .null,
+                                             p.subtype.map(ColumnValue.text) ?? .null, .text(p.hostOrg), .text(p.creditCode), .text(p.industry),
+                                             p.recognizedOn.map { .text($0.description) } ?? .null, .text(p.status.rawValue),
+                                             p.evaluation.map(ColumnValue.text) ?? .null, p.contact.map(ColumnValue.text) ?? .null, p.remarks.map(ColumnValue.text) ?? .null]
+                for (position, value) in values.enumerated() {
+                    if position > 0 { rows.raw(",") }
+                    rows.value(value)
+                }
+                rows.raw("]")
+                versions.raw("[")
+                versions.string(p.id)
+                versions.raw(",")
+                versions.string(version)
+                versions.raw("]")
+                applied.raw("[")
+                applied.integer(Int64(start + index + 1))
+                applied.raw(",")
+                applied.string(String(UInt64(start + index).multipliedReportingOverflow(by: 0x9E37_79B9_7F4A_7C15).partialValue, radix: 16))
+                applied.raw("]")
+            }
+            rows.raw("]")
+            versions.raw("]")
+            applied.raw("]")
+            return (rows.text, versions.text, applied.text)
+        }
+        let select = columns.indices.map { "value ->> \($0)" }.joined(separator: ", ")
+        let start = ContinuousClock.now
+        for (rows, versions, applied) in batches {
+            try city.pool.write { db in
+                try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
+                try db.cachedStatement(sql: "INSERT INTO platform (\(columns.joined(separator: ", "))) SELECT \(select) FROM json_each(?)").execute(arguments: [rows])
+                if bookkeeping {
+                    try db.cachedStatement(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) SELECT 'platform', value ->> 0, value ->> 1 FROM json_each(?)")
+                        .execute(arguments: [versions])
+                    try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash, applied_at) SELECT 'county-130203-bench', value ->> 0, value ->> 1, 0 FROM json_each(?)")
+                        .execute(arguments: [applied])
+                }
+                try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
+            }
+        }
+        return Double(platforms.count) / (ContinuousClock.now - start).seconds
     }
 
     /// Rows per second of `INSERT ... ON CONFLICT DO UPDATE` into the platform table, no triggers.
