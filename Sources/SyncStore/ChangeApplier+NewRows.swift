@@ -75,7 +75,7 @@ extension ChangeApplier {
 /// A slice the fast way does not apply as it stands: the general way decides it change by change.
 private struct NotNewRows: Error {}
 
-/// The decisions of a slice of new rows, made on another thread a part at a time, in order, so
+/// The decisions of a slice of new rows, made on a thread of their own a part at a time, in order, so
 /// the writer inserts one part while the next is decided. Each part is the rows, their versions
 /// and their applied records as JSON arrays for `json_each`, and its enterprises, whose
 /// city-wide registration the writer looks up. A change the fast way cannot take ends the work:
@@ -103,7 +103,9 @@ private final class NewRowParts: @unchecked Sendable {
         count = (changes.count + Self.size - 1) / Self.size
         parts = Array(repeating: nil, count: count)
         ready = (0..<count).map { _ in DispatchSemaphore(value: 0) }
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
+        // A thread of its own, not one of Dispatch's pool: the writer waits for it, and must not
+        // wait for a pool whose threads may all be taken.
+        let thread = Thread { [self] in
             var enterprises = Set<String>()
             var failed = false
             for index in 0..<count {
@@ -116,6 +118,8 @@ private final class NewRowParts: @unchecked Sendable {
             }
             done.signal()
         }
+        thread.name = "city-new-rows"
+        thread.start()
     }
 
     /// The part `index`, once decided; nil if the fast way cannot take it.
