@@ -217,12 +217,15 @@ extension CountyDatabase {
     /// write past the constraints makes), and the general way stamps.
     static func stampNewRows(_ db: Database, node: String, clock: inout HybridLogicalClock, corrected: (Int64) -> Int64, limit: Int?) throws -> Int? {
         let wholeRow = SyncedTable.all.map { "WHEN '\($0.name)' THEN \($0.allColumnsMask)" }.joined(separator: " ")
+        let tableFlags = SyncedTable.all.map { "max(tbl = '\($0.name)')" }.joined(separator: ", ")
         guard let shape = try Row.fetchOne(db, sql: """
-            SELECT count(*), count(DISTINCT tbl || ' ' || row_id), total(op = 'insert' AND columns = CASE tbl \(wholeRow) END)
+            SELECT count(*), count(DISTINCT tbl || ' ' || row_id), total(op = 'insert' AND columns = CASE tbl \(wholeRow) END), \(tableFlags)
             FROM (SELECT tbl, row_id, op, columns FROM change_log WHERE hlc IS NULL ORDER BY seq LIMIT ?)
             """, arguments: [limit ?? -1]) else { return nil }
         let count: Int = shape[0]
         guard count > 1, shape[1] == count, shape[2] == Double(count) else { return nil }
+        // The tables the entries name: each other table's update would find nothing to stamp.
+        let named = SyncedTable.all.enumerated().filter { shape[3 + $0.offset] == true }.map(\.element)
         var readings = JSONWriter(capacity: 40 * count)
         readings.raw("[")
         let cursor = try Row.fetchCursor(db, sql: "SELECT seq, wall_ms FROM change_log WHERE hlc IS NULL ORDER BY seq LIMIT ?", arguments: [limit ?? -1])
@@ -244,7 +247,7 @@ extension CountyDatabase {
         let versionsSuffix = ",\"node\":" + quotedNode.text + "}}"
         do {
             try db.inSavepoint {
-                for table in SyncedTable.all {
+                for table in named {
                     // The values stay in the row ('null': read from it) until the row is next
                     // written, when the capture trigger freezes them. A real number or a blob
                     // (written past the constraints) is frozen by the general way, which renders
