@@ -202,7 +202,13 @@ extension SyncedTable {
     func values(_ db: Database, rowId: String, columns: [String]) throws -> [String: ColumnValue]? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: selectByIdSQL), arguments: [rowId]) else { return nil }
         var values: [String: ColumnValue] = [:]
-        for column in columns { values[column] = ColumnValue(row[position(of: column) + 1] as DatabaseValue) }
+        values.reserveCapacity(columns.count)
+        if columns.count == self.columns.count {
+            // Every column (a subset as large as the table's is all of it): read by position.
+            for (index, column) in self.columns.enumerated() { values[column] = ColumnValue(row[index + 1] as DatabaseValue) }
+        } else {
+            for column in columns { values[column] = ColumnValue(row[position(of: column) + 1] as DatabaseValue) }
+        }
         return values
     }
 }
