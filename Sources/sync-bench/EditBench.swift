@@ -8,6 +8,29 @@ import SyncCore
 import SyncProtocol
 import SyncStore
 
+/// Updates pushed and city edits pulled, on their own (the report runs them with the rest).
+struct EditsBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edits",
+        abstract: "Push of county updates and pull of city edits over HTTPS vs. bare upserts of the same changes.")
+
+    @Option(help: "Updates pushed, and city edits pulled.") var changes = 100_000
+    @Option(help: "Rows the changes are made on.") var rows = 10_000
+    @Option(help: "Changes per push or pulled page.") var batch = 1_000
+
+    func run() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-edits-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pki = folder.appendingPathComponent("pki").path
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try BenchCity.makePKI(pki, counties: ["130203"])
+        let figures = try await EditBench.measure(platforms: try PeerBaselines.rows(rows), changes: changes, batch: batch,
+                                                  folder: folder.appendingPathComponent("edits"), pki: pki)
+        print("push of \(changes) updates of 2 columns  \(String(format: "%8.0f", figures.push)) changes/s  \(String(format: "%.2f", figures.push / figures.pushBare))x bare upsert (\(String(format: "%.0f", figures.pushBare)))")
+        print("pull of \(changes) city edits           \(String(format: "%8.0f", figures.pull)) changes/s  \(String(format: "%.2f", figures.pull / figures.pullBare))x bare upsert (\(String(format: "%.0f", figures.pullBare)))")
+    }
+}
+
 /// Updates pushed, city edits pulled, and a catch-up, against the real aggregator over HTTPS;
 /// each beside bare SQLite writes of the same changes.
 enum EditBench {
