@@ -27,7 +27,9 @@ struct EditsBench: AsyncParsableCommand {
         let figures = try await EditBench.measure(platforms: try PeerBaselines.rows(rows), changes: changes, batch: batch,
                                                   folder: folder.appendingPathComponent("edits"), pki: pki)
         print("push of \(changes) updates of 2 columns  \(String(format: "%8.0f", figures.push)) changes/s  \(String(format: "%.2f", figures.push / figures.pushBare))x bare upsert (\(String(format: "%.0f", figures.pushBare)))")
+        print("  the city's writes alone           \(String(format: "%8.0f", figures.pushCeiling)) changes/s  \(String(format: "%.2f", figures.pushCeiling / figures.pushBare))x (the row, its versions, the applied record; no sync)")
         print("pull of \(changes) city edits           \(String(format: "%8.0f", figures.pull)) changes/s  \(String(format: "%.2f", figures.pull / figures.pullBare))x bare upsert (\(String(format: "%.0f", figures.pullBare)))")
+        print("  the county's writes alone         \(String(format: "%8.0f", figures.pullCeiling)) changes/s  \(String(format: "%.2f", figures.pullCeiling / figures.pullBare))x (the row, its versions, the received record; no sync)")
     }
 }
 
@@ -40,6 +42,11 @@ enum EditBench {
         var pushBare: Double
         var pull: Double
         var pullBare: Double
+        /// The city's own writes of the pushed updates, with no sync: the ceiling of that push
+        /// with this storage (`receiverWrites`).
+        var pushCeiling: Double
+        /// The county's own writes of the pulled edits, with no sync: the ceiling of that pull.
+        var pullCeiling: Double
     }
 
     /// `platforms` are entered at a county and pushed (not timed). Then the county updates two
@@ -70,6 +77,10 @@ enum EditBench {
             let change = update(index)
             return [change.name, change.remarks, change.id]
         }
+        // The receivers' files as the timed runs find them, for their ceilings.
+        let cityCopy = folder.appendingPathComponent("city-ceiling.db").path
+        let countyCopy = folder.appendingPathComponent("county-ceiling.db").path
+        try await CityDatabase.open(at: configuration.databasePath).pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO '\(cityCopy)'") }
         var start = ContinuousClock.now
         let pushed = try await client.pushPending()
         let pushSeconds = (ContinuousClock.now - start).seconds
@@ -91,6 +102,7 @@ enum EditBench {
             return [edit.text, edit.id]
         }
         _ = try city.pullFeed(county: code, after: 0, limit: 1)
+        try await county.pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO '\(countyCopy)'") }
         start = ContinuousClock.now
         let pulled = try await client.pullAll()
         let pullSeconds = (ContinuousClock.now - start).seconds
@@ -103,7 +115,45 @@ enum EditBench {
             let edit = evaluation(index)
             return [edit.id, edit.text]
         }
-        return Figures(push: Double(changes) / pushSeconds, pushBare: pushBare, pull: Double(changes) / pullSeconds, pullBare: pullBare)
+        let version = ColumnVersion(hlc: HLCTimestamp(rawValue: 1 << 40), node: "city-bench")
+        let versions = RowVersions(row: version, columns: ["name": version, "remarks": version, "evaluation": version]).storageText
+        let pushCeiling = try receiverWrites(changes, batch: batch, path: cityCopy, statements: [
+            ("UPDATE platform SET name = ?, remarks = ? WHERE id = ?", { index in let c = update(index); return [c.name, c.remarks, c.id] }),
+            ("INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES ('platform', ?, ?)", { index in [update(index).id, versions] }),
+            ("INSERT OR REPLACE INTO applied_seq (node, seq, hash, applied_at) VALUES ('county-bench', ?, ?, 0)", { index in ["\(index)", String(index, radix: 16)] }),
+        ])
+        let pullCeiling = try receiverWrites(changes, batch: batch, path: countyCopy, statements: [
+            ("UPDATE platform SET evaluation = ? WHERE id = ?", { index in let e = evaluation(index); return [e.text, e.id] }),
+            ("INSERT OR REPLACE INTO row_version (tbl, row_id, versions) VALUES ('platform', ?, ?)", { index in [evaluation(index).id, versions] }),
+            ("INSERT INTO received (node, seq, tbl, row_id, op, columns, hlc, outcome, applied_at) VALUES ('city-bench', ?, 'platform', ?, 'update', 'evaluation', 1, 'applied', 0)",
+             { index in ["\(index)", evaluation(index).id] }),
+        ])
+        return Figures(push: Double(changes) / pushSeconds, pushBare: pushBare, pull: Double(changes) / pullSeconds, pullBare: pullBare,
+                       pushCeiling: pushCeiling, pullCeiling: pullCeiling)
+    }
+
+    /// Changes per second of a receiver's own writes of `count` changes on a copy of its file
+    /// (`path`), with no sync: per change, each of `statements` with its arguments, `batch` per
+    /// transaction, capture off as during a sync (the row's update with its constraints, indexes
+    /// and triggers; its versions; the record the receiver keeps of the change). Nothing is
+    /// decided, checked or sent: no sync of these changes into this storage can be faster.
+    static func receiverWrites(_ count: Int, batch: Int, path: String, statements: [(String, (Int) -> [String])]) throws -> Double {
+        var config = Configuration()
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        let pool = try DatabasePool(path: path, configuration: config)
+        defer { try? pool.close() }
+        let start = ContinuousClock.now
+        for chunk in stride(from: 0, to: count, by: batch) {
+            try pool.write { db in
+                try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
+                let prepared = try statements.map { (try db.cachedStatement(sql: $0.0), $0.1) }
+                for index in chunk..<min(chunk + batch, count) {
+                    for (statement, arguments) in prepared { try statement.execute(arguments: StatementArguments(arguments(index))) }
+                }
+                try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
+            }
+        }
+        return Double(count) / (ContinuousClock.now - start).seconds
     }
 
     /// A county's changes made while it was offline, then one sync: seconds until all are at the city.

@@ -59,7 +59,9 @@ struct ReportBench: AsyncParsableCommand {
         let edits = try await EditBench.measure(platforms: Array(platforms.prefix(updatedRows)), changes: rows, batch: batch,
                                                 folder: folder.appendingPathComponent("edits"), pki: pki)
         table.ratio("push: updates of 2 columns (versions compared)", edits.push, "changes/s", [("bare upsert of the same updates", edits.pushBare, 0.3)])
+        table.ceiling("  ceiling: the city's writes alone, no sync", edits.pushCeiling, "changes/s", [("bare upsert of the same updates", edits.pushBare, 0.3)])
         table.ratio("pull: city edits into a county", edits.pull, "changes/s", [("bare upsert of the same edits", edits.pullBare, 0.5)])
+        table.ceiling("  ceiling: the county's writes alone, no sync", edits.pullCeiling, "changes/s", [("bare upsert of the same edits", edits.pullBare, 0.5)])
 
         progress("- catch-up: \(catchUp) changes made offline, then one sync")
         let catchUpSeconds = try await EditBench.catchUp(PeerBaselines.rows(catchUp).map { var p = $0; p.county = "130205"; return p },
