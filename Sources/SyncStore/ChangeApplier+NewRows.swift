@@ -103,9 +103,7 @@ private final class NewRowParts: @unchecked Sendable {
         count = (changes.count + Self.size - 1) / Self.size
         parts = Array(repeating: nil, count: count)
         ready = (0..<count).map { _ in DispatchSemaphore(value: 0) }
-        // A thread of its own, not one of Dispatch's pool: the writer waits for it, and must not
-        // wait for a pool whose threads may all be taken.
-        let thread = Thread { [self] in
+        let work: @Sendable () -> Void = { [self] in
             var enterprises = Set<String>()
             var failed = false
             for index in 0..<count {
@@ -118,6 +116,15 @@ private final class NewRowParts: @unchecked Sendable {
             }
             done.signal()
         }
+        // A slice of one part (a daemon's push after data entry) is decided at once: starting a
+        // thread would cost more than the overlap gains.
+        guard count > 1 else {
+            work()
+            return
+        }
+        // A thread of its own, not one of Dispatch's pool: the writer waits for it, and must not
+        // wait for a pool whose threads may all be taken.
+        let thread = Thread(block: work)
         thread.name = "city-new-rows"
         thread.start()
     }
