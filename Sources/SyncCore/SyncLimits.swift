@@ -22,7 +22,7 @@ public struct SyncLimits: Sendable, Hashable {
     public var maxNodesPerCounty = 16
     /// Changes applied per city transaction: a push is committed in slices of this many, so one
     /// county's batch never holds the city's writer for long and other counties' requests
-    /// interleave between slices. 1,000 new platforms hold it about 20 ms (`sync-bench push
+    /// interleave between slices. 1,000 new platforms hold it 12 to 15 ms (`sync-bench push
     /// --stages-only`); `sync-bench flood` shows another county's pulls meanwhile.
     public var applySliceChanges = 1_000
     /// The longest node id accepted, in bytes.
