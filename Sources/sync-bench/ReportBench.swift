@@ -109,11 +109,16 @@ struct ReportTable {
 
     /// A rate with one or more baselines; `target` is the least ratio each must reach.
     mutating func ratio(_ name: String, _ value: Double, _ unit: String, _ baselines: [(String, Double, Double)]) {
+        rates(name, value, unit, baselines) { $0 ? "met" : "MISSED" }
+    }
+
+    /// One line per baseline of a rate: the ratio, the target and `verdict(whether it is reached)`.
+    private mutating func rates(_ name: String, _ value: Double, _ unit: String, _ baselines: [(String, Double, Double)], verdict: (Bool) -> String) {
         for (index, (baseline, rate, target)) in baselines.enumerated() {
             let ratio = value / rate
             lines.append(Self.pad(index == 0 ? name : "", 56) + Self.pad(index == 0 ? String(format: "%.0f %@", value, unit) : "", 22)
                          + Self.pad(String(format: "%@ %.0f", baseline, rate), 50) + Self.pad(String(format: "%.2fx", ratio), 8)
-                         + Self.pad(String(format: "≥ %.1fx", target), 9) + (ratio >= target ? "met" : "MISSED"))
+                         + Self.pad(String(format: "≥ %.1fx", target), 9) + verdict(ratio >= target))
         }
     }
 
@@ -126,12 +131,7 @@ struct ReportTable {
     /// The most a measure could reach, beside the baselines of its targets: whether even that
     /// reaches each target ("within reach") or not ("out of reach").
     mutating func ceiling(_ name: String, _ value: Double, _ unit: String, _ baselines: [(String, Double, Double)]) {
-        for (index, (baseline, rate, target)) in baselines.enumerated() {
-            let ratio = value / rate
-            lines.append(Self.pad(index == 0 ? name : "", 56) + Self.pad(index == 0 ? String(format: "%.0f %@", value, unit) : "", 22)
-                         + Self.pad(String(format: "%@ %.0f", baseline, rate), 50) + Self.pad(String(format: "%.2fx", ratio), 8)
-                         + Self.pad(String(format: "≥ %.1fx", target), 9) + (ratio >= target ? "within reach" : "out of reach"))
-        }
+        rates(name, value, unit, baselines) { $0 ? "within reach" : "out of reach" }
     }
 
     func print() {
