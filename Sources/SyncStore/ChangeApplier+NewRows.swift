@@ -93,15 +93,16 @@ private final class NewRowParts: @unchecked Sendable {
     static let size = 128
 
     let count: Int
-    // Each slot is written once, before its semaphore is signalled, and read after the wait.
-    private var parts: [Part?]
+    // Each slot is written once, before its semaphore is signalled, and read after the wait;
+    // the lock keeps the array itself from being copied under a reader.
+    private let parts: Mutex<[Part?]>
     private let ready: [DispatchSemaphore]
     private let done = DispatchSemaphore(value: 0)
     private let stop = Mutex(false)
 
     init(_ changes: [WireChange], table: SyncedTable, rules: Receiver, county: String, digests: ChangeDigests) {
         count = (changes.count + Self.size - 1) / Self.size
-        parts = Array(repeating: nil, count: count)
+        parts = Mutex(Array(repeating: nil, count: count))
         ready = (0..<count).map { _ in DispatchSemaphore(value: 0) }
         let work: @Sendable () -> Void = { [self] in
             var enterprises = Set<String>()
@@ -109,8 +110,9 @@ private final class NewRowParts: @unchecked Sendable {
             for index in 0..<count {
                 if !failed, !stop.withLock({ $0 }) {
                     let range = index * Self.size..<min((index + 1) * Self.size, changes.count)
-                    parts[index] = Self.decide(changes[range], table: table, rules: rules, county: county, digests: digests, enterprises: &enterprises)
-                    failed = parts[index] == nil
+                    let part = Self.decide(changes[range], table: table, rules: rules, county: county, digests: digests, enterprises: &enterprises)
+                    failed = part == nil
+                    parts.withLock { $0[index] = part }
                 }
                 ready[index].signal()
             }
@@ -132,7 +134,7 @@ private final class NewRowParts: @unchecked Sendable {
     /// The part `index`, once decided; nil if the fast way cannot take it.
     func wait(for index: Int) -> Part? {
         ready[index].wait()
-        return parts[index]
+        return parts.withLock { $0[index] }
     }
 
     /// Stops deciding and waits for the thread to end: no decision outlives the apply.
