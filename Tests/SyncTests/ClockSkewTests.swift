@@ -1,5 +1,7 @@
+import CountyDaemon
 import Foundation
 import LocalCluster
+import Logging
 import SyncCore
 import SyncProtocol
 import SyncStore
@@ -98,5 +100,29 @@ struct ClockSkewTests {
         #expect(reopened.replica.node == node, "no new epoch: \(cluster.logTail("county-130202.log", lines: 20))")
         #expect(try city.conflicts().isEmpty)
     }
-}
 
+    /// The city's feed read against a clock offset gone stale by hours (the city's clock was
+    /// corrected since it was measured): the first page is refused as `clock_ahead`, the offset
+    /// measured again and the page read again. The page after it, asked for while the first was
+    /// being applied, must not be applied in its place, or the first page's edits are skipped.
+    @Test(.timeLimit(.minutes(2)))
+    func aPageReadAgainAfterAStaleOffsetIsNotSkipped() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        let rows = makePlatforms("130202", count: 6)
+        try county.addPlatforms(rows)
+        let (cert, key) = try cluster.certificate("130202")
+        var logger = Logger(label: "clock-skew-test")
+        logger.logLevel = .critical
+        let client = SyncClient(database: county, transport: try cluster.transport(cert: cert, key: key), logger: logger, pullPage: 2)
+        _ = try await client.syncOnce()
+        let city = try CityDatabase.open(at: cluster.cityDB)
+        for row in rows { _ = try city.updatePlatform(id: row.id) { $0.remarks = "市里改过" } }
+        try county.recordClockOffset(-3 * 3_600_000)
+        #expect(try await client.pullAll() == rows.count)
+        for row in rows { #expect(try county.platform(id: row.id)?.remarks == "市里改过", "\(row.id)") }
+        #expect(abs(try #require(try county.status().clockOffsetMs)) < 60_000, "the offset was measured again")
+    }
+}
