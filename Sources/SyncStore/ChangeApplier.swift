@@ -130,7 +130,7 @@ struct ChangeApplier {
 
     /// A row's state as the receive rules take it: its values, versions and tombstone.
     static func rowState(_ db: Database, table: SyncedTable, rowId: String) throws -> RowState {
-        guard let values = try table.values(db, rowId: rowId, columns: table.columns) else {
+        guard let values = try table.values(db, rowId: rowId) else {
             // A row not here has no versions (a delete removes them), only perhaps a tombstone.
             return RowState(values: nil, versions: RowVersions(), tombstone: try Tombstones.find(db, table: table.name, rowId: rowId)?.version)
         }
@@ -197,17 +197,14 @@ extension SyncedTable {
         return json.text
     }
 
-    /// The values of `columns` in row `rowId`, read by position from `selectByIdSQL`; nil if the
-    /// row does not exist.
-    func values(_ db: Database, rowId: String, columns: [String]) throws -> [String: ColumnValue]? {
+    /// The values of `columns` (every column if nil: the receive rules' row) in row `rowId`, read
+    /// by position from `selectByIdSQL`; nil if the row does not exist.
+    func values(_ db: Database, rowId: String, columns: [String]? = nil) throws -> [String: ColumnValue]? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: selectByIdSQL), arguments: [rowId]) else { return nil }
         var values: [String: ColumnValue] = [:]
-        values.reserveCapacity(columns.count)
-        if columns.count == self.columns.count {
-            // Every column (a subset as large as the table's is all of it): read by position.
-            for (index, column) in self.columns.enumerated() { values[column] = ColumnValue(row[index + 1] as DatabaseValue) }
-        } else {
-            for column in columns { values[column] = ColumnValue(row[position(of: column) + 1] as DatabaseValue) }
+        values.reserveCapacity(columns?.count ?? self.columns.count)
+        for (index, column) in self.columns.enumerated() where columns?.contains(column) ?? true {
+            values[column] = ColumnValue(row[index + 1] as DatabaseValue)
         }
         return values
     }
