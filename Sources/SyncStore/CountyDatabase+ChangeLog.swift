@@ -289,7 +289,7 @@ struct RowKey: Hashable {
 
 extension ColumnValue {
     /// The value of a SQLite column.
-    init(_ value: DatabaseValue) {
+    public init(_ value: DatabaseValue) {
         switch value.storage {
         case .null: self = .null
         case .int64(let integer): self = .integer(integer)

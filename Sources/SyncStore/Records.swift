@@ -16,12 +16,13 @@ extension Platform {
     }
 
     /// Values for the `platform` columns in `SyncedTable.platform` order, `id` first.
-    var sqlValues: [(any DatabaseValueConvertible)?] {
+    public var sqlValues: [(any DatabaseValueConvertible)?] {
         [id, county, name, category.rawValue, level?.rawValue, subtype, hostOrg, creditCode, industry,
          recognizedOn?.description, status.rawValue, evaluation, contact, remarks]
     }
 
-    static let insertSQL = "INSERT INTO platform (id, \(SyncedTable.platform.columns.joined(separator: ", "))) VALUES (?\(String(repeating: ", ?", count: SyncedTable.platform.columns.count)))"
+    /// Inserts a platform; arguments: `sqlValues`.
+    public static let insertSQL = "INSERT INTO platform (id, \(SyncedTable.platform.columns.joined(separator: ", "))) VALUES (?\(String(repeating: ", ?", count: SyncedTable.platform.columns.count)))"
     static let updateSQL = "UPDATE platform SET \(SyncedTable.platform.columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?"
 }
 

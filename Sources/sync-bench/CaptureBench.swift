@@ -156,18 +156,12 @@ struct CaptureBench: ParsableCommand {
         var config = Configuration()
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let pool = try DatabasePool(path: path, configuration: config)
-        let columns = ["id"] + SyncedTable.platform.columns
-        let sql = "INSERT INTO platform (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
         let start = ContinuousClock.now
         for chunk in stride(from: 0, to: platforms.count, by: batch) {
             try pool.write { db in
-                let statement = try db.cachedStatement(sql: sql)
+                let statement = try db.cachedStatement(sql: Platform.insertSQL)
                 for p in platforms[chunk..<min(chunk + batch, platforms.count)] {
-                    try statement.execute(arguments: [
-                        p.id, p.county, p.name, p.category.rawValue, p.level?.rawValue, p.subtype, p.hostOrg,
-                        p.creditCode, p.industry, p.recognizedOn?.description, p.status.rawValue, p.evaluation,
-                        p.contact, p.remarks,
-                    ])
+                    try statement.execute(arguments: StatementArguments(p.sqlValues))
                 }
             }
         }

@@ -208,13 +208,9 @@ struct PushBench: AsyncParsableCommand {
                     applied.raw(",")
                 }
                 rows.raw("[")
-                let values: [ColumnValue] = [.text(p.id), .text(p.county), .text(p.name), .text(p.category.rawValue), p.level.map { .text($0.rawValue) } ?? .null,
-                                             p.subtype.map(ColumnValue.text) ?? .null, .text(p.hostOrg), .text(p.creditCode), .text(p.industry),
-                                             p.recognizedOn.map { .text($0.description) } ?? .null, .text(p.status.rawValue),
-                                             p.evaluation.map(ColumnValue.text) ?? .null, p.contact.map(ColumnValue.text) ?? .null, p.remarks.map(ColumnValue.text) ?? .null]
-                for (position, value) in values.enumerated() {
+                for (position, value) in p.sqlValues.enumerated() {
                     if position > 0 { rows.raw(",") }
-                    rows.value(value)
+                    rows.value(ColumnValue(value?.databaseValue ?? .null))
                 }
                 rows.raw("]")
                 versions.raw("[")
@@ -269,10 +265,7 @@ struct PushBench: AsyncParsableCommand {
             try pool.write { db in
                 let statement = try db.cachedStatement(sql: sql)
                 for p in platforms[chunk..<min(chunk + batch, platforms.count)] {
-                    try statement.execute(arguments: [
-                        p.id, p.county, p.name, p.category.rawValue, p.level?.rawValue, p.subtype, p.hostOrg,
-                        p.creditCode, p.industry, p.recognizedOn?.description, p.status.rawValue, p.evaluation, p.contact, p.remarks,
-                    ])
+                    try statement.execute(arguments: StatementArguments(p.sqlValues))
                 }
             }
         }
