@@ -40,6 +40,7 @@ struct PushBench: AsyncParsableCommand {
         print("bare batched SQLite upsert  \(String(format: "%10.0f", figures.bare)) rows/s   1.00x")
         print("the city's writes alone     \(String(format: "%10.0f", figures.cityWrites)) rows/s   \(String(format: "%.2f", figures.cityWrites / figures.bare))x (its schema, versions, applied records; no sync)")
         print("  of which the rows alone   \(String(format: "%10.0f", figures.cityRows)) rows/s   \(String(format: "%.2f", figures.cityRows / figures.bare))x")
+        print("  the rows, lighter table   \(String(format: "%10.0f", figures.lighterRows)) rows/s   \(String(format: "%.2f", figures.lighterRows / figures.bare))x (the city's keys and indexes; no CHECKs, no triggers)")
         print("end-to-end push over HTTPS  \(String(format: "%10.0f", push)) rows/s   \(String(format: "%.2f", push / figures.bare))x")
         print("request body per change     \(String(format: "%10.0f", figures.deflatedBytesPerChange)) bytes deflated (\(String(format: "%.0f", figures.bytesPerChange)) as JSON)")
         if let cpu = figures.cpuPerRow {
@@ -59,6 +60,8 @@ struct PushBench: AsyncParsableCommand {
         var cityWrites: Double
         /// The same with the rows alone, into the city's table (constraints, indexes, triggers).
         var cityRows: Double
+        /// The rows alone into a table with the city's keys and indexes, no CHECKs, no triggers.
+        var lighterRows: Double
         /// Request body bytes per change (JSON, before TLS).
         var bytesPerChange: Double
         /// The same bodies deflated, as a county sends them to a city that reads deflate.
@@ -81,8 +84,9 @@ struct PushBench: AsyncParsableCommand {
         }
         // The baseline: the same rows upserted into a city-like table, in the same batches.
         let bare = try bareUpsert(platforms, batch: batch, path: folder.appendingPathComponent("bare.db").path)
-        let cityWrites = try Self.cityWrites(platforms, batch: batch, path: folder.appendingPathComponent("city-writes.db").path, bookkeeping: true)
-        let cityRows = try Self.cityWrites(platforms, batch: batch, path: folder.appendingPathComponent("city-rows.db").path, bookkeeping: false)
+        let cityWrites = try Self.cityWrites(platforms, batch: batch, path: folder.appendingPathComponent("city-writes.db").path, storage: .cityBookkeeping)
+        let cityRows = try Self.cityWrites(platforms, batch: batch, path: folder.appendingPathComponent("city-rows.db").path, storage: .cityTable)
+        let lighterRows = try Self.cityWrites(platforms, batch: batch, path: folder.appendingPathComponent("lighter-rows.db").path, storage: .lighterTable)
 
         // The bytes the push sends, from a copy of the county file (reading batches stamps them).
         let copy = folder.appendingPathComponent("county-copy.db").path
@@ -100,7 +104,7 @@ struct PushBench: AsyncParsableCommand {
             try timeStages(copy: folder.appendingPathComponent("county-stages.db").path, from: county, batch: batch, county: code,
                            city: folder.appendingPathComponent("city-direct.db").path)
         }
-        guard network else { return InsertFigures(push: nil, bare: bare, cityWrites: cityWrites, cityRows: cityRows, bytesPerChange: Double(bytes) / Double(rows), deflatedBytesPerChange: Double(deflated) / Double(rows)) }
+        guard network else { return InsertFigures(push: nil, bare: bare, cityWrites: cityWrites, cityRows: cityRows, lighterRows: lighterRows, bytesPerChange: Double(bytes) / Double(rows), deflatedBytesPerChange: Double(deflated) / Double(rows)) }
 
         // The aggregator, in this process, on a free port.
         let configuration = BenchCity.configuration(database: folder.appendingPathComponent("city.db").path, pki: pki)
@@ -118,7 +122,7 @@ struct PushBench: AsyncParsableCommand {
         guard report.pushed == rows else { throw ValidationError("pushed \(report.pushed) of \(rows)") }
         let city = try CityDatabase.open(at: configuration.databasePath)
         guard try city.platforms().count == rows else { throw ValidationError("the city has a different number of rows") }
-        return InsertFigures(push: Double(rows) / seconds, bare: bare, cityWrites: cityWrites, cityRows: cityRows, bytesPerChange: Double(bytes) / Double(rows),
+        return InsertFigures(push: Double(rows) / seconds, bare: bare, cityWrites: cityWrites, cityRows: cityRows, lighterRows: lighterRows, bytesPerChange: Double(bytes) / Double(rows),
                              deflatedBytesPerChange: Double(deflated) / Double(rows), cpuPerRow: cpu / Double(rows))
     }
 
@@ -183,14 +187,34 @@ struct PushBench: AsyncParsableCommand {
             industry: "钢铁冶金", contact: "联系人 \(index % 13)", remarks: "bench")
     }
 
-    /// Rows per second of the city's own writes of `platforms` into a new city file, in the
-    /// statements a push of new rows runs (`ChangeApplier.applyNewRows`: each statement takes a
-    /// batch as a JSON array), with capture off as during a push: the rows into the city's table
-    /// with its constraints, indexes and triggers and, with `bookkeeping`, each row's versions
-    /// and each change's applied record. Nothing is decided, checked or sent: no push of new rows
-    /// into this storage can be faster. The JSON is made before the clock starts.
-    static func cityWrites(_ platforms: [Platform], batch: Int, path: String, bookkeeping: Bool) throws -> Double {
+    /// What `cityWrites` writes the rows into.
+    enum CityStorage {
+        /// The city's table (its constraints, indexes and triggers), each row's versions and each
+        /// change's applied record: what a push of new rows writes today.
+        case cityBookkeeping
+        /// The rows alone, into the city's table.
+        case cityTable
+        /// The rows alone, into a table with the city's keys and indexes but no CHECK constraint
+        /// and no trigger: what lighter storage on the sync's path would leave.
+        case lighterTable
+    }
+
+    /// Rows per second of the city's own writes of `platforms` into a new city file (`storage`),
+    /// in the statements a push of new rows runs (`ChangeApplier.applyNewRows`: each statement
+    /// takes a batch as a JSON array), with capture off as during a push. Nothing is decided,
+    /// checked or sent: no push of new rows into that storage can be faster. The JSON is made
+    /// before the clock starts.
+    static func cityWrites(_ platforms: [Platform], batch: Int, path: String, storage: CityStorage) throws -> Double {
         let city = try CityDatabase.create(at: path)
+        if storage == .lighterTable {
+            // The same keys and indexes, made again on a table with no CHECK constraint and no trigger.
+            try city.pool.write { db in
+                let indexes = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'platform' AND sql IS NOT NULL")
+                try db.execute(sql: "DROP TABLE platform")
+                try db.execute(sql: "CREATE TABLE platform (id TEXT PRIMARY KEY NOT NULL, \(SyncedTable.platform.columns.map { "\($0) TEXT" }.joined(separator: ", ")), UNIQUE (county, id)) WITHOUT ROWID")
+                for sql in indexes { try db.execute(sql: sql) }
+            }
+        }
         let columns = ["id"] + SyncedTable.platform.columns
         let version = RowVersions(row: ColumnVersion(hlc: HLCTimestamp(rawValue: 1 << 40), node: "county-130203-bench")).storageText
         let batches = stride(from: 0, to: platforms.count, by: batch).map { start in
@@ -235,7 +259,7 @@ struct PushBench: AsyncParsableCommand {
             try city.pool.write { db in
                 try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
                 try db.cachedStatement(sql: "INSERT INTO platform (\(columns.joined(separator: ", "))) SELECT \(select) FROM json_each(?)").execute(arguments: [rows])
-                if bookkeeping {
+                if storage == .cityBookkeeping {
                     try db.cachedStatement(sql: "INSERT OR REPLACE INTO row_version (tbl, row_id, versions) SELECT 'platform', value ->> 0, value ->> 1 FROM json_each(?)")
                         .execute(arguments: [versions])
                     try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash, applied_at) SELECT 'county-130203-bench', value ->> 0, value ->> 1, 0 FROM json_each(?)")

@@ -47,6 +47,7 @@ struct ReportBench: AsyncParsableCommand {
             + (peer.map { [("session extension over HTTPS (peer)", $0.sessionPipeline, 1.5)] } ?? [])
         table.ceiling("  ceiling: the city's writes alone, no sync", inserts.cityWrites, "rows/s", ceilingBaselines)
         table.ceiling("  ceiling: the rows alone into the city's table", inserts.cityRows, "rows/s", ceilingBaselines)
+        table.ceiling("  ceiling: the rows alone, no CHECKs, no triggers", inserts.lighterRows, "rows/s", ceilingBaselines)
         if let cpu = inserts.cpuPerRow {
             table.absolute("  CPU per row, county and city", cpu * 1_000_000, "µs", target: "", baseline: String(format: "%.1f of 2 cores busy", cpu * (inserts.push ?? 0)), good: true, judged: false)
         }
