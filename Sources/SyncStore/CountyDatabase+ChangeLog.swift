@@ -273,7 +273,7 @@ extension CountyDatabase {
                 }
                 return .commit
             }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR || error.resultCode == .SQLITE_CONSTRAINT {
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             return nil
         }
         clock = ticked
