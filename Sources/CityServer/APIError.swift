@@ -37,6 +37,8 @@ struct APIError: Error {
             case .notAllowed(let message): self.init(.notAllowed, message: message)
             default: self.init(.storageError, message: error.description)
             }
+        case let error as BoundsViolation:
+            self.init(.badRequest, message: "the body is not a valid message: \(error)")
         case let error as DecodingError:
             self.init(.badRequest, message: "the body is not a valid message: \(Self.describe(error))")
         case let error as HTTPError:

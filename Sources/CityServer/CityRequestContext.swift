@@ -110,14 +110,33 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
+        // The path is judged exactly as the router will match it: one spelling per route. Any
+        // other spelling (`/metrics/`, `//v1/pull`, `/./metrics`, `/v1%2Fpull`, `/METRICS`) is
+        // no route at all, so no role check or protocol gate can be stepped around by spelling.
+        let path = request.uri.path
+        guard Self.isCanonical(path) else {
+            throw APIError(.notFound, message: "no such endpoint: \(path.prefix(80)) is not written the one way this server accepts (no empty, '.' or '..' segment, no trailing slash, no percent-encoding)")
+        }
         let caller = try await authenticate(context)
         context.caller = caller
-        // A path the access table does not list is answered by the router (404 or 405).
-        if let allowed = CityAPI.route(for: request.uri.path)?.roles, !allowed.contains(caller.role) {
+        guard let allowed = CityAPI.route(for: path)?.roles else {
+            throw APIError(.notFound, message: "no such endpoint: \(path.prefix(80))")
+        }
+        guard allowed.contains(caller.role) else {
             throw APIError(.roleNotAllowed,
-                           message: "\(caller.name) is \(caller.role == .operator ? "an" : "a") \(caller.role.rawValue) certificate; \(request.uri.path) is for \(allowed.map(\.rawValue).sorted().joined(separator: " and ")) certificates")
+                           message: "\(caller.name) is \(caller.role == .operator ? "an" : "a") \(caller.role.rawValue) certificate; \(path) is for \(allowed.map(\.rawValue).sorted().joined(separator: " and ")) certificates")
         }
         return try await next(request, context)
+    }
+
+    /// Whether `path` is written the one way a route is: `/` and segments that are neither empty,
+    /// `.` nor `..`, no trailing slash, and no percent-encoding or backslash that a router or a
+    /// proxy might read as a separator.
+    static func isCanonical(_ path: String) -> Bool {
+        guard path.hasPrefix("/"), !path.contains("%"), !path.contains("\\") else { return false }
+        guard path != "/" else { return true }
+        return path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+            .allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
     }
 
     private func authenticate(_ context: Context) async throws -> Caller {

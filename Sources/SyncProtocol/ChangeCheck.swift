@@ -68,7 +68,9 @@ public struct ChangeCheck: Sendable {
         func malformed(_ field: String, _ problem: String) -> ChangeRefusal {
             ChangeRefusal(.malformedChange, seq: change.seq, field: field, problem)
         }
-        guard change.seq > 0 else { return malformed("seq", "must be positive, not \(change.seq)") }
+        guard change.seq > 0, change.seq <= WireBounds.maxSeq else {
+            return malformed("seq", "must be from 1 to \(WireBounds.maxSeq), not \(change.seq)")
+        }
         guard let columns = ReplicatedSchema.columns(of: change.table) else {
             return malformed("table", "no replicated table \(Self.quoted(change.table))")
         }

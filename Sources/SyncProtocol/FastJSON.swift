@@ -11,12 +11,19 @@ import SyncCore
 /// ```
 public enum FastJSON {
     /// Decodes `T` from `bytes`: fast for the types listed in `FastDecodable`, by `JSONDecoder` otherwise.
+    /// A message with integers (`BoundedMessage`) is checked against `WireBounds` before it is
+    /// returned: one outside its bounds throws `BoundsViolation`, so no reader of the wire ever
+    /// holds such a value.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: some ContiguousBytes) throws -> T {
+        let value: T
         if let fast = type as? any FastDecodable.Type,
-           let value = bytes.withUnsafeBytes({ raw in fast.scan(raw.bindMemory(to: UInt8.self)) }) as? T {
-            return value
+           let scanned = bytes.withUnsafeBytes({ raw in fast.scan(raw.bindMemory(to: UInt8.self)) }) as? T {
+            value = scanned
+        } else {
+            value = try bytes.withUnsafeBytes { raw in try JSONDecoder().decode(T.self, from: Data(raw)) }
         }
-        return try bytes.withUnsafeBytes { raw in try JSONDecoder().decode(T.self, from: Data(raw)) }
+        if let bounded = value as? any BoundedMessage, let violation = bounded.boundsViolation() { throw violation }
+        return value
     }
 
     /// Decodes `T` from JSON text.

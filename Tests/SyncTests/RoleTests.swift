@@ -106,6 +106,59 @@ struct RoleTests {
     }
 }
 
+/// One spelling per route: the role check and the protocol gate judge the path the router
+/// matches, so no other spelling of a route reaches it (release 0.15.0 served `/metrics/` and
+/// `//metrics` to an operator, and `//v1/pull` skipped `min-protocol`).
+@Suite("Path spellings", .serialized)
+struct PathSpellingTests {
+    @Test
+    func onlyTheOneSpellingOfAPathIsCanonical() {
+        for path in ["/", "/metrics", "/v1/pull", "/console", "/console/awards/0190a1b2-0000-7000-8000-000000000001/approve"] {
+            #expect(AuthenticationMiddleware.isCanonical(path), "\(path)")
+        }
+        for path in ["", "metrics", "/metrics/", "//metrics", "/v1//pull", "/./metrics", "/v1/./pull", "/v1/../metrics",
+                     "/console/..", "/v1%2Fpull", "/%6detrics", "/v1\\pull", "/console/"] {
+            #expect(!AuthenticationMiddleware.isCanonical(path), "\(path)")
+        }
+    }
+
+    /// Over mutual TLS with the real aggregator, each spelling sent as written (`curl --path-as-is`).
+    @Test(.timeLimit(.minutes(2)))
+    func everyOtherSpellingOfARouteIsNoRouteForAnyRole() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity(["--min-protocol", "2"])
+        let pki = cluster.pki.path
+        _ = try Cluster.capture("/bin/bash", [Cluster.packageRoot.appendingPathComponent("Deploy/pki.sh").path, "operator", pki, "zhang"],
+                                environment: ["P12_PASSWORD": "test"])
+        let (countyCert, countyKey) = try cluster.certificate("130202")
+        func get(_ path: String, cert: String, key: String, headers: [String] = []) throws -> (status: Int, body: String) {
+            let result = try Cluster.capture("/usr/bin/curl", ["-sS", "--path-as-is", "--cacert", "\(pki)/ca.pem", "--cert", cert, "--key", key,
+                                                               "-o", "-", "-w", "\n%{http_code}"] + headers.flatMap { ["-H", $0] } + [cluster.cityURL + path])
+            let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+        }
+        let operatorCert = "\(pki)/operator-zhang.pem", operatorKey = "\(pki)/operator-zhang.key"
+        // The plain spelling: an operator may not read metrics, and a county of protocol 1 is sent to upgrade.
+        #expect(try get("/metrics", cert: operatorCert, key: operatorKey).status == 403)
+        #expect(try get("/v1/pull?after=0", cert: countyCert, key: countyKey).status == 426)
+        for spelling in ["/metrics/", "//metrics", "/./metrics", "/%6Detrics", "/METRICS", "/Metrics", "/console/../metrics", "/healthz/"] {
+            let answer = try get(spelling, cert: operatorCert, key: operatorKey)
+            #expect(answer.status == 404, "operator GET \(spelling): \(answer.status) \(answer.body.prefix(200))")
+            #expect(!answer.body.contains("sync_"), "operator GET \(spelling) read no metric")
+        }
+        for spelling in ["//v1/pull?after=0", "/v1//pull?after=0", "/v1/pull/?after=0", "/./v1/pull?after=0", "/v1%2Fpull?after=0",
+                         "/V1/pull?after=0", "/v1/x/../pull?after=0"] {
+            let answer = try get(spelling, cert: countyCert, key: countyKey)
+            #expect(answer.status == 404, "county (protocol 1) GET \(spelling): \(answer.status) \(answer.body.prefix(200))")
+            #expect(!answer.body.contains("\"changes\""), "county GET \(spelling) read no feed")
+        }
+        // The canonical spelling still works for the role it is for.
+        let pull = try get("/v1/pull?after=0", cert: countyCert, key: countyKey, headers: ["Sync-Protocol: 2"])
+        #expect(pull.status == 200, "\(pull)")
+    }
+}
+
 /// Stopping the aggregator: new work is refused at once, even on a kept-alive connection, and the
 /// process says it stopped.
 @Suite("Aggregator shutdown", .serialized)
