@@ -90,8 +90,20 @@ struct JSONScanner {
         return value
     }
 
-    /// A string; nil if it is not one, is not valid UTF-8 or holds a raw control character.
+    /// A string; nil if it is not one, is not valid UTF-8, holds a raw control character or an
+    /// escape JSON does not have (`\q`, a lone surrogate). A string that fails leaves the scanner
+    /// where it was, at its opening quote, so no other reading (an integer) can start after it.
     mutating func string() -> String? {
+        skipSpace()
+        let opening = index
+        guard let text = stringBody() else {
+            index = opening
+            return nil
+        }
+        return text
+    }
+
+    private mutating func stringBody() -> String? {
         guard take(Self.quote) else { return nil }
         let start = index
         var escaped = false
@@ -177,12 +189,16 @@ struct JSONScanner {
         repeat {
             guard take(Self.quote) else { return false }
             let start = index
+            var ascii = true
             while index < bytes.count, bytes[index] != Self.quote {
                 guard bytes[index] != Self.backslash, bytes[index] >= 0x20 else { return false }
+                if bytes[index] >= 0x80 { ascii = false }
                 index += 1
             }
             guard index < bytes.count else { return false }
             let key = UnsafeBufferPointer(rebasing: bytes[start..<index])
+            // Any key, an unknown one too, must be valid UTF-8, as `JSONDecoder` requires.
+            guard ascii || String(validating: key, as: UTF8.self) != nil else { return false }
             index += 1
             guard take(UInt8(ascii: ":")), field(&self, key) else { return false }
         } while take(UInt8(ascii: ","))
