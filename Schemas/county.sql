@@ -230,3 +230,10 @@ WHEN NEW.county IS NOT (SELECT county FROM replica WHERE id = 1)
 BEGIN
   SELECT RAISE(ABORT, 'platform.county must be this replica''s county');
 END;
+
+CREATE TABLE refused_return (
+  received_id INTEGER NOT NULL PRIMARY KEY,
+  code TEXT NOT NULL,
+  message TEXT NOT NULL,
+  refused_at INTEGER NOT NULL
+);

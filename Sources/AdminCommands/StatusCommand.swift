@@ -74,6 +74,11 @@ extension CountyDatabase {
             if status.resendPending > 0 {
                 problems.append("re-sending \(status.resendPending) change(s) the city lost: \(status.cityRestoreEvidence ?? "the city was restored from a backup")")
             }
+            if status.refusedReturns > 0 {
+                let refused = (try? refusedReturns(limit: 3)) ?? []
+                problems.append("the city refused to take back \(status.refusedReturns) of its own change(s) lost to its restore: "
+                    + refused.map { "\($0.table) \($0.rowId): \($0.code)" }.joined(separator: ", "))
+            }
             if let expires = status.certificateExpiresAt, Double(expires) / 1_000 - Date().timeIntervalSince1970 < 30 * 86_400 {
                 problems.append("the county's certificate \(certificateLine(status))")
             }
@@ -104,9 +109,19 @@ extension CountyDatabase {
                 let line = "found \(ago(at)): \(status.cityRestoreEvidence ?? "")"
                 return status.resendPending > 0 ? attention(line + "; \(status.resendPending) change(s) still to send again") : line + "; repaired"
             } ?? "none seen"),
-        ]
+        ] + refusedReturnLines(status)
         let width = lines.map(\.0.count).max() ?? 0
         for (key, value) in lines { print("\(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
+    }
+}
+
+extension CountyDatabase {
+    /// The `refused returns` line, when the city refused to take back any of its own changes.
+    fileprivate func refusedReturnLines(_ status: CountyStatus) -> [(String, String)] {
+        guard status.refusedReturns > 0 else { return [] }
+        let listed: [String] = ((try? refusedReturns(limit: 3)) ?? []).map { "\($0.table) \($0.rowId) (\($0.code): \($0.message))" }
+        let line = "the city refused to take back \(status.refusedReturns) of its own change(s); they are kept here: " + listed.joined(separator: "; ")
+        return [("refused returns", attention(line))]
     }
 }
 

@@ -58,6 +58,13 @@ public func buildCityApplication(
         ])
     }
     let feedSeal: FeedSeal
+    // A city whose feed has been handed out must find its key: counties hold changes sealed
+    // with it, to give back after a restore. A new key would refuse every one of them for good.
+    let keyFile = configuration.resolvedFeedKeyFile
+    if !FileManager.default.fileExists(atPath: keyFile), (try? CityDatabase.hasHandedOutFeed(at: configuration.databasePath)) ?? true,
+       FileManager.default.fileExists(atPath: configuration.databasePath) {
+        throw ConfigurationError.invalid(key: "feed-key", reason: "\(keyFile) is missing, but \(configuration.databasePath) has handed out feed entries sealed with it; restore the key from the backup made with the server's key (it never changes), or give its path with --feed-key. A new key is made only for a database that has sent nothing yet")
+    }
     do {
         let (seal, created) = try FeedSeal.loadOrCreate(at: configuration.resolvedFeedKeyFile)
         if created {
@@ -235,14 +242,10 @@ struct CityAPI: Sendable {
         countyRoutes.get("/v1/pull") { request, context in
             let county = context.county
             let query = request.uri.queryParameters
-            let after = try integer(query["after"].map(String.init) ?? "0", name: "after")
-            let limit = min(try integer(query["limit"].map(String.init) ?? "500", name: "limit"), Int64(configuration.maxPullPage))
-            guard after >= 0, limit >= 1 else {
-                throw APIError(.badRequest, message: "after must be >= 0 and limit >= 1")
-            }
+            let after = try integer(query["after"].map(String.init) ?? "0", name: "after", in: 0...WireBounds.maxSeq)
+            let limit = min(try integer(query["limit"].map(String.init) ?? "500", name: "limit", in: 1...Int64.max), Int64(configuration.maxPullPage))
             let node = try nodeParameter(query)
-            let afterHlc = try query["afterHlc"].map { try integer(String($0), name: "afterHlc") }
-            if let afterHlc, afterHlc < 0 { throw APIError(.badRequest, message: "afterHlc must be >= 0") }
+            let afterHlc = try query["afterHlc"].map { try integer(String($0), name: "afterHlc", in: 0...Int64.max) }
             let answer = try await blocking { try database.pullFeed(county: county, node: node, after: after, afterHlc: afterHlc, limit: Int(limit)) }
             return jsonResponse(bytes: JSONText.pullResponseBytes(answer), for: request)
         }
@@ -275,15 +278,17 @@ struct CityAPI: Sendable {
             let query = request.uri.queryParameters
             let table = query["table"].map(String.init) ?? ""
             let after = query["after"].map(String.init) ?? ""
-            let limit = min(try integer(query["limit"].map(String.init) ?? "500", name: "limit"), Int64(configuration.maxPullPage))
-            guard limit >= 1 else { throw APIError(.badRequest, message: "limit must be >= 1") }
+            let limit = min(try integer(query["limit"].map(String.init) ?? "500", name: "limit", in: 1...Int64.max), Int64(configuration.maxPullPage))
             let page = try await blocking { try database.snapshot(county: county, table: table, after: after, limit: Int(limit)) }
             return jsonResponse(page)
         }
         countyRoutes.post("/v1/return") { request, context in
             let county = context.county
             let returned = try await decode(ReturnRequest.self, from: request, context: context)
-            let answer = try await blocking { try database.takeBack(county: county, returned) }
+            // What the city retains: a change older than both retentions was not taken by a restore.
+            let retentionDays = Int64(min(configuration.feedRetentionDays, configuration.tombstoneRetentionDays))
+            let retainedSinceMs = CountyDatabase.wallClockMs() - retentionDays * 86_400_000
+            let answer = try await blocking { try database.takeBack(county: county, returned, retainedSinceMs: retainedSinceMs) }
             var logger = context.logger
             logger[metadataKey: "sync.county"] = "\(county)"
             logger[metadataKey: "sync.node"] = "\(returned.node)"
@@ -361,9 +366,14 @@ struct CityAPI: Sendable {
         return node
     }
 
-    private func integer(_ text: String, name: String) throws -> Int64 {
+    /// A whole-number query parameter within `range`: every integer a request carries is bounded
+    /// before anything computes with it.
+    private func integer(_ text: String, name: String, in range: ClosedRange<Int64>) throws -> Int64 {
         guard let value = Int64(text) else {
-            throw APIError(.badRequest, message: "query parameter \(name) must be a whole number, not \(text)")
+            throw APIError(.badRequest, message: "query parameter \(name) must be a whole number, not \(text.prefix(40))")
+        }
+        guard range.contains(value) else {
+            throw APIError(.badRequest, message: "query parameter \(name) must be from \(range.lowerBound) to \(range.upperBound), not \(value)")
         }
         return value
     }

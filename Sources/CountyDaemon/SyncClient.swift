@@ -203,7 +203,20 @@ public struct SyncClient: Sendable {
         while true {
             let page = try database.changesToReturn(limit: currentBatchSize)
             guard !page.isEmpty else { return total }
-            let answer = try await transport.returnChanges(ReturnRequest(node: database.replica.node, changes: page))
+            let answer: ReturnResponse
+            do {
+                answer = try await transport.returnChanges(ReturnRequest(node: database.replica.node, changes: page))
+            } catch let error as TransportError where !error.isRetryable {
+                // Refused for good (a city without its feed key, a seal it no longer knows): the
+                // changes are kept with the answer, `status` shows them, and pulling goes on.
+                guard case .http(_, _, _, let body) = error else { throw error }
+                try database.refusedReturn(page, code: body?.code ?? "refused", message: body?.message ?? "\(error)")
+                logger.warning("the city refused to take back its own changes; they are kept here (syncctl status)", metadata: [
+                    "sync.return.changes": "\(page.count)", "sync.error.code": "\(body?.code ?? "")", "sync.error.message": "\(body?.message ?? "\(error)")",
+                ])
+                total += page.count
+                continue
+            }
             try database.returned(page)
             total += page.count
             logger.notice("gave the city back its own changes lost to its restore", metadata: [

@@ -216,11 +216,16 @@ public struct Receiver: Sendable {
                 guard state.tombstone.map({ change.version > $0 }) ?? true else { return .nothing }
                 return ReceiveDecision(write: .delete(cascade: []), versions: nil, conflicts: [], outcome: .merged)
             }
+            // At the city, a delete that is not a county's is the city's own, given back after a
+            // restore: a seal proves the city once sent it, not that it is still the latest. It is
+            // judged by the versions like a county's, and cascades over nothing.
+            let returned = side == .city && !fromCounty
             if fromCounty { try checkCountyDelete(change, row: existing, versions: state.versions, columns: columns) }
+            if returned { try checkReturnedDelete(change, versions: state.versions, columns: columns) }
             var cascade: [String] = []
             if table == "platform" {
                 let awards = try lookups.awards(ofPlatform: change.rowId)
-                if fromCounty, !awards.isEmpty {
+                if fromCounty || returned, !awards.isEmpty {
                     throw ReceiveRefusal.park(.hasAwards, "platform \(change.rowId) has \(awards.count) award(s) at the city")
                 }
                 cascade = awards.map(\.id)
@@ -320,6 +325,17 @@ public struct Receiver: Sendable {
         return ReceiveDecision(write: .insert(merged), versions: taken.isEmpty ? nil : versions, conflicts: [], outcome: .applied)
     }
 
+    /// The rule for the city's own delete given back by a county after a restore: it stands only
+    /// if no column of the row moved past the versions the delete was based on. A delete older
+    /// than the row (a replayed one, or one from before the row was written again) is refused.
+    private func checkReturnedDelete(_ change: ReceivedChange, versions: RowVersions, columns: [String]) throws {
+        let expanded = versions.expanded(columns)
+        let moved = columns.filter { column in expanded[column].map { $0 != change.bases[column] && $0 > change.version } ?? false }
+        guard moved.isEmpty else {
+            throw ReceiveRefusal.park(.concurrentEdit, "\(change.table) \(change.rowId) was written after this returned delete (\(moved.joined(separator: ", "))): the newer row stands")
+        }
+    }
+
     /// The rule for a county's delete, at the city. A delete carries the version of every column
     /// as the county saw it (its bases). It is refused (parked, and the row sent back) when
     /// - the row holds the city's decision: an approved or disbursed award, a recognised or
@@ -347,7 +363,9 @@ public struct Receiver: Sendable {
     }
 
     /// The values a new row's city-owned columns start with.
-    private static let initialPlatformValues: [String: ColumnValue] = ["status": .text(PlatformStatus.registered.rawValue), "evaluation": .null]
+    private static let initialPlatformValues: [String: ColumnValue] = [
+        "status": .text(PlatformStatus.registered.rawValue), "evaluation": .null, "recognized_on": .null,
+    ]
     private static let initialAwardValues: [String: ColumnValue] = [
         "status": .text(AwardStatus.proposed.rawValue), "approved_amount_fen": .null, "approved_on": .null, "reject_reason": .null,
     ]
@@ -376,7 +394,9 @@ public struct Receiver: Sendable {
     private func validate(table: String, id: String, values: [String: ColumnValue], isInsert: Bool, lookups: some ReceiveLookups) throws {
         if table == "platform" {
             let platform = try Platform(id: id, values: values).validated(counties: counties)
-            if side == .city, isInsert, platform.category.isEnterprise,
+            // On every change, not only an insert: a later change of credit code, category or
+            // subtype must not make a second registration of an enterprise.
+            if side == .city, platform.category.isEnterprise,
                let earlier = try lookups.registration(creditCode: platform.creditCode, category: platform.category, excluding: id) {
                 throw ReceiveRefusal.park(.duplicateEnterprise, "credit code \(platform.creditCode) is already registered as a \(platform.category.rawValue): platform \(earlier.id) of county \(earlier.county); an enterprise is counted and paid once")
             }
@@ -421,6 +441,10 @@ extension Platform {
         guard status != .registered else { return nil }
         if changed.level != level { return "level" }
         if changed.category != category { return "category" }
+        // The subtype decides a fixed award (a new or an imported high-tech enterprise), and the
+        // credit code which enterprise was recognised: both lock with the level.
+        if changed.subtype != subtype { return "subtype" }
+        if changed.creditCode != creditCode { return "credit_code" }
         return nil
     }
 }

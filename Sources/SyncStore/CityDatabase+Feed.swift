@@ -12,6 +12,21 @@ import SyncCore
 /// The feed's sequence is kept by SQLite (`sqlite_sequence`), so a compacted feed never looks
 /// like a city that went back in time.
 extension CityDatabase {
+    /// Whether the city database at `path` has ever handed out a feed entry: counties then hold
+    /// changes sealed with its feed key, and a new key would make every one of them unreturnable.
+    /// Read without opening the database for writing (nothing is migrated).
+    public static func hasHandedOutFeed(at path: String) throws -> Bool {
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            guard try db.tableExists("change_log") else { return false }
+            return try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'change_log'").map { $0 > 0 } ?? false
+        }
+    }
+
     /// The last feed seq handed out, compacted or not.
     static func feedEnd(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'change_log'") ?? 0

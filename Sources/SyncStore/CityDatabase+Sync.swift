@@ -76,6 +76,12 @@ extension CityDatabase {
                 }
             }
             if let refused = clockRefusals.filter({ $0.key > highWater }).min(by: { $0.key < $1.key })?.value { throw StoreError(refused) }
+            // A batch longer than one slice is committed a slice at a time: a change that writes
+            // another county's row is found now, before the first slice, so the batch is refused
+            // whole wherever that change stands in it.
+            if request.changes.count > limits.applySliceChanges {
+                try Self.checkOwnership(request.changes.lazy.filter { $0.seq > highWater }, county: county, db: db)
+            }
             // A re-delivered change gets the outcome the city kept for it: a county whose answer was
             // lost must still learn that a change was parked, and why.
             let storedOutcomes = try Self.parkedOutcomes(db, node: request.node, seqs: request.changes.lazy.map(\.seq).filter { $0 <= highWater })
@@ -94,6 +100,19 @@ extension CityDatabase {
             outcomes += more
         }
         return PushResponse(highWater: highWater, outcomes: outcomes)
+    }
+
+    /// Refuses the whole batch (`forbidden`) when any change touches a row the city holds for
+    /// another county: the receive rules refuse it too, but only in the slice it falls in.
+    static func checkOwnership(_ changes: some Sequence<WireChange>, county: String, db: Database) throws {
+        let owners = [
+            "platform": try db.cachedStatement(sql: "SELECT county FROM platform WHERE id = ?"),
+            "award": try db.cachedStatement(sql: "SELECT county FROM award WHERE id = ?"),
+        ]
+        for change in changes {
+            guard let lookup = owners[change.table], let owner = try String.fetchOne(lookup, arguments: [change.rowId]), owner != county else { continue }
+            throw StoreError.forbidden("change \(change.seq): \(change.table) \(change.rowId) belongs to another county, not \(county); nothing was applied")
+        }
     }
 
     /// The platform an award change names, if it names one.
@@ -327,7 +346,10 @@ extension CityDatabase {
         var bases: [String: ColumnVersion] = [:]
         for column in columns { bases[column] = change.version }
         guard let values = try table.values(db, rowId: change.rowId, columns: columns) else {
-            // The city has no such row: the county's copy goes.
+            // The city has no such row. A refused insert's row goes from the county; an update of
+            // a row the city lacks (`missing_row`) asserts nothing: a sealed delete of that id
+            // would stay valid, to be replayed, after the row is inserted and decided on.
+            guard change.op == ChangeOperation.insert.rawValue else { return }
             try appendFeed(db, county: county, table: table, rowId: change.rowId, op: .delete, columns: [], wallMs: nowMs, hlc: hlc, bases: bases, values: [:])
             return
         }
@@ -361,7 +383,14 @@ extension CityDatabase {
     /// Takes back `request`'s changes for `county` (from the verified certificate). Refused whole,
     /// changing nothing, when any change lacks this city's seal for this county, or fails the
     /// checks of a pushed change.
-    public func takeBack(county: String, _ request: ReturnRequest, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> ReturnResponse {
+    ///
+    /// A seal proves only that the city once sent the change to this county. So a change the
+    /// city's feed still holds is not taken again (nothing was lost: a county replaying it gets
+    /// `merged` and nothing changes), one written before `retainedSinceMs` (the feed's and the
+    /// tombstones' retention) is refused as too old, and the rest is judged by the versions like
+    /// any change: a returned delete older than the row stands for nothing.
+    public func takeBack(county: String, _ request: ReturnRequest, retainedSinceMs: Int64 = 0,
+                         nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> ReturnResponse {
         try checkNode(request.node, county: county)
         guard let feedSeal else {
             throw StoreError.badBatch(code: .noFeedKey, message: "this city runs without a feed key, so it cannot check the seals of returned changes")
@@ -378,10 +407,26 @@ extension CityDatabase {
             }
         }
         let applier = self.applier(nowMs: nowMs)
-        let changes = request.changes.map(\.change)
         let (answer, admission) = try write("take back city changes") { db -> (ReturnResponse, NodeAdmission?) in
             let admission = try admitNode(db, node: request.node, county: county, route: "return", nowMs: nowMs).admission
+            // Only what a restore took is taken back (see above).
+            var kept: [ChangeOutcome] = []
+            var changes: [WireChange] = []
+            for change in request.changes.map(\.change) {
+                switch try Self.returnStanding(change, county: county, retainedSinceMs: retainedSinceMs, db: db) {
+                case .lost: changes.append(change)
+                case .held: kept.append(ChangeOutcome(seq: change.seq, outcome: .merged))
+                case .beyondRetention:
+                    kept.append(ChangeOutcome(seq: change.seq, outcome: .parked, reason: Self.returnTooOld,
+                                              message: "\(change.table) \(change.rowId) was written at \(HLCTimestamp(rawValue: change.hlc)), before what the city retains; a restore did not take it, so it is not taken back"))
+                }
+            }
             _ = try CountyDatabase.stamp(db, wallMs: nowMs)
+            try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
+            guard !changes.isEmpty else {
+                try db.execute(sql: "UPDATE node_state SET last_contact_at = ? WHERE node = ?", arguments: [nowMs, request.node])
+                return (ReturnResponse(outcomes: kept), admission)
+            }
             try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
             var refused: [WireChange] = []
             let ordered = try Self.parentsFirst(changes, db: db)
@@ -406,10 +451,33 @@ extension CityDatabase {
             }
             try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
             try db.execute(sql: "UPDATE node_state SET last_contact_at = ? WHERE node = ?", arguments: [nowMs, request.node])
-            return (ReturnResponse(outcomes: outcomes), admission)
+            return (ReturnResponse(outcomes: (kept + outcomes).sorted { $0.seq < $1.seq }), admission)
         }
         if let admission { onNodeAdmitted(admission) }
         return answer
+    }
+
+    /// The reason of a returned change refused as older than the feed's retention.
+    static let returnTooOld = "return_too_old"
+
+    /// Where a returned change stands against the city's feed.
+    enum ReturnStanding: Equatable {
+        /// The city holds no record of it: the restore took it.
+        case lost
+        /// The feed still holds this very change (same row, county and clock reading).
+        case held
+        /// It was written before what the city retains (feed entries and tombstones).
+        case beyondRetention
+    }
+
+    /// Where `change`, sealed for `county`, stands now. Judged by what the seal covers (its row,
+    /// county and clock reading), never by its feed seq, which the seal does not cover.
+    static func returnStanding(_ change: WireChange, county: String, retainedSinceMs: Int64, db: Database) throws -> ReturnStanding {
+        if HLCTimestamp(rawValue: change.hlc).physicalMs < retainedSinceMs { return .beyondRetention }
+        let held = try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT 1 FROM change_log WHERE tbl = ? AND row_id = ? AND county = ? AND hlc = ?
+            """), arguments: [change.table, change.rowId, county, change.hlc]) ?? false
+        return held ? .held : .lost
     }
 }
 

@@ -31,6 +31,8 @@ public struct CountyStatus: Sendable, Hashable, Codable {
     public var cityRestoreEvidence: String?
     /// Changes the restored city lost that this replica still sends again (0 once repaired).
     public var resendPending: Int64 = 0
+    /// City changes the city refused to take back after a restore (`refusedReturns`).
+    public var refusedReturns: Int64 = 0
 }
 
 extension CountyDatabase {
@@ -44,7 +46,8 @@ extension CountyDatabase {
                 SELECT (SELECT count(*) FROM conflict WHERE resolved_at IS NULL) AS conflicts,
                   (SELECT count(*) FROM parked WHERE resolution IS NULL) AS parked, last_verified_at, last_verify_result,
                   epoch_started_at, epoch_reason, clock_offset_ms, clock_offset_at, certificate_expires_at,
-                  city_restored_at, city_restore_evidence, max(0, resend_until - pushed_seq) AS resend_pending
+                  city_restored_at, city_restore_evidence, max(0, resend_until - pushed_seq) AS resend_pending,
+                  (SELECT count(*) FROM refused_return) AS refused_returns
                 FROM replica WHERE id = 1
                 """)!
             return CountyStatus(
@@ -55,7 +58,7 @@ extension CountyDatabase {
                 epochStartedAt: row["epoch_started_at"], epochReason: row["epoch_reason"],
                 clockOffsetMs: row["clock_offset_at"] == nil ? nil : row["clock_offset_ms"], clockOffsetAt: row["clock_offset_at"],
                 certificateExpiresAt: row["certificate_expires_at"], cityRestoredAt: row["city_restored_at"],
-                cityRestoreEvidence: row["city_restore_evidence"], resendPending: row["resend_pending"])
+                cityRestoreEvidence: row["city_restore_evidence"], resendPending: row["resend_pending"], refusedReturns: row["refused_returns"])
         }
     }
 

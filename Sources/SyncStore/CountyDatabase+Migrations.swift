@@ -135,6 +135,18 @@ extension CountyDatabase {
             // index then finds a county's platforms, and an insert writes one index fewer.
             try TableRebuild.rebuild(db, tables: ["platform"]) { $0.replacingOccurrences(of: "UNIQUE (id, county)", with: "UNIQUE (county, id)") }
         }
+        migrator.registerMigration("v16-refused-returns") { db in
+            // City changes the city refused to take back (a lost feed key, a refusal for good):
+            // kept here with the city's answer, shown by `status`, and never a reason to stop pulling.
+            try db.execute(sql: """
+                CREATE TABLE refused_return (
+                  received_id INTEGER NOT NULL PRIMARY KEY,
+                  code TEXT NOT NULL,
+                  message TEXT NOT NULL,
+                  refused_at INTEGER NOT NULL
+                )
+                """)
+        }
         return migrator
     }
 }

@@ -301,6 +301,39 @@ extension CountyDatabase {
         try read("count changes to return") { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM received WHERE to_return = 1") ?? 0 }
     }
 
+    /// Records that the city refused to take `refused` back for good (its answer's `code` and
+    /// `message`): they are no longer offered, and are kept, with the answer, for the admin
+    /// (`refusedReturns`). Pulling goes on regardless.
+    public func refusedReturn(_ refused: [SealedChange], code: String, message: String, nowMs: Int64 = CountyDatabase.wallClockMs()) throws {
+        try write("record refused returns") { db in
+            let find = try db.cachedStatement(sql: "SELECT id FROM received WHERE to_return = 1 AND node = ? AND hlc = ? AND tbl = ? AND row_id = ?")
+            let keep = try db.cachedStatement(sql: "INSERT OR REPLACE INTO refused_return (received_id, code, message, refused_at) VALUES (?, ?, ?, ?)")
+            for sealed in refused {
+                let change = sealed.change
+                for id in try Int64.fetchAll(find, arguments: [change.node, change.hlc, change.table, change.rowId]) {
+                    try keep.execute(arguments: [id, code, String(message.prefix(500)), nowMs])
+                }
+            }
+        }
+        try returned(refused)
+    }
+
+    /// The city changes the city refused to take back, newest first: the row, the city's answer
+    /// and when.
+    public func refusedReturns(limit: Int = 100) throws -> [(table: String, rowId: String, code: String, message: String, refusedAt: Int64)] {
+        try read("read refused returns") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.tbl, r.row_id, f.code, f.message, f.refused_at FROM refused_return AS f JOIN received AS r ON r.id = f.received_id
+                ORDER BY f.refused_at DESC, f.received_id DESC LIMIT ?
+                """, arguments: [limit]).map { ($0[0], $0[1], $0[2], $0[3], $0[4]) }
+        }
+    }
+
+    /// How many city changes the city refused to take back.
+    public func refusedReturnCount() throws -> Int {
+        try read("count refused returns") { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM refused_return") ?? 0 }
+    }
+
     /// Records that the city took `returned` back (whatever their outcome: the city's rules
     /// decided them, and a refused one is re-asserted through its feed).
     public func returned(_ returned: [SealedChange]) throws {

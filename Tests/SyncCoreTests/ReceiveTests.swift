@@ -52,6 +52,24 @@ struct ReceiveTests {
         }
     }
 
+    /// A seal proves the city once sent a change, not that it is still the latest: the city's own
+    /// delete given back is judged by the versions, and cascades over nothing (release 0.15.0
+    /// applied a replayed delete over a row written since, and its paid award went with it).
+    @Test func aReturnedCityDeleteOlderThanTheRowIsRefusedAndCascadesOverNothing() throws {
+        let old = Self.version(1_000, Self.cityNode)
+        let newer = Self.version(5_000, Self.countyNode)
+        let state = Self.held(Self.platformValues(status: "recognized"), at: newer)
+        let bases = Dictionary(uniqueKeysWithValues: Self.platformValues().keys.map { ($0, old) })
+        let replayed = ReceivedChange(table: "platform", rowId: Self.p1, op: .delete, version: Self.version(2_000, Self.cityNode), values: [:], bases: bases)
+        expectPark(.concurrentEdit) { try Self.city.receive(replayed, into: state, county: "130202", lookups: Memory()) }
+        // Based on the row as it is, a returned delete stands, but never over the platform's awards.
+        let current = Dictionary(uniqueKeysWithValues: Self.platformValues().keys.map { ($0, newer) })
+        let fresh = ReceivedChange(table: "platform", rowId: Self.p1, op: .delete, version: Self.version(6_000, Self.cityNode), values: [:], bases: current)
+        #expect(try Self.city.receive(fresh, into: state, county: "130202", lookups: Memory()).outcome == .applied)
+        let award = Award(id: Self.a1, county: "130202", platformId: Self.p1, amount: .yuan(100_000), fiscalYear: 2025, status: .disbursed, approvedAmount: .yuan(100_000))
+        expectPark(.hasAwards) { try Self.city.receive(fresh, into: state, county: "130202", lookups: Memory(awards: [award])) }
+    }
+
     @Test func aCountyEditOfASharedColumnFastForwards() throws {
         let v0 = Self.version(1_000, Self.countyNode)
         let state = Self.held(Self.platformValues(), at: v0)

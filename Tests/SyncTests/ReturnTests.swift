@@ -1,0 +1,152 @@
+import CurlTransport
+import Foundation
+import LocalCluster
+import SyncCore
+import SyncProtocol
+import SyncStore
+import Testing
+
+/// `POST /v1/return` from a county holding sealed city changes, against the real aggregator over
+/// mutual TLS: a seal proves the city once sent a change, nothing more. With no restore at all, a
+/// replayed city change changes nothing (release 0.15.0 applied an old sealed delete over a
+/// recognised platform and its award); a return the city refuses for good never stops the
+/// county's pulls, and `status --check` names it.
+@Suite("Returns of the city's changes", .serialized)
+struct ReturnTests {
+    struct Setup {
+        let cluster: Cluster
+        let countyDB: String
+        var city: CityDatabase { get throws { try CityDatabase.open(at: cluster.cityDB) } }
+
+        func sync(_ code: String = "130202") throws {
+            let result = try cluster.syncctl(["sync"] + cluster.connection(code))
+            #expect(result.status == 0, "sync \(code): \(result.stderr)")
+        }
+
+        func sqlite(_ sql: String, db: String? = nil) throws -> String {
+            let result = try Cluster.capture("/usr/bin/sqlite3", [db ?? countyDB, sql])
+            #expect(result.status == 0, "\(sql): \(result.stderr)")
+            return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        /// The county's sealed copies of the city's changes to `rowId` of op `op`, as a
+        /// compromised PC would read them from its replica.
+        func sealed(_ rowId: String, op: String) throws -> [SealedChange] {
+            _ = try sqlite("UPDATE received SET to_return = 1 WHERE row_id = '\(rowId)' AND op = '\(op)' AND seal IS NOT NULL")
+            let county = try CountyDatabase.open(at: countyDB)
+            return try county.changesToReturn(limit: 100).filter { $0.change.rowId == rowId }
+        }
+    }
+
+    static func setUp() async throws -> Setup {
+        let cluster = try Cluster()
+        try await cluster.startCity()
+        _ = try cluster.makeCounty("130202")
+        _ = try cluster.makeCounty("130203")
+        return Setup(cluster: cluster, countyDB: cluster.countyDBPath("130202"))
+    }
+
+    func add(_ setup: Setup, _ code: String, _ category: String, serial: Int, creditSerial: Int? = nil) throws -> String {
+        let result = try setup.cluster.syncctl(["platform", "add", "--db", setup.cluster.countyDBPath(code), "--name", "平台\(serial)", "--category", category,
+                                                "--level", category == "key_lab" ? "municipal" : "", "--host-org", "依托单位",
+                                                "--credit-code", creditCode(creditSerial ?? serial), "--industry", "钢铁冶金"])
+        #expect(result.status == 0, "\(result.stderr)")
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func aReplayedSealedChangeChangesNothingWithoutARestore() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.cluster.cleanUp() }
+        // The same enterprise in two counties: 130202's copy is refused, and the city's feed
+        // deletes it there with a sealed delete.
+        _ = try add(setup, "130203", "high_tech_enterprise", serial: 41)
+        try setup.sync("130203")
+        let twin = try add(setup, "130202", "high_tech_enterprise", serial: 42, creditSerial: 41)
+        try setup.sync()
+        try setup.sync()
+        #expect(try CountyDatabase.open(at: setup.countyDB).platform(id: twin) == nil, "the refused copy left the county")
+        // The county writes the same id again as another enterprise, the city recognises it and
+        // pays its award.
+        _ = try setup.sqlite("""
+            INSERT INTO platform (id, county, name, category, subtype, host_org, credit_code, industry)
+            VALUES ('\(twin)', '130202', '同一编号的新企业', 'high_tech_enterprise', 'new', '依托单位', '\(creditCode(43))', '钢铁冶金')
+            """)
+        let award = RecordID.generate()
+        _ = try setup.sqlite("INSERT INTO award (id, county, platform_id, amount_fen, fiscal_year) VALUES ('\(award)', '130202', '\(twin)', 20000000, 2025)")
+        try setup.sync()
+        _ = try setup.city.recognizePlatform(id: twin)
+        _ = try setup.city.approveAward(id: award)
+        _ = try setup.city.disburseAward(id: award)
+        try setup.sync()
+
+        // A compromised PC posts the old sealed delete, and the city's old recognition-free copy.
+        let replay = try setup.sealed(twin, op: "delete")
+        #expect(!replay.isEmpty, "the county holds the city's sealed delete")
+        let (cert, key) = try setup.cluster.certificate("130202")
+        let transport = try setup.cluster.transport(cert: cert, key: key)
+        let node = try CountyDatabase.open(at: setup.countyDB).replica.node
+        let answer = try await transport.returnChanges(ReturnRequest(node: node, changes: replay))
+        #expect(answer.outcomes.allSatisfy { $0.outcome == .merged }, "the city still holds it: nothing to take back: \(answer.outcomes)")
+        #expect(try setup.city.platform(id: twin)?.status == .recognized, "the recognised platform stands")
+        #expect(try setup.city.award(id: award)?.status == .disbursed, "its paid award stands")
+        // With a position claimed past the feed's end (the seal does not cover it), the same.
+        let moved = replay.map { SealedChange(change: WireChange(seq: 9_000_000, table: $0.change.table, rowId: $0.change.rowId, op: $0.change.op,
+                                                                   hlc: $0.change.hlc, node: $0.change.node, values: $0.change.values,
+                                                                   bases: $0.change.bases), seal: $0.seal) }
+        let again = try await transport.returnChanges(ReturnRequest(node: node, changes: moved))
+        #expect(again.outcomes.allSatisfy { $0.outcome == .merged }, "\(again.outcomes)")
+        #expect(try setup.city.award(id: award)?.status == .disbursed)
+        try setup.sync()
+        #expect(try CountyDatabase.open(at: setup.countyDB).platform(id: twin)?.status == .recognized, "and the county keeps it")
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func aReturnRefusedForGoodNeverStopsPulling() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.cluster.cleanUp() }
+        let lab = try add(setup, "130202", "key_lab", serial: 51)
+        try setup.sync()
+        _ = try setup.city.recognizePlatform(id: lab)
+        try setup.sync()
+        // A sealed copy whose seal no longer matches (a city whose key was replaced): refused for good.
+        _ = try setup.sqlite("UPDATE received SET to_return = 1, seal = 'AAAA' || substr(seal, 5) WHERE row_id = '\(lab)' AND seal IS NOT NULL")
+        _ = try setup.city.revokePlatform(id: lab)
+        try setup.sync()
+        #expect(try CountyDatabase.open(at: setup.countyDB).platform(id: lab)?.status == .revoked, "the pull after the refused return went on")
+        let check = try setup.cluster.syncctl(["status", "--check", "--db", setup.countyDB])
+        #expect(check.status == 1 && check.stdout.contains("refused to take back") && check.stdout.contains(lab), "\(check.stdout) \(check.stderr)")
+        #expect(try CountyDatabase.open(at: setup.countyDB).returningCount() == 0, "the refused changes are not offered again")
+        let shown = try setup.cluster.syncctl(["status", "--db", setup.countyDB])
+        #expect(shown.stdout.contains("refused to take back"), "\(shown.stdout)")
+    }
+
+    /// The city's feed key is part of its state: a city database that has handed out sealed
+    /// entries refuses to start without it (status 78), naming the file, instead of making a new one.
+    @Test(.timeLimit(.minutes(2)))
+    func aCityThatHandedOutItsFeedRefusesToStartWithoutItsKey() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.cluster.cleanUp() }
+        let lab = try add(setup, "130202", "key_lab", serial: 61)
+        try setup.sync()
+        _ = try setup.city.recognizePlatform(id: lab)
+        try setup.sync()
+        setup.cluster.stopCity()
+        let key = setup.cluster.dir.appendingPathComponent("feed.key").path
+        #expect(FileManager.default.fileExists(atPath: key), "the city made its key beside its database")
+        try FileManager.default.moveItem(atPath: key, toPath: key + ".away")
+        let pki = setup.cluster.pki
+        // (Under `timeout`, so an aggregator that starts anyway fails the test instead of hanging it.)
+        let started = try Cluster.capture("/usr/bin/timeout", ["20", Cluster.binaries.appendingPathComponent("city-aggregator").path,
+            "--db", setup.cluster.cityDB, "--listen", "127.0.0.1:0", "--cert", pki.appendingPathComponent("server.pem").path,
+            "--key", pki.appendingPathComponent("server.key").path, "--client-ca", pki.appendingPathComponent("ca.pem").path,
+        ])
+        #expect(started.status == 78, "exit status \(started.status): \(started.stderr)")
+        #expect(started.stderr.contains("feed-key") && started.stderr.contains("feed.key"), "\(started.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: key), "no new key was made")
+        // With its key back, it starts.
+        try FileManager.default.moveItem(atPath: key + ".away", toPath: key)
+        try await setup.cluster.startCity()
+        try setup.sync()
+    }
+}
