@@ -87,7 +87,7 @@ alliance=$(add "$db" "唐山海洋经济产业技术创新战略联盟" industry
 db=$run/130283.db   # 迁安市
 agency=$(add "$db" "迁安技术转移服务中心" tech_transfer_agency provincial "迁安市科技服务有限公司" 91130283MA0C00011E 钢铁冶金)
 "$syncctl" award propose --db "$db" --platform "$agency" --amount 150000 --basis 150000000 --fiscal-year 2025 >/dev/null
-add "$db" "迁安市钢铁冶金工程研究中心" engineering_research_center provincial "河北津西钢铁集团股份有限公司" 91130283MA0C00022J 钢铁冶金 --recognized-on 2021-11-20 >/dev/null
+add "$db" "迁安市钢铁冶金工程研究中心" engineering_research_center provincial "河北津西钢铁集团股份有限公司" 91130283MA0C00022J 钢铁冶金 >/dev/null
 station=$(add "$db" "迁安博士后科研工作站" postdoc_station "" "迁安市九江线材有限责任公司" 91130283MA0C00033N 金属材料)
 "$syncctl" award propose --db "$db" --platform "$station" --amount 200000 --fiscal-year 2025 >/dev/null
 

@@ -64,15 +64,6 @@ CREATE TABLE applied_seq (
   PRIMARY KEY (node, seq)
 ) WITHOUT ROWID;
 
-CREATE TABLE award_decision (
-  award_id TEXT NOT NULL,
-  kind TEXT NOT NULL CHECK (kind IN ('recognized_before_plan', 'match_adjusted', 'disbursed')),
-  note TEXT,
-  on_date TEXT NOT NULL CHECK (on_date GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
-  recorded_at INTEGER NOT NULL,
-  PRIMARY KEY (award_id, kind)
-) WITHOUT ROWID;
-
 CREATE TABLE decision_log (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   at_ms INTEGER NOT NULL,
@@ -177,6 +168,15 @@ CREATE TABLE "platform" (
 CREATE INDEX high_tech_enterprise_by_credit_code ON platform (credit_code) WHERE category = 'high_tech_enterprise';
 
 CREATE INDEX tech_sme_by_credit_code ON platform (credit_code) WHERE category = 'tech_sme';
+
+CREATE TABLE "award_decision" (
+  award_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('recognized_before_plan', 'match_adjusted', 'disbursed', 'above_ceiling')),
+  note TEXT,
+  on_date TEXT NOT NULL CHECK (on_date GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
+  recorded_at INTEGER NOT NULL,
+  PRIMARY KEY (award_id, kind)
+) WITHOUT ROWID;
 
 CREATE TRIGGER award_capture_delete AFTER DELETE ON award
 BEGIN

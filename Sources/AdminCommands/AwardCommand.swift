@@ -62,7 +62,7 @@ struct AwardCommand: ParsableCommand {
         var basis: String?
         @Option(name: .customLong("fiscal-year"), help: "The fiscal year, 2022 to 2025 (default: this year, while the plan runs).") var fiscalYear: Int?
         @Option(help: "Free remarks.") var remarks: String?
-        @Flag(name: .customLong("confirm-above-ceiling"), help: "Confirm a case-by-case amount above the ceiling (10,000,000 yuan).")
+        @Flag(name: .customLong("confirm-above-ceiling"), help: "Confirm that the platform's case-by-case or matching awards pass the ceiling (10,000,000 yuan).")
         var confirmAboveCeiling = false
         @OptionGroup var output: OutputOptions
 
@@ -163,16 +163,20 @@ struct AwardCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The award's id.") var id: String
         @Option(parsing: .unconditional, help: ArgumentHelp("The approved amount in yuan (default: the proposal).", valueName: "yuan")) var amount: String?
-        @Option(name: .customLong("override-reason"), help: "Why a platform recognised before the plan's start (2022-06-09) still qualifies, or why a 1:1 match is not exactly its basis; kept with the award.")
+        @Option(name: .customLong("override-reason"), help: "Why a platform recognised before the plan's start (2022-06-09) still qualifies, why a 1:1 match is not exactly its basis, or why an amount above the ceiling is right; kept with the award.")
         var overrideReason: String?
-        @Flag(name: .customLong("confirm-above-ceiling"), help: "Confirm a case-by-case amount above the ceiling (10,000,000 yuan).")
+        @Flag(name: .customLong("confirm-above-ceiling"), help: "Confirm that a platform's case-by-case or matching awards may pass the ceiling (10,000,000 yuan); needs --override-reason.")
         var confirmAboveCeiling = false
+        @Option(help: ArgumentHelp("The day of the approval (default: today; never after today).", valueName: "YYYY-MM-DD")) var on: String?
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             let amount = try parseYuan(self.amount, field: "amount")
+            let date = try reporting { () throws(DomainError) -> CalendarDate in
+                try on.map { text throws(DomainError) in try CalendarDate(text, field: "on") } ?? CityDatabase.today()
+            }
             let award = try reporting {
-                try database.openCity(for: "approval").approveAward(id: id, amount: amount, overrideReason: overrideReason,
+                try database.openCity(for: "approval").approveAward(id: id, amount: amount, on: date, overrideReason: overrideReason,
                                                                    confirmAboveCeiling: confirmAboveCeiling)
             }
             if output.json { try printJSON(Output(award)) } else { print("approved award \(award.id): \(award.approvedAmount!)") }
@@ -185,7 +189,7 @@ struct AwardCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The award's id.") var id: String
-        @Option(help: ArgumentHelp("The day it was paid (default: today).", valueName: "YYYY-MM-DD")) var on: String?
+        @Option(help: ArgumentHelp("The day it was paid (default: today; never after today).", valueName: "YYYY-MM-DD")) var on: String?
         @OptionGroup var output: OutputOptions
 
         func run() throws {

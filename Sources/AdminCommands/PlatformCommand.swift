@@ -7,7 +7,7 @@ struct PlatformCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platform",
         abstract: "Register, update and inspect platforms.",
-        subcommands: [Add.self, Update.self, Delete.self, List.self, Show.self, Recognize.self, Revoke.self, Reclassify.self])
+        subcommands: [Add.self, Update.self, Delete.self, List.self, Show.self, Recognize.self, Redate.self, Revoke.self, Reclassify.self])
 
     /// The editable fields of a platform, shared by `add` and `update`.
     struct Fields: ParsableArguments {
@@ -22,8 +22,6 @@ struct PlatformCommand: ParsableCommand {
         @Option(name: .customLong("credit-code"), help: "The host's unified social credit code (18 characters).")
         var creditCode: String?
         @Option(help: "The industry field, e.g. 钢铁冶金.") var industry: String?
-        @Option(name: .customLong("recognized-on"), help: ArgumentHelp("Date of an earlier recognition.", valueName: "YYYY-MM-DD"))
-        var recognizedOn: String?
         @Option(help: "Contact person and telephone.") var contact: String?
         @Option(help: "Free remarks.") var remarks: String?
 
@@ -36,15 +34,12 @@ struct PlatformCommand: ParsableCommand {
             if let hostOrg { platform.hostOrg = hostOrg }
             if let creditCode { platform.creditCode = creditCode }
             if let industry { platform.industry = industry }
-            if let recognizedOn {
-                platform.recognizedOn = recognizedOn.isEmpty ? nil : try CalendarDate(recognizedOn, field: "recognized-on")
-            }
             if let contact { platform.contact = contact }
             if let remarks { platform.remarks = remarks }
         }
 
         var isEmpty: Bool {
-            [name, category, level, subtype, hostOrg, creditCode, industry, recognizedOn, contact, remarks].allSatisfy { $0 == nil }
+            [name, category, level, subtype, hostOrg, creditCode, industry, contact, remarks].allSatisfy { $0 == nil }
         }
     }
 
@@ -148,15 +143,48 @@ struct PlatformCommand: ParsableCommand {
     }
 
     struct Recognize: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Recognise (认定) a platform; at the city only.")
+        static let configuration = CommandConfiguration(
+            abstract: "Recognise (认定) a platform; at the city only.",
+            discussion: """
+                The recognition date is the city's (--on, default today, never after today). A date \
+                before the plan's start (2022-06-09), an earlier recognition the city records, needs \
+                --override-reason; the decision log keeps it.
+                """)
 
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The platform's id.") var id: String
+        @Option(help: ArgumentHelp("The day of the recognition (default: today).", valueName: "YYYY-MM-DD")) var on: String?
+        @Option(name: .customLong("override-reason"), help: "Why a recognition before the plan's start is recorded.") var overrideReason: String?
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let platform = try reporting { try database.openCity(for: "recognition").recognizePlatform(id: id) }
-            if output.json { try printJSON(platform) } else { print("recognized platform \(platform.id)") }
+            let date = try reporting { () throws(DomainError) -> CalendarDate in
+                try on.map { text throws(DomainError) in try CalendarDate(text, field: "on") } ?? CityDatabase.today()
+            }
+            let platform = try reporting {
+                try database.openCity(for: "recognition").recognizePlatform(id: id, on: date, overrideReason: overrideReason)
+            }
+            if output.json { try printJSON(platform) } else { print("recognized platform \(platform.id) on \(date)") }
+        }
+    }
+
+    struct Redate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a recognised platform's recognition date, with a reason; at the city only.",
+            discussion: "The decision log keeps the date before and after, and the reason.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The platform's id.") var id: String
+        @Option(help: ArgumentHelp("The recognition date (never after today).", valueName: "YYYY-MM-DD")) var on: String
+        @Option(help: "Why the date changes.") var reason: String
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let date = try reporting { () throws(DomainError) -> CalendarDate in try CalendarDate(on, field: "on") }
+            let platform = try reporting {
+                try database.openCity(for: "changing a recognition date").redateRecognition(id: id, on: date, reason: reason)
+            }
+            if output.json { try printJSON(platform) } else { print("platform \(platform.id) was recognized on \(date)") }
         }
     }
 

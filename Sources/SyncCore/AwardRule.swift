@@ -20,6 +20,15 @@ public enum AwardRule: Sendable, Hashable {
     /// The plan states no award for this kind of platform.
     case none
 
+    /// Whether the plan states no amount that bounds the rule: case by case, or a match of a
+    /// basis the county states. Such awards are held to `AwardPolicy.caseByCaseCeiling`.
+    public var hasNoStatedMaximum: Bool {
+        switch self {
+        case .caseByCase, .matching: true
+        default: false
+        }
+    }
+
     /// Whether the rule needs a basis amount to decide.
     public var needsBasis: Bool {
         switch self {
@@ -108,15 +117,21 @@ public struct AwardPolicy: Sendable {
     public var rule: @Sendable (PlatformCategory, Level?, String?) -> AwardRule
     /// Categories whose proportional cap holds for the platform's total, not per award.
     public var totalCappedCategories: Set<PlatformCategory>
-    /// Case-by-case awards above this need a confirmation (the plan states no maximum; 10,000,000
-    /// yuan, the largest cap the plan does state, by default).
+    /// A platform's awards under a rule with no stated maximum (`AwardRule.hasNoStatedMaximum`:
+    /// case by case, or a match) that together pass this need a confirmation with a reason (the
+    /// plan states no maximum; 10,000,000 yuan, the largest cap the plan does state, by default).
     public var caseByCaseCeiling: Fen
+    /// Categories whose award is given one time (一次性), whatever its amount: at most one award per
+    /// platform that is not rejected.
+    public var oneTimeCategories: Set<PlatformCategory>
 
     /// Creates a policy from a lookup function.
     public init(rule: @escaping @Sendable (PlatformCategory, Level?, String?) -> AwardRule,
-                totalCappedCategories: Set<PlatformCategory> = [], caseByCaseCeiling: Fen = .yuan(10_000_000)) {
+                totalCappedCategories: Set<PlatformCategory> = [], oneTimeCategories: Set<PlatformCategory> = [],
+                caseByCaseCeiling: Fen = .yuan(10_000_000)) {
         self.rule = rule
         self.totalCappedCategories = totalCappedCategories
+        self.oneTimeCategories = oneTimeCategories
         self.caseByCaseCeiling = caseByCaseCeiling
     }
 
@@ -137,7 +152,8 @@ public struct AwardPolicy: Sendable {
     }
 
     /// Tangshan's 2022 plan (POLICY.md, "Platform categories, levels and awards"). A pilot base's
-    /// 10,000,000 is for the base; the tech-transfer subsidy's 200,000 is per contract.
+    /// 10,000,000 is for the base; the tech-transfer subsidy's 200,000 is per contract; a new R&D
+    /// institution's award (四(二)4) and an academician workstation's (四(四)4) are one-time.
     public static let tangshan2022 = AwardPolicy(rule: { category, level, subtype in
         // The rule for each level; a level the plan names no amount for gets no award.
         func byLevel(_ national: Int64?, _ provincial: Int64?, _ municipal: Int64?, _ make: (Fen) -> AwardRule) -> AwardRule {
@@ -181,5 +197,5 @@ public struct AwardPolicy: Sendable {
         case .techSME:
             return .fixed(.yuan(2_000))
         }
-    }, totalCappedCategories: [.pilotBase])
+    }, totalCappedCategories: [.pilotBase], oneTimeCategories: [.newRDInstitution, .academicianWorkstation])
 }

@@ -1,9 +1,19 @@
 /// What free text may hold, wherever it comes from (a `syncctl` argument, a CSV file, a pushed
 /// change): no control characters but tab and line feed, no bidirectional overrides (which make a name display as
 /// something else), and no U+FFFD, which is what invalid UTF-8 becomes when it is decoded.
+///
+/// Every text a person enters is also bounded here, by the one limit every replica accepts for a
+/// replicated value (`SyncLimits.textValueBytes`): a writer at either side (the CLI, the console,
+/// a CSV import) refuses what a receiver would refuse, instead of writing a value that then stops
+/// a county's pulls or a push.
 public enum DomainText {
-    /// Throws naming the field and the first character that is not allowed.
+    /// Throws naming the field and the first character that is not allowed, or the text's size.
     public static func check(_ text: String, field: String) throws(DomainError) {
+        let bytes = text.utf8.count
+        guard bytes <= SyncLimits.textValueBytes else {
+            throw .invalid(field: field, value: String(text.prefix(20)) + "…",
+                           rule: "has \(bytes) bytes; at most \(SyncLimits.textValueBytes) are accepted (about 1,300 Chinese characters)")
+        }
         guard mayHoldForbidden(text) else { return }
         for scalar in text.unicodeScalars {
             let problem: String? = switch scalar.value {

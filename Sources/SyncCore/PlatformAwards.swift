@@ -13,8 +13,9 @@
 ///   contract's value, at most 200,000) is paid per contract, one award per contract, so each award
 ///   is capped alone and the plan sets no period or total. Matching awards (1:1 of provincial
 ///   funding) are per grant, likewise.
-/// - Case-by-case awards have no cap in the plan: `AwardPolicy.caseByCaseCeiling` asks for a
-///   confirmation above a configurable ceiling instead (see `checkCeiling`).
+/// - One-time (一次性) categories (`AwardPolicy.oneTimeCategories`) get one award per platform.
+/// - Case-by-case and matching awards have no cap in the plan: `AwardPolicy.caseByCaseCeiling` asks
+///   for a confirmation when a platform's total passes a configurable ceiling (see `checkCeiling`).
 ///
 /// ```swift
 /// try PlatformAwards.check(.yuan(50_000), for: award, of: keyLab, others: existing, policy: .tangshan2022)
@@ -31,9 +32,16 @@ public enum PlatformAwards {
         let counting = others.filter { $0.id != award.id && $0.platformId == platform.id && $0.status != .rejected }
         let rule = policy.rule(for: platform)
         let section = "plan \(platform.category.planSection)"
-        if case .fixed(let fixed) = rule, let earlier = counting.first(where: { counted($0) == fixed }) {
+        // Once per platform and level, judged by what was given, not by the rule's amount now: a
+        // platform that had a fixed award at least as large (at a higher level, or before its
+        // level or category changed) gets no second one, disbursed or not.
+        if case .fixed(let fixed) = rule, let earlier = counting.first(where: { counted($0) >= fixed }) {
             throw .invalid(field: "amount", value: amount.formatted,
-                           rule: "the \(fixed) award is given once per platform and level (\(section)); award \(earlier.id) already has it (\(earlier.status.rawValue))")
+                           rule: "the \(fixed) award is given once per platform and level (\(section)); award \(earlier.id) already gave \(counted(earlier)) (\(earlier.status.rawValue))")
+        }
+        if policy.oneTimeCategories.contains(platform.category), let earlier = counting.first {
+            throw .invalid(field: "amount", value: amount.formatted,
+                           rule: "a \(platform.category.rawValue) award is given one time (一次性, \(section)); award \(earlier.id) of \(counted(earlier)) is it (\(earlier.status.rawValue)); reject it first to award another amount")
         }
         guard let cap = policy.platformTotalCap(platform), !counting.isEmpty else { return }
         let before = counting.reduce(Fen.zero) { $0 + counted($1) }
@@ -44,11 +52,24 @@ public enum PlatformAwards {
         }
     }
 
-    /// A case-by-case amount above `policy.caseByCaseCeiling` needs an explicit confirmation: the
-    /// plan states no maximum, and a typo of a few zeros must not pass silently.
-    public static func checkCeiling(_ amount: Fen, of platform: Platform, policy: AwardPolicy, confirmed: Bool) throws(DomainError) {
-        guard case .caseByCase = policy.rule(for: platform), amount > policy.caseByCaseCeiling, !confirmed else { return }
-        throw .invalid(field: "amount", value: amount.formatted,
-                       rule: "the plan decides a \(platform.category.rawValue) award case by case (plan \(platform.category.planSection)); an amount above \(policy.caseByCaseCeiling) needs --confirm-above-ceiling")
+    /// Under a rule with no stated maximum (case by case, or a match of a basis the county
+    /// types), a platform's awards that together pass `policy.caseByCaseCeiling` need an explicit
+    /// confirmation: a typo of a few zeros, or one award split into several, must not pass
+    /// silently. `others` are the platform's other awards (rejected ones do not count).
+    /// Returns whether the total passes the ceiling (so a confirmed decision can be recorded).
+    @discardableResult
+    public static func checkCeiling(_ amount: Fen, for award: Award, of platform: Platform, others: [Award], policy: AwardPolicy,
+                                    confirmed: Bool) throws(DomainError) -> Bool {
+        let rule = policy.rule(for: platform)
+        guard rule.hasNoStatedMaximum else { return false }
+        let before = others.filter { $0.id != award.id && $0.platformId == platform.id && $0.status != .rejected }
+            .reduce(Fen.zero) { $0 + counted($1) }
+        let total = before + amount
+        guard total > policy.caseByCaseCeiling else { return false }
+        guard confirmed else {
+            throw .invalid(field: "amount", value: amount.formatted,
+                           rule: "the plan states no maximum for a \(platform.category.rawValue) award (\(rule.summary), plan \(platform.category.planSection)); the platform's awards would total \(total), above the ceiling \(policy.caseByCaseCeiling): confirm with --confirm-above-ceiling")
+        }
+        return true
     }
 }

@@ -11,7 +11,10 @@
 /// | `maxNodesPerCounty` | 16 nodes (replicas and epochs) per county | 403 `too_many_nodes` |
 public struct SyncLimits: Sendable, Hashable {
     /// Largest text value, in UTF-8 bytes.
-    public var maxValueBytes = 4_096
+    public var maxValueBytes = SyncLimits.textValueBytes
+    /// The largest text value every replica accepts by default, in UTF-8 bytes: what every writer
+    /// (CLI, console, import) holds a person's text to (`DomainText.check`).
+    public static let textValueBytes = 4_096
     /// Most changes in one push.
     public var maxBatchChanges = 2_000
     /// Largest request body.

@@ -12,6 +12,15 @@ extension CityDatabase {
     /// The day the plan took effect: awards are for platforms recognised on or after it.
     public static let planStart = try! CalendarDate("2022-06-09")
 
+    /// A decision's date (`--on`) is never after today at the city: a recognition, approval or
+    /// payment is recorded when it happened, not ahead of it.
+    static func checkNotFuture(_ date: CalendarDate, field: String = "on", what: String) throws {
+        let today = Self.today()
+        guard date <= today else {
+            throw StoreError.invalidInput(.invalid(field: field, value: date.description, rule: "\(what) cannot be dated after today (\(today))"))
+        }
+    }
+
     /// Approves a proposed award, for the proposed amount or an adjusted one within the plan's rule.
     ///
     /// The platform must be recognised, on or after the plan's start unless `overrideReason`
@@ -22,8 +31,10 @@ extension CityDatabase {
     public func approveAward(id: String, amount: Fen? = nil, on date: CalendarDate = CityDatabase.today(),
                              overrideReason: String? = nil, confirmAboveCeiling: Bool = false, by actor: String = CityDatabase.shellActor) throws -> Award {
         let reason = overrideReason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        try Self.checkNotFuture(date, what: "an approval")
         return try editAward(id: id, op: "approve award", actor: actor, action: "approve", detail: { award in
-            "approved \(award.approvedAmount ?? award.amount) on \(date)" + (reason.map { $0.isEmpty ? "" : " (reason: \($0))" } ?? "")
+            "approved \(award.approvedAmount ?? award.amount) on \(date)" + (confirmAboveCeiling ? ", confirmed above the ceiling" : "")
+                + (reason.map { $0.isEmpty ? "" : " (reason: \($0))" } ?? "")
         }) { award, platform, db in
             guard award.status == .proposed || award.status == .rejected else {
                 throw StoreError.notAllowed("award \(id) is \(award.status.rawValue); only a proposed or rejected award can be approved")
@@ -49,13 +60,26 @@ extension CityDatabase {
             }
             do {
                 try self.policy.rule(for: platform).check(amount: approved, basis: award.basis)
-                try PlatformAwards.checkCeiling(approved, of: platform, policy: self.policy, confirmed: confirmAboveCeiling)
+                guard Award.planFiscalYears.contains(award.fiscalYear) else {
+                    throw DomainError.invalid(field: "fiscal-year", value: String(award.fiscalYear),
+                                              rule: "the plan's fiscal years are \(Award.planFiscalYears.lowerBound) to \(Award.planFiscalYears.upperBound)")
+                }
             } catch let error as DomainError {
                 throw StoreError.invalidInput(error)
+            }
+            // Above the ceiling (a rule with no stated maximum, the platform's total counted), the
+            // confirmation alone is not enough: the reason is kept with the decision.
+            let aboveCeiling = try PlatformAwards.checkCeiling(approved, for: award, of: platform, policy: self.policy,
+                                                              confirmed: confirmAboveCeiling, db: db)
+            if aboveCeiling, (reason ?? "").isEmpty {
+                throw StoreError.notAllowed("award \(id) would take platform \(platform.id)'s awards above the ceiling \(self.policy.caseByCaseCeiling); approve above it only with --override-reason saying why (kept with the decision)")
             }
             try PlatformAwards.check(approved, for: award, of: platform, policy: self.policy, db: db)
             if !qualifies, let reason {
                 try Self.recordDecision(db, award: id, kind: "recognized_before_plan", note: reason, on: date)
+            }
+            if aboveCeiling, let reason {
+                try Self.recordDecision(db, award: id, kind: "above_ceiling", note: "\(approved) confirmed by \(actor): \(reason)", on: date)
             }
             if adjustedMatch, let reason {
                 try Self.recordDecision(db, award: id, kind: "match_adjusted", note: reason, on: date)
@@ -103,6 +127,8 @@ extension CityDatabase {
             do { valid = try platform.validated(counties: self.counties) } catch let error as DomainError { throw StoreError.invalidInput(error) }
             let awards = try Row.fetchAll(db, sql: "SELECT * FROM award WHERE platform_id = ? ORDER BY id", arguments: [id]).map(Award.init(row:))
             var misfits: [String] = []
+            // Open awards must fit the new rule; paid ones stay as paid, and count against what
+            // the new classification may still give (its totals, and a fixed award given once).
             for award in awards where award.status == .proposed || award.status == .approved {
                 do {
                     try self.policy.rule(for: valid).check(amount: PlatformAwards.counted(award), basis: award.basis)
@@ -112,7 +138,11 @@ extension CityDatabase {
                 }
             }
             guard misfits.isEmpty else {
-                throw StoreError.notAllowed("platform \(id) cannot become \(valid.category.rawValue) \(valid.level?.rawValue ?? ""): open awards no longer fit; reject or adjust them first: \(misfits.joined(separator: "; "))")
+                throw StoreError.notAllowed("platform \(id) cannot become \(valid.category.rawValue) \(valid.level?.rawValue ?? ""): open awards no longer fit; reject or adjust them first (awards already paid count against the new rule): \(misfits.joined(separator: "; "))")
+            }
+            if valid.category.isEnterprise,
+               let earlier = try StoreLookups(db: db).registration(creditCode: valid.creditCode, category: valid.category, excluding: id) {
+                throw StoreError.notAllowed("platform \(id) cannot become \(valid.category.rawValue): credit code \(valid.creditCode) is already registered as one (platform \(earlier.id) of county \(earlier.county)); an enterprise is counted and paid once")
             }
             try db.cachedStatement(sql: Platform.updateSQL).execute(arguments: valid.updateArguments)
             try Self.logDecision(db, actor: actor, action: "reclassify", table: "platform", rowId: id, county: valid.county,
@@ -124,9 +154,9 @@ extension CityDatabase {
     /// Rejects an award with a reason the county will see.
     @discardableResult
     public func rejectAward(id: String, reason: String, by actor: String = CityDatabase.shellActor) throws -> Award {
-        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw StoreError.invalidInput(.invalid(field: "reason", value: reason, rule: "a rejection needs a reason")) }
-        do { try DomainText.check(trimmed, field: "reason") } catch let error as DomainError { throw StoreError.invalidInput(error) }
+        guard let trimmed = try Self.checkedReason(reason) else {
+            throw StoreError.invalidInput(.invalid(field: "reason", value: reason, rule: "a rejection needs a reason"))
+        }
         return try editAward(id: id, op: "reject award", actor: actor, action: "reject", detail: { _ in "rejected: \(trimmed)" }) { award, _, _ in
             guard award.status == .proposed else {
                 throw StoreError.notAllowed("award \(id) is \(award.status.rawValue); only a proposed award can be rejected")
@@ -141,7 +171,11 @@ extension CityDatabase {
     public func disburseAward(id: String, on date: CalendarDate = CityDatabase.today(), by actor: String = CityDatabase.shellActor) throws -> Award {
         try editAward(id: id, op: "disburse award", actor: actor, action: "disburse", detail: { award in
             "disbursed \(award.approvedAmount ?? award.amount) on \(date)"
-        }) { award, _, db in
+        }) { award, platform, db in
+            try Self.checkNotFuture(date, what: "a payment")
+            guard platform.status == .recognized else {
+                throw StoreError.notAllowed("platform \(platform.id) is \(platform.status.rawValue); an award is paid only to a recognised platform (a revoked platform's approved award stays unpaid; reject it)")
+            }
             guard award.status == .approved else {
                 throw StoreError.notAllowed(award.status == .disbursed
                     ? "award \(id) was already disbursed; an award is paid once"
@@ -155,15 +189,48 @@ extension CityDatabase {
         }
     }
 
-    /// Recognises (认定) a platform.
+    /// Recognises (认定) a platform on `date`, the city's date of the recognition: never after
+    /// today, and before the plan's start only with `overrideReason` (an earlier recognition the
+    /// city records), which the decision log keeps.
     @discardableResult
-    public func recognizePlatform(id: String, on date: CalendarDate = CityDatabase.today(), by actor: String = CityDatabase.shellActor) throws -> Platform {
-        try editPlatform(id: id, op: "recognize platform", actor: actor, action: "recognize",
-                         detail: { "recognized on \($0.recognizedOn?.description ?? date.description)" }) { platform in
+    public func recognizePlatform(id: String, on date: CalendarDate = CityDatabase.today(), overrideReason: String? = nil,
+                                  by actor: String = CityDatabase.shellActor) throws -> Platform {
+        let reason = try Self.checkedReason(overrideReason)
+        try Self.checkNotFuture(date, what: "a recognition")
+        if date < Self.planStart, reason == nil {
+            throw StoreError.notAllowed("\(date) is before the plan's start \(Self.planStart); recognise on it only with --override-reason saying why (an earlier recognition the city records)")
+        }
+        return try editPlatform(id: id, op: "recognize platform", actor: actor, action: "recognize",
+                                detail: { "recognized on \($0.recognizedOn?.description ?? date.description)" + (reason.map { " (reason: \($0))" } ?? "") }) { platform in
             guard platform.status != .recognized else { throw StoreError.notAllowed("platform \(id) is already recognized") }
             platform.status = .recognized
-            platform.recognizedOn = platform.recognizedOn ?? date
+            platform.recognizedOn = date
         }
+    }
+
+    /// Changes a recognised platform's recognition date: a decision of the city, with its reason,
+    /// kept in the decision log with the date before and after. The same date rules as recognition.
+    @discardableResult
+    public func redateRecognition(id: String, on date: CalendarDate, reason: String, by actor: String = CityDatabase.shellActor) throws -> Platform {
+        guard let reason = try Self.checkedReason(reason) else {
+            throw StoreError.invalidInput(.invalid(field: "reason", value: "", rule: "a change of a recognition date needs a reason"))
+        }
+        try Self.checkNotFuture(date, what: "a recognition")
+        let before = try platform(id: id)?.recognizedOn
+        return try editPlatform(id: id, op: "redate recognition", actor: actor, action: "redate",
+                                detail: { "recognition date \(before?.description ?? "none") → \($0.recognizedOn?.description ?? "none") (reason: \(reason))" }) { platform in
+            guard platform.status == .recognized else {
+                throw StoreError.notAllowed("platform \(id) is \(platform.status.rawValue); only a recognised platform's date can change (syncctl platform recognize)")
+            }
+            platform.recognizedOn = date
+        }
+    }
+
+    /// A reason as typed, trimmed; nil when empty. Checked like any text a person enters.
+    static func checkedReason(_ text: String?) throws -> String? {
+        guard let trimmed = text?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else { return nil }
+        do { try DomainText.check(trimmed, field: "reason") } catch { throw StoreError.invalidInput(error) }
+        return trimmed
     }
 
     /// Revokes (有序退出) a platform.
@@ -185,6 +252,10 @@ extension CityDatabase {
                 .filter { $0.1.0 != $0.1.1 }.map(\.0)
             if let owned = changed.first(where: { self.authority.authority("platform", $0) == .county }) {
                 throw StoreError.notAllowed("platform.\(owned) is entered by the county; the city cannot change it")
+            }
+            // Recognition and its date are decisions, each with its own command and record.
+            if let decided = changed.first(where: { $0 == "recognized_on" || $0 == "status" }) {
+                throw StoreError.notAllowed("platform.\(decided) is changed by a decision (syncctl platform recognize, redate or revoke), which the decision log keeps")
             }
         }
     }

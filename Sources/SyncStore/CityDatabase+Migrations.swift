@@ -173,6 +173,13 @@ extension CityDatabase {
             try db.execute(sql: "DROP INDEX platform_by_county")
             try TableRebuild.rebuild(db, tables: ["platform"]) { $0.replacingOccurrences(of: "UNIQUE (id, county)", with: "UNIQUE (county, id)") }
         }
+        migrator.registerMigration("v16-above-ceiling-decision") { db in
+            // An approval that takes a platform's case-by-case or matching awards above the
+            // ceiling keeps its reason and operator, like the other overrides.
+            try TableRebuild.rebuild(db, tables: ["award_decision"]) {
+                $0.replacingOccurrences(of: "'match_adjusted', 'disbursed')", with: "'match_adjusted', 'disbursed', 'above_ceiling')")
+            }
+        }
         return migrator
     }
 }

@@ -159,10 +159,13 @@ extension CityDatabase {
             let amount = PlatformAwards.counted(award)
             let rule = policy.rule(for: platform)
             var reason: String?
-            if (try? rule.check(amount: amount, basis: award.basis)) == nil {
+            // `check` returns nil for a rule with no maximum: only a throw means "not allowed".
+            let allowed: Bool
+            do { try rule.check(amount: amount, basis: award.basis); allowed = true } catch { allowed = false }
+            if !allowed {
                 reason = "not allowed by its rule (\(rule.summary))"
-            } else if case .caseByCase = rule, amount > policy.caseByCaseCeiling {
-                reason = "case by case, above the ceiling \(policy.caseByCaseCeiling)"
+            } else if rule.hasNoStatedMaximum, amount > policy.caseByCaseCeiling {
+                reason = "\(rule.summary), above the ceiling \(policy.caseByCaseCeiling)"
             } else if let median = medians[platform.category] ?? nil, median > .zero, amount.rawValue > median.rawValue * 10 {
                 reason = "more than ten times the median \(median) of its category's awards"
             }

@@ -5,7 +5,7 @@ extension CountyDatabase {
     /// Validates and inserts a platform of this county; returns it as stored.
     @discardableResult
     public func addPlatform(_ platform: Platform) throws -> Platform {
-        let valid = try validate(platform)
+        let valid = try validateNew(platform)
         try write("add platform") { db in
             try db.cachedStatement(sql: Platform.insertSQL).execute(arguments: valid.insertArguments)
         }
@@ -14,7 +14,7 @@ extension CountyDatabase {
 
     /// Validates and inserts many platforms in one transaction: all of them or none.
     public func addPlatforms(_ platforms: [Platform]) throws {
-        let valid = try platforms.map(validate)
+        let valid = try platforms.map(validateNew)
         try write("add platforms") { db in
             let statement = try db.cachedStatement(sql: Platform.insertSQL)
             for platform in valid { try statement.execute(arguments: platform.insertArguments) }
@@ -34,6 +34,9 @@ extension CountyDatabase {
             let valid = try self.validate(platform)
             guard valid.id == id, valid.county == self.county else {
                 throw StoreError.notAllowed("a platform's id and county cannot change")
+            }
+            if let column = Self.cityColumnChanged(from: before, to: valid) {
+                throw StoreError.notAllowed("platform \(id): \(column) is set by the city; a county cannot change it")
             }
             if let column = before.cityOwnedClassification(changedTo: valid) {
                 throw StoreError.notAllowed("platform \(id) was \(before.status.rawValue) by the city as \(before.category.rawValue) \(before.level?.rawValue ?? ""); its \(column) is the city's now (the award follows the level at recognition)")
@@ -58,9 +61,7 @@ extension CountyDatabase {
                 throw StoreError.notAllowed("a county proposes awards; approvals are made at the city")
             }
             try PlatformAwards.check(valid.amount, for: valid, of: platform, policy: self.policy, db: db)
-            do { try PlatformAwards.checkCeiling(valid.amount, of: platform, policy: self.policy, confirmed: confirmAboveCeiling) } catch let error as DomainError {
-                throw StoreError.invalidInput(error)
-            }
+            try PlatformAwards.checkCeiling(valid.amount, for: valid, of: platform, policy: self.policy, confirmed: confirmAboveCeiling, db: db)
             try db.cachedStatement(sql: Award.insertSQL).execute(arguments: valid.insertArguments)
             return valid
         }
@@ -98,6 +99,22 @@ extension CountyDatabase {
     }
 
     /// Checks a platform against the domain rules and this replica's county.
+    /// A new platform is registered: its recognition, recognition date and evaluation are the
+    /// city's to set, and the city would refuse a county's row that set them.
+    func validateNew(_ platform: Platform) throws -> Platform {
+        let valid = try validate(platform)
+        if valid.status != .registered {
+            throw StoreError.invalidInput(.invalid(field: "status", value: valid.status.rawValue, rule: "a county registers a platform; the city recognises or revokes it"))
+        }
+        if let date = valid.recognizedOn {
+            throw StoreError.invalidInput(.invalid(field: "recognized_on", value: date.description, rule: "the recognition date is the city's, set when it recognises the platform"))
+        }
+        if let evaluation = valid.evaluation {
+            throw StoreError.invalidInput(.invalid(field: "evaluation", value: evaluation, rule: "the performance evaluation is the city's"))
+        }
+        return valid
+    }
+
     func validate(_ platform: Platform) throws -> Platform {
         guard platform.county == county else {
             throw StoreError.invalidInput(.invalid(field: "county", value: platform.county, rule: "this replica holds only county \(county)'s rows"))

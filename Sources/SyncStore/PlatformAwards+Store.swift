@@ -5,12 +5,27 @@ extension PlatformAwards {
     /// Checks `amount` for `award` against the other awards of `platform` held in `db` (see
     /// `PlatformAwards.check`); throws `invalidInput` naming the rule and the awards counted.
     static func check(_ amount: Fen, for award: Award, of platform: Platform, policy: AwardPolicy, db: Database) throws {
-        let others = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM award WHERE platform_id = ? AND id <> ? ORDER BY id"),
-                                      arguments: [platform.id, award.id]).map(Award.init(row:))
         do {
-            try check(amount, for: award, of: platform, others: others, policy: policy)
-        } catch {
+            try check(amount, for: award, of: platform, others: try others(of: award, platform: platform, db: db), policy: policy)
+        } catch let error as DomainError {
             throw StoreError.invalidInput(error)
         }
+    }
+
+    /// `PlatformAwards.checkCeiling` against the platform's other awards in `db`; returns whether
+    /// the total passes the ceiling (confirmed).
+    static func checkCeiling(_ amount: Fen, for award: Award, of platform: Platform, policy: AwardPolicy, confirmed: Bool, db: Database) throws -> Bool {
+        do {
+            return try checkCeiling(amount, for: award, of: platform, others: try others(of: award, platform: platform, db: db),
+                                    policy: policy, confirmed: confirmed)
+        } catch let error as DomainError {
+            throw StoreError.invalidInput(error)
+        }
+    }
+
+    /// The platform's awards other than `award`.
+    private static func others(of award: Award, platform: Platform, db: Database) throws -> [Award] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM award WHERE platform_id = ? AND id <> ? ORDER BY id"),
+                         arguments: [platform.id, award.id]).map(Award.init(row:))
     }
 }

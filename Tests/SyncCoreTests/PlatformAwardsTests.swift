@@ -70,16 +70,56 @@ import Testing
         }
     }
 
-    @Test func caseByCaseAmountsAboveTheCeilingNeedAConfirmation() {
+    @Test func caseByCaseAmountsAboveTheCeilingNeedAConfirmation() throws {
         let institution = platform(.newRDInstitution, .provincial)
         let typo = Fen.yuan(99_999_999_999)
-        expectDomainError(field: "amount") { try PlatformAwards.checkCeiling(typo, of: institution, policy: policy, confirmed: false) }
-        #expect(throws: Never.self) { try PlatformAwards.checkCeiling(typo, of: institution, policy: policy, confirmed: true) }
-        #expect(throws: Never.self) { try PlatformAwards.checkCeiling(.yuan(3_000_000), of: institution, policy: policy, confirmed: false) }
+        func ceiling(_ amount: Fen, _ of: Platform, policy chosen: AwardPolicy? = nil, confirmed: Bool = false) throws(DomainError) -> Bool {
+            try PlatformAwards.checkCeiling(amount, for: award(amount.rawValue / 100, id: 90), of: of, others: [], policy: chosen ?? policy, confirmed: confirmed)
+        }
+        expectDomainError(field: "amount") { _ = try ceiling(typo, institution) }
+        #expect(try ceiling(typo, institution, confirmed: true), "a confirmed amount above the ceiling is reported as above it")
+        #expect(try ceiling(.yuan(3_000_000), institution) == false)
         var strict = policy
         strict.caseByCaseCeiling = .yuan(1_000_000)
-        expectDomainError(field: "amount") { try PlatformAwards.checkCeiling(.yuan(3_000_000), of: institution, policy: strict, confirmed: false) }
+        expectDomainError(field: "amount") { _ = try ceiling(.yuan(3_000_000), institution, policy: strict) }
         // Rules with a cap of their own are not affected.
-        #expect(throws: Never.self) { try PlatformAwards.checkCeiling(typo, of: platform(.keyLab, .national), policy: policy, confirmed: false) }
+        #expect(try ceiling(typo, platform(.keyLab, .national)) == false)
+    }
+
+    /// The ceiling holds for the platform's total, not per award: three awards of 9,999,999.99 are
+    /// 29,999,999.97 (release 0.15.0 approved all three), and for a 1:1 match, whose basis the
+    /// county types (release 0.15.0 approved a match of 999,999,999,999 with no confirmation).
+    @Test func theCeilingHoldsForAPlatformsTotalAndForMatchingAwards() throws {
+        let institution = platform(.newRDInstitution, .provincial)
+        let earlier = award(9_999_999, status: .approved, approved: 9_999_999, id: 91)
+        expectDomainError(field: "amount") {
+            try PlatformAwards.checkCeiling(.yuan(9_999_999), for: award(9_999_999, id: 92), of: institution, others: [earlier], policy: policy, confirmed: false)
+        }
+        let rejected = award(9_999_999, status: .rejected, id: 93)
+        #expect(try PlatformAwards.checkCeiling(.yuan(9_999_999), for: award(9_999_999, id: 94), of: institution, others: [rejected], policy: policy, confirmed: false) == false)
+        let partner = platform(.academicianPartner, .provincial)
+        expectDomainError(field: "amount") {
+            try PlatformAwards.checkCeiling(.yuan(999_999_999_999), for: award(999_999_999_999, id: 95), of: partner, others: [], policy: policy, confirmed: false)
+        }
+        #expect(try PlatformAwards.checkCeiling(.yuan(500_000), for: award(500_000, id: 96), of: partner, others: [], policy: policy, confirmed: false) == false)
+    }
+
+    /// 一次性: a new R&D institution gets one award (四(二)4), whatever its amount; a fixed award is
+    /// not given again at a lower level after a downgrade, paid or not.
+    @Test func oneTimeAwardsAreGivenOnceAndADowngradeFreesNoFixedAward() {
+        let institution = platform(.newRDInstitution, .provincial)
+        let first = award(3_000_000, status: .disbursed, approved: 3_000_000, id: 97)
+        expectDomainError(field: "amount") {
+            try PlatformAwards.check(.yuan(1_000), for: award(1_000, id: 98), of: institution, others: [first], policy: policy)
+        }
+        let rejected = award(3_000_000, status: .rejected, id: 99)
+        #expect(throws: Never.self) {
+            try PlatformAwards.check(.yuan(1_000), for: award(1_000, id: 100), of: institution, others: [rejected], policy: policy)
+        }
+        // A national alliance paid 1,000,000, then downgraded to municipal: no 100,000 more.
+        let paid = award(1_000_000, status: .disbursed, approved: 1_000_000, id: 101)
+        expectDomainError(field: "amount") {
+            try PlatformAwards.check(.yuan(100_000), for: award(100_000, id: 102), of: platform(.industryAlliance, .municipal), others: [paid], policy: policy)
+        }
     }
 }

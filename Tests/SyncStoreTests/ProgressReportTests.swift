@@ -52,7 +52,8 @@ import Testing
         }
         let dates = ["2019-03-01", "2022-06-08", "2022-06-09", "2023-10-10", "2025-12-31", "2026-02-01"]
         for platform in try city.platforms() where random.next(4) != 0 {
-            _ = try city.recognizePlatform(id: platform.id, on: try CalendarDate(dates[random.next(dates.count)]))
+            let date = try CalendarDate(dates[random.next(dates.count)])
+            _ = try city.recognizePlatform(id: platform.id, on: date, overrideReason: date < CityDatabase.planStart ? "早于方案的认定，市局备案" : nil)
             if random.next(9) == 0 { _ = try city.revokePlatform(id: platform.id) }
         }
         for award in try city.awards() {

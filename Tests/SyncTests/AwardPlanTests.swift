@@ -93,7 +93,7 @@ struct AwardPlanTests {
         defer { setup.cluster.cleanUp() }
         let db = setup.cluster.countyDBPath("130202")
         let lab = try add(setup, "130202", "市级重点实验室", "key_lab", "municipal", serial: 11)
-        let old = try add(setup, "130202", "老牌工程研究中心", "engineering_research_center", "provincial", serial: 12, extra: ["--recognized-on", "2021-11-20"])
+        let old = try add(setup, "130202", "老牌工程研究中心", "engineering_research_center", "provincial", serial: 12)
         let revoked = try add(setup, "130202", "退出的重点实验室", "key_lab", "municipal", serial: 13)
         let awards = try [lab, old, revoked].map { platform in
             try propose(setup, "130202", platform, "90000").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -103,7 +103,11 @@ struct AwardPlanTests {
 
         let unrecognized = try setup.syncctl(["award", "approve", awards[0], "--db", cityDB])
         #expect(unrecognized.status != 0 && unrecognized.stderr.contains("registered"), "\(unrecognized.stderr)")
-        for platform in [lab, old, revoked] { #expect(try setup.syncctl(["platform", "recognize", platform, "--db", cityDB]).status == 0) }
+        for platform in [lab, revoked] { #expect(try setup.syncctl(["platform", "recognize", platform, "--db", cityDB]).status == 0) }
+        // A recognition dated before the plan is the city's record of an earlier one: it needs a reason.
+        let early = try setup.syncctl(["platform", "recognize", old, "--db", cityDB, "--on", "2021-11-20"])
+        #expect(early.status != 0 && early.stderr.contains("--override-reason"), "\(early.stderr)")
+        #expect(try setup.syncctl(["platform", "recognize", old, "--db", cityDB, "--on", "2021-11-20", "--override-reason", "2021年省级认定，市局备案"]).status == 0)
         #expect(try setup.syncctl(["platform", "revoke", revoked, "--db", cityDB]).status == 0)
         let afterRevocation = try setup.syncctl(["award", "approve", awards[2], "--db", cityDB])
         #expect(afterRevocation.status != 0 && afterRevocation.stderr.contains("revoked"), "\(afterRevocation.stderr)")
@@ -202,7 +206,11 @@ struct AwardPlanTests {
         #expect(try setup.syncctl(["platform", "recognize", institution, "--db", cityDB]).status == 0)
         let unconfirmed = try setup.syncctl(["award", "approve", awardId, "--db", cityDB])
         #expect(unconfirmed.status != 0 && unconfirmed.stderr.contains("--confirm-above-ceiling"), "\(unconfirmed.stderr)")
-        #expect(try setup.syncctl(["award", "approve", awardId, "--db", cityDB, "--confirm-above-ceiling"]).status == 0)
+        let noReason = try setup.syncctl(["award", "approve", awardId, "--db", cityDB, "--confirm-above-ceiling"])
+        #expect(noReason.status != 0 && noReason.stderr.contains("--override-reason"), "\(noReason.stderr)")
+        let approvedAbove = try setup.syncctl(["award", "approve", awardId, "--db", cityDB, "--confirm-above-ceiling", "--override-reason", "省级标准，市政府常务会议第3次"])
+        #expect(approvedAbove.status == 0, "\(approvedAbove.stderr)")
+        #expect(try CityDatabase.open(at: cityDB).awardDecisions(id: awardId)["above_ceiling"]?.note?.contains("省级标准") == true)
 
         let atCounty = try setup.syncctl(["award", "disburse", awardId, "--db", setup.cluster.countyDBPath("130202")])
         #expect(atCounty.status != 0 && atCounty.stderr.contains("at the city"), "\(atCounty.stderr)")
@@ -216,5 +224,135 @@ struct AwardPlanTests {
         #expect(try CityDatabase.open(at: cityDB).awardDecisions(id: awardId)["disbursed"]?.on == today)
         try setup.sync("130202")
         #expect(try CountyDatabase.open(at: setup.cluster.countyDBPath("130202")).award(id: awardId)?.status == .disbursed)
+    }
+}
+
+/// The second money review's doors, each through `syncctl` and the real aggregator: a match with no
+/// ceiling, one-time awards given again, the subtype and credit code after recognition, a
+/// downgrade after payment, payments to a revoked platform or dated ahead, the county's
+/// recognition date, a silent change of it, and an outlier list that flagged every case-by-case award.
+@Suite("The plan's money: the second review", .serialized)
+struct MoneyDoorsTests {
+    let plan = AwardPlanTests()
+
+    @Test(.timeLimit(.minutes(3)))
+    func everyDoorFoundOpenIsClosed() async throws {
+        let setup = try await AwardPlanTests.setUp()
+        defer { setup.cluster.cleanUp() }
+        let cityDB = setup.cluster.cityDB
+        let countyDB = setup.cluster.countyDBPath("130202")
+        let city = { try CityDatabase.open(at: cityDB) }
+        let partner = try plan.add(setup, "130202", "省级院士合作重点单位", "academician_partner", "provincial", serial: 31)
+        let institution = try plan.add(setup, "130202", "唐山新型研发机构", "new_rd_institution", "provincial", serial: 32)
+        let alliance = try plan.add(setup, "130202", "唐山产业技术创新战略联盟", "industry_alliance", "national", serial: 33)
+        let enterprise = try plan.add(setup, "130202", "唐山新认定高企", "high_tech_enterprise", "", serial: 34, extra: ["--subtype", "new"])
+        let other = try plan.add(setup, "130202", "唐山另一高企", "high_tech_enterprise", "", serial: 35, extra: ["--subtype", "new"])
+        let revoked = try plan.add(setup, "130202", "将退出的重点实验室", "key_lab", "municipal", serial: 36)
+
+        // 1. A 1:1 match of a typed basis: 999,999,999,999 yuan is refused without a confirmation.
+        let huge = try plan.propose(setup, "130202", partner, "999999999999", extra: ["--basis", "999999999999"])
+        #expect(huge.status != 0 && huge.stderr.contains("--confirm-above-ceiling"), "\(huge.stderr)")
+        let match = try plan.propose(setup, "130202", partner, "500000", extra: ["--basis", "500000"])
+        #expect(match.status == 0, "\(match.stderr)")
+        // Past the county's checks (the sqlite3 shell), the city still holds the line at approval.
+        let rawHuge = try setup.rawProposal("130202", platform: partner, yuan: 999_999_999_999, basis: 999_999_999_999)
+        // 6. 一次性: a new R&D institution's second award.
+        let first = try plan.propose(setup, "130202", institution, "3000000")
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = try plan.propose(setup, "130202", institution, "3000000")
+        #expect(again.status != 0 && again.stderr.contains("一次性"), "\(again.stderr)")
+        let rawAgain = try setup.rawProposal("130202", platform: institution, yuan: 2_000_000)
+        let paidAlliance = try #require(plan.propose(setup, "130202", alliance, "1000000").stdout.split(separator: "\n").first.map(String.init))
+        let revokedAward = try #require(plan.propose(setup, "130202", revoked, "50000").stdout.split(separator: "\n").first.map(String.init))
+        try setup.sync("130202")
+        #expect(try setup.parked(rawAgain)?.reason == "platform_award_limit", "the city refuses the second one-time award too")
+
+        for platform in [partner, institution, alliance, enterprise, other, revoked] {
+            let recognized = try setup.syncctl(["platform", "recognize", platform, "--db", cityDB])
+            #expect(recognized.status == 0, "\(recognized.stderr)")
+        }
+        let rawApproval = try setup.syncctl(["award", "approve", rawHuge, "--db", cityDB])
+        #expect(rawApproval.status != 0 && rawApproval.stderr.contains("--confirm-above-ceiling"), "\(rawApproval.stderr)")
+        let outliers = try city().progressReport().awards.outliers
+        #expect(outliers.contains { $0.awardId == rawHuge }, "the outlier list shows the huge match: \(outliers)")
+        // 10. A case-by-case award under the ceiling is no outlier.
+        let institutionAward = try #require(try city().awards().first { $0.platformId == institution && $0.amount == .yuan(3_000_000) }).id
+        #expect(!outliers.contains { $0.awardId == institutionAward }, "a 3,000,000 case-by-case award is allowed by its rule: \(outliers)")
+
+        // 11. No payment to a revoked platform, nor one dated ahead.
+        #expect(try setup.syncctl(["award", "approve", revokedAward, "--db", cityDB]).status == 0)
+        #expect(try setup.syncctl(["platform", "revoke", revoked, "--db", cityDB]).status == 0)
+        let toRevoked = try setup.syncctl(["award", "disburse", revokedAward, "--db", cityDB])
+        #expect(toRevoked.status != 0 && toRevoked.stderr.contains("revoked"), "\(toRevoked.stderr)")
+        #expect(try setup.syncctl(["award", "approve", paidAlliance, "--db", cityDB]).status == 0)
+        let ahead = try setup.syncctl(["award", "disburse", paidAlliance, "--db", cityDB, "--on", "2099-01-01"])
+        #expect(ahead.status != 0 && ahead.stderr.contains("after today"), "\(ahead.stderr)")
+        let approvalAhead = try setup.syncctl(["award", "approve", institutionAward, "--db", cityDB, "--on", "2099-01-01"])
+        #expect(approvalAhead.status != 0 && approvalAhead.stderr.contains("after today"), "\(approvalAhead.stderr)")
+        #expect(try setup.syncctl(["award", "disburse", paidAlliance, "--db", cityDB]).status == 0)
+
+        // 12. Downgraded after payment: the national alliance paid 1,000,000 gets no municipal 100,000.
+        #expect(try setup.syncctl(["platform", "reclassify", alliance, "--db", cityDB, "--level", "municipal"]).status == 0)
+        try setup.sync("130202")
+        let downgraded = try plan.propose(setup, "130202", alliance, "100000")
+        #expect(downgraded.status != 0 && downgraded.stderr.contains("given once"), "\(downgraded.stderr)")
+        // Past the county's checks, the city refuses it too.
+        let rawDowngraded = try setup.rawProposal("130202", platform: alliance, yuan: 100_000)
+        try setup.sync("130202")
+        #expect(try setup.parked(rawDowngraded)?.reason == "platform_award_limit")
+
+        // 4. The subtype locks at recognition: "new" does not become "imported" for 500,000 more.
+        let imported = try setup.syncctl(["platform", "update", enterprise, "--db", countyDB, "--subtype", "imported"])
+        #expect(imported.status != 0 && imported.stderr.contains("subtype"), "\(imported.stderr)")
+        #expect(try Cluster.capture("/usr/bin/sqlite3", [countyDB, "UPDATE platform SET subtype = 'imported' WHERE id = '\(enterprise)'"]).status == 0)
+        try setup.sync("130202")
+        #expect(try setup.parked(enterprise)?.reason == "recognized_platform")
+        #expect(try city().platform(id: enterprise)?.subtype == "new")
+
+        // 3. One enterprise per credit code on every change: a registered enterprise moved onto
+        // another's credit code, or a tech SME made a high-tech enterprise of a code already one.
+        let sme = try plan.add(setup, "130202", "唐山科技型中小企业", "tech_sme", "", serial: 34)
+        try setup.sync("130202")
+        #expect(try setup.parked(sme) == nil, "a tech SME and a high-tech enterprise of one code are two registrations")
+        #expect(try Cluster.capture("/usr/bin/sqlite3", [countyDB, "UPDATE platform SET category = 'high_tech_enterprise', subtype = 'new' WHERE id = '\(sme)'"]).status == 0)
+        try setup.sync("130202")
+        let duplicate = try setup.parked(sme)
+        #expect(duplicate?.reason == "duplicate_enterprise", "\(String(describing: duplicate))")
+        #expect(try city().platform(id: sme)?.category == .techSME)
+
+        // 8. The county cannot set a recognition date; the city's recognition sets its own.
+        let dated = try setup.syncctl(["platform", "add", "--db", countyDB, "--name", "带日期的平台", "--category", "key_lab", "--level", "municipal",
+                                       "--host-org", "依托单位", "--credit-code", creditCode(37), "--industry", "钢铁冶金", "--recognized-on", "2023-01-01"])
+        #expect(dated.status != 0, "the county's CLI takes no recognition date")
+        let shellRow = RecordID.generate()
+        let insert = """
+            INSERT INTO platform (id, county, name, category, level, host_org, credit_code, industry, recognized_on)
+            VALUES ('\(shellRow)', '130202', '外壳写入的平台', 'key_lab', 'municipal', '依托单位', '\(creditCode(38))', '钢铁冶金', '2099-12-31')
+            """
+        #expect(try Cluster.capture("/usr/bin/sqlite3", [countyDB, insert]).status == 0)
+        try setup.sync("130202")
+        let cityOwned = try setup.parked(shellRow)
+        #expect(cityOwned?.reason == "city_owned_column", "\(String(describing: cityOwned))")
+        let future = try setup.syncctl(["platform", "recognize", shellRow, "--db", cityDB, "--on", "2099-12-31"])
+        #expect(future.status != 0, "\(future.stderr)")
+        #expect(try city().platform(id: partner)?.recognizedOn == CityDatabase.today())
+
+        // 9. A recognition date changes only as a decision with a reason, and the log keeps it.
+        let silently = try setup.syncctl(["platform", "redate", partner, "--db", cityDB, "--on", "2023-05-01", "--reason", " "])
+        #expect(silently.status != 0 && silently.stderr.contains("reason"), "\(silently.stderr)")
+        let redated = try setup.syncctl(["platform", "redate", partner, "--db", cityDB, "--on", "2023-05-01", "--reason", "认定文件日期为2023年5月1日"])
+        #expect(redated.status == 0, "\(redated.stderr)")
+        #expect(try city().platform(id: partner)?.recognizedOn?.description == "2023-05-01")
+        let log = try city().decisions(limit: 50).map { "\($0.action) \($0.rowId) \($0.detail)" }
+        #expect(log.contains { $0.hasPrefix("redate \(partner)") && $0.contains("→ 2023-05-01") && $0.contains("认定文件日期") }, "\(log)")
+
+        // A long text written at the city is held to the limit every county accepts (release
+        // 0.15.0 took a 9,000-byte rejection reason, and that county's pulls stopped for good).
+        let long = try setup.syncctl(["award", "reject", rawHuge, "--db", cityDB, "--reason", String(repeating: "理由", count: 1_500)])
+        #expect(long.status != 0 && long.stderr.contains("4096"), "\(long.stderr)")
+        let longest = String(repeating: "由", count: 1_365)
+        #expect(try setup.syncctl(["award", "reject", rawHuge, "--db", cityDB, "--reason", longest]).status == 0)
+        try setup.sync("130202")
+        #expect(try CountyDatabase.open(at: countyDB).award(id: rawHuge)?.rejectReason == longest, "the county pulls the longest reason")
     }
 }

@@ -38,7 +38,7 @@ import Testing
     @Test func importsGb18030AsExcelOnChineseWindowsWritesIt() throws {
         let ws = try Workspace()
         defer { ws.cleanUp() }
-        let text = Self.header + "迁安钢铁新材料中试基地,pilot_base,municipal,河钢集团,\(creditCode(5)),钢铁新材料,2023-03-15\r\n"
+        let text = Self.header + "迁安钢铁新材料中试基地,pilot_base,municipal,河钢集团,\(creditCode(5)),钢铁新材料,\r\n"
         let file = try write(text, to: "gb.csv", in: ws, gb18030: true)
         let asUtf8 = try ws.syncctl("import", "platforms", file)
         #expect(asUtf8.status != 0)
@@ -48,7 +48,20 @@ import Testing
         let platforms = try #require(try ws.syncctl("platform", "list", "--json").json() as? [[String: Any]])
         #expect(platforms.first?["name"] as? String == "迁安钢铁新材料中试基地")
         #expect(platforms.first?["hostOrg"] as? String == "河钢集团")
-        #expect(platforms.first?["recognizedOn"] as? String == "2023-03-15")
+        #expect(platforms.first?["recognizedOn"] is NSNull)
+    }
+
+    /// A recognition date is the city's: a sheet that sets one is refused whole, naming the
+    /// column, instead of being accepted and refused later by the city.
+    @Test func aSheetSettingTheCitysRecognitionDateIsRefused() throws {
+        let ws = try Workspace()
+        defer { ws.cleanUp() }
+        let file = try write(Self.header + "迁安钢铁新材料中试基地,pilot_base,municipal,河钢集团,\(creditCode(5)),钢铁新材料,2023-03-15\r\n",
+                             to: "dated.csv", in: ws)
+        let result = try ws.syncctl("import", "platforms", file)
+        #expect(result.status != 0 && result.stderr.contains("recognized_on"), "\(result.stderr)")
+        let platforms = try #require(try ws.syncctl("platform", "list", "--json").json() as? [[String: Any]])
+        #expect(platforms.isEmpty, "nothing was imported")
     }
 
     @Test func aBadFileChangesNothingAndNamesEveryBadLine() throws {
