@@ -123,16 +123,25 @@ public func buildCityApplication(
             },
             logger: logger))
     }
+    // Connections are bounded below the descriptors the process may open, less a reserve for
+    // the database and the log: no number of clients, certificate or not, can take those.
+    let descriptors = ConnectionGate.raiseDescriptorLimit()
+    let connections = ConnectionGate(maxConnections: max(16, min(configuration.maxConnections, descriptors - ConnectionGate.reserve)),
+                              maxHandshaking: max(1, min(configuration.maxHandshaking, descriptors / 4)),
+                              handshakeTimeout: .seconds(Int64(configuration.handshakeTimeoutSeconds)))
+    api.metrics.connectionGate.withLock { $0 = connections }
     return Application(
         router: router,
         server: .watchedTLS(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)), tlsConfiguration: tls,
-                            failures: api.metrics.tlsFailures),
+                            failures: api.metrics.tlsFailures, gate: connections),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "city-aggregator"),
         services: services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
-            logger.info("listening", metadata: ["sync.listen": "\(configuration.host):\(port)", "sync.db": "\(configuration.databasePath)"])
+            logger.info("listening", metadata: ["sync.listen": "\(configuration.host):\(port)", "sync.db": "\(configuration.databasePath)",
+                                                "sync.connections.max": "\(connections.maxConnections)", "sync.connections.max_handshaking": "\(connections.maxHandshaking)",
+                                                "sync.descriptors": "\(descriptors)"])
             // Under systemd (Type=notify): started only now that the listener is bound, and a
             // watchdog fed while the city database answers.
             SystemdNotify.send("READY=1\nSTATUS=listening on \(configuration.host):\(port)")

@@ -29,6 +29,8 @@ final class CityMetrics: Sendable {
 
     /// Refused TLS handshakes, by reason.
     let tlsFailures: TLSFailures
+    /// The TLS listener's bound on connections, once it is made.
+    let connectionGate = Mutex<ConnectionGate?>(nil)
 
     init(serverCertificateExpiry: Int64? = nil, tlsFailures: TLSFailures = TLSFailures(logger: Logger(label: "county-sync.tls"))) {
         self.serverCertificateExpiry = serverCertificateExpiry
@@ -96,6 +98,15 @@ final class CityMetrics: Sendable {
         let failures = tlsFailures.counts
         for reason in ["certificate_refused", "closed_during_handshake", "no_client_certificate", "not_tls", "other"] {
             out += "sync_tls_handshake_failures_total{reason=\"\(reason)\"} \(failures[reason] ?? 0)\n"
+        }
+        if let gate = connectionGate.withLock({ $0 }) {
+            let connections = gate.snapshot
+            family("sync_connections_open", "gauge", "Connections open on the TLS listener.")
+            out += "sync_connections_open \(connections.open)\n"
+            family("sync_connections_handshaking", "gauge", "Connections whose TLS handshake has not finished.")
+            out += "sync_connections_handshaking \(connections.handshaking)\n"
+            family("sync_connections_refused_total", "counter", "Connections closed at once because the listener was at its bound (max-connections, max-handshaking).")
+            out += "sync_connections_refused_total \(connections.refused)\n"
         }
         family("sync_push_total", "counter", "Pushes applied.")
         out += "sync_push_total \(snapshot.pushes)\n"

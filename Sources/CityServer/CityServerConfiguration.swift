@@ -28,6 +28,12 @@ public struct CityServerConfiguration: Sendable, Hashable {
     public var maxPullPage = 2_000
     /// Idle keep-alive connections are closed after this long.
     public var idleTimeoutSeconds = 120
+    /// A TLS handshake not finished this long after the connection is closed (`ConnectionGate`).
+    public var handshakeTimeoutSeconds = 5
+    /// Most connections at once; the process's descriptor limit less a reserve bounds it too.
+    public var maxConnections = 4_096
+    /// Most connections still in their TLS handshake at once.
+    public var maxHandshaking = 256
     /// Where to write the port actually bound (for supervisors and tests), if anywhere.
     public var portFile: String?
     /// A JSON county list replacing the default 18 Tangshan divisions.
@@ -101,6 +107,9 @@ public struct CityServerConfiguration: Sendable, Hashable {
         guard (1...ProtocolVersion.current).contains(minProtocol) else {
             throw .invalid(key: "min-protocol", reason: "must be 1 to \(ProtocolVersion.current), the protocol this release speaks")
         }
+        guard (1...120).contains(handshakeTimeoutSeconds) else { throw .invalid(key: "handshake-timeout-seconds", reason: "must be 1 to 120") }
+        guard (16...1_000_000).contains(maxConnections) else { throw .invalid(key: "max-connections", reason: "must be 16 to 1000000") }
+        guard (1...maxConnections).contains(maxHandshaking) else { throw .invalid(key: "max-handshaking", reason: "must be 1 to max-connections (\(maxConnections))") }
         guard (7...36_500).contains(tombstoneRetentionDays) else { throw .invalid(key: "tombstone-retention-days", reason: "must be 7 to 36500") }
         guard (1...36_500).contains(feedRetentionDays) else { throw .invalid(key: "feed-retention-days", reason: "must be 1 to 36500") }
         guard (0...3600).contains(consoleRefreshSeconds) else { throw .invalid(key: "console-refresh-seconds", reason: "must be 0 (never) to 3600") }

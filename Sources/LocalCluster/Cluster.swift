@@ -70,12 +70,16 @@ public final class Cluster: @unchecked Sendable {
     }
 
     /// Starts the aggregator (on a free port the first time, on the same port after a restart).
-    public func startCity(_ extra: [String] = [], environment: [String: String] = [:]) async throws {
+    /// With `descriptorLimit`, the aggregator runs under that limit of open files, soft and hard
+    /// (`prlimit`), as under a unit without `LimitNOFILE`.
+    public func startCity(_ extra: [String] = [], environment: [String: String] = [:], descriptorLimit: Int? = nil) async throws {
         let portFile = dir.appendingPathComponent("city.port").path
         try? FileManager.default.removeItem(atPath: portFile)
+        let binary = Self.binaries.appendingPathComponent("city-aggregator")
+        let launcher = descriptorLimit.map { limit in (URL(fileURLWithPath: "/usr/bin/prlimit"), ["--nofile=\(limit):\(limit)", "--", binary.path]) }
         city = try Managed.start(
-            Self.binaries.appendingPathComponent("city-aggregator"),
-            ["--db", cityDB, "--listen", "127.0.0.1:\(cityPort)", "--cert", pki.appendingPathComponent("server.pem").path,
+            launcher?.0 ?? binary,
+            (launcher?.1 ?? []) + ["--db", cityDB, "--listen", "127.0.0.1:\(cityPort)", "--cert", pki.appendingPathComponent("server.pem").path,
              "--key", pki.appendingPathComponent("server.key").path, "--client-ca", pki.appendingPathComponent("ca.pem").path,
              "--port-file", portFile, "--log-level", "notice"] + extra,
             log: dir.appendingPathComponent("city.log"), environment: environment)

@@ -50,6 +50,12 @@ struct CityAggregator: AsyncParsableCommand {
 
     @Option(name: .customLong("feed-retention-days"), help: "How long the city's feed keeps entries every node has pulled, in days (default 30); a node silent longer merges the snapshot.")
     var feedRetentionDays: Int?
+    @Option(name: .customLong("handshake-timeout-seconds"), help: "A TLS handshake not finished this long after connecting is closed (default 5).")
+    var handshakeTimeoutSeconds: Int?
+    @Option(name: .customLong("max-connections"), help: "Most connections at once, held below the descriptor limit less a reserve (default 4096).")
+    var maxConnections: Int?
+    @Option(name: .customLong("max-handshaking"), help: "Most connections still in their TLS handshake at once (default 256).")
+    var maxHandshaking: Int?
     @Option(name: .customLong("min-protocol"), help: "The oldest sync protocol a county may speak; older ones get 426 upgrade_needed (default 1: all).")
     var minProtocol: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
@@ -57,6 +63,7 @@ struct CityAggregator: AsyncParsableCommand {
     static let keys: Set<String> = [
         "db", "listen", "cert", "key", "client-ca", "max-body-bytes", "max-value-bytes", "max-batch-changes", "max-clock-offset-seconds",
         "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "feed-key", "console-refresh-seconds", "tombstone-retention-days", "feed-retention-days", "min-protocol", "log-level",
+        "handshake-timeout-seconds", "max-connections", "max-handshaking",
     ]
 
     /// Runs the process; a configuration error is one line naming the file, line and key, and
@@ -106,6 +113,9 @@ struct CityAggregator: AsyncParsableCommand {
         if let value = try tombstoneRetentionDays ?? file?.integer("tombstone-retention-days") { configuration.tombstoneRetentionDays = value }
         if let value = try feedRetentionDays ?? file?.integer("feed-retention-days") { configuration.feedRetentionDays = value }
         if let value = try minProtocol ?? file?.integer("min-protocol") { configuration.minProtocol = value }
+        if let value = try handshakeTimeoutSeconds ?? file?.integer("handshake-timeout-seconds") { configuration.handshakeTimeoutSeconds = value }
+        if let value = try maxConnections ?? file?.integer("max-connections") { configuration.maxConnections = value }
+        if let value = try maxHandshaking ?? file?.integer("max-handshaking") { configuration.maxHandshaking = value }
         let levelName = logLevel ?? file?.values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ConfigurationError.invalid(key: "log-level", reason: "unknown level \(levelName); expected trace, debug, info, notice, warning, error or critical")
