@@ -2,8 +2,9 @@
 # Runs the whole test suite: installs the system packages it needs, then `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# prometheus for promtool; chromium and a CJK font for the console's browser tests.
-bash Deploy/install-deps.sh prometheus chromium fonts-wqy-zenhei
+# prometheus for promtool; chromium and a CJK font for the console's browser tests; testssl.sh to
+# judge the aggregator's TLS.
+bash Deploy/install-deps.sh prometheus chromium fonts-wqy-zenhei testssl.sh
 
 # The schema tests validate the example payloads with Python's jsonschema (4.18 or later, for
 # `referencing`) and with the stock check-jsonschema, the fuzz test runs schemathesis against

@@ -103,6 +103,9 @@ public func buildCityApplication(
         privateKey: .privateKey(key),
         trustRoots: .certificates(roots))
     tls.minimumTLSVersion = .tlsv12
+    // TLS 1.2 with forward secrecy and authenticated encryption only (no CBC suites, no static
+    // RSA); TLS 1.3 suites are AEAD by definition. Checked by Debian's testssl.sh in the suite.
+    tls.cipherSuites = CityServerConfiguration.tls12CipherSuites
     let portFile = configuration.portFile
     var services: [any Service] = []
     if let monitoring = configuration.monitoringListen {

@@ -28,6 +28,12 @@ public struct CityServerConfiguration: Sendable, Hashable {
     public var maxPullPage = 2_000
     /// Idle keep-alive connections are closed after this long.
     public var idleTimeoutSeconds = 120
+    /// The TLS 1.2 cipher suite offered: ECDHE with AES-256-GCM, for an EC server key (the
+    /// default, `Deploy/pki.sh`) or an RSA one. One suite per key type, because NIOSSL does not
+    /// let a server impose its own order (`SSL_OP_CIPHER_SERVER_PREFERENCE`): with one, the
+    /// client cannot choose a weaker one (testssl.sh: "server cipher order: yes"). TLS 1.3, which
+    /// counties' libcurl negotiates first, has AEAD suites only.
+    public static let tls12CipherSuites = ["ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384"].joined(separator: ":")
     /// A TLS handshake not finished this long after the connection is closed (`ConnectionGate`).
     public var handshakeTimeoutSeconds = 5
     /// Most connections at once; the process's descriptor limit less a reserve bounds it too.
