@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SyncCore
 import SyncStore
 
@@ -65,6 +66,12 @@ struct PlatformCommand: ParsableCommand {
                 var platform = Platform(county: db.county, name: "", category: .keyLab, level: nil, hostOrg: "", creditCode: "", industry: "")
                 try fields.apply(to: &platform)
                 return try db.addPlatform(platform)
+            }
+            // Registered all the same (it may be a second platform of one host), but said at once:
+            // the city recognises it only once someone confirms they are two.
+            for twin in (try? db.likelyDuplicates(of: platform)) ?? [] {
+                let same = twin.creditCode == platform.creditCode ? "统一社会信用代码 credit code \(twin.creditCode)" : "名称 name \(twin.name)"
+                FileHandle.standardError.write(Data("注意 warning: 可能与平台 \(twin.id)（\(twin.name)）重复 likely a duplicate of platform \(twin.id): the same category and \(same)\n".utf8))
             }
             if output.json { try printJSON(platform) } else { print(platform.id) }
         }
@@ -155,6 +162,8 @@ struct PlatformCommand: ParsableCommand {
         @Argument(help: "The platform's id.") var id: String
         @Option(help: ArgumentHelp("The day of the recognition (default: today).", valueName: "YYYY-MM-DD")) var on: String?
         @Option(name: .customLong("override-reason"), help: "Why a recognition before the plan's start is recorded.") var overrideReason: String?
+        @Option(name: .customLong("confirm-distinct"), help: "Why this platform is not the one of its category with the same host credit code or name (a likely duplicate); kept in the decision log.")
+        var confirmDistinct: String?
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -162,7 +171,7 @@ struct PlatformCommand: ParsableCommand {
                 try on.map { text throws(DomainError) in try CalendarDate(text, field: "on") } ?? CityDatabase.today()
             }
             let platform = try reporting {
-                try database.openCity(for: "recognition").recognizePlatform(id: id, on: date, overrideReason: overrideReason)
+                try database.openCity(for: "recognition").recognizePlatform(id: id, on: date, overrideReason: overrideReason, distinctReason: confirmDistinct)
             }
             if output.json { try printJSON(platform) } else { print("recognized platform \(platform.id) on \(date)") }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import SyncCore
 
 extension CityDatabase {
@@ -192,17 +193,33 @@ extension CityDatabase {
     /// Recognises (认定) a platform on `date`, the city's date of the recognition: never after
     /// today, and before the plan's start only with `overrideReason` (an earlier recognition the
     /// city records), which the decision log keeps.
+    ///
+    /// A platform with a likely duplicate already recognised (`PlatformIdentity`: the same
+    /// category and host credit code or name, in any county) is recognised only with `distinctReason`, an
+    /// operator's confirmation that they are two platforms, which the decision log keeps: one
+    /// platform registered twice is otherwise recognised, and paid, twice.
     @discardableResult
     public func recognizePlatform(id: String, on date: CalendarDate = CityDatabase.today(), overrideReason: String? = nil,
-                                  by actor: String = CityDatabase.shellActor) throws -> Platform {
+                                  distinctReason: String? = nil, by actor: String = CityDatabase.shellActor) throws -> Platform {
         let reason = try Self.checkedReason(overrideReason)
+        let distinct = try Self.checkedReason(distinctReason)
         try Self.checkNotFuture(date, what: "a recognition")
         if date < Self.planStart, reason == nil {
             throw StoreError.notAllowed("\(date) is before the plan's start \(Self.planStart); recognise on it only with --override-reason saying why (an earlier recognition the city records)")
         }
-        return try editPlatform(id: id, op: "recognize platform", actor: actor, action: "recognize",
-                                detail: { "recognized on \($0.recognizedOn?.description ?? date.description)" + (reason.map { " (reason: \($0))" } ?? "") }) { platform in
+        let twins = Mutex<[Platform]>([])
+        return try editPlatform(id: id, op: "recognize platform", actor: actor, action: "recognize", detail: { platform in
+            "recognized on \(platform.recognizedOn?.description ?? date.description)" + (reason.map { " (reason: \($0))" } ?? "")
+                + (distinct.map { reason in
+                    " (confirmed distinct from " + twins.withLock { $0.map(\.id).joined(separator: ", ") } + ": \(reason))"
+                } ?? "")
+        }) { platform, db in
             guard platform.status != .recognized else { throw StoreError.notAllowed("platform \(id) is already recognized") }
+            let found = try Self.likelyDuplicates(of: platform, db: db).filter { $0.status == .recognized }
+            if let twin = found.first, distinct == nil {
+                throw StoreError.notAllowed("platform \(id) looks like platform \(twin.id) of county \(twin.county) (\(twin.status.rawValue)): the same category and \(twin.creditCode == platform.creditCode ? "host credit code \(twin.creditCode)" : "name \(twin.name)"); if it is the same platform, revoke one; if they are two, recognise with --confirm-distinct saying why")
+            }
+            twins.withLock { $0 = found }
             platform.status = .recognized
             platform.recognizedOn = date
         }
@@ -262,12 +279,17 @@ extension CityDatabase {
 
     private func editPlatform(id: String, op: String, actor: String? = nil, action: String = "", detail: @escaping @Sendable (Platform) -> String = { _ in "" },
                               _ edit: @escaping @Sendable (inout Platform) throws -> Void) throws -> Platform {
+        try editPlatform(id: id, op: op, actor: actor, action: action, detail: detail) { platform, _ in try edit(&platform) }
+    }
+
+    private func editPlatform(id: String, op: String, actor: String? = nil, action: String = "", detail: @escaping @Sendable (Platform) -> String = { _ in "" },
+                              _ edit: @escaping @Sendable (inout Platform, Database) throws -> Void) throws -> Platform {
         try write(op) { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [id]) else {
                 throw StoreError.invalidInput(.notFound(kind: "platform", id: id))
             }
             var platform = try Platform(row: row)
-            try edit(&platform)
+            try edit(&platform, db)
             let valid: Platform
             do { valid = try platform.validated(counties: self.counties) } catch let error as DomainError { throw StoreError.invalidInput(error) }
             try db.cachedStatement(sql: Platform.updateSQL).execute(arguments: valid.updateArguments)

@@ -38,6 +38,21 @@ extension ReplicaDatabase {
         }
     }
 
+    /// The platforms not revoked that are likely the same as `platform` (`PlatformIdentity`):
+    /// of its category, with its host's credit code or its name as folded for comparison.
+    public func likelyDuplicates(of platform: Platform) throws -> [Platform] {
+        try read("find likely duplicates") { db in
+            try Self.likelyDuplicates(of: platform, db: db)
+        }
+    }
+
+    /// `likelyDuplicates(of:)` inside a transaction.
+    static func likelyDuplicates(of platform: Platform, db: Database) throws -> [Platform] {
+        try Row.fetchAll(db, sql: "SELECT * FROM platform WHERE category = ? AND id <> ? AND status <> 'revoked' ORDER BY id",
+                         arguments: [platform.category.rawValue, platform.id])
+            .map(Platform.init(row:)).filter { PlatformIdentity.isLikelyDuplicate(platform, of: $0) }
+    }
+
     /// Every platform, oldest first (ids are time-ordered).
     public func platforms() throws -> [Platform] {
         try read("list platforms") { db in

@@ -122,4 +122,21 @@ import Testing
             try PlatformAwards.check(.yuan(100_000), for: award(100_000, id: 102), of: platform(.industryAlliance, .municipal), others: [paid], policy: policy)
         }
     }
+
+    @Test func namesAreComparedWithoutSpacesBracketsWidthOrInvisibleCharacters() {
+        let names = ["唐山（陶瓷）重点实验室", "唐山(陶瓷) 重点实验室", "唐山【陶瓷】重点实验室", "唐山(陶瓷)\u{200B}重点实验室", "\u{FEFF}唐山（陶瓷）重点\u{00AD}实验室"]
+        let folded = Set(names.map(PlatformIdentity.normalizedName))
+        #expect(folded == ["唐山(陶瓷)重点实验室"], "\(folded)")
+        #expect(PlatformIdentity.normalizedName("ＡＢＣ１２３") == "abc123")
+        #expect(PlatformIdentity.normalizedName("唐山陶瓷重点实验室") != PlatformIdentity.normalizedName("唐山焊接重点实验室"))
+        var a = platform(.keyLab, .provincial)
+        a.name = "唐山（陶瓷）重点实验室"
+        var b = a
+        b.id = TestIDs.award
+        b.creditCode = "91130200000000013G"
+        b.name = "唐山(陶瓷)重点实验室"
+        #expect(PlatformIdentity.isLikelyDuplicate(a, of: b))
+        b.category = .engineeringResearchCenter
+        #expect(!PlatformIdentity.isLikelyDuplicate(a, of: b), "another category is another platform")
+    }
 }

@@ -355,4 +355,38 @@ struct MoneyDoorsTests {
         try setup.sync("130202")
         #expect(try CountyDatabase.open(at: countyDB).award(id: rawHuge)?.rejectReason == longest, "the county pulls the longest reason")
     }
+
+    /// Finding 2: one platform registered twice (in two counties, or twice in one) is recognised,
+    /// and so paid, only once, unless an operator confirms they are two platforms.
+    @Test(.timeLimit(.minutes(2)))
+    func aPlatformRegisteredTwiceIsRecognisedOnceUnlessConfirmedDistinct() async throws {
+        let setup = try await AwardPlanTests.setUp()
+        defer { setup.cluster.cleanUp() }
+        let cityDB = setup.cluster.cityDB
+        let first = try plan.add(setup, "130202", "河北省院士工作站（唐山陶瓷）", "academician_workstation", "provincial", serial: 71)
+        let second = try plan.add(setup, "130203", "河北省院士工作站(唐山陶瓷)", "academician_workstation", "provincial", serial: 71)
+        // The same key lab typed twice in one county, the name with full-width brackets and a space:
+        // the clerk is warned at entry.
+        let lab = try plan.add(setup, "130202", "唐山（焊接）重点实验室", "key_lab", "provincial", serial: 72)
+        let again = try setup.syncctl(["platform", "add", "--db", setup.cluster.countyDBPath("130202"), "--name", "唐山(焊接) 重点实验室",
+                                       "--category", "key_lab", "--level", "provincial", "--host-org", "依托单位", "--credit-code", creditCode(73),
+                                       "--industry", "钢铁冶金"])
+        #expect(again.status == 0 && again.stderr.contains(lab), "\(again.stderr)")
+        let labTwin = again.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try setup.sync("130202")
+        try setup.sync("130203")
+
+        #expect(try setup.syncctl(["platform", "recognize", first, "--db", cityDB]).status == 0)
+        let twice = try setup.syncctl(["platform", "recognize", second, "--db", cityDB])
+        #expect(twice.status != 0 && twice.stderr.contains(first) && twice.stderr.contains("--confirm-distinct"), "\(twice.stderr)")
+        #expect(try setup.syncctl(["platform", "recognize", lab, "--db", cityDB]).status == 0)
+        let unconfirmed = try setup.syncctl(["platform", "recognize", labTwin, "--db", cityDB])
+        #expect(unconfirmed.status != 0 && unconfirmed.stderr.contains(lab), "\(unconfirmed.stderr)")
+        let confirmed = try setup.syncctl(["platform", "recognize", labTwin, "--db", cityDB, "--confirm-distinct", "两个实验室：焊接材料与焊接工艺，认定文件不同"])
+        #expect(confirmed.status == 0, "\(confirmed.stderr)")
+        let log = try CityDatabase.open(at: cityDB).decisions(rowId: labTwin).map(\.detail)
+        #expect(log.contains { $0.contains("confirmed distinct from \(lab)") && $0.contains("认定文件不同") }, "\(log)")
+        // Nothing was paid for the second workstation: it is not recognised.
+        #expect(try CityDatabase.open(at: cityDB).platform(id: second)?.status == .registered)
+    }
 }

@@ -105,8 +105,8 @@ struct CityConsole: Sendable {
             }
         }
         routes.post("/console/platforms/{id}/recognize") { request, context in
-            await decide(request, context) { id, _, actor in
-                _ = try database.recognizePlatform(id: id, by: actor)
+            await decide(request, context) { id, form, actor in
+                _ = try database.recognizePlatform(id: id, distinctReason: form["distinct_reason"].flatMap { $0.isEmpty ? nil : $0 }, by: actor)
                 return "/console/records/\(id)?done=recognized"
             }
         }

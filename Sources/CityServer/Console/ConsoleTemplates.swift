@@ -186,7 +186,9 @@ enum ConsoleTemplates {
         </div>{{/awardActions}}
         {{#platformActions}}<h2>市局决定 Decide</h2><div class="actions">
         {{#canRecognize}}<form method="post" action="/console/platforms/{{id}}/recognize" class="action" id="recognize-form"><input type="hidden" name="token" value="{{token}}">
-        <p class="note">认定日期为今天 recognised as of today</p><button type="submit">认定 Recognise</button></form>{{/canRecognize}}
+        <p class="note">认定日期为今天 recognised as of today</p>
+        <label>如与同类平台疑似重复，确认为不同平台的理由 If it looks like another platform of its category: why they are two <input name="distinct_reason" maxlength="1300"></label>
+        <button type="submit">认定 Recognise</button></form>{{/canRecognize}}
         {{#canRevoke}}<form method="post" action="/console/platforms/{{id}}/revoke" class="action" id="revoke-form"><input type="hidden" name="token" value="{{token}}">
         <button type="submit">撤销 Revoke</button></form>{{/canRevoke}}
         </div>{{/platformActions}}
