@@ -56,7 +56,12 @@ struct ConsoleTests {
 
     /// The form token of the operator's pages.
     static func token(_ cluster: Cluster, record: String) throws -> String {
-        let page = try request(cluster, "operator-zhang", "GET", "/console/records/\(record)")
+        try token(cluster, page: "/console/records/\(record)")
+    }
+
+    /// The form token, as a page with a form carries it.
+    static func token(_ cluster: Cluster, page path: String) throws -> String {
+        let page = try request(cluster, "operator-zhang", "GET", path)
         guard let range = page.body.range(of: #"name="token" value=""#) else { return "" }
         return String(page.body[range.upperBound...].prefix(64))
     }
@@ -84,6 +89,39 @@ struct ConsoleTests {
         // The operator has nothing of the county API.
         let pull = try Self.request(cluster, "operator-zhang", "GET", "/v1/pull?after=0")
         #expect(pull.status == 403 && pull.body.contains("role_not_allowed"))
+    }
+
+    /// A payment is recorded on its own page with the amount typed (release 0.15.0 put the
+    /// 登记拨付 button right under 批准: a double click recorded a payment for today).
+    @Test(.timeLimit(.minutes(2)))
+    func aPaymentIsRecordedOnlyOnItsOwnPageWithTheAmountTyped() async throws {
+        let (cluster, _, platform, award) = try await Self.setUp()
+        defer { cluster.cleanUp() }
+        let token = try Self.token(cluster, record: award.id)
+        let host = "127.0.0.1:\(cluster.cityPort)"
+        let sameOrigin = ["Origin": "https://\(host)", "Sec-Fetch-Site": "same-origin"]
+        let approved = try Self.request(cluster, "operator-zhang", "POST", "/console/awards/\(award.id)/approve", headers: sameOrigin,
+                                        form: "amount=50000&token=\(token)")
+        #expect(approved.status == 303)
+        // The record page no longer holds a payment form, only a link to the confirmation page.
+        let record = try Self.request(cluster, "operator-zhang", "GET", "/console/records/\(award.id)")
+        #expect(!record.body.contains("/disburse\" class=\"action\" id=\"disburse-form\""), "no payment form where the approve button was")
+        #expect(record.body.contains("href=\"/console/awards/\(award.id)/disburse\""))
+        let confirm = try Self.request(cluster, "operator-zhang", "GET", "/console/awards/\(award.id)/disburse")
+        #expect(confirm.status == 200 && confirm.body.contains("50,000.00") && confirm.body.contains(platform.name), "\(confirm.status)")
+        let path = "/console/awards/\(award.id)/disburse"
+        // A second click of the old form (no amount), or a wrong amount, records nothing.
+        for form in ["on=\(CityDatabase.today())&token=\(token)", "on=\(CityDatabase.today())&confirm_amount=5000&token=\(token)"] {
+            let refused = try Self.request(cluster, "operator-zhang", "POST", path, headers: sameOrigin, form: form)
+            #expect(refused.status == 400 && refused.body.contains("nothing was recorded"), "\(form): \(refused.status)")
+            #expect(try CityDatabase.open(at: cluster.cityDB).award(id: award.id)?.status == .approved)
+        }
+        let paid = try Self.request(cluster, "operator-zhang", "POST", path, headers: sameOrigin,
+                                    form: "on=\(CityDatabase.today())&confirm_amount=50%2C000.00&token=\(token)")
+        #expect(paid.status == 303, "\(paid.status) \(paid.body.suffix(300))")
+        #expect(try CityDatabase.open(at: cluster.cityDB).award(id: award.id)?.status == .disbursed)
+        let again = try Self.request(cluster, "operator-zhang", "GET", "/console/awards/\(award.id)/disburse")
+        #expect(again.status == 409 && again.body.contains("only an approved award is paid"), "\(again.status)")
     }
 
     @Test(.timeLimit(.minutes(2)))
@@ -166,7 +204,7 @@ struct ConsoleTests {
         let parked = try #require(try city.parked().first)
         let page = try Self.request(cluster, "operator-zhang", "GET", "/console/decisions")
         #expect(page.body.contains("award_approved") && page.body.contains("追加说明"))
-        let token = try Self.token(cluster, record: award.id)
+        let token = try Self.token(cluster, page: "/console/decisions")
         let retry = try Self.request(cluster, "operator-zhang", "POST", "/console/parked/\(parked.id)/retry", form: "token=\(token)")
         #expect(retry.status == 409 && retry.body.contains("still refused: award_approved"), "\(retry.status)")
         let discard = try Self.request(cluster, "operator-zhang", "POST", "/console/parked/\(parked.id)/discard", form: "token=\(token)")

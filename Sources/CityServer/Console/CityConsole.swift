@@ -96,10 +96,20 @@ struct CityConsole: Sendable {
                 return "/console/records/\(id)?done=rejected"
             }
         }
+        routes.get("/console/awards/{id}/disburse") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return await page(request, context, nil, title: "登记拨付 Record disbursement") { token in try views.disbursement(id, token: token) }
+        }
         routes.post("/console/awards/{id}/disburse") { request, context in
             await decide(request, context) { id, form, actor in
                 let date = try form["on"].flatMap { $0.isEmpty ? nil : $0 }.map { text throws(DomainError) in try CalendarDate(text, field: "on") }
                     ?? CityDatabase.today()
+                // The amount typed on the confirmation page must be the approved one: a stray
+                // click, or a form posted from elsewhere, records no payment.
+                let typed = try form["confirm_amount"].flatMap { $0.isEmpty ? nil : $0 }.map { text throws(DomainError) in try Fen(yuan: text, field: "confirm_amount") }
+                guard let approved = try database.award(id: id)?.approvedAmount, typed == approved else {
+                    throw ConsoleError(.badRequest, "type the approved amount on the confirmation page to record a payment (nothing was recorded)")
+                }
                 _ = try database.disburseAward(id: id, on: date, by: actor)
                 return "/console/records/\(id)?done=disbursed"
             }

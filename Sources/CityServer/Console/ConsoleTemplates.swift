@@ -17,6 +17,7 @@ enum ConsoleTemplates {
     static let sources: [(String, String)] = [
         ("layout", layout), ("counties", counties), ("county", county), ("progress", progress), ("awards", awards),
         ("decisions", decisions), ("platforms", platforms), ("record", record), ("error", error), ("history", history),
+        ("disburse", disburse),
     ]
 
     static let layout = """
@@ -181,8 +182,7 @@ enum ConsoleTemplates {
         <button type="submit">批准 Approve</button></form>{{/canApprove}}
         {{#canReject}}<form method="post" action="/console/awards/{{id}}/reject" class="action" id="reject-form"><input type="hidden" name="token" value="{{token}}">
         <label>驳回原因 Reason <input name="reason" required></label><button type="submit">驳回 Reject</button></form>{{/canReject}}
-        {{#canDisburse}}<form method="post" action="/console/awards/{{id}}/disburse" class="action" id="disburse-form"><input type="hidden" name="token" value="{{token}}">
-        <label>拨付日期 Paid on <input name="on" type="date" value="{{today}}"></label><button type="submit">登记拨付 Record disbursement</button></form>{{/canDisburse}}
+        {{#canDisburse}}<p class="action" id="disburse-link"><a href="/console/awards/{{id}}/disburse">登记拨付… Record disbursement… (确认页 on its own page)</a></p>{{/canDisburse}}
         </div>{{/awardActions}}
         {{#platformActions}}<h2>市局决定 Decide</h2><div class="actions">
         {{#canRecognize}}<form method="post" action="/console/platforms/{{id}}/recognize" class="action" id="recognize-form"><input type="hidden" name="token" value="{{token}}">
@@ -196,6 +196,23 @@ enum ConsoleTemplates {
         {{#awardsOfPlatform}}<p><a class="mono" href="/console/records/{{id}}">{{id}}</a> {{fiscalYear}} · {{amount}} yuan · {{statusLabel}}</p>{{/awardsOfPlatform}}
         <h2>记录历史 History (explain)</h2>
         <div id="history">{{{history}}}</div>
+        """
+
+    /// A payment is recorded on its own page, never where a decision's button was: the operator
+    /// sees the amount, platform and date, and types the amount to confirm.
+    static let disburse = """
+        <h1>登记拨付 Record disbursement</h1>
+        <table class="fields" id="fields"><tbody>
+        <tr><th>平台 Platform</th><td data-field="platform">{{platform}}</td></tr>
+        <tr><th>县区 County</th><td data-field="county">{{countyName}}</td></tr>
+        <tr><th>奖补 Award</th><td data-field="award" class="mono">{{id}}</td></tr>
+        <tr><th>批准金额 Approved (yuan)</th><td data-field="approved_amount">{{approvedYuan}}</td></tr>
+        </tbody></table>
+        <form method="post" action="/console/awards/{{id}}/disburse" class="action" id="disburse-form"><input type="hidden" name="token" value="{{token}}">
+        <label>拨付日期 Paid on <input name="on" type="date" value="{{today}}" max="{{today}}" required></label>
+        <label>输入批准金额以确认 Type the approved amount (yuan) to confirm <input name="confirm_amount" inputmode="decimal" autocomplete="off" required></label>
+        <button type="submit">确认拨付 Confirm payment</button></form>
+        <p><a href="/console/records/{{id}}">取消 Cancel</a></p>
         """
 
     static let error = """

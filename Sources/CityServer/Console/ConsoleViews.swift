@@ -305,6 +305,18 @@ struct ConsoleViews: Sendable {
             list: Array(list)), "platforms")
     }
 
+    /// The page that records a payment: the award, its platform and amount, and the confirmation.
+    func disbursement(_ id: String, token: String) throws -> String {
+        struct Page { let id, platform, countyName, approvedYuan, token, today: String }
+        guard let award = try database.award(id: id) else { throw ConsoleError(.notFound, "no award \(id) at the city") }
+        guard award.status == .approved, let approved = award.approvedAmount else {
+            throw ConsoleError(.conflict, "award \(id) is \(Self.label(award.status)); only an approved award is paid")
+        }
+        let platform = try database.platform(id: award.platformId)
+        return render(Page(id: id, platform: platform?.name ?? award.platformId, countyName: countyName(award.county), approvedYuan: approved.grouped,
+                           token: token, today: CityDatabase.today().description), "disburse")
+    }
+
     func record(_ id: String, token: String, done: String?) throws -> String {
         struct Field { let key, name, value: String }
         struct AwardLine { let id, fiscalYear, amount, statusLabel: String }
