@@ -103,32 +103,54 @@ extension CountyDatabase {
         let county = self.county
         let check = ChangeCheck(limits: limits)
         let cityNow = nowMs + (try clockOffset()?.offsetMs ?? 0)
+        // A clock reading ahead is refused whole (the county measures its offset again and reads
+        // the page again). Any other entry this replica must refuse (a value over its limits, a
+        // column it does not know, another county's row) is parked here and the pull goes on:
+        // one bad entry of the city's must not stop every later decision from arriving.
+        var refused: [Int64: ChangeRefusal] = [:]
         for change in response.changes {
             if let refusal = check.refusal(of: change, county: county, nowMs: cityNow) {
-                throw StoreError.badBatch(code: refusal.code.errorCode, message: "the city's feed: \(refusal); nothing of the page was applied")
+                guard refusal.code != .clockAhead else {
+                    throw StoreError.badBatch(code: refusal.code.errorCode, message: "the city's feed: \(refusal); nothing of the page was applied")
+                }
+                refused[change.seq] = refusal
             }
         }
+        let refusals = refused
         return try applyingSync { db in
             let cursor = try Int64.fetchOne(db, sql: "SELECT pulled_seq FROM replica WHERE id = 1") ?? 0
             let fresh = response.changes.filter { $0.seq > cursor }
+            let applicable = fresh.filter { refusals[$0.seq] == nil }
             // A page may restore a child before its parent (the city re-asserting an award and then
             // its platform, both deleted here): references are checked when the page is applied whole.
             try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
-            var outcomes = try applier.applyAll(fresh, county: county, db: db)
+            var applied = try applier.applyAll(applicable, county: county, db: db)
             // A child whose parent is still missing is removed again and parked, as an immediate
             // check would have done, so the page commits.
             let orphans = try db.cachedStatement(sql: """
                 SELECT id FROM award WHERE id = ? AND NOT EXISTS (SELECT 1 FROM platform WHERE platform.id = award.platform_id AND platform.county = award.county)
                 """)
-            for id in Set(fresh.filter { $0.table == "award" && $0.op != "delete" }.map(\.rowId)) {
+            for id in Set(applicable.filter { $0.table == "award" && $0.op != "delete" }.map(\.rowId)) {
                 guard try String.fetchOne(orphans, arguments: [id]) != nil else { continue }
                 try db.execute(sql: "DELETE FROM award WHERE id = ?", arguments: [id])
                 try db.execute(sql: "DELETE FROM row_version WHERE tbl = 'award' AND row_id = ?", arguments: [id])
-                if let index = fresh.lastIndex(where: { $0.table == "award" && $0.rowId == id && $0.op != "delete" }) {
+                if let index = applicable.lastIndex(where: { $0.table == "award" && $0.rowId == id && $0.op != "delete" }) {
                     let message = "award \(id) is for a platform this replica does not have"
-                    try applier.park(fresh[index], county: county, reason: .missingPlatform, message: message, db: db)
-                    outcomes[index] = ChangeOutcome(seq: fresh[index].seq, outcome: .parked, reason: ParkReason.missingPlatform.rawValue, message: message)
+                    try applier.park(applicable[index], county: county, reason: .missingPlatform, message: message, db: db)
+                    applied[index] = ChangeOutcome(seq: applicable[index].seq, outcome: .parked, reason: ParkReason.missingPlatform.rawValue, message: message)
                 }
+            }
+            // The refused entries, parked with the reason, in the page's order.
+            var outcomes: [ChangeOutcome] = []
+            var next = applied.makeIterator()
+            for change in fresh {
+                guard let refusal = refusals[change.seq] else {
+                    outcomes.append(next.next()!)
+                    continue
+                }
+                let message = "the city's feed: \(refusal); parked here, and the pull went on"
+                try applier.park(change, county: county, reason: .malformedChange, message: message, db: db)
+                outcomes.append(ChangeOutcome(seq: change.seq, outcome: .parked, reason: ParkReason.malformedChange.rawValue, message: message))
             }
             // Each change is kept with the city's seal (when the city seals its feed), so it can
             // be given back to a city restored from a backup that predates it.

@@ -5,8 +5,10 @@ import SyncProtocol
 import Testing
 @testable import SyncStore
 
-/// A county checks what it pulls with the same check the city runs on pushes: a page with one
-/// bad change is refused whole and nothing of it is applied.
+/// A county checks what it pulls with the same check the city runs on pushes. A page with a
+/// clock reading ahead is refused whole (the county measures its offset and reads it again); any
+/// other entry it must refuse is parked, and the rest of the page applies, so one bad entry of the
+/// city's never stops that county's pulls (release 0.15.0 refused the page for good).
 @Suite struct PullCheckTests {
     func cityChange(seq: Int64, rowId: String, values: [String: ColumnValue], hlc: Int64? = nil) -> WireChange {
         WireChange(seq: seq, table: "platform", rowId: rowId, op: "update",
@@ -14,34 +16,49 @@ import Testing
                    node: "city-test", values: values, bases: [:])
     }
 
-    @Test func aBadPageIsRefusedWholeAndAppliesNothing() throws {
+    @Test func aPageWithAClockAheadIsRefusedWholeAndAppliesNothing() throws {
         let dir = try TempDirectory()
         defer { dir.cleanUp() }
         let county = try makeCounty(dir)
         let platform = try county.addPlatform(makePlatform())
-        // Later than the county's insert (a second later, well within the bound), so it wins.
         let later = HLCTimestamp(physicalMs: CountyDatabase.wallClockMs() + 1_000, logical: 0).rawValue
         let good = cityChange(seq: 1, rowId: platform.id, values: ["remarks": .text("from the city")], hlc: later)
         let year2099 = HLCTimestamp(physicalMs: 4_070_908_800_000, logical: 0).rawValue
-        let bad: [(WireChange, String)] = [
-            (cityChange(seq: 2, rowId: platform.id, values: ["name": .text("2099")], hlc: year2099), "clock_ahead"),
-            (cityChange(seq: 2, rowId: platform.id, values: ["county": .text("130203")]), "forbidden_county"),
-            (cityChange(seq: 2, rowId: platform.id, values: ["level": .integer(3)]), "malformed_change"),
-        ]
-        for (change, code) in bad {
-            #expect {
-                try county.applyPull(PullResponse(changes: [good, change], cursor: 2, more: false))
-            } throws: { error in
-                guard case StoreError.badBatch(let found, let message) = error else { return false }
-                return found.rawValue == code && message.contains("change 2")
-            }
-            #expect(try county.platform(id: platform.id)?.remarks == platform.remarks, "nothing of the page was applied")
-            #expect(try county.syncPosition().pulledSeq == 0)
+        #expect {
+            try county.applyPull(PullResponse(changes: [good, cityChange(seq: 2, rowId: platform.id, values: ["name": .text("2099")], hlc: year2099)],
+                                              cursor: 2, more: false))
+        } throws: { error in
+            guard case StoreError.badBatch(let found, let message) = error else { return false }
+            return found == .clockAhead && message.contains("change 2")
         }
+        #expect(try county.platform(id: platform.id)?.remarks == platform.remarks, "nothing of the page was applied")
+        #expect(try county.syncPosition().pulledSeq == 0)
         let hlc = try county.pool.read { try Int64.fetchOne($0, sql: "SELECT hlc FROM replica") }
         #expect((hlc ?? 0) >> 16 < CountyDatabase.wallClockMs() + 60_000, "the county's clock was not moved")
-        try county.applyPull(PullResponse(changes: [good], cursor: 1, more: false))
-        #expect(try county.platform(id: platform.id)?.remarks == "from the city")
+    }
+
+    @Test func anEntryItMustRefuseIsParkedAndThePullGoesOn() throws {
+        let bad: [(values: [String: ColumnValue], code: String)] = [
+            (["county": .text("130203")], "forbidden_county"),
+            (["level": .integer(3)], "malformed_change"),
+            (["remarks": .text(String(repeating: "长", count: 3_000))], "malformed_change"),
+        ]
+        for (values, code) in bad {
+            let dir = try TempDirectory()
+            defer { dir.cleanUp() }
+            let county = try makeCounty(dir)
+            let platform = try county.addPlatform(makePlatform())
+            let later = HLCTimestamp(physicalMs: CountyDatabase.wallClockMs() + 1_000, logical: 0).rawValue
+            let refused = cityChange(seq: 1, rowId: platform.id, values: values, hlc: later)
+            let good = cityChange(seq: 2, rowId: platform.id, values: ["contact": .text("李工")], hlc: later + 1)
+            let outcomes = try county.applyPull(PullResponse(changes: [refused, good], cursor: 2, more: false))
+            #expect(outcomes.first?.outcome == .parked && outcomes.last?.outcome != .parked, "\(code): \(outcomes)")
+            #expect(outcomes.first?.message?.contains("change 1, values.") == true, "\(code): \(outcomes.first?.message ?? "")")
+            let held = try county.platform(id: platform.id)
+            #expect(held?.contact == "李工" && held?.level == platform.level && held?.remarks == platform.remarks, "\(code)")
+            #expect(try county.syncPosition().pulledSeq == 2, "\(code): the pull went past it")
+            #expect(try county.parked().contains { $0.rowId == platform.id }, "\(code): kept where the admin sees it")
+        }
     }
 
     @Test func aBadSnapshotRowIsRefused() throws {

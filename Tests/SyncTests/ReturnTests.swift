@@ -150,3 +150,29 @@ struct ReturnTests {
         try setup.sync()
     }
 }
+
+/// Finding 14, over HTTPS: a text the county must refuse, written at the city past its own
+/// checks (the sqlite3 shell; the CLI and the console now refuse it), is parked at the county,
+/// and every later city decision still arrives (release 0.15.0 stopped that county's pulls for good).
+@Suite("A city entry the county must refuse", .serialized)
+struct RefusedFeedEntryTests {
+    @Test(.timeLimit(.minutes(2)))
+    func theCountyParksItAndPullsOn() async throws {
+        let setup = try await ReturnTests.setUp()
+        defer { setup.cluster.cleanUp() }
+        let county = try CountyDatabase.open(at: setup.countyDB)
+        try county.addPlatforms(makePlatforms("130202", count: 2))
+        let ids = try county.platforms().map(\.id)
+        try setup.sync()
+        let long = String(repeating: "长", count: 3_000)
+        _ = try setup.sqlite("UPDATE platform SET remarks = '\(long)' WHERE id = '\(ids[0])'", db: setup.cluster.cityDB)
+        _ = try setup.city.recognizePlatform(id: ids[1])
+        try setup.sync()
+        let after = try CountyDatabase.open(at: setup.countyDB)
+        #expect(try after.platform(id: ids[1])?.status == .recognized, "the later decision arrived")
+        let parked = try after.parked()
+        #expect(parked.contains { $0.rowId == ids[0] && $0.reason == "malformed_change" }, "\(parked)")
+        let status = try setup.cluster.syncctl(["status", "--db", setup.countyDB])
+        #expect(status.stdout.contains("parked"), "\(status.stdout)")
+    }
+}
