@@ -10,7 +10,7 @@ CREATE TABLE replica (
   hlc INTEGER NOT NULL DEFAULT 0 CHECK (hlc >= 0),
   pushed_seq INTEGER NOT NULL DEFAULT 0 CHECK (pushed_seq >= 0),
   capture INTEGER NOT NULL DEFAULT 1 CHECK (capture IN (0, 1))
-, clock_offset_ms INTEGER NOT NULL DEFAULT 0, clock_offset_at INTEGER);
+, clock_offset_ms INTEGER NOT NULL DEFAULT 0, clock_offset_at INTEGER, feed_key TEXT);
 
 CREATE TABLE node_state (
   node TEXT NOT NULL PRIMARY KEY,

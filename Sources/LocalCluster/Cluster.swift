@@ -298,10 +298,12 @@ public func creditCode(_ serial: Int) -> String {
     return prefix + String(CreditCode.checkCharacter(for: prefix)!)
 }
 
-/// `count` valid platforms of `county`.
+/// `count` valid platforms of `county`. Hosts' credit codes differ between counties, so the
+/// platforms of two counties are never likely duplicates of each other (`PlatformIdentity`).
 public func makePlatforms(_ county: String, count: Int, offset: Int = 0) -> [Platform] {
-    (0..<count).map { index in
+    let base = (Int(county) ?? 0) % 1_000 * 1_000_000
+    return (0..<count).map { index in
         Platform(county: county, name: "平台 \(county)-\(offset + index)", category: index % 2 == 0 ? .keyLab : .industryAlliance,
-                 level: .municipal, hostOrg: "依托单位 \(index % 17)", creditCode: creditCode(offset + index), industry: "钢铁冶金")
+                 level: .municipal, hostOrg: "依托单位 \(index % 17)", creditCode: creditCode(base + offset + index), industry: "钢铁冶金")
     }
 }

@@ -25,6 +25,12 @@ public struct FeedSeal: Sendable {
         key = SymmetricKey(data: bytes)
     }
 
+    /// A short, public fingerprint of the key (16 hex digits of its SHA-256): what the city
+    /// database records, so a different or a new key is found at start.
+    public var fingerprint: String {
+        key.withUnsafeBytes { bytes in SHA256.hash(data: bytes).prefix(8).map { String(format: "%02x", $0) }.joined() }
+    }
+
     /// A seal with a fresh random key (tests, and `loadOrCreate`).
     public static func random() -> FeedSeal {
         FeedSeal(key: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })

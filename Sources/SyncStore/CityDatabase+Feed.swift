@@ -12,18 +12,26 @@ import SyncCore
 /// The feed's sequence is kept by SQLite (`sqlite_sequence`), so a compacted feed never looks
 /// like a city that went back in time.
 extension CityDatabase {
-    /// Whether the city database at `path` has ever handed out a feed entry: counties then hold
-    /// changes sealed with its feed key, and a new key would make every one of them unreturnable.
-    /// Read without opening the database for writing (nothing is migrated).
-    public static func hasHandedOutFeed(at path: String) throws -> Bool {
-        guard FileManager.default.fileExists(atPath: path) else { return false }
+    /// The fingerprint of the feed key recorded in the city database at `path` (`FeedSeal`), if
+    /// any: read without opening the database for writing (nothing is migrated).
+    public static func recordedFeedKey(at path: String) throws -> String? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
         var configuration = Configuration()
         configuration.readonly = true
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         defer { try? queue.close() }
         return try queue.read { db in
-            guard try db.tableExists("change_log") else { return false }
-            return try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'change_log'").map { $0 > 0 } ?? false
+            guard try db.columns(in: "replica").contains(where: { $0.name == "feed_key" }) else { return nil }
+            return try String.fetchOne(db, sql: "SELECT feed_key FROM replica WHERE id = 1")
+        }
+    }
+
+    /// Records `fingerprint` as this database's feed key when none is recorded yet; returns the
+    /// one recorded (this one, or an earlier one).
+    public func recordFeedKey(_ fingerprint: String) throws -> String {
+        try write("record feed key") { db in
+            try db.execute(sql: "UPDATE replica SET feed_key = ? WHERE id = 1 AND feed_key IS NULL", arguments: [fingerprint])
+            return try String.fetchOne(db, sql: "SELECT feed_key FROM replica WHERE id = 1") ?? fingerprint
         }
     }
 

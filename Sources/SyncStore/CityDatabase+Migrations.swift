@@ -180,6 +180,12 @@ extension CityDatabase {
                 $0.replacingOccurrences(of: "'match_adjusted', 'disbursed')", with: "'match_adjusted', 'disbursed', 'above_ceiling')")
             }
         }
+        migrator.registerMigration("v17-feed-key") { db in
+            // The fingerprint of the key this database's feed is sealed with (`FeedSeal`):
+            // counties hold changes sealed with it, so the aggregator refuses to start with
+            // another key, or with none, once it is recorded.
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN feed_key TEXT")
+        }
         return migrator
     }
 }

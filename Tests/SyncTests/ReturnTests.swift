@@ -121,8 +121,8 @@ struct ReturnTests {
         #expect(shown.stdout.contains("refused to take back"), "\(shown.stdout)")
     }
 
-    /// The city's feed key is part of its state: a city database that has handed out sealed
-    /// entries refuses to start without it (status 78), naming the file, instead of making a new one.
+    /// The city's feed key is part of its state: a city database that recorded its key refuses to
+    /// start without it, or with another (status 78), naming the file, instead of making a new one.
     @Test(.timeLimit(.minutes(2)))
     func aCityThatHandedOutItsFeedRefusesToStartWithoutItsKey() async throws {
         let setup = try await Self.setUp()
@@ -144,7 +144,15 @@ struct ReturnTests {
         #expect(started.status == 78, "exit status \(started.status): \(started.stderr)")
         #expect(started.stderr.contains("feed-key") && started.stderr.contains("feed.key"), "\(started.stderr)")
         #expect(!FileManager.default.fileExists(atPath: key), "no new key was made")
+        // Nor with another key.
+        try String(repeating: "ab", count: 32).appending("\n").write(toFile: key, atomically: true, encoding: .utf8)
+        let other = try Cluster.capture("/usr/bin/timeout", ["20", Cluster.binaries.appendingPathComponent("city-aggregator").path,
+            "--db", setup.cluster.cityDB, "--listen", "127.0.0.1:0", "--cert", pki.appendingPathComponent("server.pem").path,
+            "--key", pki.appendingPathComponent("server.key").path, "--client-ca", pki.appendingPathComponent("ca.pem").path,
+        ])
+        #expect(other.status == 78 && other.stderr.contains("is not the key"), "exit status \(other.status): \(other.stderr)")
         // With its key back, it starts.
+        try FileManager.default.removeItem(atPath: key)
         try FileManager.default.moveItem(atPath: key + ".away", toPath: key)
         try await setup.cluster.startCity()
         try setup.sync()
