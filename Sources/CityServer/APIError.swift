@@ -37,6 +37,10 @@ struct APIError: Error {
             case .notAllowed(let message): self.init(.notAllowed, message: message)
             default: self.init(.storageError, message: error.description)
             }
+        case let error as BulkLane.LaneFull:
+            self.init(.tooManyRequests, message: "county \(error.county) has \(error.queued) requests waiting for the city's writer already; try again shortly (Retry-After)")
+        case let error as RequestBodyTimeout:
+            self.init(.requestTimeout, message: "the request's body did not arrive within \(error.seconds) s (body-timeout-seconds)")
         case let error as BoundsViolation:
             self.init(.badRequest, message: "the body is not a valid message: \(error)")
         case let error as DecodingError:
@@ -56,7 +60,8 @@ struct APIError: Error {
     /// The status of a code, with its reason phrase.
     static func status(of code: ErrorCode) -> HTTPResponse.Status {
         let statuses: [HTTPResponse.Status] = [.badRequest, .unauthorized, .forbidden, .notFound, .methodNotAllowed, .conflict,
-                                               .contentTooLarge, .upgradeRequired, .internalServerError, .serviceUnavailable]
+                                               .contentTooLarge, .upgradeRequired, .internalServerError, .serviceUnavailable,
+                                               .tooManyRequests, .requestTimeout]
         return statuses.first { $0.code == code.httpStatus } ?? .badRequest
     }
 
@@ -133,6 +138,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 "http.path": "\(request.uri.path)", "http.status": "\(apiError.status.code)",
                 "sync.error.code": "\(apiError.body.code)", "sync.error.message": "\(apiError.body.message)",
             ])
+            if apiError.status == .tooManyRequests { headers[.retryAfter] = "1" }
+            if apiError.status == .requestTimeout { headers[.connection] = "close" }
             var response = apiError.response
             response.headers.append(contentsOf: headers)
             return response

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
+import Synchronization
 import SyncCore
 import SyncProtocol
 import SyncStore
@@ -58,12 +59,13 @@ public func buildCityApplication(
         ])
     }
     let feedSeal: FeedSeal
-    // A city whose feed has been handed out must find its key: counties hold changes sealed
-    // with it, to give back after a restore. A new key would refuse every one of them for good.
+    // The feed key is part of the city's state: counties hold changes sealed with it, to give
+    // back after a restore. Once the database has recorded its key, the aggregator starts only
+    // with that key: a new or another one would refuse every one of them for good.
     let keyFile = configuration.resolvedFeedKeyFile
-    if !FileManager.default.fileExists(atPath: keyFile), (try? CityDatabase.hasHandedOutFeed(at: configuration.databasePath)) ?? true,
-       FileManager.default.fileExists(atPath: configuration.databasePath) {
-        throw ConfigurationError.invalid(key: "feed-key", reason: "\(keyFile) is missing, but \(configuration.databasePath) has handed out feed entries sealed with it; restore the key from the backup made with the server's key (it never changes), or give its path with --feed-key. A new key is made only for a database that has sent nothing yet")
+    let recordedKey = try? CityDatabase.recordedFeedKey(at: configuration.databasePath)
+    if let recordedKey, !FileManager.default.fileExists(atPath: keyFile) {
+        throw ConfigurationError.invalid(key: "feed-key", reason: "\(keyFile) is missing, but \(configuration.databasePath) seals its feed with key \(recordedKey); restore the key from the backup made with the server's key (it never changes), or give its path with --feed-key")
     }
     do {
         let (seal, created) = try FeedSeal.loadOrCreate(at: configuration.resolvedFeedKeyFile)
@@ -78,6 +80,10 @@ public func buildCityApplication(
     let database = FileManager.default.fileExists(atPath: configuration.databasePath)
         ? try CityDatabase.open(at: configuration.databasePath, counties: counties, limits: configuration.limits, onNodeAdmitted: onNodeAdmitted, feedSeal: feedSeal)
         : try CityDatabase.create(at: configuration.databasePath, counties: counties, limits: configuration.limits, onNodeAdmitted: onNodeAdmitted, feedSeal: feedSeal)
+    let sealedWith = try database.recordFeedKey(feedSeal.fingerprint)
+    guard sealedWith == feedSeal.fingerprint else {
+        throw ConfigurationError.invalid(key: "feed-key", reason: "\(keyFile) (key \(feedSeal.fingerprint)) is not the key \(configuration.databasePath) seals its feed with (key \(sealedWith)); give the right one with --feed-key")
+    }
     let denyList: DenyList
     do { denyList = try DenyList(path: configuration.denyListFile, logger: logger) } catch {
         throw ConfigurationError.invalid(key: "deny-list", reason: "\(error)")
@@ -170,6 +176,11 @@ public func buildCityApplication(
         logger: logger)
 }
 
+/// A request body that did not arrive within `CityServerConfiguration.bodyTimeoutSeconds`.
+struct RequestBodyTimeout: Error {
+    let seconds: Int
+}
+
 /// The aggregator's endpoints over one city database.
 struct CityAPI: Sendable {
     let database: CityDatabase
@@ -178,8 +189,14 @@ struct CityAPI: Sendable {
     let configuration: CityServerConfiguration
     /// SQLite calls block: they run here, not on the server's event loops or the cooperative pool.
     private let queue = DispatchQueue(label: "county-sync.city-db", attributes: .concurrent)
-    /// Pushes are decoded and applied here, below the priority of short requests.
+    /// Pushes, returns and snapshot pages are decoded and applied here, below the priority of
+    /// short requests, each county in its turn.
     private let bulk = BulkLane()
+    /// Request bodies being received, per county: at most `bodiesPerCounty` at once, so one
+    /// county's slow bodies hold a bounded share of the city's memory.
+    private let receiving = CountyCounter()
+    /// Most bodies one county may be sending at once.
+    static let bodiesPerCounty = 4
 
     init(database: CityDatabase, counties: CountyRegistry, configuration: CityServerConfiguration, metrics: CityMetrics = CityMetrics()) {
         self.database = database
@@ -229,8 +246,8 @@ struct CityAPI: Sendable {
             let answer: PushResponse
             let push: PushRequest
             do {
-                let body = try await collect(request)
-                let decoded = try await bulk.run { [self] in
+                let body = try await receive(request, context)
+                let decoded = try await bulk.run(county: county, isGone: Self.gone(context)) { [self] in
                     let push = try decodeBody(PushRequest.self, body)
                     return (push, try database.applyPush(county: county, push))
                 }
@@ -291,16 +308,21 @@ struct CityAPI: Sendable {
             let table = query["table"].map(String.init) ?? ""
             let after = query["after"].map(String.init) ?? ""
             let limit = min(try integer(query["limit"].map(String.init) ?? "500", name: "limit", in: 1...Int64.max), Int64(configuration.maxPullPage))
-            let page = try await blocking { try database.snapshot(county: county, table: table, after: after, limit: Int(limit)) }
+            let page = try await bulk.run(county: county, isGone: Self.gone(context)) {
+                try database.snapshot(county: county, table: table, after: after, limit: Int(limit))
+            }
             return jsonResponse(page)
         }
         countyRoutes.post("/v1/return") { request, context in
             let county = context.county
-            let returned = try await decode(ReturnRequest.self, from: request, context: context)
+            let body = try await receive(request, context)
+            let returned = try await bulk.run(county: county, isGone: Self.gone(context)) { [self] in try decodeBody(ReturnRequest.self, body) }
             // What the city retains: a change older than both retentions was not taken by a restore.
             let retentionDays = Int64(min(configuration.feedRetentionDays, configuration.tombstoneRetentionDays))
             let retainedSinceMs = CountyDatabase.wallClockMs() - retentionDays * 86_400_000
-            let answer = try await blocking { try database.takeBack(county: county, returned, retainedSinceMs: retainedSinceMs) }
+            let answer = try await bulk.run(county: county, isGone: Self.gone(context)) {
+                try database.takeBack(county: county, returned, retainedSinceMs: retainedSinceMs)
+            }
             var logger = context.logger
             logger[metadataKey: "sync.county"] = "\(county)"
             logger[metadataKey: "sync.node"] = "\(returned.node)"
@@ -314,7 +336,7 @@ struct CityAPI: Sendable {
         }
         countyRoutes.post("/v1/heartbeat") { request, context in
             let county = context.county
-            let heartbeat = try await decode(Heartbeat.self, from: request, context: context)
+            let heartbeat = try decodeBody(Heartbeat.self, try await receive(request, context))
             let answer = try await blocking { try database.recordHeartbeat(county: county, heartbeat) }
             return jsonResponse(answer)
         }
@@ -332,9 +354,36 @@ struct CityAPI: Sendable {
         }
     }
 
-    /// Reads and decodes a JSON body, refusing one over the size limit before reading it whole.
-    private func decode<T: Decodable>(_ type: T.Type, from request: Request, context: CountyRequestContext) async throws -> T {
-        try decodeBody(type, try await collect(request))
+    /// Whether the request's client has gone: its queued work is then dropped.
+    static func gone(_ context: CountyRequestContext) -> @Sendable () -> Bool {
+        let channel = context.channel
+        return { !channel.isActive }
+    }
+
+    /// Reads a county's request body within the county's share: at most `bodiesPerCounty` at
+    /// once (429 past it), each whole within `bodyTimeoutSeconds` (408, and the connection is
+    /// closed), so a county trickling bytes into many connections holds neither memory nor
+    /// connections for long.
+    private func receive(_ request: Request, _ context: CountyRequestContext) async throws -> Body {
+        let county = context.county
+        if let busy = receiving.enter(county, limit: Self.bodiesPerCounty) { throw BulkLane.LaneFull(county: county, queued: busy) }
+        defer { receiving.leave(county) }
+        let channel = context.channel
+        let seconds = configuration.bodyTimeoutSeconds
+        return try await withThrowingTaskGroup(of: Body?.self) { group in
+            group.addTask { try await collect(request) }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let body = first else {
+                // The body reader ends only when the connection does.
+                channel.close(promise: nil)
+                throw RequestBodyTimeout(seconds: seconds)
+            }
+            return body
+        }
     }
 
     /// A request's body, read whole (up to the size limit), and its content coding.

@@ -63,6 +63,8 @@ public struct CountyRequestContext: ChildRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The county the certificate names.
     public let county: String
+    /// The connection the request came on: work queued for it is dropped once it has closed.
+    public let channel: any Channel
 
     /// Refuses a caller that is not a county.
     public init(context: CityRequestContext) throws {
@@ -72,6 +74,7 @@ public struct CountyRequestContext: ChildRequestContext {
         }
         self.coreContext = context.coreContext
         self.county = county
+        self.channel = context.channel
     }
 }
 

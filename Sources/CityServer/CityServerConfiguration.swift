@@ -40,6 +40,9 @@ public struct CityServerConfiguration: Sendable, Hashable {
     public var maxConnections = 4_096
     /// Most connections still in their TLS handshake at once.
     public var maxHandshaking = 256
+    /// A request body not received whole within this many seconds is refused (408) and its
+    /// connection closed: 8 MiB in 60 s is about 1.1 Mbit/s, and a push is deflated.
+    public var bodyTimeoutSeconds = 60
     /// Where to write the port actually bound (for supervisors and tests), if anywhere.
     public var portFile: String?
     /// A JSON county list replacing the default 18 Tangshan divisions.
@@ -113,6 +116,7 @@ public struct CityServerConfiguration: Sendable, Hashable {
         guard (1...ProtocolVersion.current).contains(minProtocol) else {
             throw .invalid(key: "min-protocol", reason: "must be 1 to \(ProtocolVersion.current), the protocol this release speaks")
         }
+        guard (5...3_600).contains(bodyTimeoutSeconds) else { throw .invalid(key: "body-timeout-seconds", reason: "must be 5 to 3600") }
         guard (1...120).contains(handshakeTimeoutSeconds) else { throw .invalid(key: "handshake-timeout-seconds", reason: "must be 1 to 120") }
         guard (16...1_000_000).contains(maxConnections) else { throw .invalid(key: "max-connections", reason: "must be 16 to 1000000") }
         guard (1...maxConnections).contains(maxHandshaking) else { throw .invalid(key: "max-handshaking", reason: "must be 1 to max-connections (\(maxConnections))") }

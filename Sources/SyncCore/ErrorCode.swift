@@ -24,6 +24,10 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable {
     // Too much at once.
     case batchTooLarge = "batch_too_large"
     case payloadTooLarge = "payload_too_large"
+    // This county's share of the city's work is taken: try again after `Retry-After`.
+    case tooManyRequests = "too_many_requests"
+    // The request's body did not arrive in time.
+    case requestTimeout = "request_timeout"
     // Who may do what.
     case forbiddenCounty = "forbidden_county"
     case tooManyNodes = "too_many_nodes"
@@ -53,6 +57,8 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable {
         case .sequenceGap, .replicaDiverged, .feedCompacted, .feedDiverged, .noFeedKey: 409
         // (`notAllowed`, a workflow rule a decision breaks, is 409 too.)
         case .batchTooLarge, .payloadTooLarge: 413
+        case .tooManyRequests: 429
+        case .requestTimeout: 408
         case .forbiddenCounty, .tooManyNodes, .roleNotAllowed, .unknownRole, .unknownCounty, .notACountyCertificate,
              .notAnOperatorCertificate, .certificateRevoked:
             403

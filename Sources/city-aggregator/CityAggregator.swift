@@ -41,7 +41,7 @@ struct CityAggregator: AsyncParsableCommand {
     @Option(name: .customLong("deny-list"), help: ArgumentHelp("File of revoked certificate serials (hex, one per line); re-read when it changes.", valueName: "file"))
     var denyList: String?
 
-    @Option(name: .customLong("feed-key"), help: ArgumentHelp("The key that seals the feed, so counties can give the city back its own changes after a restore from backup; created if missing (default: feed.key beside the database). Back it up once: it never changes.", valueName: "file"))
+    @Option(name: .customLong("feed-key"), help: ArgumentHelp("The key that seals the feed, so counties can give the city back its own changes after a restore from backup; made on the first start (default: feed.key beside the database); the database records it, and the aggregator then starts only with it. Back it up once: it never changes.", valueName: "file"))
     var feedKey: String?
     @Option(name: .customLong("console-refresh-seconds"), help: "How often an open console page refreshes itself, in seconds; 0 never (default 5).")
     var consoleRefreshSeconds: Int?
@@ -54,6 +54,8 @@ struct CityAggregator: AsyncParsableCommand {
     var handshakeTimeoutSeconds: Int?
     @Option(name: .customLong("max-connections"), help: "Most connections at once, held below the descriptor limit less a reserve (default 4096).")
     var maxConnections: Int?
+    @Option(name: .customLong("body-timeout-seconds"), help: "A request body not received whole this long is refused with 408 (default 60).")
+    var bodyTimeoutSeconds: Int?
     @Option(name: .customLong("max-handshaking"), help: "Most connections still in their TLS handshake at once (default 256).")
     var maxHandshaking: Int?
     @Option(name: .customLong("min-protocol"), help: "The oldest sync protocol a county may speak; older ones get 426 upgrade_needed (default 1: all).")
@@ -63,7 +65,7 @@ struct CityAggregator: AsyncParsableCommand {
     static let keys: Set<String> = [
         "db", "listen", "cert", "key", "client-ca", "max-body-bytes", "max-value-bytes", "max-batch-changes", "max-clock-offset-seconds",
         "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "feed-key", "console-refresh-seconds", "tombstone-retention-days", "feed-retention-days", "min-protocol", "log-level",
-        "handshake-timeout-seconds", "max-connections", "max-handshaking",
+        "handshake-timeout-seconds", "max-connections", "max-handshaking", "body-timeout-seconds",
     ]
 
     /// Runs the process; a configuration error is one line naming the file, line and key, and
@@ -116,6 +118,7 @@ struct CityAggregator: AsyncParsableCommand {
         if let value = try handshakeTimeoutSeconds ?? file?.integer("handshake-timeout-seconds") { configuration.handshakeTimeoutSeconds = value }
         if let value = try maxConnections ?? file?.integer("max-connections") { configuration.maxConnections = value }
         if let value = try maxHandshaking ?? file?.integer("max-handshaking") { configuration.maxHandshaking = value }
+        if let value = try bodyTimeoutSeconds ?? file?.integer("body-timeout-seconds") { configuration.bodyTimeoutSeconds = value }
         let levelName = logLevel ?? file?.values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ConfigurationError.invalid(key: "log-level", reason: "unknown level \(levelName); expected trace, debug, info, notice, warning, error or critical")

@@ -25,7 +25,7 @@ struct ClientPolicyTests {
     @Test func everyErrorCodeHasOneStatus() {
         #expect(Set(ErrorCode.allCases.map(\.rawValue)).count == ErrorCode.allCases.count)
         #expect(ErrorCode.sequenceGap.httpStatus == 409 && ErrorCode.batchTooLarge.httpStatus == 413 && ErrorCode.upgradeNeeded.httpStatus == 426)
-        #expect(ErrorCode.allCases.allSatisfy { [400, 401, 403, 404, 405, 409, 413, 426, 500, 503].contains($0.httpStatus) })
+        #expect(ErrorCode.allCases.allSatisfy { [400, 401, 403, 404, 405, 408, 409, 413, 426, 429, 500, 503].contains($0.httpStatus) })
     }
 
     @Test func heartbeatFindings() {
