@@ -23,7 +23,7 @@ CREATE TABLE node_state (
   oldest_pending_age_seconds INTEGER,
   last_error TEXT,
   heartbeat_at INTEGER
-, last_verified_at INTEGER, admitted_at INTEGER, admission TEXT, clock_offset_ms INTEGER, reported_acknowledged INTEGER, reported_pulled INTEGER) WITHOUT ROWID;
+, last_verified_at INTEGER, admitted_at INTEGER, admission TEXT, clock_offset_ms INTEGER, reported_acknowledged INTEGER, reported_pulled INTEGER, retired_at INTEGER, retired_reason TEXT) WITHOUT ROWID;
 
 CREATE TABLE conflict (
   id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -164,6 +164,12 @@ public func buildCityApplication(
                     }
                     // The digests of applied county changes follow the same retention.
                     _ = try? database.compactAppliedDigests(appliedBefore: CountyDatabase.wallClockMs() - retentionMs)
+                    if configuration.nodeRetireDays > 0,
+                       let retired = try? database.retireSilentNodes(silentBeforeMs: CountyDatabase.wallClockMs() - Int64(configuration.nodeRetireDays) * 86_400_000,
+                                                                     days: configuration.nodeRetireDays), !retired.isEmpty {
+                        logger.notice("silent nodes retired", metadata: ["sync.nodes.retired": "\(retired.joined(separator: ","))",
+                                                                       "sync.nodes.retire_days": "\(configuration.nodeRetireDays)"])
+                    }
                     let feedCutoff = CountyDatabase.wallClockMs() - Int64(configuration.feedRetentionDays) * 86_400_000
                     if let compacted = try? database.compactFeed(before: feedCutoff), compacted > 0 {
                         logger.notice("feed compacted", metadata: ["sync.feed.compacted": "\(compacted)", "sync.feed.retention_days": "\(configuration.feedRetentionDays)"])
@@ -197,6 +203,9 @@ struct CityAPI: Sendable {
     private let receiving = CountyCounter()
     /// Most bodies one county may be sending at once.
     static let bodiesPerCounty = 4
+    /// A push body up to this size (as sent; about a hundred changes) is applied at once, beside
+    /// the bulk lane; one county sends at most `bodiesPerCounty` of them at a time.
+    static let smallPushBytes = 32 * 1_024
 
     init(database: CityDatabase, counties: CountyRegistry, configuration: CityServerConfiguration, metrics: CityMetrics = CityMetrics()) {
         self.database = database
@@ -247,10 +256,16 @@ struct CityAPI: Sendable {
             let push: PushRequest
             do {
                 let body = try await receive(request, context)
-                let decoded = try await bulk.run(county: county, isGone: Self.gone(context)) { [self] in
+                let work: @Sendable () throws -> (PushRequest, PushResponse) = { [self] in
                     let push = try decodeBody(PushRequest.self, body)
                     return (push, try database.applyPush(county: county, push))
                 }
+                // A small push (a daemon's after data entry) holds the writer for a moment: it
+                // waits only for the slice being written, not behind another county's large
+                // batches. Large ones take their county's turn on the bulk lane.
+                let decoded = body.bytes.readableBytes <= Self.smallPushBytes
+                    ? try await blocking(work)
+                    : try await bulk.run(county: county, isGone: Self.gone(context), work)
                 (push, answer) = decoded
                 metrics.pushAnswered(county: county, accepted: true)
             } catch {

@@ -40,6 +40,9 @@ public struct CityServerConfiguration: Sendable, Hashable {
     public var maxConnections = 4_096
     /// Most connections still in their TLS handshake at once.
     public var maxHandshaking = 256
+    /// A county node silent (no contact) for this many days is retired, freeing its slot
+    /// (`syncctl nodes retire` does it by hand); 0 never. The county continues as a new node.
+    public var nodeRetireDays = 365
     /// A request body not received whole within this many seconds is refused (408) and its
     /// connection closed: 8 MiB in 60 s is about 1.1 Mbit/s, and a push is deflated.
     public var bodyTimeoutSeconds = 60
@@ -116,6 +119,7 @@ public struct CityServerConfiguration: Sendable, Hashable {
         guard (1...ProtocolVersion.current).contains(minProtocol) else {
             throw .invalid(key: "min-protocol", reason: "must be 1 to \(ProtocolVersion.current), the protocol this release speaks")
         }
+        guard nodeRetireDays == 0 || (30...36_500).contains(nodeRetireDays) else { throw .invalid(key: "node-retire-days", reason: "must be 0 (never) or 30 to 36500") }
         guard (5...3_600).contains(bodyTimeoutSeconds) else { throw .invalid(key: "body-timeout-seconds", reason: "must be 5 to 3600") }
         guard (1...120).contains(handshakeTimeoutSeconds) else { throw .invalid(key: "handshake-timeout-seconds", reason: "must be 1 to 120") }
         guard (16...1_000_000).contains(maxConnections) else { throw .invalid(key: "max-connections", reason: "must be 16 to 1000000") }

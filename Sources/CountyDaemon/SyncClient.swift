@@ -333,7 +333,15 @@ public struct SyncClient: Sendable {
     public func sendHeartbeat(detectRestore: Bool = true) async throws -> HeartbeatResponse {
         let sent = CountyDatabase.wallClockMs()
         let node = database.replica.node
-        let answer = try await transport.heartbeat(try database.heartbeat())
+        let answer: HeartbeatResponse
+        do {
+            answer = try await transport.heartbeat(try database.heartbeat())
+        } catch TransportError.http(_, _, _, let body) where body?.errorCode == .nodeRetired {
+            // The city retired this node (replaced, or silent too long): continue as a new one,
+            // which merges the city's copy and pushes what is pending under the new node.
+            try await repairDivergence(body?.message ?? "the city retired node \(node)")
+            return try await sendHeartbeat(detectRestore: detectRestore)
+        }
         let received = CountyDatabase.wallClockMs()
         // The city's clock read halfway through the round trip, as NTP estimates it.
         let offsetMs = answer.cityTimeMs - (sent + (received - sent) / 2)

@@ -35,6 +35,8 @@ public enum ClientPolicy {
         case (_, .sequenceGap) where !tried.rewound: .rewindToCityMark
         case (_, .replicaDiverged) where batchSize > 1: .narrow
         case (_, .replicaDiverged) where !tried.repaired: .beginNewEpoch
+        // The city retired this node (replaced, or silent too long): continue as a new one.
+        case (_, .nodeRetired) where !tried.repaired: .beginNewEpoch
         default: .fail
         }
     }

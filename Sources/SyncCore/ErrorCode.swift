@@ -31,6 +31,7 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable {
     // Who may do what.
     case forbiddenCounty = "forbidden_county"
     case tooManyNodes = "too_many_nodes"
+    case nodeRetired = "node_retired"
     case roleNotAllowed = "role_not_allowed"
     case unknownRole = "unknown_role"
     case unknownCounty = "unknown_county"
@@ -59,7 +60,7 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable {
         case .batchTooLarge, .payloadTooLarge: 413
         case .tooManyRequests: 429
         case .requestTimeout: 408
-        case .forbiddenCounty, .tooManyNodes, .roleNotAllowed, .unknownRole, .unknownCounty, .notACountyCertificate,
+        case .forbiddenCounty, .tooManyNodes, .nodeRetired, .roleNotAllowed, .unknownRole, .unknownCounty, .notACountyCertificate,
              .notAnOperatorCertificate, .certificateRevoked:
             403
         case .notAllowed: 409

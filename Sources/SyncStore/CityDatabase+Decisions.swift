@@ -90,6 +90,9 @@ public struct NodeRecord: Sendable, Hashable, Codable {
     public let lastPullAt: Int64?
     public let pending: Int?
     public let lastError: String?
+    /// When the city retired it, and why (nil: in service).
+    public var retiredAt: Int64? = nil
+    public var retiredReason: String? = nil
 }
 
 extension CityDatabase {
@@ -99,7 +102,8 @@ extension CityDatabase {
             try Row.fetchAll(db, sql: "SELECT * FROM node_state WHERE county = ? ORDER BY last_contact_at DESC", arguments: [county]).map { row in
                 NodeRecord(node: row["node"], county: row["county"], highWater: row["high_water"], admittedAt: row["admitted_at"],
                            admission: row["admission"], lastContactAt: row["last_contact_at"], lastPushAt: row["last_push_at"],
-                           lastPullAt: row["last_pull_at"], pending: row["pending"], lastError: row["last_error"])
+                           lastPullAt: row["last_pull_at"], pending: row["pending"], lastError: row["last_error"],
+                           retiredAt: row["retired_at"], retiredReason: row["retired_reason"])
             }
         }
     }

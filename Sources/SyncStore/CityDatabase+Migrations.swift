@@ -186,6 +186,12 @@ extension CityDatabase {
             // another key, or with none, once it is recorded.
             try db.execute(sql: "ALTER TABLE replica ADD COLUMN feed_key TEXT")
         }
+        migrator.registerMigration("v18-node-retirement") { db in
+            // A node the city retired (by hand, or silent past the setting): its slot is free,
+            // and it is refused from then on.
+            try db.execute(sql: "ALTER TABLE node_state ADD COLUMN retired_at INTEGER")
+            try db.execute(sql: "ALTER TABLE node_state ADD COLUMN retired_reason TEXT")
+        }
         return migrator
     }
 }

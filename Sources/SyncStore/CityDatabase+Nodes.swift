@@ -39,11 +39,16 @@ extension CityDatabase {
     /// documentation); the admission, if this call made one, for the caller to report after commit.
     /// Throws `too_many_nodes` when the county already holds the most it may.
     func admitNode(_ db: Database, node: String, county: String, route: String, nowMs: Int64) throws -> (mark: Int64, admission: NodeAdmission?) {
-        if let mark = try Int64.fetchOne(db.cachedStatement(sql: "SELECT high_water FROM node_state WHERE node = ?"), arguments: [node]) {
-            return (mark, nil)
+        if let known = try Row.fetchOne(db.cachedStatement(sql: "SELECT high_water, retired_at, retired_reason FROM node_state WHERE node = ?"),
+                                        arguments: [node]) {
+            if let retired = known["retired_at"] as Int64? {
+                throw StoreError.badBatch(code: .nodeRetired, message: "node \(node) was retired by the city on \(Self.isoTime(retired)) (\(known["retired_reason"] as String? ?? "")); this replica continues as a new node")
+            }
+            return (known["high_water"], nil)
         }
+        // Retired nodes hold no slot.
         let others = try Row.fetchAll(db, sql: """
-            SELECT node, high_water, last_contact_at FROM node_state WHERE county = ? ORDER BY ifnull(last_contact_at, 0) DESC
+            SELECT node, high_water, last_contact_at FROM node_state WHERE county = ? AND retired_at IS NULL ORDER BY ifnull(last_contact_at, 0) DESC
             """, arguments: [county])
         guard others.count < limits.maxNodesPerCounty else {
             throw StoreError.badBatch(code: .tooManyNodes, message: """
@@ -61,6 +66,38 @@ extension CityDatabase {
         try db.execute(sql: "INSERT INTO node_state (node, county, admitted_at, admission) VALUES (?, ?, ?, ?)",
                        arguments: [node, county, nowMs, "\(route): \(evidence)"])
         return (0, NodeAdmission(node: node, county: county, route: route, evidence: evidence))
+    }
+
+    /// Retires `node`: its slot is free for a new node of its county, and it is refused from
+    /// then on (`node_retired`; a county replica answered so continues as a new node). Kept in
+    /// the decision log with `reason`.
+    public func retireNode(_ node: String, reason: String, by actor: String = CityDatabase.shellActor, nowMs: Int64 = CountyDatabase.wallClockMs()) throws {
+        guard let why = try Self.checkedReason(reason) else {
+            throw StoreError.invalidInput(.invalid(field: "reason", value: "", rule: "retiring a node needs a reason"))
+        }
+        try write("retire node") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT county, retired_at FROM node_state WHERE node = ?", arguments: [node]) else {
+                throw StoreError.invalidInput(.notFound(kind: "node", id: node))
+            }
+            guard (row["retired_at"] as Int64?) == nil else { throw StoreError.notAllowed("node \(node) is already retired") }
+            try db.execute(sql: "UPDATE node_state SET retired_at = ?, retired_reason = ? WHERE node = ?", arguments: [nowMs, why, node])
+            try Self.logDecision(db, actor: actor, action: "retire_node", table: "node", rowId: node, county: row["county"], detail: "retired: \(why)")
+        }
+    }
+
+    /// Retires every node silent since before `silentBeforeMs` (its last contact, or its
+    /// admission if it never spoke again); returns them. Each is kept in the decision log.
+    @discardableResult
+    public func retireSilentNodes(silentBeforeMs: Int64, days: Int, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> [String] {
+        let silent = try read("find silent nodes") { db in
+            try String.fetchAll(db, sql: """
+                SELECT node FROM node_state WHERE retired_at IS NULL AND ifnull(last_contact_at, ifnull(admitted_at, 0)) < ? ORDER BY node
+                """, arguments: [silentBeforeMs])
+        }
+        for node in silent {
+            try retireNode(node, reason: "silent for more than \(days) days (node-retire-days)", by: "city-aggregator", nowMs: nowMs)
+        }
+        return silent
     }
 
     static func isoTime(_ ms: Int64) -> String {

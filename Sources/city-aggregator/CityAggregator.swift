@@ -54,6 +54,8 @@ struct CityAggregator: AsyncParsableCommand {
     var handshakeTimeoutSeconds: Int?
     @Option(name: .customLong("max-connections"), help: "Most connections at once, held below the descriptor limit less a reserve (default 4096).")
     var maxConnections: Int?
+    @Option(name: .customLong("node-retire-days"), help: "Retire a county node silent this many days, freeing its slot; 0 never (default 365).")
+    var nodeRetireDays: Int?
     @Option(name: .customLong("body-timeout-seconds"), help: "A request body not received whole this long is refused with 408 (default 60).")
     var bodyTimeoutSeconds: Int?
     @Option(name: .customLong("max-handshaking"), help: "Most connections still in their TLS handshake at once (default 256).")
@@ -65,7 +67,7 @@ struct CityAggregator: AsyncParsableCommand {
     static let keys: Set<String> = [
         "db", "listen", "cert", "key", "client-ca", "max-body-bytes", "max-value-bytes", "max-batch-changes", "max-clock-offset-seconds",
         "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "feed-key", "console-refresh-seconds", "tombstone-retention-days", "feed-retention-days", "min-protocol", "log-level",
-        "handshake-timeout-seconds", "max-connections", "max-handshaking", "body-timeout-seconds",
+        "handshake-timeout-seconds", "max-connections", "max-handshaking", "body-timeout-seconds", "node-retire-days",
     ]
 
     /// Runs the process; a configuration error is one line naming the file, line and key, and
@@ -119,6 +121,7 @@ struct CityAggregator: AsyncParsableCommand {
         if let value = try maxConnections ?? file?.integer("max-connections") { configuration.maxConnections = value }
         if let value = try maxHandshaking ?? file?.integer("max-handshaking") { configuration.maxHandshaking = value }
         if let value = try bodyTimeoutSeconds ?? file?.integer("body-timeout-seconds") { configuration.bodyTimeoutSeconds = value }
+        if let value = try nodeRetireDays ?? file?.integer("node-retire-days") { configuration.nodeRetireDays = value }
         let levelName = logLevel ?? file?.values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ConfigurationError.invalid(key: "log-level", reason: "unknown level \(levelName); expected trace, debug, info, notice, warning, error or critical")

@@ -19,6 +19,8 @@ struct FloodBench: AsyncParsableCommand {
     @Option(help: "Platforms the flooding county pushes.") var rows = 20_000
     @Option(help: "Changes per push: the city's max-batch-changes.") var batch = 2_000
     @Option(help: "Pulls timed while the city is idle.") var idlePulls = 200
+    @Option(help: "Pushes of the largest batch the flooding county sends and abandons (hangs up after 0.3 s) during the flood.")
+    var abandoned = 40
 
     func run() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-flood-\(UUID().uuidString)")
@@ -26,11 +28,12 @@ struct FloodBench: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: folder) }
         let pki = folder.appendingPathComponent("pki").path
         try BenchCity.makePKI(pki, counties: ["130202", "130203"])
-        print("sync-bench flood: county 130202 pushes \(rows) platforms in batches of \(batch) (remarks at the 200-character limit);")
+        print("sync-bench flood: county 130202 pushes \(rows) platforms in batches of \(batch) (remarks at the 200-character limit),")
+        print("and sends \(abandoned) more pushes of \(batch) changes that it abandons (hangs up after 0.3 s);")
         print("county 130203 pulls its feed and pushes one change at a time meanwhile. Its latencies, over HTTPS with mutual TLS:")
         print("mode                                     requests  p50 ms    p99 ms    max ms   p99 / idle p99")
         for (name, slice) in [("\(SyncLimits().applySliceChanges) per transaction", SyncLimits().applySliceChanges), ("1 transaction per batch", batch)] {
-            _ = try await Self.measure(name: name, slice: slice, rows: rows, batch: batch, idlePulls: idlePulls,
+            _ = try await Self.measure(name: name, slice: slice, rows: rows, batch: batch, idlePulls: idlePulls, abandoned: abandoned,
                                        folder: folder.appendingPathComponent("\(slice)"), pki: pki)
         }
     }
@@ -39,12 +42,13 @@ struct FloodBench: AsyncParsableCommand {
     /// (the default slicing), for the report.
     static func pullLatency(rows: Int, batch: Int, idlePulls: Int, folder: URL, pki: String) async throws -> (idleP99: Double, busyP99: Double) {
         try await measure(name: "\(SyncLimits().applySliceChanges) per transaction", slice: SyncLimits().applySliceChanges, rows: rows, batch: batch,
-                          idlePulls: idlePulls, folder: folder, pki: pki)
+                          idlePulls: idlePulls, abandoned: 0, folder: folder, pki: pki)
     }
 
     /// Prints the latencies of one mode; returns the pulls' idle and busy p99.
     @discardableResult
-    static func measure(name: String, slice: Int, rows: Int, batch: Int, idlePulls: Int, folder: URL, pki: String) async throws -> (idleP99: Double, busyP99: Double) {
+    static func measure(name: String, slice: Int, rows: Int, batch: Int, idlePulls: Int, abandoned: Int = 0, folder: URL,
+                        pki: String) async throws -> (idleP99: Double, busyP99: Double) {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let flooder = try CountyDatabase.create(at: folder.appendingPathComponent("flooder.db").path, county: "130202")
         let platforms = (0..<rows).map { index -> Platform in
@@ -90,15 +94,47 @@ struct FloodBench: AsyncParsableCommand {
         logger.logLevel = .critical
         let client = SyncClient(database: flooder, transport: try BenchCity.transport(port: port, pki: pki, county: "130202"),
                                 logger: logger, batchSize: batch)
-        let flood = Task { try await client.pushPending() }
+        // The abandoned pushes: the flooder's next batch, sent as it is by curl processes that
+        // hang up after 0.3 s, so the city receives them and their clients are gone.
+        var hangUps: [Process] = []
+        if abandoned > 0, let first = try flooder.nextPushBatch(limit: batch) {
+            let body = folder.appendingPathComponent("abandoned.json")
+            try Data(JSONText.pushRequest(first).utf8).write(to: body)
+            for _ in 0..<abandoned {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+                process.arguments = ["-s", "-o", "/dev/null", "--max-time", "0.3", "--cacert", "\(pki)/ca.pem", "--cert", "\(pki)/county-130202.pem",
+                                     "--key", "\(pki)/county-130202.key", "-H", "Content-Type: application/json", "-H", "Sync-Protocol: 2",
+                                     "-H", "Expect:", "--data-binary", "@\(body.path)", "https://127.0.0.1:\(port)/v1/push"]
+                try process.run()
+                hangUps.append(process)
+            }
+        }
+        // The flooder retries a push refused with 429 (its share of the city taken by its own
+        // abandoned pushes), as the daemon does with its backoff.
+        let flood = Task {
+            var report = SyncReport()
+            while true {
+                do {
+                    let more = try await client.pushPending()
+                    report.pushed += more.pushed
+                    return report
+                } catch TransportError.http(_, _, let status, _) where status == 429 {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+        }
         var busy: (pulls: [Double], pushes: [Double]) = ([], [])
         while true {
             busy.pulls.append(try await pullOnce())
             busy.pushes.append(try await pushOnce())
             if busy.pulls.count % 10 == 0, try flooder.pendingCount() == 0 { break }
+            if busy.pulls.count > 100_000 { throw BenchError("the flood did not finish") }
         }
-        let report = try await flood.value
-        guard report.pushed == rows else { throw BenchError("pushed \(report.pushed) of \(rows)") }
+        _ = try await flood.value
+        for process in hangUps { process.waitUntilExit() }
+        let left = try flooder.pendingCount()
+        guard left == 0 else { throw BenchError("\(left) of \(rows) changes were not pushed") }
         print(Self.row("idle city: pulls", idle.pulls, idle: idle.pulls))
         print(Self.row("idle city: pushes", idle.pushes, idle: idle.pushes))
         print(Self.row("flood, \(name): pulls", busy.pulls, idle: idle.pulls))
