@@ -398,7 +398,12 @@ public struct Receiver: Sendable {
             // subtype must not make a second registration of an enterprise.
             if side == .city, platform.category.isEnterprise,
                let earlier = try lookups.registration(creditCode: platform.creditCode, category: platform.category, excluding: id) {
-                throw ReceiveRefusal.park(.duplicateEnterprise, "credit code \(platform.creditCode) is already registered as a \(platform.category.rawValue): platform \(earlier.id) of county \(earlier.county); an enterprise is counted and paid once")
+                // Another county's registration is named by neither id nor county: a county that
+                // registers public credit codes first learns nothing of the others' platforms.
+                let message = earlier.county == platform.county
+                    ? "credit code \(platform.creditCode) is already registered as a \(platform.category.rawValue): platform \(earlier.id) of this county; an enterprise is counted and paid once"
+                    : "credit code \(platform.creditCode) is already registered as a \(platform.category.rawValue) in another county; the city decides which registration counts (an enterprise is counted and paid once). This one stays here, waiting"
+                throw ReceiveRefusal.park(.duplicateEnterprise, message)
             }
             return
         }

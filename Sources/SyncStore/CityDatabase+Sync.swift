@@ -191,7 +191,11 @@ extension CityDatabase {
         } else {
             var refused: [WireChange] = []
             outcomes = try applier.applyAll(fresh, county: county, db: db) { refused.append($0) }
-            try reassertAll(refused, county: county, nowMs: nowMs, db: db)
+            // A registration of an enterprise already registered is the city's decision to make:
+            // the county keeps its row, waiting, instead of the city's feed deleting it there.
+            let waiting = Set(zip(fresh, outcomes).filter { $0.0.op == ChangeOperation.insert.rawValue && $0.1.parkReason == .duplicateEnterprise }
+                .map(\.0.seq))
+            try reassertAll(refused.filter { !waiting.contains($0.seq) }, county: county, nowMs: nowMs, db: db)
             let record = try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash, applied_at) VALUES (?, ?, ?, ?)")
             for change in fresh { try record.execute(arguments: [request.node, change.seq, digests[change], nowMs]) }
         }

@@ -193,7 +193,9 @@ struct AwardPlanTests {
         #expect(confirmed.status == 0, "\(confirmed.stderr)")
         let awardId = confirmed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
-        // The same enterprise registered in two counties: the later one is parked, naming the earlier.
+        // The same enterprise registered in two counties: the later one is parked at the city for
+        // its decision, and stays at its county, waiting; the message names neither the other
+        // county nor its platform (a county registering public credit codes first learns nothing).
         let first = try add(setup, "130202", "唐山某高新企业", "high_tech_enterprise", "", serial: 22)
         try setup.sync("130202")
         let result = try setup.syncctl(["platform", "add", "--db", setup.cluster.countyDBPath("130203"), "--name", "唐山某高新企业(重复)",
@@ -201,7 +203,10 @@ struct AwardPlanTests {
         let later = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try setup.sync("130203")
         let parked = try #require(try setup.parked(later))
-        #expect(parked.reason == "duplicate_enterprise" && parked.message.contains(first), "\(parked.message)")
+        #expect(parked.reason == "duplicate_enterprise" && parked.message.contains("another county"), "\(parked.message)")
+        #expect(!parked.message.contains(first) && !parked.message.contains("130202"), "\(parked.message)")
+        try setup.sync("130203")
+        #expect(try CountyDatabase.open(at: setup.cluster.countyDBPath("130203")).platform(id: later) != nil, "the later registration stays at its county")
 
         #expect(try setup.syncctl(["platform", "recognize", institution, "--db", cityDB]).status == 0)
         let unconfirmed = try setup.syncctl(["award", "approve", awardId, "--db", cityDB])

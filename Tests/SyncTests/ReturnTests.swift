@@ -58,11 +58,13 @@ struct ReturnTests {
     func aReplayedSealedChangeChangesNothingWithoutARestore() async throws {
         let setup = try await Self.setUp()
         defer { setup.cluster.cleanUp() }
-        // The same enterprise in two counties: 130202's copy is refused, and the city's feed
-        // deletes it there with a sealed delete.
-        _ = try add(setup, "130203", "high_tech_enterprise", serial: 41)
-        try setup.sync("130203")
-        let twin = try add(setup, "130202", "high_tech_enterprise", serial: 42, creditSerial: 41)
+        // A county insert the city refuses (it sets the city's recognition; written with the
+        // shell): the city's feed deletes it there with a sealed delete.
+        let twin = RecordID.generate()
+        _ = try setup.sqlite("""
+            INSERT INTO platform (id, county, name, category, subtype, host_org, credit_code, industry, status)
+            VALUES ('\(twin)', '130202', '自称已认定的企业', 'high_tech_enterprise', 'new', '依托单位', '\(creditCode(41))', '钢铁冶金', 'recognized')
+            """)
         try setup.sync()
         try setup.sync()
         #expect(try CountyDatabase.open(at: setup.countyDB).platform(id: twin) == nil, "the refused copy left the county")
