@@ -63,6 +63,11 @@ struct ProgressCommand: ParsableCommand {
                       String(target.count), target.gap == 0 ? "0" : "还差 \(target.gap)", String(target.expected), pace, String(target.registered))
         }
         lines.append(table.render())
+        let after = report.targets.filter { $0.parent == nil && $0.recognizedAfterPlan > 0 }
+        if !after.isEmpty {
+            lines.append("规划期后认定（不计入2025年目标） recognised after 2025-12-31, not counted: "
+                + after.map { "\($0.key) \($0.recognizedAfterPlan)" }.joined(separator: ", "))
+        }
         lines.append("")
         lines.append("按县区 by county (recognised platforms counting toward each target):")
         let shown = report.targets.filter { $0.parent == nil }

@@ -51,6 +51,22 @@ public struct PlanTarget: Sendable {
         return platform.recognizedOn.map { $0 >= Self.planStart } ?? false
     }
 
+    /// Whether `platform` counts toward the target as of `date`: recognised by then, and by the
+    /// plan's end (2025-12-31; a later recognition counts toward no 2025 target). A recognition
+    /// with no date on record (from before dates were the city's) counts as an early one.
+    public func includes(_ platform: Platform, asOf date: CalendarDate) -> Bool {
+        guard includes(platform) else { return false }
+        guard let recognized = platform.recognizedOn else { return kind == .stock }
+        return recognized <= Swift.min(date, Self.planEnd)
+    }
+
+    /// Whether `platform` would count toward the target but was recognised after the plan's end,
+    /// by `date`: shown apart, not counted.
+    public func isRecognizedAfterPlan(_ platform: Platform, asOf date: CalendarDate) -> Bool {
+        guard platform.status == .recognized, counts(platform), let recognized = platform.recognizedOn else { return false }
+        return recognized > Self.planEnd && recognized <= date
+    }
+
     /// The targets of POLICY.md that the platform register can count. Technology-contract turnover,
     /// agricultural commissioners and leading enterprises, and the high-tech industry share are not
     /// in the register and are left out.

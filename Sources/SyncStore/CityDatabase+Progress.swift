@@ -29,6 +29,8 @@ public struct TargetProgress: Sendable, Hashable, Codable {
     public let share: Double
     /// Recognised platforms counting toward the target, for every configured county, zeros included.
     public let byCounty: [String: Int]
+    /// Recognised after the plan's end (2025-12-31) by the report's day: shown apart, not counted.
+    public var recognizedAfterPlan: Int = 0
 }
 
 /// Money by status, in fen: proposed (awaiting the city), approved, disbursed, rejected.
@@ -100,7 +102,9 @@ extension CityDatabase {
         let codes = counties.counties.map(\.code)
         let elapsed = Self.elapsedShare(of: date)
         let progress = targets.map { target -> TargetProgress in
-            let counted = platforms.filter(target.includes)
+            // Only what had happened by the report's day, and by the plan's end.
+            let counted = platforms.filter { target.includes($0, asOf: date) }
+            let afterPlan = platforms.filter { target.isRecognizedAfterPlan($0, asOf: date) }.count
             let registered = platforms.filter { $0.status == .registered && target.counts($0) }.count
             var byCounty = Dictionary(uniqueKeysWithValues: codes.map { ($0, 0) })
             for platform in counted { byCounty[platform.county, default: 0] += 1 }
@@ -111,7 +115,7 @@ extension CityDatabase {
                 key: target.key, description: target.description, chinese: target.chinese, kind: target.kind, target: target.target,
                 targetMax: target.targetMax, parent: target.parent, count: counted.count, registered: registered,
                 gap: max(0, target.target - counted.count), expected: expected, onTrack: counted.count >= expected,
-                share: Double(counted.count) / Double(target.target), byCounty: byCounty)
+                share: Double(counted.count) / Double(target.target), byCounty: byCounty, recognizedAfterPlan: afterPlan)
         }
         return ProgressReport(
             asOf: date.description, elapsed: elapsed, counties: codes.count, countiesInContact: codes.filter(contacted.contains).count,

@@ -69,7 +69,7 @@ import Testing
     }
 
     /// The SQL each target means: categories, the lowest level, a subtype, and for a flow the start date.
-    func sqlCount(_ target: TargetProgress, county: String?, _ db: Database) throws -> Int {
+    func sqlCount(_ target: TargetProgress, county: String?, asOf: String, _ db: Database) throws -> Int {
         let rules: [String: (categories: [String], levels: [String]?, subtype: String?)] = [
             "high_tech_enterprises": (["high_tech_enterprise"], nil, nil),
             "tech_smes": (["tech_sme"], nil, nil),
@@ -107,6 +107,9 @@ import Testing
             if let subtype = rule.subtype { conditions.append("subtype = '\(subtype)'") }
         }
         if target.kind == .flow { conditions.append("recognized_on >= '2022-06-09'") }
+        // What had happened by the report's day, and by the plan's end.
+        let cutoff = min(asOf, "2025-12-31")
+        conditions.append(target.kind == .flow ? "recognized_on <= '\(cutoff)'" : "(recognized_on IS NULL OR recognized_on <= '\(cutoff)')")
         if let county { conditions.append("county = '\(county)'") }
         return try Int.fetchOne(db, sql: "SELECT count(*) FROM platform WHERE " + conditions.joined(separator: " AND ")) ?? -1
     }
@@ -116,18 +119,25 @@ import Testing
         let dir = try TempDirectory()
         defer { dir.cleanUp() }
         let city = try makeCity(dir, seed: seed)
-        let report = try city.progressReport(asOf: try CalendarDate("2024-03-20"))
-        try city.pool.read { db throws in
+        // As of several days: before the plan, during it, its last day, and after it (release
+        // 0.15.0 moved only the pace line with --as-of, and counted recognitions of 2026).
+        for day in ["2022-06-08", "2023-10-09", "2024-03-20", "2025-12-31", "2026-06-01"] {
+          let report = try city.progressReport(asOf: try CalendarDate(day))
+          try city.pool.read { db throws in
             for target in report.targets {
-                let total = try sqlCount(target, county: nil, db)
-                #expect(target.count == total, "\(target.key)")
+                let total = try sqlCount(target, county: nil, asOf: day, db)
+                #expect(target.count == total, "\(target.key) as of \(day)")
                 #expect(target.byCounty.count == 18, "every county, zeros included")
                 for (county, count) in target.byCounty {
-                    let inCounty = try sqlCount(target, county: county, db)
-                    #expect(count == inCounty, "\(target.key) in \(county)")
+                    let inCounty = try sqlCount(target, county: county, asOf: day, db)
+                    #expect(count == inCounty, "\(target.key) in \(county) as of \(day)")
                 }
                 #expect(target.gap == max(0, target.target - target.count))
             }
+            let later = try Int.fetchOne(db, sql: "SELECT count(*) FROM platform WHERE status = 'recognized' AND recognized_on > '2025-12-31' AND recognized_on <= ?",
+                                         arguments: [day]) ?? 0
+            let shownApart = report.targets.filter { $0.parent == nil }.map(\.recognizedAfterPlan).reduce(0, +)
+            #expect((later == 0) == (shownApart == 0), "recognitions after the plan, as of \(day): \(later) in SQL, \(shownApart) shown apart")
             func sum(_ sql: String) throws -> Int64 { try Int64.fetchOne(db, sql: sql) ?? 0 }
             let proposed = try sum("SELECT ifnull(sum(amount_fen), 0) FROM award WHERE status = 'proposed'")
             let approved = try sum("SELECT ifnull(sum(approved_amount_fen), 0) FROM award WHERE status = 'approved'")
@@ -144,7 +154,9 @@ import Testing
                 #expect(money.proposedFen == inYear, "\(year)")
             }
             #expect(disbursed > 0 && rejected > 0, "the seeded city exercises every status")
+          }
         }
+        let report = try city.progressReport(asOf: try CalendarDate("2024-03-20"))
         #expect(report.targets.filter { $0.count > 0 }.count >= 8, "the seeded city counts toward many targets")
         // Completeness: the counties left out of the seeded city are named as never synced.
         #expect(report.countiesNeverSynced == CountyRegistry.tangshan.counties.enumerated().filter { $0.offset % 5 == 4 }.map(\.element.code))

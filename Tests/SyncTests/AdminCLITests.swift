@@ -184,7 +184,8 @@ struct AdminCLITests {
             #expect(try cluster.syncctl(["sync", "--db", county.path] + cityFlags(cluster, code)).status == 0)
         }
         let city = try CityDatabase.open(at: cluster.cityDB)
-        for platform in try city.platforms().prefix(7) { try city.recognizePlatform(id: platform.id) }
+        // Recognised while the plan ran: a recognition after 2025-12-31 counts toward no 2025 target.
+        for platform in try city.platforms().prefix(7) { try city.recognizePlatform(id: platform.id, on: try CalendarDate("2025-06-01")) }
         if let award = try city.awards().first(where: { award in try city.platform(id: award.platformId)?.status == .recognized }) {
             try city.approveAward(id: award.id, amount: .yuan(20_000))
         }
