@@ -38,6 +38,14 @@ public struct CreditCode: Sendable, Hashable, Codable, CustomStringConvertible {
         guard values.prefix(17).contains(where: { $0 != 0 }) else {
             throw .invalid(field: field, value: text, rule: "a code of zeros is a placeholder, not a registration (GB 32100-2015)")
         }
+        // The registering authority (1 to 9, A, N, Y) and an administrative division (not
+        // 000000): a code such as 000000000000000013 has a valid check character but is a placeholder.
+        guard let authority = code.first, "123456789ANY".contains(authority) else {
+            throw .invalid(field: field, value: text, rule: "the first character names the registering authority (1 to 9, A, N or Y), not \"\(code.first.map(String.init) ?? "")\" (GB 32100-2015)")
+        }
+        guard values[2..<8].contains(where: { $0 != 0 }) else {
+            throw .invalid(field: field, value: text, rule: "characters 3 to 8 are an administrative division, not 000000: a placeholder, not a registration (GB 32100-2015)")
+        }
         let expected = Self.checkCharacter(values.prefix(17))
         guard Self.alphabet[values[17]] == expected else {
             throw .invalid(field: field, value: text, rule: "check character should be \"\(expected)\", not \"\(Self.alphabet[values[17]])\" (GB 32100-2015)")
@@ -56,14 +64,17 @@ public struct CreditCode: Sendable, Hashable, Codable, CustomStringConvertible {
         guard text.utf8.count == 18 else { return nil }
         let valid = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             var sum = 0
-            var nonZero = false
+            var division = false
             for index in 0..<17 {
                 let byte = bytes[index]
                 guard byte < 128, case let place = Int(places[Int(byte)]), place >= 0 else { return false }
-                nonZero = nonZero || place != 0
+                if (2..<8).contains(index) { division = division || place != 0 }
                 sum += place * weights[index]
             }
-            return nonZero && bytes[17] < 128 && Int(places[Int(bytes[17])]) == checkPlace(weightedSum: sum)
+            // The registering authority and the division as the slower path judges them.
+            let authority = bytes[0]
+            let knownAuthority = (0x31...0x39).contains(authority) || authority == 0x41 || authority == 0x4E || authority == 0x59
+            return knownAuthority && division && bytes[17] < 128 && Int(places[Int(bytes[17])]) == checkPlace(weightedSum: sum)
         }
         return valid == true ? text : nil
     }

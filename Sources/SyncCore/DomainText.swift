@@ -29,6 +29,26 @@ public enum DomainText {
         }
     }
 
+    /// A one-line value (a name, a host organisation, an industry) holds, beyond what `check`
+    /// refuses, no tab or line break and no invisible format character (soft hyphen U+00AD,
+    /// zero-width U+200B to U+200D, word joiner U+2060 to U+2064, U+FEFF, U+180E): two names that
+    /// look the same must be the same text.
+    public static func checkLine(_ text: String, field: String) throws(DomainError) {
+        try check(text, field: field)
+        guard text.utf8.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0xC2 || $0 == 0xE1 || $0 == 0xE2 || $0 == 0xEF }) else { return }
+        for scalar in text.unicodeScalars {
+            let problem: String? = switch scalar.value {
+            case 0x09: "a tab"
+            case 0x0A, 0x0D: "a line break"
+            case 0x00AD, 0x180E, 0x200B...0x200D, 0x2060...0x2064, 0xFEFF: "an invisible character (U+\(hex(scalar)))"
+            default: nil
+            }
+            if let problem {
+                throw .invalid(field: field, value: String(text.prefix(20)), rule: "contains \(problem); a name is one line of visible text")
+            }
+        }
+    }
+
     /// Whether `text` holds a byte that may begin a forbidden character: a control byte (tab and
     /// line feed aside), or the lead byte of C1 controls (0xC2), of U+061C (0xD8), of the
     /// U+200E...U+2069 controls (0xE2) or of U+FFFD (0xEF). Most text has none, and is judged

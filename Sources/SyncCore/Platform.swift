@@ -77,9 +77,9 @@ public struct Platform: Sendable, Hashable, Codable {
             throw .invalid(field: "id", value: id, rule: "expected a lower-case UUID")
         }
         _ = try counties.county(county)
-        copy.name = try Self.requiredText(name, field: "name")
-        copy.hostOrg = try Self.requiredText(hostOrg, field: "host-org")
-        copy.industry = try Self.requiredText(industry, field: "industry")
+        copy.name = try Self.requiredText(name, field: "name", singleLine: true)
+        copy.hostOrg = try Self.requiredText(hostOrg, field: "host-org", singleLine: true)
+        copy.industry = try Self.requiredText(industry, field: "industry", singleLine: true)
         copy.creditCode = try CreditCode(creditCode, field: "credit-code").value
         (copy.level, copy.subtype) = try category.validate(level: level, subtype: subtype)
         copy.evaluation = try Self.optionalText(evaluation, field: "evaluation")
@@ -88,13 +88,13 @@ public struct Platform: Sendable, Hashable, Codable {
         return copy
     }
 
-    static func requiredText(_ text: String, field: String) throws(DomainError) -> String {
+    static func requiredText(_ text: String, field: String, singleLine: Bool = false) throws(DomainError) -> String {
         // Most values need no trimming; checking the ends first avoids Foundation's slower path.
         let trimmed = hasOuterWhitespace(text) ? text.trimmingCharacters(in: .whitespacesAndNewlines) : text
         guard !trimmed.isEmpty else {
             throw .invalid(field: field, value: text, rule: "must not be empty")
         }
-        try DomainText.check(trimmed, field: field)
+        if singleLine { try DomainText.checkLine(trimmed, field: field) } else { try DomainText.check(trimmed, field: field) }
         guard trimmed.utf8.count <= maxTextLength || trimmed.count <= maxTextLength else {
             throw .invalid(field: field, value: String(trimmed.prefix(20)) + "…", rule: "at most \(maxTextLength) characters")
         }

@@ -136,4 +136,26 @@ struct CreditCodeTests {
         expectDomainError(field: "credit-code") { _ = try CreditCode("91350100M000100Y44", field: "credit-code") }
         expectDomainError(field: "host credit code") { _ = try CreditCode("", field: "host credit code") }
     }
+
+    /// Placeholders with a right check character: no registering authority, or no division.
+    @Test func placeholderCodesWithARightCheckCharacterAreRefused() {
+        for first17 in ["00000000000000001", "01130200000000001", "91000000MA0000001", "Z1130200MA0000001"] {
+            guard let check = CreditCode.checkCharacter(for: first17) else { continue }
+            let code = first17 + String(check)
+            #expect(throws: DomainError.self, "\(code)") { _ = try CreditCode(code) }
+        }
+        #expect(throws: Never.self) { _ = try CreditCode("91130200" + "MA0000001" + String(CreditCode.checkCharacter(for: "91130200MA0000001")!)) }
+    }
+
+    /// One-line values hold no tab, line break or invisible character: two names that look the
+    /// same are the same text.
+    @Test func namesRefuseInvisibleCharactersTabsAndLineBreaks() throws {
+        for name in ["唐山\u{200B}陶瓷实验室", "唐山陶瓷\u{FEFF}实验室", "唐山\u{2060}陶瓷", "唐山\u{00AD}陶瓷", "唐山\t陶瓷", "唐山\n陶瓷"] {
+            #expect(throws: DomainError.self, "\(name.unicodeScalars.map { String($0.value, radix: 16) })") {
+                try DomainText.checkLine(name, field: "name")
+            }
+        }
+        try DomainText.checkLine("唐山（陶瓷）重点实验室", field: "name")
+        try DomainText.check("第一行\n第二行", field: "remarks")
+    }
 }
