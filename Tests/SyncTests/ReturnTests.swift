@@ -54,6 +54,15 @@ struct ReturnTests {
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// A key lab of 130202 the city recognised, its recognition pulled (and sealed) at the county.
+    func recognisedLab(_ setup: Setup, serial: Int) throws -> String {
+        let lab = try add(setup, "130202", "key_lab", serial: serial)
+        try setup.sync()
+        _ = try setup.city.recognizePlatform(id: lab)
+        try setup.sync()
+        return lab
+    }
+
     @Test(.timeLimit(.minutes(3)))
     func aReplayedSealedChangeChangesNothingWithoutARestore() async throws {
         let setup = try await Self.setUp()
@@ -107,10 +116,7 @@ struct ReturnTests {
     func aReturnRefusedForGoodNeverStopsPulling() async throws {
         let setup = try await Self.setUp()
         defer { setup.cluster.cleanUp() }
-        let lab = try add(setup, "130202", "key_lab", serial: 51)
-        try setup.sync()
-        _ = try setup.city.recognizePlatform(id: lab)
-        try setup.sync()
+        let lab = try recognisedLab(setup, serial: 51)
         // A sealed copy whose seal no longer matches (a city whose key was replaced): refused for good.
         _ = try setup.sqlite("UPDATE received SET to_return = 1, seal = 'AAAA' || substr(seal, 5) WHERE row_id = '\(lab)' AND seal IS NOT NULL")
         _ = try setup.city.revokePlatform(id: lab)
@@ -129,29 +135,26 @@ struct ReturnTests {
     func aCityThatHandedOutItsFeedRefusesToStartWithoutItsKey() async throws {
         let setup = try await Self.setUp()
         defer { setup.cluster.cleanUp() }
-        let lab = try add(setup, "130202", "key_lab", serial: 61)
-        try setup.sync()
-        _ = try setup.city.recognizePlatform(id: lab)
-        try setup.sync()
+        _ = try recognisedLab(setup, serial: 61)
         setup.cluster.stopCity()
         let key = setup.cluster.dir.appendingPathComponent("feed.key").path
         #expect(FileManager.default.fileExists(atPath: key), "the city made its key beside its database")
         try FileManager.default.moveItem(atPath: key, toPath: key + ".away")
         let pki = setup.cluster.pki
         // (Under `timeout`, so an aggregator that starts anyway fails the test instead of hanging it.)
-        let started = try Cluster.capture("/usr/bin/timeout", ["20", Cluster.binaries.appendingPathComponent("city-aggregator").path,
-            "--db", setup.cluster.cityDB, "--listen", "127.0.0.1:0", "--cert", pki.appendingPathComponent("server.pem").path,
-            "--key", pki.appendingPathComponent("server.key").path, "--client-ca", pki.appendingPathComponent("ca.pem").path,
-        ])
+        func start() throws -> (status: Int32, stdout: String, stderr: String) {
+            try Cluster.capture("/usr/bin/timeout", ["20", Cluster.binaries.appendingPathComponent("city-aggregator").path,
+                "--db", setup.cluster.cityDB, "--listen", "127.0.0.1:0", "--cert", pki.appendingPathComponent("server.pem").path,
+                "--key", pki.appendingPathComponent("server.key").path, "--client-ca", pki.appendingPathComponent("ca.pem").path,
+            ])
+        }
+        let started = try start()
         #expect(started.status == 78, "exit status \(started.status): \(started.stderr)")
         #expect(started.stderr.contains("feed-key") && started.stderr.contains("feed.key"), "\(started.stderr)")
         #expect(!FileManager.default.fileExists(atPath: key), "no new key was made")
         // Nor with another key.
         try String(repeating: "ab", count: 32).appending("\n").write(toFile: key, atomically: true, encoding: .utf8)
-        let other = try Cluster.capture("/usr/bin/timeout", ["20", Cluster.binaries.appendingPathComponent("city-aggregator").path,
-            "--db", setup.cluster.cityDB, "--listen", "127.0.0.1:0", "--cert", pki.appendingPathComponent("server.pem").path,
-            "--key", pki.appendingPathComponent("server.key").path, "--client-ca", pki.appendingPathComponent("ca.pem").path,
-        ])
+        let other = try start()
         #expect(other.status == 78 && other.stderr.contains("is not the key"), "exit status \(other.status): \(other.stderr)")
         // With its key back, it starts.
         try FileManager.default.removeItem(atPath: key)
