@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "city-aggregator", targets: ["city-aggregator"]),
         .executable(name: "sync-bench", targets: ["sync-bench"]),
         .executable(name: "sync-faults", targets: ["sync-faults"]),
+        .executable(name: "scanner-fuzz", targets: ["scanner-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -75,6 +76,10 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "syncctl", dependencies: ["AdminCommands"]),
+        // The fuzz target over decoding and checking (libFuzzer with -sanitize=fuzzer, see
+        // Deploy/fuzz.sh); built plainly, it replays a corpus.
+        .executableTarget(name: "scanner-fuzz", dependencies: ["SyncCore", "SyncProtocol", "CFuzzDriver"]),
+        .target(name: "CFuzzDriver"),
         .executableTarget(
             name: "county-syncd",
             dependencies: [
