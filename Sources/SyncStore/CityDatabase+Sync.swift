@@ -426,7 +426,6 @@ extension CityDatabase {
                 }
             }
             _ = try CountyDatabase.stamp(db, wallMs: nowMs)
-            try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
             guard !changes.isEmpty else {
                 try db.execute(sql: "UPDATE node_state SET last_contact_at = ? WHERE node = ?", arguments: [nowMs, request.node])
                 return (ReturnResponse(outcomes: kept), admission)

@@ -104,8 +104,10 @@ struct ConnectionLimitTests {
         } while ContinuousClock.now < settled
         #expect((gauges["sync_connections_open"] ?? .max) <= 2 && gauges["sync_connections_handshaking"] == 0, "\(gauges)")
         #expect((gauges["sync_connections_refused_total"] ?? 0) > 0, "connections over the bound were refused: \(gauges)")
+        // Every connection it refused it closed at once, so its client sees it closed. (How many
+        // of the rest the kernel has passed on yet varies from run to run.)
         let closed = sockets.filter(Self.closedByServer).count
-        #expect(closed >= 600, "the city closed \(closed) of the idle connections")
+        #expect(closed >= (gauges["sync_connections_refused_total"] ?? .max), "the city closed \(closed) of the idle connections: \(gauges)")
         // And it does not spin: well under one core while they were held and after.
         let before = Self.cpuSeconds(pid: pid)
         try await Task.sleep(for: .seconds(2))
