@@ -38,7 +38,7 @@ struct APIError: Error {
             default: self.init(.storageError, message: error.description)
             }
         case let error as BulkLane.LaneFull:
-            self.init(.tooManyRequests, message: "county \(error.county) has \(error.queued) requests waiting for the city's writer already; try again shortly (Retry-After)")
+            self.init(.tooManyRequests, message: "county \(error.county) has \(error.queued) requests in progress at the city already, its share; try again shortly (Retry-After)")
         case let error as RequestBodyTimeout:
             self.init(.requestTimeout, message: "the request's body did not arrive within \(error.seconds) s (body-timeout-seconds)")
         case let error as BoundsViolation:

@@ -26,10 +26,15 @@ public enum PlatformAwards {
         award.approvedAmount ?? award.amount
     }
 
+    /// The awards of `others` that count beside `award`: the platform's, not rejected, not itself.
+    static func counting(_ others: [Award], besides award: Award, of platform: Platform) -> [Award] {
+        others.filter { $0.id != award.id && $0.platformId == platform.id && $0.status != .rejected }
+    }
+
     /// Checks `amount` for `award` against the other awards of `platform` (any status; rejected ones
     /// and `award` itself are left out). Throws naming the rule, the total and the other awards.
     public static func check(_ amount: Fen, for award: Award, of platform: Platform, others: [Award], policy: AwardPolicy) throws(DomainError) {
-        let counting = others.filter { $0.id != award.id && $0.platformId == platform.id && $0.status != .rejected }
+        let counting = counting(others, besides: award, of: platform)
         let rule = policy.rule(for: platform)
         let section = "plan \(platform.category.planSection)"
         // Once per platform and level, judged by what was given, not by the rule's amount now: a
@@ -62,8 +67,7 @@ public enum PlatformAwards {
                                     confirmed: Bool) throws(DomainError) -> Bool {
         let rule = policy.rule(for: platform)
         guard rule.hasNoStatedMaximum else { return false }
-        let before = others.filter { $0.id != award.id && $0.platformId == platform.id && $0.status != .rejected }
-            .reduce(Fen.zero) { $0 + counted($1) }
+        let before = counting(others, besides: award, of: platform).reduce(Fen.zero) { $0 + counted($1) }
         let total = before + amount
         guard total > policy.caseByCaseCeiling else { return false }
         guard confirmed else {

@@ -282,7 +282,7 @@ public struct Receiver: Sendable {
         for column in columns { merged[column] = current(column) }
         for column in taken { merged[column] = change.values[column] }
         if fromCounty, !taken.isEmpty {
-            try validate(table: table, id: change.rowId, values: merged, isInsert: false, lookups: lookups)
+            try validate(table: table, id: change.rowId, values: merged, lookups: lookups)
             if table == "platform" { try checkClassification(id: change.rowId, before: existing, after: merged) }
         }
 
@@ -318,7 +318,7 @@ public struct Receiver: Sendable {
         }
         if fromCounty {
             try checkCityOwnedColumns(change, taken: taken, isInsert: true)
-            if !taken.isEmpty { try validate(table: change.table, id: change.rowId, values: merged, isInsert: true, lookups: lookups) }
+            if !taken.isEmpty { try validate(table: change.table, id: change.rowId, values: merged, lookups: lookups) }
         }
         var versions = held
         if !taken.isEmpty { versions.set(change.version, columns: taken, of: taken) }
@@ -391,7 +391,7 @@ public struct Receiver: Sendable {
     /// The merged row must satisfy the domain rules a single record can break, and the rules over
     /// all of a platform's awards (`PlatformAwards`) and over the whole city (an enterprise is
     /// registered once per credit code).
-    private func validate(table: String, id: String, values: [String: ColumnValue], isInsert: Bool, lookups: some ReceiveLookups) throws {
+    private func validate(table: String, id: String, values: [String: ColumnValue], lookups: some ReceiveLookups) throws {
         if table == "platform" {
             let platform = try Platform(id: id, values: values).validated(counties: counties)
             // On every change, not only an insert: a later change of credit code, category or

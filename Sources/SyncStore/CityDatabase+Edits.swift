@@ -31,11 +31,11 @@ extension CityDatabase {
     @discardableResult
     public func approveAward(id: String, amount: Fen? = nil, on date: CalendarDate = CityDatabase.today(),
                              overrideReason: String? = nil, confirmAboveCeiling: Bool = false, by actor: String = CityDatabase.shellActor) throws -> Award {
-        let reason = overrideReason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let reason = try Self.checkedReason(overrideReason, field: "override-reason")
         try Self.checkNotFuture(date, what: "an approval")
         return try editAward(id: id, op: "approve award", actor: actor, action: "approve", detail: { award in
             "approved \(award.approvedAmount ?? award.amount) on \(date)" + (confirmAboveCeiling ? ", confirmed above the ceiling" : "")
-                + (reason.map { $0.isEmpty ? "" : " (reason: \($0))" } ?? "")
+                + (reason.map { " (reason: \($0))" } ?? "")
         }) { award, platform, db in
             guard award.status == .proposed || award.status == .rejected else {
                 throw StoreError.notAllowed("award \(id) is \(award.status.rawValue); only a proposed or rejected award can be approved")
@@ -44,20 +44,17 @@ extension CityDatabase {
                 throw StoreError.notAllowed("platform \(platform.id) is \(platform.status.rawValue); an award is approved only for a recognised platform (syncctl platform recognize)")
             }
             let qualifies = platform.recognizedOn.map { $0 >= Self.planStart } ?? false
-            if !qualifies && (reason ?? "").isEmpty {
+            if !qualifies && reason == nil {
                 throw StoreError.notAllowed("platform \(platform.id) was recognised on \(platform.recognizedOn?.description ?? "an unknown date"), before the plan's start \(Self.planStart); approve with --override-reason to record why it still qualifies")
             }
             let approved = amount ?? award.amount
             // A 1:1 match is the basis itself; anything else is the city's decision, with its reason.
             var adjustedMatch = false
             if case .matching = self.policy.rule(for: platform), let exact = self.policy.rule(for: platform).maximum(basis: award.basis), approved != exact {
-                guard let reason, !reason.isEmpty else {
+                guard reason != nil else {
                     throw StoreError.notAllowed("award \(id) matches \(award.basis?.description ?? "its basis") 1:1, so it is exactly \(exact); approve \(approved) only with --override-reason saying why")
                 }
                 adjustedMatch = true
-            }
-            if let reason, !reason.isEmpty {
-                do { try DomainText.check(reason, field: "override-reason") } catch let error as DomainError { throw StoreError.invalidInput(error) }
             }
             do {
                 try self.policy.rule(for: platform).check(amount: approved, basis: award.basis)
@@ -72,7 +69,7 @@ extension CityDatabase {
             // confirmation alone is not enough: the reason is kept with the decision.
             let aboveCeiling = try PlatformAwards.checkCeiling(approved, for: award, of: platform, policy: self.policy,
                                                               confirmed: confirmAboveCeiling, db: db)
-            if aboveCeiling, (reason ?? "").isEmpty {
+            if aboveCeiling, reason == nil {
                 throw StoreError.notAllowed("award \(id) would take platform \(platform.id)'s awards above the ceiling \(self.policy.caseByCaseCeiling); approve above it only with --override-reason saying why (kept with the decision)")
             }
             try PlatformAwards.check(approved, for: award, of: platform, policy: self.policy, db: db)
@@ -244,9 +241,9 @@ extension CityDatabase {
     }
 
     /// A reason as typed, trimmed; nil when empty. Checked like any text a person enters.
-    static func checkedReason(_ text: String?) throws -> String? {
+    static func checkedReason(_ text: String?, field: String = "reason") throws -> String? {
         guard let trimmed = text?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else { return nil }
-        do { try DomainText.check(trimmed, field: "reason") } catch { throw StoreError.invalidInput(error) }
+        do { try DomainText.check(trimmed, field: field) } catch { throw StoreError.invalidInput(error) }
         return trimmed
     }
 
