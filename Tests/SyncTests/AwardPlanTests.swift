@@ -338,8 +338,10 @@ struct MoneyDoorsTests {
         try setup.sync("130202")
         let cityOwned = try setup.parked(shellRow)
         #expect(cityOwned?.reason == "city_owned_column", "\(String(describing: cityOwned))")
-        let future = try setup.syncctl(["platform", "recognize", shellRow, "--db", cityDB, "--on", "2099-12-31"])
-        #expect(future.status != 0, "\(future.stderr)")
+        // A recognition dated ahead is refused, for a platform the city holds (the shell's row it does not).
+        let future = try setup.syncctl(["platform", "recognize", sme, "--db", cityDB, "--on", "2099-12-31"])
+        #expect(future.status != 0 && future.stderr.contains("after today"), "\(future.stderr)")
+        #expect(try city().platform(id: sme)?.status == .registered)
         #expect(try city().platform(id: partner)?.recognizedOn == CityDatabase.today())
 
         // 9. A recognition date changes only as a decision with a reason, and the log keeps it.
