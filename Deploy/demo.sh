@@ -79,14 +79,14 @@ add "$db" "唐山智能仪表有限公司" high_tech_enterprise "" "唐山智能
 
 db=$run/130209.db   # 曹妃甸区
 pilot=$(add "$db" "曹妃甸钢铁新材料中试基地" pilot_base municipal "首钢京唐钢铁联合有限责任公司" 91130209MA0B00011N 钢铁新材料)
-"$syncctl" award propose --db "$db" --platform "$pilot" --amount 2400000 --basis 8000000 --fiscal-year 2025 >/dev/null
+"$syncctl" award propose --db "$db" --platform "$pilot" --amount 2400000 --basis 8000000 --basis-ref "曹妃甸发改投资〔2025〕17号" --fiscal-year 2025 >/dev/null
 add "$db" "曹妃甸港口物流应用场景" application_scenario "" "唐山曹妃甸实业港务有限公司" 91130209MA0B00022T 现代物流 --subtype logistics >/dev/null
 alliance=$(add "$db" "唐山海洋经济产业技术创新战略联盟" industry_alliance municipal "唐山海洋牧场实业有限公司" 91130209MA0B00033Y 海洋经济)
 "$syncctl" award propose --db "$db" --platform "$alliance" --amount 100000 --fiscal-year 2025 >/dev/null
 
 db=$run/130283.db   # 迁安市
 agency=$(add "$db" "迁安技术转移服务中心" tech_transfer_agency provincial "迁安市科技服务有限公司" 91130283MA0C00011E 钢铁冶金)
-"$syncctl" award propose --db "$db" --platform "$agency" --amount 150000 --basis 150000000 --fiscal-year 2025 >/dev/null
+"$syncctl" award propose --db "$db" --platform "$agency" --amount 150000 --basis 150000000 --basis-ref 1302832025000123 --fiscal-year 2025 >/dev/null
 add "$db" "迁安市钢铁冶金工程研究中心" engineering_research_center provincial "河北津西钢铁集团股份有限公司" 91130283MA0C00022J 钢铁冶金 >/dev/null
 station=$(add "$db" "迁安博士后科研工作站" postdoc_station "" "迁安市九江线材有限责任公司" 91130283MA0C00033N 金属材料)
 "$syncctl" award propose --db "$db" --platform "$station" --amount 200000 --fiscal-year 2025 >/dev/null

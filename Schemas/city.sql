@@ -96,7 +96,7 @@ CREATE TABLE "award" (
   approved_amount_fen INTEGER CHECK (approved_amount_fen IS NULL OR (typeof(approved_amount_fen) = 'integer' AND approved_amount_fen > 0)),
   approved_on TEXT CHECK (approved_on GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
   reject_reason TEXT,
-  remarks TEXT,
+  remarks TEXT, basis_ref TEXT CHECK (basis_ref IS NULL OR (typeof(basis_ref) = 'text' AND length(basis_ref) BETWEEN 1 AND 64)),
   FOREIGN KEY (platform_id, county) REFERENCES platform (id, county)
 ) WITHOUT ROWID;
 
@@ -169,9 +169,11 @@ CREATE INDEX high_tech_enterprise_by_credit_code ON platform (credit_code) WHERE
 
 CREATE INDEX tech_sme_by_credit_code ON platform (credit_code) WHERE category = 'tech_sme';
 
+CREATE INDEX award_by_basis_ref ON award (basis_ref) WHERE basis_ref IS NOT NULL;
+
 CREATE TABLE "award_decision" (
   award_id TEXT NOT NULL,
-  kind TEXT NOT NULL CHECK (kind IN ('recognized_before_plan', 'match_adjusted', 'disbursed', 'above_ceiling')),
+  kind TEXT NOT NULL CHECK (kind IN ('recognized_before_plan', 'match_adjusted', 'disbursed', 'above_ceiling', 'basis_differs')),
   note TEXT,
   on_date TEXT NOT NULL CHECK (on_date GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
   recorded_at INTEGER NOT NULL,
@@ -180,7 +182,7 @@ CREATE TABLE "award_decision" (
 
 CREATE TRIGGER award_capture_delete AFTER DELETE ON award
 BEGIN
-  UPDATE change_log SET "values" = json_object('amount_fen', OLD.amount_fen, 'approved_amount_fen', OLD.approved_amount_fen, 'approved_on', OLD.approved_on, 'basis_fen', OLD.basis_fen, 'county', OLD.county, 'fiscal_year', OLD.fiscal_year, 'platform_id', OLD.platform_id, 'reject_reason', OLD.reject_reason, 'remarks', OLD.remarks, 'status', OLD.status)
+  UPDATE change_log SET "values" = json_object('amount_fen', OLD.amount_fen, 'approved_amount_fen', OLD.approved_amount_fen, 'approved_on', OLD.approved_on, 'basis_fen', OLD.basis_fen, 'basis_ref', OLD.basis_ref, 'county', OLD.county, 'fiscal_year', OLD.fiscal_year, 'platform_id', OLD.platform_id, 'reject_reason', OLD.reject_reason, 'remarks', OLD.remarks, 'status', OLD.status)
   WHERE "values" = 'null' AND tbl = 'award' AND row_id = OLD.id;
   INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
   SELECT OLD.county, 'award', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
@@ -191,12 +193,12 @@ CREATE TRIGGER award_capture_insert AFTER INSERT ON award
 WHEN (SELECT capture FROM replica WHERE id = 1) = 1
 BEGIN
   INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
-  VALUES (NEW.county, 'award', NEW.id, 'insert', 1023, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+  VALUES (NEW.county, 'award', NEW.id, 'insert', 2047, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
 END;
 
 CREATE TRIGGER award_capture_update AFTER UPDATE ON award
 BEGIN
-  UPDATE change_log SET "values" = json_object('amount_fen', OLD.amount_fen, 'approved_amount_fen', OLD.approved_amount_fen, 'approved_on', OLD.approved_on, 'basis_fen', OLD.basis_fen, 'county', OLD.county, 'fiscal_year', OLD.fiscal_year, 'platform_id', OLD.platform_id, 'reject_reason', OLD.reject_reason, 'remarks', OLD.remarks, 'status', OLD.status)
+  UPDATE change_log SET "values" = json_object('amount_fen', OLD.amount_fen, 'approved_amount_fen', OLD.approved_amount_fen, 'approved_on', OLD.approved_on, 'basis_fen', OLD.basis_fen, 'basis_ref', OLD.basis_ref, 'county', OLD.county, 'fiscal_year', OLD.fiscal_year, 'platform_id', OLD.platform_id, 'reject_reason', OLD.reject_reason, 'remarks', OLD.remarks, 'status', OLD.status)
   WHERE "values" = 'null' AND tbl = 'award' AND row_id = OLD.id;
   INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms)
   SELECT NEW.county, 'award', NEW.id, 'update', changed, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
@@ -209,7 +211,8 @@ BEGIN
       | ((OLD.approved_amount_fen IS NOT NEW.approved_amount_fen) << 6)
       | ((OLD.approved_on IS NOT NEW.approved_on) << 7)
       | ((OLD.reject_reason IS NOT NEW.reject_reason) << 8)
-      | ((OLD.remarks IS NOT NEW.remarks) << 9) AS changed)
+      | ((OLD.remarks IS NOT NEW.remarks) << 9)
+      | ((OLD.basis_ref IS NOT NEW.basis_ref) << 10) AS changed)
   WHERE changed <> 0 AND (SELECT capture FROM replica WHERE id = 1) = 1;
 END;
 

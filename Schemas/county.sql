@@ -55,7 +55,7 @@ CREATE TABLE "award" (
   approved_amount_fen INTEGER CHECK (approved_amount_fen IS NULL OR (typeof(approved_amount_fen) = 'integer' AND approved_amount_fen > 0)),
   approved_on TEXT CHECK (approved_on GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
   reject_reason TEXT,
-  remarks TEXT,
+  remarks TEXT, basis_ref TEXT CHECK (basis_ref IS NULL OR (typeof(basis_ref) = 'text' AND length(basis_ref) BETWEEN 1 AND 64)),
   FOREIGN KEY (platform_id, county) REFERENCES platform (id, county)
 ) WITHOUT ROWID;
 
@@ -134,41 +134,6 @@ CREATE TABLE "platform" (
   UNIQUE (county, id)
 ) WITHOUT ROWID;
 
-CREATE TRIGGER award_capture_delete AFTER DELETE ON award
-BEGIN
-  UPDATE change_log SET "values" = json_object('amount_fen', OLD.amount_fen, 'approved_amount_fen', OLD.approved_amount_fen, 'approved_on', OLD.approved_on, 'basis_fen', OLD.basis_fen, 'county', OLD.county, 'fiscal_year', OLD.fiscal_year, 'platform_id', OLD.platform_id, 'reject_reason', OLD.reject_reason, 'remarks', OLD.remarks, 'status', OLD.status)
-  WHERE "values" = 'null' AND tbl = 'award' AND row_id = OLD.id;
-  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
-  SELECT 'award', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
-  WHERE (SELECT capture FROM replica WHERE id = 1) = 1;
-END;
-
-CREATE TRIGGER award_capture_insert AFTER INSERT ON award
-WHEN (SELECT capture FROM replica WHERE id = 1) = 1
-BEGIN
-  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
-  VALUES ('award', NEW.id, 'insert', 1023, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
-END;
-
-CREATE TRIGGER award_capture_update AFTER UPDATE ON award
-BEGIN
-  UPDATE change_log SET "values" = json_object('amount_fen', OLD.amount_fen, 'approved_amount_fen', OLD.approved_amount_fen, 'approved_on', OLD.approved_on, 'basis_fen', OLD.basis_fen, 'county', OLD.county, 'fiscal_year', OLD.fiscal_year, 'platform_id', OLD.platform_id, 'reject_reason', OLD.reject_reason, 'remarks', OLD.remarks, 'status', OLD.status)
-  WHERE "values" = 'null' AND tbl = 'award' AND row_id = OLD.id;
-  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
-  SELECT 'award', NEW.id, 'update', changed, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
-  FROM (SELECT ((OLD.county IS NOT NEW.county) << 0)
-      | ((OLD.platform_id IS NOT NEW.platform_id) << 1)
-      | ((OLD.amount_fen IS NOT NEW.amount_fen) << 2)
-      | ((OLD.basis_fen IS NOT NEW.basis_fen) << 3)
-      | ((OLD.fiscal_year IS NOT NEW.fiscal_year) << 4)
-      | ((OLD.status IS NOT NEW.status) << 5)
-      | ((OLD.approved_amount_fen IS NOT NEW.approved_amount_fen) << 6)
-      | ((OLD.approved_on IS NOT NEW.approved_on) << 7)
-      | ((OLD.reject_reason IS NOT NEW.reject_reason) << 8)
-      | ((OLD.remarks IS NOT NEW.remarks) << 9) AS changed)
-  WHERE changed <> 0 AND (SELECT capture FROM replica WHERE id = 1) = 1;
-END;
-
 CREATE TRIGGER award_immutable_key BEFORE UPDATE OF id, county ON award
 WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
 BEGIN
@@ -237,3 +202,41 @@ CREATE TABLE refused_return (
   message TEXT NOT NULL,
   refused_at INTEGER NOT NULL
 );
+
+CREATE INDEX award_by_basis_ref ON award (basis_ref) WHERE basis_ref IS NOT NULL;
+
+CREATE TRIGGER award_capture_insert AFTER INSERT ON award
+WHEN (SELECT capture FROM replica WHERE id = 1) = 1
+BEGIN
+  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
+  VALUES ('award', NEW.id, 'insert', 2047, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+END;
+
+CREATE TRIGGER award_capture_update AFTER UPDATE ON award
+BEGIN
+  UPDATE change_log SET "values" = json_object('amount_fen', OLD.amount_fen, 'approved_amount_fen', OLD.approved_amount_fen, 'approved_on', OLD.approved_on, 'basis_fen', OLD.basis_fen, 'basis_ref', OLD.basis_ref, 'county', OLD.county, 'fiscal_year', OLD.fiscal_year, 'platform_id', OLD.platform_id, 'reject_reason', OLD.reject_reason, 'remarks', OLD.remarks, 'status', OLD.status)
+  WHERE "values" = 'null' AND tbl = 'award' AND row_id = OLD.id;
+  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
+  SELECT 'award', NEW.id, 'update', changed, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
+  FROM (SELECT ((OLD.county IS NOT NEW.county) << 0)
+      | ((OLD.platform_id IS NOT NEW.platform_id) << 1)
+      | ((OLD.amount_fen IS NOT NEW.amount_fen) << 2)
+      | ((OLD.basis_fen IS NOT NEW.basis_fen) << 3)
+      | ((OLD.fiscal_year IS NOT NEW.fiscal_year) << 4)
+      | ((OLD.status IS NOT NEW.status) << 5)
+      | ((OLD.approved_amount_fen IS NOT NEW.approved_amount_fen) << 6)
+      | ((OLD.approved_on IS NOT NEW.approved_on) << 7)
+      | ((OLD.reject_reason IS NOT NEW.reject_reason) << 8)
+      | ((OLD.remarks IS NOT NEW.remarks) << 9)
+      | ((OLD.basis_ref IS NOT NEW.basis_ref) << 10) AS changed)
+  WHERE changed <> 0 AND (SELECT capture FROM replica WHERE id = 1) = 1;
+END;
+
+CREATE TRIGGER award_capture_delete AFTER DELETE ON award
+BEGIN
+  UPDATE change_log SET "values" = json_object('amount_fen', OLD.amount_fen, 'approved_amount_fen', OLD.approved_amount_fen, 'approved_on', OLD.approved_on, 'basis_fen', OLD.basis_fen, 'basis_ref', OLD.basis_ref, 'county', OLD.county, 'fiscal_year', OLD.fiscal_year, 'platform_id', OLD.platform_id, 'reject_reason', OLD.reject_reason, 'remarks', OLD.remarks, 'status', OLD.status)
+  WHERE "values" = 'null' AND tbl = 'award' AND row_id = OLD.id;
+  INSERT INTO change_log (tbl, row_id, op, columns, wall_ms)
+  SELECT 'award', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
+  WHERE (SELECT capture FROM replica WHERE id = 1) = 1;
+END;

@@ -16,6 +16,7 @@ struct AwardCommand: ParsableCommand {
         let amountFen: Int64
         let amountYuan: String
         let basisFen: Int64?
+        let basisRef: String?
         let fiscalYear: Int
         let status: String
         let approvedAmountFen: Int64?
@@ -30,6 +31,7 @@ struct AwardCommand: ParsableCommand {
             amountFen = award.amount.rawValue
             amountYuan = award.amount.formatted
             basisFen = award.basis?.rawValue
+            basisRef = award.basisRef
             fiscalYear = award.fiscalYear
             status = award.status.rawValue
             approvedAmountFen = award.approvedAmount?.rawValue
@@ -60,6 +62,8 @@ struct AwardCommand: ParsableCommand {
         @Option(parsing: .unconditional, help: ArgumentHelp("The proposed amount in yuan.", valueName: "yuan")) var amount: String
         @Option(parsing: .unconditional, help: ArgumentHelp("Equipment investment, contract value or provincial funding, for proportional and matching rules.", valueName: "yuan"))
         var basis: String?
+        @Option(name: .customLong("basis-ref"), help: ArgumentHelp("Where the basis comes from, for proportional and matching rules: the registered technology contract's number, the equipment-investment project's number, or the grant's document number. One source pays at most what its rule allows, across all awards.", valueName: "number"))
+        var basisRef: String?
         @Option(name: .customLong("fiscal-year"), help: "The fiscal year, 2022 to 2025 (default: this year, while the plan runs).") var fiscalYear: Int?
         @Option(help: "Free remarks.") var remarks: String?
         @Flag(name: .customLong("confirm-above-ceiling"), help: "Confirm that the platform's case-by-case or matching awards pass the ceiling (10,000,000 yuan).")
@@ -72,26 +76,28 @@ struct AwardCommand: ParsableCommand {
                 try db.proposeAward(Award(
                     county: db.county, platformId: platform, amount: try parseYuan(amount, field: "amount")!,
                     basis: try parseYuan(basis, field: "basis"), fiscalYear: try AwardCommand.fiscalYear(fiscalYear),
-                    remarks: remarks), confirmAboveCeiling: confirmAboveCeiling)
+                    remarks: remarks, basisRef: basisRef), confirmAboveCeiling: confirmAboveCeiling)
             }
             if output.json { try printJSON(Output(award)) } else { print(award.id) }
         }
     }
 
     struct Update: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a proposed award (amount, basis, fiscal year, remarks).")
+        static let configuration = CommandConfiguration(abstract: "Change a proposed award (amount, basis and its source, fiscal year, remarks).")
 
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The award's id.") var id: String
         @Option(parsing: .unconditional, help: ArgumentHelp("The proposed amount in yuan.", valueName: "yuan")) var amount: String?
         @Option(parsing: .unconditional, help: ArgumentHelp("The basis in yuan; empty to clear.", valueName: "yuan")) var basis: String?
+        @Option(name: .customLong("basis-ref"), help: ArgumentHelp("The basis's source (contract, project or grant document number); empty to clear.", valueName: "number"))
+        var basisRef: String?
         @Option(name: .customLong("fiscal-year"), help: "The fiscal year.") var fiscalYear: Int?
         @Option(help: "Free remarks.") var remarks: String?
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            guard [amount, basis, fiscalYear.map(String.init), remarks].contains(where: { $0 != nil }) else {
-                throw ValidationError("nothing to change: give --amount, --basis, --fiscal-year or --remarks")
+            guard [amount, basis, basisRef, fiscalYear.map(String.init), remarks].contains(where: { $0 != nil }) else {
+                throw ValidationError("nothing to change: give --amount, --basis, --basis-ref, --fiscal-year or --remarks")
             }
         }
 
@@ -99,11 +105,12 @@ struct AwardCommand: ParsableCommand {
             let db = try reporting { try database.open() }
             let amount = try parseYuan(self.amount, field: "amount")
             let basis = try basis.map { $0.isEmpty ? Fen?.none : try parseYuan($0, field: "basis") }
-            let (fiscalYear, remarks) = (self.fiscalYear, self.remarks)
+            let (fiscalYear, remarks, basisRef) = (self.fiscalYear, self.remarks, self.basisRef)
             let award = try reporting {
                 try db.updateAward(id: id) { award in
                     if let amount { award.amount = amount }
                     if let basis { award.basis = basis }
+                    if let basisRef { award.basisRef = basisRef.isEmpty ? nil : basisRef }
                     if let fiscalYear { award.fiscalYear = fiscalYear }
                     if let remarks { award.remarks = remarks }
                 }
@@ -124,14 +131,28 @@ struct AwardCommand: ParsableCommand {
             let awards = try reporting { try db.awards() }.filter { platform == nil || $0.platformId == platform }
             if output.json { return try printJSON(awards.map(Output.init)) }
             let names = Dictionary(try reporting { try db.platforms() }.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-            var table = TextTable("ID", "COUNTY", "PLATFORM", "AMOUNT (YUAN)", "BASIS (YUAN)", "YEAR", "STATUS", "APPROVED (YUAN)")
+            var table = TextTable("ID", "COUNTY", "PLATFORM", "AMOUNT (YUAN)", "BASIS (YUAN)", "SOURCE", "YEAR", "STATUS", "APPROVED (YUAN)")
             for award in awards {
                 table.add(award.id, award.county, names[award.platformId] ?? award.platformId, award.amount.grouped, award.basis?.grouped ?? "-",
-                          String(award.fiscalYear), award.status.rawValue, award.approvedAmount?.grouped ?? "-")
+                          award.basisRef ?? "-", String(award.fiscalYear), award.status.rawValue, award.approvedAmount?.grouped ?? "-")
             }
             print(table.render())
-            let total = awards.reduce(Int64(0)) { $0 + $1.amount.rawValue }
-            print("\(awards.count) award\(awards.count == 1 ? "" : "s"), \(Fen(rawValue: total)) proposed")
+            print(Self.footer(awards))
+            // The city's reasons, where the clerk looks (not only in --json).
+            for award in awards where award.status == .rejected {
+                print("rejected \(award.id): \(award.rejectReason ?? "(no reason given)")")
+            }
+        }
+
+        /// "3 awards: 1 proposed (100,000.00 yuan), 2 approved (…)": each status with its own
+        /// total, at the approved amount once approved.
+        static func footer(_ awards: [Award]) -> String {
+            let parts = AwardStatus.allCases.compactMap { status -> String? in
+                let these = awards.filter { $0.status == status }
+                guard !these.isEmpty else { return nil }
+                return "\(these.count) \(status.rawValue) (\(these.reduce(Fen.zero) { $0 + PlatformAwards.counted($1) }))"
+            }
+            return "\(awards.count) award\(awards.count == 1 ? "" : "s")" + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", "))
         }
     }
 
@@ -163,7 +184,7 @@ struct AwardCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The award's id.") var id: String
         @Option(parsing: .unconditional, help: ArgumentHelp("The approved amount in yuan (default: the proposal).", valueName: "yuan")) var amount: String?
-        @Option(name: .customLong("override-reason"), help: "Why a platform recognised before the plan's start (2022-06-09) still qualifies, why a 1:1 match is not exactly its basis, or why an amount above the ceiling is right; kept with the award.")
+        @Option(name: .customLong("override-reason"), help: "Why a platform recognised before the plan's start (2022-06-09) still qualifies, why a 1:1 match is not exactly its basis, why a basis differs from the one approved before on the same source, or why an amount above the ceiling is right; kept with the award.")
         var overrideReason: String?
         @Flag(name: .customLong("confirm-above-ceiling"), help: "Confirm that a platform's case-by-case or matching awards may pass the ceiling (10,000,000 yuan); needs --override-reason.")
         var confirmAboveCeiling = false

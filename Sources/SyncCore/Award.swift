@@ -36,12 +36,16 @@ public struct Award: Sendable, Hashable, Codable {
     public var rejectReason: String?
     /// Free remarks.
     public var remarks: String?
+    /// The source of the basis, for a proportional or matching rule: the registered technology
+    /// contract's number, the investment project's number, the superior grant's document number
+    /// (`BasisSource.normalized`). One source pays at most what its rule allows, across the city.
+    public var basisRef: String?
 
     /// Creates an award value; call `validated(for:policy:)` before storing it.
     public init(
         id: String = RecordID.generate(), county: String, platformId: String, amount: Fen, basis: Fen? = nil,
         fiscalYear: Int, status: AwardStatus = .proposed, approvedAmount: Fen? = nil,
-        approvedOn: CalendarDate? = nil, rejectReason: String? = nil, remarks: String? = nil
+        approvedOn: CalendarDate? = nil, rejectReason: String? = nil, remarks: String? = nil, basisRef: String? = nil
     ) {
         self.id = id
         self.county = county
@@ -54,6 +58,7 @@ public struct Award: Sendable, Hashable, Codable {
         self.approvedOn = approvedOn
         self.rejectReason = rejectReason
         self.remarks = remarks
+        self.basisRef = basisRef
     }
 
     /// Fiscal years a stored award may carry (the wire and the schema accept these).
@@ -93,6 +98,16 @@ public struct Award: Sendable, Hashable, Codable {
         }
         var copy = self
         copy.remarks = try Platform.optionalText(remarks, field: "remarks")
+        copy.basisRef = try basisRef.map { (text) throws(DomainError) in try BasisSource.normalized(text) }
+        if case .proportional(_, _, _, let basisName) = rule, copy.basisRef == nil {
+            throw .invalid(field: "basis-ref", value: "", rule: "the award is \(rule.summary): name the \(basisName)'s source with --basis-ref (\(BasisSource.referenceName(basisName)))")
+        }
+        if case .matching(_, _, let basisName) = rule, copy.basisRef == nil {
+            throw .invalid(field: "basis-ref", value: "", rule: "the award is \(rule.summary): name the \(basisName)'s source with --basis-ref (\(BasisSource.referenceName(basisName)))")
+        }
+        if let ref = copy.basisRef, !rule.needsBasis {
+            throw .invalid(field: "basis-ref", value: ref, rule: "the award for a \(platform.category.rawValue) is \(rule.summary) and takes no basis, so no source of one")
+        }
         return copy
     }
 }

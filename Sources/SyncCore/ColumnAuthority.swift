@@ -15,7 +15,7 @@ public enum ColumnAuthority: String, Sendable, Hashable, Codable {
 /// | table | city | county | shared (last writer wins) |
 /// |---|---|---|---|
 /// | platform | status (recognition, revocation), evaluation, recognized_on | county, category, level, subtype, credit_code | name, host_org, industry, contact, remarks |
-/// | award | status, approved_amount_fen, approved_on, reject_reason | county, platform_id, amount_fen, basis_fen, fiscal_year | remarks |
+/// | award | status, approved_amount_fen, approved_on, reject_reason | county, platform_id, amount_fen, basis_fen, basis_ref, fiscal_year | remarks |
 public struct AuthorityTable: Sendable, Hashable {
     /// table → column → authority; a column not listed is shared.
     public var owners: [String: [String: ColumnAuthority]]
@@ -36,7 +36,7 @@ public struct AuthorityTable: Sendable, Hashable {
         ],
         "award": [
             "status": .city, "approved_amount_fen": .city, "approved_on": .city, "reject_reason": .city,
-            "county": .county, "platform_id": .county, "amount_fen": .county, "basis_fen": .county, "fiscal_year": .county,
+            "county": .county, "platform_id": .county, "amount_fen": .county, "basis_fen": .county, "basis_ref": .county, "fiscal_year": .county,
         ],
     ])
 }

@@ -110,6 +110,9 @@ public enum ReplicatedSchema {
         ColumnSpec("approved_on", .date, nullable: true),
         ColumnSpec("reject_reason", .text, nullable: true),
         ColumnSpec("remarks", .text, nullable: true),
+        // The source the basis is taken from (a registered contract's number, an investment
+        // project's, a grant's document number): added in county v17 and city v19.
+        ColumnSpec("basis_ref", .text, nullable: true),
     ]
 
     /// The names of a replicated table's columns, in order, or nil for any other name.

@@ -30,7 +30,8 @@ public enum ParkReason: String, Sendable, Hashable, Codable, CaseIterable {
     case invalid
     /// An enterprise platform registered twice by credit code.
     case duplicateEnterprise = "duplicate_enterprise"
-    /// The awards of one platform together break the plan (once per level, the yearly cap).
+    /// The awards of one platform together break the plan (once per level, its total cap), or the
+    /// awards on one source of a basis pass what its rule allows for it.
     case platformAwardLimit = "platform_award_limit"
     /// The database's own constraints refused the write.
     case constraint
@@ -91,6 +92,8 @@ public protocol ReceiveLookups {
     func awards(ofPlatform id: String) throws -> [Award]
     /// Another platform (not `id`) registered with this credit code as this category: its id and county.
     func registration(creditCode: String, category: PlatformCategory, excluding id: String) throws -> (id: String, county: String)?
+    /// Every award the receiver holds that names this basis reference, with its platform.
+    func awards(basisRef: String) throws -> [(award: Award, platform: Platform)]
 }
 
 /// A concurrent write that lost, to be kept.
@@ -412,8 +415,21 @@ public struct Receiver: Sendable {
             throw ReceiveRefusal.park(.missingPlatform, "award \(id) is for platform \(award.platformId), which the city does not have")
         }
         let valid = try award.validated(for: platform, policy: policy)
+        if valid.basisRef != award.basisRef {
+            throw ReceiveRefusal.park(.invalid, "award \(id): basis_ref \(award.basisRef ?? "") is written \(valid.basisRef ?? "") (spaces removed, full-width and lower-case letters folded), so that one source is one reference")
+        }
         do {
             try PlatformAwards.check(PlatformAwards.counted(valid), for: valid, of: platform, others: try lookups.awards(ofPlatform: platform.id), policy: policy)
+            // One source pays once, within what its rule allows: judged here against the county's
+            // own awards on it (another county's claim on a source is the city's decision, at
+            // approval, so no county can block another's by naming its source first).
+            if let reference = valid.basisRef {
+                let rule = policy.rule(for: platform)
+                let sharing = try lookups.awards(basisRef: reference)
+                    .filter { $0.award.county == valid.county && BasisSource.basisName(policy.rule(for: $0.platform)) == BasisSource.basisName(rule) }
+                    .map(\.award)
+                try BasisSource.check(PlatformAwards.counted(valid), for: valid, rule: rule, sharing: sharing)
+            }
         } catch let error as DomainError {
             throw ReceiveRefusal.park(.platformAwardLimit, error.description)
         }
@@ -471,6 +487,6 @@ extension Award {
             fiscalYear: Int(integer("fiscal_year") ?? 0), status: text("status").flatMap(AwardStatus.init(rawValue:)) ?? .proposed,
             approvedAmount: integer("approved_amount_fen").map(Fen.init(rawValue:)),
             approvedOn: try text("approved_on").map { (text) throws(DomainError) in try CalendarDate(text, field: "approved_on") },
-            rejectReason: text("reject_reason"), remarks: text("remarks"))
+            rejectReason: text("reject_reason"), remarks: text("remarks"), basisRef: text("basis_ref"))
     }
 }

@@ -202,5 +202,6 @@ private final class NewRowParts: @unchecked Sendable {
 private struct NewRowLookups: ReceiveLookups {
     func platform(id: String) throws -> Platform? { nil }
     func awards(ofPlatform id: String) throws -> [Award] { [] }
+    func awards(basisRef: String) throws -> [(award: Award, platform: Platform)] { [] }
     func registration(creditCode: String, category: PlatformCategory, excluding id: String) throws -> (id: String, county: String)? { nil }
 }

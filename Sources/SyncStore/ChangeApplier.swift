@@ -222,6 +222,13 @@ struct StoreLookups: ReceiveLookups {
         try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM award WHERE platform_id = ? ORDER BY id"), arguments: [id]).map(Award.init(row:))
     }
 
+    func awards(basisRef: String) throws -> [(award: Award, platform: Platform)] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM award WHERE basis_ref = ? ORDER BY id"), arguments: [basisRef]).compactMap { row in
+            let award = try Award(row: row)
+            return try platform(id: award.platformId).map { (award, $0) }
+        }
+    }
+
     func registration(creditCode: String, category: PlatformCategory, excluding id: String) throws -> (id: String, county: String)? {
         // The category is written into the statement (one of the enum's), so SQLite can use the
         // index of enterprises' credit codes, which holds only those categories.

@@ -73,6 +73,21 @@ extension CityDatabase {
                 throw StoreError.notAllowed("award \(id) would take platform \(platform.id)'s awards above the ceiling \(self.policy.caseByCaseCeiling); approve above it only with --override-reason saying why (kept with the decision)")
             }
             try PlatformAwards.check(approved, for: award, of: platform, policy: self.policy, db: db)
+            // One source pays once across the city: what was approved or paid on it, in any
+            // county, counts; a basis other than the one first approved on it needs the reason.
+            guard !self.policy.rule(for: platform).needsBasis || award.basisRef != nil else {
+                throw StoreError.notAllowed("award \(id) names no source of its basis (\(BasisSource.referenceName(BasisSource.basisName(self.policy.rule(for: platform))))); the county gives it with syncctl award update \(id) --basis-ref, then it can be approved")
+            }
+            let basisDiffers: Bool
+            do {
+                basisDiffers = try BasisSource.checkStored(approved, for: award, of: platform, policy: self.policy, county: nil, committedOnly: true,
+                                                     acceptDifferentBasis: reason != nil, db: db)
+            } catch StoreError.invalidInput(let error) {
+                throw StoreError.notAllowed("award \(id) cannot be approved: \(error.description)")
+            }
+            if basisDiffers, let reason {
+                try Self.recordDecision(db, award: id, kind: "basis_differs", note: "\(award.basis?.description ?? "") on \(award.basisRef ?? "") accepted by \(actor): \(reason)", on: date)
+            }
             if !qualifies, let reason {
                 try Self.recordDecision(db, award: id, kind: "recognized_before_plan", note: reason, on: date)
             }

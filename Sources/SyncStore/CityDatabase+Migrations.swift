@@ -192,6 +192,14 @@ extension CityDatabase {
             try db.execute(sql: "ALTER TABLE node_state ADD COLUMN retired_at INTEGER")
             try db.execute(sql: "ALTER TABLE node_state ADD COLUMN retired_reason TEXT")
         }
+        migrator.registerMigration("v19-basis-reference") { db in
+            // Every proportional or matching award names the source of its basis; an approval on a
+            // basis other than the one first approved on that source keeps its reason.
+            try ReplicaSchema.addBasisReference(db, role: .city)
+            try TableRebuild.rebuild(db, tables: ["award_decision"]) {
+                $0.replacingOccurrences(of: "'disbursed', 'above_ceiling')", with: "'disbursed', 'above_ceiling', 'basis_differs')")
+            }
+        }
         return migrator
     }
 }

@@ -62,6 +62,7 @@ extension CountyDatabase {
             }
             try PlatformAwards.check(valid.amount, for: valid, of: platform, policy: self.policy, db: db)
             try PlatformAwards.checkCeiling(valid.amount, for: valid, of: platform, policy: self.policy, confirmed: confirmAboveCeiling, db: db)
+            try BasisSource.checkStored(valid.amount, for: valid, of: platform, policy: self.policy, county: self.county, committedOnly: false, db: db)
             try db.cachedStatement(sql: Award.insertSQL).execute(arguments: valid.insertArguments)
             return valid
         }
@@ -93,6 +94,7 @@ extension CountyDatabase {
             let platform = try Platform(row: platformRow)
             let valid = try award.validated(for: platform, policy: self.policy)
             try PlatformAwards.check(valid.amount, for: valid, of: platform, policy: self.policy, db: db)
+            try BasisSource.checkStored(valid.amount, for: valid, of: platform, policy: self.policy, county: self.county, committedOnly: false, db: db)
             try db.cachedStatement(sql: Award.updateSQL).execute(arguments: valid.updateArguments)
             return valid
         }

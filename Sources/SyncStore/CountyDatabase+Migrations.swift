@@ -147,6 +147,7 @@ extension CountyDatabase {
                 )
                 """)
         }
+        migrator.registerMigration("v17-basis-reference") { db in try ReplicaSchema.addBasisReference(db, role: .county) }
         return migrator
     }
 }

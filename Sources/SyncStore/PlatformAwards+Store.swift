@@ -29,3 +29,31 @@ extension PlatformAwards {
                          arguments: [platform.id, award.id]).map(Award.init(row:))
     }
 }
+
+extension BasisSource {
+    /// `BasisSource.check` against the awards in `db` on `award`'s source: those of `county`
+    /// only when it is given, and only approved and disbursed ones when `committedOnly` (what
+    /// the city has decided to pay). Throws `invalidInput`; returns whether a different basis
+    /// was accepted.
+    @discardableResult
+    static func checkStored(_ amount: Fen, for award: Award, of platform: Platform, policy: AwardPolicy, county: String?,
+                            committedOnly: Bool, acceptDifferentBasis: Bool = false, db: Database) throws -> Bool {
+        guard let reference = award.basisRef else { return false }
+        let rule = policy.rule(for: platform)
+        let kind = basisName(rule)
+        var sharing: [Award] = []
+        for (other, otherPlatform) in try StoreLookups(db: db).awards(basisRef: reference) {
+            if let county, other.county != county { continue }
+            if committedOnly, other.status != .approved, other.status != .disbursed { continue }
+            if basisName(policy.rule(for: otherPlatform)) != kind { continue }
+            sharing.append(other)
+        }
+        let differs: Bool
+        do {
+            differs = try check(amount, for: award, rule: rule, sharing: sharing, acceptDifferentBasis: acceptDifferentBasis)
+        } catch {
+            throw StoreError.invalidInput(error)
+        }
+        return differs
+    }
+}

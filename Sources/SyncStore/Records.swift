@@ -35,13 +35,13 @@ extension Award {
             fiscalYear: row["fiscal_year"], status: AwardStatus(rawValue: row["status"]) ?? .proposed,
             approvedAmount: (row["approved_amount_fen"] as Int64?).map(Fen.init(rawValue:)),
             approvedOn: try (row["approved_on"] as String?).map { try CalendarDate($0, field: "approved_on") },
-            rejectReason: row["reject_reason"], remarks: row["remarks"])
+            rejectReason: row["reject_reason"], remarks: row["remarks"], basisRef: row["basis_ref"])
     }
 
     /// Values for the `award` columns in `SyncedTable.award` order, `id` first.
     var sqlValues: [(any DatabaseValueConvertible)?] {
         [id, county, platformId, amount.rawValue, basis?.rawValue, fiscalYear, status.rawValue,
-         approvedAmount?.rawValue, approvedOn?.description, rejectReason, remarks]
+         approvedAmount?.rawValue, approvedOn?.description, rejectReason, remarks, basisRef]
     }
 
     static let insertSQL = "INSERT INTO award (id, \(SyncedTable.award.columns.joined(separator: ", "))) VALUES (?\(String(repeating: ", ?", count: SyncedTable.award.columns.count)))"

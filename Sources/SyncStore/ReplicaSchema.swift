@@ -148,6 +148,18 @@ enum ReplicaSchema {
     /// Migration `v14-live-values`, on both sides: a bulk stamp leaves an entry's values in its
     /// row (`"values" = 'null'`), and the capture triggers of update and delete freeze them before
     /// the row changes, whoever writes.
+    /// Adds the award's basis reference (county v17, city v19): the column, an index to find the
+    /// awards on one source, and the award's capture triggers made again with the column in their
+    /// mask and frozen values.
+    static func addBasisReference(_ db: Database, role: NodeRole) throws {
+        try db.execute(sql: "ALTER TABLE award ADD COLUMN basis_ref TEXT CHECK (basis_ref IS NULL OR (typeof(basis_ref) = 'text' AND length(basis_ref) BETWEEN 1 AND \(BasisSource.maxLength)))")
+        try db.execute(sql: "CREATE INDEX award_by_basis_ref ON award (basis_ref) WHERE basis_ref IS NOT NULL")
+        let award = SyncedTable.award
+        for op in ["insert", "update", "delete"] { try db.execute(sql: "DROP TRIGGER award_capture_\(op)") }
+        try db.execute(sql: award.captureTriggersSQL(role: role)[0])
+        for sql in award.freezingCaptureTriggersSQL(role: role) { try db.execute(sql: sql) }
+    }
+
     static func keepValuesInRows(_ db: Database, role: NodeRole) throws {
         try db.execute(sql: #"CREATE INDEX change_log_live ON change_log (tbl, row_id) WHERE "values" = 'null'"#)
         for table in SyncedTable.all {

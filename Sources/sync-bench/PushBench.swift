@@ -176,6 +176,7 @@ struct PushBench: AsyncParsableCommand {
     struct NoLookups: ReceiveLookups {
         func platform(id: String) throws -> Platform? { nil }
         func awards(ofPlatform id: String) throws -> [Award] { [] }
+        func awards(basisRef: String) throws -> [(award: Award, platform: Platform)] { [] }
         func registration(creditCode: String, category: PlatformCategory, excluding id: String) throws -> (id: String, county: String)? { nil }
     }
 

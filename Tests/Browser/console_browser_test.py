@@ -167,7 +167,7 @@ def scenario(setup):
         add_platform(caofeidian, f"曹妃甸企业技术中心 {serial}", "enterprise_tech_center", "municipal", serial, "130209")
     award = syncctl("award", "propose", "--db", lunan, "--platform", lab, "--amount", "100000", "--fiscal-year", "2025").stdout.strip()
     forged_target = syncctl("award", "propose", "--db", lunan, "--platform", incubator, "--amount", "300000", "--fiscal-year", "2025").stdout.strip()
-    syncctl("award", "propose", "--db", caofeidian, "--platform", pilot, "--amount", "200000", "--basis", "1000000", "--fiscal-year", "2024")
+    syncctl("award", "propose", "--db", caofeidian, "--platform", pilot, "--amount", "200000", "--basis", "1000000", "--basis-ref", "曹发改投资〔2024〕8号", "--fiscal-year", "2024")
     for county in COUNTIES:
         setup.start_daemon(county)
 

@@ -67,11 +67,11 @@ private func platform(
 
 private func award(
     amount: Fen, basis: Fen? = nil, county: String = "130202", platformId: String = TestIDs.platform,
-    fiscalYear: Int = 2024, remarks: String? = nil
+    fiscalYear: Int = 2024, remarks: String? = nil, basisRef: String? = nil
 ) -> Award {
     Award(
         id: TestIDs.award, county: county, platformId: platformId, amount: amount, basis: basis,
-        fiscalYear: fiscalYear, remarks: remarks
+        fiscalYear: fiscalYear, remarks: remarks, basisRef: basisRef
     )
 }
 
@@ -450,14 +450,68 @@ struct AwardValidationTests {
         let pilot = platform(.pilotBase, .municipal)
         let missing = expectDomainError(field: "basis") { _ = try award(amount: .yuan(300_000)).validated(for: pilot) }
         #expect(missing?.description.contains("pilot_base") == true)
-        let ok = try award(amount: .yuan(300_000), basis: .yuan(1_000_000)).validated(for: pilot)
+        // The basis alone is not enough: its source is named too.
+        let unsourced = expectDomainError(field: "basis-ref") { _ = try award(amount: .yuan(300_000), basis: .yuan(1_000_000)).validated(for: pilot) }
+        #expect(unsourced?.description.contains("equipment-investment project's number") == true)
+        let ok = try award(amount: .yuan(300_000), basis: .yuan(1_000_000), basisRef: " tz 2025-017 ").validated(for: pilot)
         #expect(ok.basis == .yuan(1_000_000))
+        #expect(ok.basisRef == "TZ2025-017")
         expectDomainError(field: "amount") {
-            _ = try award(amount: Fen(rawValue: 30_000_001), basis: .yuan(1_000_000)).validated(for: pilot)
+            _ = try award(amount: Fen(rawValue: 30_000_001), basis: .yuan(1_000_000), basisRef: "TZ1").validated(for: pilot)
         }
         let partner = platform(.academicianPartner, .provincial)
         expectDomainError(field: "basis") { _ = try award(amount: .yuan(1)).validated(for: partner) }
-        _ = try award(amount: .yuan(800_000), basis: .yuan(800_000)).validated(for: partner)
+        expectDomainError(field: "basis-ref") { _ = try award(amount: .yuan(1), basis: .yuan(1)).validated(for: partner) }
+        _ = try award(amount: .yuan(800_000), basis: .yuan(800_000), basisRef: "冀科院〔2025〕3号").validated(for: partner)
+        // A rule without a basis takes no source either.
+        expectDomainError(field: "basis-ref") {
+            _ = try award(amount: .yuan(100_000), basisRef: "HT1").validated(for: platform(.keyLab, .municipal))
+        }
+    }
+
+    @Test("a basis reference is one text for one source: spaces, width and case folded; blank, long and invisible refused")
+    func basisReferences() throws {
+        #expect(try BasisSource.normalized("ht 2024-001") == "HT2024-001")
+        #expect(try BasisSource.normalized("ＨＴ２０２４－００１") == "HT2024-001")
+        #expect(try BasisSource.normalized("\u{3000}HT2024\u{3000}-001") == "HT2024-001")
+        #expect(try BasisSource.normalized("冀科合〔2024〕12号") == "冀科合〔2024〕12号")
+        // Normalising twice changes nothing: a stored reference is its own normal form.
+        for text in ["ht 2024-001", "ＨＴ２０２４－００１", "ß-ǆ-ﬁ 1", "冀科合〔2024〕12号"] {
+            let once = try BasisSource.normalized(text)
+            #expect(try BasisSource.normalized(once) == once, "\(text)")
+        }
+        expectDomainError(field: "basis-ref") { _ = try BasisSource.normalized("   ") }
+        expectDomainError(field: "basis-ref") { _ = try BasisSource.normalized(String(repeating: "9", count: BasisSource.maxLength + 1)) }
+        _ = try BasisSource.normalized(String(repeating: "9", count: BasisSource.maxLength))
+        expectDomainError(field: "basis-ref") { _ = try BasisSource.normalized("HT\u{200B}2024") }
+        expectDomainError(field: "basis-ref") { _ = try BasisSource.normalized("HT\n2024") }
+    }
+
+    @Test("one source pays what its rule allows for it: the first basis stated holds, and the awards on it add up within the rule")
+    func oneSource() throws {
+        let contract = AwardRule.proportional(numerator: 1, denominator: 1000, cap: .yuan(200_000), basis: "technology-contract value")
+        func on(_ ref: String, _ amount: Int64, basis: Int64, status: AwardStatus = .proposed) -> Award {
+            Award(county: "130202", platformId: TestIDs.platform, amount: .yuan(amount), basis: .yuan(basis), fiscalYear: 2025, status: status, basisRef: ref)
+        }
+        // Three 150,000 awards on one 300,000,000 contract: the plan allows 200,000 on it.
+        let first = on("HT1", 150_000, basis: 300_000_000)
+        try BasisSource.check(.yuan(150_000), for: first, rule: contract, sharing: [])
+        let second = on("HT1", 150_000, basis: 300_000_000)
+        let over = expectDomainError(field: "amount") { try BasisSource.check(.yuan(150_000), for: second, rule: contract, sharing: [first]) }
+        #expect(over?.description.contains("at most 50,000.00 yuan remains") == true)
+        try BasisSource.check(.yuan(50_000), for: second, rule: contract, sharing: [first])
+        // A rejected award, another source, and the award itself do not count.
+        var rejected = first
+        rejected.status = .rejected
+        try BasisSource.check(.yuan(200_000), for: second, rule: contract, sharing: [rejected, on("HT2", 200_000, basis: 300_000_000), second])
+        // The basis is the one first stated on the source, unless accepted with a reason.
+        let other = on("HT1", 10_000, basis: 400_000_000)
+        expectDomainError(field: "basis") { try BasisSource.check(.yuan(10_000), for: other, rule: contract, sharing: [first]) }
+        #expect(try BasisSource.check(.yuan(10_000), for: other, rule: contract, sharing: [first], acceptDifferentBasis: true))
+        // One grant matched once: 1:1 of 500,000 is 500,000 in all.
+        let match = AwardRule.matching(numerator: 1, denominator: 1, basis: "provincial funding")
+        let grant = on("冀科〔2025〕1号", 500_000, basis: 500_000, status: .approved)
+        expectDomainError(field: "amount") { try BasisSource.check(.yuan(500_000), for: on("冀科〔2025〕1号", 500_000, basis: 500_000), rule: match, sharing: [grant]) }
     }
 
     @Test("zero, negative and unawardable amounts are rejected")

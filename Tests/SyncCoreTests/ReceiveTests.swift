@@ -12,6 +12,9 @@ struct ReceiveTests {
 
         func platform(id: String) throws -> Platform? { platforms.first { $0.id == id } }
         func awards(ofPlatform id: String) throws -> [Award] { awards.filter { $0.platformId == id } }
+        func awards(basisRef: String) throws -> [(award: Award, platform: Platform)] {
+            awards.filter { $0.basisRef == basisRef }.compactMap { award in platforms.first { $0.id == award.platformId }.map { (award, $0) } }
+        }
         func registration(creditCode: String, category: PlatformCategory, excluding id: String) throws -> (id: String, county: String)? {
             platforms.first { $0.creditCode == creditCode && $0.category == category && $0.id != id }.map { ($0.id, $0.county) }
         }

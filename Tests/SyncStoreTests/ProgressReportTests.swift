@@ -42,7 +42,7 @@ import Testing
             for platform in platforms where random.next(3) == 0 {
                 let amount = Fen.yuan(Int64(1 + random.next(100)) * 1_000)
                 _ = try? replica.proposeAward(Award(county: county.code, platformId: platform.id, amount: amount,
-                                                    basis: .yuan(10_000_000), fiscalYear: 2022 + random.next(4)))
+                                                    basis: .yuan(10_000_000), fiscalYear: 2022 + random.next(4), basisRef: "TZ-\(platform.id.suffix(8))"))
                 _ = try? replica.proposeAward(Award(county: county.code, platformId: platform.id, amount: amount, fiscalYear: 2022 + random.next(4)))
             }
             while let batch = try replica.nextPushBatch(limit: 500) {

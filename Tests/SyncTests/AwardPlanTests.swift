@@ -18,9 +18,11 @@ struct AwardPlanTests {
             #expect(result.status == 0, "sync \(code): \(result.stderr)")
         }
         /// A proposal written with the `sqlite3` shell, past the county's own checks.
-        func rawProposal(_ code: String, platform: String, yuan: Int64, basis: Int64? = nil) throws -> String {
+        /// With a basis, its source is `basisRef`, or one of its own.
+        func rawProposal(_ code: String, platform: String, yuan: Int64, basis: Int64? = nil, basisRef: String? = nil) throws -> String {
             let id = RecordID.generate()
-            let sql = "INSERT INTO award (id, county, platform_id, amount_fen, basis_fen, fiscal_year) VALUES ('\(id)', '\(code)', '\(platform)', \(yuan * 100), \(basis.map { String($0 * 100) } ?? "NULL"), 2025)"
+            let ref = basis == nil ? "NULL" : "'\(basisRef ?? "RAW-\(id.suffix(12).uppercased())")'"
+            let sql = "INSERT INTO award (id, county, platform_id, amount_fen, basis_fen, basis_ref, fiscal_year) VALUES ('\(id)', '\(code)', '\(platform)', \(yuan * 100), \(basis.map { String($0 * 100) } ?? "NULL"), \(ref), 2025)"
             let result = try Cluster.capture("/usr/bin/sqlite3", [cluster.countyDBPath(code), sql])
             #expect(result.status == 0, "\(result.stderr)")
             return id
@@ -56,8 +58,8 @@ struct AwardPlanTests {
         let lab = try add(setup, "130202", "唐山焊接重点实验室", "key_lab", "municipal", serial: 2)
         let imported = try add(setup, "130202", "引进高新技术企业", "high_tech_enterprise", "", serial: 3, extra: ["--subtype", "imported"])
 
-        #expect(try propose(setup, "130202", base, "10000000", extra: ["--basis", "40000000"]).status == 0)
-        let second = try propose(setup, "130202", base, "10000000", extra: ["--basis", "50000000"])
+        #expect(try propose(setup, "130202", base, "10000000", extra: ["--basis", "40000000", "--basis-ref", "REF-1"]).status == 0)
+        let second = try propose(setup, "130202", base, "10000000", extra: ["--basis", "50000000", "--basis-ref", "REF-2"])
         #expect(second.status != 0 && second.stderr.contains("cap of 10,000,000.00"), "the county refuses at entry: \(second.stderr)")
         #expect(try propose(setup, "130202", lab, "100000").status == 0)
         #expect(try propose(setup, "130202", imported, "500000").status == 0)
@@ -169,7 +171,7 @@ struct AwardPlanTests {
 
         // A 1:1 match is exactly its basis unless the city records why not.
         let partner = try add(setup, "130202", "院士合作单位", "academician_partner", "provincial", serial: 32)
-        let match = try propose(setup, "130202", partner, "300000", extra: ["--basis", "500000"])
+        let match = try propose(setup, "130202", partner, "300000", extra: ["--basis", "500000", "--basis-ref", "REF-3"])
         #expect(match.status == 0, "\(match.stderr)")
         try setup.sync("130202")
         let award = match.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -255,9 +257,9 @@ struct MoneyDoorsTests {
         let revoked = try plan.add(setup, "130202", "将退出的重点实验室", "key_lab", "municipal", serial: 36)
 
         // 1. A 1:1 match of a typed basis: 999,999,999,999 yuan is refused without a confirmation.
-        let huge = try plan.propose(setup, "130202", partner, "999999999999", extra: ["--basis", "999999999999"])
+        let huge = try plan.propose(setup, "130202", partner, "999999999999", extra: ["--basis", "999999999999", "--basis-ref", "REF-4"])
         #expect(huge.status != 0 && huge.stderr.contains("--confirm-above-ceiling"), "\(huge.stderr)")
-        let match = try plan.propose(setup, "130202", partner, "500000", extra: ["--basis", "500000"])
+        let match = try plan.propose(setup, "130202", partner, "500000", extra: ["--basis", "500000", "--basis-ref", "REF-5"])
         #expect(match.status == 0, "\(match.stderr)")
         // Past the county's checks (the sqlite3 shell), the city still holds the line at approval.
         let rawHuge = try setup.rawProposal("130202", platform: partner, yuan: 999_999_999_999, basis: 999_999_999_999)

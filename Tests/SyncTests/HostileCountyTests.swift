@@ -87,7 +87,7 @@ struct HostileCountyTests {
             ("amount as text", [change(setup, seq: next, table: "award", values: [
                 "county": .text("130202"), "platform_id": .text(platformId), "amount_fen": .text("100000"), "basis_fen": .null,
                 "fiscal_year": .integer(2025), "status": .text("proposed"), "approved_amount_fen": .null, "approved_on": .null,
-                "reject_reason": .null, "remarks": .null])], 400, "malformed_change"),
+                "reject_reason": .null, "remarks": .null, "basis_ref": .null])], 400, "malformed_change"),
             ("an enum value out of its set", [change(setup, seq: next, values: Self.platformValues().merging(["category": .text("casino")]) { $1 })], 400, "malformed_change"),
             // 3. Size: a value far over the limit.
             ("a 100 kB value", [change(setup, seq: next, rowId: own.rowId, op: "update", values: ["remarks": .text(String(repeating: "x", count: 100_000))])], 400, "malformed_change"),

@@ -137,9 +137,24 @@ import Testing
         #expect(noBasis.stderr.contains("basis"))
         let above = try ws.syncctl("award", "propose", "--platform", base, "--amount", "300000.01", "--basis", "1000000", "--fiscal-year", "2025")
         #expect(above.stderr.contains("above the maximum 300,000.00 yuan"))
-        let ok = try ws.syncctl("award", "propose", "--platform", base, "--amount", "300000", "--basis", "1000000", "--fiscal-year", "2025")
+        let noSource = try ws.syncctl("award", "propose", "--platform", base, "--amount", "300000", "--basis", "1000000", "--fiscal-year", "2025")
+        #expect(noSource.status != 0 && noSource.stderr.contains("--basis-ref"), "\(noSource.stderr)")
+        let ok = try ws.syncctl("award", "propose", "--platform", base, "--amount", "300000", "--basis", "1000000",
+                                "--basis-ref", "tz 2025-017", "--fiscal-year", "2025")
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(try ws.counts() == [1, 1, 2])
+        // A second award on the same investment project, however it is spelt: 30 % of it was given.
+        let base2 = try ws.syncctl("platform", "add", "--name", "中试基地二", "--category", "pilot_base", "--level", "municipal",
+                                   "--host-org", "h", "--credit-code", creditCode(5), "--industry", "新材料").line
+        let twice = try ws.syncctl("award", "propose", "--platform", base2, "--amount", "300000", "--basis", "1000000",
+                                   "--basis-ref", "ＴＺ２０２５－０１７", "--fiscal-year", "2025")
+        #expect(twice.status != 0 && twice.stderr.contains("TZ2025-017") && twice.stderr.contains("at most 0.00 yuan remains"), "\(twice.stderr)")
+        let otherBasis = try ws.syncctl("award", "propose", "--platform", base2, "--amount", "1000", "--basis", "2000000",
+                                        "--basis-ref", "TZ2025-017", "--fiscal-year", "2025")
+        #expect(otherBasis.status != 0 && otherBasis.stderr.contains("was stated as 1,000,000.00 yuan"), "\(otherBasis.stderr)")
+        #expect(try ws.counts() == [2, 1, 3])
+        let listed = try ws.syncctl("award", "list")
+        #expect(listed.stdout.contains("TZ2025-017") && listed.stdout.contains("1 award: 1 proposed (300,000.00 yuan)"), "\(listed.stdout)")
     }
 
     @Test func commandsOnAMissingDatabaseFailWithOneClearLine() throws {

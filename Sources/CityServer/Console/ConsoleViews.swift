@@ -366,6 +366,7 @@ struct ConsoleViews: Sendable {
             Field(key: "fiscal_year", name: "年度 Fiscal year", value: String(award.fiscalYear)),
             Field(key: "amount", name: "申报金额 Proposed (yuan)", value: award.amount.grouped),
             Field(key: "basis", name: "依据 Basis (yuan)", value: award.basis?.grouped ?? "—"),
+            Field(key: "basis_ref", name: "依据来源 Source of the basis", value: award.basisRef ?? "—"),
             Field(key: "status", name: "状态 Status", value: Self.label(award.status)),
             Field(key: "approved_amount", name: "批准金额 Approved (yuan)", value: award.approvedAmount?.grouped ?? "—"),
             Field(key: "approved_on", name: "批准日期 Approved on", value: award.approvedOn?.description ?? "—"),
