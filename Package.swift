@@ -103,7 +103,9 @@ let package = Package(
             ]
         ),
         // A city and counties as real processes on loopback, and a fault-injecting TCP proxy.
-        .target(name: "LocalCluster", dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "CurlTransport"]),
+        .target(name: "LocalCluster", dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "CurlTransport", "CSpawn"]),
+        // posix_spawn that closes every other descriptor in the child (closefrom), for LocalCluster.
+        .target(name: "CSpawn"),
         // Seeded fault trials that check nothing is lost or duplicated.
         .target(
             name: "FaultHarness",

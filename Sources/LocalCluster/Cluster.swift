@@ -209,40 +209,27 @@ public final class Cluster: @unchecked Sendable {
     /// its status and output.
     public static func capture(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
                                in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        let merged = environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let result = try SpawnedProcess.capture(executable, arguments, environment: merged, directory: directory?.path)
+        return (result.status, String(decoding: result.stdout, as: UTF8.self), String(decoding: result.stderr, as: UTF8.self))
     }
 }
 
 /// A long-running child process with its output in a log file.
 public final class Managed: @unchecked Sendable {
-    public let process: Process
+    public let process: SpawnedProcess
 
-    private init(process: Process) { self.process = process }
+    private init(process: SpawnedProcess) { self.process = process }
 
     public static func start(_ executable: URL, _ arguments: [String], log: URL, environment: [String: String] = [:]) throws -> Managed {
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        handle.seekToEndOfFile()
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.standardOutput = handle
-        process.standardError = handle
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        try process.run()
-        return Managed(process: process)
+        let output = open(log.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw ClusterError("cannot open \(log.path): errno \(errno)") }
+        defer { close(output) }
+        let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw ClusterError("cannot open /dev/null: errno \(errno)") }
+        defer { close(input) }
+        let merged = environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        return Managed(process: try SpawnedProcess.start(executable.path, arguments, environment: merged, stdin: input, stdout: output, stderr: output))
     }
 
     public var isRunning: Bool { process.isRunning }
@@ -250,7 +237,7 @@ public final class Managed: @unchecked Sendable {
     /// SIGKILL: no chance to clean up.
     public func kill9() {
         guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
+        process.terminate(signal: SIGKILL)
         process.waitUntilExit()
     }
 
