@@ -73,7 +73,7 @@ CREATE TABLE decision_log (
   row_id TEXT NOT NULL,
   county TEXT NOT NULL,
   detail TEXT NOT NULL
-);
+, hash TEXT CHECK (hash IS NULL OR length(hash) = 64));
 
 CREATE INDEX decision_log_by_row ON decision_log (row_id);
 
@@ -265,3 +265,9 @@ WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
 BEGIN
   SELECT RAISE(ABORT, 'platform.id and platform.county cannot change');
 END;
+
+CREATE TRIGGER decision_log_no_update BEFORE UPDATE ON decision_log
+BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+
+CREATE TRIGGER decision_log_no_delete BEFORE DELETE ON decision_log
+BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;

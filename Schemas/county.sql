@@ -10,7 +10,7 @@ CREATE TABLE replica (
   hlc INTEGER NOT NULL DEFAULT 0 CHECK (hlc >= 0),
   pushed_seq INTEGER NOT NULL DEFAULT 0 CHECK (pushed_seq >= 0),
   capture INTEGER NOT NULL DEFAULT 1 CHECK (capture IN (0, 1))
-, pulled_seq INTEGER NOT NULL DEFAULT 0 CHECK (pulled_seq >= 0), last_push_at INTEGER, last_pull_at INTEGER, last_error TEXT, last_verified_at INTEGER, last_verify_result TEXT, epoch_started_at INTEGER, epoch_reason TEXT, snapshot_merged INTEGER NOT NULL DEFAULT 1 CHECK (snapshot_merged IN (0, 1)), clock_offset_ms INTEGER NOT NULL DEFAULT 0, clock_offset_at INTEGER, certificate_expires_at INTEGER, city_restored_at INTEGER, city_restore_evidence TEXT, resend_until INTEGER NOT NULL DEFAULT 0 CHECK (resend_until >= 0), node_acked_seq INTEGER NOT NULL DEFAULT 0 CHECK (node_acked_seq >= 0), epoch_base_seq INTEGER NOT NULL DEFAULT 0 CHECK (epoch_base_seq >= 0), log_compacted_at INTEGER, log_compacted_before INTEGER, received_repair_id INTEGER NOT NULL DEFAULT 0);
+, pulled_seq INTEGER NOT NULL DEFAULT 0 CHECK (pulled_seq >= 0), last_push_at INTEGER, last_pull_at INTEGER, last_error TEXT, last_verified_at INTEGER, last_verify_result TEXT, epoch_started_at INTEGER, epoch_reason TEXT, snapshot_merged INTEGER NOT NULL DEFAULT 1 CHECK (snapshot_merged IN (0, 1)), clock_offset_ms INTEGER NOT NULL DEFAULT 0, clock_offset_at INTEGER, certificate_expires_at INTEGER, city_restored_at INTEGER, city_restore_evidence TEXT, resend_until INTEGER NOT NULL DEFAULT 0 CHECK (resend_until >= 0), node_acked_seq INTEGER NOT NULL DEFAULT 0 CHECK (node_acked_seq >= 0), epoch_base_seq INTEGER NOT NULL DEFAULT 0 CHECK (epoch_base_seq >= 0), log_compacted_at INTEGER, log_compacted_before INTEGER, received_repair_id INTEGER NOT NULL DEFAULT 0, decisions_seen_id INTEGER, decisions_seen_hash TEXT);
 
 CREATE TABLE conflict (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -240,3 +240,12 @@ BEGIN
   SELECT 'award', OLD.id, 'delete', 0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)
   WHERE (SELECT capture FROM replica WHERE id = 1) = 1;
 END;
+
+CREATE TABLE decision_alarm (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  decision_id INTEGER NOT NULL,
+  seen_hash TEXT NOT NULL,
+  city_hash TEXT,
+  message TEXT NOT NULL,
+  detected_at INTEGER NOT NULL
+);

@@ -79,6 +79,11 @@ extension CountyDatabase {
                 problems.append("the city refused to take back \(status.refusedReturns) of its own change(s) lost to its restore: "
                     + refused.map { "\($0.table) \($0.rowId): \($0.code)" }.joined(separator: ", "))
             }
+            if status.decisionAlarms > 0 {
+                let alarms = (try? decisionAlarms()) ?? []
+                problems.append("the city's decision log does not agree with what this county saw: " + (alarms.last?.message ?? "")
+                    + " (syncctl verify --decisions)")
+            }
             if let expires = status.certificateExpiresAt, Double(expires) / 1_000 - Date().timeIntervalSince1970 < 30 * 86_400 {
                 problems.append("the county's certificate \(certificateLine(status))")
             }
@@ -109,13 +114,20 @@ extension CountyDatabase {
                 let line = "found \(ago(at)): \(status.cityRestoreEvidence ?? "")"
                 return status.resendPending > 0 ? attention(line + "; \(status.resendPending) change(s) still to send again") : line + "; repaired"
             } ?? "none seen"),
-        ] + refusedReturnLines(status)
+        ] + refusedReturnLines(status) + decisionLines(status)
         let width = lines.map(\.0.count).max() ?? 0
         for (key, value) in lines { print("\(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
     }
 }
 
 extension CountyDatabase {
+    /// The `decision log` line: what pulls found about the city's decision log.
+    fileprivate func decisionLines(_ status: CountyStatus) -> [(String, String)] {
+        guard status.decisionAlarms > 0 else { return [("decision log", "agrees with what this county saw")] }
+        let last = (try? decisionAlarms())?.last?.message ?? ""
+        return [("decision log", attention("\(status.decisionAlarms) finding(s), the last: \(last) (syncctl verify --decisions)"))]
+    }
+
     /// The `refused returns` line, when the city refused to take back any of its own changes.
     fileprivate func refusedReturnLines(_ status: CountyStatus) -> [(String, String)] {
         guard status.refusedReturns > 0 else { return [] }

@@ -8,11 +8,54 @@ import SyncStore
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Compare the county's rows with the city's copy; exit 0 equal, 1 different (naming tables and rows).")
+        abstract: "Compare the county's rows with the city's copy; exit 0 equal, 1 different (naming tables and rows).",
+        discussion: """
+            With --decisions, check the city's decision log instead: at the city, its hash chain from the first entry \
+            (exit 1 naming the first entry that does not hold); at a county, what its pulls found (exit 1 while a finding \
+            is not acknowledged; --acknowledge once the city has explained it, e.g. by a restore from a backup).
+            """)
 
     @OptionGroup var database: DatabaseOptions
-    @OptionGroup var connection: CityConnectionOptions
+    // The city connection (`CityConnectionOptions`), needed except with --decisions.
+    @Option(help: ArgumentHelp("The aggregator's URL, e.g. https://city.example:8443.", valueName: "url")) var city: String?
+    @Option(help: ArgumentHelp("PEM file of the city CA.", valueName: "pem")) var ca: String?
+    @Option(help: ArgumentHelp("PEM file of this county's certificate.", valueName: "pem")) var cert: String?
+    @Option(help: ArgumentHelp("PEM file of its private key.", valueName: "pem")) var key: String?
     @OptionGroup var output: OutputOptions
+    @Flag(help: "Check the city's decision log (its hash chain at the city; at a county, what its pulls found).") var decisions = false
+    @Flag(help: "With --decisions at a county: acknowledge what its pulls found about the city's decision log.") var acknowledge = false
+
+    /// `verify --decisions`.
+    func verifyDecisions() throws {
+        switch try reporting({ try database.openAny() }) {
+        case let city as CityDatabase:
+            let report = try reporting { try city.verifyDecisions() }
+            if output.json { try printJSON(report) } else if let broken = report.brokenAt {
+                print(attention("decision log: BROKEN at entry \(broken): \(report.reason ?? ""); \(report.entries) entries before it hold"))
+            } else {
+                print("decision log: \(report.entries) entries chained, head \(report.head.map { "\($0.id) \($0.hash)" } ?? "none")")
+            }
+            if report.brokenAt != nil { throw ExitCode(1) }
+        case let county as CountyDatabase:
+            if acknowledge {
+                let count = try reporting { try county.acknowledgeDecisionAlarms() }
+                print("acknowledged \(count) finding\(count == 1 ? "" : "s") about the city's decision log")
+                return
+            }
+            let alarms = try reporting { try county.decisionAlarms() }
+            if output.json {
+                struct Finding: Encodable { let decisionId: Int64; let message: String; let detectedAt: Int64 }
+                try printJSON(alarms.map { Finding(decisionId: $0.decisionId, message: $0.message, detectedAt: $0.detectedAt) })
+            } else if alarms.isEmpty {
+                print("decision log: the city's log agrees with every head this county saw (last seen: \(try reporting { try county.decisionsSeen() }.map(String.init) ?? "none yet"))")
+            } else {
+                for alarm in alarms { print(attention("decision log: \(alarm.message) (found \(ago(alarm.detectedAt)))")) }
+            }
+            if !alarms.isEmpty { throw ExitCode(1) }
+        default:
+            throw CLIError("\(database.db): not a County Sync database")
+        }
+    }
 
     /// One table's comparison.
     struct TableResult: Encodable {
@@ -32,10 +75,23 @@ struct VerifyCommand: AsyncParsableCommand {
         let tables: [TableResult]
     }
 
+    func validate() throws {
+        if acknowledge && !decisions { throw ValidationError("--acknowledge goes with --decisions") }
+        if !decisions {
+            let missing = [("--city <url>", city), ("--ca <pem>", ca), ("--cert <pem>", cert), ("--key <pem>", key)].filter { $0.1 == nil }.map(\.0)
+            if !missing.isEmpty { throw ValidationError("Missing expected argument\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))") }
+        }
+    }
+
     func run() async throws {
+        if decisions { return try verifyDecisions() }
         let county = try reporting { try database.open() }
         let transport: CurlTransport
-        do { transport = try connection.transport() } catch let error as CLIError { throw CLIError(error.description, status: .couldNot) }
+        do {
+            transport = try CurlTransport(TransportConfiguration(baseURL: city ?? "", caFile: ca ?? "", certFile: cert ?? "", keyFile: key ?? ""))
+        } catch {
+            throw CLIError("\(error)", status: .couldNot)
+        }
         func get<T: Decodable>(_ path: String) async throws -> T {
             do {
                 let (status, body) = try await transport.request(method: "GET", path: path)

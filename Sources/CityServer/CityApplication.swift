@@ -290,7 +290,10 @@ struct CityAPI: Sendable {
             let limit = min(try integer(query["limit"].map(String.init) ?? "500", name: "limit", in: 1...Int64.max), Int64(configuration.maxPullPage))
             let node = try nodeParameter(query)
             let afterHlc = try query["afterHlc"].map { try integer(String($0), name: "afterHlc", in: 0...Int64.max) }
-            let answer = try await blocking { try database.pullFeed(county: county, node: node, after: after, afterHlc: afterHlc, limit: Int(limit)) }
+            let decisionsSeen = try query["decisionsSeen"].map { try integer(String($0), name: "decisionsSeen", in: 0...WireBounds.maxSeq) }
+            let answer = try await blocking {
+                try database.pullFeed(county: county, node: node, after: after, afterHlc: afterHlc, limit: Int(limit), decisionsSeen: decisionsSeen)
+            }
             return jsonResponse(bytes: JSONText.pullResponseBytes(answer), for: request)
         }
         countyRoutes.get("/v1/digest") { request, context in

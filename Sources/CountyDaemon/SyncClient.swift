@@ -268,6 +268,7 @@ public struct SyncClient: Sendable {
         while true {
             let cursor = try database.syncPosition().pulledSeq
             let page: PullResponse
+            var asked: Int64?
             do {
                 if let next = ahead, next.cursor == cursor {
                     ahead = nil
@@ -275,8 +276,9 @@ public struct SyncClient: Sendable {
                 } else {
                     ahead?.page.cancel()
                     ahead = nil
+                    asked = try database.decisionsSeen()
                     page = try await transport.pull(node: database.replica.node, after: cursor, afterHlc: try database.pulledHlc(),
-                                                    limit: pullWindow.state.withLock { $0.size })
+                                                    limit: pullWindow.state.withLock { $0.size }, decisionsSeen: asked)
                 }
                 pullWindow.state.withLock { $0.succeeded() }
             } catch let error as TransportError where error.isInTransit {
@@ -308,6 +310,10 @@ public struct SyncClient: Sendable {
                 try database.requireSnapshot()
                 try await mergeSnapshot(fromFeedEnd: true)
                 continue
+            }
+            // The city's decision log, as this page names it, against what this replica saw.
+            if let finding = try database.noteDecisions(head: page.decisionHead, at: page.decisionAt, asked: asked) {
+                logger.error("the city's decision log does not agree with what this county saw", metadata: ["sync.decisions.finding": "\(finding)"])
             }
             if page.more, let last = page.changes.last {
                 let (transport, node, limit) = (transport, database.replica.node, pullWindow.state.withLock { $0.size })

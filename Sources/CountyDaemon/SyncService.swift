@@ -86,7 +86,7 @@ public struct SyncService<C: Clock & Sendable>: Service where C.Duration == Dura
                     schedule.synced(now: clock.now)
                     pending = false
                 } catch {
-                    let delay = schedule.failed(now: clock.now, random: Double.random(in: 0...1))
+                    let delay = schedule.failed(now: clock.now, random: Double.random(in: 0...1), retryAfter: (error as? TransportError)?.retryAfter)
                     logger.warning("sync failed; retrying", metadata: [
                         "sync.error": "\(error)", "sync.retry_in_seconds": "\(delay.components.seconds)",
                         "sync.failures": "\(schedule.backoff.failures)",

@@ -98,7 +98,7 @@ final class CurlHandle {
     /// Performs one request (`deflated`: the body is deflated); returns the status, the body, and
     /// whether the answer says the city reads deflated request bodies (`Accept-Encoding: deflate`,
     /// RFC 7694). Throws on any libcurl failure.
-    func perform(method: String, path: String, body: Data?, deflated: Bool = false) throws -> (status: Int, body: Data, readsDeflate: Bool) {
+    func perform(method: String, path: String, body: Data?, deflated: Bool = false) throws -> (status: Int, body: Data, readsDeflate: Bool, retryAfter: Int?) {
         let url = configuration.baseURL.trimmingSuffix("/") + path
         let sink = ResponseSink()
         let context = Unmanaged.passRetained(sink)
@@ -129,7 +129,7 @@ final class CurlHandle {
         }
         var status = 0
         _ = ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return (status, sink.data, sink.acceptsDeflate)
+        return (status, sink.data, sink.acceptsDeflate, sink.retryAfter)
     }
 
     private func set(_ code: CURLcode, _ what: String) throws {
@@ -143,18 +143,25 @@ final class CurlHandle {
     }
 }
 
-/// Collects a response body, and whether the answer says the city reads deflated bodies.
+/// Collects a response body, whether the answer says the city reads deflated bodies, and its
+/// `Retry-After` in seconds.
 final class ResponseSink {
     var data = Data()
     var acceptsDeflate = false
+    var retryAfter: Int?
 }
 
-/// libcurl's header callback: notes `Accept-Encoding: deflate` in an answer.
+/// libcurl's header callback: notes `Accept-Encoding: deflate` and `Retry-After` (in seconds; the
+/// HTTP-date form is not used by the city) in an answer.
 private func curlHeader(_ bytes: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
     guard let bytes, let context else { return 0 }
     let line = String(decoding: UnsafeRawBufferPointer(start: bytes, count: size * count), as: UTF8.self).lowercased()
+    let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
     if line.hasPrefix("accept-encoding:"), line.contains("deflate") {
-        Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue().acceptsDeflate = true
+        sink.acceptsDeflate = true
+    }
+    if line.hasPrefix("retry-after:"), let seconds = Int(line.dropFirst("retry-after:".count).trimmingCharacters(in: .whitespacesAndNewlines)), seconds >= 0 {
+        sink.retryAfter = seconds
     }
     return size * count
 }

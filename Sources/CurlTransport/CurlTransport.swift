@@ -45,9 +45,9 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
         return try await exchange("push", method: "POST", path: "/v1/push", body: Data(body), deflated: prepared.deflated)
     }
 
-    public func pull(node: String, after cursor: Int64, afterHlc: Int64?, limit: Int) async throws -> PullResponse {
+    public func pull(node: String, after cursor: Int64, afterHlc: Int64?, limit: Int, decisionsSeen: Int64?) async throws -> PullResponse {
         let query = "node=\(node.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-_"))) ?? node)&after=\(cursor)"
-            + (afterHlc.map { "&afterHlc=\($0)" } ?? "") + "&limit=\(limit)"
+            + (afterHlc.map { "&afterHlc=\($0)" } ?? "") + "&limit=\(limit)" + (decisionsSeen.map { "&decisionsSeen=\($0)" } ?? "")
         return try await exchange("pull", method: "GET", path: "/v1/pull?\(query)", body: nil)
     }
 
@@ -77,22 +77,30 @@ public final class CurlTransport: SyncTransport, @unchecked Sendable {
 
     /// Performs a request (`deflated`: its body is deflated, as `preparePush` makes a batch's).
     private func send(method: String, path: String, body: Data?, deflated isDeflated: Bool = false) async throws -> (status: Int, body: Data) {
+        let answer = try await sendWithHeaders(method: method, path: path, body: body, deflated: isDeflated)
+        return (answer.status, answer.body)
+    }
+
+    /// `send`, with the answer's `Retry-After` in seconds.
+    private func sendWithHeaders(method: String, path: String, body: Data?, deflated isDeflated: Bool) async throws -> (status: Int, body: Data, retryAfter: Int?) {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result {
                     if isDeflated { self.deflated.withLock { $0 += 1 } }
                     let answer = try self.handle.perform(method: method, path: path, body: body, deflated: isDeflated)
                     if answer.readsDeflate { self.cityReadsDeflate.withLock { $0 = true } }
-                    return (answer.status, answer.body)
+                    return (answer.status, answer.body, answer.retryAfter)
                 })
             }
         }
     }
 
     private func exchange<Response: Decodable>(_ op: String, method: String, path: String, body: Data?, deflated: Bool = false) async throws -> Response {
-        let (status, data) = try await send(method: method, path: path, body: body, deflated: deflated)
+        let (status, data, retryAfter) = try await sendWithHeaders(method: method, path: path, body: body, deflated: deflated)
         guard (200..<300).contains(status) else {
-            throw TransportError.http(op: op, url: path, status: status, error: try? JSONDecoder().decode(ErrorBody.self, from: data))
+            var body = try? JSONDecoder().decode(ErrorBody.self, from: data)
+            body?.retryAfterSeconds = retryAfter
+            throw TransportError.http(op: op, url: path, status: status, error: body)
         }
         do {
             return try FastJSON.decode(Response.self, from: data)

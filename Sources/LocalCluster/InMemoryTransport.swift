@@ -94,8 +94,10 @@ public final class InMemoryTransport: SyncTransport {
         try exchange("push") { try city.applyPush(county: county, request, nowMs: cityNowMs) }
     }
 
-    public func pull(node: String, after cursor: Int64, afterHlc: Int64?, limit: Int) async throws -> PullResponse {
-        try exchange("pull") { try city.pullFeed(county: county, node: node, after: cursor, afterHlc: afterHlc, limit: limit, nowMs: cityNowMs) }
+    public func pull(node: String, after cursor: Int64, afterHlc: Int64?, limit: Int, decisionsSeen: Int64?) async throws -> PullResponse {
+        try exchange("pull") {
+            try city.pullFeed(county: county, node: node, after: cursor, afterHlc: afterHlc, limit: limit, decisionsSeen: decisionsSeen, nowMs: cityNowMs)
+        }
     }
 
     public func heartbeat(_ heartbeat: Heartbeat) async throws -> HeartbeatResponse {

@@ -122,10 +122,17 @@ public struct SyncSchedule<Instant: InstantProtocol & Sendable>: Sendable where 
     }
 
     /// Records a failed round; returns the delay before the next (`random` in 0...1 for jitter).
+    /// When the city asked to wait (`retryAfter`, its `Retry-After` on a 429 or 503), the delay
+    /// is at least that, up to `maxRetryAfter`: a wrong or hostile header cannot stop syncing
+    /// for longer.
     @discardableResult
-    public mutating func failed(now: Instant, random: Double) -> Duration {
-        let delay = backoff.nextDelay(random: random)
+    public mutating func failed(now: Instant, random: Double, retryAfter: Duration? = nil) -> Duration {
+        var delay = backoff.nextDelay(random: random)
+        if let retryAfter { delay = Swift.max(delay, Swift.min(retryAfter, Self.maxRetryAfter)) }
         nextAttempt = now.advanced(by: delay)
         return delay
     }
+
+    /// The longest wait a `Retry-After` imposes.
+    public static var maxRetryAfter: Duration { .seconds(600) }
 }

@@ -175,12 +175,28 @@ extension PushRequest: FastDecodable {
 extension PullResponse: FastDecodable {
     public static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Any? {
         document(bytes) { scanner in
-            var changes: [WireChange]?, cursor: Int64?, more: Bool?, seals: [String]?
+            var changes: [WireChange]?, cursor: Int64?, more: Bool?, seals: [String]?, head: DecisionMark?, at: DecisionMark?
             var seen = SeenKeys()
+            /// `{"hash": "...", "id": N}`, or null.
+            func mark(_ scanner: inout JSONScanner, into target: inout DecisionMark?) -> Bool {
+                if scanner.null() { return true }
+                var id: Int64?, hash: String?
+                var keys = SeenKeys()
+                let ok = scanner.object { scanner, key in
+                    if keyIs(key, "id") { guard keys.first(0) else { return false }; id = scanner.integer(); return id != nil }
+                    if keyIs(key, "hash") { guard keys.first(1) else { return false }; hash = scanner.string(); return hash != nil }
+                    return scanner.skipValue()
+                }
+                guard ok, let id, let hash else { return false }
+                target = DecisionMark(id: id, hash: hash)
+                return true
+            }
             let read = scanner.object { scanner, key in
                 if keyIs(key, "changes") { guard seen.first(0) else { return false }; changes = scanner.wireChanges(); return changes != nil }
                 if keyIs(key, "cursor") { guard seen.first(1) else { return false }; cursor = scanner.integer(); return cursor != nil }
                 if keyIs(key, "more") { guard seen.first(2) else { return false }; more = scanner.bool(); return more != nil }
+                if keyIs(key, "decisionHead") { guard seen.first(4) else { return false }; return mark(&scanner, into: &head) }
+                if keyIs(key, "decisionAt") { guard seen.first(5) else { return false }; return mark(&scanner, into: &at) }
                 if keyIs(key, "seals") {
                     guard seen.first(3) else { return false }
                     if scanner.null() { return true }
@@ -196,7 +212,7 @@ extension PullResponse: FastDecodable {
                 return scanner.skipValue()
             }
             guard read, let changes, let cursor, let more else { return nil }
-            return PullResponse(changes: changes, cursor: cursor, more: more, seals: seals)
+            return PullResponse(changes: changes, cursor: cursor, more: more, seals: seals, decisionHead: head, decisionAt: at)
         }
     }
 }

@@ -84,6 +84,20 @@ public enum JSONText {
         }
         json.raw("],\"cursor\":")
         json.integer(response.cursor)
+        if let mark = response.decisionAt {
+            json.raw(",\"decisionAt\":{\"hash\":")
+            json.string(mark.hash)
+            json.raw(",\"id\":")
+            json.integer(mark.id)
+            json.raw("}")
+        }
+        if let mark = response.decisionHead {
+            json.raw(",\"decisionHead\":{\"hash\":")
+            json.string(mark.hash)
+            json.raw(",\"id\":")
+            json.integer(mark.id)
+            json.raw("}")
+        }
         json.raw(",\"more\":")
         if response.more { json.raw("true") } else { json.raw("false") }
         if let seals = response.seals {

@@ -137,13 +137,21 @@ public struct PullResponse: Sendable, Hashable, Codable {
     /// with no feed key. A county keeps them, so it can give the city back its own changes after
     /// the city was restored from a backup that predates them.
     public let seals: [String]?
+    /// The last entry of the city's decision log (`DecisionChain`), when it has one.
+    public let decisionHead: DecisionMark?
+    /// The entry the county asked about (`decisionsSeen`, the head it saw before) as the city's
+    /// log holds it now; absent when the log no longer holds it.
+    public let decisionAt: DecisionMark?
 
     /// Creates a response.
-    public init(changes: [WireChange], cursor: Int64, more: Bool, seals: [String]? = nil) {
+    public init(changes: [WireChange], cursor: Int64, more: Bool, seals: [String]? = nil,
+                decisionHead: DecisionMark? = nil, decisionAt: DecisionMark? = nil) {
         self.changes = changes
         self.cursor = cursor
         self.more = more
         self.seals = seals
+        self.decisionHead = decisionHead
+        self.decisionAt = decisionAt
     }
 }
 
@@ -252,14 +260,22 @@ public struct ErrorBody: Sendable, Hashable, Codable, Error {
     public let code: String
     /// A sentence for a person.
     public let message: String
+    /// The answer's `Retry-After` header in seconds, where it had one (429, 503): not part of
+    /// the JSON body; the transport sets it from the header.
+    public var retryAfterSeconds: Int?
+
+    private enum CodingKeys: String, CodingKey {
+        case code, message
+    }
 
     /// The code as an `ErrorCode`, when it is one this release knows.
     public var errorCode: ErrorCode? { ErrorCode(rawValue: code) }
 
     /// Creates an error body.
-    public init(code: String, message: String) {
+    public init(code: String, message: String, retryAfterSeconds: Int? = nil) {
         self.code = code
         self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
     }
 }
 

@@ -7,7 +7,9 @@ public protocol SyncTransport: Sendable {
     /// With `afterHlc`, the clock reading of the change this county applied at `cursor`: a city
     /// whose feed holds another change there (it was restored from a backup and handed the
     /// position out again) refuses with 409 `feed_diverged` instead of sending what follows.
-    func pull(node: String, after cursor: Int64, afterHlc: Int64?, limit: Int) async throws -> PullResponse
+    /// With `decisionsSeen`, the id of the decision-log entry this county saw last: the answer
+    /// says what the city's log holds there now (`PullResponse.decisionAt`).
+    func pull(node: String, after cursor: Int64, afterHlc: Int64?, limit: Int, decisionsSeen: Int64?) async throws -> PullResponse
     /// Reports how this county is doing.
     func heartbeat(_ heartbeat: Heartbeat) async throws -> HeartbeatResponse
     /// Fetches a page of this county's rows of `table` as the city holds them, after row id `after`.
@@ -48,7 +50,12 @@ extension SyncTransport {
 
     /// A pull with no check of the position.
     public func pull(node: String, after cursor: Int64, limit: Int) async throws -> PullResponse {
-        try await pull(node: node, after: cursor, afterHlc: nil, limit: limit)
+        try await pull(node: node, after: cursor, afterHlc: nil, limit: limit, decisionsSeen: nil)
+    }
+
+    /// A page of the feed, without asking about the decision log.
+    public func pull(node: String, after cursor: Int64, afterHlc: Int64?, limit: Int) async throws -> PullResponse {
+        try await pull(node: node, after: cursor, afterHlc: afterHlc, limit: limit, decisionsSeen: nil)
     }
 }
 
@@ -72,6 +79,12 @@ public enum TransportError: Error, Sendable, CustomStringConvertible {
         case .badResponse(let op, let url, let message): "\(op) \(url): \(message)"
         case .configuration(let message): message
         }
+    }
+
+    /// How long the city asked to wait before the next try (its `Retry-After`), when it did.
+    public var retryAfter: Duration? {
+        guard case .http(_, _, _, let body) = self, let seconds = body?.retryAfterSeconds else { return nil }
+        return .seconds(seconds)
     }
 
     /// Whether trying again later may succeed (network trouble, server errors), as opposed to a

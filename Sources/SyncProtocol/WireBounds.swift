@@ -111,6 +111,9 @@ extension PullResponse: BoundedMessage {
     /// The cursor and every change's seq, as a county reads a page of the feed.
     public func boundsViolation() -> BoundsViolation? {
         if let violation = WireBounds.check(cursor, WireBounds.position, field: "cursor") { return violation }
+        for (field, mark) in [("decisionHead.id", decisionHead), ("decisionAt.id", decisionAt)] {
+            if let mark, let violation = WireBounds.check(mark.id, WireBounds.position, field: field) { return violation }
+        }
         for (index, change) in changes.enumerated() {
             if let violation = change.boundsViolation(at: "changes[\(index)]") { return violation }
         }

@@ -20,6 +20,18 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
     public let detail: String
 }
 
+/// What `syncctl verify --decisions` found in the city's decision log.
+public struct DecisionChainReport: Sendable, Hashable, Codable {
+    /// Entries whose chain holds, from the first.
+    public let entries: Int
+    /// The last entry whose chain holds.
+    public let head: DecisionMark?
+    /// The first entry whose hash does not hold, if any.
+    public let brokenAt: Int64?
+    /// Why it does not.
+    public let reason: String?
+}
+
 extension CityDatabase {
     /// Who runs this process, for decisions made at the server's shell: `shell:USER`.
     public static let shellActor: String = {
@@ -29,9 +41,56 @@ extension CityDatabase {
 
     /// Keeps who decided what, in the decision's own transaction.
     static func logDecision(_ db: Database, actor: String, action: String, table: String, rowId: String, county: String, detail: String) throws {
+        // Chained to the entry before (`DecisionChain`); the id is taken here so the hash can cover it.
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, hash FROM decision_log ORDER BY id DESC LIMIT 1"))
+        let sequence = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'decision_log'")) ?? 0
+        let id = max(sequence, last?["id"] ?? 0) + 1
+        let atMs = CountyDatabase.wallClockMs()
+        let actor = String(actor.prefix(200))
+        let hash = DecisionChain.hash(previous: last?["hash"] ?? DecisionChain.genesis, id: id, atMs: atMs, actor: actor, action: action,
+                                      table: table, rowId: rowId, county: county, detail: detail)
         try db.execute(sql: """
-            INSERT INTO decision_log (at_ms, actor, action, tbl, row_id, county, detail) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [CountyDatabase.wallClockMs(), String(actor.prefix(200)), action, table, rowId, county, detail])
+            INSERT INTO decision_log (id, at_ms, actor, action, tbl, row_id, county, detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id, atMs, actor, action, table, rowId, county, detail, hash])
+    }
+
+    /// The hash chain of the decision log in `db` from its first entry: the entry where it first
+    /// breaks (its hash is not that of its fields chained to the entry before), if anywhere, and
+    /// the head.
+    static func checkDecisionChain(_ db: Database) throws -> DecisionChainReport {
+        var previous = DecisionChain.genesis
+        var count = 0
+        var head: DecisionMark?
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, at_ms, actor, action, tbl, row_id, county, detail, hash FROM decision_log ORDER BY id")
+        while let row = try rows.next() {
+            let id: Int64 = row["id"]
+            let expected = DecisionChain.hash(previous: previous, id: id, atMs: row["at_ms"], actor: row["actor"], action: row["action"],
+                                              table: row["tbl"], rowId: row["row_id"], county: row["county"], detail: row["detail"])
+            let stored: String? = row["hash"]
+            guard stored == expected else {
+                return DecisionChainReport(entries: count, head: head, brokenAt: id,
+                                           reason: stored == nil ? "it carries no hash" : "its hash is not that of its fields chained to the entry before: it, or one before it, was changed, removed or inserted after the fact")
+            }
+            previous = expected
+            head = DecisionMark(id: id, hash: expected)
+            count += 1
+        }
+        return DecisionChainReport(entries: count, head: head, brokenAt: nil, reason: nil)
+    }
+
+    /// Checks the decision log's hash chain (`syncctl verify --decisions`).
+    public func verifyDecisions() throws -> DecisionChainReport {
+        try read("verify the decision log") { db in try Self.checkDecisionChain(db) }
+    }
+
+    /// The decision log's last entry, and the entry `id` as it is now (for a pull).
+    static func decisionMarks(_ db: Database, seen id: Int64?) throws -> (head: DecisionMark?, at: DecisionMark?) {
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, hash FROM decision_log ORDER BY id DESC LIMIT 1"))
+            .flatMap { row in (row["hash"] as String?).map { DecisionMark(id: row["id"], hash: $0) } }
+        guard let id else { return (head, nil) }
+        let at = try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM decision_log WHERE id = ?"), arguments: [id])
+            .map { DecisionMark(id: id, hash: $0) }
+        return (head, at)
     }
 
     /// The decisions about one county's records, newest first.

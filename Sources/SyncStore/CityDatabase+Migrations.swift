@@ -1,5 +1,6 @@
 import GRDB
 import SyncCore
+import SyncProtocol
 
 extension CityDatabase {
     /// The city schema, as named, append-only migrations. `Schemas/city.sql` is what they produce.
@@ -199,6 +200,27 @@ extension CityDatabase {
             try TableRebuild.rebuild(db, tables: ["award_decision"]) {
                 $0.replacingOccurrences(of: "'disbursed', 'above_ceiling')", with: "'disbursed', 'above_ceiling', 'basis_differs')")
             }
+        }
+        migrator.registerMigration("v20-decision-chain") { db in
+            // Each decision carries the hash of the one before (`DecisionChain`): the entries made
+            // so far are chained in their order, and from now on the log is append-only.
+            try db.execute(sql: "ALTER TABLE decision_log ADD COLUMN hash TEXT CHECK (hash IS NULL OR length(hash) = 64)")
+            var previous = DecisionChain.genesis
+            let rows = try Row.fetchAll(db, sql: "SELECT id, at_ms, actor, action, tbl, row_id, county, detail FROM decision_log ORDER BY id")
+            for row in rows {
+                let id: Int64 = row["id"]
+                previous = DecisionChain.hash(previous: previous, id: id, atMs: row["at_ms"], actor: row["actor"], action: row["action"],
+                                              table: row["tbl"], rowId: row["row_id"], county: row["county"], detail: row["detail"])
+                try db.execute(sql: "UPDATE decision_log SET hash = ? WHERE id = ?", arguments: [previous, id])
+            }
+            try db.execute(sql: """
+                CREATE TRIGGER decision_log_no_update BEFORE UPDATE ON decision_log
+                BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END
+                """)
+            try db.execute(sql: """
+                CREATE TRIGGER decision_log_no_delete BEFORE DELETE ON decision_log
+                BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END
+                """)
         }
         return migrator
     }

@@ -213,11 +213,12 @@ extension CityDatabase {
     /// contact is recorded afterwards without holding up the answer.
     /// Otherwise (city edits not yet stamped) it stamps and reads in one write transaction. A pull
     /// is a read: it records the contact of a node the city knows, and creates no node.
-    public func pullFeed(county: String, node: String? = nil, after: Int64, afterHlc: Int64? = nil, limit: Int, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> PullResponse {
+    public func pullFeed(county: String, node: String? = nil, after: Int64, afterHlc: Int64? = nil, limit: Int, decisionsSeen: Int64? = nil,
+                         nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> PullResponse {
         if let node { try checkNode(node, county: county) }
         let fast = try read("read pull feed") { db -> PullResponse? in
             guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM change_log WHERE hlc IS NULL)") == true else { return nil }
-            return try self.feedPage(db, county: county, after: after, afterHlc: afterHlc, limit: limit)
+            return try self.feedPage(db, county: county, after: after, afterHlc: afterHlc, limit: limit, decisionsSeen: decisionsSeen)
         }
         if let fast {
             if let node {
@@ -233,13 +234,13 @@ extension CityDatabase {
             if let node {
                 try db.execute(sql: "UPDATE node_state SET last_contact_at = ?, last_pull_at = ? WHERE node = ?", arguments: [nowMs, nowMs, node])
             }
-            return try self.feedPage(db, county: county, after: after, afterHlc: afterHlc, limit: limit)
+            return try self.feedPage(db, county: county, after: after, afterHlc: afterHlc, limit: limit, decisionsSeen: decisionsSeen)
         }
     }
 
     /// A page of the feed, read from stamped entries. A node asking from below the county's
     /// compacted floor is told to merge the snapshot (`feed_compacted`).
-    private func feedPage(_ db: Database, county: String, after: Int64, afterHlc: Int64?, limit: Int) throws -> PullResponse {
+    private func feedPage(_ db: Database, county: String, after: Int64, afterHlc: Int64?, limit: Int, decisionsSeen: Int64?) throws -> PullResponse {
         let floor = try Self.feedFloor(db, county: county)
         guard after >= floor else {
             throw StoreError.badBatch(code: .feedCompacted, message: "the city's feed for county \(county) is compacted up to \(floor) and this node asks from \(after): merge the city's snapshot (GET /v1/snapshot) and pull on from its feedSeq")
@@ -265,7 +266,11 @@ extension CityDatabase {
                 bases: try decodeVersions(row[6]))
         }
         let seals = feedSeal.map { seal in changes.map { seal.seal($0, county: county) } }
-        return PullResponse(changes: changes, cursor: changes.last?.seq ?? after, more: rows.count > limit, seals: seals)
+        // The decision log's head, and the entry the county saw last as it is now: a history
+        // rewritten here is found by the counties (`DecisionChain`).
+        let marks = try Self.decisionMarks(db, seen: decisionsSeen)
+        return PullResponse(changes: changes, cursor: changes.last?.seq ?? after, more: rows.count > limit, seals: seals,
+                            decisionHead: marks.head, decisionAt: marks.at)
     }
 
     /// A page of `county`'s rows of `table` with their column versions, in id order after `after`.

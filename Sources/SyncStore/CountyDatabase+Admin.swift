@@ -33,6 +33,8 @@ public struct CountyStatus: Sendable, Hashable, Codable {
     public var resendPending: Int64 = 0
     /// City changes the city refused to take back after a restore (`refusedReturns`).
     public var refusedReturns: Int64 = 0
+    /// Findings about the city's decision log not yet acknowledged (`decisionAlarms`).
+    public var decisionAlarms: Int64 = 0
 }
 
 extension CountyDatabase {
@@ -47,7 +49,7 @@ extension CountyDatabase {
                   (SELECT count(*) FROM parked WHERE resolution IS NULL) AS parked, last_verified_at, last_verify_result,
                   epoch_started_at, epoch_reason, clock_offset_ms, clock_offset_at, certificate_expires_at,
                   city_restored_at, city_restore_evidence, max(0, resend_until - pushed_seq) AS resend_pending,
-                  (SELECT count(*) FROM refused_return) AS refused_returns
+                  (SELECT count(*) FROM refused_return) AS refused_returns, (SELECT count(*) FROM decision_alarm) AS decision_alarms
                 FROM replica WHERE id = 1
                 """)!
             return CountyStatus(
@@ -58,7 +60,8 @@ extension CountyDatabase {
                 epochStartedAt: row["epoch_started_at"], epochReason: row["epoch_reason"],
                 clockOffsetMs: row["clock_offset_at"] == nil ? nil : row["clock_offset_ms"], clockOffsetAt: row["clock_offset_at"],
                 certificateExpiresAt: row["certificate_expires_at"], cityRestoredAt: row["city_restored_at"],
-                cityRestoreEvidence: row["city_restore_evidence"], resendPending: row["resend_pending"], refusedReturns: row["refused_returns"])
+                cityRestoreEvidence: row["city_restore_evidence"], resendPending: row["resend_pending"], refusedReturns: row["refused_returns"],
+                decisionAlarms: row["decision_alarms"])
         }
     }
 

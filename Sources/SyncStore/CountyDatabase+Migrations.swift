@@ -148,6 +148,22 @@ extension CountyDatabase {
                 """)
         }
         migrator.registerMigration("v17-basis-reference") { db in try ReplicaSchema.addBasisReference(db, role: .county) }
+        migrator.registerMigration("v18-decision-heads") { db in
+            // The last entry of the city's decision log this replica saw (`DecisionChain`), and
+            // what the city's log said of it later when it no longer agreed.
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN decisions_seen_id INTEGER")
+            try db.execute(sql: "ALTER TABLE replica ADD COLUMN decisions_seen_hash TEXT")
+            try db.execute(sql: """
+                CREATE TABLE decision_alarm (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  decision_id INTEGER NOT NULL,
+                  seen_hash TEXT NOT NULL,
+                  city_hash TEXT,
+                  message TEXT NOT NULL,
+                  detected_at INTEGER NOT NULL
+                )
+                """)
+        }
         return migrator
     }
 }

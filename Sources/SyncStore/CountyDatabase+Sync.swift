@@ -395,3 +395,79 @@ extension CountyDatabase {
         }
     }
 }
+
+extension CountyDatabase {
+    /// The id of the last entry of the city's decision log this replica saw, to ask about on the
+    /// next pull (`decisionsSeen`).
+    public func decisionsSeen() throws -> Int64? {
+        try read("read the decision head seen") { db in try Int64.fetchOne(db, sql: "SELECT decisions_seen_id FROM replica WHERE id = 1") }
+    }
+
+    /// Checks what a pull page says of the city's decision log (`DecisionChain`) against the
+    /// entry this replica saw last, and keeps the new head.
+    ///
+    /// The city's log is found rewritten when the entry asked about (`asked`, sent as
+    /// `decisionsSeen`) has another hash now, when the log no longer holds it (a history cut
+    /// short, or a restore from a backup), or when the head this replica saw comes back with
+    /// another hash. Each finding is kept (`decisionAlarms`), shown by `status` and fails
+    /// `status --check` until an administrator acknowledges it. Returns the finding, if any.
+    @discardableResult
+    public func noteDecisions(head: DecisionMark?, at: DecisionMark?, asked: Int64?, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> String? {
+        try write("note the city's decision head") { db in
+            let row = try Row.fetchOne(db, sql: "SELECT decisions_seen_id, decisions_seen_hash FROM replica WHERE id = 1")
+            guard let seenId: Int64 = row?["decisions_seen_id"], let seenHash: String = row?["decisions_seen_hash"] else {
+                if let head {
+                    try db.execute(sql: "UPDATE replica SET decisions_seen_id = ?, decisions_seen_hash = ? WHERE id = 1", arguments: [head.id, head.hash])
+                }
+                return nil
+            }
+            var finding: (cityHash: String?, message: String)?
+            if asked == seenId {
+                if let at, at.id == seenId {
+                    if at.hash != seenHash {
+                        finding = (at.hash, "the city's decision \(seenId) has another hash now (\(at.hash.prefix(12))…) than when this county saw it (\(seenHash.prefix(12))…): the city's decision log was rewritten")
+                    }
+                } else {
+                    finding = (nil, "the city's decision log no longer holds decision \(seenId), which this county saw (hash \(seenHash.prefix(12))…): it was cut short or rewritten, or the city was restored from a backup")
+                }
+            } else if let head, head.id == seenId, head.hash != seenHash {
+                finding = (head.hash, "the city's decision \(seenId) has another hash now (\(head.hash.prefix(12))…) than when this county saw it (\(seenHash.prefix(12))…): the city's decision log was rewritten")
+            } else if let head, head.id < seenId {
+                finding = (nil, "the city's decision log ends at \(head.id), before decision \(seenId), which this county saw: it was cut short, or the city was restored from a backup")
+            }
+            if let finding {
+                let known = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM decision_alarm WHERE decision_id = ? AND city_hash IS ?)",
+                                              arguments: [seenId, finding.cityHash]) ?? false
+                if !known {
+                    try db.execute(sql: "INSERT INTO decision_alarm (decision_id, seen_hash, city_hash, message, detected_at) VALUES (?, ?, ?, ?, ?)",
+                                   arguments: [seenId, seenHash, finding.cityHash, finding.message, nowMs])
+                }
+            }
+            // The head moves on (after a finding too: what follows is judged against the log as
+            // the city holds it now; the finding stays until acknowledged).
+            if let head, head.id >= seenId || finding != nil {
+                try db.execute(sql: "UPDATE replica SET decisions_seen_id = ?, decisions_seen_hash = ? WHERE id = 1", arguments: [head.id, head.hash])
+            }
+            return finding?.message
+        }
+    }
+
+    /// What this replica found wrong with the city's decision log, oldest first.
+    public func decisionAlarms() throws -> [(decisionId: Int64, message: String, detectedAt: Int64)] {
+        try read("read decision alarms") { db in
+            try Row.fetchAll(db, sql: "SELECT decision_id, message, detected_at FROM decision_alarm ORDER BY id").map {
+                ($0["decision_id"], $0["message"], $0["detected_at"])
+            }
+        }
+    }
+
+    /// Acknowledges every finding about the city's decision log (after the city explained it:
+    /// a restore from a backup); returns how many.
+    @discardableResult
+    public func acknowledgeDecisionAlarms() throws -> Int {
+        try write("acknowledge decision alarms") { db in
+            try db.execute(sql: "DELETE FROM decision_alarm")
+            return db.changesCount
+        }
+    }
+}

@@ -57,4 +57,14 @@ struct ClientPolicyTests {
         #expect(schedule.shouldSync(now: start + .seconds(20), pending: true), "a local change goes at once")
         #expect(schedule.shouldSync(now: start + .seconds(38), pending: false))
     }
+
+    @Test func aRetryAfterIsWaitedOutUpToItsBound() {
+        let start = ContinuousClock.now
+        var schedule = SyncSchedule(start: start, pullInterval: .seconds(30), maxBackoff: .seconds(8))
+        #expect(schedule.failed(now: start, random: 1, retryAfter: .seconds(30)) == .seconds(30), "the city's wait, longer than the backoff")
+        #expect(!schedule.shouldSync(now: start + .seconds(29), pending: true))
+        #expect(schedule.failed(now: start, random: 1, retryAfter: .seconds(1)) == .seconds(2), "the backoff, longer than the city's wait")
+        #expect(schedule.failed(now: start, random: 1, retryAfter: .seconds(86_400 * 365)) == SyncSchedule<ContinuousClock.Instant>.maxRetryAfter,
+                "a year's Retry-After does not stop syncing for a year")
+    }
 }

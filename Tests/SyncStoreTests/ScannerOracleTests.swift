@@ -27,7 +27,9 @@ struct ScannerOracleTests {
                        values: [:], bases: ["name": base]),
         ]
         let push = PushRequest(node: node, changes: changes, epochBaseSeq: 40)
-        let pull = PullResponse(changes: changes, cursor: 43, more: true, seals: ["a1", "b2", "c3"])
+        let pull = PullResponse(changes: changes, cursor: 43, more: true, seals: ["a1", "b2", "c3"],
+                                decisionHead: DecisionMark(id: 4_120, hash: String(repeating: "9a", count: 32)),
+                                decisionAt: DecisionMark(id: 4_118, hash: String(repeating: "3f", count: 32)))
         let answer = PushResponse(highWater: 43, outcomes: [ChangeOutcome(seq: 41, outcome: .applied),
                                                             ChangeOutcome(seq: 42, outcome: .parked, reason: "invalid", message: "金额 \"超\" 上限")])
         func pair<T: FastDecodable & Hashable>(_ type: T.Type) -> ([UInt8]) -> (scanned: AnyHashable?, oracle: AnyHashable?) {

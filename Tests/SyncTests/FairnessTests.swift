@@ -80,7 +80,7 @@ struct FairnessTests {
         let cluster = try Cluster()
         defer { cluster.cleanUp() }
         try await cluster.startCity(["--body-timeout-seconds", "5"])
-        _ = try cluster.makeCounty("130202")
+        let county = try cluster.makeCounty("130202")
         _ = try cluster.makeCounty("130203")
         let (cert, key) = try cluster.certificate("130202")
         let body = cluster.dir.appendingPathComponent("slow.json")
@@ -103,6 +103,16 @@ struct FairnessTests {
                                                           cluster.cityURL + "/v1/push"]).stdout
         #expect(fifth.hasPrefix("HTTP/1.1 429") && fifth.lowercased().contains("retry-after: 1") && fifth.contains("too_many_requests"),
                 "\(fifth.prefix(400))")
+        // The county's libcurl client reads the wait from the header (the daemon then waits at
+        // least that long before its next round: `SyncSchedule.failed(retryAfter:)`).
+        try county.addPlatforms(makePlatforms("130202", count: 1))
+        let batch = try #require(try county.nextPushBatch(limit: 10))
+        do {
+            _ = try await cluster.transport(cert: cert, key: key).push(batch)
+            Issue.record("a fifth body of the county was taken")
+        } catch let error as TransportError {
+            #expect(error.retryAfter == .seconds(1) && error.isRetryable, "\(error)")
+        }
         // Another county is not held up by them.
         let (otherCert, otherKey) = try cluster.certificate("130203")
         let other = try cluster.transport(cert: otherCert, key: otherKey)
