@@ -271,3 +271,11 @@ BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
 
 CREATE TRIGGER decision_log_no_delete BEFORE DELETE ON decision_log
 BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+
+CREATE TABLE platform_evaluation (
+  platform_id TEXT NOT NULL,
+  year INTEGER NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+  result TEXT NOT NULL CHECK (result IN ('excellent', 'good', 'pass', 'fail')),
+  recorded_at INTEGER NOT NULL,
+  PRIMARY KEY (platform_id, year)
+) WITHOUT ROWID;

@@ -8,7 +8,7 @@ struct PlatformCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platform",
         abstract: "Register, update and inspect platforms.",
-        subcommands: [Add.self, Update.self, Delete.self, List.self, Show.self, Recognize.self, Redate.self, Revoke.self, Reclassify.self])
+        subcommands: [Add.self, Update.self, Delete.self, List.self, Show.self, Recognize.self, Redate.self, Evaluate.self, Revoke.self, Reclassify.self])
 
     /// The editable fields of a platform, shared by `add` and `update`.
     struct Fields: ParsableArguments {
@@ -194,6 +194,31 @@ struct PlatformCommand: ParsableCommand {
                 try database.openCity(for: "changing a recognition date").redateRecognition(id: id, on: date, reason: reason)
             }
             if output.json { try printJSON(platform) } else { print("platform \(platform.id) was recognized on \(date)") }
+        }
+    }
+
+    struct Evaluate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a recognised platform's performance evaluation (绩效评价) for a year; at the city only.",
+            discussion: """
+                The platform's county sees the latest result (`2024 良好`). A tech innovation park's award is \
+                approved only on an evaluation of a year up to the award's fiscal year that is not 不合格 \
+                (plan 四(三)2). Changing a year's result needs --reason; the decision log keeps every result.
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The platform's id.") var id: String
+        @Option(help: "The year evaluated (2022 to this year).") var year: Int
+        @Option(help: "优秀 (excellent), 良好 (good), 合格 (pass) or 不合格 (fail).") var result: String
+        @Option(help: "Why a year's result changes.") var reason: String?
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let result = try reporting { () throws(DomainError) -> EvaluationResult in try EvaluationResult(parsing: self.result) }
+            let platform = try reporting {
+                try database.openCity(for: "a performance evaluation").evaluatePlatform(id: id, year: year, result: result, reason: reason)
+            }
+            if output.json { try printJSON(platform) } else { print("platform \(platform.id) evaluated \(Evaluation(year: year, result: result).text)") }
         }
     }
 

@@ -37,6 +37,9 @@ struct APIError: Error {
             case .notAllowed(let message): self.init(.notAllowed, message: message)
             default: self.init(.storageError, message: error.description)
             }
+        case let error as DomainError:
+            // Bad input, wherever it was found (a console form's field parsed before the store).
+            self.init(.invalidInput, message: error.description)
         case let error as BulkLane.LaneFull:
             self.init(.tooManyRequests, message: "county \(error.county) has \(error.queued) requests in progress at the city already, its share; try again shortly (Retry-After)")
         case let error as RequestBodyTimeout:

@@ -73,6 +73,7 @@ extension CityDatabase {
                 throw StoreError.notAllowed("award \(id) would take platform \(platform.id)'s awards above the ceiling \(self.policy.caseByCaseCeiling); approve above it only with --override-reason saying why (kept with the decision)")
             }
             try PlatformAwards.check(approved, for: award, of: platform, policy: self.policy, db: db)
+            try Self.checkEvaluation(db, award: award, platform: platform)
             // One source pays once across the city: what was approved or paid on it, in any
             // county, counts; a basis other than the one first approved on it needs the reason.
             guard !self.policy.rule(for: platform).needsBasis || award.basisRef != nil else {
@@ -199,6 +200,58 @@ extension CityDatabase {
             }
             try Self.recordDecision(db, award: id, kind: "disbursed", note: nil, on: date)
             award.status = .disbursed
+        }
+    }
+
+    /// Records a platform's performance evaluation (绩效评价) for `year`: at the city, for a
+    /// recognised platform, for a year of the plan not after this one. The platform's replicated
+    /// `evaluation` column shows the latest (`2024 良好`), so its county sees it; every evaluation
+    /// is kept in `platform_evaluation`, and a changed result of a year needs `reason` (the
+    /// decision log keeps both). A tech innovation park's award is approved only on a result
+    /// that supports one (`checkEvaluation`).
+    @discardableResult
+    public func evaluatePlatform(id: String, year: Int, result: EvaluationResult, reason: String? = nil,
+                                 by actor: String = CityDatabase.shellActor) throws -> Platform {
+        let reason = try Self.checkedReason(reason)
+        let thisYear = Int(Self.today().description.prefix(4))!
+        guard (Award.planFiscalYears.lowerBound...thisYear).contains(year) else {
+            throw StoreError.invalidInput(.invalid(field: "year", value: String(year),
+                                                   rule: "an evaluation is of a year from \(Award.planFiscalYears.lowerBound) to this year (\(thisYear))"))
+        }
+        let evaluation = Evaluation(year: year, result: result)
+        return try editPlatform(id: id, op: "evaluate platform", actor: actor, action: "evaluate", detail: { _ in
+            "evaluated \(evaluation.text) (\(result.rawValue))" + (reason.map { " (reason: \($0))" } ?? "")
+        }) { platform, db in
+            guard platform.status == .recognized else {
+                throw StoreError.notAllowed("platform \(id) is \(platform.status.rawValue); a performance evaluation is recorded for a recognised platform")
+            }
+            if let earlier = try String.fetchOne(db, sql: "SELECT result FROM platform_evaluation WHERE platform_id = ? AND year = ?", arguments: [id, year]),
+               earlier != result.rawValue, reason == nil {
+                throw StoreError.notAllowed("platform \(id) was evaluated \(EvaluationResult(rawValue: earlier)?.chinese ?? earlier) for \(year); change the result only with --reason saying why")
+            }
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO platform_evaluation (platform_id, year, result, recorded_at) VALUES (?, ?, ?, ?)
+                """, arguments: [id, year, result.rawValue, CountyDatabase.wallClockMs()])
+            // The column shows the latest year's result.
+            let latest = try Row.fetchOne(db, sql: "SELECT year, result FROM platform_evaluation WHERE platform_id = ? ORDER BY year DESC LIMIT 1", arguments: [id])
+            if let latest, let latestResult = EvaluationResult(rawValue: latest["result"]) {
+                platform.evaluation = Evaluation(year: latest["year"], result: latestResult).text
+            }
+        }
+    }
+
+    /// A tech innovation park's award follows its performance evaluation (plan 四(三)2): the
+    /// latest evaluation of a year up to the award's fiscal year must support an award.
+    static func checkEvaluation(_ db: Database, award: Award, platform: Platform) throws {
+        guard platform.category == .techInnovationPark else { return }
+        let row = try Row.fetchOne(db, sql: """
+            SELECT year, result FROM platform_evaluation WHERE platform_id = ? AND year <= ? ORDER BY year DESC LIMIT 1
+            """, arguments: [platform.id, award.fiscalYear])
+        guard let row, let result = EvaluationResult(rawValue: row["result"]) else {
+            throw StoreError.notAllowed("platform \(platform.id) is a tech innovation park, whose award follows its performance evaluation (plan 四(三)2); record one first: syncctl platform evaluate \(platform.id) --year YEAR --result 优秀|良好|合格|不合格")
+        }
+        guard result.supportsAward else {
+            throw StoreError.notAllowed("platform \(platform.id) was evaluated \(result.chinese) for \(row["year"] as Int); a tech innovation park evaluated 不合格 gets no award (plan 四(三)2)")
         }
     }
 

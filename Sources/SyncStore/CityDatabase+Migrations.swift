@@ -222,6 +222,19 @@ extension CityDatabase {
                 BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END
                 """)
         }
+        migrator.registerMigration("v21-evaluations") { db in
+            // Every performance evaluation the city recorded, per platform and year; the
+            // platform's `evaluation` column shows the latest.
+            try db.execute(sql: """
+                CREATE TABLE platform_evaluation (
+                  platform_id TEXT NOT NULL,
+                  year INTEGER NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+                  result TEXT NOT NULL CHECK (result IN ('excellent', 'good', 'pass', 'fail')),
+                  recorded_at INTEGER NOT NULL,
+                  PRIMARY KEY (platform_id, year)
+                ) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 }

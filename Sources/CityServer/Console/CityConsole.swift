@@ -120,6 +120,16 @@ struct CityConsole: Sendable {
                 return "/console/records/\(id)?done=recognized"
             }
         }
+        routes.post("/console/platforms/{id}/evaluate") { request, context in
+            await decide(request, context) { id, form, actor in
+                guard let year = form["year"].flatMap({ Int($0) }) else {
+                    throw ConsoleError(.badRequest, "the year evaluated is a whole number, not \(form["year"] ?? "nothing") (nothing was recorded)")
+                }
+                let result = try EvaluationResult(parsing: form["result"] ?? "")
+                _ = try database.evaluatePlatform(id: id, year: year, result: result, reason: form["reason"].flatMap { $0.isEmpty ? nil : $0 }, by: actor)
+                return "/console/records/\(id)?done=evaluated"
+            }
+        }
         routes.post("/console/platforms/{id}/revoke") { request, context in
             await decide(request, context) { id, _, actor in
                 _ = try database.revokePlatform(id: id, by: actor)
@@ -161,6 +171,7 @@ struct CityConsole: Sendable {
         case "disbursed": "已登记拨付 disbursement recorded"
         case "recognized": "已认定 recognised"
         case "revoked": "已撤销 revoked"
+        case "evaluated": "已登记绩效评价 evaluation recorded"
         case "resolved": "冲突已解决 conflict resolved"
         case "retried": "暂存变更已重试并应用 parked change retried and applied"
         case "discarded": "暂存变更已放弃 parked change discarded"

@@ -189,6 +189,11 @@ enum ConsoleTemplates {
         <p class="note">认定日期为今天 recognised as of today</p>
         <label>如与同类平台疑似重复，确认为不同平台的理由 If it looks like another platform of its category: why they are two <input name="distinct_reason" maxlength="1300"></label>
         <button type="submit">认定 Recognise</button></form>{{/canRecognize}}
+        {{#canEvaluate}}<form method="post" action="/console/platforms/{{id}}/evaluate" class="action" id="evaluate-form"><input type="hidden" name="token" value="{{token}}">
+        <label>评价年度 Year <input name="year" type="number" min="2022" value="{{evaluationYear}}" required></label>
+        <label>绩效评价结果 Result <select name="result" required><option value="excellent">优秀 excellent</option><option value="good">良好 good</option><option value="pass">合格 pass</option><option value="fail">不合格 fail</option></select></label>
+        <label>更改结果的理由 Reason, when a year's result changes <input name="reason" maxlength="1300"></label>
+        <button type="submit">登记评价 Record evaluation</button></form>{{/canEvaluate}}
         {{#canRevoke}}<form method="post" action="/console/platforms/{{id}}/revoke" class="action" id="revoke-form"><input type="hidden" name="token" value="{{token}}">
         <button type="submit">撤销 Revoke</button></form>{{/canRevoke}}
         </div>{{/platformActions}}

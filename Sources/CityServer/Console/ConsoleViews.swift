@@ -325,7 +325,8 @@ struct ConsoleViews: Sendable {
             let done: String?
             let fields: [Field]
             let awardActions, canApprove, canReject, canDisburse: Bool
-            let platformActions, canRecognize, canRevoke: Bool
+            let platformActions, canRecognize, canRevoke, canEvaluate: Bool
+            let evaluationYear: String
             let proposedYuan: String
             let hasAwards: Bool
             let awardsOfPlatform: [AwardLine]
@@ -352,6 +353,7 @@ struct ConsoleViews: Sendable {
                 heading: platform.name, table: "platform", id: id, county: platform.county, countyName: countyName(platform.county), token: token,
                 today: today, done: done, fields: fields, awardActions: false, canApprove: false, canReject: false, canDisburse: false,
                 platformActions: true, canRecognize: platform.status != .recognized, canRevoke: platform.status != .revoked,
+                canEvaluate: platform.status == .recognized, evaluationYear: String(Int(today.prefix(4))! - 1),
                 proposedYuan: "", hasAwards: !awards.isEmpty,
                 awardsOfPlatform: awards.map { AwardLine(id: $0.id, fiscalYear: String($0.fiscalYear), amount: $0.amount.grouped, statusLabel: Self.label($0.status)) },
                 history: try history(id)), "record")
@@ -384,6 +386,6 @@ struct ConsoleViews: Sendable {
             countyName: countyName(award.county), token: token, today: today, done: done, fields: fields,
             awardActions: true, canApprove: award.status == .proposed || award.status == .rejected, canReject: award.status == .proposed,
             canDisburse: award.status == .approved, platformActions: false, canRecognize: false, canRevoke: false,
-            proposedYuan: yuan, hasAwards: false, awardsOfPlatform: [], history: try history(id)), "record")
+            canEvaluate: false, evaluationYear: "", proposedYuan: yuan, hasAwards: false, awardsOfPlatform: [], history: try history(id)), "record")
     }
 }
