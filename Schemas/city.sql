@@ -171,9 +171,17 @@ CREATE INDEX tech_sme_by_credit_code ON platform (credit_code) WHERE category = 
 
 CREATE INDEX award_by_basis_ref ON award (basis_ref) WHERE basis_ref IS NOT NULL;
 
+CREATE TABLE platform_evaluation (
+  platform_id TEXT NOT NULL,
+  year INTEGER NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+  result TEXT NOT NULL CHECK (result IN ('excellent', 'good', 'pass', 'fail')),
+  recorded_at INTEGER NOT NULL,
+  PRIMARY KEY (platform_id, year)
+) WITHOUT ROWID;
+
 CREATE TABLE "award_decision" (
   award_id TEXT NOT NULL,
-  kind TEXT NOT NULL CHECK (kind IN ('recognized_before_plan', 'match_adjusted', 'disbursed', 'above_ceiling', 'basis_differs')),
+  kind TEXT NOT NULL CHECK (kind IN ('recognized_before_plan', 'match_adjusted', 'disbursed', 'above_ceiling', 'basis_differs', 'reversed')),
   note TEXT,
   on_date TEXT NOT NULL CHECK (on_date GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
   recorded_at INTEGER NOT NULL,
@@ -222,6 +230,12 @@ BEGIN
   SELECT RAISE(ABORT, 'award.id and award.county cannot change');
 END;
 
+CREATE TRIGGER decision_log_no_delete BEFORE DELETE ON decision_log
+BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+
+CREATE TRIGGER decision_log_no_update BEFORE UPDATE ON decision_log
+BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+
 CREATE TRIGGER platform_capture_delete AFTER DELETE ON platform
 BEGIN
   UPDATE change_log SET "values" = json_object('category', OLD.category, 'contact', OLD.contact, 'county', OLD.county, 'credit_code', OLD.credit_code, 'evaluation', OLD.evaluation, 'host_org', OLD.host_org, 'industry', OLD.industry, 'level', OLD.level, 'name', OLD.name, 'recognized_on', OLD.recognized_on, 'remarks', OLD.remarks, 'status', OLD.status, 'subtype', OLD.subtype)
@@ -265,17 +279,3 @@ WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
 BEGIN
   SELECT RAISE(ABORT, 'platform.id and platform.county cannot change');
 END;
-
-CREATE TRIGGER decision_log_no_update BEFORE UPDATE ON decision_log
-BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
-
-CREATE TRIGGER decision_log_no_delete BEFORE DELETE ON decision_log
-BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
-
-CREATE TABLE platform_evaluation (
-  platform_id TEXT NOT NULL,
-  year INTEGER NOT NULL CHECK (year BETWEEN 2000 AND 2100),
-  result TEXT NOT NULL CHECK (result IN ('excellent', 'good', 'pass', 'fail')),
-  recorded_at INTEGER NOT NULL,
-  PRIMARY KEY (platform_id, year)
-) WITHOUT ROWID;

@@ -8,7 +8,7 @@ struct AwardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "award",
         abstract: "Propose and inspect awards.",
-        subcommands: [Propose.self, Update.self, Withdraw.self, List.self, Approve.self, Reject.self, Disburse.self])
+        subcommands: [Propose.self, Update.self, Withdraw.self, List.self, Approve.self, Reject.self, Disburse.self, Reverse.self])
 
     /// An award as `--json` prints it: money in fen (integers) and in yuan (text).
     struct Output: Encodable {
@@ -219,6 +219,26 @@ struct AwardCommand: ParsableCommand {
             }
             let award = try reporting { try database.openCity(for: "disbursement").disburseAward(id: id, on: date) }
             if output.json { try printJSON(Output(award)) } else { print("disbursed award \(award.id): \(award.approvedAmount!) on \(date)") }
+        }
+    }
+
+    struct Reverse: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reverse (红冲) a payment recorded by mistake, with a reason; at the city only.",
+            discussion: "The award is approved again and unpaid; the payment and its reversal both stay in the decision log.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The award's id.") var id: String
+        @Option(help: "Why the payment was wrong.") var reason: String
+        @Option(help: ArgumentHelp("The day of the reversal (default: today; never after today).", valueName: "YYYY-MM-DD")) var on: String?
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let date = try reporting { () throws(DomainError) -> CalendarDate in
+                try on.map { text throws(DomainError) in try CalendarDate(text, field: "on") } ?? CityDatabase.today()
+            }
+            let award = try reporting { try database.openCity(for: "a reversal").reverseDisbursement(id: id, reason: reason, on: date) }
+            if output.json { try printJSON(Output(award)) } else { print("reversed the payment of award \(award.id); it is approved and unpaid again") }
         }
     }
 

@@ -255,6 +255,33 @@ extension CityDatabase {
         }
     }
 
+    /// Reverses (红冲) a payment recorded by mistake: the award is approved again, unpaid, so it
+    /// can be paid correctly or rejected. The reason is required; the reversal is dated (not
+    /// after today, not before the payment) and kept in `award_decision` (`reversed`) and in the
+    /// decision log beside the payment, which stays: nothing is deleted.
+    @discardableResult
+    public func reverseDisbursement(id: String, reason: String?, on date: CalendarDate = CityDatabase.today(),
+                                    by actor: String = CityDatabase.shellActor) throws -> Award {
+        guard let reason = try Self.checkedReason(reason) else {
+            throw StoreError.invalidInput(.invalid(field: "reason", value: "", rule: "a reversal (红冲) says why the payment was wrong"))
+        }
+        try Self.checkNotFuture(date, what: "a reversal")
+        return try editAward(id: id, op: "reverse disbursement", actor: actor, action: "reverse", detail: { award in
+            "reversed the payment of \(award.approvedAmount ?? award.amount) on \(date) (reason: \(reason))"
+        }) { award, _, db in
+            guard award.status == .disbursed else {
+                throw StoreError.notAllowed("award \(id) is \(award.status.rawValue); only a disbursed award's payment can be reversed")
+            }
+            let paid = try String.fetchOne(db, sql: "SELECT on_date FROM award_decision WHERE award_id = ? AND kind = 'disbursed'", arguments: [id])
+            if let paid, date.description < paid {
+                throw StoreError.invalidInput(.invalid(field: "on", value: date.description, rule: "a payment is reversed on or after it was recorded as paid (\(paid))"))
+            }
+            try Self.recordDecision(db, award: id, kind: "reversed",
+                                    note: "payment of \(award.approvedAmount ?? award.amount)\(paid.map { " recorded on \($0)" } ?? "") reversed by \(actor): \(reason)", on: date)
+            award.status = .approved
+        }
+    }
+
     /// Recognises (认定) a platform on `date`, the city's date of the recognition: never after
     /// today, and before the plan's start only with `overrideReason` (an earlier recognition the
     /// city records), which the decision log keeps.

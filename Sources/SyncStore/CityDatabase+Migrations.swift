@@ -235,6 +235,12 @@ extension CityDatabase {
                 ) WITHOUT ROWID
                 """)
         }
+        migrator.registerMigration("v22-reversals") { db in
+            // A payment recorded by mistake is reversed (红冲) with its reason, never deleted.
+            try TableRebuild.rebuild(db, tables: ["award_decision"]) {
+                $0.replacingOccurrences(of: "'above_ceiling', 'basis_differs')", with: "'above_ceiling', 'basis_differs', 'reversed')")
+            }
+        }
         return migrator
     }
 }

@@ -114,6 +114,16 @@ struct CityConsole: Sendable {
                 return "/console/records/\(id)?done=disbursed"
             }
         }
+        routes.post("/console/awards/{id}/reverse") { request, context in
+            await decide(request, context) { id, form, actor in
+                let typed = try? form["amount"].flatMap { $0.isEmpty ? nil : $0 }.map { text throws(DomainError) in try Fen(yuan: text, field: "amount") }
+                guard let approved = try database.award(id: id)?.approvedAmount, typed == approved else {
+                    throw ConsoleError(.badRequest, "type the approved amount to confirm a reversal (nothing was recorded)")
+                }
+                _ = try database.reverseDisbursement(id: id, reason: form["reason"], by: actor)
+                return "/console/records/\(id)?done=reversed"
+            }
+        }
         routes.post("/console/platforms/{id}/recognize") { request, context in
             await decide(request, context) { id, form, actor in
                 _ = try database.recognizePlatform(id: id, distinctReason: form["distinct_reason"].flatMap { $0.isEmpty ? nil : $0 }, by: actor)
@@ -169,6 +179,7 @@ struct CityConsole: Sendable {
         case "approved": "已批准 approved"
         case "rejected": "已驳回 rejected"
         case "disbursed": "已登记拨付 disbursement recorded"
+        case "reversed": "已红冲 payment reversed"
         case "recognized": "已认定 recognised"
         case "revoked": "已撤销 revoked"
         case "evaluated": "已登记绩效评价 evaluation recorded"

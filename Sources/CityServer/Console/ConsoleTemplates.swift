@@ -183,6 +183,11 @@ enum ConsoleTemplates {
         {{#canReject}}<form method="post" action="/console/awards/{{id}}/reject" class="action" id="reject-form"><input type="hidden" name="token" value="{{token}}">
         <label>驳回原因 Reason <input name="reason" required></label><button type="submit">驳回 Reject</button></form>{{/canReject}}
         {{#canDisburse}}<p class="action" id="disburse-link"><a href="/console/awards/{{id}}/disburse">登记拨付… Record disbursement… (确认页 on its own page)</a></p>{{/canDisburse}}
+        {{#canReverse}}<form method="post" action="/console/awards/{{id}}/reverse" class="action" id="reverse-form"><input type="hidden" name="token" value="{{token}}">
+        <p class="note">红冲：登记的拨付有误时撤回，奖补恢复为已批准、未拨付；原拨付与红冲均保留在决定记录中。 Reverse a payment recorded by mistake: the award is approved and unpaid again; both stay in the decision log.</p>
+        <label>红冲理由 Reason <input name="reason" required maxlength="1300"></label>
+        <label>输入批准金额以确认 Type the approved amount to confirm <input name="amount" required inputmode="decimal" autocomplete="off"></label>
+        <button type="submit">红冲 Reverse payment</button></form>{{/canReverse}}
         </div>{{/awardActions}}
         {{#platformActions}}<h2>市局决定 Decide</h2><div class="actions">
         {{#canRecognize}}<form method="post" action="/console/platforms/{{id}}/recognize" class="action" id="recognize-form"><input type="hidden" name="token" value="{{token}}">

@@ -324,7 +324,7 @@ struct ConsoleViews: Sendable {
             let heading, table, id, county, countyName, token, today: String
             let done: String?
             let fields: [Field]
-            let awardActions, canApprove, canReject, canDisburse: Bool
+            let awardActions, canApprove, canReject, canDisburse, canReverse: Bool
             let platformActions, canRecognize, canRevoke, canEvaluate: Bool
             let evaluationYear: String
             let proposedYuan: String
@@ -351,7 +351,7 @@ struct ConsoleViews: Sendable {
             ]
             return render(Page(
                 heading: platform.name, table: "platform", id: id, county: platform.county, countyName: countyName(platform.county), token: token,
-                today: today, done: done, fields: fields, awardActions: false, canApprove: false, canReject: false, canDisburse: false,
+                today: today, done: done, fields: fields, awardActions: false, canApprove: false, canReject: false, canDisburse: false, canReverse: false,
                 platformActions: true, canRecognize: platform.status != .recognized, canRevoke: platform.status != .revoked,
                 canEvaluate: platform.status == .recognized, evaluationYear: String(Int(today.prefix(4))! - 1),
                 proposedYuan: "", hasAwards: !awards.isEmpty,
@@ -385,7 +385,7 @@ struct ConsoleViews: Sendable {
             heading: "奖补 Award · \(platform?.name ?? award.platformId)", table: "award", id: id, county: award.county,
             countyName: countyName(award.county), token: token, today: today, done: done, fields: fields,
             awardActions: true, canApprove: award.status == .proposed || award.status == .rejected, canReject: award.status == .proposed,
-            canDisburse: award.status == .approved, platformActions: false, canRecognize: false, canRevoke: false,
+            canDisburse: award.status == .approved, canReverse: award.status == .disbursed, platformActions: false, canRecognize: false, canRevoke: false,
             canEvaluate: false, evaluationYear: "", proposedYuan: yuan, hasAwards: false, awardsOfPlatform: [], history: try history(id)), "record")
     }
 }
