@@ -27,10 +27,28 @@ struct DatabaseOptions: ParsableArguments {
         try CountyDatabase.open(at: db, counties: try registry())
     }
 
+    @Option(name: .long, help: ArgumentHelp(
+        "At the city: the roles file of who may decide what (also COUNTY_SYNC_ROLES; default /etc/county-sync/roles.conf if it exists). syncctl acts as shell:USER.",
+        valueName: "file"))
+    var roles: String?
+
+    /// The city's roles file, if one is configured: `--roles`, `COUNTY_SYNC_ROLES`, or the
+    /// default path when it exists. A file named but unreadable is an error: a shell must not
+    /// decide with more rights than the aggregator gives.
+    func operatorRoles() throws -> OperatorRoles {
+        let named = roles ?? ProcessInfo.processInfo.environment["COUNTY_SYNC_ROLES"]
+        guard let path = named ?? (FileManager.default.fileExists(atPath: Self.defaultRolesPath) ? Self.defaultRolesPath : nil) else { return .open }
+        do { return try OperatorRoles.load(path: path) } catch { throw CLIError("\(error)", status: .couldNot) }
+    }
+
+    static let defaultRolesPath = "/etc/county-sync/roles.conf"
+
     /// Opens the city database; a county replica gets a clear refusal.
     func openCity(for action: String) throws -> CityDatabase {
         switch try openAny() {
-        case let city as CityDatabase: return city
+        case let city as CityDatabase:
+            city.roles = try operatorRoles()
+            return city
         default: throw CLIError("\(db) is a county replica: \(action) is done at the city")
         }
     }
@@ -49,7 +67,9 @@ struct DatabaseOptions: ParsableArguments {
         do {
             return try CountyDatabase.open(at: db, counties: try registry(), readOnly: readOnly)
         } catch StoreError.wrongRole(_, _, let found) where found == "city" {
-            return try CityDatabase.open(at: db, counties: try registry(), readOnly: readOnly)
+            let city = try CityDatabase.open(at: db, counties: try registry(), readOnly: readOnly)
+            city.roles = try operatorRoles()
+            return city
         }
     }
 }
@@ -116,6 +136,10 @@ func printJSON(_ value: some Encodable) throws {
 func reporting<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
+    } catch StoreError.awaitingSecondPerson(_, let message) {
+        // Kept as pending: done as far as one person can do it.
+        print(message)
+        throw ExitCode.success
     } catch let error as StoreError {
         switch error {
         case .missingDatabase, .cannotOpen, .wrongRole, .sqlite, .diskFull: throw CLIError(error.description, status: .couldNot)

@@ -35,6 +35,7 @@ struct APIError: Error {
             case .invalidInput(let domain): self.init(.invalidInput, message: domain.description)
             case .invalidRows: self.init(.invalidInput, message: error.description)
             case .notAllowed(let message): self.init(.notAllowed, message: message)
+            case .awaitingSecondPerson(_, let message): self.init(.notAllowed, message: message)
             default: self.init(.storageError, message: error.description)
             }
         case let error as DomainError:

@@ -84,6 +84,16 @@ public func buildCityApplication(
     guard sealedWith == feedSeal.fingerprint else {
         throw ConfigurationError.invalid(key: "feed-key", reason: "\(keyFile) (key \(feedSeal.fingerprint)) is not the key \(configuration.databasePath) seals its feed with (key \(sealedWith)); give the right one with --feed-key")
     }
+    if let rolesFile = configuration.rolesFile {
+        do { database.roles = try OperatorRoles.load(path: rolesFile) } catch {
+            throw ConfigurationError.invalid(key: "roles-file", reason: error.description)
+        }
+        logger.notice("roles read", metadata: ["sync.roles_file": "\(rolesFile)", "sync.roles.operators": "\(database.roles.roles.count)",
+                                               "sync.roles.second_person_from": "\(database.roles.secondPersonFrom)"])
+        RolesReloader.shared.watch(rolesFile, database: database, logger: logger)
+    } else {
+        logger.warning("no roles file (roles-file): every operator may decide; decisions of at least 1,000,000 yuan, and overrides, still need a second operator")
+    }
     let denyList: DenyList
     do { denyList = try DenyList(path: configuration.denyListFile, logger: logger) } catch {
         throw ConfigurationError.invalid(key: "deny-list", reason: "\(error)")
@@ -460,6 +470,35 @@ struct CityAPI: Sendable {
     private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async { continuation.resume(with: Result(catching: body)) }
+        }
+    }
+}
+
+/// Reads the roles file again on SIGHUP; a file that no longer reads keeps the roles in force,
+/// and says so.
+final class RolesReloader: @unchecked Sendable {
+    static let shared = RolesReloader()
+    /// The signal source (set once at start, under `lock`).
+    private var source: (any DispatchSourceSignal)?
+    private let lock = NSLock()
+
+    func watch(_ path: String, database: CityDatabase, logger: Logger) {
+        signal(SIGHUP, SIG_IGN)
+        let signals = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        signals.setEventHandler {
+            do {
+                let roles = try OperatorRoles.load(path: path)
+                database.roles = roles
+                logger.notice("roles read again (SIGHUP)", metadata: ["sync.roles_file": "\(path)", "sync.roles.operators": "\(roles.roles.count)",
+                                                                      "sync.roles.second_person_from": "\(roles.secondPersonFrom)"])
+            } catch {
+                logger.error("the roles file does not read; the roles in force stay", metadata: ["sync.roles_file": "\(path)", "sync.error.message": "\(error)"])
+            }
+        }
+        signals.resume()
+        lock.withLock {
+            source?.cancel()
+            source = signals
         }
     }
 }

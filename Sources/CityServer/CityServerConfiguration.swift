@@ -52,6 +52,9 @@ public struct CityServerConfiguration: Sendable, Hashable {
     public var countiesFile: String?
     /// A file of revoked certificate serials (hex, one per line); re-read when it changes.
     public var denyListFile: String?
+    /// The roles file (`OperatorRoles`): who may decide what, and from which amount two people
+    /// decide. Read at start and on SIGHUP; without one, every operator may decide.
+    public var rolesFile: String?
     /// The key that seals the city's feed (`FeedSeal`): created at the first start if missing.
     /// It lives outside the database, so a restore of `city.db` from a backup keeps it, and the
     /// city can take back its own changes from the counties. Default: `feed.key` beside the database.

@@ -5,6 +5,10 @@ import SyncProtocol
 import SyncStore
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A city and its counties on loopback, as real processes: `city-aggregator` and `county-syncd`
 /// over TLS with certificates made by `Deploy/pki.sh`, on SQLite files in a temporary folder.
 /// The end-to-end tests and the fault harness (`sync-faults`) both drive the system through it.
@@ -138,6 +142,26 @@ public final class Cluster: @unchecked Sendable {
         guard let daemon = daemons.removeValue(forKey: county) else { return nil }
         if kill { daemon.kill9() } else { daemon.terminate() }
         return daemon.process.terminationStatus
+    }
+
+    /// The second operator at the city's shell: `syncctl` run as the system user `nobody`
+    /// (so `shell:nobody`), for a decision one operator cannot make alone (`syncctl pending`).
+    /// The cluster's folder and city database are opened to that user first.
+    public func syncctlAsSecondOperator(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        chmod(dir.path, 0o777)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix("city.db") {
+            chmod(dir.appendingPathComponent(name).path, 0o666)
+        }
+        let binary = Self.binaries.appendingPathComponent("syncctl").path
+        return try Self.capture("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", binary] + arguments)
+    }
+
+    /// Confirms, as the second operator, the decision pending on `record`.
+    public func confirmPending(_ record: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        guard let pending = try CityDatabase.open(at: cityDB).pendingDecisions().first(where: { $0.recordId == record }) else {
+            return (1, "", "no decision pending on \(record)")
+        }
+        return try syncctlAsSecondOperator(["pending", "confirm", String(pending.id), "--db", cityDB])
     }
 
     /// Runs `syncctl`, under a skewed clock if `faketime` is given (e.g. `+1d`, `-3h`); returns

@@ -114,6 +114,7 @@ extension CityDatabase {
     /// is marked retried and the rows it wrote reach the county with the city's next feed entries;
     /// refused again, nothing changes and the refusal is thrown with its reason.
     public func retryParked(id: Int64, by actor: String = CityDatabase.shellActor) throws {
+        try requireRole(actor, .decide, "retry a parked change")
         let applier = self.applier(nowMs: CountyDatabase.wallClockMs())
         try write("retry parked change") { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM parked WHERE id = ? AND resolution IS NULL", arguments: [id]) else {

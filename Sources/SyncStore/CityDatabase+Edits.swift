@@ -28,14 +28,29 @@ extension CityDatabase {
     /// records why an earlier recognition still qualifies; the amount must fit the rule and the
     /// platform's other awards (`PlatformAwards`); a case-by-case amount above the policy's
     /// ceiling needs `confirmAboveCeiling`. The override reason is kept with the award's decisions.
+    ///
+    /// An approval of at least `roles.secondPersonFrom`, or with an override (a reason, or a
+    /// confirmation above the ceiling), is checked in full and kept as pending for a second
+    /// operator (`awaitingSecondPerson`; `confirmPending`).
     @discardableResult
     public func approveAward(id: String, amount: Fen? = nil, on date: CalendarDate = CityDatabase.today(),
                              overrideReason: String? = nil, confirmAboveCeiling: Bool = false, by actor: String = CityDatabase.shellActor) throws -> Award {
+        try requireRole(actor, .decide, "approve an award")
+        let parameters = PendingParameters(amountFen: amount?.rawValue, on: date.description, overrideReason: overrideReason,
+                                           confirmAboveCeiling: confirmAboveCeiling)
+        return try withSecondPerson(action: "approve", recordId: id, county: { try self.award(id: id)?.county ?? "" }, parameters: parameters, by: actor) {
+            try approve(id: id, amount: amount, on: date, overrideReason: overrideReason, confirmAboveCeiling: confirmAboveCeiling, by: actor, confirmedBy: nil)
+        }
+    }
+
+    /// The approval itself; `confirmedBy` the second operator, when it was pending.
+    func approve(id: String, amount: Fen?, on date: CalendarDate, overrideReason: String?, confirmAboveCeiling: Bool,
+                 by actor: String, confirmedBy: String?) throws -> Award {
         let reason = try Self.checkedReason(overrideReason, field: "override-reason")
         try Self.checkNotFuture(date, what: "an approval")
         return try editAward(id: id, op: "approve award", actor: actor, action: "approve", detail: { award in
             "approved \(award.approvedAmount ?? award.amount) on \(date)" + (confirmAboveCeiling ? ", confirmed above the ceiling" : "")
-                + (reason.map { " (reason: \($0))" } ?? "")
+                + (reason.map { " (reason: \($0))" } ?? "") + (confirmedBy.map { ", confirmed by \($0)" } ?? "")
         }) { award, platform, db in
             guard award.status == .proposed || award.status == .rejected else {
                 throw StoreError.notAllowed("award \(id) is \(award.status.rawValue); only a proposed or rejected award can be approved")
@@ -98,6 +113,12 @@ extension CityDatabase {
             if adjustedMatch, let reason {
                 try Self.recordDecision(db, award: id, kind: "match_adjusted", note: reason, on: date)
             }
+            // Everything holds: a large amount or an override waits for a second operator.
+            let overridden = !qualifies || adjustedMatch || aboveCeiling || basisDiffers
+            if confirmedBy == nil, self.needsSecondPerson(amount: approved, override: overridden) {
+                throw SecondPersonNeeded(summary: "\(actor) approves award \(id) for \(approved) on \(date)"
+                    + (reason.map { " (reason: \($0))" } ?? "") + (confirmAboveCeiling ? ", above the ceiling" : ""))
+            }
             award.status = .approved
             award.approvedAmount = approved
             award.approvedOn = date
@@ -130,7 +151,8 @@ extension CityDatabase {
     /// if any no longer fits.
     @discardableResult
     public func reclassifyPlatform(id: String, level: Level?, category: PlatformCategory? = nil, by actor: String = CityDatabase.shellActor) throws -> Platform {
-        try write("reclassify platform") { db in
+        try requireRole(actor, .decide, "reclassify a platform")
+        return try write("reclassify platform") { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [id]) else {
                 throw StoreError.invalidInput(.notFound(kind: "platform", id: id))
             }
@@ -168,6 +190,7 @@ extension CityDatabase {
     /// Rejects an award with a reason the county will see.
     @discardableResult
     public func rejectAward(id: String, reason: String, by actor: String = CityDatabase.shellActor) throws -> Award {
+        try requireRole(actor, .decide, "reject an award")
         guard let trimmed = try Self.checkedReason(reason) else {
             throw StoreError.invalidInput(.invalid(field: "reason", value: reason, rule: "a rejection needs a reason"))
         }
@@ -183,8 +206,17 @@ extension CityDatabase {
     /// Records that an approved award was paid out, once, on `date` (kept with its decisions).
     @discardableResult
     public func disburseAward(id: String, on date: CalendarDate = CityDatabase.today(), by actor: String = CityDatabase.shellActor) throws -> Award {
+        try requireRole(actor, .pay, "record a payment")
+        return try withSecondPerson(action: "disburse", recordId: id, county: { try self.award(id: id)?.county ?? "" },
+                                    parameters: PendingParameters(on: date.description), by: actor) {
+            try disburse(id: id, on: date, by: actor, confirmedBy: nil)
+        }
+    }
+
+    /// The payment itself; `confirmedBy` the second operator, when it was pending.
+    func disburse(id: String, on date: CalendarDate, by actor: String, confirmedBy: String?) throws -> Award {
         try editAward(id: id, op: "disburse award", actor: actor, action: "disburse", detail: { award in
-            "disbursed \(award.approvedAmount ?? award.amount) on \(date)"
+            "disbursed \(award.approvedAmount ?? award.amount) on \(date)" + (confirmedBy.map { ", confirmed by \($0)" } ?? "")
         }) { award, platform, db in
             try Self.checkNotFuture(date, what: "a payment")
             guard platform.status == .recognized else {
@@ -198,7 +230,10 @@ extension CityDatabase {
             if let approvedOn = award.approvedOn, date < approvedOn {
                 throw StoreError.invalidInput(.invalid(field: "on", value: date.description, rule: "an award is paid on or after its approval (\(approvedOn))"))
             }
-            try Self.recordDecision(db, award: id, kind: "disbursed", note: nil, on: date)
+            if confirmedBy == nil, self.needsSecondPerson(amount: award.approvedAmount ?? award.amount, override: false) {
+                throw SecondPersonNeeded(summary: "\(actor) records the payment of award \(id), \(award.approvedAmount ?? award.amount), on \(date)")
+            }
+            try Self.recordDecision(db, award: id, kind: "disbursed", note: confirmedBy.map { "confirmed by \($0)" }, on: date)
             award.status = .disbursed
         }
     }
@@ -212,6 +247,7 @@ extension CityDatabase {
     @discardableResult
     public func evaluatePlatform(id: String, year: Int, result: EvaluationResult, reason: String? = nil,
                                  by actor: String = CityDatabase.shellActor) throws -> Platform {
+        try requireRole(actor, .decide, "record a performance evaluation")
         let reason = try Self.checkedReason(reason)
         let thisYear = Int(Self.today().description.prefix(4))!
         guard (Award.planFiscalYears.lowerBound...thisYear).contains(year) else {
@@ -262,6 +298,7 @@ extension CityDatabase {
     @discardableResult
     public func reverseDisbursement(id: String, reason: String?, on date: CalendarDate = CityDatabase.today(),
                                     by actor: String = CityDatabase.shellActor) throws -> Award {
+        try requireRole(actor, .pay, "reverse a payment")
         guard let reason = try Self.checkedReason(reason) else {
             throw StoreError.invalidInput(.invalid(field: "reason", value: "", rule: "a reversal (红冲) says why the payment was wrong"))
         }
@@ -293,6 +330,17 @@ extension CityDatabase {
     @discardableResult
     public func recognizePlatform(id: String, on date: CalendarDate = CityDatabase.today(), overrideReason: String? = nil,
                                   distinctReason: String? = nil, by actor: String = CityDatabase.shellActor) throws -> Platform {
+        try requireRole(actor, .decide, "recognise a platform")
+        let parameters = PendingParameters(on: date.description, overrideReason: overrideReason, distinctReason: distinctReason)
+        return try withSecondPerson(action: "recognize", recordId: id, county: { try self.platform(id: id)?.county ?? "" }, parameters: parameters, by: actor) {
+            try recognize(id: id, on: date, overrideReason: overrideReason, distinctReason: distinctReason, by: actor, confirmedBy: nil)
+        }
+    }
+
+    /// The recognition itself; `confirmedBy` the second operator, when it was pending (a
+    /// recognition with an override: before the plan's start, or of a likely duplicate).
+    func recognize(id: String, on date: CalendarDate, overrideReason: String?, distinctReason: String?, by actor: String,
+                   confirmedBy: String?) throws -> Platform {
         let reason = try Self.checkedReason(overrideReason)
         let distinct = try Self.checkedReason(distinctReason)
         try Self.checkNotFuture(date, what: "a recognition")
@@ -304,7 +352,7 @@ extension CityDatabase {
             "recognized on \(platform.recognizedOn?.description ?? date.description)" + (reason.map { " (reason: \($0))" } ?? "")
                 + (distinct.map { reason in
                     " (confirmed distinct from " + twins.withLock { $0.map(\.id).joined(separator: ", ") } + ": \(reason))"
-                } ?? "")
+                } ?? "") + (confirmedBy.map { ", confirmed by \($0)" } ?? "")
         }) { platform, db in
             guard platform.status != .recognized else { throw StoreError.notAllowed("platform \(id) is already recognized") }
             let found = try Self.likelyDuplicates(of: platform, db: db).filter { $0.status == .recognized }
@@ -312,6 +360,13 @@ extension CityDatabase {
                 throw StoreError.notAllowed("platform \(id) looks like platform \(twin.id) of county \(twin.county) (\(twin.status.rawValue)): the same category and \(twin.creditCode == platform.creditCode ? "host credit code \(twin.creditCode)" : "name \(twin.name)"); if it is the same platform, revoke one; if they are two, recognise with --confirm-distinct saying why")
             }
             twins.withLock { $0 = found }
+            // An override (a date before the plan, a likely duplicate confirmed distinct) waits
+            // for a second operator; a reason given where none was needed is no override.
+            let overridden = (date < Self.planStart && reason != nil) || (!found.isEmpty && distinct != nil)
+            if confirmedBy == nil, self.needsSecondPerson(amount: nil, override: overridden) {
+                throw SecondPersonNeeded(summary: "\(actor) recognises platform \(id) on \(date)" + (reason.map { " (reason: \($0))" } ?? "")
+                    + (distinct.map { " (distinct from \(found.map(\.id).joined(separator: ", ")): \($0))" } ?? ""))
+            }
             platform.status = .recognized
             platform.recognizedOn = date
         }
@@ -321,6 +376,7 @@ extension CityDatabase {
     /// kept in the decision log with the date before and after. The same date rules as recognition.
     @discardableResult
     public func redateRecognition(id: String, on date: CalendarDate, reason: String, by actor: String = CityDatabase.shellActor) throws -> Platform {
+        try requireRole(actor, .decide, "change a recognition date")
         guard let reason = try Self.checkedReason(reason) else {
             throw StoreError.invalidInput(.invalid(field: "reason", value: "", rule: "a change of a recognition date needs a reason"))
         }
@@ -345,7 +401,8 @@ extension CityDatabase {
     /// Revokes (有序退出) a platform.
     @discardableResult
     public func revokePlatform(id: String, by actor: String = CityDatabase.shellActor) throws -> Platform {
-        try editPlatform(id: id, op: "revoke platform", actor: actor, action: "revoke", detail: { _ in "revoked" }) { platform in
+        try requireRole(actor, .decide, "revoke a platform")
+        return try editPlatform(id: id, op: "revoke platform", actor: actor, action: "revoke", detail: { _ in "revoked" }) { platform in
             guard platform.status != .revoked else { throw StoreError.notAllowed("platform \(id) is already revoked") }
             platform.status = .revoked
         }

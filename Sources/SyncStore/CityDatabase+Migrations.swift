@@ -241,6 +241,26 @@ extension CityDatabase {
                 $0.replacingOccurrences(of: "'above_ceiling', 'basis_differs')", with: "'above_ceiling', 'basis_differs', 'reversed')")
             }
         }
+        migrator.registerMigration("v23-pending-decisions") { db in
+            // Decisions that wait for a second operator (a large amount, an override).
+            try db.execute(sql: """
+                CREATE TABLE pending_decision (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  action TEXT NOT NULL CHECK (action IN ('approve', 'disburse', 'recognize')),
+                  record_id TEXT NOT NULL,
+                  county TEXT NOT NULL,
+                  summary TEXT NOT NULL,
+                  params TEXT NOT NULL CHECK (json_valid(params)),
+                  proposed_by TEXT NOT NULL,
+                  proposed_at INTEGER NOT NULL,
+                  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'confirmed', 'refused')),
+                  decided_by TEXT,
+                  decided_at INTEGER,
+                  note TEXT
+                )
+                """)
+            try db.execute(sql: "CREATE UNIQUE INDEX pending_decision_open ON pending_decision (action, record_id) WHERE state = 'pending'")
+        }
         return migrator
     }
 }

@@ -72,6 +72,7 @@ extension CityDatabase {
     /// then on (`node_retired`; a county replica answered so continues as a new node). Kept in
     /// the decision log with `reason`.
     public func retireNode(_ node: String, reason: String, by actor: String = CityDatabase.shellActor, nowMs: Int64 = CountyDatabase.wallClockMs()) throws {
+        try requireRole(actor, .administer, "retire a node")
         guard let why = try Self.checkedReason(reason) else {
             throw StoreError.invalidInput(.invalid(field: "reason", value: "", rule: "retiring a node needs a reason"))
         }

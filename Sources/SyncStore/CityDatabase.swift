@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import SyncCore
 import SyncProtocol
 
@@ -31,6 +32,13 @@ public final class CityDatabase: ReplicaDatabase {
     /// Seals the feed's changes, so counties can give them back after a restore (`returnChanges`);
     /// nil when no feed key was given (a shell's `syncctl`, which serves no feed).
     public let feedSeal: FeedSeal?
+    /// Who may decide what, and from which amount two people decide (the roles file; `open`
+    /// until one is set). The aggregator sets it at start and on SIGHUP.
+    public var roles: OperatorRoles {
+        get { rolesState.withLock { $0 } }
+        set { rolesState.withLock { $0 = newValue } }
+    }
+    private let rolesState = Mutex<OperatorRoles>(.open)
 
     private init(path: String, pool: DatabasePool, replica: ReplicaInfo, counties: CountyRegistry, policy: AwardPolicy, authority: AuthorityTable,
                  limits: SyncLimits, onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void, feedSeal: FeedSeal?) {

@@ -48,6 +48,7 @@ extension ReplicaDatabase {
     /// At the city, `actor` is kept with the decision (`CityDatabase.decisions`).
     public func resolveConflict(id: Int64, keep: KeepSide, authority: AuthorityTable = .standard,
                                 by actor: String = CityDatabase.shellActor) throws -> ConflictRecord {
+        if let city = self as? CityDatabase { try city.requireRole(actor, .decide, "resolve a conflict") }
         let role = self.role
         return try write("resolve conflict") { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM conflict WHERE id = ?", arguments: [id]) else {
@@ -82,6 +83,7 @@ extension ReplicaDatabase {
     /// Marks a parked change discarded: it stays in the table for the record, out of the open list.
     /// At the city, `actor` is kept with the decision.
     public func discardParked(id: Int64, by actor: String = CityDatabase.shellActor) throws {
+        if let city = self as? CityDatabase { try city.requireRole(actor, .decide, "discard a parked change") }
         let role = self.role
         try write("discard parked change") { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM parked WHERE id = ? AND resolution IS NULL", arguments: [id]) else {

@@ -18,6 +18,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case wrongRole(path: String, expected: String, found: String)
     /// The operation is not allowed on this replica.
     case notAllowed(String)
+    /// The decision was kept as pending: a second operator confirms or refuses it
+    /// (`CityDatabase.confirmPending`). Nothing else was written.
+    case awaitingSecondPerson(pending: Int64, message: String)
     /// A node tried to write rows it does not own (another county's); nothing was written.
     case forbidden(String)
     /// A pushed batch does not follow on from what the receiver has (a sequence gap or bad checksum).
@@ -44,6 +47,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             default: "\(path) is a \(found) database, not a \(expected) database"
             }
         case .notAllowed(let message): message
+        case .awaitingSecondPerson(_, let message): message
         case .forbidden(let message): message
         case .badBatch(_, let message): message
         case .sqlite(let op, let path, let message): "\(op) failed on \(path): \(message)"

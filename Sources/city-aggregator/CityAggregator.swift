@@ -41,6 +41,8 @@ struct CityAggregator: AsyncParsableCommand {
     @Option(name: .customLong("deny-list"), help: ArgumentHelp("File of revoked certificate serials (hex, one per line); re-read when it changes.", valueName: "file"))
     var denyList: String?
 
+    @Option(name: .customLong("roles-file"), help: ArgumentHelp("Who may decide what at the city (viewer, approver, payer, admin per operator) and second-person-from-yuan; read at start and on SIGHUP. Without one, every operator may decide.", valueName: "file"))
+    var rolesFile: String?
     @Option(name: .customLong("feed-key"), help: ArgumentHelp("The key that seals the feed, so counties can give the city back its own changes after a restore from backup; made on the first start (default: feed.key beside the database); the database records it, and the aggregator then starts only with it. Back it up once: it never changes.", valueName: "file"))
     var feedKey: String?
     @Option(name: .customLong("console-refresh-seconds"), help: "How often an open console page refreshes itself, in seconds; 0 never (default 5).")
@@ -67,7 +69,7 @@ struct CityAggregator: AsyncParsableCommand {
     static let keys: Set<String> = [
         "db", "listen", "cert", "key", "client-ca", "max-body-bytes", "max-value-bytes", "max-batch-changes", "max-clock-offset-seconds",
         "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "feed-key", "console-refresh-seconds", "tombstone-retention-days", "feed-retention-days", "min-protocol", "log-level",
-        "handshake-timeout-seconds", "max-connections", "max-handshaking", "body-timeout-seconds", "node-retire-days",
+        "handshake-timeout-seconds", "max-connections", "max-handshaking", "body-timeout-seconds", "node-retire-days", "roles-file",
     ]
 
     /// Runs the process; a configuration error is one line naming the file, line and key, and
@@ -112,6 +114,7 @@ struct CityAggregator: AsyncParsableCommand {
         configuration.monitoringPortFile = monitoringPortFile ?? file?.values["monitoring-port-file"]
         configuration.countiesFile = counties ?? file?.values["counties"]
         configuration.denyListFile = denyList ?? file?.values["deny-list"]
+        configuration.rolesFile = rolesFile ?? file?.values["roles-file"]
         if let key = feedKey ?? file?.values["feed-key"] { configuration.feedKeyFile = key }
         if let value = try consoleRefreshSeconds ?? file?.integer("console-refresh-seconds") { configuration.consoleRefreshSeconds = value }
         if let value = try tombstoneRetentionDays ?? file?.integer("tombstone-retention-days") { configuration.tombstoneRetentionDays = value }

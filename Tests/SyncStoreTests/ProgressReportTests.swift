@@ -50,18 +50,26 @@ import Testing
             }
             _ = try city.recordHeartbeat(county: county.code, try replica.heartbeat())
         }
+        /// A decision one operator cannot make alone is confirmed by a second.
+        func decided(_ decide: () throws -> Void) throws {
+            do { try decide() } catch StoreError.awaitingSecondPerson(let pending, _) {
+                try city.confirmPending(id: pending, by: "shell:second-operator")
+            }
+        }
         let dates = ["2019-03-01", "2022-06-08", "2022-06-09", "2023-10-10", "2025-12-31", "2026-02-01"]
         for platform in try city.platforms() where random.next(4) != 0 {
             let date = try CalendarDate(dates[random.next(dates.count)])
-            _ = try city.recognizePlatform(id: platform.id, on: date, overrideReason: date < CityDatabase.planStart ? "早于方案的认定，市局备案" : nil)
+            try decided { _ = try city.recognizePlatform(id: platform.id, on: date, overrideReason: date < CityDatabase.planStart ? "早于方案的认定，市局备案" : nil) }
             if random.next(9) == 0 { _ = try city.revokePlatform(id: platform.id) }
         }
         for award in try city.awards() {
             switch random.next(4) {
-            case 0: _ = try? city.approveAward(id: award.id, overrideReason: "认定早于方案，经市局会议研究")
+            case 0: try? decided { _ = try city.approveAward(id: award.id, overrideReason: "认定早于方案，经市局会议研究") }
             case 1: _ = try? city.rejectAward(id: award.id, reason: "材料不全")
             case 2:
-                if (try? city.approveAward(id: award.id, overrideReason: "认定早于方案，经市局会议研究")) != nil { _ = try? city.disburseAward(id: award.id) }
+                if (try? decided { _ = try city.approveAward(id: award.id, overrideReason: "认定早于方案，经市局会议研究") }) != nil {
+                    try? decided { _ = try city.disburseAward(id: award.id) }
+                }
             default: break
             }
         }

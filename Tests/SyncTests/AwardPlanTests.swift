@@ -28,6 +28,11 @@ struct AwardPlanTests {
             return id
         }
         func parked(_ id: String) throws -> ParkedRecord? { try CityDatabase.open(at: cluster.cityDB).parked().first { $0.rowId == id } }
+        /// A second operator confirms the decision pending on `record` (a large amount, an override).
+        func confirm(_ record: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let result = try cluster.confirmPending(record)
+            #expect(result.status == 0, "confirming \(record): \(result.stderr)", sourceLocation: sourceLocation)
+        }
     }
 
     static func setUp() async throws -> Setup {
@@ -110,6 +115,7 @@ struct AwardPlanTests {
         let early = try setup.syncctl(["platform", "recognize", old, "--db", cityDB, "--on", "2021-11-20"])
         #expect(early.status != 0 && early.stderr.contains("--override-reason"), "\(early.stderr)")
         #expect(try setup.syncctl(["platform", "recognize", old, "--db", cityDB, "--on", "2021-11-20", "--override-reason", "2021年省级认定，市局备案"]).status == 0)
+        try setup.confirm(old)
         #expect(try setup.syncctl(["platform", "revoke", revoked, "--db", cityDB]).status == 0)
         let afterRevocation = try setup.syncctl(["award", "approve", awards[2], "--db", cityDB])
         #expect(afterRevocation.status != 0 && afterRevocation.stderr.contains("revoked"), "\(afterRevocation.stderr)")
@@ -117,6 +123,7 @@ struct AwardPlanTests {
         #expect(beforePlan.status != 0 && beforePlan.stderr.contains("2022-06-09"), "\(beforePlan.stderr)")
         let overridden = try setup.syncctl(["award", "approve", awards[1], "--db", cityDB, "--override-reason", "2022年6月后重新认定，市局会议纪要第12号"])
         #expect(overridden.status == 0, "\(overridden.stderr)")
+        try setup.confirm(awards[1])
         #expect(try CityDatabase.open(at: cityDB).awardDecisions(id: awards[1])["recognized_before_plan"]?.note == "2022年6月后重新认定，市局会议纪要第12号")
 
         // The county cannot raise the recognised lab's level to raise its cap: refused at entry,
@@ -179,6 +186,7 @@ struct AwardPlanTests {
         let inexact = try setup.syncctl(["award", "approve", award, "--db", setup.cluster.cityDB])
         #expect(inexact.status != 0 && inexact.stderr.contains("exactly 500,000.00"), "\(inexact.stderr)")
         #expect(try setup.syncctl(["award", "approve", award, "--db", setup.cluster.cityDB, "--override-reason", "省级资助分两年拨付，本年度配套30万"]).status == 0)
+        try setup.confirm(award)
         #expect(try CityDatabase.open(at: setup.cluster.cityDB).awardDecisions(id: award)["match_adjusted"] != nil)
     }
 
@@ -217,6 +225,7 @@ struct AwardPlanTests {
         #expect(noReason.status != 0 && noReason.stderr.contains("--override-reason"), "\(noReason.stderr)")
         let approvedAbove = try setup.syncctl(["award", "approve", awardId, "--db", cityDB, "--confirm-above-ceiling", "--override-reason", "省级标准，市政府常务会议第3次"])
         #expect(approvedAbove.status == 0, "\(approvedAbove.stderr)")
+        try setup.confirm(awardId)
         #expect(try CityDatabase.open(at: cityDB).awardDecisions(id: awardId)["above_ceiling"]?.note?.contains("省级标准") == true)
 
         let atCounty = try setup.syncctl(["award", "disburse", awardId, "--db", setup.cluster.countyDBPath("130202")])
@@ -226,6 +235,7 @@ struct AwardPlanTests {
         let today = CityDatabase.today().description
         let paid = try setup.syncctl(["award", "disburse", awardId, "--db", cityDB, "--on", today])
         #expect(paid.status == 0, "\(paid.stderr)")
+        try setup.confirm(awardId)
         let twice = try setup.syncctl(["award", "disburse", awardId, "--db", cityDB])
         #expect(twice.status != 0 && twice.stderr.contains("already disbursed"), "\(twice.stderr)")
         #expect(try CityDatabase.open(at: cityDB).awardDecisions(id: awardId)["disbursed"]?.on == today)
@@ -292,11 +302,13 @@ struct MoneyDoorsTests {
         let toRevoked = try setup.syncctl(["award", "disburse", revokedAward, "--db", cityDB])
         #expect(toRevoked.status != 0 && toRevoked.stderr.contains("revoked"), "\(toRevoked.stderr)")
         #expect(try setup.syncctl(["award", "approve", paidAlliance, "--db", cityDB]).status == 0)
+        try setup.confirm(paidAlliance)
         let ahead = try setup.syncctl(["award", "disburse", paidAlliance, "--db", cityDB, "--on", "2099-01-01"])
         #expect(ahead.status != 0 && ahead.stderr.contains("after today"), "\(ahead.stderr)")
         let approvalAhead = try setup.syncctl(["award", "approve", institutionAward, "--db", cityDB, "--on", "2099-01-01"])
         #expect(approvalAhead.status != 0 && approvalAhead.stderr.contains("after today"), "\(approvalAhead.stderr)")
         #expect(try setup.syncctl(["award", "disburse", paidAlliance, "--db", cityDB]).status == 0)
+        try setup.confirm(paidAlliance)
 
         // 12. Downgraded after payment: the national alliance paid 1,000,000 gets no municipal 100,000.
         #expect(try setup.syncctl(["platform", "reclassify", alliance, "--db", cityDB, "--level", "municipal"]).status == 0)
@@ -393,6 +405,7 @@ struct MoneyDoorsTests {
         #expect(unconfirmed.status != 0 && unconfirmed.stderr.contains(lab), "\(unconfirmed.stderr)")
         let confirmed = try setup.syncctl(["platform", "recognize", labTwin, "--db", cityDB, "--confirm-distinct", "两个实验室：焊接材料与焊接工艺，认定文件不同"])
         #expect(confirmed.status == 0, "\(confirmed.stderr)")
+        try setup.confirm(labTwin)
         let log = try CityDatabase.open(at: cityDB).decisions(rowId: labTwin).map(\.detail)
         #expect(log.contains { $0.contains("confirmed distinct from \(lab)") && $0.contains("认定文件不同") }, "\(log)")
         // Nothing was paid for the second workstation: it is not recognised.

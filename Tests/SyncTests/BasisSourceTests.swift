@@ -78,6 +78,7 @@ struct BasisSourceTests {
         #expect(differs.status != 0 && differs.stderr.contains("--override-reason"), "\(differs.stderr)")
         let explained = try approve(setup, raised, ["--override-reason", "省科技厅追加资助至80万元，见冀科资〔2025〕5号补充通知"])
         #expect(explained.status == 0, "\(explained.stderr)")
+        try setup.confirm(raised)
         let decisions = try CityDatabase.open(at: setup.cluster.cityDB).awardDecisions(id: raised)
         #expect(decisions["basis_differs"]?.note?.contains("追加资助") == true, "\(decisions)")
         #expect(try approve(setup, matchB, ["--override-reason", "按追加后的资助额配套"]).status != 0, "800,000 matched by 1,300,000")

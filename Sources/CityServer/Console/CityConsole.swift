@@ -67,7 +67,10 @@ struct CityConsole: Sendable {
         }
         routes.get("/console/decisions") { request, context in
             let (county, done) = (Self.parameter(request, "county"), Self.doneMessage(request))
-            return await page(request, context, .decisions, title: "待处理 Decisions") { token in try views.decisions(county: county, token: token, done: done) }
+            let operatorName = context.operatorName
+            return await page(request, context, .decisions, title: "待处理 Decisions") { token in
+                try views.decisions(county: county, token: token, done: done, operatorName: operatorName)
+            }
         }
         routes.get("/console/platforms") { request, context in
             let (query, status, county) = (Self.parameter(request, "q"), Self.parameter(request, "status"), Self.parameter(request, "county"))
@@ -85,9 +88,10 @@ struct CityConsole: Sendable {
         routes.post("/console/awards/{id}/approve") { request, context in
             await decide(request, context) { id, form, actor in
                 let amount = try form["amount"].flatMap { $0.isEmpty ? nil : $0 }.map { text throws(DomainError) in try Fen(yuan: text, field: "amount") }
-                _ = try database.approveAward(id: id, amount: amount, overrideReason: form["reason"].flatMap { $0.isEmpty ? nil : $0 },
-                                                      confirmAboveCeiling: form["confirm_above_ceiling"] == "1", by: actor)
-                return "/console/records/\(id)?done=approved"
+                return try Self.orPending(id, done: "approved") {
+                    _ = try database.approveAward(id: id, amount: amount, overrideReason: form["reason"].flatMap { $0.isEmpty ? nil : $0 },
+                                                  confirmAboveCeiling: form["confirm_above_ceiling"] == "1", by: actor)
+                }
             }
         }
         routes.post("/console/awards/{id}/reject") { request, context in
@@ -110,8 +114,7 @@ struct CityConsole: Sendable {
                 guard let approved = try database.award(id: id)?.approvedAmount, typed == approved else {
                     throw ConsoleError(.badRequest, "type the approved amount on the confirmation page to record a payment (nothing was recorded)")
                 }
-                _ = try database.disburseAward(id: id, on: date, by: actor)
-                return "/console/records/\(id)?done=disbursed"
+                return try Self.orPending(id, done: "disbursed") { _ = try database.disburseAward(id: id, on: date, by: actor) }
             }
         }
         routes.post("/console/awards/{id}/reverse") { request, context in
@@ -126,8 +129,9 @@ struct CityConsole: Sendable {
         }
         routes.post("/console/platforms/{id}/recognize") { request, context in
             await decide(request, context) { id, form, actor in
-                _ = try database.recognizePlatform(id: id, distinctReason: form["distinct_reason"].flatMap { $0.isEmpty ? nil : $0 }, by: actor)
-                return "/console/records/\(id)?done=recognized"
+                return try Self.orPending(id, done: "recognized") {
+                    _ = try database.recognizePlatform(id: id, distinctReason: form["distinct_reason"].flatMap { $0.isEmpty ? nil : $0 }, by: actor)
+                }
             }
         }
         routes.post("/console/platforms/{id}/evaluate") { request, context in
@@ -144,6 +148,20 @@ struct CityConsole: Sendable {
             await decide(request, context) { id, _, actor in
                 _ = try database.revokePlatform(id: id, by: actor)
                 return "/console/records/\(id)?done=revoked"
+            }
+        }
+        routes.post("/console/pending/{id}/confirm") { request, context in
+            await decide(request, context) { id, _, actor in
+                guard let number = Int64(id) else { throw ConsoleError(.notFound, "no pending decision \(id)") }
+                try database.confirmPending(id: number, by: actor)
+                return "/console/decisions?done=confirmed"
+            }
+        }
+        routes.post("/console/pending/{id}/refuse") { request, context in
+            await decide(request, context) { id, form, actor in
+                guard let number = Int64(id) else { throw ConsoleError(.notFound, "no pending decision \(id)") }
+                try database.refusePending(id: number, reason: form["reason"], by: actor)
+                return "/console/decisions?done=refused"
             }
         }
         routes.post("/console/conflicts/{id}/resolve") { request, context in
@@ -172,6 +190,17 @@ struct CityConsole: Sendable {
         }
     }
 
+    /// Where a decision leads: its record with `done`, or with `pending` when it was kept for a
+    /// second operator.
+    static func orPending(_ id: String, done: String, _ decide: () throws -> Void) throws -> String {
+        do {
+            try decide()
+            return "/console/records/\(id)?done=\(done)"
+        } catch StoreError.awaitingSecondPerson {
+            return "/console/records/\(id)?done=pending"
+        }
+    }
+
     /// The confirmation of a decision just made, by its code: a fixed text, so a link cannot make
     /// the console show words of someone else's choosing.
     private static func doneMessage(_ request: Request) -> String? {
@@ -182,6 +211,9 @@ struct CityConsole: Sendable {
         case "reversed": "已红冲 payment reversed"
         case "recognized": "已认定 recognised"
         case "revoked": "已撤销 revoked"
+        case "pending": "已提交，等待另一名操作员确认 kept as pending: another operator confirms or refuses it (待处理 Decisions)"
+        case "confirmed": "已确认，决定已生效 confirmed: the decision is made"
+        case "refused": "已不同意，决定未生效 refused: nothing was decided"
         case "evaluated": "已登记绩效评价 evaluation recorded"
         case "resolved": "冲突已解决 conflict resolved"
         case "retried": "暂存变更已重试并应用 parked change retried and applied"
@@ -215,7 +247,7 @@ struct CityConsole: Sendable {
     private func decide(_ request: Request, _ context: OperatorRequestContext,
                         _ body: @escaping @Sendable (String, [String: String], String) throws -> String) async -> Response {
         let id = context.parameters.get("id") ?? ""
-        let back = request.uri.path.hasPrefix("/console/conflicts") || request.uri.path.hasPrefix("/console/parked")
+        let back = request.uri.path.hasPrefix("/console/conflicts") || request.uri.path.hasPrefix("/console/parked") || request.uri.path.hasPrefix("/console/pending")
             ? "/console/decisions" : "/console/records/\(id)"
         do {
             let buffer = try await request.body.collect(upTo: 64 * 1024)

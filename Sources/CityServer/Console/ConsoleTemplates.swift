@@ -137,6 +137,15 @@ enum ConsoleTemplates {
     static let decisions = """
         <h1>待市局处理 Waiting for the city</h1>
         {{#done}}<p class="done" role="status">{{done}}</p>{{/done}}
+        <h2>待第二人确认 Waiting for a second operator ({{pendingCount}})</h2>
+        {{#pending}}<section class="item" id="pending-{{id}}" data-pending="{{id}}">
+        <h3>{{countyName}} · <a class="mono" href="/console/records/{{recordId}}">{{action}} {{recordId}}</a></h3>
+        <p>{{summary}} · 提出人 by <b>{{proposedBy}}</b> · {{proposedAt}}</p>
+        {{#mine}}<p class="note">本人提出，须由另一名操作员确认 Yours: another operator confirms or refuses it.</p>{{/mine}}
+        {{^mine}}<form method="post" action="/console/pending/{{id}}/confirm" class="inline"><input type="hidden" name="token" value="{{token}}"><button>确认 Confirm</button></form>
+        <form method="post" action="/console/pending/{{id}}/refuse" class="inline"><input type="hidden" name="token" value="{{token}}"><label>不同意理由 Reason <input name="reason" required maxlength="1300"></label><button>不同意 Refuse</button></form>{{/mine}}
+        </section>{{/pending}}
+        {{^pending}}<p class="empty">无 none</p>{{/pending}}
         <h2>冲突 Open conflicts ({{conflictCount}})</h2>
         {{#conflicts}}<section class="item" id="conflict-{{id}}" data-conflict="{{id}}">
         <h3>{{countyName}} · <a class="mono" href="/console/records/{{rowId}}">{{table}} {{rowId}}</a> · {{column}}</h3>

@@ -253,13 +253,19 @@ struct ConsoleViews: Sendable {
         return render(History(events: events), "history")
     }
 
-    func decisions(county: String, token: String, done: String?) throws -> String {
+    func decisions(county: String, token: String, done: String?, operatorName: String) throws -> String {
         let now = CountyDatabase.wallClockMs()
+        struct Pending { let id, countyName, action, recordId, summary, proposedBy, proposedAt, token: String; let mine: Bool }
+        let pending = try database.pendingDecisions().filter { county.isEmpty || $0.county == county }
+        let pendingItems = pending.prefix(Self.listLimit).map { item in
+            Pending(id: String(item.id), countyName: countyName(item.county), action: item.action, recordId: item.recordId, summary: item.summary,
+                    proposedBy: item.proposedBy, proposedAt: ConsoleFormat.ago(item.proposedAt, now: now), token: token, mine: item.proposedBy == operatorName)
+        }
         let conflicts = try database.conflicts().filter { county.isEmpty || $0.county == county }
         let parked = try database.parked().filter { county.isEmpty || $0.county == county }
         struct Conflict { let id, countyName, table, rowId, column, winner, winnerSide, loser, loserSide, rule, decidedAt, token, history: String }
         struct Parked { let id, countyName, table, rowId, op, reason, message, values, parkedAt, token, history: String }
-        struct Page { let done: String?; let conflictCount, parkedCount: Int; let conflicts: [Conflict]; let parked: [Parked] }
+        struct Page { let done: String?; let pendingCount, conflictCount, parkedCount: Int; let pending: [Pending]; let conflicts: [Conflict]; let parked: [Parked] }
         func side(_ version: ColumnVersion?) -> String {
             guard let node = version?.node else { return "?" }
             return NodeRole(node: node) == .city ? "市局 city" : "县区 county \(node)"
@@ -275,7 +281,8 @@ struct ConsoleViews: Sendable {
                    message: item.message, values: item.values.keys.sorted().map { "\($0)=\(item.values[$0]!)" }.joined(separator: " "),
                    parkedAt: ConsoleFormat.ago(item.parkedAtMs, now: now), token: token, history: try history(item.rowId))
         }
-        return render(Page(done: done, conflictCount: conflicts.count, parkedCount: parked.count, conflicts: conflictItems, parked: parkedItems), "decisions")
+        return render(Page(done: done, pendingCount: pending.count, conflictCount: conflicts.count, parkedCount: parked.count, pending: Array(pendingItems),
+                           conflicts: conflictItems, parked: parkedItems), "decisions")
     }
 
     // MARK: Platforms and records
