@@ -78,6 +78,7 @@ class Setup:
         run("bash", pki, "ca", self.pki)
         run("bash", pki, "server", self.pki, "localhost", "127.0.0.1")
         run("bash", pki, "operator", self.pki, "zhang", env={**os.environ, "P12_PASSWORD": "console-test"})
+        run("bash", pki, "operator", self.pki, "li", env={**os.environ, "P12_PASSWORD": "console-test"})
         run("bash", pki, "monitor", self.pki, "prometheus")
         for county in COUNTIES:
             run("bash", pki, "county", self.pki, county)
@@ -162,11 +163,13 @@ def scenario(setup):
     lab = add_platform(lunan, "唐山市焊接技术重点实验室", "key_lab", "municipal", 1, "130202")
     hostile = add_platform(lunan, "<script>alert(1)</script>", "key_lab", "municipal", 2, "130202")
     incubator = add_platform(lunan, "路南科技企业孵化器", "incubator", "provincial", 3, "130202")
+    workstation = add_platform(lunan, "河北省院士工作站（唐山焊接）", "academician_workstation", "provincial", 30, "130202")
     pilot = add_platform(caofeidian, "曹妃甸钢铁新材料中试基地", "pilot_base", "municipal", 4, "130209")
     for serial in range(5, 12):
         add_platform(caofeidian, f"曹妃甸企业技术中心 {serial}", "enterprise_tech_center", "municipal", serial, "130209")
     award = syncctl("award", "propose", "--db", lunan, "--platform", lab, "--amount", "100000", "--fiscal-year", "2025").stdout.strip()
     forged_target = syncctl("award", "propose", "--db", lunan, "--platform", incubator, "--amount", "300000", "--fiscal-year", "2025").stdout.strip()
+    large = syncctl("award", "propose", "--db", lunan, "--platform", workstation, "--amount", "1000000", "--fiscal-year", "2025").stdout.strip()
     syncctl("award", "propose", "--db", caofeidian, "--platform", pilot, "--amount", "200000", "--basis", "1000000", "--basis-ref", "曹发改投资〔2024〕8号", "--fiscal-year", "2024")
     for county in COUNTIES:
         setup.start_daemon(county)
@@ -174,9 +177,9 @@ def scenario(setup):
     def city_json(*args):
         return json.loads(syncctl(*args, "--db", setup.city_db, "--json").stdout)
 
-    until("the counties' rows at the city", lambda: sum(c["platforms"] for c in city_json("status")) == 11, 60)
+    until("the counties' rows at the city", lambda: sum(c["platforms"] for c in city_json("status")) == 12, 60)
     # The city recognises with the CLI; the page must show the same figures.
-    for platform in [lab, incubator, pilot, hostile]:
+    for platform in [lab, incubator, pilot, hostile, workstation]:
         syncctl("platform", "recognize", platform, "--db", setup.city_db)
 
     with sync_playwright() as playwright:
@@ -243,8 +246,9 @@ def scenario(setup):
 
         # Decisions waiting for the city: the same as `syncctl conflicts` and `syncctl parked`.
         open_page("/console/decisions", "decisions.png")
-        check(f"({len(city_json('conflicts'))})" in page.locator("h2").nth(0).inner_text(), "the conflicts heading counts syncctl's conflicts")
-        check(f"({len(city_json('parked'))})" in page.locator("h2").nth(1).inner_text(), "the parked heading counts syncctl's parked changes")
+        check(f"({len(city_json('pending'))})" in page.locator("h2").nth(0).inner_text(), "the pending heading counts syncctl's pending decisions")
+        check(f"({len(city_json('conflicts'))})" in page.locator("h2").nth(1).inner_text(), "the conflicts heading counts syncctl's conflicts")
+        check(f"({len(city_json('parked'))})" in page.locator("h2").nth(2).inner_text(), "the parked heading counts syncctl's parked changes")
 
         # An approval made in the page reaches the county and shows in its explain.
         open_page(f"/console/records/{award}", "record-award.png")
@@ -265,6 +269,43 @@ def scenario(setup):
         check("city edit" in explain and "approved_amount_fen" in explain, "the county's explain shows the city's approval")
         city_explain = syncctl("explain", award, "--db", setup.city_db).stdout
         check("by operator-zhang" in city_explain, "the city's explain names the operator")
+
+        # Two operators for a large decision: zhang approves 1,000,000, it waits; zhang cannot
+        # confirm his own; li, in her own browser with her own certificate, confirms it.
+        open_page(f"/console/records/{large}", "record-large.png")
+        with page.expect_navigation():
+            page.click('#approve-form button[type="submit"]')
+        check("another operator" in page.locator("main").inner_text(), "a 1,000,000 approval says it waits for another operator")
+        pending = [p for p in city_json("pending") if p["recordId"] == large]
+        check(len(pending) == 1 and pending[0]["proposedBy"] == "operator-zhang", f"it is kept as pending, by zhang ({pending})")
+        check(next(a for a in city_json("award", "list") if a["id"] == large)["status"] == "proposed", "nothing was approved yet")
+        open_page("/console/decisions", "decisions-pending.png")
+        mine = page.locator(f'#pending-{pending[0]["id"]}')
+        check(mine.count() == 1 and mine.locator("button").count() == 0, "zhang's own pending decision has no confirm button for him")
+        # Posted anyway (a form made in the page, with his token): refused, nothing changes.
+        token = page.locator('input[name="token"]').first.get_attribute("value") if page.locator('input[name="token"]').count() else ""
+        if not token:
+            open_page(f"/console/records/{large}", "record-large-token.png")
+            token = page.locator('input[name="token"]').first.get_attribute("value")
+        with page.expect_navigation():
+            page.evaluate("""([id, token]) => { const f = document.createElement('form'); f.method = 'post';
+                f.action = '/console/pending/' + id + '/confirm'; const t = document.createElement('input'); t.name = 'token'; t.value = token;
+                f.appendChild(t); document.body.appendChild(f); f.submit(); }""", [pending[0]["id"], token])
+        check("cannot confirm" in page.locator("main").inner_text(), f"zhang confirming his own decision is refused ({page.locator('main').inner_text()[:200]!r})")
+        check(next(a for a in city_json("award", "list") if a["id"] == large)["status"] == "proposed", "still nothing approved")
+        second = browser.new_context(client_certificates=[setup.client("operator-li")], viewport={"width": 1400, "height": 1000})
+        li = second.new_page()
+        answer = li.goto(setup.url + "/console/decisions")
+        check(answer.status == 200, "li opens the decisions page")
+        with li.expect_navigation():
+            li.click(f'#pending-{pending[0]["id"]} form[action$="/confirm"] button')
+        li.screenshot(path=os.path.join(SHOTS, "decisions-confirmed.png"), full_page=True)
+        check("confirmed" in li.locator("main").inner_text(), "li's confirmation is acknowledged")
+        approved = next(a for a in city_json("award", "list") if a["id"] == large)
+        check(approved["status"] == "approved" and approved["approvedAmountFen"] == 100000000, f"the 1,000,000 approval is made ({approved['status']})")
+        city_log = syncctl("explain", large, "--db", setup.city_db).stdout
+        check("confirmed by operator-li" in city_log, "the city's explain names both operators")
+        second.close()
 
         # A forged cross-site POST: another site's page submits a form to the console.
         evil_dir = tempfile.mkdtemp(prefix="evil-")
@@ -298,7 +339,7 @@ def scenario(setup):
         before = page.locator("#platform-summary").inner_text()
         add_platform(caofeidian, "曹妃甸新建工程技术研究中心", "engineering_research_center", "municipal", 40, "130209")
         # Polled from here: the console's CSP forbids the eval that wait_for_function needs.
-        until("the list to follow the push", lambda: "9 个 matching of 12" in page.locator("#platform-summary").inner_text(), 30)
+        until("the list to follow the push", lambda: "9 个 matching of 13" in page.locator("#platform-summary").inner_text(), 30)
         after = page.locator("#platform-summary").inner_text()
         check(before != after and page.evaluate("window.__sameDocument") == 42, f"the list updated in place while the county pushed ({before} -> {after})")
         check("曹妃甸新建工程技术研究中心" in page.locator("#platform-list").inner_text(), "the new platform appears")
