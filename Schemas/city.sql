@@ -279,3 +279,20 @@ WHEN NEW.id IS NOT OLD.id OR NEW.county IS NOT OLD.county
 BEGIN
   SELECT RAISE(ABORT, 'platform.id and platform.county cannot change');
 END;
+
+CREATE TABLE pending_decision (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  action TEXT NOT NULL CHECK (action IN ('approve', 'disburse', 'recognize')),
+  record_id TEXT NOT NULL,
+  county TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  params TEXT NOT NULL CHECK (json_valid(params)),
+  proposed_by TEXT NOT NULL,
+  proposed_at INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'confirmed', 'refused')),
+  decided_by TEXT,
+  decided_at INTEGER,
+  note TEXT
+);
+
+CREATE UNIQUE INDEX pending_decision_open ON pending_decision (action, record_id) WHERE state = 'pending';
