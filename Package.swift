@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Domain, policy rules, clock, ids and the merge rules: pure Swift, no I/O.
@@ -30,7 +31,7 @@ let package = Package(
         // Wire messages of the sync protocol (Codable), mirroring Schemas/.
         .target(name: "SyncProtocol", dependencies: ["SyncCore", .product(name: "Crypto", package: "swift-crypto")]),
         // CSV and text encodings for platform import/export.
-        .target(name: "SyncInterchange", dependencies: ["SyncCore"]),
+        .target(name: "SyncInterchange", dependencies: ["SyncCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // The SQLite replicas (GRDB): schema, change capture, sync apply, city database.
         .target(
             name: "SyncStore",
@@ -40,15 +41,15 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // SQLite's process-wide settings, made before GRDB opens the first connection.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "WireCompression", dependencies: ["CZlib"]),
+        .systemLibrary(name: "CSystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "WireCompression", dependencies: ["CSystemZlib"]),
         // The HTTPS client of the sync protocol: the only code that sees a CURL*.
         .target(name: "CurlTransport", dependencies: ["CCurl", "SyncProtocol", "WireCompression"]),
         // The city's HTTPS server (Hummingbird, mutual TLS).
         .target(
             name: "CityServer",
             dependencies: [
-                "SyncCore", "SyncProtocol", "SyncStore", "WireCompression",
+                "SyncCore", "SyncProtocol", "SyncStore", "SyncInterchange", "WireCompression",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -124,7 +125,7 @@ let package = Package(
         .testTarget(
             name: "SyncTests",
             dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "CurlTransport", "CityServer", "CountyDaemon",
-                           "LocalCluster", "FaultHarness", "syncctl", "county-syncd", "city-aggregator", "sync-faults", "WireCompression",
+                           "LocalCluster", "FaultHarness", "syncctl", "county-syncd", "city-aggregator", "sync-faults", "WireCompression", "SyncInterchange",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Clocks", package: "swift-clocks")]
         ),
     ]

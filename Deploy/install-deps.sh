@@ -18,4 +18,19 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "installing ${missing[*]}"
 apt-get update -q
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+# LibreOffice is installed with what it recommends (its headless conversion is what was tested);
+# everything else without.
+plain=()
+with_recommends=()
+for package in "${missing[@]}"; do
+  case "$package" in
+    libreoffice*) with_recommends+=("$package") ;;
+    *) plain+=("$package") ;;
+  esac
+done
+if [ ${#plain[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${plain[@]}"
+fi
+if [ ${#with_recommends[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${with_recommends[@]}"
+fi

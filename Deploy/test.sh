@@ -3,8 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # prometheus for promtool; chromium and a CJK font for the console's browser tests; testssl.sh to
-# judge the aggregator's TLS.
-bash Deploy/install-deps.sh prometheus chromium fonts-wqy-zenhei testssl.sh
+# judge the aggregator's TLS; LibreOffice to open the finance bureau's workbook.
+bash Deploy/install-deps.sh prometheus chromium fonts-wqy-zenhei testssl.sh libreoffice-calc-nogui
 
 # The schema tests validate the example payloads with Python's jsonschema (4.18 or later, for
 # `referencing`) and with the stock check-jsonschema, the fuzz test runs schemathesis against
@@ -29,6 +29,7 @@ fi
 # The fuzz and browser tests refuse to skip themselves when this script runs them.
 export COUNTY_SYNC_REQUIRE_FUZZ=1
 export COUNTY_SYNC_REQUIRE_BROWSER=1
+export COUNTY_SYNC_REQUIRE_LIBREOFFICE=1
 
 swift build --build-tests
 swift test --skip-build "$@"

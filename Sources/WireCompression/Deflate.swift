@@ -1,4 +1,4 @@
-import CZlib
+import CSystemZlib
 
 /// HTTP's `deflate` content coding (zlib, RFC 1950) for request and response bodies: a push
 /// batch of JSON shrinks several times, which is what a county's slow link pays for.

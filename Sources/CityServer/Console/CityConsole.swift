@@ -5,6 +5,7 @@ import Hummingbird
 import Mustache
 import NIOCore
 import SyncCore
+import SyncInterchange
 import SyncStore
 
 /// The city console: the web pages where the city office sees every county and makes its
@@ -64,6 +65,31 @@ struct CityConsole: Sendable {
         routes.get("/console/awards") { request, context in
             let (query, status, county) = (Self.parameter(request, "q"), Self.parameter(request, "status"), Self.parameter(request, "county"))
             return await page(request, context, .awards, title: "奖补 Awards") { _ in try views.awards(query: query, status: status, county: county) }
+        }
+        routes.get("/console/awards/export") { request, context in
+            // The finance bureau's download: the same rows as `syncctl export awards`.
+            do {
+                let format = Self.parameter(request, "format").isEmpty ? "xlsx" : Self.parameter(request, "format")
+                let status = Self.parameter(request, "status")
+                let year = Self.parameter(request, "fiscal_year")
+                let county = Self.parameter(request, "county")
+                guard ["xlsx", "csv"].contains(format) else { throw ConsoleError(.badRequest, "format is xlsx or csv, not \(format)") }
+                guard status.isEmpty || AwardStatus(rawValue: status) != nil else { throw ConsoleError(.badRequest, "no award status \(status)") }
+                guard year.isEmpty || Int(year) != nil else { throw ConsoleError(.badRequest, "the fiscal year is a whole number, not \(year)") }
+                let encoding = try TextEncoding(parsing: Self.parameter(request, "encoding").isEmpty ? "utf-8" : Self.parameter(request, "encoding"))
+                let data = try await blocking {
+                    let lines = try database.awardLines(status: AwardStatus(rawValue: status), fiscalYear: Int(year), county: county.isEmpty ? nil : county)
+                    return format == "xlsx" ? try AwardSheet.xlsx(lines) : try AwardSheet.csv(lines, encoding: encoding)
+                }
+                var headers = ConsoleGuard.securityHeaders
+                headers[.contentType] = format == "xlsx" ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                    : "text/csv; charset=\(encoding == .utf8 ? "utf-8" : "gb18030")"
+                headers[.contentDisposition] = "attachment; filename=\"awards-\(CityDatabase.today()).\(format)\""
+                headers[.cacheControl] = "no-store"
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            } catch {
+                return errorPage(error, title: "奖补 Awards", section: .awards, operatorName: context.operatorName, back: "/console/awards")
+            }
         }
         routes.get("/console/decisions") { request, context in
             let (county, done) = (Self.parameter(request, "county"), Self.doneMessage(request))

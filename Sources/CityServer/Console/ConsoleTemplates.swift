@@ -109,6 +109,10 @@ enum ConsoleTemplates {
 
     static let awards = """
         <h1>奖补资金 Awards</h1>
+        <p class="actions" id="award-export">下载奖补明细（财政局） Download every award for the finance bureau:
+        <a href="/console/awards/export?format=xlsx" download>Excel (.xlsx)</a> ·
+        <a href="/console/awards/export?format=csv" download>CSV (UTF-8)</a> ·
+        <a href="/console/awards/export?format=csv&amp;encoding=gb18030" download>CSV (GB18030)</a></p>
         <table id="money-total" class="money"><thead><tr><th></th><th>申报 Proposed</th><th>批准 Approved</th><th>拨付 Disbursed</th><th>驳回 Rejected</th></tr></thead><tbody>
         <tr><td>合计 Total (yuan)</td><td data-field="proposed">{{total.proposed}}</td><td data-field="approved">{{total.approved}}</td><td data-field="disbursed">{{total.disbursed}}</td><td data-field="rejected">{{total.rejected}}</td></tr>
         <tr><td>件数 Awards</td><td>{{counts.proposed}}</td><td>{{counts.approved}}</td><td>{{counts.disbursed}}</td><td>{{counts.rejected}}</td></tr>
