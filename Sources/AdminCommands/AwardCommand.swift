@@ -8,7 +8,7 @@ struct AwardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "award",
         abstract: "Propose and inspect awards.",
-        subcommands: [Propose.self, Update.self, Withdraw.self, List.self, Approve.self, Reject.self, Disburse.self, Reverse.self])
+        subcommands: [Propose.self, Update.self, Withdraw.self, List.self, Show.self, Approve.self, Reject.self, Disburse.self, Reverse.self])
 
     /// An award as `--json` prints it: money in fen (integers) and in yuan (text).
     struct Output: Encodable {
@@ -219,6 +219,37 @@ struct AwardCommand: ParsableCommand {
             }
             let award = try reporting { try database.openCity(for: "disbursement").disburseAward(id: id, on: date) }
             if output.json { try printJSON(Output(award)) } else { print("disbursed award \(award.id): \(award.approvedAmount!) on \(date)") }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one award: its platform, amounts, status and the city's decision (a rejection's reason too).")
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The award's id.") var id: String
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let db = try reporting { try database.openAny(readOnly: true) }
+            guard let award = try reporting({ try db.award(id: id) }) else { throw CLIError("no award \(id) in \(database.db)") }
+            if output.json { return try printJSON(Output(award)) }
+            let platform = try reporting { try db.platform(id: award.platformId) }
+            var lines: [(String, String)] = [
+                ("award", award.id),
+                ("platform", "\(platform?.name ?? award.platformId) (\(award.platformId))"),
+                ("county", award.county),
+                ("fiscal year", String(award.fiscalYear)),
+                ("proposed", award.amount.description),
+                ("basis", award.basis.map { "\($0) (source \(award.basisRef ?? "not named"))" } ?? "-"),
+                ("status", award.status.rawValue),
+                ("approved", award.approvedAmount.map { "\($0) on \(award.approvedOn?.description ?? "?")" } ?? "-"),
+            ]
+            if award.status == .rejected {
+                lines.append(("rejected because", award.rejectReason ?? "(no reason given)"))
+            }
+            if let remarks = award.remarks { lines.append(("remarks", remarks)) }
+            let width = lines.map(\.0.count).max() ?? 0
+            for (key, value) in lines { print("\(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
         }
     }
 

@@ -104,7 +104,8 @@ public enum PlatformCategory: String, Sendable, Hashable, Codable, CaseIterable 
         case .academicianPartner: ["省院士合作重点单位"]
         case .postdocBase: ["博士后创新实践基地"]
         case .industryAlliance: ["技术创新战略联盟"]
-        case .pilotBase: ["科技成果中试基地(平台)", "科技成果转化中试基地", "中试基地"]
+        case .pilotBase: ["科技成果中试基地(平台)", "科技成果转化中试基地", "科技成果转化中试基地(平台)", "中试基地", "中试基地(平台)"]
+        case .techTransferAgency: ["技术交易机构", "技术转移机构", "技术转移、技术交易机构"]
         default: []
         }
     }
@@ -129,11 +130,16 @@ public enum PlatformCategory: String, Sendable, Hashable, Codable, CaseIterable 
         }
     }
 
-    /// The Chinese names of the subtypes, also accepted on input.
-    public static let chineseSubtypes: [String: String] = [
-        "工业制造": "industrial", "能源环保": "energy_environment", "现代物流": "logistics", "智慧农业": "smart_agriculture",
-        "引进": "imported", "域外引进": "imported", "新认定": "new",
+    /// The seed's Chinese name of each subtype (its targets: 工业制造场景, 节能环保应用场景,
+    /// 物流服务应用场景, 智慧农业应用场景; 从省外引进的高新技术企业, 新认定的).
+    public static let subtypeChineseNames: [String: String] = [
+        "industrial": "工业制造", "energy_environment": "节能环保", "logistics": "物流服务", "smart_agriculture": "智慧农业",
+        "imported": "省外引进", "new": "新认定",
     ]
+
+    /// The Chinese names of the subtypes, and other spellings clerks use, accepted on input.
+    public static let chineseSubtypes: [String: String] = Dictionary(uniqueKeysWithValues: subtypeChineseNames.map { ($0.value, $0.key) })
+        .merging(["能源环保": "energy_environment", "现代物流": "logistics", "引进": "imported", "域外引进": "imported", "从省外引进": "imported"]) { first, _ in first }
 
     /// The subtypes of this category (scenario kinds, enterprise origin); empty when it has none.
     public var subtypes: [String] {
@@ -179,7 +185,10 @@ public enum PlatformCategory: String, Sendable, Hashable, Codable, CaseIterable 
             self = category
             return
         }
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        // Full-width brackets and spaces, as Chinese input methods type them, read as ASCII: the
+        // seed writes 科技成果中试基地(平台), a clerk 科技成果中试基地（平台）.
+        let trimmed = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "（", with: "(").replacingOccurrences(of: "）", with: ")")
+            .replacingOccurrences(of: "\u{3000}", with: "")
         guard let category = PlatformCategory(rawValue: trimmed.lowercased())
                 ?? PlatformCategory.allCases.first(where: { $0.chineseName == trimmed || $0.chineseAliases.contains(trimmed) }) else {
             throw .invalid(field: "category", value: text, rule: "unknown category; expected one of \(PlatformCategory.allCases.map { "\($0.rawValue) (\($0.chineseName))" }.joined(separator: ", "))")
@@ -212,7 +221,7 @@ public enum PlatformCategory: String, Sendable, Hashable, Codable, CaseIterable 
             throw .invalid(field: "subtype", value: "", rule: "category \(rawValue) needs a subtype: \(subtypes.joined(separator: ", "))")
         }
         guard subtypes.contains(chosen) else {
-            let names = subtypes.map { key in "\(key) (\(Self.chineseSubtypes.first { $0.value == key }?.key ?? ""))" }
+            let names = subtypes.map { key in "\(key) (\(Self.subtypeChineseNames[key] ?? ""))" }
             throw .invalid(field: "subtype", value: chosen, rule: "not a subtype of \(rawValue); expected one of \(names.joined(separator: ", "))")
         }
         return (level, chosen)

@@ -547,6 +547,18 @@ struct AwardValidationTests {
         #expect(scenario.subtype == "smart_agriculture")
         let imported = try platform(.highTechEnterprise, nil, subtype: "引进").validated()
         #expect(imported.subtype == "imported")
+        // The seed's own words for the rest, and full-width brackets as input methods type them.
+        for (spelling, subtype) in [("节能环保", "energy_environment"), ("物流服务", "logistics"), ("工业制造", "industrial"), ("能源环保", "energy_environment")] {
+            #expect(try platform(.applicationScenario, nil, subtype: spelling).validated().subtype == subtype, "\(spelling)")
+        }
+        #expect(try platform(.highTechEnterprise, nil, subtype: "省外引进").validated().subtype == "imported")
+        for (spelling, category) in [("技术交易机构", PlatformCategory.techTransferAgency), ("科技成果中试基地（平台）", .pilotBase),
+                                     ("科技成果转化中试基地(平台)", .pilotBase)] {
+            #expect(try PlatformCategory(parsing: spelling) == category, "\(spelling)")
+        }
+        let wrongSubtype = expectDomainError(field: "subtype") { _ = try platform(.applicationScenario, nil, subtype: "港口").validated() }
+        #expect(wrongSubtype?.description.contains("logistics (物流服务)") == true, "\(wrongSubtype?.description ?? "")")
+        #expect(PlanTarget.tangshan2025.contains { $0.chinese == "其中节能环保" } && PlanTarget.tangshan2025.contains { $0.chinese == "其中物流服务" })
         #expect(PlatformCategory.highTechEnterprise.planSection == "四(一)1" && PlatformCategory.techSME.planSection == "四(一)1")
     }
 

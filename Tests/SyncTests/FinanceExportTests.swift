@@ -106,6 +106,13 @@ struct FinanceExportTests {
         #expect(Self.totals(gbRows) == expected)
         let county = try setup.syncctl(["export", "awards", "--db", cityDB, "--county", "130203", "--format", "csv"])
         #expect(county.stdout.contains(large) && !county.stdout.contains(labAward))
+        // The county sees the city's reason for a rejection where the clerk looks, not only in --json.
+        try setup.sync("130202")
+        let countyDB = setup.cluster.countyDBPath("130202")
+        let shown = try setup.syncctl(["award", "show", rejected, "--db", countyDB])
+        #expect(shown.status == 0 && shown.stdout.contains("rejected because") && shown.stdout.contains("重复申报"), "\(shown.stdout)\(shown.stderr)")
+        let listed = try setup.syncctl(["award", "list", "--db", countyDB])
+        #expect(listed.stdout.contains("rejected \(rejected): 重复申报") && listed.stdout.contains("1 disbursed (75,000.50 yuan)"), "\(listed.stdout)")
         // Bad input names what was wrong.
         let badStatus = try setup.syncctl(["export", "awards", "--db", cityDB, "--status", "paid"])
         #expect(badStatus.status != 0 && badStatus.stderr.contains("disbursed"), "\(badStatus.stderr)")
