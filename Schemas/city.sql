@@ -296,3 +296,9 @@ CREATE TABLE pending_decision (
 );
 
 CREATE UNIQUE INDEX pending_decision_open ON pending_decision (action, record_id) WHERE state = 'pending';
+
+CREATE TABLE platform_revocation (
+  platform_id TEXT NOT NULL PRIMARY KEY,
+  on_date TEXT NOT NULL CHECK (on_date GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
+  recorded_at INTEGER NOT NULL
+) WITHOUT ROWID;

@@ -269,14 +269,20 @@ struct PlatformCommand: ParsableCommand {
     }
 
     struct Revoke: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke (有序退出) a platform; at the city only.")
+        static let configuration = CommandConfiguration(abstract: "Revoke (有序退出) a platform; at the city only.",
+                                                        discussion: "A report as of a day before the revocation still counts the platform as recognised.")
 
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The platform's id.") var id: String
+        @Option(help: ArgumentHelp("The day of the revocation (default: today; never after today, nor before the recognition).", valueName: "YYYY-MM-DD"))
+        var on: String?
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let platform = try reporting { try database.openCity(for: "revocation").revokePlatform(id: id) }
+            let date = try reporting { () throws(DomainError) -> CalendarDate in
+                try on.map { text throws(DomainError) in try CalendarDate(text, field: "on") } ?? CityDatabase.today()
+            }
+            let platform = try reporting { try database.openCity(for: "revocation").revokePlatform(id: id, on: date) }
             if output.json { try printJSON(platform) } else { print("revoked platform \(platform.id)") }
         }
     }

@@ -400,10 +400,17 @@ extension CityDatabase {
 
     /// Revokes (有序退出) a platform.
     @discardableResult
-    public func revokePlatform(id: String, by actor: String = CityDatabase.shellActor) throws -> Platform {
+    public func revokePlatform(id: String, on date: CalendarDate = CityDatabase.today(), by actor: String = CityDatabase.shellActor) throws -> Platform {
         try requireRole(actor, .decide, "revoke a platform")
-        return try editPlatform(id: id, op: "revoke platform", actor: actor, action: "revoke", detail: { _ in "revoked" }) { platform in
+        try Self.checkNotFuture(date, what: "a revocation")
+        return try editPlatform(id: id, op: "revoke platform", actor: actor, action: "revoke", detail: { _ in "revoked on \(date)" }) { platform, db in
             guard platform.status != .revoked else { throw StoreError.notAllowed("platform \(id) is already revoked") }
+            if let recognized = platform.recognizedOn, date < recognized {
+                throw StoreError.invalidInput(.invalid(field: "on", value: date.description, rule: "a platform is revoked on or after its recognition (\(recognized))"))
+            }
+            // The day counts for reports as of an earlier day (the platform was recognised then).
+            try db.execute(sql: "INSERT OR REPLACE INTO platform_revocation (platform_id, on_date, recorded_at) VALUES (?, ?, ?)",
+                           arguments: [id, date.description, CountyDatabase.wallClockMs()])
             platform.status = .revoked
         }
     }

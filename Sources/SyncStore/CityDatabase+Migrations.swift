@@ -261,6 +261,16 @@ extension CityDatabase {
                 """)
             try db.execute(sql: "CREATE UNIQUE INDEX pending_decision_open ON pending_decision (action, record_id) WHERE state = 'pending'")
         }
+        migrator.registerMigration("v24-revocation-dates") { db in
+            // The day a platform was revoked: a report as of an earlier day counts it recognised.
+            try db.execute(sql: """
+                CREATE TABLE platform_revocation (
+                  platform_id TEXT NOT NULL PRIMARY KEY,
+                  on_date TEXT NOT NULL CHECK (on_date GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
+                  recorded_at INTEGER NOT NULL
+                ) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 }

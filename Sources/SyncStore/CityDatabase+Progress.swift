@@ -94,10 +94,18 @@ extension CityDatabase {
     /// The progress report as of `date`: each target's goal, count, gap and expected position,
     /// the county × target matrix, the money, and how complete the data is.
     public func progressReport(asOf date: CalendarDate = CityDatabase.today(), targets: [PlanTarget] = PlanTarget.tangshan2025) throws -> ProgressReport {
-        let (platforms, awards, contacted) = try read("read the progress report") { db in
+        let (current, awards, contacted, revokedOn) = try read("read the progress report") { db in
             (try Row.fetchAll(db, sql: "SELECT * FROM platform ORDER BY id").map(Platform.init(row:)),
              try Row.fetchAll(db, sql: "SELECT * FROM award ORDER BY id").map(Award.init(row:)),
-             Set(try String.fetchAll(db, sql: "SELECT DISTINCT county FROM node_state WHERE last_contact_at IS NOT NULL")))
+             Set(try String.fetchAll(db, sql: "SELECT DISTINCT county FROM node_state WHERE last_contact_at IS NOT NULL")),
+             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT platform_id, on_date FROM platform_revocation").map { ($0["platform_id"] as String, $0["on_date"] as String) }))
+        }
+        // As the register stood on the report's day: a platform revoked after it was recognised then.
+        let platforms = current.map { platform -> Platform in
+            guard platform.status == .revoked, platform.recognizedOn != nil, let revoked = revokedOn[platform.id], revoked > date.description else { return platform }
+            var then = platform
+            then.status = .recognized
+            return then
         }
         let codes = counties.counties.map(\.code)
         let elapsed = Self.elapsedShare(of: date)

@@ -60,7 +60,11 @@ import Testing
         for platform in try city.platforms() where random.next(4) != 0 {
             let date = try CalendarDate(dates[random.next(dates.count)])
             try decided { _ = try city.recognizePlatform(id: platform.id, on: date, overrideReason: date < CityDatabase.planStart ? "早于方案的认定，市局备案" : nil) }
-            if random.next(9) == 0 { _ = try city.revokePlatform(id: platform.id) }
+            // Revoked on a day at or after the recognition: reports as of an earlier day count it.
+            if random.next(5) == 0 {
+                let later = try ["2022-06-09", "2023-12-01", "2024-08-15", "2026-01-10"].map { try CalendarDate($0) }.filter { $0 >= date }
+                if !later.isEmpty { _ = try city.revokePlatform(id: platform.id, on: later[random.next(later.count)]) }
+            }
         }
         for award in try city.awards() {
             switch random.next(4) {
@@ -102,7 +106,8 @@ import Testing
             "scenarios_smart_agriculture": (["application_scenario"], nil, "smart_agriculture"),
         ]
         func list(_ values: [String]) -> String { values.map { "'\($0)'" }.joined(separator: ", ") }
-        var conditions = ["status = 'recognized'"]
+        // Recognised on the report's day: recognised now, or revoked after it.
+        var conditions = ["(status = 'recognized' OR (status = 'revoked' AND id IN (SELECT platform_id FROM platform_revocation WHERE on_date > '\(asOf)')))"]
         if target.key == "rd_platforms" {
             conditions.append("""
                 ((category IN ('key_lab', 'tech_innovation_center', 'engineering_research_center', 'enterprise_tech_center', 'industrial_tech_institute')
