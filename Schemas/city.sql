@@ -302,3 +302,11 @@ CREATE TABLE platform_revocation (
   on_date TEXT NOT NULL CHECK (on_date GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
   recorded_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+CREATE TABLE recognition_document (
+  platform_id TEXT NOT NULL PRIMARY KEY,
+  category TEXT NOT NULL,
+  number TEXT NOT NULL CHECK (length(number) BETWEEN 1 AND 64),
+  recorded_at INTEGER NOT NULL,
+  UNIQUE (category, number)
+) WITHOUT ROWID;

@@ -162,6 +162,8 @@ struct PlatformCommand: ParsableCommand {
         @Argument(help: "The platform's id.") var id: String
         @Option(help: ArgumentHelp("The day of the recognition (default: today).", valueName: "YYYY-MM-DD")) var on: String?
         @Option(name: .customLong("override-reason"), help: "Why a recognition before the plan's start is recorded.") var overrideReason: String?
+        @Option(help: ArgumentHelp("The recognition document's number (认定文号); one document recognises one platform of its category.", valueName: "number"))
+        var doc: String?
         @Option(name: .customLong("confirm-distinct"), help: "Why this platform is not the one of its category with the same host credit code or name (a likely duplicate); kept in the decision log.")
         var confirmDistinct: String?
         @OptionGroup var output: OutputOptions
@@ -171,7 +173,7 @@ struct PlatformCommand: ParsableCommand {
                 try on.map { text throws(DomainError) in try CalendarDate(text, field: "on") } ?? CityDatabase.today()
             }
             let platform = try reporting {
-                try database.openCity(for: "recognition").recognizePlatform(id: id, on: date, overrideReason: overrideReason, distinctReason: confirmDistinct)
+                try database.openCity(for: "recognition").recognizePlatform(id: id, on: date, overrideReason: overrideReason, distinctReason: confirmDistinct, document: doc)
             }
             if output.json { try printJSON(platform) } else { print("recognized platform \(platform.id) on \(date)") }
         }

@@ -28,11 +28,13 @@ public struct AwardLine: Sendable, Hashable {
     public var disbursed: Fen?
     public var disbursedOn: String?
     public var disbursedBy: String?
+    /// The platform's recognition document (认定文号), if recorded.
+    public var recognitionDocument: String?
 
     public init(awardId: String, county: String, countyName: String, platformId: String, platformName: String, hostOrg: String,
                 creditCode: String, category: String, level: String, rule: String, clause: String, basis: Fen?, basisRef: String?,
                 fiscalYear: Int, status: String, proposed: Fen, approved: Fen?, approvedOn: String?, approvedBy: String?,
-                disbursed: Fen?, disbursedOn: String?, disbursedBy: String?) {
+                disbursed: Fen?, disbursedOn: String?, disbursedBy: String?, recognitionDocument: String? = nil) {
         self.awardId = awardId
         self.county = county
         self.countyName = countyName
@@ -55,5 +57,6 @@ public struct AwardLine: Sendable, Hashable {
         self.disbursed = disbursed
         self.disbursedOn = disbursedOn
         self.disbursedBy = disbursedBy
+        self.recognitionDocument = recognitionDocument
     }
 }

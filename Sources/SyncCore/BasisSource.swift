@@ -21,18 +21,7 @@ public enum BasisSource {
     /// the field when nothing is left, when it is longer than `maxLength`, or when it holds what
     /// no one-line value may (`DomainText.checkLine`).
     public static func normalized(_ text: String) throws(DomainError) -> String {
-        try DomainText.checkLine(text, field: "basis-ref")
-        let folded = text.precomposedStringWithCompatibilityMapping
-        var kept = String.UnicodeScalarView()
-        kept.append(contentsOf: folded.unicodeScalars.filter { !$0.properties.isWhitespace })
-        let reference = String(kept).uppercased().precomposedStringWithCompatibilityMapping
-        guard !reference.isEmpty else {
-            throw .invalid(field: "basis-ref", value: text, rule: "a basis reference cannot be blank")
-        }
-        guard reference.count <= maxLength else {
-            throw .invalid(field: "basis-ref", value: String(text.prefix(20)), rule: "a basis reference is at most \(maxLength) characters")
-        }
-        return reference
+        try ReferenceNumber.normalized(text, field: "basis-ref")
     }
 
     /// What the reference of a basis is, for messages and help.
@@ -88,5 +77,25 @@ public enum BasisSource {
         case .proportional(_, _, _, let name), .matching(_, _, let name): name
         default: ""
         }
+    }
+}
+
+/// A document's or a register's number as it is kept and compared (a basis's source, a
+/// recognition document's 认定文号): compatibility forms folded (full-width letters, digits and
+/// punctuation to ASCII), every space removed, letters upper-cased; at most 64 characters.
+public enum ReferenceNumber {
+    public static func normalized(_ text: String, field: String) throws(DomainError) -> String {
+        try DomainText.checkLine(text, field: field)
+        let folded = text.precomposedStringWithCompatibilityMapping
+        var kept = String.UnicodeScalarView()
+        kept.append(contentsOf: folded.unicodeScalars.filter { !$0.properties.isWhitespace })
+        let reference = String(kept).uppercased().precomposedStringWithCompatibilityMapping
+        guard !reference.isEmpty else {
+            throw .invalid(field: field, value: text, rule: "a document or register number cannot be blank")
+        }
+        guard reference.count <= BasisSource.maxLength else {
+            throw .invalid(field: field, value: String(text.prefix(20)), rule: "a document or register number is at most \(BasisSource.maxLength) characters")
+        }
+        return reference
     }
 }

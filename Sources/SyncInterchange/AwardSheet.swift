@@ -20,7 +20,7 @@ public enum AwardSheet {
     /// The header row: Chinese first, as the bureau reads it, with the English beside it.
     public static let header: [String] = [
         "奖补编号 Award id", "县区代码 County", "县区 County name", "平台编号 Platform id", "平台名称 Platform", "依托单位 Host organisation",
-        "统一社会信用代码 Credit code", "类别 Category", "级别 Level", "奖补规则 Rule", "方案条款 Clause", "依据金额(元) Basis (yuan)",
+        "统一社会信用代码 Credit code", "认定文号 Recognition document", "类别 Category", "级别 Level", "奖补规则 Rule", "方案条款 Clause", "依据金额(元) Basis (yuan)",
         "依据来源 Basis reference", "年度 Fiscal year", "状态 Status", "申报金额(元) Proposed (yuan)", "批准金额(元) Approved (yuan)",
         "批准日期 Approved on", "批准人 Approved by", "拨付金额(元) Disbursed (yuan)", "拨付日期 Disbursed on", "拨付登记人 Disbursed by",
     ]
@@ -29,7 +29,7 @@ public enum AwardSheet {
     public static func cells(_ line: AwardLine) -> [Cell] {
         [
             .text(line.awardId), .text(line.county), .text(line.countyName), .text(line.platformId), .text(line.platformName),
-            .text(line.hostOrg), .text(line.creditCode), .text(line.category), .text(line.level), .text(line.rule), .text(line.clause),
+            .text(line.hostOrg), .text(line.creditCode), .text(line.recognitionDocument ?? ""), .text(line.category), .text(line.level), .text(line.rule), .text(line.clause),
             .money(line.basis), .text(line.basisRef ?? ""), .number(line.fiscalYear), .text(line.status), .money(line.proposed),
             .money(line.approved), .text(line.approvedOn ?? ""), .text(line.approvedBy ?? ""), .money(line.disbursed),
             .text(line.disbursedOn ?? ""), .text(line.disbursedBy ?? ""),

@@ -329,19 +329,24 @@ extension CityDatabase {
     /// platform registered twice is otherwise recognised, and paid, twice.
     @discardableResult
     public func recognizePlatform(id: String, on date: CalendarDate = CityDatabase.today(), overrideReason: String? = nil,
-                                  distinctReason: String? = nil, by actor: String = CityDatabase.shellActor) throws -> Platform {
+                                  distinctReason: String? = nil, document: String? = nil, by actor: String = CityDatabase.shellActor) throws -> Platform {
         try requireRole(actor, .decide, "recognise a platform")
-        let parameters = PendingParameters(on: date.description, overrideReason: overrideReason, distinctReason: distinctReason)
+        let parameters = PendingParameters(on: date.description, overrideReason: overrideReason, distinctReason: distinctReason, document: document)
         return try withSecondPerson(action: "recognize", recordId: id, county: { try self.platform(id: id)?.county ?? "" }, parameters: parameters, by: actor) {
-            try recognize(id: id, on: date, overrideReason: overrideReason, distinctReason: distinctReason, by: actor, confirmedBy: nil)
+            try recognize(id: id, on: date, overrideReason: overrideReason, distinctReason: distinctReason, document: document, by: actor, confirmedBy: nil)
         }
     }
 
     /// The recognition itself; `confirmedBy` the second operator, when it was pending (a
     /// recognition with an override: before the plan's start, or of a likely duplicate).
-    func recognize(id: String, on date: CalendarDate, overrideReason: String?, distinctReason: String?, by actor: String,
+    func recognize(id: String, on date: CalendarDate, overrideReason: String?, distinctReason: String?, document: String? = nil, by actor: String,
                    confirmedBy: String?) throws -> Platform {
         let reason = try Self.checkedReason(overrideReason)
+        let documentNumber: String?
+        do {
+            documentNumber = try document.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+                .map { (text) throws(DomainError) in try ReferenceNumber.normalized(text, field: "doc") }
+        } catch { throw StoreError.invalidInput(error) }
         let distinct = try Self.checkedReason(distinctReason)
         try Self.checkNotFuture(date, what: "a recognition")
         if date < Self.planStart, reason == nil {
@@ -349,7 +354,8 @@ extension CityDatabase {
         }
         let twins = Mutex<[Platform]>([])
         return try editPlatform(id: id, op: "recognize platform", actor: actor, action: "recognize", detail: { platform in
-            "recognized on \(platform.recognizedOn?.description ?? date.description)" + (reason.map { " (reason: \($0))" } ?? "")
+            "recognized on \(platform.recognizedOn?.description ?? date.description)" + (documentNumber.map { " by document \($0)" } ?? "")
+                + (reason.map { " (reason: \($0))" } ?? "")
                 + (distinct.map { reason in
                     " (confirmed distinct from " + twins.withLock { $0.map(\.id).joined(separator: ", ") } + ": \(reason))"
                 } ?? "") + (confirmedBy.map { ", confirmed by \($0)" } ?? "")
@@ -360,12 +366,23 @@ extension CityDatabase {
                 throw StoreError.notAllowed("platform \(id) looks like platform \(twin.id) of county \(twin.county) (\(twin.status.rawValue)): the same category and \(twin.creditCode == platform.creditCode ? "host credit code \(twin.creditCode)" : "name \(twin.name)"); if it is the same platform, revoke one; if they are two, recognise with --confirm-distinct saying why")
             }
             twins.withLock { $0 = found }
+            // One recognition document (认定文号) recognises one platform of its category.
+            if let documentNumber, let first = try Row.fetchOne(db, sql: """
+                SELECT r.platform_id, p.county FROM recognition_document AS r LEFT JOIN platform AS p ON p.id = r.platform_id
+                WHERE r.category = ? AND r.number = ? AND r.platform_id <> ?
+                """, arguments: [platform.category.rawValue, documentNumber, id]) {
+                throw StoreError.notAllowed("recognition document \(documentNumber) already recognised platform \(first["platform_id"] as String) (county \((first["county"] as String?) ?? "?")) as a \(platform.category.rawValue): one document recognises one platform of its category")
+            }
             // An override (a date before the plan, a likely duplicate confirmed distinct) waits
             // for a second operator; a reason given where none was needed is no override.
             let overridden = (date < Self.planStart && reason != nil) || (!found.isEmpty && distinct != nil)
             if confirmedBy == nil, self.needsSecondPerson(amount: nil, override: overridden) {
                 throw SecondPersonNeeded(summary: "\(actor) recognises platform \(id) on \(date)" + (reason.map { " (reason: \($0))" } ?? "")
                     + (distinct.map { " (distinct from \(found.map(\.id).joined(separator: ", ")): \($0))" } ?? ""))
+            }
+            if let documentNumber {
+                try db.execute(sql: "INSERT OR REPLACE INTO recognition_document (platform_id, category, number, recorded_at) VALUES (?, ?, ?, ?)",
+                               arguments: [id, platform.category.rawValue, documentNumber, CountyDatabase.wallClockMs()])
             }
             platform.status = .recognized
             platform.recognizedOn = date

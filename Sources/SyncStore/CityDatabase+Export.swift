@@ -2,6 +2,13 @@ import GRDB
 import SyncCore
 
 extension CityDatabase {
+    /// The number of the document that recognised a platform (认定文号), if the city recorded one.
+    public func recognitionDocument(platform id: String) throws -> String? {
+        try read("read a recognition document") { db in
+            try String.fetchOne(db, sql: "SELECT number FROM recognition_document WHERE platform_id = ?", arguments: [id])
+        }
+    }
+
     /// The awards for the finance bureau (`AwardLine`), oldest first: of `status`, `fiscalYear`
     /// and `county` when given. Each step carries its date and its operator from the decision
     /// log (with the second operator, where one confirmed it).
@@ -32,6 +39,7 @@ extension CityDatabase {
                 let paidOn = award.status == .disbursed
                     ? try String.fetchOne(db, sql: "SELECT on_date FROM award_decision WHERE award_id = ? AND kind = 'disbursed'", arguments: [award.id]) : nil
                 let rule = platform.map { self.policy.rule(for: $0) }
+                let document = try String.fetchOne(db, sql: "SELECT number FROM recognition_document WHERE platform_id = ?", arguments: [award.platformId])
                 return AwardLine(
                     awardId: award.id, county: award.county, countyName: self.counties[award.county]?.name ?? "", platformId: award.platformId,
                     platformName: platform?.name ?? "", hostOrg: platform?.hostOrg ?? "", creditCode: platform?.creditCode ?? "",
@@ -42,7 +50,8 @@ extension CityDatabase {
                     approved: award.status == .approved || award.status == .disbursed ? award.approvedAmount : nil,
                     approvedOn: award.status == .rejected ? nil : award.approvedOn?.description,
                     approvedBy: award.status == .approved || award.status == .disbursed ? try by("approve") : nil,
-                    disbursed: paidOn == nil ? nil : award.approvedAmount, disbursedOn: paidOn, disbursedBy: paidOn == nil ? nil : try by("disburse"))
+                    disbursed: paidOn == nil ? nil : award.approvedAmount, disbursedOn: paidOn, disbursedBy: paidOn == nil ? nil : try by("disburse"),
+                    recognitionDocument: document)
             }
         }
     }

@@ -271,6 +271,19 @@ extension CityDatabase {
                 ) WITHOUT ROWID
                 """)
         }
+        migrator.registerMigration("v25-recognition-documents") { db in
+            // The recognition document's number (认定文号): one document recognises one platform
+            // of its category.
+            try db.execute(sql: """
+                CREATE TABLE recognition_document (
+                  platform_id TEXT NOT NULL PRIMARY KEY,
+                  category TEXT NOT NULL,
+                  number TEXT NOT NULL CHECK (length(number) BETWEEN 1 AND 64),
+                  recorded_at INTEGER NOT NULL,
+                  UNIQUE (category, number)
+                ) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 }

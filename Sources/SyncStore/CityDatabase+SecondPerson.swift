@@ -30,6 +30,7 @@ struct PendingParameters: Codable, Sendable {
     var overrideReason: String?
     var confirmAboveCeiling: Bool?
     var distinctReason: String?
+    var document: String?
 }
 
 /// Thrown inside a decision's transaction when it needs a second person: the transaction rolls
@@ -117,7 +118,7 @@ extension CityDatabase {
         case "recognize":
             try requireRole(actor, .decide, "confirm a recognition")
             _ = try recognize(id: pending.recordId, on: on, overrideReason: parameters.overrideReason, distinctReason: parameters.distinctReason,
-                              by: pending.proposedBy, confirmedBy: actor)
+                              document: parameters.document, by: pending.proposedBy, confirmedBy: actor)
         default:
             throw StoreError.notAllowed("pending decision \(id) is of an unknown kind \(pending.action)")
         }

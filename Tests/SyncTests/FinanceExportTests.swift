@@ -120,6 +120,33 @@ struct FinanceExportTests {
         #expect(atCounty.status != 0 && atCounty.stderr.contains("at the city"), "\(atCounty.stderr)")
     }
 
+    /// One recognition document (认定文号) recognises one platform of its category: the same
+    /// number again, however spelt, is refused naming the first platform; the export carries it.
+    @Test(.timeLimit(.minutes(2)))
+    func aRecognitionDocumentRecognisesOnePlatformOfItsCategory() async throws {
+        let setup = try await AwardPlanTests.setUp()
+        defer { setup.cluster.cleanUp() }
+        let cityDB = setup.cluster.cityDB
+        let first = try plan.add(setup, "130202", "唐山焊接重点实验室", "key_lab", "municipal", serial: 95)
+        let second = try plan.add(setup, "130203", "唐山陶瓷重点实验室", "key_lab", "municipal", serial: 96)
+        let centre = try plan.add(setup, "130203", "唐山陶瓷工程研究中心", "engineering_research_center", "municipal", serial: 97)
+        let award = try plan.propose(setup, "130202", first, "100000").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try setup.sync("130202")
+        try setup.sync("130203")
+        #expect(try setup.syncctl(["platform", "recognize", first, "--db", cityDB, "--doc", "唐科字〔2025〕12号"]).status == 0)
+        let again = try setup.syncctl(["platform", "recognize", second, "--db", cityDB, "--doc", " 唐科字〔２０２５〕12 号"])
+        #expect(again.status != 0 && again.stderr.contains(first) && again.stderr.contains("one document recognises one platform"), "\(again.stderr)")
+        #expect(try CityDatabase.open(at: cityDB).platform(id: second)?.status == .registered)
+        // Another category's list may use the same number.
+        #expect(try setup.syncctl(["platform", "recognize", centre, "--db", cityDB, "--doc", "唐科字〔2025〕12号"]).status == 0)
+        let blank = try setup.syncctl(["platform", "recognize", second, "--db", cityDB, "--doc", "唐科字\u{200B}〔2025〕13号"])
+        #expect(blank.status != 0 && blank.stderr.contains("doc"), "\(blank.stderr)")
+        #expect(try setup.syncctl(["award", "approve", award, "--db", cityDB]).status == 0)
+        let csv = try setup.syncctl(["export", "awards", "--db", cityDB, "--format", "csv"])
+        #expect(csv.stdout.contains("唐科字〔2025〕12号"), "\(csv.stdout.prefix(600))")
+        #expect(try CityDatabase.open(at: cityDB).decisions(rowId: first).contains { $0.detail.contains("by document 唐科字〔2025〕12号") })
+    }
+
     /// The console's download is the same workbook.
     @Test(.timeLimit(.minutes(3)))
     func theConsoleDownloadsTheWorkbook() async throws {

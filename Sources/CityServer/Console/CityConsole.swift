@@ -156,7 +156,8 @@ struct CityConsole: Sendable {
         routes.post("/console/platforms/{id}/recognize") { request, context in
             await decide(request, context) { id, form, actor in
                 return try Self.orPending(id, done: "recognized") {
-                    _ = try database.recognizePlatform(id: id, distinctReason: form["distinct_reason"].flatMap { $0.isEmpty ? nil : $0 }, by: actor)
+                    _ = try database.recognizePlatform(id: id, distinctReason: form["distinct_reason"].flatMap { $0.isEmpty ? nil : $0 },
+                                                       document: form["doc"].flatMap { $0.isEmpty ? nil : $0 }, by: actor)
                 }
             }
         }

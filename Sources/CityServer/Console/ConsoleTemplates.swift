@@ -205,6 +205,7 @@ enum ConsoleTemplates {
         {{#platformActions}}<h2>市局决定 Decide</h2><div class="actions">
         {{#canRecognize}}<form method="post" action="/console/platforms/{{id}}/recognize" class="action" id="recognize-form"><input type="hidden" name="token" value="{{token}}">
         <p class="note">认定日期为今天 recognised as of today</p>
+        <label>认定文号 Recognition document's number <input name="doc" maxlength="64" placeholder="如 唐科字〔2025〕12号"></label>
         <label>如与同类平台疑似重复，确认为不同平台的理由 If it looks like another platform of its category: why they are two <input name="distinct_reason" maxlength="1300"></label>
         <button type="submit">认定 Recognise</button></form>{{/canRecognize}}
         {{#canEvaluate}}<form method="post" action="/console/platforms/{{id}}/evaluate" class="action" id="evaluate-form"><input type="hidden" name="token" value="{{token}}">

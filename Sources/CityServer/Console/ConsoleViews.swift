@@ -352,6 +352,7 @@ struct ConsoleViews: Sendable {
                 Field(key: "industry", name: "产业 Industry", value: platform.industry),
                 Field(key: "status", name: "状态 Status", value: Self.label(platform.status)),
                 Field(key: "recognized_on", name: "认定日期 Recognised on", value: platform.recognizedOn?.description ?? "—"),
+                Field(key: "recognition_document", name: "认定文号 Recognition document", value: try database.recognitionDocument(platform: id) ?? "—"),
                 Field(key: "evaluation", name: "评价 Evaluation", value: platform.evaluation ?? "—"),
                 Field(key: "contact", name: "联系人 Contact", value: platform.contact ?? "—"),
                 Field(key: "remarks", name: "备注 Remarks", value: platform.remarks ?? "—"),
