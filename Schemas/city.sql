@@ -310,3 +310,11 @@ CREATE TABLE recognition_document (
   recorded_at INTEGER NOT NULL,
   UNIQUE (category, number)
 ) WITHOUT ROWID;
+
+CREATE TABLE entered_figure (
+  key TEXT NOT NULL,
+  year INTEGER NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+  value TEXT NOT NULL,
+  entered_at INTEGER NOT NULL,
+  PRIMARY KEY (key, year)
+) WITHOUT ROWID;

@@ -69,6 +69,15 @@ struct ProgressCommand: ParsableCommand {
                 + after.map { "\($0.key) \($0.recognizedAfterPlan)" }.joined(separator: ", "))
         }
         lines.append("")
+        lines.append("登记簿外的目标（市局按年填报） targets the register cannot count (figures the city entered; syncctl figures):")
+        var entered = TextTable("目标 TARGET", "KEY", "目标值 GOAL", "现值 STANDING", "年度 YEAR", "")
+        for target in report.entered {
+            let standing = target.value.map { "\($0) \(target.unit)" } ?? attention("not entered")
+            entered.add(target.chinese, target.key, "\(target.goal) \(target.unit)", standing, target.year.map(String.init) ?? "-",
+                        target.value == nil ? "" : target.reached ? "reached" : attention("还差 short of the goal"))
+        }
+        lines.append(entered.render())
+        lines.append("")
         lines.append("按县区 by county (recognised platforms counting toward each target):")
         let shown = report.targets.filter { $0.parent == nil }
         var matrix = TextTable(["县区 COUNTY", "NAME"] + shown.map(\.key))

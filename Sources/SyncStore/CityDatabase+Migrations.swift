@@ -284,6 +284,18 @@ extension CityDatabase {
                 ) WITHOUT ROWID
                 """)
         }
+        migrator.registerMigration("v26-entered-figures") { db in
+            // The figures the city enters per year for the targets the register cannot count.
+            try db.execute(sql: """
+                CREATE TABLE entered_figure (
+                  key TEXT NOT NULL,
+                  year INTEGER NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+                  value TEXT NOT NULL,
+                  entered_at INTEGER NOT NULL,
+                  PRIMARY KEY (key, year)
+                ) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 }

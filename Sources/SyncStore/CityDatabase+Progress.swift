@@ -74,6 +74,24 @@ public struct AwardTotals: Sendable, Hashable, Codable {
     public let outliers: [AwardOutlier]
 }
 
+/// A target the register cannot count, as the city's entered figures stand on the report's day.
+public struct EnteredProgress: Sendable, Hashable, Codable {
+    public let key: String
+    public let chinese: String
+    public let description: String
+    public let unit: String
+    /// The goal, as text (`15.7`).
+    public let goal: String
+    /// `latest` or `cumulative`.
+    public let reading: String
+    /// The standing: the latest year's figure, or the years' sum; nil when none was entered.
+    public let value: String?
+    /// The latest year entered, by the report's day.
+    public let year: Int?
+    /// Whether the standing reaches the goal.
+    public let reached: Bool
+}
+
 /// `syncctl progress`: the city's report on the 2025 targets and the money, as of one day.
 public struct ProgressReport: Sendable, Hashable, Codable {
     /// The report's day.
@@ -87,6 +105,8 @@ public struct ProgressReport: Sendable, Hashable, Codable {
     /// County code → name, for the matrix.
     public let countyNames: [String: String]
     public let targets: [TargetProgress]
+    /// The targets the register cannot count, from the figures the city entered.
+    public let entered: [EnteredProgress]
     public let awards: AwardTotals
 }
 
@@ -94,6 +114,7 @@ extension CityDatabase {
     /// The progress report as of `date`: each target's goal, count, gap and expected position,
     /// the county × target matrix, the money, and how complete the data is.
     public func progressReport(asOf date: CalendarDate = CityDatabase.today(), targets: [PlanTarget] = PlanTarget.tangshan2025) throws -> ProgressReport {
+        let figures = try enteredFigures()
         let (current, awards, contacted, revokedOn) = try read("read the progress report") { db in
             (try Row.fetchAll(db, sql: "SELECT * FROM platform ORDER BY id").map(Platform.init(row:)),
              try Row.fetchAll(db, sql: "SELECT * FROM award ORDER BY id").map(Award.init(row:)),
@@ -129,7 +150,52 @@ extension CityDatabase {
             asOf: date.description, elapsed: elapsed, counties: codes.count, countiesInContact: codes.filter(contacted.contains).count,
             countiesNeverSynced: codes.filter { !contacted.contains($0) },
             countyNames: Dictionary(uniqueKeysWithValues: counties.counties.map { ($0.code, $0.name) }),
-            targets: progress, awards: Self.money(awards, platforms: platforms, counties: codes, policy: policy))
+            targets: progress, entered: Self.entered(figures, asOf: date), awards: Self.money(awards, platforms: platforms, counties: codes, policy: policy))
+    }
+
+    /// The entered targets as of `date`: the figures of years up to its year (and 2025).
+    static func entered(_ figures: [EnteredFigure], asOf date: CalendarDate) -> [EnteredProgress] {
+        let lastYear = min(Int(date.description.prefix(4))!, 2025)
+        return EnteredTarget.tangshan2025.map { target in
+            let years = figures.filter { $0.key == target.key && $0.year <= lastYear }.sorted { $0.year < $1.year }
+            let standing: Decimal? = years.isEmpty ? nil
+                : target.reading == .latest ? years.last!.value : years.reduce(Decimal(0)) { $0 + $1.value }
+            return EnteredProgress(key: target.key, chinese: target.chinese, description: target.description, unit: target.unit,
+                                   goal: "\(target.goal)", reading: target.reading.rawValue, value: standing.map { "\($0)" }, year: years.last?.year,
+                                   reached: standing.map { $0 >= target.goal } ?? false)
+        }
+    }
+
+    /// Enters a year's figure of a target the register cannot count (at the city; the decision
+    /// log keeps it, and the figure it replaced).
+    public func enterFigure(key: String, year: Int, value text: String, by actor: String = CityDatabase.shellActor) throws {
+        try requireRole(actor, .decide, "enter a target's figure")
+        let target: EnteredTarget
+        let value: Decimal
+        do {
+            target = try EnteredTarget.named(key)
+            value = try target.figure(text)
+        } catch { throw StoreError.invalidInput(error) }
+        let thisYear = Int(Self.today().description.prefix(4))!
+        guard (Award.planFiscalYears.lowerBound...thisYear).contains(year) else {
+            throw StoreError.invalidInput(.invalid(field: "year", value: String(year), rule: "a figure is of a year from \(Award.planFiscalYears.lowerBound) to this year (\(thisYear))"))
+        }
+        try write("enter a figure") { db in
+            let before = try String.fetchOne(db, sql: "SELECT value FROM entered_figure WHERE key = ? AND year = ?", arguments: [target.key, year])
+            try db.execute(sql: "INSERT OR REPLACE INTO entered_figure (key, year, value, entered_at) VALUES (?, ?, ?, ?)",
+                           arguments: [target.key, year, "\(value)", CountyDatabase.wallClockMs()])
+            try Self.logDecision(db, actor: actor, action: "enter_figure", table: "target", rowId: target.key, county: "",
+                                 detail: "\(target.chinese) \(year): \(value) \(target.unit)" + (before.map { " (was \($0))" } ?? ""))
+        }
+    }
+
+    /// Every figure entered, by target and year.
+    public func enteredFigures() throws -> [EnteredFigure] {
+        try read("read entered figures") { db in
+            try Row.fetchAll(db, sql: "SELECT key, year, value FROM entered_figure ORDER BY key, year").compactMap { row in
+                Decimal(string: row["value"], locale: Locale(identifier: "en_US_POSIX")).map { EnteredFigure(key: row["key"], year: row["year"], value: $0) }
+            }
+        }
     }
 
     /// The share of the plan's period passed on `date`, 0 before its start and 1 from its end.
@@ -188,4 +254,11 @@ extension CityDatabase {
         return AwardTotals(proposedFen: total.proposedFen, approvedFen: total.approvedFen, disbursedFen: total.disbursedFen,
                            rejectedFen: total.rejectedFen, byCounty: byCounty, byCategory: byCategory, byFiscalYear: byYear, outliers: outliers)
     }
+}
+
+/// One year's figure of a target the register cannot count.
+public struct EnteredFigure: Sendable, Hashable {
+    public let key: String
+    public let year: Int
+    public let value: Decimal
 }

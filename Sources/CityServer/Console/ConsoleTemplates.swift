@@ -95,6 +95,11 @@ enum ConsoleTemplates {
         <td data-field="goal">{{goal}}</td><td data-field="count">{{count}}</td><td data-field="gap">{{gap}}</td><td data-field="expected">{{expected}}</td>
         <td><span class="badge {{paceClass}}">{{paceLabel}}</span></td><td data-field="registered">{{registered}}</td></tr>{{/targets}}
         </tbody></table>
+        <h2>登记簿外的目标 Targets the register cannot count</h2>
+        <p class="note">市局按年填报（syncctl figures set） entered by the city per year</p>
+        <table id="entered"><thead><tr><th>目标 Target</th><th>目标值 Goal</th><th>现值 Standing</th><th>年度 Year</th><th></th></tr></thead><tbody>
+        {{#entered}}<tr data-target="{{key}}"><td>{{chinese}} <span class="code">{{key}}</span></td><td>{{goal}}</td><td data-field="standing">{{standing}}</td><td>{{year}}</td><td><span class="badge {{badgeClass}}">{{badge}}</span></td></tr>{{/entered}}
+        </tbody></table>
         <h2>县区 × 目标 County × target</h2>
         <table id="matrix" class="matrix"><thead><tr><th>县区 County</th>{{#matrixHeaders}}<th title="{{chinese}}">{{key}}</th>{{/matrixHeaders}}</tr></thead><tbody>
         {{#matrix}}<tr data-county="{{code}}"><td>{{name}} <span class="code">{{code}}</span></td>{{#cells}}<td data-target="{{key}}">{{value}}</td>{{/cells}}</tr>{{/matrix}}

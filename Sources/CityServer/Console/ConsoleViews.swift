@@ -113,6 +113,14 @@ struct ConsoleViews: Sendable {
             let matrixHeaders: [Header]
             let matrix: [MatrixRow]
             let charts: [Chart]
+            let entered: [Entered]
+        }
+        struct Entered { let key, chinese, goal, standing, year, badgeClass, badge: String }
+        let entered = report.entered.map { target in
+            Entered(key: target.key, chinese: target.chinese, goal: "\(target.goal) \(target.unit)",
+                    standing: target.value.map { "\($0) \(target.unit)" } ?? "未填报 not entered", year: target.year.map(String.init) ?? "—",
+                    badgeClass: target.value == nil ? "behind" : target.reached ? "ok" : "behind",
+                    badge: target.value == nil ? "未填报 not entered" : target.reached ? "已达到 reached" : "未达到 short")
         }
         let targets = report.targets.map { target in
             Target(key: target.key, chinese: target.chinese, kindLabel: target.kind == .flow ? "新建 flow" : "达到 stock",
@@ -137,7 +145,7 @@ struct ConsoleViews: Sendable {
             : "数据不全 incomplete: \(report.countiesNeverSynced.count) of \(report.counties) counties have never synced"
         return render(Page(asOf: report.asOf, elapsedPercent: String(format: "%.0f", report.elapsed * 100), completeness: completeness,
                            targets: targets, matrixHeaders: shown.map { Header(key: $0.key, chinese: $0.chinese) }, matrix: matrix,
-                           charts: charts), "progress")
+                           charts: charts, entered: entered), "progress")
     }
 
     /// The count over time against the plan's straight line, as `progressReport` draws it: a
