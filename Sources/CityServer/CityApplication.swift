@@ -90,10 +90,12 @@ public func buildCityApplication(
         }
         logger.notice("roles read", metadata: ["sync.roles_file": "\(rolesFile)", "sync.roles.operators": "\(database.roles.roles.count)",
                                                "sync.roles.second_person_from": "\(database.roles.secondPersonFrom)"])
-        RolesReloader.shared.watch(rolesFile, database: database, logger: logger)
     } else {
         logger.warning("no roles file (roles-file): every operator may decide; decisions of at least 1,000,000 yuan, and overrides, still need a second operator")
     }
+    // SIGHUP never stops the aggregator: it reads the roles file again (the deny list is read
+    // again whenever it changes).
+    RolesReloader.shared.watch(configuration.rolesFile, database: database, logger: logger)
     let denyList: DenyList
     do { denyList = try DenyList(path: configuration.denyListFile, logger: logger) } catch {
         throw ConfigurationError.invalid(key: "deny-list", reason: "\(error)")
@@ -474,18 +476,22 @@ struct CityAPI: Sendable {
     }
 }
 
-/// Reads the roles file again on SIGHUP; a file that no longer reads keeps the roles in force,
-/// and says so.
+/// Handles SIGHUP, which never stops the aggregator: reads the roles file again (a file that no
+/// longer reads keeps the roles in force, and says so), and logs what it did.
 final class RolesReloader: @unchecked Sendable {
     static let shared = RolesReloader()
     /// The signal source (set once at start, under `lock`).
     private var source: (any DispatchSourceSignal)?
     private let lock = NSLock()
 
-    func watch(_ path: String, database: CityDatabase, logger: Logger) {
+    func watch(_ path: String?, database: CityDatabase, logger: Logger) {
         signal(SIGHUP, SIG_IGN)
         let signals = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         signals.setEventHandler {
+            guard let path else {
+                logger.notice("SIGHUP: no roles file to read again (roles-file); the deny list is read again whenever it changes; other settings take effect on restart")
+                return
+            }
             do {
                 let roles = try OperatorRoles.load(path: path)
                 database.roles = roles

@@ -1,3 +1,4 @@
+import Dispatch
 import CurlTransport
 import Foundation
 import Logging
@@ -162,6 +163,7 @@ public func buildCountyDaemon(configuration: CountyDaemonConfiguration, logger: 
     }
     let client = SyncClient(database: database, transport: transport, logger: logger, batchSize: configuration.batchSize)
     let service = SyncService(client: client, configuration: configuration, logger: logger, lock: lock, clock: ContinuousClock(), watchFiles: true)
+    HangupLogger.shared.install(logger: logger)
     return ServiceGroup(configuration: .init(
         services: [.init(service: service)],
         gracefulShutdownSignals: [.sigterm, .sigint],
@@ -172,4 +174,25 @@ public func buildCountyDaemon(configuration: CountyDaemonConfiguration, logger: 
 final class LastTurn: Sendable {
     private let instant = Mutex(ContinuousClock.now)
     func withLock<T>(_ body: (inout ContinuousClock.Instant) -> T) -> T { instant.withLock { body(&$0) } }
+}
+
+/// SIGHUP never stops the daemon (its default action would, with exit 129, which systemd counts
+/// as clean): the daemon has nothing to read again, and says so.
+final class HangupLogger: @unchecked Sendable {
+    static let shared = HangupLogger()
+    private var source: (any DispatchSourceSignal)?
+    private let lock = NSLock()
+
+    func install(logger: Logger) {
+        signal(SIGHUP, SIG_IGN)
+        let signals = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        signals.setEventHandler {
+            logger.notice("SIGHUP: county-syncd keeps running; its settings take effect on restart (systemctl restart county-syncd)")
+        }
+        signals.resume()
+        lock.withLock {
+            source?.cancel()
+            source = signals
+        }
+    }
 }

@@ -136,6 +136,9 @@ public final class Cluster: @unchecked Sendable {
     /// Whether a county's daemon is running.
     public func daemonRunning(_ county: String) -> Bool { daemons[county]?.isRunning ?? false }
 
+    /// The process id of a county's daemon, while it runs.
+    public func daemonPid(_ county: String) -> Int32? { daemons[county].map { $0.process.processIdentifier } }
+
     /// Stops a county's daemon: gracefully (SIGTERM), or with `kill -9`; returns its exit status.
     @discardableResult
     public func stopDaemon(_ county: String, kill: Bool = false) -> Int32? {
