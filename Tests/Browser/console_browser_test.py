@@ -326,6 +326,20 @@ def scenario(setup):
         target = next(a for a in city_json("award", "list") if a["id"] == forged_target)
         check(target["status"] == "proposed", "the forged request changed nothing")
 
+        # A rejection reason typed and left (focus elsewhere) survives the page's refreshes (1 s
+        # here) and is submitted intact.
+        open_page(f"/console/records/{forged_target}", "record-typing.png")
+        reason = "材料不全：缺少2024年度审计报告，请补充后重新申报"
+        page.fill('#reject-form input[name="reason"]', reason)
+        page.click("h1")
+        page.wait_for_timeout(2600)
+        kept = page.locator('#reject-form input[name="reason"]').input_value()
+        check(kept == reason, f"the typed reason survives two refresh periods ({kept!r})")
+        with page.expect_navigation():
+            page.click('#reject-form button[type="submit"]')
+        rejected = next(a for a in city_json("award", "list") if a["id"] == forged_target)
+        check(rejected["status"] == "rejected" and rejected["rejectReason"] == reason, f"it is submitted intact ({rejected['rejectReason']!r})")
+
         # Other certificates get no console.
         for name in ["county-130202", "monitor-prometheus"]:
             other = browser.new_context(client_certificates=[setup.client(name)])

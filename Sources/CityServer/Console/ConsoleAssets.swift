@@ -64,10 +64,27 @@ enum ConsoleAssets {
           if (!(seconds > 0)) return;
           const live = document.getElementById("live");
           const asOf = document.getElementById("as-of");
+          // A form holding what the operator typed or chose, focused or not, is never replaced.
+          function edited() {
+            for (const field of main.querySelectorAll("input, textarea, select")) {
+              if (field.type === "hidden") continue;
+              if (field.tagName === "SELECT") {
+                // With no option marked selected in the page, the first one is the default.
+                const defaults = Array.from(field.options, (option) => option.defaultSelected);
+                if (!field.multiple && !defaults.includes(true) && defaults.length > 0) defaults[0] = true;
+                if (Array.from(field.options).some((option, index) => option.selected !== defaults[index])) return true;
+              } else if (field.type === "checkbox" || field.type === "radio") {
+                if (field.checked !== field.defaultChecked) return true;
+              } else if (field.value !== field.defaultValue) {
+                return true;
+              }
+            }
+            return false;
+          }
           function busy() {
             const active = document.activeElement;
             if (active && main.contains(active) && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName)) return true;
-            return main.querySelector("details[open]") !== null;
+            return main.querySelector("details[open]") !== null || edited();
           }
           async function refresh() {
             if (document.hidden || busy()) return;
