@@ -159,10 +159,10 @@ private func clockLine(_ status: CountyStatus) -> String {
 extension CityDatabase {
     fileprivate func statusReport(_ command: StatusCommand, maxAgeSeconds: Int) throws {
         let states = try reporting { try self.countyStates() }
+        let now = CountyDatabase.wallClockMs()
+        // The one judgement the console and the alerts make (`CountyHealth`), and the backlog.
         func problems(_ state: CountyState) -> [String] {
-            var found: [String] = []
-            if let error = state.lastError { found.append("error: \(error)") }
-            if let behind = state.cityBehind { found.append(behind) }
+            var found = CountyHealth.judge(state, nowMs: now, maxClockOffsetMs: limits.maxClockOffsetMs).problems
             if let pending = state.reportedPending, pending > command.maxPending { found.append("\(pending) pending") }
             if let age = state.oldestPendingAgeSeconds, (state.reportedPending ?? 0) > 0, age > maxAgeSeconds { found.append("oldest pending \(span(age))") }
             return found

@@ -101,3 +101,52 @@ extension CityDatabase {
         }
     }
 }
+
+/// How a county stands, judged one way for `syncctl status`, `status --check`, the console and
+/// (by the same thresholds) the alert rules: never seen, silent, stuck, failing, clock off, or
+/// syncing.
+public struct CountyHealth: Sendable, Hashable {
+    /// `ok`, `never`, `silent`, `stuck` or `error`: the console's colour.
+    public let state: String
+    /// A short Chinese and English label.
+    public let label: String
+    /// Every cause found, each a phrase for a person; empty when the county syncs.
+    public let problems: [String]
+
+    /// A county is silent after this long without contact (`CountySyncCountySilent`).
+    public static let silentAfterSeconds: Int64 = 6 * 3600
+    /// A county is stuck after this many refused pushes in a row (`CountySyncCountyStuck`).
+    public static let stuckAfterRefusals = 5
+
+    /// Judges `county` at `nowMs`. `refusedInARow` and `certificateExpiresAt` (seconds) are what
+    /// the running aggregator has seen, where known; `maxClockOffsetMs` the city's bound.
+    public static func judge(_ county: CountyState, nowMs: Int64, refusedInARow: Int = 0, certificateExpiresAt: Int64? = nil,
+                             maxClockOffsetMs: Int64 = SyncLimits().maxClockOffsetMs) -> CountyHealth {
+        guard let contact = county.lastContactAt else { return CountyHealth(state: "never", label: "从未联系 never seen", problems: []) }
+        var problems: [String] = []
+        let silentFor = (nowMs - contact) / 1000
+        if silentFor > silentAfterSeconds { problems.append("silent for \(silentFor / 3600) h (more than \(silentAfterSeconds / 3600) h)") }
+        if refusedInARow >= stuckAfterRefusals { problems.append("\(refusedInARow) pushes refused in a row") }
+        if let error = county.lastError, !error.isEmpty { problems.append("error: \(error)") }
+        if let behind = county.cityBehind { problems.append(behind) }
+        if let offset = county.clockOffsetMs, abs(offset) > maxClockOffsetMs {
+            problems.append("clock \(abs(offset) / 1000) s \(offset > 0 ? "behind" : "ahead of") the city's (more than \(maxClockOffsetMs / 1000) s)")
+        }
+        if let expires = certificateExpiresAt, expires * 1000 - nowMs < 30 * 86_400_000 {
+            problems.append(expires * 1000 < nowMs ? "certificate expired" : "certificate expires within 30 days")
+        }
+        let state: String, label: String
+        if refusedInARow >= stuckAfterRefusals {
+            (state, label) = ("stuck", "受阻 stuck: \(refusedInARow) pushes refused in a row")
+        } else if silentFor > silentAfterSeconds {
+            (state, label) = ("silent", "失联 silent for \(silentFor / 3600) h")
+        } else if let error = county.lastError, !error.isEmpty {
+            (state, label) = ("stuck", "出错 error: \(error.prefix(80))")
+        } else if !problems.isEmpty {
+            (state, label) = ("error", "注意 \(problems[0])")
+        } else {
+            (state, label) = ("ok", "正常 syncing")
+        }
+        return CountyHealth(state: state, label: label, problems: problems)
+    }
+}

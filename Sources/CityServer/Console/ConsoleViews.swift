@@ -12,9 +12,9 @@ struct ConsoleViews: Sendable {
     let counties: CountyRegistry
 
     /// A county is silent after this long without contact, as the `CountySyncCountySilent` alert says.
-    static let silentAfterSeconds: Int64 = 6 * 3600
+    static let silentAfterSeconds: Int64 = CountyHealth.silentAfterSeconds
     /// A county is stuck after this many refused pushes in a row (`CountySyncCountyStuck`).
-    static let stuckAfterRefusals = 5
+    static let stuckAfterRefusals = CountyHealth.stuckAfterRefusals
     /// At most this many rows in a list; the summary says how many matched.
     static let listLimit = 200
 
@@ -32,17 +32,18 @@ struct ConsoleViews: Sendable {
         let clockOffset, certificateExpiry, certClass, lastVerified: String
     }
 
-    /// How a county stands, as the alerts judge it: never seen, silent, stuck, or syncing.
-    func state(of county: CountyState, refused: Int, now: Int64) -> (String, String) {
-        guard let contact = county.lastContactAt else { return ("never", "从未联系 never seen") }
-        if refused >= Self.stuckAfterRefusals { return ("stuck", "受阻 stuck: \(refused) pushes refused in a row") }
-        if (now - contact) / 1000 > Self.silentAfterSeconds { return ("silent", "失联 silent for \(ConsoleFormat.age(seconds: Int((now - contact) / 1000)))") }
-        if let error = county.lastError, !error.isEmpty { return ("stuck", "出错 error: \(error.prefix(80))") }
-        return ("ok", "正常 syncing")
+    /// How a county stands: `CountyHealth`, the one judgement `syncctl status` makes too.
+    func state(of county: CountyState, refused: Int, certificateExpiresAt: Int64? = nil, now: Int64) -> (String, String) {
+        let health = CountyHealth.judge(county, nowMs: now, refusedInARow: refused, certificateExpiresAt: certificateExpiresAt)
+        if health.state == "silent", let contact = county.lastContactAt {
+            return ("silent", "失联 silent for \(ConsoleFormat.age(seconds: Int((now - contact) / 1000)))")
+        }
+        return (health.state, health.label)
     }
 
     func countyRow(_ county: CountyState, now: Int64, health: (refusedInARow: [String: Int], certificateExpiry: [String: Int64])) -> CountyRow {
-        let (stateClass, stateLabel) = state(of: county, refused: health.refusedInARow[county.county] ?? 0, now: now)
+        let (stateClass, stateLabel) = state(of: county, refused: health.refusedInARow[county.county] ?? 0,
+                                             certificateExpiresAt: health.certificateExpiry[county.county], now: now)
         let expiry = health.certificateExpiry[county.county]
         let expiring = expiry.map { $0 * 1000 - now < 30 * 86_400_000 } ?? false
         return CountyRow(
