@@ -91,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "city-aggregator",
             dependencies: [
-                "CityServer",
+                "CityServer", "SyncStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -66,3 +66,31 @@ extension StoreError {
         }
     }
 }
+
+extension StoreError {
+    /// The exit status of a daemon or aggregator that cannot start for this reason, so that
+    /// the service units (`RestartPreventExitStatus=65 77 78`) do not restart it every few
+    /// seconds for a cause only a person can remove:
+    /// - 65 (EX_DATAERR): the database is missing, not SQLite, not a County Sync replica, the
+    ///   other role, or damaged;
+    /// - 77 (EX_NOPERM): it cannot be opened (permission);
+    /// - 75 (EX_TEMPFAIL): another process syncs it now, or the disk is full (may pass; the unit
+    ///   restarts after its delay).
+    public var startupExitStatus: Int32 {
+        switch self {
+        case .missingDatabase, .wrongRole, .sqlite: 65
+        case .cannotOpen(_, let reason): reason.contains("ermission") ? 77 : 65
+        case .notAllowed, .diskFull: 75
+        default: 65
+        }
+    }
+
+    /// What to do about it, for the start-up line.
+    public var startupFix: String {
+        switch startupExitStatus {
+        case 77: "give the service's user access to the file"
+        case 75: "it may pass; the service restarts after its delay"
+        default: "restore the database from its backup, or create one (syncctl init / a new city database)"
+        }
+    }
+}

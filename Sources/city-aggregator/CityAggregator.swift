@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import SyncCore
+import SyncStore
 
 /// `city-aggregator`: the city's HTTPS server.
 @main
@@ -79,6 +80,11 @@ struct CityAggregator: AsyncParsableCommand {
             try await serve()
         } catch let error as ConfigurationError {
             error.exit(program: "city-aggregator", configPath: config, allowed: Self.keys)
+        } catch let error as StoreError {
+            // One line naming the file and the fix, and a status the unit does not restart on
+            // when only a person can help (a damaged database, one it may not open).
+            FileHandle.standardError.write(Data("city-aggregator: cannot start: \(error.description); \(error.startupFix)\n".utf8))
+            Foundation.exit(error.startupExitStatus)
         }
     }
 

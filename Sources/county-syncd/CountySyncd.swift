@@ -78,7 +78,10 @@ struct CountySyncd: AsyncParsableCommand {
             let group = try buildCountyDaemon(configuration: configuration, logger: logger)
             try await group.run()
         } catch let error as StoreError {
-            throw ValidationError(error.description)
+            // One line naming the file and the fix, and a status the unit does not restart on
+            // when only a person can help (a damaged or missing replica).
+            FileHandle.standardError.write(Data("county-syncd: cannot start: \(error.description); \(error.startupFix)\n".utf8))
+            Foundation.exit(error.startupExitStatus)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LocalCluster
 import SyncCore
+import SyncStore
 import Testing
 
 #if canImport(Glibc)
@@ -35,6 +36,48 @@ struct HangupTests {
         try county.addPlatforms(makePlatforms("130202", count: 2))
         try await eventually("the daemon pushes after SIGHUP", timeout: .seconds(30)) {
             try county.syncPosition().pushedSeq == county.syncPosition().lastSeq
+        }
+    }
+}
+
+/// A cause only a person can remove stops either binary at start with one line naming the file
+/// and the fix, and an exit status the units do not restart on (65, 77); another process
+/// syncing the replica is transient (75). Release 0.15.0 exited 64 or 1, and systemd restarted
+/// it every 5 seconds, forever.
+@Suite("Start-up failures", .serialized)
+struct StartupFailureTests {
+    @Test(.timeLimit(.minutes(2)))
+    func permanentCausesExitWithAStatusTheUnitsDoNotRestartOn() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        _ = try cluster.makeCounty("130202")
+        let (cert, key) = try cluster.certificate("130202")
+        let daemon = Cluster.binaries.appendingPathComponent("county-syncd").path
+        func startDaemon(_ db: String) throws -> (status: Int32, stdout: String, stderr: String) {
+            try Cluster.capture(daemon, ["--db", db, "--city", "https://127.0.0.1:1", "--ca", cluster.pki.appendingPathComponent("ca.pem").path,
+                                         "--cert", cert, "--key", key])
+        }
+        // A damaged replica.
+        let damaged = cluster.dir.appendingPathComponent("damaged.db").path
+        try Data(repeating: 0x41, count: 8_192).write(to: URL(fileURLWithPath: damaged))
+        let corrupt = try startDaemon(damaged)
+        #expect(corrupt.status == 65 && corrupt.stderr.contains("damaged.db") && corrupt.stderr.contains("backup"), "\(corrupt.status) \(corrupt.stderr)")
+        // No replica at all: its setting is wrong (78, which the units do not restart on either).
+        let missing = try startDaemon(cluster.dir.appendingPathComponent("none.db").path)
+        #expect(missing.status == 78 && missing.stderr.contains("none.db") && missing.stderr.contains("syncctl init"), "\(missing.status) \(missing.stderr)")
+        // Another process syncs it now: transient.
+        let lock = try DaemonLock(database: cluster.countyDBPath("130202"), holder: "a test")
+        let busy = try startDaemon(cluster.countyDBPath("130202"))
+        #expect(busy.status == 75 && busy.stderr.contains("already being synced"), "\(busy.status) \(busy.stderr)")
+        _ = lock
+        // The aggregator on a damaged database.
+        let city = try Cluster.capture(Cluster.binaries.appendingPathComponent("city-aggregator").path,
+                                       ["--db", damaged, "--listen", "127.0.0.1:0", "--cert", cluster.pki.appendingPathComponent("server.pem").path,
+                                        "--key", cluster.pki.appendingPathComponent("server.key").path, "--client-ca", cluster.pki.appendingPathComponent("ca.pem").path])
+        #expect(city.status == 65 && city.stderr.contains("damaged.db"), "\(city.status) \(city.stderr)")
+        for unit in ["city-aggregator.service", "county-syncd.service"] {
+            let text = try String(contentsOf: Cluster.packageRoot.appendingPathComponent("Deploy/systemd/\(unit)"), encoding: .utf8)
+            #expect(text.contains("RestartPreventExitStatus=65 77 78"), "\(unit)")
         }
     }
 }
