@@ -10,6 +10,7 @@ import Synchronization
 import SyncCore
 import SyncProtocol
 import SyncStore
+import UnixSignals
 import WireCompression
 
 /// Builds the aggregator: the HTTPS application over the city database, mutual TLS required.
@@ -93,9 +94,7 @@ public func buildCityApplication(
     } else {
         logger.warning("no roles file (roles-file): every operator may decide; decisions of at least 1,000,000 yuan, and overrides, still need a second operator")
     }
-    // SIGHUP never stops the aggregator: it reads the roles file again (the deny list is read
-    // again whenever it changes).
-    RolesReloader.shared.watch(configuration.rolesFile, database: database, logger: logger)
+
     let denyList: DenyList
     do { denyList = try DenyList(path: configuration.denyListFile, logger: logger) } catch {
         throw ConfigurationError.invalid(key: "deny-list", reason: "\(error)")
@@ -111,7 +110,7 @@ public func buildCityApplication(
     router.middlewares.add(AuthenticationMiddleware(denyList: denyList, counties: counties, metrics: api.metrics))
     router.middlewares.add(ProtocolGate<CityRequestContext>(minimum: configuration.minProtocol))
     api.addRoutes(to: router)
-    CityConsole(database: database, metrics: api.metrics, counties: counties, refreshSeconds: configuration.consoleRefreshSeconds)
+    CityConsole(database: database, metrics: api.metrics, counties: counties, refreshSeconds: configuration.consoleRefreshSeconds, logger: logger)
         .addRoutes(to: router)
 
     let key = try load("key", configuration.keyFile) { try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem) }
@@ -125,7 +124,9 @@ public func buildCityApplication(
     // RSA); TLS 1.3 suites are AEAD by definition. Checked by Debian's testssl.sh in the suite.
     tls.cipherSuites = CityServerConfiguration.tls12CipherSuites
     let portFile = configuration.portFile
-    var services: [any Service] = []
+    // SIGHUP never stops the aggregator: it reads the roles file again (the deny list is read
+    // again whenever it changes).
+    var services: [any Service] = [HangupService(rolesFile: configuration.rolesFile, database: database, logger: logger)]
     if let monitoring = configuration.monitoringListen {
         // Plain HTTP on loopback, health and metrics only: for a local Prometheus or a load
         // balancer's check, with no certificate. Nothing else is routed there.
@@ -477,20 +478,18 @@ struct CityAPI: Sendable {
 }
 
 /// Handles SIGHUP, which never stops the aggregator: reads the roles file again (a file that no
-/// longer reads keeps the roles in force, and says so), and logs what it did.
-final class RolesReloader: @unchecked Sendable {
-    static let shared = RolesReloader()
-    /// The signal source (set once at start, under `lock`).
-    private var source: (any DispatchSourceSignal)?
-    private let lock = NSLock()
+/// longer reads keeps the roles in force, and says so), and logs what it did. A service of the
+/// application's group, through the same signal machinery as its SIGTERM.
+struct HangupService: Service {
+    let rolesFile: String?
+    let database: CityDatabase
+    let logger: Logger
 
-    func watch(_ path: String?, database: CityDatabase, logger: Logger) {
-        signal(SIGHUP, SIG_IGN)
-        let signals = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        signals.setEventHandler {
-            guard let path else {
+    func run() async throws {
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+            guard let path = rolesFile else {
                 logger.notice("SIGHUP: no roles file to read again (roles-file); the deny list is read again whenever it changes; other settings take effect on restart")
-                return
+                continue
             }
             do {
                 let roles = try OperatorRoles.load(path: path)
@@ -500,11 +499,6 @@ final class RolesReloader: @unchecked Sendable {
             } catch {
                 logger.error("the roles file does not read; the roles in force stay", metadata: ["sync.roles_file": "\(path)", "sync.error.message": "\(error)"])
             }
-        }
-        signals.resume()
-        lock.withLock {
-            source?.cancel()
-            source = signals
         }
     }
 }

@@ -7,6 +7,7 @@ import Synchronization
 import SyncCore
 import SyncProtocol
 import SyncStore
+import UnixSignals
 
 /// The county daemon's sync loop, as a service: a push starts as soon as a local commit is made
 /// (whichever process made it: inotify reports the write to the replica's WAL; without inotify the
@@ -163,9 +164,8 @@ public func buildCountyDaemon(configuration: CountyDaemonConfiguration, logger: 
     }
     let client = SyncClient(database: database, transport: transport, logger: logger, batchSize: configuration.batchSize)
     let service = SyncService(client: client, configuration: configuration, logger: logger, lock: lock, clock: ContinuousClock(), watchFiles: true)
-    HangupLogger.shared.install(logger: logger)
     return ServiceGroup(configuration: .init(
-        services: [.init(service: service)],
+        services: [.init(service: service), .init(service: HangupService(logger: logger))],
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
 }
@@ -177,22 +177,14 @@ final class LastTurn: Sendable {
 }
 
 /// SIGHUP never stops the daemon (its default action would, with exit 129, which systemd counts
-/// as clean): the daemon has nothing to read again, and says so.
-final class HangupLogger: @unchecked Sendable {
-    static let shared = HangupLogger()
-    private var source: (any DispatchSourceSignal)?
-    private let lock = NSLock()
+/// as clean): the daemon has nothing to read again, and says so. A service of the daemon's
+/// group, through the same signal machinery as its SIGTERM.
+struct HangupService: Service {
+    let logger: Logger
 
-    func install(logger: Logger) {
-        signal(SIGHUP, SIG_IGN)
-        let signals = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        signals.setEventHandler {
+    func run() async throws {
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
             logger.notice("SIGHUP: county-syncd keeps running; its settings take effect on restart (systemctl restart county-syncd)")
-        }
-        signals.resume()
-        lock.withLock {
-            source?.cancel()
-            source = signals
         }
     }
 }

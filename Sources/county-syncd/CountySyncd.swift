@@ -39,6 +39,9 @@ struct CountySyncd: AsyncParsableCommand {
     /// Runs the process; a configuration error is one line naming the file, line and key, and
     /// exit status 78 (no usage text, and no restart by the service unit).
     func run() async throws {
+        // SIGHUP before the signal service is listening must not end the process (its default
+        // action); set while the process has one thread.
+        signal(SIGHUP, SIG_IGN)
         do {
             try await serve()
         } catch let error as ConfigurationError {
