@@ -85,6 +85,8 @@ public struct OperatorRequestContext: ChildRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// `operator-NAME`, as the certificate names it.
     public let operatorName: String
+    /// Where the request came from, for the log of decisions.
+    public let peer: String
 
     /// Refuses a caller that is not an operator.
     public init(context: CityRequestContext) throws {
@@ -94,6 +96,7 @@ public struct OperatorRequestContext: ChildRequestContext {
         }
         self.coreContext = context.coreContext
         self.operatorName = caller.name
+        self.peer = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "unknown"
     }
 }
 

@@ -142,6 +142,12 @@ struct TwoPersonTests {
         #expect(try city.award(id: award.id)?.status == .disbursed)
         #expect(try city.decisions(rowId: award.id).contains { $0.action == "disburse" && $0.actor == "operator-li" && $0.detail.contains("confirmed by operator-wang") })
         #expect(cluster.city?.isRunning == true, "SIGHUP does not stop the aggregator")
+        // Each console decision, and each refusal, is a log line with the operator, the record,
+        // the outcome and the peer.
+        let log = cluster.logTail("city.log", lines: 400)
+        #expect(log.contains("console decision") && log.contains("sync.operator=operator-wang") && log.contains("sync.outcome=confirmed")
+                && log.contains("sync.peer=127.0.0.1"), "a confirmation is logged")
+        #expect(log.contains("console decision refused") && log.contains("sync.status=409") && log.contains("approver role"), "a refusal is logged")
     }
 
     /// A roles file that does not read stops the aggregator at start with the configuration exit status.

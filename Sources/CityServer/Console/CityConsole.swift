@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import Mustache
 import NIOCore
 import SyncCore
@@ -21,10 +22,13 @@ struct CityConsole: Sendable {
     /// How often an open page refreshes itself, in seconds (0: never).
     let refreshSeconds: Int
     let guardian: ConsoleGuard
+    /// Where each decision and refusal is logged.
+    let logger: Logger
     /// SQLite calls block: they run here, not on the event loops.
     private let queue: DispatchQueue
 
-    init(database: CityDatabase, metrics: CityMetrics, counties: CountyRegistry, refreshSeconds: Int) {
+    init(database: CityDatabase, metrics: CityMetrics, counties: CountyRegistry, refreshSeconds: Int, logger: Logger = Logger(label: "city-console")) {
+        self.logger = logger
         self.database = database
         self.metrics = metrics
         self.counties = counties
@@ -276,15 +280,26 @@ struct CityConsole: Sendable {
         let id = context.parameters.get("id") ?? ""
         let back = request.uri.path.hasPrefix("/console/conflicts") || request.uri.path.hasPrefix("/console/parked") || request.uri.path.hasPrefix("/console/pending")
             ? "/console/decisions" : "/console/records/\(id)"
+        // Every decision, and every refusal, is a log line with the operator, the record, the
+        // outcome and where the request came from.
+        var metadata: Logger.Metadata = ["sync.operator": "\(context.operatorName)", "sync.route": "\(request.uri.path)",
+                                         "sync.record": "\(id)", "sync.peer": "\(context.peer)"]
         do {
             let buffer = try await request.body.collect(upTo: 64 * 1024)
             let form = FormFields.parse(String(buffer: buffer))
             try guardian.checkStateChange(request, operatorName: context.operatorName, formToken: form["token"])
             let location = try await blocking { try body(id, form, context.operatorName) }
+            metadata["sync.outcome"] = "\(location.split(separator: "=").last.map(String.init) ?? "done")"
+            logger.notice("console decision", metadata: metadata)
             var headers = ConsoleGuard.securityHeaders
             headers[.location] = location
             return Response(status: .seeOther, headers: headers)
         } catch {
+            let status = (error as? ConsoleError)?.status ?? APIError(error).status
+            metadata["sync.outcome"] = "refused"
+            metadata["sync.status"] = "\(status.code)"
+            metadata["sync.error.message"] = "\((error as? ConsoleError)?.message ?? APIError(error).body.message)"
+            logger.warning("console decision refused", metadata: metadata)
             return errorPage(error, title: "未能完成 Not done", section: nil, operatorName: context.operatorName, back: back)
         }
     }
