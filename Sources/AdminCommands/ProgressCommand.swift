@@ -78,11 +78,19 @@ struct ProgressCommand: ParsableCommand {
         }
         lines.append(entered.render())
         lines.append("")
-        lines.append("按县区 by county (recognised platforms counting toward each target):")
+        lines.append("按县区 by county (recognised platforms counting toward each target; a column per county, by its code's last digits):")
         let shown = report.targets.filter { $0.parent == nil }
-        var matrix = TextTable(["县区 COUNTY", "NAME"] + shown.map(\.key))
-        for code in report.countyNames.keys.sorted() {
-            matrix.add([code, report.countyNames[code] ?? ""] + shown.map { String($0.byCounty[code] ?? 0) })
+        let codes = report.countyNames.keys.sorted()
+        // Targets down, counties across: 18 narrow columns fit a terminal, where a column per
+        // target was 275 characters wide.
+        let short = codes.map { String($0.suffix(codes.allSatisfy { $0.hasPrefix("1302") } ? 2 : 4)) }
+        let legend = zip(short, codes).map { "\($0) \(report.countyNames[$1] ?? "")" }
+        for start in stride(from: 0, to: legend.count, by: 6) {
+            lines.append("  " + legend[start..<min(start + 6, legend.count)].joined(separator: ", "))
+        }
+        var matrix = TextTable(["目标 TARGET"] + short + ["合计"])
+        for target in shown {
+            matrix.add([target.key] + codes.map { String(target.byCounty[$0] ?? 0) } + [String(target.count)])
         }
         lines.append(matrix.render())
         lines.append("")

@@ -54,6 +54,11 @@ struct EnteredFiguresTests {
 
         let text = try cluster.syncctl(["progress", "--db", cityDB, "--as-of", "2025-12-31"]).stdout
         #expect(text.contains("技术合同成交额") && text.contains("210 亿元") && text.contains("not entered"), "\(text)")
+        // The county matrix fits a terminal: targets down, the 18 counties across (it was 275
+        // characters wide); a CJK character takes two columns.
+        func columns(_ line: Substring) -> Int { line.unicodeScalars.reduce(0) { $0 + ($1.value >= 0x2E80 ? 2 : 1) } }
+        let matrix = text.split(separator: "\n").drop { !$0.hasPrefix("按县区") }.prefix(30)
+        #expect(!matrix.isEmpty && matrix.dropFirst().allSatisfy { columns($0) <= 120 }, "\(matrix.map { columns($0) })")
         let page = try ConsoleTests.request(cluster, "operator-zhang", "GET", "/console/progress")
         #expect(page.body.contains(#"data-target="trainees""#) && page.body.contains("3100 人次"), "the console's progress page shows the figures")
     }
