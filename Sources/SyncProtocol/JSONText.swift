@@ -84,19 +84,21 @@ public enum JSONText {
         }
         json.raw("],\"cursor\":")
         json.integer(response.cursor)
-        if let mark = response.decisionAt {
-            json.raw(",\"decisionAt\":{\"hash\":")
+        /// `{"hash":"…","id":N}`, keys sorted.
+        func write(_ mark: DecisionMark) {
+            json.raw("{\"hash\":")
             json.string(mark.hash)
             json.raw(",\"id\":")
             json.integer(mark.id)
             json.raw("}")
         }
+        if let mark = response.decisionAt {
+            json.raw(",\"decisionAt\":")
+            write(mark)
+        }
         if let mark = response.decisionHead {
-            json.raw(",\"decisionHead\":{\"hash\":")
-            json.string(mark.hash)
-            json.raw(",\"id\":")
-            json.integer(mark.id)
-            json.raw("}")
+            json.raw(",\"decisionHead\":")
+            write(mark)
         }
         json.raw(",\"more\":")
         if response.more { json.raw("true") } else { json.raw("false") }
