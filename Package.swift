@@ -56,7 +56,7 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                "CSignals",
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
@@ -66,7 +66,7 @@ let package = Package(
             dependencies: [
                 "SyncCore", "SyncProtocol", "SyncStore", "CurlTransport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                "CSignals",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -86,14 +86,14 @@ let package = Package(
         .executableTarget(
             name: "county-syncd",
             dependencies: [
-                "CountyDaemon", "SyncStore",
+                "CountyDaemon", "SyncStore", "CSignals",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "city-aggregator",
             dependencies: [
-                "CityServer", "SyncStore",
+                "CityServer", "SyncStore", "CSignals",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -109,6 +109,8 @@ let package = Package(
         .target(name: "LocalCluster", dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "CurlTransport", "CSpawn"]),
         // posix_spawn that closes every other descriptor in the child (closefrom), for LocalCluster.
         .target(name: "CSpawn"),
+        // SIGHUP counted in a plain handler, for the aggregator and the daemon.
+        .target(name: "CSignals"),
         // Seeded fault trials that check nothing is lost or duplicated.
         .target(
             name: "FaultHarness",

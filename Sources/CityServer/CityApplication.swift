@@ -10,7 +10,7 @@ import Synchronization
 import SyncCore
 import SyncProtocol
 import SyncStore
-import UnixSignals
+import CSignals
 import WireCompression
 
 /// Builds the aggregator: the HTTPS application over the city database, mutual TLS required.
@@ -478,27 +478,36 @@ struct CityAPI: Sendable {
 }
 
 /// Handles SIGHUP, which never stops the aggregator: reads the roles file again (a file that no
-/// longer reads keeps the roles in force, and says so), and logs what it did. A service of the
-/// application's group, through the same signal machinery as its SIGTERM.
+/// longer reads keeps the roles in force, and says so), and logs what it did. The binary counts
+/// SIGHUP in a plain handler from its first line (`county_sync_count_hangups`); this service
+/// looks twice a second. (A dispatch signal source beside ServiceLifecycle's own left some
+/// aggregators started in parallel waiting for ever before they listened.)
 struct HangupService: Service {
     let rolesFile: String?
     let database: CityDatabase
     let logger: Logger
 
-    func run() async throws {
-        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
-            guard let path = rolesFile else {
-                logger.notice("SIGHUP: no roles file to read again (roles-file); the deny list is read again whenever it changes; other settings take effect on restart")
-                continue
+    func run() async {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                if county_sync_take_hangups() > 0 { reload() }
+                try? await Task.sleep(for: .milliseconds(500))
             }
-            do {
-                let roles = try OperatorRoles.load(path: path)
-                database.roles = roles
-                logger.notice("roles read again (SIGHUP)", metadata: ["sync.roles_file": "\(path)", "sync.roles.operators": "\(roles.roles.count)",
-                                                                      "sync.roles.second_person_from": "\(roles.secondPersonFrom)"])
-            } catch {
-                logger.error("the roles file does not read; the roles in force stay", metadata: ["sync.roles_file": "\(path)", "sync.error.message": "\(error)"])
-            }
+        }
+    }
+
+    func reload() {
+        guard let path = rolesFile else {
+            logger.notice("SIGHUP: no roles file to read again (roles-file); the deny list is read again whenever it changes; other settings take effect on restart")
+            return
+        }
+        do {
+            let roles = try OperatorRoles.load(path: path)
+            database.roles = roles
+            logger.notice("roles read again (SIGHUP)", metadata: ["sync.roles_file": "\(path)", "sync.roles.operators": "\(roles.roles.count)",
+                                                                  "sync.roles.second_person_from": "\(roles.secondPersonFrom)"])
+        } catch {
+            logger.error("the roles file does not read; the roles in force stay", metadata: ["sync.roles_file": "\(path)", "sync.error.message": "\(error)"])
         }
     }
 }

@@ -7,7 +7,7 @@ import Synchronization
 import SyncCore
 import SyncProtocol
 import SyncStore
-import UnixSignals
+import CSignals
 
 /// The county daemon's sync loop, as a service: a push starts as soon as a local commit is made
 /// (whichever process made it: inotify reports the write to the replica's WAL; without inotify the
@@ -177,14 +177,20 @@ final class LastTurn: Sendable {
 }
 
 /// SIGHUP never stops the daemon (its default action would, with exit 129, which systemd counts
-/// as clean): the daemon has nothing to read again, and says so. A service of the daemon's
-/// group, through the same signal machinery as its SIGTERM.
+/// as clean): the daemon has nothing to read again, and says so. The binary counts SIGHUP in a
+/// plain handler from its first line (`county_sync_count_hangups`); this service looks twice a
+/// second.
 struct HangupService: Service {
     let logger: Logger
 
-    func run() async throws {
-        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
-            logger.notice("SIGHUP: county-syncd keeps running; its settings take effect on restart (systemctl restart county-syncd)")
+    func run() async {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                if county_sync_take_hangups() > 0 {
+                    logger.notice("SIGHUP: county-syncd keeps running; its settings take effect on restart (systemctl restart county-syncd)")
+                }
+                try? await Task.sleep(for: .milliseconds(500))
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CityServer
+import CSignals
 import Foundation
 import Hummingbird
 import Logging
@@ -76,9 +77,9 @@ struct CityAggregator: AsyncParsableCommand {
     /// Runs the process; a configuration error is one line naming the file, line and key, and
     /// exit status 78 (no usage text, and no restart by the service unit).
     func run() async throws {
-        // SIGHUP before the signal service is listening must not end the process (its default
-        // action); set while the process has one thread.
-        signal(SIGHUP, SIG_IGN)
+        // SIGHUP never ends the process (its default action): counted from here, handled by the
+        // group's HangupService.
+        _ = county_sync_count_hangups()
         do {
             try await serve()
         } catch let error as ConfigurationError {
