@@ -15,7 +15,9 @@ import Glibc
 public final class Cluster: @unchecked Sendable {
     public let dir: URL
     public var pki: URL { dir.appendingPathComponent("pki") }
-    public var cityDB: String { dir.appendingPathComponent("city.db").path }
+    /// The city database (in the folder unless a test puts it elsewhere before the city starts).
+    public var cityDB: String
+
     /// The aggregator's port (0 until it first starts); read by the fault proxy's threads.
     public var cityPort: Int { port.withLock { $0 } }
     private let port = Mutex(0)
@@ -35,6 +37,7 @@ public final class Cluster: @unchecked Sendable {
     /// Creates the folder (a fresh temporary one unless `dir` is given) and the CA and server certificate.
     public init(dir: URL? = nil) throws {
         self.dir = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("cluster-\(UUID().uuidString)")
+        cityDB = self.dir.appendingPathComponent("city.db").path
         try FileManager.default.createDirectory(at: self.dir, withIntermediateDirectories: true)
         try Self.run("/bin/bash", [Self.packageRoot.appendingPathComponent("Deploy/pki.sh").path, "ca", pki.path])
         try Self.run("/bin/bash", [Self.packageRoot.appendingPathComponent("Deploy/pki.sh").path, "server", pki.path, "localhost", "127.0.0.1"])
@@ -284,16 +287,21 @@ public struct ClusterError: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` until it holds or the deadline passes (then throws naming what was awaited).
+/// The condition is asked once more after the deadline: a test process whose tasks were all held
+/// up (two blocking calls on a 2-core machine hold the whole cooperative pool) would otherwise
+/// fail every wait that was running, though what it waited for had long happened.
 public func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: () throws -> Bool) async throws {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     var lastError: (any Error)?
-    while clock.now < deadline {
+    while true {
+        let last = clock.now >= deadline
         do {
             if try condition() { return }
         } catch {
             lastError = error
         }
+        if last { break }
         try await Task.sleep(for: .milliseconds(100))
     }
     throw ClusterError("timed out waiting for \(what)" + (lastError.map { " (last error: \($0))" } ?? ""))
