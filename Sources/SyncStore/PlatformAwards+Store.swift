@@ -14,6 +14,7 @@ extension PlatformAwards {
 
     /// `PlatformAwards.checkCeiling` against the platform's other awards in `db`; returns whether
     /// the total passes the ceiling (confirmed).
+    @discardableResult
     static func checkCeiling(_ amount: Fen, for award: Award, of platform: Platform, policy: AwardPolicy, confirmed: Bool, db: Database) throws -> Bool {
         do {
             return try checkCeiling(amount, for: award, of: platform, others: try others(of: award, platform: platform, db: db),
