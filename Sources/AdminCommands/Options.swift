@@ -142,7 +142,7 @@ func reporting<T>(_ body: () throws -> T) throws -> T {
         throw ExitCode.success
     } catch let error as StoreError {
         switch error {
-        case .missingDatabase, .cannotOpen, .wrongRole, .sqlite, .diskFull: throw CLIError(error.description, status: .couldNot)
+        case .missingDatabase, .cannotOpen, .wrongRole, .sqlite, .diskFull, .busy: throw CLIError(error.description, status: .couldNot)
         default: throw CLIError(error.description)
         }
     } catch let error as DomainError {

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import SyncCore
 import SyncStore
+import SyncProtocol
+import CurlTransport
 
 /// `syncctl status`: replication state of a county replica or of every county at the city.
 struct StatusCommand: ParsableCommand {
@@ -20,6 +22,12 @@ struct StatusCommand: ParsableCommand {
     var maxPending = 1_000
     @Option(name: .customLong("max-age"), help: "With --check: oldest pending change that counts as healthy, e.g. 30m (default 1h).")
     var maxAge = "1h"
+    @Option(name: .customLong("health"), help: ArgumentHelp(
+        "At the city, with --check: the aggregator's monitoring listener to ask (also COUNTY_SYNC_HEALTH_URL), e.g. http://127.0.0.1:9464/healthz; not answering, or a storage failure, is broken.",
+        valueName: "url"))
+    var health: String?
+    @Option(name: .customLong("min-free-mb"), help: "At the city, with --check: the free space, in MiB, below which the city database's filesystem counts as a problem (default 64).")
+    var minFreeMB = 64
 
     /// A county replica's status with whether its daemon runs.
     struct CountyOutput: Encodable {
@@ -168,9 +176,14 @@ extension CityDatabase {
             return found
         }
         if command.check {
+            let city = cityProblems(command)
+            if !city.broken.isEmpty {
+                print("BROKEN: " + city.broken.joined(separator: "; "))
+                throw ExitCode(2)
+            }
             let behind = states.filter { !problems($0).isEmpty }
-            guard behind.isEmpty else {
-                print("BEHIND: " + behind.map { "\($0.county) (\(problems($0).joined(separator: ", ")))" }.joined(separator: "; "))
+            guard behind.isEmpty && city.problems.isEmpty else {
+                print("BEHIND: " + (city.problems + behind.map { "\($0.county) (\(problems($0).joined(separator: ", ")))" }).joined(separator: "; "))
                 throw ExitCode(1)
             }
             print("OK: \(states.filter { $0.lastContactAt != nil }.count) of \(states.count) counties in contact, none behind")
@@ -187,5 +200,38 @@ extension CityDatabase {
                       ago(state.lastVerifiedAt), condition)
         }
         print(table.render())
+    }
+}
+
+extension CityDatabase {
+    /// The city's own trouble, for `status --check`: what makes it broken (the aggregator not
+    /// answering at `--health`, its storage failing) and what is a problem (little space left on
+    /// the database's filesystem, the server certificate within 30 days of expiry).
+    fileprivate func cityProblems(_ command: StatusCommand) -> (broken: [String], problems: [String]) {
+        var broken: [String] = [], problems: [String] = []
+        var space = statvfs()
+        let folder = (path as NSString).deletingLastPathComponent
+        if statvfs(folder.isEmpty ? "." : folder, &space) == 0 {
+            let freeMB = Int64(space.f_bavail) * Int64(space.f_frsize) / 1_048_576
+            if freeMB < command.minFreeMB {
+                problems.append("city storage: \(freeMB) MiB free on the filesystem holding the city database (less than \(command.minFreeMB) MiB)")
+            }
+        }
+        guard let url = command.health ?? ProcessInfo.processInfo.environment["COUNTY_SYNC_HEALTH_URL"] else { return (broken, problems) }
+        do {
+            let (status, body) = try HealthProbe.get(url)
+            guard let answer = try? JSONDecoder().decode(HealthAnswer.self, from: body) else {
+                broken.append("aggregator: \(url) answered HTTP \(status) without a health answer")
+                return (broken, problems)
+            }
+            if answer.status != "ok" { broken.append("city storage: the aggregator cannot store (\(answer.storage ?? answer.status))") }
+            if let expires = answer.serverCertificateExpiresAt {
+                let days = (expires - Int64(Date().timeIntervalSince1970)) / 86_400
+                if days < 30 { problems.append(days < 0 ? "server certificate: expired" : "server certificate: expires in \(days) days") }
+            }
+        } catch {
+            broken.append("aggregator: not answering at \(url) (\(error))")
+        }
+        return (broken, problems)
     }
 }

@@ -36,7 +36,16 @@ struct APIError: Error {
             case .invalidRows: self.init(.invalidInput, message: error.description)
             case .notAllowed(let message): self.init(.notAllowed, message: message)
             case .awaitingSecondPerson(_, let message): self.init(.notAllowed, message: message)
-            default: self.init(.storageError, message: error.description)
+            // The city's own trouble: said without its paths or SQLite's words (the log has
+            // them), and nothing was applied.
+            case .diskFull(let op, _):
+                self.init(.storageUnavailable, message: "the city cannot store anything now (its disk is full; \(op) was not done, nothing was applied); "
+                    + "the county keeps its changes and sends them again by itself")
+            case .busy(let op, _):
+                self.init(.databaseBusy, message: "the city's database is busy with another process (\(op) was not done, nothing was applied); try again shortly")
+            default:
+                self.init(.storageError, message: "the city's database failed (\(error.operation ?? "a database operation") was not done, nothing was applied); "
+                    + "the city's log has the cause")
             }
         case let error as DomainError:
             // Bad input, wherever it was found (a console form's field parsed before the store).
@@ -57,7 +66,9 @@ struct APIError: Error {
             default: self.init(status: error.status, code: "http_\(error.status.code)", message: error.body ?? error.status.reasonPhrase)
             }
         default:
-            self.init(.internalError, message: "\(error)")
+            // Said in the log, not to the client: an unexpected error's text may name the
+            // server's files.
+            self.init(.internalError, message: "the city failed unexpectedly; nothing was applied; the city's log has the cause")
         }
     }
 
@@ -138,11 +149,17 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 headers[.allow] = methods.joined(separator: ", ")
             }
             let level: Logger.Level = apiError.status.code >= 500 ? .error : .notice
-            context.logger.log(level: level, "request refused", metadata: [
+            var metadata: Logger.Metadata = [
                 "http.path": "\(request.uri.path)", "http.status": "\(apiError.status.code)",
                 "sync.error.code": "\(apiError.body.code)", "sync.error.message": "\(apiError.body.message)",
-            ])
+            ]
+            // The whole cause, paths included, goes to the log only.
+            if apiError.status.code >= 500 { metadata["sync.error.cause"] = "\(error)" }
+            context.logger.log(level: level, "request refused", metadata: metadata)
             if apiError.status == .tooManyRequests { headers[.retryAfter] = "1" }
+            // A city that cannot store is not asked again every second by every county.
+            if apiError.body.code == ErrorCode.storageUnavailable.rawValue { headers[.retryAfter] = "30" }
+            if apiError.body.code == ErrorCode.databaseBusy.rawValue { headers[.retryAfter] = "5" }
             if apiError.status == .requestTimeout { headers[.connection] = "close" }
             var response = apiError.response
             response.headers.append(contentsOf: headers)

@@ -282,7 +282,11 @@ struct CityAPI: Sendable {
                 (push, answer) = decoded
                 metrics.pushAnswered(county: county, accepted: true)
             } catch {
-                metrics.pushAnswered(county: county, accepted: false)
+                // Only a refusal of what the county sent counts against it: the city's own
+                // trouble (5xx: a full disk, a busy database) and its share limit (429) do not
+                // make a county look stuck.
+                let status = APIError(error).status.code
+                if status < 500 && status != 429 { metrics.pushAnswered(county: county, accepted: false) }
                 throw error
             }
             metrics.push(outcomes: Dictionary(grouping: answer.outcomes, by: \.outcome.rawValue).mapValues(\.count))
@@ -376,12 +380,20 @@ struct CityAPI: Sendable {
     /// `/healthz` and `/metrics`: on the TLS listener, and alone on the plain loopback listener.
     func addMonitoringRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.get("/healthz") { _, _ in
-            jsonResponse(["status": "ok", "node": database.replica.node])
+            // 503 while the city's writes fail for a cause of its storage: a load balancer or
+            // `syncctl status --check --health` sees the city cannot take what counties send.
+            var answer = HealthAnswer(status: "ok", node: database.replica.node, serverCertificateExpiresAt: metrics.serverCertificateExpiry)
+            if let failure = database.storageHealth?.failing {
+                answer.status = "storage_failing"
+                answer.storage = "\(failure.cause): \(failure.op) failed at \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(failure.atMs) / 1_000)))"
+                return jsonResponse(answer, status: .serviceUnavailable)
+            }
+            return jsonResponse(answer)
         }
         router.get("/metrics") { _, _ in
             let counties = try await blocking { try database.countyStates() }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render(counties: counties, nowMs: CountyDatabase.wallClockMs()))))
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render(counties: counties, nowMs: CountyDatabase.wallClockMs(), storage: database.storageHealth))))
         }
     }
 

@@ -74,7 +74,7 @@ final class CityMetrics: Sendable {
     }
 
     /// The exposition text.
-    func render(counties: [CountyState], nowMs: Int64) -> String {
+    func render(counties: [CountyState], nowMs: Int64, storage: StorageHealth? = nil) -> String {
         let snapshot = state.withLock { $0 }
         var out = ""
         func family(_ name: String, _ type: String, _ help: String) { out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n" }
@@ -107,6 +107,12 @@ final class CityMetrics: Sendable {
             out += "sync_connections_handshaking \(connections.handshaking)\n"
             family("sync_connections_refused_total", "counter", "Connections closed at once because the listener was at its bound (max-connections, max-handshaking).")
             out += "sync_connections_refused_total \(connections.refused)\n"
+        }
+        if let storage {
+            family("sync_storage_failing", "gauge", "1 while the city database's writes fail for a cause of its storage (disk full, I/O error, read-only, damaged); the next write that succeeds clears it.")
+            out += "sync_storage_failing \(storage.failing == nil ? 0 : 1)\n"
+            family("sync_storage_errors_total", "counter", "Writes of the city database that failed for a cause of its storage.")
+            out += "sync_storage_errors_total \(storage.failures)\n"
         }
         family("sync_push_total", "counter", "Pushes applied.")
         out += "sync_push_total \(snapshot.pushes)\n"
@@ -141,6 +147,10 @@ final class CityMetrics: Sendable {
         family("sync_build_info", "gauge", "The running release of County Sync.")
         out += "sync_build_info{version=\"\(CountySyncVersion.current)\"} 1\n"
         out += Self.processMetrics(startTime: startTime)
+        family("sync_county_sync_failing", "gauge", "1 when the county reported that its last sync failed (a pull or push it could not make), 0 when it syncs; absent for a county never seen.")
+        for county in counties where county.lastContactAt != nil {
+            out += "sync_county_sync_failing{county=\"\(county.county)\"} \((county.lastError ?? "").isEmpty ? 0 : 1)\n"
+        }
         family("sync_county_clock_offset_seconds", "gauge", "How far the county's machine clock is behind the city's (negative: ahead), as it measured and reported.")
         for county in counties { if let offset = county.clockOffsetMs { out += "sync_county_clock_offset_seconds{county=\"\(county.county)\"} \(Double(offset) / 1000)\n" } }
         return out

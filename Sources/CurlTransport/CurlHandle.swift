@@ -167,7 +167,7 @@ private func curlHeader(_ bytes: UnsafeMutablePointer<CChar>?, _ size: Int, _ co
 }
 
 /// libcurl's write callback: appends to the `ResponseSink` passed as `CURLOPT_WRITEDATA`.
-private func curlWrite(_ bytes: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+func curlWrite(_ bytes: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
     guard let bytes, let context else { return 0 }
     let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
     sink.data.append(UnsafeRawPointer(bytes).assumingMemoryBound(to: UInt8.self), count: size * count)

@@ -46,6 +46,10 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable {
     case methodNotAllowed = "method_not_allowed"
     case shuttingDown = "shutting_down"
     case denyListUnavailable = "deny_list_unavailable"
+    // The city cannot write now: its disk is full or failing (a county's changes stay queued
+    // and are sent again), or its database stayed locked by another process.
+    case storageUnavailable = "storage_unavailable"
+    case databaseBusy = "database_busy"
     case storageError = "storage_error"
     case internalError = "internal_error"
 
@@ -68,7 +72,7 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable {
         case .upgradeNeeded: 426
         case .notFound: 404
         case .methodNotAllowed: 405
-        case .shuttingDown, .denyListUnavailable: 503
+        case .shuttingDown, .denyListUnavailable, .storageUnavailable, .databaseBusy: 503
         case .storageError, .internalError: 500
         }
     }

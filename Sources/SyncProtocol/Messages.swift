@@ -549,3 +549,23 @@ public struct SnapshotResponse: Sendable, Hashable, Codable {
 extension String {
     var nilIfEmpty: String? { isEmpty ? nil : self }
 }
+
+/// `GET /healthz`'s answer: 200 with `ok`, or 503 with `storage_failing` and what failed, while
+/// the city's writes fail for a cause of its storage.
+public struct HealthAnswer: Codable, Sendable, Hashable {
+    /// `ok`, or `storage_failing`.
+    public var status: String
+    /// The aggregator's node.
+    public var node: String
+    /// What failed, in words (no paths), while `storage_failing`.
+    public var storage: String?
+    /// When the server's certificate expires, seconds since 1970.
+    public var serverCertificateExpiresAt: Int64?
+
+    public init(status: String, node: String, storage: String? = nil, serverCertificateExpiresAt: Int64? = nil) {
+        self.status = status
+        self.node = node
+        self.storage = storage
+        self.serverCertificateExpiresAt = serverCertificateExpiresAt
+    }
+}

@@ -225,7 +225,12 @@ extension CityDatabase {
                 pool.asyncWrite({ db in
                     try db.execute(sql: "UPDATE node_state SET last_contact_at = max(ifnull(last_contact_at, 0), ?), last_pull_at = max(ifnull(last_pull_at, 0), ?) WHERE node = ?",
                                    arguments: [nowMs, nowMs, node])
-                }, completion: { _, _ in })
+                }, completion: { [storageHealth] _, result in
+                    switch result {
+                    case .success: storageHealth?.succeeded()
+                    case .failure(let error): storageHealth?.failed("record a pull", error)
+                    }
+                })
             }
             return fast
         }

@@ -39,6 +39,8 @@ public final class CityDatabase: ReplicaDatabase {
         set { rolesState.withLock { $0 = newValue } }
     }
     private let rolesState = Mutex<OperatorRoles>(.open)
+    /// Whether the city's writes fail for a cause of the storage (`/healthz`, metrics, console).
+    public let storageHealth: StorageHealth? = StorageHealth()
 
     private init(path: String, pool: DatabasePool, replica: ReplicaInfo, counties: CountyRegistry, policy: AwardPolicy, authority: AuthorityTable,
                  limits: SyncLimits, onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void, feedSeal: FeedSeal?) {

@@ -234,6 +234,9 @@ public final class CountyDatabase: ReplicaDatabase {
             if error.resultCode == .SQLITE_FULL {
                 return StoreError.diskFull(op: op, path: path)
             }
+            if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                return StoreError.busy(op: op, path: path)
+            }
             return StoreError.sqlite(op: op, path: path, message: message)
         default:
             return error

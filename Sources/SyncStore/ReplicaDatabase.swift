@@ -10,14 +10,23 @@ public protocol ReplicaDatabase: Sendable {
     var replica: ReplicaInfo { get }
     /// The connection pool.
     var pool: DatabasePool { get }
+    /// What the writes found of the storage, where a running server watches it (the city).
+    var storageHealth: StorageHealth? { get }
 }
 
 extension ReplicaDatabase {
-    /// Runs `body` in one write transaction, translating errors once.
+    /// None: only the city's database keeps one.
+    public var storageHealth: StorageHealth? { nil }
+
+    /// Runs `body` in one write transaction, translating errors once; the outcome tells
+    /// `storageHealth` whether the storage works.
     func write<T: Sendable>(_ op: String, _ body: @Sendable (Database) throws -> T) throws -> T {
         do {
-            return try pool.write(body)
+            let result = try pool.write(body)
+            storageHealth?.succeeded()
+            return result
         } catch {
+            storageHealth?.failed(op, error)
             throw CountyDatabase.translate(error, op: op, path: path)
         }
     }

@@ -29,6 +29,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case sqlite(op: String, path: String, message: String)
     /// The filesystem holding the database is full; the transaction was rolled back.
     case diskFull(op: String, path: String)
+    /// Another process held the database's write lock past the wait; nothing was written.
+    case busy(op: String, path: String)
 
     /// One line for a person.
     public var description: String {
@@ -53,6 +55,16 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .sqlite(let op, let path, let message): "\(op) failed on \(path): \(message)"
         case .diskFull(let op, let path):
             "\(op) failed on \(path): the disk is full; nothing was written. Free space on the filesystem holding it and try again (a running county-syncd resumes by itself)"
+        case .busy(let op, let path):
+            "\(op) failed on \(path): another process held the database locked for more than 10 s; nothing was written. Try again when it is done"
+        }
+    }
+
+    /// The operation that failed, where the error names one.
+    public var operation: String? {
+        switch self {
+        case .sqlite(let op, _, _), .diskFull(let op, _), .busy(let op, _): op
+        default: nil
         }
     }
 }
@@ -80,7 +92,7 @@ extension StoreError {
         switch self {
         case .missingDatabase, .wrongRole, .sqlite: 65
         case .cannotOpen(_, let reason): reason.contains("ermission") ? 77 : 65
-        case .notAllowed, .diskFull: 75
+        case .notAllowed, .diskFull, .busy: 75
         default: 65
         }
     }

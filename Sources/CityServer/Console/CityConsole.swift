@@ -262,7 +262,7 @@ struct CityConsole: Sendable {
         let token = guardian.token(for: context.operatorName)
         let generated = ConsoleFormat.time(CountyDatabase.wallClockMs())
         do {
-            let html = try await blocking { try body(token) }
+            let html = try await Self.storageBanner(database.storageHealth?.failing) + blocking { try body(token) }
             if request.headers[HTTPField.Name("X-Console-Fragment")!] == "main" {
                 return htmlResponse(html, generated: generated)
             }
@@ -271,6 +271,15 @@ struct CityConsole: Sendable {
         } catch {
             return errorPage(error, title: title, section: section, operatorName: context.operatorName, back: section?.path ?? "/console")
         }
+    }
+
+    /// The line above every page while the city's writes fail for a cause of its storage: the
+    /// city's trouble first, before any county looks stuck.
+    static func storageBanner(_ failure: StorageHealth.Failure?) -> String {
+        guard let failure else { return "" }
+        let text = "城市数据库无法写入 The city cannot store: \(failure.cause) (\(failure.op), since \(ConsoleFormat.time(failure.atMs))). "
+            + "Counties keep their changes and send them again by themselves; free space or repair the storage, then the next write clears this."
+        return #"<p class="storage" role="alert">"# + HTML.escape(text) + "</p>\n"
     }
 
     /// Runs a decision from a POSTed form, after the cross-site and token checks, as this

@@ -46,6 +46,7 @@ enum ConsoleAssets {
         .check { font-size: 12px; color: var(--muted); }
         section.item { background: #fff; border: 1px solid var(--line); padding: 8px 12px; margin-bottom: 10px; }
         .done { background: #dff3e6; color: var(--ok); padding: 6px 10px; }
+        .storage { background: #fbe3e1; color: var(--bad); padding: 8px 12px; font-weight: 600; border: 1px solid var(--bad); }
         .error { background: #fbe3e1; color: var(--bad); padding: 8px 12px; }
         .summary { color: var(--muted); }
         table.fields th { width: 200px; }
