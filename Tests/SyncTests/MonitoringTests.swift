@@ -42,7 +42,7 @@ struct MonitoringTests {
             #"sync_county_last_contact_timestamp_seconds{county="130203"} 0.0"#, #"sync_county_consecutive_refused_pushes{county="130202"} 2"#,
             #"sync_county_certificate_expiry_timestamp_seconds{county="130202"}"#, "sync_server_certificate_expiry_timestamp_seconds ",
             #"sync_build_info{version="\#(CountySyncVersion.current)"} 1"#, "process_resident_memory_bytes ", "process_cpu_seconds_total ",
-            "process_open_fds ", "process_start_time_seconds ",
+            "process_open_fds ", "process_start_time_seconds ", "sync_storage_failing 0", #"sync_county_sync_failing{county="130202"} 0"#,
         ] {
             #expect(text.contains(expected), "\(expected) in /metrics")
         }
@@ -82,6 +82,23 @@ struct MonitoringTests {
         guard Self.requirePromtool() else { return }
         let rules = Cluster.packageRoot.appendingPathComponent("Deploy/prometheus/county-sync.rules.yml").path
         let check = try Cluster.capture(Self.promtool, ["check", "rules", rules])
-        #expect(check.status == 0 && check.stdout.contains("SUCCESS: 6 rules found"), "\(check.stdout) \(check.stderr)")
+        #expect(check.status == 0 && check.stdout.contains("SUCCESS: 11 rules found"), "\(check.stdout) \(check.stderr)")
+    }
+
+    /// Each alert fires on series that should fire it and stays quiet on series that should not
+    /// (`promtool test rules`), and no alert goes without such a test.
+    @Test func everyAlertRuleHasAUnitTestThatPasses() throws {
+        guard Self.requirePromtool() else { return }
+        let folder = Cluster.packageRoot.appendingPathComponent("Deploy/prometheus")
+        let rules = try String(contentsOf: folder.appendingPathComponent("county-sync.rules.yml"), encoding: .utf8)
+        let tests = try String(contentsOf: folder.appendingPathComponent("county-sync.rules.test.yml"), encoding: .utf8)
+        let alerts = rules.split(separator: "\n").compactMap { line -> String? in
+            let text = line.trimmingCharacters(in: .whitespaces)
+            return text.hasPrefix("- alert: ") ? String(text.dropFirst("- alert: ".count)) : nil
+        }
+        #expect(alerts.count == 11)
+        for alert in alerts { #expect(tests.contains("alertname: \(alert)\n"), "\(alert) has no test in county-sync.rules.test.yml") }
+        let run = try Cluster.capture(Self.promtool, ["test", "rules", "county-sync.rules.test.yml"], in: folder)
+        #expect(run.status == 0 && run.stdout.contains("SUCCESS"), "\(run.stdout) \(run.stderr)")
     }
 }
