@@ -46,6 +46,12 @@ public struct SyncService<C: Clock & Sendable>: Service where C.Duration == Dura
         // Under systemd (Type=notify): ready once the loop runs, and a watchdog that stays fed
         // while the loop keeps turning (a round is bounded by the request deadline).
         SystemdNotify.send("READY=1\nSTATUS=syncing \(client.database.county) with \(configuration.cityURL)")
+        // One line an admin finds first in the journal: what runs, for whom, against which city.
+        logger.notice("county-syncd started", metadata: [
+            "sync.version": "\(CountySyncVersion.current)", "sync.county": "\(client.database.county)",
+            "sync.node": "\(client.database.replica.node)", "sync.city": "\(configuration.cityURL)",
+            "sync.db": "\(configuration.databasePath)", "sync.pull_interval_seconds": "\(configuration.pullIntervalSeconds)",
+        ])
         let watchdog = Task { [lastTurn] in
             await SystemdNotify.runWatchdog { lastTurn.withLock { ContinuousClock.now - $0 } < .seconds(300) }
         }

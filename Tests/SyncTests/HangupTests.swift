@@ -21,6 +21,11 @@ struct HangupTests {
         let county = try cluster.makeCounty("130202")
         try cluster.startDaemon("130202")
         try await eventually("the daemon's first sync", timeout: .seconds(30)) { try county.syncPosition().lastPullAtMs != nil }
+        // Its first line says what runs, for whom and against which city.
+        let started = try #require(cluster.logTail("county-130202.log", lines: 200).split(separator: "\n").first { $0.contains("county-syncd started") })
+        for field in ["sync.version=\(CountySyncVersion.current)", "sync.county=130202", "sync.node=\(county.replica.node)", "sync.city=\(cluster.cityURL)"] {
+            #expect(started.contains(field), "\(field) in \(started)")
+        }
         let city = try #require(cluster.city?.process.processIdentifier)
         let daemon = try #require(cluster.daemonPid("130202"))
         for _ in 0..<2 {
