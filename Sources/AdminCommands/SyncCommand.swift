@@ -2,6 +2,7 @@ import ArgumentParser
 import CountyDaemon
 import CurlTransport
 import Logging
+import SyncProtocol
 import SyncStore
 
 /// `syncctl sync`: one push and pull with the city, without the daemon.
@@ -23,6 +24,17 @@ struct SyncCommand: AsyncParsableCommand {
         let report: SyncReport
         do {
             report = try await client.syncOnce()
+        } catch let error as TransportError {
+            // The city could not be reached, or answered an error: could not do it (2), as for
+            // every command (README, "Exit codes").
+            throw CLIError("sync failed: \(error)", status: .couldNot)
+        } catch let error as StoreError {
+            // A write of what was pulled failed (disk full, locked): could not do it; a refusal
+            // of the county's own rules is refused (1).
+            switch error {
+            case .missingDatabase, .cannotOpen, .wrongRole, .sqlite, .diskFull, .busy: throw CLIError("sync failed: \(error)", status: .couldNot)
+            default: throw CLIError("sync failed: \(error)")
+            }
         } catch {
             throw CLIError("sync failed: \(error)")
         }
