@@ -38,6 +38,10 @@ public func buildCityApplication(
         }
     }
     let chain = try load("cert", configuration.certFile) { try NIOSSLCertificate.fromPEMFile(configuration.certFile) }
+    // The TLS material is read and judged before the database is opened or created: a start
+    // that cannot serve leaves nothing behind.
+    let key = try load("key", configuration.keyFile) { try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem) }
+    let roots = try load("client-ca", configuration.clientCAFile) { try NIOSSLCertificate.fromPEMFile(configuration.clientCAFile) }
     if let leaf = chain.first {
         // An expired server certificate fails every county's handshake: refuse to start with one,
         // and warn a month ahead.
@@ -113,8 +117,6 @@ public func buildCityApplication(
     CityConsole(database: database, metrics: api.metrics, counties: counties, refreshSeconds: configuration.consoleRefreshSeconds, logger: logger)
         .addRoutes(to: router)
 
-    let key = try load("key", configuration.keyFile) { try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem) }
-    let roots = try load("client-ca", configuration.clientCAFile) { try NIOSSLCertificate.fromPEMFile(configuration.clientCAFile) }
     var tls = TLSConfiguration.makeServerConfigurationWithMTLS(
         certificateChain: chain.map { .certificate($0) },
         privateKey: .privateKey(key),
@@ -286,7 +288,7 @@ struct CityAPI: Sendable {
                 // trouble (5xx: a full disk, a busy database) and its share limit (429) do not
                 // make a county look stuck.
                 let status = APIError(error).status.code
-                if status < 500 && status != 429 { metrics.pushAnswered(county: county, accepted: false) }
+                if status < 500 && status != 429 && status != 408 { metrics.pushAnswered(county: county, accepted: false) }
                 throw error
             }
             metrics.push(outcomes: Dictionary(grouping: answer.outcomes, by: \.outcome.rawValue).mapValues(\.count))
@@ -302,16 +304,25 @@ struct CityAPI: Sendable {
         }
         countyRoutes.get("/v1/pull") { request, context in
             let county = context.county
-            let query = request.uri.queryParameters
-            let after = try integer(query["after"].map(String.init) ?? "0", name: "after", in: 0...WireBounds.maxSeq)
-            let limit = min(try integer(query["limit"].map(String.init) ?? "500", name: "limit", in: 1...Int64.max), Int64(configuration.maxPullPage))
-            let node = try nodeParameter(query)
-            let afterHlc = try query["afterHlc"].map { try integer(String($0), name: "afterHlc", in: 0...Int64.max) }
-            let decisionsSeen = try query["decisionsSeen"].map { try integer(String($0), name: "decisionsSeen", in: 0...WireBounds.maxSeq) }
-            let answer = try await blocking {
-                try database.pullFeed(county: county, node: node, after: after, afterHlc: afterHlc, limit: Int(limit), decisionsSeen: decisionsSeen)
+            // A county whose pulls are refused again and again is stuck, as one whose pushes are;
+            // the city's own trouble (5xx) and its share limit (429) do not count against it.
+            do {
+                let query = request.uri.queryParameters
+                let after = try integer(query["after"].map(String.init) ?? "0", name: "after", in: 0...WireBounds.maxSeq)
+                let limit = min(try integer(query["limit"].map(String.init) ?? "500", name: "limit", in: 1...Int64.max), Int64(configuration.maxPullPage))
+                let node = try nodeParameter(query)
+                let afterHlc = try query["afterHlc"].map { try integer(String($0), name: "afterHlc", in: 0...Int64.max) }
+                let decisionsSeen = try query["decisionsSeen"].map { try integer(String($0), name: "decisionsSeen", in: 0...WireBounds.maxSeq) }
+                let answer = try await blocking {
+                    try database.pullFeed(county: county, node: node, after: after, afterHlc: afterHlc, limit: Int(limit), decisionsSeen: decisionsSeen)
+                }
+                metrics.pullAnswered(county: county, accepted: true)
+                return jsonResponse(bytes: JSONText.pullResponseBytes(answer), for: request)
+            } catch {
+                let status = APIError(error).status.code
+                if status < 500 && status != 429 && status != 408 { metrics.pullAnswered(county: county, accepted: false) }
+                throw error
             }
-            return jsonResponse(bytes: JSONText.pullResponseBytes(answer), for: request)
         }
         countyRoutes.get("/v1/digest") { request, context in
             let county = context.county

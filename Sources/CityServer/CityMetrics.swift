@@ -15,6 +15,7 @@ final class CityMetrics: Sendable {
         var pushes = 0
         var outcomes: [String: Int] = [:]            // outcome → changes
         var refusedPushesInARow: [String: Int] = [:] // county → pushes refused since its last accepted one
+        var refusedPullsInARow: [String: Int] = [:]  // county → pulls refused since its last answered one
         var certificateExpiry: [String: Int64] = [:] // county → notValidAfter of the last certificate seen
     }
 
@@ -54,6 +55,11 @@ final class CityMetrics: Sendable {
         state.withLock { $0.refusedPushesInARow[county] = accepted ? 0 : ($0.refusedPushesInARow[county] ?? 0) + 1 }
     }
 
+    /// A county's pull was refused (4xx), or answered.
+    func pullAnswered(county: String, accepted: Bool) {
+        state.withLock { $0.refusedPullsInARow[county] = accepted ? 0 : ($0.refusedPullsInARow[county] ?? 0) + 1 }
+    }
+
     /// The expiry of the certificate a county last presented.
     func certificateSeen(county: String, notValidAfter: Int64) {
         state.withLock { $0.certificateExpiry[county] = notValidAfter }
@@ -61,8 +67,8 @@ final class CityMetrics: Sendable {
 
     /// Per county: pushes refused in a row, and the expiry (seconds since 1970) of the certificate
     /// it last presented; for the console's county table, which flags as the alerts do.
-    func countyHealth() -> (refusedInARow: [String: Int], certificateExpiry: [String: Int64]) {
-        state.withLock { ($0.refusedPushesInARow, $0.certificateExpiry) }
+    func countyHealth() -> CountyHealthSeen {
+        state.withLock { CountyHealthSeen(refusedPushes: $0.refusedPushesInARow, refusedPulls: $0.refusedPullsInARow, certificateExpiry: $0.certificateExpiry) }
     }
 
     /// Counts an applied push and its outcomes.
@@ -136,6 +142,8 @@ final class CityMetrics: Sendable {
         for county in counties { out += "sync_county_parked{county=\"\(county.county)\"} \(county.parked)\n" }
         family("sync_county_consecutive_refused_pushes", "gauge", "Pushes of the county refused since its last accepted one (a county stuck in a retry loop).")
         for county in counties { out += "sync_county_consecutive_refused_pushes{county=\"\(county.county)\"} \(snapshot.refusedPushesInARow[county.county] ?? 0)\n" }
+        family("sync_county_consecutive_refused_pulls", "gauge", "Pulls of the county refused since its last answered one (a county that cannot get the city's decisions).")
+        for county in counties { out += "sync_county_consecutive_refused_pulls{county=\"\(county.county)\"} \(snapshot.refusedPullsInARow[county.county] ?? 0)\n" }
         family("sync_county_certificate_expiry_timestamp_seconds", "gauge", "When the certificate the county last presented expires, seconds since 1970.")
         for county in counties {
             if let expiry = snapshot.certificateExpiry[county.county] { out += "sync_county_certificate_expiry_timestamp_seconds{county=\"\(county.county)\"} \(expiry)\n" }
@@ -177,4 +185,12 @@ final class CityMetrics: Sendable {
         family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", "\(startTime)")
         return out
     }
+}
+
+/// What the running aggregator has seen of each county, beside its database: refused pushes and
+/// pulls in a row, and the expiry of the certificate it last presented (seconds since 1970).
+struct CountyHealthSeen: Sendable {
+    let refusedPushes: [String: Int]
+    let refusedPulls: [String: Int]
+    let certificateExpiry: [String: Int64]
 }

@@ -115,18 +115,19 @@ public struct CountyHealth: Sendable, Hashable {
 
     /// A county is silent after this long without contact (`CountySyncCountySilent`).
     public static let silentAfterSeconds: Int64 = 6 * 3600
-    /// A county is stuck after this many refused pushes in a row (`CountySyncCountyStuck`).
+    /// A county is stuck after this many refused pushes, or pulls, in a row (`CountySyncCountyStuck`).
     public static let stuckAfterRefusals = 5
 
     /// Judges `county` at `nowMs`. `refusedInARow` and `certificateExpiresAt` (seconds) are what
     /// the running aggregator has seen, where known; `maxClockOffsetMs` the city's bound.
-    public static func judge(_ county: CountyState, nowMs: Int64, refusedInARow: Int = 0, certificateExpiresAt: Int64? = nil,
+    public static func judge(_ county: CountyState, nowMs: Int64, refusedInARow: Int = 0, refusedPullsInARow: Int = 0, certificateExpiresAt: Int64? = nil,
                              maxClockOffsetMs: Int64 = SyncLimits().maxClockOffsetMs) -> CountyHealth {
         guard let contact = county.lastContactAt else { return CountyHealth(state: "never", label: "从未联系 never seen", problems: []) }
         var problems: [String] = []
         let silentFor = (nowMs - contact) / 1000
         if silentFor > silentAfterSeconds { problems.append("silent for \(silentFor / 3600) h (more than \(silentAfterSeconds / 3600) h)") }
         if refusedInARow >= stuckAfterRefusals { problems.append("\(refusedInARow) pushes refused in a row") }
+        if refusedPullsInARow >= stuckAfterRefusals { problems.append("\(refusedPullsInARow) pulls refused in a row") }
         if let error = county.lastError, !error.isEmpty { problems.append("error: \(error)") }
         if let behind = county.cityBehind { problems.append(behind) }
         if let offset = county.clockOffsetMs, abs(offset) > maxClockOffsetMs {
@@ -138,6 +139,8 @@ public struct CountyHealth: Sendable, Hashable {
         let state: String, label: String
         if refusedInARow >= stuckAfterRefusals {
             (state, label) = ("stuck", "受阻 stuck: \(refusedInARow) pushes refused in a row")
+        } else if refusedPullsInARow >= stuckAfterRefusals {
+            (state, label) = ("stuck", "受阻 stuck: \(refusedPullsInARow) pulls refused in a row")
         } else if silentFor > silentAfterSeconds {
             (state, label) = ("silent", "失联 silent for \(silentFor / 3600) h")
         } else if let error = county.lastError, !error.isEmpty {

@@ -32,5 +32,34 @@ struct CountyHealthTests {
         #expect(skewed.status == 1 && skewed.stdout.contains("clock 86400 s ahead of the city's"), "\(skewed.stdout)")
         let console = try ConsoleTests.request(cluster, "operator-zhang", "GET", "/console")
         #expect(console.body.contains("clock 86400 s ahead"), "the console shows the clock too")
+        // Its clock column names the side, not a sign to decode (release 0.15.0 showed "-24 h").
+        #expect(console.body.contains("24 h 超前 ahead of the city") && !console.body.contains("-24 h"), "the clock column")
+    }
+
+    /// A county whose pulls are refused again and again gets none of the city's decisions: the
+    /// console shows it stuck (red) and first, above the counties never seen, and the metric
+    /// counts it (release 0.15.0 showed it green). An answered pull clears it.
+    @Test(.timeLimit(.minutes(2)))
+    func aCountyWhosePullsAreRefusedIsStuckAndListedFirst() async throws {
+        let (cluster, _, _, _) = try await ConsoleTests.setUp()
+        defer { cluster.cleanUp() }
+        let (cert, key) = try cluster.certificate("130202")
+        let transport = try cluster.transport(cert: cert, key: key)
+        for _ in 0..<CountyHealth.stuckAfterRefusals {
+            let refused = try await transport.request(method: "GET", path: "/v1/pull?after=-1")
+            #expect(refused.status == 400)
+        }
+        let page = try ConsoleTests.request(cluster, "operator-zhang", "GET", "/console").body
+        #expect(page.contains("受阻 stuck: 5 pulls refused in a row"), "\(page.prefix(3_000))")
+        let stuckAt = try #require(page.range(of: "受阻 stuck: 5 pulls")?.lowerBound)
+        let neverAt = try #require(page.range(of: "从未联系 never seen", range: stuckAt..<page.endIndex)?.lowerBound, "never-seen counties follow")
+        #expect(page[..<stuckAt].components(separatedBy: "从未联系 never seen").count <= 2, "no never-seen county row before the stuck one (the summary names the state once)")
+        #expect(stuckAt < neverAt)
+        let metrics = String(decoding: try await transport.request(method: "GET", path: "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains(#"sync_county_consecutive_refused_pulls{county="130202"} 5"#))
+        // A pull the city answers clears it.
+        #expect(try await transport.request(method: "GET", path: "/v1/pull?after=0").status == 200)
+        let after = try ConsoleTests.request(cluster, "operator-zhang", "GET", "/console").body
+        #expect(!after.contains("pulls refused in a row"))
     }
 }

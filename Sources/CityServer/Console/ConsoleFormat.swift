@@ -34,12 +34,14 @@ enum ConsoleFormat {
     /// `1,234,567.00`.
     static func yuan(_ fen: Int64) -> String { Fen(rawValue: fen).grouped }
 
-    /// A signed duration in seconds: `+3.2 s`, `-2 h`.
+    /// A county's clock against the city's, with the side named rather than a sign to decode
+    /// (`clockOffsetMs` is how far the county is behind; negative is ahead): `24 h 超前 ahead`,
+    /// `3.2 s 滞后 behind`, `0.0 s 同步 in step`.
     static func offset(ms: Int64?) -> String {
         guard let ms else { return "—" }
-        let sign = ms < 0 ? "-" : "+"
         let magnitude = abs(ms)
-        if magnitude < 90_000 { return "\(sign)\(String(format: "%.1f", Double(magnitude) / 1000)) s" }
-        return "\(sign)\(age(seconds: Int(magnitude / 1000)))"
+        let amount = magnitude < 90_000 ? "\(String(format: "%.1f", Double(magnitude) / 1000)) s" : age(seconds: Int(magnitude / 1000))
+        if magnitude < 1_000 { return "\(amount) 同步 in step" }
+        return ms < 0 ? "\(amount) 超前 ahead of the city" : "\(amount) 滞后 behind the city"
     }
 }

@@ -33,16 +33,16 @@ struct ConsoleViews: Sendable {
     }
 
     /// How a county stands: `CountyHealth`, the one judgement `syncctl status` makes too.
-    func state(of county: CountyState, refused: Int, certificateExpiresAt: Int64? = nil, now: Int64) -> (String, String) {
-        let health = CountyHealth.judge(county, nowMs: now, refusedInARow: refused, certificateExpiresAt: certificateExpiresAt)
+    func state(of county: CountyState, refused: Int, refusedPulls: Int = 0, certificateExpiresAt: Int64? = nil, now: Int64) -> (String, String) {
+        let health = CountyHealth.judge(county, nowMs: now, refusedInARow: refused, refusedPullsInARow: refusedPulls, certificateExpiresAt: certificateExpiresAt)
         if health.state == "silent", let contact = county.lastContactAt {
             return ("silent", "失联 silent for \(ConsoleFormat.age(seconds: Int((now - contact) / 1000)))")
         }
         return (health.state, health.label)
     }
 
-    func countyRow(_ county: CountyState, now: Int64, health: (refusedInARow: [String: Int], certificateExpiry: [String: Int64])) -> CountyRow {
-        let (stateClass, stateLabel) = state(of: county, refused: health.refusedInARow[county.county] ?? 0,
+    func countyRow(_ county: CountyState, now: Int64, health: CountyHealthSeen) -> CountyRow {
+        let (stateClass, stateLabel) = state(of: county, refused: health.refusedPushes[county.county] ?? 0, refusedPulls: health.refusedPulls[county.county] ?? 0,
                                              certificateExpiresAt: health.certificateExpiry[county.county], now: now)
         let expiry = health.certificateExpiry[county.county]
         let expiring = expiry.map { $0 * 1000 - now < 30 * 86_400_000 } ?? false
@@ -60,7 +60,10 @@ struct ConsoleViews: Sendable {
     func countyList() throws -> String {
         let now = CountyDatabase.wallClockMs()
         let health = metrics.countyHealth()
+        // Trouble first: stuck, silent and failing counties before those never seen, then the rest.
+        let order = ["stuck": 0, "silent": 1, "error": 2, "never": 3, "ok": 4]
         let rows = try database.countyStates().map { countyRow($0, now: now, health: health) }
+            .enumerated().sorted { (order[$0.element.stateClass] ?? 2, $0.offset) < (order[$1.element.stateClass] ?? 2, $1.offset) }.map(\.element)
         let byState = Dictionary(grouping: rows, by: \.stateClass).mapValues(\.count)
         let summary = "\(rows.count) 个县区 counties: \(byState["ok"] ?? 0) 正常 syncing, \(byState["stuck"] ?? 0) 受阻 stuck, "
             + "\(byState["silent"] ?? 0) 失联 silent, \(byState["never"] ?? 0) 从未联系 never seen"
