@@ -156,6 +156,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // The whole cause, paths included, goes to the log only.
             if apiError.status.code >= 500 { metadata["sync.error.cause"] = "\(error)" }
             context.logger.log(level: level, "request refused", metadata: metadata)
+            // A person at a browser on a console page (a county's or a monitor's certificate, a
+            // revoked one) reads a page saying why, not a JSON body.
+            let path = request.uri.path
+            if path == "/console" || path.hasPrefix("/console/") {
+                return Self.refusalPage(apiError)
+            }
             if apiError.status == .tooManyRequests { headers[.retryAfter] = "1" }
             // A city that cannot store is not asked again every second by every county.
             if apiError.body.code == ErrorCode.storageUnavailable.rawValue { headers[.retryAfter] = "30" }
@@ -165,6 +171,27 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             response.headers.append(contentsOf: headers)
             return response
         }
+    }
+}
+
+extension ErrorMiddleware {
+    /// A console request refused before the console saw it: a small page in Chinese and English
+    /// with the reason, the status kept.
+    static func refusalPage(_ error: APIError) -> Response {
+        let html = """
+            <!doctype html>
+            <html lang="zh-CN"><head><meta charset="utf-8"><title>无法访问 Not allowed</title>
+            <style>body{font-family:system-ui,"Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;margin:40px;color:#1f2933}
+            .code{color:#66727f;font-size:13px}</style></head>
+            <body><h1>无法访问城市控制台 The city console cannot be opened</h1>
+            <p>\(HTML.escape(error.body.message))</p>
+            <p>控制台只对城市操作员证书开放（CN=operator-姓名），请在浏览器中选用您的操作员证书。
+            The console is for city operators' certificates (CN=operator-NAME): choose yours in the browser's certificate prompt.</p>
+            <p class="code">HTTP \(error.status.code) · \(HTML.escape(error.body.code))</p></body></html>
+            """
+        var headers = ConsoleGuard.securityHeaders
+        headers[.contentType] = "text/html; charset=utf-8"
+        return Response(status: error.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 }
 

@@ -82,6 +82,9 @@ struct ConsoleTests {
             for other in ["county-130202", "monitor-prometheus"] {
                 let refused = try Self.request(cluster, other, "GET", path)
                 #expect(refused.status == 403 && refused.body.contains("role_not_allowed"), "\(other) \(path): \(refused.status)")
+                // A readable page for the person at the browser, not a JSON body.
+                #expect(refused.headers["content-type"] == "text/html; charset=utf-8" && refused.body.contains("无法访问城市控制台")
+                        && !refused.body.contains(#"{"code""#), "\(other) \(path): \(refused.body.prefix(300))")
             }
         }
         let missing = try Self.request(cluster, "operator-zhang", "GET", "/console/records/0190d5a4-0000-7000-8000-000000000000")

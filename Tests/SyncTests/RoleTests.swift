@@ -52,7 +52,7 @@ struct RoleTests {
                 let body = method == "POST" ? Data("{}".utf8) : nil
                 for (role, transport) in [(Role.county, county), (.monitor, monitor), (.operator, operatorClient)] {
                     let answer = try await transport.request(method: method, path: path, body: body)
-                    let code = (try? JSONDecoder().decode(ErrorBody.self, from: answer.body))?.code
+                    let code = refusalCode(answer.body, path: path)
                     if allowed.contains(role) {
                         // Admitted: whatever the route answers (a console POST without its token is 403 too, as an HTML page), never a role refusal.
                         #expect(answer.status != 401 && code != "role_not_allowed" && code != "unknown_role", "\(role) \(method) \(path): \(answer.status) \(code ?? "")")
@@ -63,7 +63,7 @@ struct RoleTests {
                 }
                 for transport in [stranger, emptyMonitor] {
                     let answer = try await transport.request(method: method, path: path, body: body)
-                    let code = (try? JSONDecoder().decode(ErrorBody.self, from: answer.body))?.code
+                    let code = refusalCode(answer.body, path: path)
                     #expect(answer.status == 403 && code == "unknown_role", "no role \(method) \(path): \(answer.status) \(code ?? "")")
                 }
             }
@@ -193,4 +193,14 @@ struct ShutdownTests {
         let city = try CityDatabase.open(at: cluster.cityDB)
         #expect(try city.platforms().isEmpty, "nothing was applied after the stop began")
     }
+}
+
+/// The error code of a refusal: the JSON body's, or on a console path (a person's browser) the
+/// code the HTML refusal page names; nil for an answer that is no refusal.
+func refusalCode(_ body: Data, path: String) -> String? {
+    if let code = (try? JSONDecoder().decode(ErrorBody.self, from: body))?.code { return code }
+    guard path.hasPrefix("/console") else { return nil }
+    let text = String(decoding: body, as: UTF8.self)
+    guard text.hasPrefix("<!doctype html>"), let mark = text.range(of: " · ") else { return nil }
+    return String(text[mark.upperBound...].prefix { $0 != "<" })
 }
