@@ -5,6 +5,7 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import X509
 import ServiceLifecycle
 import Synchronization
 import SyncCore
@@ -42,6 +43,7 @@ public func buildCityApplication(
     // that cannot serve leaves nothing behind.
     let key = try load("key", configuration.keyFile) { try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem) }
     let roots = try load("client-ca", configuration.clientCAFile) { try NIOSSLCertificate.fromPEMFile(configuration.clientCAFile) }
+    try checkAuthorities(roots, file: configuration.clientCAFile)
     if let leaf = chain.first {
         // An expired server certificate fails every county's handshake: refuse to start with one,
         // and warn a month ahead.
@@ -195,6 +197,27 @@ public func buildCityApplication(
             await onServerRunning(port)
         },
         logger: logger)
+}
+
+/// Every certificate of the client CA file must be a certificate authority: a county's or the
+/// server's own certificate given there by mistake would be trusted as a root, and the counties'
+/// real certificates refused, or worse, a leaf's holder admitted with anything it signs.
+func checkAuthorities(_ roots: [NIOSSLCertificate], file: String) throws {
+    guard !roots.isEmpty else { throw ConfigurationError.invalid(key: "client-ca", reason: "\(file) holds no certificate") }
+    for root in roots {
+        let subject = root.subjectName.first { $0.type == .commonName }?.value ?? "?"
+        let isAuthority: Bool
+        do {
+            let certificate = try Certificate(derEncoded: try root.toDERBytes())
+            if case .isCertificateAuthority = try certificate.extensions.basicConstraints { isAuthority = true } else { isAuthority = false }
+        } catch {
+            throw ConfigurationError.invalid(key: "client-ca", reason: "\(file): the certificate CN=\(subject) cannot be read (\(error))")
+        }
+        guard isAuthority else {
+            throw ConfigurationError.invalid(key: "client-ca", reason: "\(file) holds CN=\(subject), which is not a certificate authority "
+                + "(no basicConstraints CA:TRUE); give the city CA's certificate (ca.pem from Deploy/pki.sh ca), not a county's or the server's")
+        }
+    }
 }
 
 /// A request body that did not arrive within `CityServerConfiguration.bodyTimeoutSeconds`.

@@ -88,4 +88,24 @@ import Testing
         #expect(city.status == 78 && city.stderr.contains("configuration deny-list: cannot read"), "\(city.status) \(city.stderr)")
         #expect(!city.stderr.contains("stays in force"), "no list was read, so none stays in force: \(city.stderr)")
     }
+
+    /// A county's or the server's certificate given as --client-ca is refused at start, naming
+    /// the file and what to give instead (release 0.15.0 started and trusted the leaf as a root).
+    @Test func aLeafCertificateIsNoClientCA() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leafca-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pki = Cluster.packageRoot.appendingPathComponent("Deploy/pki.sh").path
+        try Cluster.run("/bin/bash", [pki, "ca", dir.path])
+        try Cluster.run("/bin/bash", [pki, "server", dir.path, "127.0.0.1"])
+        try Cluster.run("/bin/bash", [pki, "county", dir.path, "130202"])
+        for leaf in ["county-130202.pem", "server.pem"] {
+            let database = dir.appendingPathComponent("city-\(leaf).db").path
+            let city = try run("city-aggregator", ["--db", database, "--listen", "127.0.0.1:0",
+                                                   "--cert", dir.appendingPathComponent("server.pem").path, "--key", dir.appendingPathComponent("server.key").path,
+                                                   "--client-ca", dir.appendingPathComponent(leaf).path])
+            #expect(city.status == 78 && city.stderr.contains("client-ca") && city.stderr.contains("not a certificate authority")
+                    && city.stderr.contains(leaf), "\(leaf): \(city.status) \(city.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: database), "nothing was created for a start that could not be")
+        }
+    }
 }
