@@ -22,16 +22,22 @@ struct ImportCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The CSV file.") var file: String
-        @Option(help: "utf-8 (default) or gb18030.") var encoding = "utf-8"
+        @Option(help: "utf-8 or gb18030.") var encoding = "utf-8"
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             let db = try reporting { try database.open() }
             guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
-            let summary = try reporting {
-                let text = try TextEncoding(parsing: encoding).decode(data)
-                let rows = try PlatformCSV.decode(text, county: db.county)
-                return try db.importPlatforms(rows.map { ($0.line, $0.result) })
+            let summary: ImportSummary
+            do {
+                summary = try reporting {
+                    let text = try TextEncoding(parsing: encoding).decode(data)
+                    let rows = try PlatformCSV.decode(text, county: db.county)
+                    return try db.importPlatforms(rows.map { ($0.line, $0.result) })
+                }
+            } catch let error as CLIError {
+                // Every refusal names the file it read (an empty one, a bad header, bad rows).
+                throw CLIError("\(file): \(error.description)", status: error.status)
             }
             if output.json { return try printJSON(summary) }
             print("imported \(file): \(summary.inserted) new, \(summary.updated) updated, \(summary.unchanged) unchanged")
@@ -61,7 +67,7 @@ struct ExportCommand: ParsableCommand {
         @Option(name: .customLong("fiscal-year"), help: "Only this fiscal year.") var fiscalYear: Int?
         @Option(help: "Only this county (its code).") var county: String?
         @Option(help: "csv or xlsx (default: from the file's extension, else csv).") var format: String?
-        @Option(help: "For CSV: utf-8 (default, with a byte-order mark) or gb18030.") var encoding = "utf-8"
+        @Option(help: "For CSV: utf-8 (with a byte-order mark) or gb18030.") var encoding = "utf-8"
 
         func run() throws {
             let status = try self.status.map { text -> AwardStatus in
@@ -98,7 +104,7 @@ struct ExportCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The CSV file to write (replaced atomically).") var file: String?
-        @Option(help: "utf-8 (default) or gb18030.") var encoding = "utf-8"
+        @Option(help: "utf-8 or gb18030.") var encoding = "utf-8"
 
         func run() throws {
             let db = try reporting { try database.open() }

@@ -23,7 +23,7 @@ struct ProgressCommand: ParsableCommand {
     @Option(help: "text (default), json or csv.") var format: String?
     @Option(name: .customLong("as-of"), help: ArgumentHelp("The report's day (default: today at the city).", valueName: "YYYY-MM-DD"))
     var asOf: String?
-    @Option(help: "For csv: utf-8 (default, with a byte-order mark) or gb18030.") var encoding = "utf-8"
+    @Option(help: "For csv: utf-8 (with a byte-order mark) or gb18030.") var encoding = "utf-8"
     @OptionGroup var output: OutputOptions
 
     func validate() throws {

@@ -18,15 +18,15 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
     @Flag(help: "Exit 0 healthy, 1 over a threshold, 2 broken.") var check = false
-    @Option(name: .customLong("max-pending"), help: "With --check: most pending changes that count as healthy (default 1000).")
+    @Option(name: .customLong("max-pending"), help: "With --check: most pending changes that count as healthy.")
     var maxPending = 1_000
-    @Option(name: .customLong("max-age"), help: "With --check: oldest pending change that counts as healthy, e.g. 30m (default 1h).")
+    @Option(name: .customLong("max-age"), help: "With --check: oldest pending change that counts as healthy, e.g. 30m.")
     var maxAge = "1h"
     @Option(name: .customLong("health"), help: ArgumentHelp(
         "At the city, with --check: the aggregator's monitoring listener to ask (also COUNTY_SYNC_HEALTH_URL), e.g. http://127.0.0.1:9464/healthz; not answering, or a storage failure, is broken.",
         valueName: "url"))
     var health: String?
-    @Option(name: .customLong("min-free-mb"), help: "At the city, with --check: the free space, in MiB, below which the city database's filesystem counts as a problem (default 64).")
+    @Option(name: .customLong("min-free-mb"), help: "At the city, with --check: the free space, in MiB, below which the city database's filesystem counts as a problem.")
     var minFreeMB = 64
 
     /// A county replica's status with whether its daemon runs.

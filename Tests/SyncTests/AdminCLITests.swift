@@ -214,3 +214,32 @@ struct AdminCLITests {
         #expect(text.contains(#"sync_request_duration_seconds_count{route="/v1/push"}"#))
     }
 }
+
+/// Every option's help, in every command of the three binaries, says its default once: where
+/// the option has a default value, the parser prints "(default: …)" and the text must not say it
+/// again (release 0.15.0 printed "(default 1000) (default: 1000)").
+@Suite("Help texts")
+struct HelpTextTests {
+    @Test func noOptionSaysItsDefaultTwice() throws {
+        for binary in ["syncctl", "city-aggregator", "county-syncd"] {
+            let dump = try Cluster.capture(Cluster.binaries.appendingPathComponent(binary).path, ["--experimental-dump-help"])
+            #expect(dump.status == 0, "\(binary): \(dump.stderr)")
+            let root = try #require(try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any])
+            var commands = [(name: binary, command: try #require(root["command"] as? [String: Any]))]
+            var options = 0
+            while let (name, command) = commands.popLast() {
+                for argument in command["arguments"] as? [[String: Any]] ?? [] {
+                    options += 1
+                    let help = argument["abstract"] as? String ?? ""
+                    if argument["defaultValue"] != nil {
+                        #expect(!help.contains("(default"), "\(name) \(argument["valueName"] ?? ""): \(help)")
+                    }
+                }
+                for sub in command["subcommands"] as? [[String: Any]] ?? [] {
+                    commands.append((name: "\(name) \(sub["commandName"] as? String ?? "")", command: sub))
+                }
+            }
+            #expect(options > 10, "\(binary) has its options in the dump")
+        }
+    }
+}

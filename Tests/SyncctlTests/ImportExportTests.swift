@@ -64,6 +64,18 @@ import Testing
         #expect(platforms.isEmpty, "nothing was imported")
     }
 
+    /// Every refusal of a sheet names the file it read: an empty one, a bad header, bad rows.
+    @Test func everyRefusalNamesTheFile() throws {
+        let ws = try Workspace()
+        defer { ws.cleanUp() }
+        for (name, text, expected) in [("empty.csv", "", "the file is empty"), ("header.csv", "名字,类别\n", "unknown column"),
+                                       ("rows.csv", Self.header + "坏类别,laboratory,municipal,某单位,\(creditCode(2)),焊接,\n", "1 bad row")] {
+            let file = try write(text, to: name, in: ws)
+            let result = try ws.syncctl("import", "platforms", file)
+            #expect(result.status == 1 && result.stderr.contains("\(file): ") && result.stderr.contains(expected), "\(name): \(result.stderr)")
+        }
+    }
+
     @Test func aBadFileChangesNothingAndNamesEveryBadLine() throws {
         let ws = try Workspace()
         defer { ws.cleanUp() }
