@@ -44,7 +44,7 @@ struct DiskFullTests {
 
         // Empty the write-ahead log (SQLite reuses its space), then fill the filesystem to the last block.
         try await eventually("the write-ahead log truncated") {
-            try county.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            _ = try county.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
             return (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) == 0
         }
         let filler = small.appendingPathComponent("filler").path
@@ -115,7 +115,7 @@ struct DiskFullTests {
 
         // Empty the city's write-ahead log (SQLite reuses its space), then fill its filesystem.
         try await eventually("the city's write-ahead log truncated") {
-            try city.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            _ = try city.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
             return (try FileManager.default.attributesOfItem(atPath: cluster.cityDB + "-wal")[.size] as? Int) == 0
         }
         let filler = small.appendingPathComponent("filler").path
