@@ -65,6 +65,12 @@ public func buildCityApplication(
             "sync.evidence": "\(admission.evidence)",
         ])
     }
+    // The addresses to listen on are tried before the feed key or the database is created: a
+    // port in use stops the start with one line, and leaves nothing behind.
+    try ListenProbe.check(key: "listen", host: configuration.host, port: configuration.port)
+    if let monitoring = configuration.monitoringListen {
+        try ListenProbe.check(key: "monitoring-listen", host: monitoring.host, port: monitoring.port)
+    }
     let feedSeal: FeedSeal
     // The feed key is part of the city's state: counties hold changes sealed with it, to give
     // back after a restore. Once the database has recorded its key, the aggregator starts only

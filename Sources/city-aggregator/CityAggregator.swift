@@ -2,6 +2,7 @@ import ArgumentParser
 import CityServer
 import CSignals
 import Foundation
+import NIOCore
 import Hummingbird
 import Logging
 import SyncCore
@@ -89,6 +90,14 @@ struct CityAggregator: AsyncParsableCommand {
             // when only a person can help (a damaged database, one it may not open).
             FileHandle.standardError.write(Data("city-aggregator: cannot start: \(error.description); \(error.startupFix)\n".utf8))
             Foundation.exit(error.startupExitStatus)
+        } catch let error as ListenError {
+            FileHandle.standardError.write(Data("city-aggregator: cannot start: \(error.description); nothing was created\n".utf8))
+            Foundation.exit(error.exitStatus)
+        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EACCES || error.errnoCode == EADDRNOTAVAIL {
+            // Taken between the probe and the server's own bind.
+            let refused = ListenError(key: "listen", address: listen ?? "the listen address", code: error.errnoCode)
+            FileHandle.standardError.write(Data("city-aggregator: cannot start: \(refused.description)\n".utf8))
+            Foundation.exit(refused.exitStatus)
         }
     }
 

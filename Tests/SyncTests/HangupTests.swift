@@ -80,6 +80,30 @@ struct StartupFailureTests {
                                        ["--db", damaged, "--listen", "127.0.0.1:0", "--cert", cluster.pki.appendingPathComponent("server.pem").path,
                                         "--key", cluster.pki.appendingPathComponent("server.key").path, "--client-ca", cluster.pki.appendingPathComponent("ca.pem").path])
         #expect(city.status == 65 && city.stderr.contains("damaged.db"), "\(city.status) \(city.stderr)")
+        // A port another process listens on: one line, a status the unit retries after its delay
+        // (75), and no database or feed key left behind (release 0.15.0 printed NIO's bind text,
+        // exited 1, and had created both). An address not of this machine is 78.
+        let taken = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(taken, $0, length) == 0 && listen(taken, 1) == 0 && getsockname(taken, $0, &length) == 0 }
+        }
+        #expect(bound)
+        defer { close(taken) }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let fresh = cluster.dir.appendingPathComponent("fresh")
+        try FileManager.default.createDirectory(at: fresh, withIntermediateDirectories: true)
+        let tls = ["--cert", cluster.pki.appendingPathComponent("server.pem").path, "--key", cluster.pki.appendingPathComponent("server.key").path,
+                   "--client-ca", cluster.pki.appendingPathComponent("ca.pem").path, "--feed-key", fresh.appendingPathComponent("feed.key").path]
+        let inUse = try Cluster.capture(Cluster.binaries.appendingPathComponent("city-aggregator").path,
+                                        ["--db", fresh.appendingPathComponent("city.db").path, "--listen", "127.0.0.1:\(port)"] + tls)
+        #expect(inUse.status == 75 && inUse.stderr.contains("cannot listen on 127.0.0.1:\(port) (listen): another process listens there")
+                && !inUse.stderr.contains("errno"), "\(inUse.status) \(inUse.stderr)")
+        let notHere = try Cluster.capture(Cluster.binaries.appendingPathComponent("city-aggregator").path,
+                                          ["--db", fresh.appendingPathComponent("city.db").path, "--listen", "192.0.2.1:8443"] + tls)
+        #expect(notHere.status == 78 && notHere.stderr.contains("not an address of this machine"), "\(notHere.status) \(notHere.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fresh.path).isEmpty, "nothing was created")
         for unit in ["city-aggregator.service", "county-syncd.service"] {
             let text = try String(contentsOf: Cluster.packageRoot.appendingPathComponent("Deploy/systemd/\(unit)"), encoding: .utf8)
             #expect(text.contains("RestartPreventExitStatus=65 77 78"), "\(unit)")
