@@ -167,13 +167,14 @@ struct AwardCommand: ParsableCommand {
                 """)
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
         @Argument(help: "The award's id.") var id: String
 
         func run() throws {
             try reporting {
                 try database.openCounty(for: "withdrawing a proposal", atTheCity: "the city rejects (syncctl award reject)").withdrawAward(id: id)
             }
-            print("withdrew award \(id); the withdrawal syncs with the next push")
+            try report(output, id: id, "withdrew award \(id); the withdrawal syncs with the next push")
         }
     }
 

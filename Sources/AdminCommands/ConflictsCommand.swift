@@ -36,6 +36,7 @@ struct ConflictsCommand: ParsableCommand {
             discussion: "Keeping a value the row does not hold writes it as a new change, which syncs like any edit.")
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
         @Argument(help: "The conflict's id (from `syncctl conflicts`).") var id: Int64
         @Option(help: "local or remote.") var keep: String
 
@@ -45,7 +46,7 @@ struct ConflictsCommand: ParsableCommand {
 
         func run() throws {
             let conflict = try reporting { try database.openAny().resolveConflict(id: id, keep: KeepSide(rawValue: keep)!) }
-            print("resolved conflict \(id) on \(conflict.table).\(conflict.column) of \(conflict.rowId), keeping the \(keep) value")
+            try report(output, id: String(id), "resolved conflict \(id) on \(conflict.table).\(conflict.column) of \(conflict.rowId), keeping the \(keep) value")
         }
     }
 }
@@ -87,6 +88,7 @@ struct ParkedCommand: ParsableCommand {
                 """)
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
         @Argument(help: "The parked change's id.") var id: Int64
 
         func run() throws {
@@ -94,10 +96,10 @@ struct ParkedCommand: ParsableCommand {
             switch replica {
             case let city as CityDatabase:
                 try reporting { try city.retryParked(id: id) }
-                print("parked change \(id) applied at the city; the county gets it with its next pull")
+                try report(output, id: String(id), "parked change \(id) applied at the city; the county gets it with its next pull")
             case let county as CountyDatabase:
                 try reporting { try county.retryParked(id: id) }
-                print("parked change \(id) written again as a new change; it syncs with the next push")
+                try report(output, id: String(id), "parked change \(id) written again as a new change; it syncs with the next push")
             default:
                 throw CLIError("\(database.db) is neither a county replica nor the city database")
             }
@@ -108,11 +110,12 @@ struct ParkedCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mark a parked change discarded; it stays on record.")
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
         @Argument(help: "The parked change's id.") var id: Int64
 
         func run() throws {
             try reporting { try database.openAny().discardParked(id: id) }
-            print("parked change \(id) discarded")
+            try report(output, id: String(id), "parked change \(id) discarded")
         }
     }
 }

@@ -44,13 +44,14 @@ struct FiguresCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Enter (or correct) a target's figure for a year; the decision log keeps it.")
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
         @Argument(help: "The target's key or Chinese name.") var target: String
         @Option(help: "The year, 2022 to this year.") var year: Int
         @Option(help: "The figure, in the target's unit (亿元 for turnover, % for the share).") var value: String
 
         func run() throws {
             try reporting { try database.openCity(for: "entering a target's figure").enterFigure(key: target, year: year, value: value) }
-            print("entered \(target) \(year): \(value)")
+            try report(output, id: "\(target)/\(year)", "entered \(target) \(year): \(value)")
         }
     }
 }

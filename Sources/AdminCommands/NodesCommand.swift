@@ -37,12 +37,13 @@ struct NodesCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Retire a node, freeing its slot; kept in the decision log.")
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
         @Argument(help: "The node, e.g. county-130202-3f9a1c07.") var node: String
         @Option(help: "Why (a replaced machine, a compromised PC).") var reason: String
 
         func run() throws {
             try reporting { try database.openCity(for: "retiring a node").retireNode(node, reason: reason) }
-            print("retired node \(node); its county may admit a new one in its place")
+            try report(output, id: node, "retired node \(node); its county may admit a new one in its place")
         }
     }
 }

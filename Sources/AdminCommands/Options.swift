@@ -132,6 +132,13 @@ func printJSON(_ value: some Encodable) throws {
     print(try JSONContract.render(value))
 }
 
+/// What an action command did: its line for a person, or with `--json` the record acted on and
+/// the same sentence (`{"done": true, "id": …, "message": …}`).
+func report(_ output: OutputOptions, id: String, _ message: String) throws {
+    struct Done: Encodable { let done: Bool; let id: String; let message: String }
+    if output.json { try printJSON(Done(done: true, id: id, message: message)) } else { print(message) }
+}
+
 /// Runs `body`, turning store and domain errors into one clear line.
 func reporting<T>(_ body: () throws -> T) throws -> T {
     do {

@@ -42,11 +42,12 @@ struct PendingCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Confirm another operator's pending decision: it is made now, checked again.")
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
         @Argument(help: "The pending decision's number.") var id: Int64
 
         func run() throws {
             let summary = try reporting { try database.openCity(for: "confirming a decision").confirmPending(id: id, by: CityDatabase.shellActor) }
-            print("confirmed pending decision \(id): \(summary)")
+            try report(output, id: String(id), "confirmed pending decision \(id): \(summary)")
         }
     }
 
@@ -54,12 +55,13 @@ struct PendingCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Refuse another operator's pending decision, with a reason; nothing else changes.")
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
         @Argument(help: "The pending decision's number.") var id: Int64
         @Option(help: "Why.") var reason: String
 
         func run() throws {
             try reporting { try database.openCity(for: "refusing a decision").refusePending(id: id, reason: reason, by: CityDatabase.shellActor) }
-            print("refused pending decision \(id)")
+            try report(output, id: String(id), "refused pending decision \(id)")
         }
     }
 }

@@ -260,13 +260,14 @@ struct PlatformCommand: ParsableCommand {
                 """)
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
         @Argument(help: "The platform's id.") var id: String
 
         func run() throws {
             try reporting {
                 try database.openCounty(for: "deleting a platform", atTheCity: "the city revokes (syncctl platform revoke)").deletePlatform(id: id)
             }
-            print("deleted platform \(id); the delete syncs with the next push")
+            try report(output, id: id, "deleted platform \(id); the delete syncs with the next push")
         }
     }
 

@@ -240,6 +240,20 @@ struct HelpTextTests {
                 }
             }
             #expect(options > 10, "\(binary) has its options in the dump")
+            // Every syncctl command that reports or acts takes --json (the exports write data).
+            if binary == "syncctl" {
+                var leaves = [(name: "syncctl", command: try #require(root["command"] as? [String: Any]))]
+                var checked = 0
+                while let (name, command) = leaves.popLast() {
+                    let subcommands = command["subcommands"] as? [[String: Any]] ?? []
+                    for sub in subcommands { leaves.append((name: "\(name) \(sub["commandName"] as? String ?? "")", command: sub)) }
+                    guard subcommands.isEmpty, !name.hasPrefix("syncctl export"), !name.hasSuffix(" help") else { continue }
+                    let names = (command["arguments"] as? [[String: Any]] ?? []).flatMap { ($0["names"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } }
+                    #expect(names.contains("json"), "\(name) has no --json")
+                    checked += 1
+                }
+                #expect(checked > 25)
+            }
         }
     }
 }

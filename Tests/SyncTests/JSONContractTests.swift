@@ -59,6 +59,13 @@ struct JSONContractTests {
             let tree = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8), options: [.fragmentsAllowed])
             Self.check(tree, command: arguments.prefix(2).joined(separator: " "))
         }
+        // Action commands say what they did as JSON too: the record and the sentence.
+        let doomed = try county.addPlatform(makePlatforms("130202", count: 1, offset: 40)[0])
+        for arguments in [["platform", "delete", "--db", db, doomed.id], ["figures", "set", "trainees", "--year", "2024", "--value", "120", "--db", city]] {
+            let result = try cluster.syncctl(arguments + ["--json"])
+            let tree = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(arguments[0]) \(arguments[1]): \(result.stdout) \(result.stderr)")
+            #expect(tree["done"] as? Bool == true && tree["id"] is String && (tree["message"] as? String)?.isEmpty == false, "\(tree)")
+        }
         // Times that exist are shown as times.
         let status = try #require(try JSONSerialization.jsonObject(with: Data(try cluster.syncctl(["status", "--db", db, "--json"]).stdout.utf8)) as? [String: Any])
         #expect(status["lastPushAt"] is String && status["lastPullAt"] is String, "\(status)")
