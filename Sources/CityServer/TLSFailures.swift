@@ -5,6 +5,7 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import NIOTLS
 import Synchronization
 
 /// TLS handshakes the aggregator refused (no client certificate, an unknown CA or an expired
@@ -40,10 +41,27 @@ final class TLSFailures: Sendable {
             return state.unlogged[reason] ?? 0
         }
         guard let unlogged else { return }
+        // One line in words: the reason, and for anything else BoringSSL's reason name alone
+        // (its text carries the build machine's source path).
         logger.notice("TLS handshake refused", metadata: [
             "sync.tls.reason": "\(reason)", "sync.peer": "\(peer?.description ?? "unknown")",
-            "sync.error.message": "\(error)", "sync.tls.unlogged_since_last": "\(unlogged)",
+            "sync.tls.cause": "\(Self.cause(of: error, reason: reason))", "sync.tls.unlogged_since_last": "\(unlogged)",
         ])
+    }
+
+    /// What happened, for a person.
+    static func cause(of error: any Error, reason: String) -> String {
+        switch reason {
+        case "no_client_certificate": return "the client sent no certificate (the city requires one signed by its CA)"
+        case "certificate_refused": return "the client's certificate is not signed by the city CA, or has expired"
+        case "not_tls": return "the client did not speak TLS (plain HTTP to the HTTPS port?)"
+        case "closed_during_handshake": return "the client closed the connection before the handshake finished"
+        default:
+            let text = "\(error)"
+            guard let mark = text.range(of: "OPENSSL_internal:") else { return "the handshake failed" }
+            let name = text[mark.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            return "the handshake failed (\(name))"
+        }
     }
 
     /// A stable reason for a handshake error.
@@ -57,15 +75,23 @@ final class TLSFailures: Sendable {
     }
 }
 
-/// Watches the TLS handler of each connection for handshake errors (see `TLSFailures`).
+/// Watches the TLS handler of each connection for handshake errors (see `TLSFailures`). Errors
+/// after the handshake completed (a client gone without close_notify, a connection closed at
+/// shutdown) are no refused handshake and are not counted.
 final class TLSErrorWatcher: ChannelInboundHandler, RemovableChannelHandler, Sendable {
     typealias InboundIn = NIOAny
     let failures: TLSFailures
+    private let handshakeDone = Atomic<Bool>(false)
 
     init(failures: TLSFailures) { self.failures = failures }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent { handshakeDone.store(true, ordering: .relaxed) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is NIOSSLError || error is BoringSSLError {
+        if !handshakeDone.load(ordering: .relaxed), error is NIOSSLError || error is BoringSSLError {
             failures.record(error, peer: context.channel.remoteAddress)
         }
         context.fireErrorCaught(error)
