@@ -11,7 +11,7 @@ import SyncStore
 /// An error the aggregator answers with: an HTTP status and a JSON body `{code, message}`.
 struct APIError: Error {
     let status: HTTPResponse.Status
-    let body: ErrorBody
+    var body: ErrorBody
 
     /// An error with a stable code; its status is the code's (`ErrorCode.httpStatus`).
     init(_ code: ErrorCode, message: String) {
@@ -149,6 +149,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 headers[.allow] = methods.joined(separator: ", ")
             }
             let level: Logger.Level = apiError.status.code >= 500 ? .error : .notice
+            apiError.body.requestId = context.logger[metadataKey: RequestIdMiddleware<Context>.metadataKey].map { "\($0)" }
             var metadata: Logger.Metadata = [
                 "http.path": "\(request.uri.path)", "http.status": "\(apiError.status.code)",
                 "sync.error.code": "\(apiError.body.code)", "sync.error.message": "\(apiError.body.message)",
@@ -193,6 +194,44 @@ extension ErrorMiddleware {
         headers[.contentType] = "text/html; charset=utf-8"
         return Response(status: error.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
+}
+
+/// Gives every request an id: the client's `X-Request-Id` when it is a short token, else a new
+/// one. It is in every log line of the request (`http.request_id`), in the answer's header, and
+/// in an error's body, so a county's error message leads to the city's log lines.
+struct RequestIdMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var metadataKey: String { "http.request_id" }
+    static var header: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let id = request.headers[Self.header].flatMap(Self.valid) ?? Self.generate()
+        var context = context
+        context.logger[metadataKey: Self.metadataKey] = "\(id)"
+        var response = try await next(request, context)
+        response.headers[Self.header] = id
+        return response
+    }
+
+    /// A client's id, when it is 1 to 64 letters, digits, `.`, `_` or `-` (nothing a log line or
+    /// a header could be bent by).
+    static func valid(_ text: String) -> String? {
+        guard (1...64).contains(text.utf8.count),
+              text.utf8.allSatisfy({ $0.isASCIILetterOrDigit || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }) else { return nil }
+        return text
+    }
+
+    /// 16 hex digits.
+    static func generate() -> String {
+        String(UInt64.random(in: .min ... .max), radix: 16).leftPadded(to: 16)
+    }
+}
+
+private extension UInt8 {
+    var isASCIILetterOrDigit: Bool { (48...57).contains(self) || (65...90).contains(self) || (97...122).contains(self) }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }
 
 /// Counts every request by route and status, with its duration, for `GET /metrics`.

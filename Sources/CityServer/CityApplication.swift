@@ -116,6 +116,7 @@ public func buildCityApplication(
 
     let gate = ShutdownGate(logger: logger)
     let router = Router(context: CityRequestContext.self)
+    router.middlewares.add(RequestIdMiddleware<CityRequestContext>())
     router.middlewares.add(ShutdownMiddleware<CityRequestContext>(gate: gate))
     router.middlewares.add(MetricsMiddleware<CityRequestContext>(metrics: api.metrics))
     router.middlewares.add(ErrorMiddleware<CityRequestContext>(routes: CityAPI.routes))
@@ -141,6 +142,7 @@ public func buildCityApplication(
         // Plain HTTP on loopback, health and metrics only: for a local Prometheus or a load
         // balancer's check, with no certificate. Nothing else is routed there.
         let plain = Router(context: BasicRequestContext.self)
+        plain.middlewares.add(RequestIdMiddleware<BasicRequestContext>())
         plain.middlewares.add(MetricsMiddleware<BasicRequestContext>(metrics: api.metrics))
         plain.middlewares.add(ErrorMiddleware<BasicRequestContext>(routes: CityAPI.monitoringRoutes))
         api.addMonitoringRoutes(to: plain)

@@ -263,9 +263,12 @@ public struct ErrorBody: Sendable, Hashable, Codable, Error {
     /// The answer's `Retry-After` header in seconds, where it had one (429, 503): not part of
     /// the JSON body; the transport sets it from the header.
     public var retryAfterSeconds: Int?
+    /// The city's id of the request (`X-Request-Id`), which its log lines carry too: what to give
+    /// the city's IT staff to find what happened.
+    public var requestId: String?
 
     private enum CodingKeys: String, CodingKey {
-        case code, message
+        case code, message, requestId
     }
 
     /// The code as an `ErrorCode`, when it is one this release knows.

@@ -73,11 +73,19 @@ public enum TransportError: Error, Sendable, CustomStringConvertible {
     /// One line for a person.
     public var description: String {
         switch self {
-        case .curl(let op, let url, let code, let message): "\(op) \(url): \(message) (curl error \(code))"
+        case .curl(let op, let url, let code, let message):
+            return "\(op) \(url): \(message) (curl error \(code))"
         case .http(let op, let url, let status, let error):
-            "\(op) \(url): HTTP \(status)" + (error.map { " \($0.code): \($0.message)" } ?? "")
-        case .badResponse(let op, let url, let message): "\(op) \(url): \(message)"
-        case .configuration(let message): message
+            var text = "\(op) \(url): HTTP \(status)"
+            if let error {
+                text += " \(error.code): \(error.message)"
+                if let id = error.requestId { text += " (request \(id))" }
+            }
+            return text
+        case .badResponse(let op, let url, let message):
+            return "\(op) \(url): \(message)"
+        case .configuration(let message):
+            return message
         }
     }
 

@@ -197,6 +197,9 @@ struct CityBusyTests {
         #expect(sync.status == 2, "the city could not store it: could not do it")
         #expect(sync.stderr.contains("database_busy") && sync.stderr.contains("busy with another process"), "\(sync.stderr)")
         #expect(!sync.stderr.contains(cluster.dir.path) && !sync.stderr.contains("city.db"), "no server path: \(sync.stderr)")
+        // The message carries the city's id of the request, which its log line carries too.
+        let requestId = try #require(sync.stderr.range(of: "(request ").map { String(sync.stderr[$0.upperBound...].prefix { $0 != ")" }) })
+        #expect(cluster.logTail("city.log", lines: 100).contains("http.request_id=\(requestId)"), "\(requestId) in the city's log")
         #expect(try county.pendingCount() == 2, "the county keeps what it could not send")
         #expect(cluster.logTail("city.log", lines: 100).contains(cluster.cityDB), "the city's log has the whole cause")
         holder.kill9()

@@ -2,6 +2,7 @@ import CurlTransport
 import Foundation
 import LocalCluster
 import SyncCore
+import SyncProtocol
 import Testing
 
 /// What a Prometheus sees: the exposition passes `promtool check metrics`, follows the naming
@@ -124,5 +125,33 @@ struct MonitoringTests {
         for alert in alerts { #expect(tests.contains("alertname: \(alert)\n"), "\(alert) has no test in county-sync.rules.test.yml") }
         let run = try Cluster.capture(Self.promtool, ["test", "rules", "county-sync.rules.test.yml"], in: folder)
         #expect(run.status == 0 && run.stdout.contains("SUCCESS"), "\(run.stdout) \(run.stderr)")
+    }
+
+    /// Every request has an id: the client's X-Request-Id when it is a short token, else one the
+    /// city makes; it comes back in the header and in an error's body, and the city's log line
+    /// of the request carries it, so a county's error message leads to the city's log.
+    @Test(.timeLimit(.minutes(2)))
+    func everyRequestHasAnIdInItsAnswerItsErrorAndTheLog() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let (cert, key) = try cluster.certificate("130202")
+        func get(_ path: String, id: String?) throws -> (headers: String, body: String) {
+            let result = try Cluster.capture("/usr/bin/curl", ["-s", "-i", "--cacert", cluster.pki.appendingPathComponent("ca.pem").path, "--cert", cert, "--key", key]
+                                             + (id.map { ["-H", "X-Request-Id: \($0)"] } ?? []) + [cluster.cityURL + path])
+            let parts = result.stdout.components(separatedBy: "\r\n\r\n")
+            return (parts.first?.lowercased() ?? "", parts.dropFirst().joined(separator: "\r\n\r\n"))
+        }
+        let given = try get("/v1/pull?after=-1", id: "county-130202.check-1")
+        #expect(given.headers.contains("x-request-id: county-130202.check-1"), "\(given.headers)")
+        let body = try JSONDecoder().decode(ErrorBody.self, from: Data(given.body.utf8))
+        #expect(body.requestId == "county-130202.check-1" && body.code == "bad_request", "\(given.body)")
+        try await eventually("the log line with the id") { cluster.logTail("city.log", lines: 40).contains("http.request_id=county-130202.check-1") }
+        // An id that is no short token is replaced by the city's own.
+        for bad in ["a b", String(repeating: "x", count: 65), "id/../x", "编号"] {
+            let made = try get("/healthz", id: bad)
+            let header = made.headers.split(separator: "\r\n").first { $0.hasPrefix("x-request-id: ") }.map { String($0.dropFirst("x-request-id: ".count)) } ?? ""
+            #expect(header.count == 16 && header.allSatisfy(\.isHexDigit), "\(bad): \(made.headers)")
+        }
     }
 }

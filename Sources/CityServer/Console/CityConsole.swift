@@ -292,7 +292,8 @@ struct CityConsole: Sendable {
         // Every decision, and every refusal, is a log line with the operator, the record, the
         // outcome and where the request came from.
         var metadata: Logger.Metadata = ["sync.operator": "\(context.operatorName)", "sync.route": "\(request.uri.path)",
-                                         "sync.record": "\(id)", "sync.peer": "\(context.peer)"]
+                                         "sync.record": "\(id)", "sync.peer": "\(context.peer)",
+                                         "http.request_id": "\(context.logger[metadataKey: "http.request_id"] ?? "-")"]
         do {
             let buffer = try await request.body.collect(upTo: 64 * 1024)
             let form = FormFields.parse(String(buffer: buffer))
