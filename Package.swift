@@ -44,13 +44,14 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "WireCompression", dependencies: ["CSystemZlib"]),
+        .target(name: "ServiceLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // The HTTPS client of the sync protocol: the only code that sees a CURL*.
         .target(name: "CurlTransport", dependencies: ["CCurl", "SyncProtocol", "WireCompression"]),
         // The city's HTTPS server (Hummingbird, mutual TLS).
         .target(
             name: "CityServer",
             dependencies: [
-                "SyncCore", "SyncProtocol", "SyncStore", "SyncInterchange", "WireCompression",
+                "SyncCore", "SyncProtocol", "SyncStore", "SyncInterchange", "WireCompression", "ServiceLogging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -66,7 +67,7 @@ let package = Package(
         .target(
             name: "CountyDaemon",
             dependencies: [
-                "SyncCore", "SyncProtocol", "SyncStore", "CurlTransport",
+                "SyncCore", "SyncProtocol", "SyncStore", "CurlTransport", "ServiceLogging",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "CSignals",
                 .product(name: "Logging", package: "swift-log"),
@@ -88,14 +89,14 @@ let package = Package(
         .executableTarget(
             name: "county-syncd",
             dependencies: [
-                "CountyDaemon", "SyncStore", "CSignals",
+                "CountyDaemon", "SyncStore", "CSignals", "ServiceLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "city-aggregator",
             dependencies: [
-                "CityServer", "SyncStore", "CSignals",
+                "CityServer", "SyncStore", "CSignals", "ServiceLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

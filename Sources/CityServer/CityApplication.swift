@@ -5,6 +5,7 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import ServiceLogging
 import X509
 import ServiceLifecycle
 import Synchronization
@@ -551,6 +552,9 @@ struct HangupService: Service {
     }
 
     func reload() {
+        // The log level first: what it says is in force for the lines that follow.
+        let level = ServiceLogging.rereadLevel()
+        logger.notice("SIGHUP: \(level)")
         guard let path = rolesFile else {
             logger.notice("SIGHUP: no roles file to read again (roles-file); the deny list is read again whenever it changes; other settings take effect on restart")
             return

@@ -3,6 +3,7 @@ import CurlTransport
 import Foundation
 import Logging
 import ServiceLifecycle
+import ServiceLogging
 import Synchronization
 import SyncCore
 import SyncProtocol
@@ -183,7 +184,7 @@ final class LastTurn: Sendable {
 }
 
 /// SIGHUP never stops the daemon (its default action would, with exit 129, which systemd counts
-/// as clean): the daemon has nothing to read again, and says so. The binary counts SIGHUP in a
+/// as clean): it reads its log level again from its configuration file, and says so. The binary counts SIGHUP in a
 /// plain handler from its first line (`county_sync_count_hangups`); this service looks twice a
 /// second.
 struct HangupService: Service {
@@ -193,7 +194,7 @@ struct HangupService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 if county_sync_take_hangups() > 0 {
-                    logger.notice("SIGHUP: county-syncd keeps running; its settings take effect on restart (systemctl restart county-syncd)")
+                    logger.notice("SIGHUP: \(ServiceLogging.rereadLevel()); county-syncd keeps running; its other settings take effect on restart (systemctl restart county-syncd)")
                 }
                 try? await Task.sleep(for: .milliseconds(500))
             }

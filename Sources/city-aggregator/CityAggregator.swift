@@ -5,6 +5,7 @@ import Foundation
 import NIOCore
 import Hummingbird
 import Logging
+import ServiceLogging
 import SyncCore
 import SyncStore
 
@@ -149,10 +150,16 @@ struct CityAggregator: AsyncParsableCommand {
             throw ConfigurationError.invalid(key: "log-level", reason: "unknown level \(levelName); expected trace, debug, info, notice, warning, error or critical")
         }
 
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        ServiceLogging.bootstrap(level: level)
+        // SIGHUP reads the configuration file's log-level again, unless --log-level set it.
+        if logLevel == nil, let config {
+            ServiceLogging.levelSource {
+                let name = try ConfigFile(path: config, allowed: Self.keys).values["log-level"] ?? "info"
+                guard let level = Logger.Level(rawValue: name) else {
+                    throw ConfigurationError.invalid(key: "log-level", reason: "unknown level \(name) in \(config)")
+                }
+                return level
+            }
         }
         let logger = Logger(label: "city-aggregator")
         do {

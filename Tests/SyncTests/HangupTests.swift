@@ -45,6 +45,41 @@ struct HangupTests {
     }
 }
 
+/// SIGHUP reads the log level again from the configuration file (a --log-level flag keeps its
+/// level); under systemd every line carries its syslog priority, so `journalctl -p` works.
+@Suite("Log level and the journal", .serialized)
+struct LogLevelTests {
+    @Test(.timeLimit(.minutes(2)))
+    func sighupReadsTheLogLevelAgainAndTheJournalGetsPriorities() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        let config = cluster.dir.appendingPathComponent("city.conf")
+        try "log-level = warning\n".write(to: config, atomically: true, encoding: .utf8)
+        let portFile = cluster.dir.appendingPathComponent("journal.port").path
+        let city = try Managed.start(Cluster.binaries.appendingPathComponent("city-aggregator"),
+                                     ["--config", config.path, "--db", cluster.dir.appendingPathComponent("journal.db").path, "--listen", "127.0.0.1:0",
+                                      "--cert", cluster.pki.appendingPathComponent("server.pem").path, "--key", cluster.pki.appendingPathComponent("server.key").path,
+                                      "--client-ca", cluster.pki.appendingPathComponent("ca.pem").path, "--port-file", portFile],
+                                     log: cluster.dir.appendingPathComponent("journal.log"), environment: ["JOURNAL_STREAM": "9:4711"])
+        defer { city.terminate() }
+        try await eventually("the aggregator listens") { FileManager.default.fileExists(atPath: portFile) }
+        func lines() -> [Substring] { cluster.logTail("journal.log", lines: 200).split(separator: "\n") }
+        // At warning: the missing roles file's warning, priority 4; no notice or info line.
+        #expect(lines().contains { $0.hasPrefix("<4>") && $0.contains("no roles file") }, "\(lines())")
+        #expect(!lines().contains { $0.hasPrefix("<5>") || $0.hasPrefix("<6>") }, "nothing below warning: \(lines())")
+        #expect(lines().allSatisfy { $0.hasPrefix("<") }, "every line has its priority")
+        // The file now says info: SIGHUP takes it, and says so at the new level.
+        try "log-level = info\n".write(to: config, atomically: true, encoding: .utf8)
+        kill(city.process.processIdentifier, SIGHUP)
+        try await eventually("the new level in force") { lines().contains { $0.hasPrefix("<5>") && $0.contains("SIGHUP: log level info (was warning)") } }
+        // A level the file cannot give keeps the one in force.
+        try "log-level = loud\n".write(to: config, atomically: true, encoding: .utf8)
+        kill(city.process.processIdentifier, SIGHUP)
+        try await eventually("the bad level refused") { lines().contains { $0.contains("SIGHUP: log level info stays") && $0.contains("unknown level loud") } }
+        #expect(city.isRunning)
+    }
+}
+
 /// A cause only a person can remove stops either binary at start with one line naming the file
 /// and the fix, and an exit status the units do not restart on (65, 77); another process
 /// syncing the replica is transient (75). Release 0.15.0 exited 64 or 1, and systemd restarted
