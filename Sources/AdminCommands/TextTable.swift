@@ -1,3 +1,5 @@
+import SyncCore
+
 /// An aligned plain-text table that measures CJK characters as two columns wide.
 struct TextTable {
     let headers: [String]
@@ -13,7 +15,8 @@ struct TextTable {
 
     /// The table, one line per row, columns separated by two spaces.
     func render() -> String {
-        let all = [headers] + rows
+        // What a raw write may have hidden in a value is shown as a mark, not obeyed by the terminal.
+        let all = ([headers] + rows).map { $0.map(DomainText.shown) }
         var widths = [Int](repeating: 0, count: headers.count)
         for row in all {
             for (index, cell) in row.enumerated() { widths[index] = max(widths[index], displayWidth(cell)) }

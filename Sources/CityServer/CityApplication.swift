@@ -34,6 +34,9 @@ public func buildCityApplication(
         }
         counties = try CountyRegistry(json: data)
     }
+    if let unknown = configuration.expectedCounties?.sorted().first(where: { counties[$0] == nil }) {
+        throw ConfigurationError.invalid(key: "expected-counties", reason: "\(unknown) is not one of the configured counties")
+    }
     func load<T>(_ key: String, _ path: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch {
             throw ConfigurationError.invalid(key: key, reason: "cannot load \(path) as PEM: \(error)")
@@ -124,7 +127,8 @@ public func buildCityApplication(
     router.middlewares.add(AuthenticationMiddleware(denyList: denyList, counties: counties, metrics: api.metrics))
     router.middlewares.add(ProtocolGate<CityRequestContext>(minimum: configuration.minProtocol))
     api.addRoutes(to: router)
-    CityConsole(database: database, metrics: api.metrics, counties: counties, refreshSeconds: configuration.consoleRefreshSeconds, logger: logger)
+    CityConsole(database: database, metrics: api.metrics, counties: counties, refreshSeconds: configuration.consoleRefreshSeconds,
+                expectedCounties: configuration.expectedCounties, logger: logger)
         .addRoutes(to: router)
 
     var tls = TLSConfiguration.makeServerConfigurationWithMTLS(

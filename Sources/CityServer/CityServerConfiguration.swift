@@ -74,6 +74,9 @@ public struct CityServerConfiguration: Sendable, Hashable {
     public var monitoringPortFile: String?
     /// How often an open console page refreshes itself while counties sync, in seconds; 0 never.
     public var consoleRefreshSeconds = 5
+    /// The counties expected online (their daemons installed); nil: all. A county never seen
+    /// and not expected yet is shown grey on the console, not red.
+    public var expectedCounties: Set<String>?
     /// Tombstones of deleted rows are kept this many days, then purged (at start and every six
     /// hours). A county replica restored from a backup older than this may hold rows deleted
     /// since, which no snapshot deletes again: replace it instead (`syncctl init`).
@@ -130,6 +133,9 @@ public struct CityServerConfiguration: Sendable, Hashable {
         guard (7...36_500).contains(tombstoneRetentionDays) else { throw .invalid(key: "tombstone-retention-days", reason: "must be 7 to 36500") }
         guard (1...36_500).contains(feedRetentionDays) else { throw .invalid(key: "feed-retention-days", reason: "must be 1 to 36500") }
         guard (0...3600).contains(consoleRefreshSeconds) else { throw .invalid(key: "console-refresh-seconds", reason: "must be 0 (never) to 3600") }
+        if let expected = expectedCounties, let unknown = expected.sorted().first(where: { !$0.allSatisfy(\.isNumber) || $0.count != 6 }) {
+            throw .invalid(key: "expected-counties", reason: "\(unknown) is not a six-digit county code (or give all)")
+        }
         guard (1...100_000).contains(maxPullPage) else { throw .invalid(key: "max-pull-page", reason: "must be 1 to 100000") }
     }
 }

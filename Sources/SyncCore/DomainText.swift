@@ -63,6 +63,28 @@ public enum DomainText {
         }
     }
 
+    /// `text` as shown to a person (the console, the CLI's tables, the finance bureau's sheet):
+    /// every character entry would refuse, that a raw write may still have put there, becomes a
+    /// visible mark, `⟦U+202E⟧`, so a bidirectional override cannot turn a name around on screen
+    /// and an invisible one cannot hide. Tabs and line breaks stay.
+    public static func shown(_ text: String) -> String {
+        guard text.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D) || $0 == 0x7F || $0 == 0xC2 || $0 == 0xD8
+                                          || $0 == 0xE1 || $0 == 0xE2 || $0 == 0xEF }) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x09, 0x0A, 0x0D:
+                out.append(scalar)
+            case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C,
+                 0x00AD, 0x180E, 0x200B...0x200D, 0x2060...0x2064, 0xFEFF:
+                out.append(contentsOf: "⟦U+\(hex(scalar))⟧".unicodeScalars)
+            default:
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
     private static func hex(_ scalar: Unicode.Scalar) -> String {
         let digits = String(scalar.value, radix: 16, uppercase: true)
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits

@@ -27,6 +27,14 @@ public enum AwardSheet {
 
     /// The cells of one award, in `header` order.
     public static func cells(_ line: AwardLine) -> [Cell] {
+        rawCells(line).map { cell in
+            // A control a raw write left in a name is shown as a mark in the finance bureau's sheet.
+            if case .text(let text) = cell { return .text(DomainText.shown(text)) }
+            return cell
+        }
+    }
+
+    private static func rawCells(_ line: AwardLine) -> [Cell] {
         [
             .text(line.awardId), .text(line.county), .text(line.countyName), .text(line.platformId), .text(line.platformName),
             .text(line.hostOrg), .text(line.creditCode), .text(line.recognitionDocument ?? ""), .text(line.category), .text(line.level), .text(line.rule), .text(line.clause),

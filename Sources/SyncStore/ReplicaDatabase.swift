@@ -69,6 +69,26 @@ extension ReplicaDatabase {
         }
     }
 
+    /// One page of the platforms that match (`status`, `county` and a text found in the name,
+    /// host, credit code or id, each empty for any), oldest first, chosen and counted in SQL: a
+    /// page costs its own rows, not the whole register. Returns the page, how many match and how
+    /// many there are.
+    public func platformPage(text: String, status: String, county: String, limit: Int, offset: Int) throws -> (page: [Platform], matching: Int, total: Int) {
+        let needle = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let filter = """
+            WHERE (?1 = '' OR status = ?1) AND (?2 = '' OR county = ?2)
+              AND (?3 = '' OR instr(lower(name), ?3) > 0 OR instr(lower(host_org), ?3) > 0 OR instr(lower(credit_code), ?3) > 0 OR instr(id, ?3) > 0)
+            """
+        return try read("list a page of platforms") { db in
+            let arguments: StatementArguments = [status, county, needle]
+            let matching = try Int.fetchOne(db, sql: "SELECT count(*) FROM platform " + filter, arguments: arguments) ?? 0
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM platform") ?? 0
+            let page = try Row.fetchAll(db, sql: "SELECT * FROM platform " + filter + " ORDER BY id LIMIT ?4 OFFSET ?5",
+                                        arguments: arguments + [limit, max(0, offset)]).map(Platform.init(row:))
+            return (page, matching, total)
+        }
+    }
+
     /// One award, or nil.
     public func award(id: String) throws -> Award? {
         try read("read award") { db in

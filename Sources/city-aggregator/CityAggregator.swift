@@ -51,6 +51,8 @@ struct CityAggregator: AsyncParsableCommand {
     var feedKey: String?
     @Option(name: .customLong("console-refresh-seconds"), help: "How often an open console page refreshes itself, in seconds; 0 never (default 5).")
     var consoleRefreshSeconds: Int?
+    @Option(name: .customLong("expected-counties"), help: ArgumentHelp("The counties expected online, as codes separated by commas, or all (default all): a county never seen and not expected yet is shown grey on the console, not red.", valueName: "codes"))
+    var expectedCounties: String?
     @Option(name: .customLong("tombstone-retention-days"), help: "How long deleted rows' tombstones are kept, in days (default 180).")
     var tombstoneRetentionDays: Int?
 
@@ -72,7 +74,7 @@ struct CityAggregator: AsyncParsableCommand {
 
     static let keys: Set<String> = [
         "db", "listen", "cert", "key", "client-ca", "max-body-bytes", "max-value-bytes", "max-batch-changes", "max-clock-offset-seconds",
-        "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "feed-key", "console-refresh-seconds", "tombstone-retention-days", "feed-retention-days", "min-protocol", "log-level",
+        "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "feed-key", "console-refresh-seconds", "expected-counties", "tombstone-retention-days", "feed-retention-days", "min-protocol", "log-level",
         "handshake-timeout-seconds", "max-connections", "max-handshaking", "body-timeout-seconds", "node-retire-days", "roles-file",
     ]
 
@@ -137,6 +139,10 @@ struct CityAggregator: AsyncParsableCommand {
         configuration.rolesFile = rolesFile ?? file?.values["roles-file"]
         if let key = feedKey ?? file?.values["feed-key"] { configuration.feedKeyFile = key }
         if let value = try consoleRefreshSeconds ?? file?.integer("console-refresh-seconds") { configuration.consoleRefreshSeconds = value }
+        if let list = expectedCounties ?? file?.values["expected-counties"], list.trimmingCharacters(in: .whitespaces).lowercased() != "all" {
+            let codes = Set(list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            configuration.expectedCounties = codes
+        }
         if let value = try tombstoneRetentionDays ?? file?.integer("tombstone-retention-days") { configuration.tombstoneRetentionDays = value }
         if let value = try feedRetentionDays ?? file?.integer("feed-retention-days") { configuration.feedRetentionDays = value }
         if let value = try minProtocol ?? file?.integer("min-protocol") { configuration.minProtocol = value }

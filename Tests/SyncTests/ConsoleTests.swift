@@ -94,6 +94,50 @@ struct ConsoleTests {
         #expect(pull.status == 403 && pull.body.contains("role_not_allowed"))
     }
 
+    /// The platforms page shows a page at a time, chosen in SQL, with its filters and its page in
+    /// the URL (release 0.15.0 showed the first 200 of N and no way to the rest).
+    @Test(.timeLimit(.minutes(2)))
+    func thePlatformsPageIsPagedWithItsFiltersInTheURL() async throws {
+        let (cluster, county, _, _) = try await Self.setUp()
+        defer { cluster.cleanUp() }
+        try county.addPlatforms(makePlatforms("130202", count: 204, offset: 1_000))
+        #expect(try cluster.syncctl(["sync"] + cluster.connection("130202")).status == 0)
+        func rows(_ body: String) -> Int { body.components(separatedBy: "<tr data-platform=").count - 1 }
+        let first = try Self.request(cluster, "operator-zhang", "GET", "/console/platforms?county=130202").body
+        #expect(rows(first) == 200 && first.contains("205 个 matching of 205") && first.contains("page 1 of 2"), "\(first.prefix(1_500))")
+        #expect(first.contains(#"href="/console/platforms?county=130202&amp;page=2" rel="next""#), "the next page keeps the filter")
+        let second = try Self.request(cluster, "operator-zhang", "GET", "/console/platforms?county=130202&page=2").body
+        #expect(rows(second) == 5 && second.contains("page 2 of 2") && second.contains(#"rel="prev""#) && !second.contains(#"rel="next""#))
+        // Pages past the end show the last; a page that is no number, the first.
+        #expect(rows(try Self.request(cluster, "operator-zhang", "GET", "/console/platforms?page=999").body) == 5)
+        #expect(rows(try Self.request(cluster, "operator-zhang", "GET", "/console/platforms?page=x%27").body) == 200)
+        // A search narrows in SQL too: one credit code, one row.
+        let code = makePlatforms("130202", count: 1, offset: 1_100)[0].creditCode
+        let found = try Self.request(cluster, "operator-zhang", "GET", "/console/platforms?q=\(code)").body
+        #expect(rows(found) == 1 && found.contains("1 个 matching of 205"), "\(found.prefix(1_200))")
+    }
+
+    /// Entry refuses bidirectional overrides and invisible characters, but a raw write at the city
+    /// may still hold one: every place a person reads the name shows a visible mark instead (the
+    /// console's pages, the CLI's tables, the finance bureau's sheet), so "实验室" with U+202E in it
+    /// cannot display reversed, nor a zero-width space hide.
+    @Test(.timeLimit(.minutes(2)))
+    func controlsFromARawWriteAreShownAsMarks() async throws {
+        let (cluster, _, platform, _) = try await Self.setUp()
+        defer { cluster.cleanUp() }
+        let sneaky = "唐山\u{202E}室验实\u{200B}重点"
+        let update = try Cluster.capture("/usr/bin/sqlite3", [cluster.cityDB, "UPDATE platform SET name = '\(sneaky)' WHERE id = '\(platform.id)'"])
+        #expect(update.status == 0, "\(update.stderr)")
+        for path in ["/console/platforms", "/console/records/\(platform.id)", "/console/awards"] {
+            let page = try Self.request(cluster, "operator-zhang", "GET", path).body
+            #expect(page.contains("唐山⟦U+202E⟧室验实⟦U+200B⟧重点") && !page.contains("\u{202E}") && !page.contains("\u{200B}"), "\(path)")
+        }
+        let list = try cluster.syncctl(["platform", "list", "--db", cluster.cityDB])
+        #expect(list.stdout.contains("⟦U+202E⟧") && !list.stdout.contains("\u{202E}"), "\(list.stdout)")
+        let export = try cluster.syncctl(["export", "awards", "--db", cluster.cityDB, "--format", "csv"])
+        #expect(export.stdout.contains("唐山⟦U+202E⟧室验实⟦U+200B⟧重点") && !export.stdout.contains("\u{202E}"), "\(export.stdout.prefix(600))")
+    }
+
     /// A payment is recorded on its own page with the amount typed (release 0.15.0 put the
     /// 登记拨付 button right under 批准: a double click recorded a payment for today).
     @Test(.timeLimit(.minutes(2)))

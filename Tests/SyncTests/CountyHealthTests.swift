@@ -62,4 +62,29 @@ struct CountyHealthTests {
         let after = try ConsoleTests.request(cluster, "operator-zhang", "GET", "/console").body
         #expect(!after.contains("pulls refused in a row"))
     }
+
+    /// With the counties expected online named, one never seen and not expected yet is grey
+    /// ("not expected yet"), listed last; an expected one never seen stays red.
+    @Test(.timeLimit(.minutes(2)))
+    func countiesNotExpectedYetAreGreyNotRed() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity(["--expected-counties", "130202, 130203"])
+        let pki = Cluster.packageRoot.appendingPathComponent("Deploy/pki.sh").path
+        #expect(try Cluster.capture("/bin/bash", [pki, "operator", cluster.pki.path, "zhang"], environment: ["P12_PASSWORD": "test"]).status == 0)
+        let county = try cluster.makeCounty("130202")
+        try county.addPlatforms(makePlatforms("130202", count: 1))
+        #expect(try cluster.syncctl(["sync"] + cluster.connection("130202")).status == 0)
+        let page = try ConsoleTests.request(cluster, "operator-zhang", "GET", "/console").body
+        #expect(page.contains("1 从未联系 never seen, 16 未上线 not expected yet"), "\(page.prefix(2_000))")
+        let expected = try #require(page.range(of: "130203")?.lowerBound)
+        let later = try #require(page.range(of: "未上线 not expected yet</span>")?.lowerBound)
+        #expect(expected < later, "the expected county never seen comes before those not expected yet")
+        // A code that is not a configured county stops the start, naming it.
+        let bad = try Cluster.capture(Cluster.binaries.appendingPathComponent("city-aggregator").path,
+                                      ["--db", cluster.dir.appendingPathComponent("other.db").path, "--listen", "127.0.0.1:0",
+                                       "--cert", cluster.pki.appendingPathComponent("server.pem").path, "--key", cluster.pki.appendingPathComponent("server.key").path,
+                                       "--client-ca", cluster.pki.appendingPathComponent("ca.pem").path, "--expected-counties", "130202,999999"])
+        #expect(bad.status == 78 && bad.stderr.contains("999999 is not one of the configured counties"), "\(bad.stderr)")
+    }
 }

@@ -27,8 +27,13 @@ struct CityConsole: Sendable {
     /// SQLite calls block: they run here, not on the event loops.
     private let queue: DispatchQueue
 
-    init(database: CityDatabase, metrics: CityMetrics, counties: CountyRegistry, refreshSeconds: Int, logger: Logger = Logger(label: "city-console")) {
+    /// The counties expected online (nil: all).
+    let expectedCounties: Set<String>?
+
+    init(database: CityDatabase, metrics: CityMetrics, counties: CountyRegistry, refreshSeconds: Int, expectedCounties: Set<String>? = nil,
+         logger: Logger = Logger(label: "city-console")) {
         self.logger = logger
+        self.expectedCounties = expectedCounties
         self.database = database
         self.metrics = metrics
         self.counties = counties
@@ -55,7 +60,7 @@ struct CityConsole: Sendable {
 
     func addRoutes(to router: Router<CityRequestContext>) {
         let routes = router.group(context: OperatorRequestContext.self)
-        let views = ConsoleViews(database: database, metrics: metrics, counties: counties)
+        let views = ConsoleViews(database: database, metrics: metrics, counties: counties, expectedCounties: expectedCounties)
         routes.get("/console") { request, context in
             await page(request, context, .counties, title: "县区 Counties") { _ in try views.countyList() }
         }
@@ -104,7 +109,11 @@ struct CityConsole: Sendable {
         }
         routes.get("/console/platforms") { request, context in
             let (query, status, county) = (Self.parameter(request, "q"), Self.parameter(request, "status"), Self.parameter(request, "county"))
-            return await page(request, context, .platforms, title: "平台 Platforms") { _ in try views.platforms(query: query, status: status, county: county) }
+            // A page number that is no small positive number is the first page.
+            let number = Int(Self.parameter(request, "page")).map { min(max($0, 1), 1_000_000) } ?? 1
+            return await page(request, context, .platforms, title: "平台 Platforms") { _ in
+                try views.platforms(query: query, status: status, county: county, page: number)
+            }
         }
         routes.get("/console/records/{id}") { request, context in
             let id = context.parameters.get("id") ?? ""
@@ -339,7 +348,10 @@ struct CityConsole: Sendable {
         return response
     }
 
-    private func htmlResponse(_ html: String, generated: String) -> Response {
+    /// Every page goes out here: a control a raw write left in any value (entry refuses them) is
+    /// shown as a visible mark, so a bidirectional override cannot turn a name around on screen.
+    private func htmlResponse(_ page: String, generated: String) -> Response {
+        let html = DomainText.shown(page)
         var headers = ConsoleGuard.securityHeaders
         headers[.contentType] = "text/html; charset=utf-8"
         headers[HTTPField.Name("X-Console-Generated")!] = generated

@@ -24,6 +24,7 @@ enum ConsoleAssets {
         .badge.ok, .badge.recognized, .badge.approved, .badge.disbursed { background: #dff3e6; color: var(--ok); }
         .badge.silent, .badge.behind, .badge.proposed, .badge.registered { background: #fff0d9; color: var(--warn); }
         .badge.stuck, .badge.never, .badge.rejected, .badge.revoked { background: #fbe3e1; color: var(--bad); }
+        .badge.later { background: #eef1f4; color: var(--muted); }
         tr.state-stuck, tr.state-never, tr.state-silent { background: #fff8ef; }
         td.expiring { color: var(--bad); font-weight: 600; }
         tr.child td:first-child { padding-left: 26px; }

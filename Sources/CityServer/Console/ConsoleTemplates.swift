@@ -185,6 +185,7 @@ enum ConsoleTemplates {
         {{#list}}<tr data-platform="{{id}}"><td><a href="/console/records/{{id}}">{{name}}</a></td><td>{{countyName}}</td><td>{{category}}</td><td>{{level}}</td><td>{{hostOrg}}</td><td>{{recognizedOn}}</td><td><span class="badge {{status}}">{{statusLabel}}</span></td></tr>{{/list}}
         {{^list}}<tr><td colspan="7" class="empty">无 none</td></tr>{{/list}}
         </tbody></table>
+        <nav class="pages" id="platform-pages">{{#links}}<a href="{{href}}" rel="{{rel}}">{{label}}</a> {{/links}}</nav>
         """
 
     static let record = """

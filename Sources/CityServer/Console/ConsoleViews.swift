@@ -10,6 +10,8 @@ struct ConsoleViews: Sendable {
     let database: CityDatabase
     let metrics: CityMetrics
     let counties: CountyRegistry
+    /// The counties expected online (nil: all): one never seen and not expected yet is grey.
+    var expectedCounties: Set<String>? = nil
 
     /// A county is silent after this long without contact, as the `CountySyncCountySilent` alert says.
     static let silentAfterSeconds: Int64 = CountyHealth.silentAfterSeconds
@@ -38,6 +40,9 @@ struct ConsoleViews: Sendable {
         if health.state == "silent", let contact = county.lastContactAt {
             return ("silent", "失联 silent for \(ConsoleFormat.age(seconds: Int((now - contact) / 1000)))")
         }
+        if health.state == "never", let expected = expectedCounties, !expected.contains(county.county) {
+            return ("later", "未上线 not expected yet")
+        }
         return (health.state, health.label)
     }
 
@@ -61,12 +66,13 @@ struct ConsoleViews: Sendable {
         let now = CountyDatabase.wallClockMs()
         let health = metrics.countyHealth()
         // Trouble first: stuck, silent and failing counties before those never seen, then the rest.
-        let order = ["stuck": 0, "silent": 1, "error": 2, "never": 3, "ok": 4]
+        let order = ["stuck": 0, "silent": 1, "error": 2, "never": 3, "ok": 4, "later": 5]
         let rows = try database.countyStates().map { countyRow($0, now: now, health: health) }
             .enumerated().sorted { (order[$0.element.stateClass] ?? 2, $0.offset) < (order[$1.element.stateClass] ?? 2, $1.offset) }.map(\.element)
         let byState = Dictionary(grouping: rows, by: \.stateClass).mapValues(\.count)
         let summary = "\(rows.count) 个县区 counties: \(byState["ok"] ?? 0) 正常 syncing, \(byState["stuck"] ?? 0) 受阻 stuck, "
             + "\(byState["silent"] ?? 0) 失联 silent, \(byState["never"] ?? 0) 从未联系 never seen"
+            + (expectedCounties == nil ? "" : ", \(byState["later"] ?? 0) 未上线 not expected yet")
         struct Page { let summary: String; let rows: [CountyRow] }
         return render(Page(summary: summary, rows: rows), "counties")
     }
@@ -299,29 +305,44 @@ struct ConsoleViews: Sendable {
 
     // MARK: Platforms and records
 
-    func platforms(query: String, status: String, county: String) throws -> String {
-        let all = try database.platforms()
-        let needle = query.trimmingCharacters(in: .whitespaces).lowercased()
-        let matching = all.filter { platform in
-            (status.isEmpty || platform.status.rawValue == status) && (county.isEmpty || platform.county == county)
-                && (needle.isEmpty || platform.name.lowercased().contains(needle) || platform.hostOrg.lowercased().contains(needle)
-                    || platform.creditCode.lowercased().contains(needle) || platform.id.lowercased().contains(needle))
+    /// The platforms page: a page of `listLimit` rows chosen in SQL, with the filters and the page
+    /// in the URL, so a link or a reload shows the same rows.
+    func platforms(query: String, status: String, county: String, page requested: Int = 1) throws -> String {
+        let pageSize = Self.listLimit
+        var number = max(1, requested)
+        var (rows, matching, total) = try database.platformPage(text: query, status: status, county: county, limit: pageSize, offset: (number - 1) * pageSize)
+        let pages = max(1, (matching + pageSize - 1) / pageSize)
+        if number > pages {
+            number = pages
+            rows = try database.platformPage(text: query, status: status, county: county, limit: pageSize, offset: (number - 1) * pageSize).page
         }
         struct Item { let id, name, countyName, category, level, hostOrg, recognizedOn, status, statusLabel: String }
         struct Option { let value, label: String; let selected: Bool }
         struct CountyOption { let code, name: String; let selected: Bool }
-        struct Page { let query, summary: String; let statuses: [Option]; let counties: [CountyOption]; let list: [Item] }
-        let list = matching.prefix(Self.listLimit).map { platform in
+        struct Link { let href, label, rel: String }
+        struct Page { let query, summary: String; let statuses: [Option]; let counties: [CountyOption]; let list: [Item]; let links: [Link] }
+        let list = rows.map { platform in
             Item(id: platform.id, name: platform.name, countyName: countyName(platform.county), category: platform.category.chineseName,
                  level: platform.level?.chineseName ?? "—", hostOrg: platform.hostOrg, recognizedOn: platform.recognizedOn?.description ?? "—",
                  status: platform.status.rawValue, statusLabel: Self.label(platform.status))
         }
+        func href(_ target: Int) -> String {
+            var items = URLComponents()
+            items.path = "/console/platforms"
+            items.queryItems = [("q", query), ("status", status), ("county", county)].filter { !$0.1.isEmpty }.map { URLQueryItem(name: $0.0, value: $0.1) }
+                + [URLQueryItem(name: "page", value: String(target))]
+            return items.string ?? "/console/platforms?page=\(target)"
+        }
+        var links: [Link] = []
+        if number > 1 { links.append(Link(href: href(number - 1), label: "上一页 previous", rel: "prev")) }
+        if number < pages { links.append(Link(href: href(number + 1), label: "下一页 next", rel: "next")) }
+        let first = matching == 0 ? 0 : (number - 1) * pageSize + 1
         return render(Page(
             query: query,
-            summary: "\(matching.count) 个 matching of \(all.count)" + (matching.count > Self.listLimit ? "; the first \(Self.listLimit) shown" : ""),
+            summary: "\(matching) 个 matching of \(total); 第 \(number)/\(pages) 页 page \(number) of \(pages), rows \(first)–\((number - 1) * pageSize + list.count)",
             statuses: PlatformStatus.allCases.map { Option(value: $0.rawValue, label: Self.label($0), selected: $0.rawValue == status) },
             counties: counties.counties.map { CountyOption(code: $0.code, name: "\($0.name) \($0.code)", selected: $0.code == county) },
-            list: Array(list)), "platforms")
+            list: list, links: links), "platforms")
     }
 
     /// The page that records a payment: the award, its platform and amount, and the confirmation.
