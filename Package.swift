@@ -44,14 +44,14 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "WireCompression", dependencies: ["CSystemZlib"]),
-        .target(name: "ServiceLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "ServiceSupport", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // The HTTPS client of the sync protocol: the only code that sees a CURL*.
         .target(name: "CurlTransport", dependencies: ["CCurl", "SyncProtocol", "WireCompression"]),
         // The city's HTTPS server (Hummingbird, mutual TLS).
         .target(
             name: "CityServer",
             dependencies: [
-                "SyncCore", "SyncProtocol", "SyncStore", "SyncInterchange", "WireCompression", "ServiceLogging",
+                "SyncCore", "SyncProtocol", "SyncStore", "SyncInterchange", "WireCompression", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -67,7 +67,8 @@ let package = Package(
         .target(
             name: "CountyDaemon",
             dependencies: [
-                "SyncCore", "SyncProtocol", "SyncStore", "CurlTransport", "ServiceLogging",
+                "SyncCore", "SyncProtocol", "SyncStore", "CurlTransport", "ServiceSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "CSignals",
                 .product(name: "Logging", package: "swift-log"),
@@ -89,14 +90,14 @@ let package = Package(
         .executableTarget(
             name: "county-syncd",
             dependencies: [
-                "CountyDaemon", "SyncStore", "CSignals", "ServiceLogging",
+                "CountyDaemon", "SyncStore", "CSignals", "ServiceSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "city-aggregator",
             dependencies: [
-                "CityServer", "SyncStore", "CSignals", "ServiceLogging",
+                "CityServer", "SyncStore", "CSignals", "ServiceSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

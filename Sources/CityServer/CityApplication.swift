@@ -5,7 +5,7 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
-import ServiceLogging
+import ServiceSupport
 import X509
 import ServiceLifecycle
 import Synchronization

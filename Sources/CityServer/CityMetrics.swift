@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceSupport
 import Synchronization
 import SyncCore
 import SyncStore
@@ -154,35 +155,13 @@ final class CityMetrics: Sendable {
         }
         family("sync_build_info", "gauge", "The running release of County Sync.")
         out += "sync_build_info{version=\"\(CountySyncVersion.current)\"} 1\n"
-        out += Self.processMetrics(startTime: startTime)
+        out += ProcessMetrics.render(startTime: startTime)
         family("sync_county_sync_failing", "gauge", "1 when the county reported that its last sync failed (a pull or push it could not make), 0 when it syncs; absent for a county never seen.")
         for county in counties where county.lastContactAt != nil {
             out += "sync_county_sync_failing{county=\"\(county.county)\"} \((county.lastError ?? "").isEmpty ? 0 : 1)\n"
         }
         family("sync_county_clock_offset_seconds", "gauge", "How far the county's machine clock is behind the city's (negative: ahead), as it measured and reported.")
         for county in counties { if let offset = county.clockOffsetMs { out += "sync_county_clock_offset_seconds{county=\"\(county.county)\"} \(Double(offset) / 1000)\n" } }
-        return out
-    }
-
-    /// The standard `process_*` families, read from `/proc/self` (Linux).
-    static func processMetrics(startTime: Double) -> String {
-        var out = ""
-        func family(_ name: String, _ type: String, _ help: String, _ value: String) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name) \(value)\n"
-        }
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
-           let close = stat.lastIndex(of: ")") {
-            // Fields after the command name: state is field 3, utime 14, stime 15, rss 24.
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            if fields.count > 22, let user = Double(fields[11]), let system = Double(fields[12]), let pages = Double(fields[21]) {
-                family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", "\((user + system) / ticks)")
-                family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", "\(Int(pages) * Int(sysconf(Int32(_SC_PAGESIZE))))")
-            }
-        }
-        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
-        family("process_open_fds", "gauge", "Number of open file descriptors.", "\(fds)")
-        family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", "\(startTime)")
         return out
     }
 }

@@ -33,6 +33,12 @@ public struct CountyDaemonConfiguration: Sendable, Hashable {
     /// cannot get them back from this replica's log.
     public var logRetentionDays = 30
 
+    /// An optional plain-HTTP listener for `/metrics` and `/healthz` only, on a loopback address.
+    public var metricsHost: String?
+    public var metricsPort = 0
+    /// Where to write the metrics listener's port (with port 0), if anywhere.
+    public var metricsPortFile: String?
+
     /// Creates a configuration.
     public init(databasePath: String, cityURL: String, caFile: String, certFile: String, keyFile: String) {
         self.databasePath = databasePath
@@ -50,6 +56,14 @@ public struct CountyDaemonConfiguration: Sendable, Hashable {
         }
         for (key, path) in [("ca", caFile), ("cert", certFile), ("key", keyFile)] {
             guard FileManager.default.isReadableFile(atPath: path) else { throw .invalid(key: key, reason: "cannot read \(path)") }
+        }
+        if let host = metricsHost {
+            guard (0...65535).contains(metricsPort) else { throw .invalid(key: "metrics-listen", reason: "port \(metricsPort) is out of range") }
+            let loopback = host == "localhost" || host == "::1"
+                || (host.hasPrefix("127.") && host.split(separator: ".").count == 4 && host.split(separator: ".").allSatisfy { UInt8($0) != nil })
+            guard loopback else {
+                throw .invalid(key: "metrics-listen", reason: "\(host) is not a loopback address; the plain-HTTP listener serves only this machine (127.0.0.1 or ::1)")
+            }
         }
         guard pullIntervalSeconds > 0, pullIntervalSeconds <= 3600 else { throw .invalid(key: "pull-interval", reason: "must be between 0 and 3600 seconds") }
         guard (1...3_650).contains(logRetentionDays) else { throw .invalid(key: "log-retention-days", reason: "must be 1 to 3650") }

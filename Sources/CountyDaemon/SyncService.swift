@@ -3,7 +3,7 @@ import CurlTransport
 import Foundation
 import Logging
 import ServiceLifecycle
-import ServiceLogging
+import ServiceSupport
 import Synchronization
 import SyncCore
 import SyncProtocol
@@ -171,8 +171,13 @@ public func buildCountyDaemon(configuration: CountyDaemonConfiguration, logger: 
     }
     let client = SyncClient(database: database, transport: transport, logger: logger, batchSize: configuration.batchSize)
     let service = SyncService(client: client, configuration: configuration, logger: logger, lock: lock, clock: ContinuousClock(), watchFiles: true)
+    var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service), .init(service: HangupService(logger: logger))]
+    if let host = configuration.metricsHost {
+        services.append(.init(service: DaemonMetrics.listener(database, host: host, port: configuration.metricsPort,
+                                                              portFile: configuration.metricsPortFile, logger: logger)))
+    }
     return ServiceGroup(configuration: .init(
-        services: [.init(service: service), .init(service: HangupService(logger: logger))],
+        services: services,
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
 }

@@ -5,7 +5,7 @@ import Foundation
 import NIOCore
 import Hummingbird
 import Logging
-import ServiceLogging
+import ServiceSupport
 import SyncCore
 import SyncStore
 

@@ -3,7 +3,7 @@ import CountyDaemon
 import CSignals
 import Foundation
 import Logging
-import ServiceLogging
+import ServiceSupport
 import SyncCore
 import SyncStore
 
@@ -34,9 +34,13 @@ struct CountySyncd: AsyncParsableCommand {
     @Option(name: .customLong("log-retention-days"), help: "Days acknowledged changes are kept in the log before compaction (default 30).")
     var logRetentionDays: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
+    @Option(name: .customLong("metrics-listen"), help: ArgumentHelp("A loopback address for a plain-HTTP listener serving /metrics and /healthz only, e.g. 127.0.0.1:9465.", valueName: "host:port"))
+    var metricsListen: String?
+    @Option(name: .customLong("metrics-port-file"), help: ArgumentHelp("Write the metrics listener's port here.", valueName: "path"))
+    var metricsPortFile: String?
 
     static let keys: Set<String> = ["db", "city", "ca", "cert", "key", "pull-interval", "batch-size", "max-backoff", "request-timeout", "connect-timeout",
-                                    "log-retention-days", "log-level"]
+                                    "log-retention-days", "log-level", "metrics-listen", "metrics-port-file"]
 
     /// Runs the process; a configuration error is one line naming the file, line and key, and
     /// exit status 78 (no usage text, and no restart by the service unit).
@@ -68,6 +72,14 @@ struct CountySyncd: AsyncParsableCommand {
         if let value = try maxBackoff ?? file?.integer("max-backoff").map(Double.init) { configuration.maxBackoffSeconds = value }
         if let value = try requestTimeout ?? file?.integer("request-timeout").map(Double.init) { configuration.requestTimeoutSeconds = value }
         if let value = try connectTimeout ?? file?.integer("connect-timeout").map(Double.init) { configuration.connectTimeoutSeconds = value }
+        if let address = metricsListen ?? file?.values["metrics-listen"] {
+            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+                throw ConfigurationError.invalid(key: "metrics-listen", reason: "expected HOST:PORT, not \(address)")
+            }
+            configuration.metricsHost = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            configuration.metricsPort = port
+        }
+        configuration.metricsPortFile = metricsPortFile ?? file?.values["metrics-port-file"]
         let levelName = logLevel ?? file?.values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ConfigurationError.invalid(key: "log-level", reason: "unknown level \(levelName); expected trace, debug, info, notice, warning, error or critical")

@@ -154,4 +154,48 @@ struct MonitoringTests {
             #expect(header.count == 16 && header.allSatisfy(\.isHexDigit), "\(bad): \(made.headers)")
         }
     }
+
+    /// The county daemon has its own loopback /metrics (release 0.15.0 had none): what
+    /// `syncctl status` shows, in a form promtool accepts; a non-loopback address is refused.
+    @Test(.timeLimit(.minutes(2)))
+    func theDaemonServesItsOwnMetricsOnLoopback() async throws {
+        guard Self.requirePromtool() else { return }
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        try county.addPlatforms(makePlatforms("130202", count: 3))
+        let portFile = cluster.dir.appendingPathComponent("daemon-metrics.port").path
+        try cluster.startDaemon("130202", extra: ["--metrics-listen", "127.0.0.1:0", "--metrics-port-file", portFile])
+        try await eventually("the first sync") { try county.pendingCount() == 0 && county.syncPosition().lastPullAtMs != nil }
+        var port = ""
+        try await eventually("the metrics port") {
+            port = (try? String(contentsOfFile: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            return !port.isEmpty
+        }
+        let answer = try HealthProbe.get("http://127.0.0.1:\(port)/metrics")
+        let text = String(decoding: answer.body, as: UTF8.self)
+        #expect(answer.status == 200)
+        for expected in [#"sync_daemon_pending_changes{county="130202"} 0"#, #"sync_daemon_sync_failing{county="130202"} 0"#,
+                         #"sync_daemon_last_push_timestamp_seconds{county="130202"} "#, #"sync_daemon_certificate_expiry_timestamp_seconds{county="130202"} "#,
+                         #"sync_daemon_clock_offset_seconds{county="130202"} "#, "process_resident_memory_bytes ", "sync_build_info{version="] {
+            #expect(text.contains(expected), "\(expected) in the daemon's /metrics")
+        }
+        let file = cluster.dir.appendingPathComponent("daemon-metrics.txt")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let check = try Cluster.capture("/bin/sh", ["-c", "\(Self.promtool) check metrics < \(file.path)"])
+        #expect(check.status == 0, "promtool check metrics: \(check.stdout) \(check.stderr)")
+        #expect(try HealthProbe.get("http://127.0.0.1:\(port)/healthz").status == 200)
+        // Pending work shows at once.
+        try county.addPlatforms(makePlatforms("130202", count: 2, offset: 10))
+        cluster.stopCity()
+        try await eventually("the daemon to count what waits") {
+            String(decoding: try HealthProbe.get("http://127.0.0.1:\(port)/metrics").body, as: UTF8.self).contains(#"sync_daemon_pending_changes{county="130202"} 2"#)
+        }
+        let (cert, key) = try cluster.certificate("130202")
+        let refused = try Cluster.capture(Cluster.binaries.appendingPathComponent("county-syncd").path,
+                                          ["--db", cluster.countyDBPath("130202"), "--city", "https://127.0.0.1:1", "--ca", cluster.pki.appendingPathComponent("ca.pem").path,
+                                           "--cert", cert, "--key", key, "--metrics-listen", "0.0.0.0:9465"])
+        #expect(refused.status == 78 && refused.stderr.contains("metrics-listen") && refused.stderr.contains("loopback"), "\(refused.status) \(refused.stderr)")
+    }
 }
