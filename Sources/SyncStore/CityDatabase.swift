@@ -95,3 +95,25 @@ public final class CityDatabase: ReplicaDatabase {
         ChangeApplier(receiver: .city, authority: authority, counties: counties, policy: policy, nowMs: nowMs)
     }
 }
+
+extension CityDatabase {
+    /// A mark that changes with every write to the city's data: the newest feed entry and
+    /// decision, the counties' pushed positions, the row counts, and the database files' times
+    /// and sizes (any commit appends to the write-ahead log). A page rendered after reading an
+    /// equal mark shows what is there now. Take it before reading what it stands for.
+    public func writeMark() throws -> String {
+        let counters = try read("read the write mark") { db -> String in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT (SELECT ifnull(max(seq), 0) FROM change_log), (SELECT ifnull(max(id), 0) FROM decision_log),
+                       (SELECT total(high_water) FROM node_state), (SELECT count(*) FROM platform), (SELECT count(*) FROM award)
+                """)
+            return (0..<5).map { "\(row?[$0] as DatabaseValue? ?? .null)" }.joined(separator: ",")
+        }
+        var files: [String] = []
+        for suffix in ["", "-wal"] {
+            var info = stat()
+            if stat(path + suffix, &info) == 0 { files.append("\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec):\(info.st_size)") }
+        }
+        return counters + "|" + files.joined(separator: ";")
+    }
+}

@@ -94,6 +94,33 @@ struct ConsoleTests {
         #expect(pull.status == 403 && pull.body.contains("role_not_allowed"))
     }
 
+    /// The progress and awards pages are rendered once per write to the city's data, not per
+    /// open tab and refresh, and never show what was before a write: one made by another process
+    /// (syncctl at the shell, a county's push) shows on the next load.
+    @Test(.timeLimit(.minutes(2)))
+    func pagesRenderedOncePerWriteShowEveryWrite() async throws {
+        let (cluster, county, platform, award) = try await Self.setUp()
+        defer { cluster.cleanUp() }
+        func awardRow() throws -> String {
+            let body = try Self.request(cluster, "operator-zhang", "GET", "/console/awards").body
+            guard let start = body.range(of: award.id) else { return "" }
+            return String(body[start.lowerBound...].prefix(1_500))
+        }
+        #expect(try awardRow().contains("申报 proposed"))
+        #expect(try awardRow().contains("申报 proposed"), "unchanged while nothing is written")
+        #expect(try cluster.syncctl(["award", "approve", award.id, "--db", cluster.cityDB]).status == 0)
+        #expect(try awardRow().contains("批准 approved"), "the shell's approval shows on the next load")
+        let before = try Self.request(cluster, "operator-zhang", "GET", "/console/progress").body
+        var lab = makePlatforms("130202", count: 1, offset: 77)[0]
+        lab.name = "唐山市新建重点实验室"
+        lab = try county.addPlatform(lab)
+        #expect(try cluster.syncctl(["sync"] + cluster.connection("130202")).status == 0)
+        #expect(try cluster.syncctl(["platform", "recognize", lab.id, "--db", cluster.cityDB]).status == 0)
+        let after = try Self.request(cluster, "operator-zhang", "GET", "/console/progress").body
+        #expect(before != after, "a recognition changes the progress page")
+        _ = platform
+    }
+
     /// The platforms page shows a page at a time, chosen in SQL, with its filters and its page in
     /// the URL (release 0.15.0 showed the first 200 of N and no way to the rest).
     @Test(.timeLimit(.minutes(2)))

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Mustache
 import SyncCore
 import SyncStore
@@ -12,6 +13,9 @@ struct ConsoleViews: Sendable {
     let counties: CountyRegistry
     /// The counties expected online (nil: all): one never seen and not expected yet is grey.
     var expectedCounties: Set<String>? = nil
+    /// The progress and awards pages read every platform and award: rendered once per write to
+    /// the city's data (`CityDatabase.writeMark`), not once per open tab every refresh.
+    let cache = PageCache()
 
     /// A county is silent after this long without contact, as the `CountySyncCountySilent` alert says.
     static let silentAfterSeconds: Int64 = CountyHealth.silentAfterSeconds
@@ -110,6 +114,10 @@ struct ConsoleViews: Sendable {
 
     func progress() throws -> String {
         let today = CityDatabase.today()
+        return try cache.page("progress", mark: try database.writeMark() + "|\(today)") { try renderProgress(today: today) }
+    }
+
+    private func renderProgress(today: CalendarDate) throws -> String {
         let report = try database.progressReport(asOf: today)
         let platforms = try database.platforms()
         struct Target { let key, chinese, kindLabel, goal: String; let count, gap, expected, registered: Int; let paceClass, paceLabel: String; let child: Bool }
@@ -191,6 +199,13 @@ struct ConsoleViews: Sendable {
     // MARK: Awards
 
     func awards(query: String, status: String, county: String) throws -> String {
+        let key = ["awards", query, status, county].joined(separator: "\u{0}")
+        return try cache.page(key, mark: try database.writeMark() + "|\(CityDatabase.today())") {
+            try renderAwards(query: query, status: status, county: county)
+        }
+    }
+
+    private func renderAwards(query: String, status: String, county: String) throws -> String {
         let report = try database.progressReport(asOf: CityDatabase.today())
         let money = report.awards
         let awards = try database.awards()
@@ -429,4 +444,24 @@ struct ConsoleViews: Sendable {
             canDisburse: award.status == .approved, canReverse: award.status == .disbursed, platformActions: false, canRecognize: false, canRevoke: false,
             canEvaluate: false, evaluationYear: "", proposedYuan: yuan, hasAwards: false, awardsOfPlatform: [], history: try history(id)), "record")
     }
+}
+
+/// Rendered pages by key, each with the write mark it was rendered at; a few dozen at most.
+final class PageCache: Sendable {
+    private let pages = Mutex<[String: (mark: String, html: String)]>([:])
+    /// Page bodies rendered since start (a hit renders nothing).
+    private let rendered = Mutex(0)
+
+    func page(_ key: String, mark: String, render: () throws -> String) throws -> String {
+        if let hit = pages.withLock({ $0[key] }), hit.mark == mark { return hit.html }
+        let html = try render()
+        rendered.withLock { $0 += 1 }
+        pages.withLock { pages in
+            if pages.count >= 64 { pages.removeAll() }
+            pages[key] = (mark, html)
+        }
+        return html
+    }
+
+    var renders: Int { rendered.withLock { $0 } }
 }
