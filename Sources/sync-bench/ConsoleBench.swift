@@ -35,20 +35,26 @@ struct ConsoleBench: AsyncParsableCommand {
             baseURL: "https://127.0.0.1:\(port)", caFile: "\(pki)/ca.pem", certFile: "\(pki)/operator-bench.pem", keyFile: "\(pki)/operator-bench.key"))
 
         let anAward = try city.awards()[0].id
-        let pages: [(String, String)] = [
-            ("/healthz (TLS + HTTP floor, operator refused)", "/healthz"),
-            ("counties", "/console"), ("county 130202", "/console/counties/130202"), ("progress (charts)", "/console/progress"),
-            ("awards", "/console/awards"), ("decisions", "/console/decisions"), ("platforms", "/console/platforms"),
-            ("platform search", "/console/platforms?q=%E5%B9%B3%E5%8F%B0%2012"), ("award record", "/console/records/\(anAward)"),
+        let aPlatform = try city.platformPage(text: "", status: "", county: "", limit: 1, offset: 0).page[0].id
+        // (name, path, a write to the city before each load: the page is rendered anew each time)
+        let pages: [(String, String, Bool)] = [
+            ("/healthz (TLS + HTTP floor, operator refused)", "/healthz", false),
+            ("counties", "/console", false), ("county 130202", "/console/counties/130202", false),
+            ("progress (charts), unchanged data", "/console/progress", false), ("progress, after a write each time", "/console/progress", true),
+            ("awards, unchanged data", "/console/awards", false), ("awards, after a write each time", "/console/awards", true),
+            ("decisions", "/console/decisions", false), ("platforms (a page of 200)", "/console/platforms", false),
+            ("platforms, page 50", "/console/platforms?page=50", false),
+            ("platform search", "/console/platforms?q=%E5%B9%B3%E5%8F%B0%2012", false), ("award record", "/console/records/\(anAward)", false),
         ]
         print("sync-bench console: \(platformCount) platforms and \(awardCount) awards over \(codes.count) counties at the city;")
         print("each page fetched \(loads) times with the operator's certificate (libcurl, mutual TLS, keep-alive), debug or release as built.")
         print("page                                            p50 ms    p99 ms     KB   p50 / floor p50")
         var floor = 1.0
-        for (name, path) in pages {
+        for (name, path, rewrite) in pages {
             var times: [Double] = []
             var bytes = 0
             for attempt in 0...loads {
+                if rewrite { try city.updatePlatform(id: aPlatform) { $0.remarks = "bench \(attempt)" } }
                 let start = ContinuousClock.now
                 let (status, body) = try await client.request(method: "GET", path: path)
                 let elapsed = (ContinuousClock.now - start).seconds * 1_000
