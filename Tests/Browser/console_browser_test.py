@@ -222,8 +222,12 @@ def scenario(setup):
               "a bar chart and a pace line for each target")
         for target in top:
             for code in ["130202", "130209"]:
-                cell = page.locator(f'#matrix tr[data-county="{code}"] td[data-target="{target["key"]}"]').inner_text().strip()
+                cell = page.locator(f'#matrix td[data-county="{code}"][data-target="{target["key"]}"]').inner_text().strip()
                 check(cell == str(target["byCounty"][code]), f"matrix {code} × {target['key']}: {cell} = {target['byCounty'][code]}")
+        # The page fits the 1,400 px window: no sideways scrolling (release 0.15.0's was 1,994 px).
+        width = page.evaluate("document.documentElement.scrollWidth")
+        check(width <= 1400, f"the progress page fits a 1,400 px window ({width} px)")
+        check("路南区" in page.locator("#matrix thead").inner_text(), "the matrix is headed by the counties' Chinese names")
 
         # Awards: the money of `syncctl progress`.
         open_page("/console/awards", "awards.png")

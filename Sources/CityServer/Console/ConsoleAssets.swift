@@ -18,6 +18,7 @@ enum ConsoleAssets {
         th, td { padding: 5px 9px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
         th { background: #eef2f6; font-weight: 600; font-size: 13px; }
         td[data-field], .money td, .matrix td { font-variant-numeric: tabular-nums; }
+        .matrix th, .matrix td { padding: 4px 5px; } .matrix td[data-county] { text-align: right; }
         .code, .note { color: var(--muted); font-size: 12px; } .mono { font-family: ui-monospace, monospace; font-size: 12px; }
         .empty { color: var(--muted); font-style: italic; }
         .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; background: #e6ebf1; }

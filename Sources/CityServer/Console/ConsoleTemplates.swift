@@ -101,8 +101,8 @@ enum ConsoleTemplates {
         {{#entered}}<tr data-target="{{key}}"><td>{{chinese}} <span class="code">{{key}}</span></td><td>{{goal}}</td><td data-field="standing">{{standing}}</td><td>{{year}}</td><td><span class="badge {{badgeClass}}">{{badge}}</span></td></tr>{{/entered}}
         </tbody></table>
         <h2>县区 × 目标 County × target</h2>
-        <table id="matrix" class="matrix"><thead><tr><th>县区 County</th>{{#matrixHeaders}}<th title="{{chinese}}">{{key}}</th>{{/matrixHeaders}}</tr></thead><tbody>
-        {{#matrix}}<tr data-county="{{code}}"><td>{{name}} <span class="code">{{code}}</span></td>{{#cells}}<td data-target="{{key}}">{{value}}</td>{{/cells}}</tr>{{/matrix}}
+        <table id="matrix" class="matrix"><thead><tr><th>目标 Target</th>{{#matrixHeaders}}<th title="{{code}}">{{name}}</th>{{/matrixHeaders}}</tr></thead><tbody>
+        {{#matrix}}<tr data-target="{{key}}"><td title="{{key}}">{{chinese}}</td>{{#cells}}<td data-county="{{code}}" data-target="{{key}}">{{value}}</td>{{/cells}}</tr>{{/matrix}}
         </tbody></table>
         <h2>各目标图表 Charts</h2>
         <div class="charts">

@@ -121,9 +121,9 @@ struct ConsoleViews: Sendable {
         let report = try database.progressReport(asOf: today)
         let platforms = try database.platforms()
         struct Target { let key, chinese, kindLabel, goal: String; let count, gap, expected, registered: Int; let paceClass, paceLabel: String; let child: Bool }
-        struct Header { let key, chinese: String }
-        struct Cell { let key: String; let value: Int }
-        struct MatrixRow { let code, name: String; let cells: [Cell] }
+        struct Header { let code, name: String }
+        struct Cell { let code, key: String; let value: Int }
+        struct MatrixRow { let key, chinese: String; let cells: [Cell] }
         struct Chart { let key, chinese, bars, pace: String }
         struct Page {
             let asOf, elapsedPercent, completeness: String
@@ -148,8 +148,10 @@ struct ConsoleViews: Sendable {
         }
         let shown = report.targets.filter { $0.parent == nil }
         let codes = counties.counties.map(\.code)
-        let matrix = codes.map { code in
-            MatrixRow(code: code, name: countyName(code), cells: shown.map { Cell(key: $0.key, value: $0.byCounty[code] ?? 0) })
+        // Targets down, the 18 counties across (their short Chinese names): it fits a 1,400 px
+        // window, where counties down and 20 targets across did not.
+        let matrix = shown.map { target in
+            MatrixRow(key: target.key, chinese: target.chinese, cells: codes.map { Cell(code: $0, key: target.key, value: target.byCounty[$0] ?? 0) })
         }
         let plans = Dictionary(uniqueKeysWithValues: PlanTarget.tangshan2025.map { ($0.key, $0) })
         let charts = shown.map { target -> Chart in
@@ -162,7 +164,7 @@ struct ConsoleViews: Sendable {
             ? "数据 data: all \(report.counties) counties have synced"
             : "数据不全 incomplete: \(report.countiesNeverSynced.count) of \(report.counties) counties have never synced"
         return render(Page(asOf: report.asOf, elapsedPercent: String(format: "%.0f", report.elapsed * 100), completeness: completeness,
-                           targets: targets, matrixHeaders: shown.map { Header(key: $0.key, chinese: $0.chinese) }, matrix: matrix,
+                           targets: targets, matrixHeaders: codes.map { Header(code: $0, name: countyName($0)) }, matrix: matrix,
                            charts: charts, entered: entered), "progress")
     }
 
