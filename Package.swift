@@ -44,7 +44,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "WireCompression", dependencies: ["CSystemZlib"]),
-        .target(name: "ServiceSupport", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "ServiceSupport", dependencies: ["SyncCore", .product(name: "Logging", package: "swift-log")]),
         // The HTTPS client of the sync protocol: the only code that sees a CURL*.
         .target(name: "CurlTransport", dependencies: ["CCurl", "SyncProtocol", "WireCompression"]),
         // The city's HTTPS server (Hummingbird, mutual TLS).

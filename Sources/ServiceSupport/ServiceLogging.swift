@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import SyncCore
 
 /// How the aggregator and the daemon log: swift-log's line format on standard error, at one level
 /// for the whole process that SIGHUP may change (`level`), and under systemd with each line's
@@ -21,11 +22,22 @@ public enum ServiceLogging {
     }
 
     /// Sets the logging system up: under systemd (standard error connected to the journal, which
-    /// systemd says with `JOURNAL_STREAM`) with priority prefixes, else plain lines.
-    public static func bootstrap(level: Logger.Level, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    /// systemd says with `JOURNAL_STREAM`) with priority prefixes, else plain lines. With a
+    /// configuration file `rereading` (nil when `--log-level` set the level), SIGHUP reads its
+    /// `log-level` again (`rereadLevel`); `allowed` are the file's keys.
+    public static func bootstrap(level: Logger.Level, rereading config: String? = nil, allowed: Set<String> = [],
+                                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.level = level
         let journal = environment["JOURNAL_STREAM"] != nil
         LoggingSystem.bootstrap { label in ServiceLogHandler(label: label, journal: journal) }
+        guard let config else { return }
+        levelSource {
+            let name = try ConfigFile(path: config, allowed: allowed).values["log-level"] ?? "info"
+            guard let level = Logger.Level(rawValue: name) else {
+                throw ConfigurationError.invalid(key: "log-level", reason: "unknown level \(name) in \(config)")
+            }
+            return level
+        }
     }
 
     private static let source = Mutex<(@Sendable () throws -> Logger.Level?)?>(nil)

@@ -85,17 +85,8 @@ struct CountySyncd: AsyncParsableCommand {
             throw ConfigurationError.invalid(key: "log-level", reason: "unknown level \(levelName); expected trace, debug, info, notice, warning, error or critical")
         }
 
-        ServiceLogging.bootstrap(level: level)
         // SIGHUP reads the configuration file's log-level again, unless --log-level set it.
-        if logLevel == nil, let config {
-            ServiceLogging.levelSource {
-                let name = try ConfigFile(path: config, allowed: Self.keys).values["log-level"] ?? "info"
-                guard let level = Logger.Level(rawValue: name) else {
-                    throw ConfigurationError.invalid(key: "log-level", reason: "unknown level \(name) in \(config)")
-                }
-                return level
-            }
-        }
+        ServiceLogging.bootstrap(level: level, rereading: logLevel == nil ? config : nil, allowed: Self.keys)
         let logger = Logger(label: "county-syncd")
         do {
             let group = try buildCountyDaemon(configuration: configuration, logger: logger)
