@@ -2,6 +2,7 @@ import ArgumentParser
 import CityServer
 import CurlTransport
 import Foundation
+import GRDB
 import SyncCore
 import SyncProtocol
 import SyncStore
@@ -91,8 +92,14 @@ struct ConsoleBench: AsyncParsableCommand {
             while let batch = try county.nextPushBatch(limit: 2_000) {
                 try county.acknowledge(batch, try city.applyPush(county: code, batch))
             }
-            for (serial, platform) in rows.enumerated() where serial % 3 != 2 {
-                try city.recognizePlatform(id: platform.id, on: try CalendarDate(String(format: "2023-%02d-15", serial % 12 + 1)))
+            // Recognised as the city would have, in one transaction: a recognition through the
+            // API checks the city for likely duplicates, which at 25,000 rows makes the fill, not
+            // the pages, what the bench would time.
+            try city.pool.write { db in
+                for (serial, platform) in rows.enumerated() where serial % 3 != 2 {
+                    try db.execute(sql: "UPDATE platform SET status = 'recognized', recognized_on = ? WHERE id = ?",
+                                   arguments: [String(format: "2023-%02d-15", serial % 12 + 1), platform.id])
+                }
             }
         }
         for (serial, award) in try city.awards().enumerated() {
