@@ -219,6 +219,15 @@ public struct Receiver: Sendable {
                 guard state.tombstone.map({ change.version > $0 }) ?? true else { return .nothing }
                 return ReceiveDecision(write: .delete(cascade: []), versions: nil, conflicts: [], outcome: .merged)
             }
+            // At a county, a city delete older than a write of the city the row holds is one the
+            // city itself went past (the id written again and recognised since, or a city restored
+            // from a backup that still has the row): a replica replaying the feed from its start
+            // after merging the city's snapshot must not undo what the snapshot holds. A local
+            // edit that crossed the delete still loses to it, as before.
+            if side == .county, NodeRole(node: change.version.node) == .city,
+               state.versions.storage.values.contains(where: { NodeRole(node: $0.node) == .city && $0 > change.version }) {
+                return .nothing
+            }
             // At the city, a delete that is not a county's is the city's own, given back after a
             // restore: a seal proves the city once sent it, not that it is still the latest. It is
             // judged by the versions like a county's, and cascades over nothing.

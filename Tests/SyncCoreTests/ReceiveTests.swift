@@ -190,6 +190,25 @@ struct ReceiveTests {
         expectPark(.hasAwards) { try Self.city.receive(countyDelete, into: Self.held(Self.platformValues(), at: v0), county: "130202", lookups: Memory(awards: [award])) }
     }
 
+    /// At a county, a city delete older than a write of the city the row holds changes nothing:
+    /// the city went past it (the id written again and recognised since). A new replica replaying
+    /// the feed from its start after the snapshot deleted the recognised platform (issue 21, 2.).
+    /// A local edit newer than the city's delete still loses to it, as before.
+    @Test func aCityDeleteTheCityWentPastChangesNothingAtACounty() throws {
+        var versions = RowVersions()
+        let columns = Array(Self.platformValues().keys)
+        versions.set(Self.version(3_000, Self.countyNode), columns: columns, of: columns)
+        versions.set(Self.version(4_000, Self.cityNode), columns: ["status", "recognized_on"], of: columns)
+        let recognised = RowState(values: Self.platformValues(status: "recognized"), versions: versions)
+        let stale = ReceivedChange(table: "platform", rowId: Self.p1, op: .delete, version: Self.version(2_000, Self.cityNode), values: [:], bases: [:])
+        #expect(try Self.county.receive(stale, into: recognised, county: "130202", lookups: Memory()).write == .none)
+        // A later city delete still deletes, and so does an older one over the county's own edit.
+        let later = ReceivedChange(table: "platform", rowId: Self.p1, op: .delete, version: Self.version(5_000, Self.cityNode), values: [:], bases: [:])
+        #expect(try Self.county.receive(later, into: recognised, county: "130202", lookups: Memory()).write == .delete(cascade: []))
+        let edited = Self.held(Self.platformValues(), at: Self.version(3_000, Self.countyNode))
+        #expect(try Self.county.receive(stale, into: edited, county: "130202", lookups: Memory()).write == .delete(cascade: []))
+    }
+
     @Test func everyParkReasonHasAStableCode() {
         #expect(ParkReason.allCases.count == Set(ParkReason.allCases.map(\.rawValue)).count)
         #expect(ParkReason(rawValue: "award_approved") == .awardApproved)

@@ -110,6 +110,19 @@ struct ReturnTests {
         #expect(try setup.city.award(id: award)?.status == .disbursed)
         try setup.sync()
         #expect(try CountyDatabase.open(at: setup.countyDB).platform(id: twin)?.status == .recognized, "and the county keeps it")
+
+        // The same stale delete still stands in the county's feed, before the recognition: a new
+        // replica of the county merges the snapshot and pulls on; the feed it replays must not
+        // undo what the snapshot holds.
+        let replacement = setup.cluster.dir.appendingPathComponent("replacement.db").path
+        #expect(try setup.cluster.syncctl(["init", "--db", replacement, "--county", "130202"]).status == 0)
+        let fresh = ["sync"] + (try setup.cluster.connection("130202", dbPath: replacement))
+        for _ in 0..<2 { #expect(try setup.cluster.syncctl(fresh).status == 0) }
+        let replica = try CountyDatabase.open(at: replacement)
+        #expect(try replica.platform(id: twin)?.status == .recognized, "the new replica holds the recognised platform")
+        #expect(try replica.award(id: award)?.status == .disbursed, "and its paid award")
+        #expect(try setup.city.platform(id: twin)?.status == .recognized && setup.city.award(id: award)?.status == .disbursed,
+                "the city's decisions stand")
     }
 
     @Test(.timeLimit(.minutes(3)))
