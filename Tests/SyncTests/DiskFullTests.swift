@@ -184,13 +184,18 @@ struct CityBusyTests {
         try county.addPlatforms(makePlatforms("130202", count: 2))
         #expect(try cluster.syncctl(["sync"] + cluster.connection("130202")).status == 0)
         try county.addPlatforms(makePlatforms("130202", count: 2, offset: 10))
-        // Another process holds the city's write lock for 20 seconds (past the 10 s busy timeout).
+        // Another process holds the city's write lock for 40 seconds (past the 10 s busy timeout), waiting for
+        // the aggregator's own writes to let it in.
         let holder = try Managed.start(URL(fileURLWithPath: "/usr/bin/sqlite3"),
-                                       [cluster.cityDB, "BEGIN IMMEDIATE", "UPDATE replica SET node = node", ".shell sleep 20", "COMMIT"],
+                                       [cluster.cityDB, ".timeout 10000", "BEGIN IMMEDIATE", "UPDATE replica SET node = node", ".shell sleep 40", "COMMIT"],
                                        log: cluster.dir.appendingPathComponent("holder.log"))
         defer { holder.kill9() }
-        try await eventually("the holder to take the lock") {
-            try Cluster.capture("/usr/bin/sqlite3", ["-cmd", ".timeout 0", cluster.cityDB, "BEGIN IMMEDIATE"]).status != 0
+        do {
+            try await eventually("the holder to take the lock") {
+                try Cluster.capture("/usr/bin/sqlite3", ["-cmd", ".timeout 0", cluster.cityDB, "BEGIN IMMEDIATE"]).status != 0
+            }
+        } catch {
+            throw ClusterError("\(error); the holder \(holder.isRunning ? "runs" : "has ended") and wrote: \(cluster.logTail("holder.log"))")
         }
         let sync = try cluster.syncctl(["sync"] + cluster.connection("130202"))
         #expect(holder.isRunning, "the lock was still held when the push was answered")
