@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "WireCompression", dependencies: ["CSystemZlib"]),
         .target(name: "ServiceSupport", dependencies: ["SyncCore", .product(name: "Logging", package: "swift-log")]),
         // The HTTPS client of the sync protocol: the only code that sees a CURL*.
-        .target(name: "CurlTransport", dependencies: ["CCurl", "SyncProtocol", "WireCompression"]),
+        .target(name: "CurlTransport", dependencies: ["CCurl", "SyncCore", "SyncProtocol", "WireCompression"]),
         // The city's HTTPS server (Hummingbird, mutual TLS).
         .target(
             name: "CityServer",

@@ -96,11 +96,6 @@ public struct CityServerConfiguration: Sendable, Hashable {
         self.clientCAFile = clientCAFile
     }
 
-    /// Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost).
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || (host.hasPrefix("127.") && host.split(separator: ".").count == 4
-            && host.split(separator: ".").allSatisfy { UInt8($0) != nil })
-    }
 
     /// Checks every setting; throws naming the bad key.
     public func validate() throws(ConfigurationError) {
@@ -118,7 +113,7 @@ public struct CityServerConfiguration: Sendable, Hashable {
         guard (1...10_000).contains(limits.maxNodesPerCounty) else { throw .invalid(key: "max-nodes-per-county", reason: "must be 1 to 10000") }
         if let monitoring = monitoringListen {
             guard (0...65535).contains(monitoring.port) else { throw .invalid(key: "monitoring-listen", reason: "port \(monitoring.port) is out of range") }
-            guard Self.isLoopback(monitoring.host) else {
+            guard ListenAddress.isLoopback(monitoring.host) else {
                 throw .invalid(key: "monitoring-listen", reason: "\(monitoring.host) is not a loopback address; the plain-HTTP listener serves only this machine (127.0.0.1 or ::1)")
             }
         }

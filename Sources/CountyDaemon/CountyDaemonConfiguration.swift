@@ -59,9 +59,7 @@ public struct CountyDaemonConfiguration: Sendable, Hashable {
         }
         if let host = metricsHost {
             guard (0...65535).contains(metricsPort) else { throw .invalid(key: "metrics-listen", reason: "port \(metricsPort) is out of range") }
-            let loopback = host == "localhost" || host == "::1"
-                || (host.hasPrefix("127.") && host.split(separator: ".").count == 4 && host.split(separator: ".").allSatisfy { UInt8($0) != nil })
-            guard loopback else {
+            guard ListenAddress.isLoopback(host) else {
                 throw .invalid(key: "metrics-listen", reason: "\(host) is not a loopback address; the plain-HTTP listener serves only this machine (127.0.0.1 or ::1)")
             }
         }

@@ -52,7 +52,7 @@ final class CurlHandle {
     private var deflatedHeaders: UnsafeMutablePointer<curl_slist>?
     private let configuration: TransportConfiguration
 
-    private static let globalInit: Void = {
+    static let globalInit: Void = {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
     }()
 

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import SyncCore
 import SyncProtocol
 
 /// One GET of the aggregator's plain monitoring listener (`monitoring-listen`, loopback only):
@@ -8,11 +9,10 @@ import SyncProtocol
 public enum HealthProbe {
     /// The answer's status and body; throws naming the URL when nothing answered.
     public static func get(_ url: String, timeoutSeconds: Int = 5) throws -> (status: Int, body: Data) {
-        guard let parsed = URL(string: url), parsed.scheme == "http", let host = parsed.host,
-              ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) else {
+        guard let parsed = URL(string: url), parsed.scheme == "http", let host = parsed.host, ListenAddress.isLoopback(host) else {
             throw TransportError.configuration("--health must be the aggregator's monitoring listener on loopback, http://127.0.0.1:PORT/healthz (got \(url))")
         }
-        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+        _ = CurlHandle.globalInit
         guard let handle = curl_easy_init() else { throw TransportError.configuration("curl_easy_init failed") }
         defer { curl_easy_cleanup(handle) }
         let sink = ResponseSink()

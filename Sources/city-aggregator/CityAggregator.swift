@@ -114,11 +114,9 @@ struct CityAggregator: AsyncParsableCommand {
             databasePath: try setting(db, "db"), certFile: try setting(cert, "cert"), keyFile: try setting(key, "key"),
             clientCAFile: try setting(clientCA, "client-ca"))
         let address = listen ?? file?.values["listen"] ?? "127.0.0.1:8443"
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
-            throw ConfigurationError.invalid(key: "listen", reason: "expected HOST:PORT, not \(address)")
-        }
-        configuration.host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        configuration.port = port
+        let listenAddress = try ListenAddress(address, key: "listen")
+        configuration.host = listenAddress.host
+        configuration.port = listenAddress.port
         if let value = try maxBodyBytes ?? file?.integer("max-body-bytes") { configuration.maxBodyBytes = value }
         if let value = try maxValueBytes ?? file?.integer("max-value-bytes") { configuration.limits.maxValueBytes = value }
         if let value = try maxBatchChanges ?? file?.integer("max-batch-changes") { configuration.limits.maxBatchChanges = value }
@@ -128,10 +126,8 @@ struct CityAggregator: AsyncParsableCommand {
         if let value = try maxNodesPerCounty ?? file?.integer("max-nodes-per-county") { configuration.limits.maxNodesPerCounty = value }
         configuration.portFile = portFile ?? file?.values["port-file"]
         if let address = monitoringListen ?? file?.values["monitoring-listen"] {
-            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
-                throw ConfigurationError.invalid(key: "monitoring-listen", reason: "expected HOST:PORT, not \(address)")
-            }
-            configuration.monitoringListen = (String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+            let monitoring = try ListenAddress(address, key: "monitoring-listen")
+            configuration.monitoringListen = (monitoring.host, monitoring.port)
         }
         configuration.monitoringPortFile = monitoringPortFile ?? file?.values["monitoring-port-file"]
         configuration.countiesFile = counties ?? file?.values["counties"]

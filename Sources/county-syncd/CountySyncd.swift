@@ -73,11 +73,9 @@ struct CountySyncd: AsyncParsableCommand {
         if let value = try requestTimeout ?? file?.integer("request-timeout").map(Double.init) { configuration.requestTimeoutSeconds = value }
         if let value = try connectTimeout ?? file?.integer("connect-timeout").map(Double.init) { configuration.connectTimeoutSeconds = value }
         if let address = metricsListen ?? file?.values["metrics-listen"] {
-            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
-                throw ConfigurationError.invalid(key: "metrics-listen", reason: "expected HOST:PORT, not \(address)")
-            }
-            configuration.metricsHost = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            configuration.metricsPort = port
+            let metrics = try ListenAddress(address, key: "metrics-listen")
+            configuration.metricsHost = metrics.host
+            configuration.metricsPort = metrics.port
         }
         configuration.metricsPortFile = metricsPortFile ?? file?.values["metrics-port-file"]
         let levelName = logLevel ?? file?.values["log-level"] ?? "info"
