@@ -148,11 +148,19 @@ func reporting<T>(_ body: () throws -> T) throws -> T {
         print(message)
         throw ExitCode.success
     } catch let error as StoreError {
-        switch error {
-        case .missingDatabase, .cannotOpen, .wrongRole, .sqlite, .diskFull, .busy: throw CLIError(error.description, status: .couldNot)
-        default: throw CLIError(error.description)
-        }
+        throw CLIError(error.description, status: error.exitStatus)
     } catch let error as DomainError {
         throw CLIError(error.description)
+    }
+}
+
+extension StoreError {
+    /// `syncctl`'s exit status for it: could not do it (2) when the database cannot be opened or
+    /// written (missing, damaged, the other role, full, locked), else refused (1).
+    var exitStatus: ExitStatus {
+        switch self {
+        case .missingDatabase, .cannotOpen, .wrongRole, .sqlite, .diskFull, .busy: .couldNot
+        default: .refused
+        }
     }
 }

@@ -29,12 +29,7 @@ struct SyncCommand: AsyncParsableCommand {
             // every command (README, "Exit codes").
             throw CLIError("sync failed: \(error)", status: .couldNot)
         } catch let error as StoreError {
-            // A write of what was pulled failed (disk full, locked): could not do it; a refusal
-            // of the county's own rules is refused (1).
-            switch error {
-            case .missingDatabase, .cannotOpen, .wrongRole, .sqlite, .diskFull, .busy: throw CLIError("sync failed: \(error)", status: .couldNot)
-            default: throw CLIError("sync failed: \(error)")
-            }
+            throw CLIError("sync failed: \(error)", status: error.exitStatus)
         } catch {
             throw CLIError("sync failed: \(error)")
         }

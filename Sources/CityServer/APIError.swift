@@ -222,16 +222,12 @@ struct RequestIdMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// 16 hex digits.
     static func generate() -> String {
-        String(UInt64.random(in: .min ... .max), radix: 16).leftPadded(to: 16)
+        String(format: "%016llx", UInt64.random(in: .min ... .max))
     }
 }
 
 private extension UInt8 {
     var isASCIILetterOrDigit: Bool { (48...57).contains(self) || (65...90).contains(self) || (97...122).contains(self) }
-}
-
-private extension String {
-    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }
 
 /// Counts every request by route and status, with its duration, for `GET /metrics`.

@@ -11,13 +11,13 @@ import SyncStore
 /// `syncctl status` shows, read from the replica at scrape time.
 enum DaemonMetrics {
     /// The exposition for `database` (and `/proc/self`).
-    static func render(_ database: CountyDatabase, startTime: Double, nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> String {
+    static func render(_ database: CountyDatabase, startTime: Double) throws -> String {
         let status = try database.status()
         var out = ""
         let labels = "{county=\"\(status.county)\"}"
-        func gauge(_ name: String, _ help: String, _ value: String?, type: String = "gauge") {
+        func gauge(_ name: String, _ help: String, _ value: String?) {
             guard let value else { return }
-            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name)\(labels) \(value)\n"
+            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name)\(labels) \(value)\n"
         }
         gauge("sync_daemon_pending_changes", "Local changes the city has not acknowledged yet.", "\(status.pending)")
         gauge("sync_daemon_oldest_pending_seconds", "Age of the oldest unacknowledged change (0 with none).", "\(status.pending > 0 ? status.oldestPendingAgeSeconds : 0)")

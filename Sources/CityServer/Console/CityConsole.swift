@@ -302,7 +302,7 @@ struct CityConsole: Sendable {
         // outcome and where the request came from.
         var metadata: Logger.Metadata = ["sync.operator": "\(context.operatorName)", "sync.route": "\(request.uri.path)",
                                          "sync.record": "\(id)", "sync.peer": "\(context.peer)",
-                                         "http.request_id": "\(context.logger[metadataKey: "http.request_id"] ?? "-")"]
+                                         "http.request_id": "\(context.logger[metadataKey: RequestIdMiddleware<OperatorRequestContext>.metadataKey] ?? "-")"]
         do {
             let buffer = try await request.body.collect(upTo: 64 * 1024)
             let form = FormFields.parse(String(buffer: buffer))

@@ -451,19 +451,14 @@ struct ConsoleViews: Sendable {
 /// Rendered pages by key, each with the write mark it was rendered at; a few dozen at most.
 final class PageCache: Sendable {
     private let pages = Mutex<[String: (mark: String, html: String)]>([:])
-    /// Page bodies rendered since start (a hit renders nothing).
-    private let rendered = Mutex(0)
 
     func page(_ key: String, mark: String, render: () throws -> String) throws -> String {
         if let hit = pages.withLock({ $0[key] }), hit.mark == mark { return hit.html }
         let html = try render()
-        rendered.withLock { $0 += 1 }
         pages.withLock { pages in
             if pages.count >= 64 { pages.removeAll() }
             pages[key] = (mark, html)
         }
         return html
     }
-
-    var renders: Int { rendered.withLock { $0 } }
 }
