@@ -16,12 +16,17 @@ public enum DomainText {
         }
         guard mayHoldForbidden(text) else { return }
         for scalar in text.unicodeScalars {
-            let problem: String? = switch scalar.value {
-            case 0x09, 0x0A: nil  // tabs and line breaks in remarks are text
-            case 0x00...0x1F, 0x7F...0x9F: "a control character (U+\(hex(scalar)))"
-            case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: "a bidirectional-text control (U+\(hex(scalar)))"
-            case 0xFFFD: "invalid UTF-8 (decoded as U+FFFD); check the file's or the terminal's encoding"
-            default: nil
+            let value = scalar.value
+            let problem: String? = if value == 0x09 || value == 0x0A {
+                nil  // tabs and line breaks in remarks are text
+            } else if isControl(value) {
+                "a control character (U+\(hex(scalar)))"
+            } else if isBidiControl(value) {
+                "a bidirectional-text control (U+\(hex(scalar)))"
+            } else if value == 0xFFFD {
+                "invalid UTF-8 (decoded as U+FFFD); check the file's or the terminal's encoding"
+            } else {
+                nil
             }
             if let problem {
                 throw .invalid(field: field, value: String(text.prefix(20)), rule: "contains \(problem)")
@@ -40,7 +45,7 @@ public enum DomainText {
             let problem: String? = switch scalar.value {
             case 0x09: "a tab"
             case 0x0A, 0x0D: "a line break"
-            case 0x00AD, 0x180E, 0x200B...0x200D, 0x2060...0x2064, 0xFEFF: "an invisible character (U+\(hex(scalar)))"
+            case let value where isInvisibleFormat(value): "an invisible character (U+\(hex(scalar)))"
             default: nil
             }
             if let problem {
@@ -72,17 +77,24 @@ public enum DomainText {
                                           || $0 == 0xE1 || $0 == 0xE2 || $0 == 0xEF }) else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x09, 0x0A, 0x0D:
-                out.append(scalar)
-            case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C,
-                 0x00AD, 0x180E, 0x200B...0x200D, 0x2060...0x2064, 0xFEFF:
-                out.append(contentsOf: "⟦U+\(hex(scalar))⟧".unicodeScalars)
-            default:
-                out.append(scalar)
-            }
+            let value = scalar.value
+            let hidden = value != 0x09 && value != 0x0A && value != 0x0D && (isControl(value) || isBidiControl(value) || isInvisibleFormat(value))
+            if hidden { out.append(contentsOf: "⟦U+\(hex(scalar))⟧".unicodeScalars) } else { out.append(scalar) }
         }
         return String(out)
+    }
+
+    /// C0 and C1 control characters (tab, line feed and carriage return among them).
+    static func isControl(_ value: UInt32) -> Bool { value <= 0x1F || (0x7F...0x9F).contains(value) }
+
+    /// Characters that reorder how text displays: embeddings, overrides, isolates, marks.
+    static func isBidiControl(_ value: UInt32) -> Bool {
+        (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value) || value == 0x200E || value == 0x200F || value == 0x061C
+    }
+
+    /// Characters that show nothing: soft hyphen, zero-width ones, word joiners, the byte-order mark.
+    static func isInvisibleFormat(_ value: UInt32) -> Bool {
+        value == 0x00AD || value == 0x180E || (0x200B...0x200D).contains(value) || (0x2060...0x2064).contains(value) || value == 0xFEFF
     }
 
     private static func hex(_ scalar: Unicode.Scalar) -> String {
