@@ -92,7 +92,7 @@ extension CountyDatabase {
                 problems.append("the city's decision log does not agree with what this county saw: " + (alarms.last?.message ?? "")
                     + " (syncctl verify --decisions)")
             }
-            if let expires = status.certificateExpiresAt, Double(expires) / 1_000 - Date().timeIntervalSince1970 < 30 * 86_400 {
+            if let expires = status.certificateExpiresAt, CertificateExpiry.expiresSoon(notAfterMs: expires, nowMs: CountyDatabase.wallClockMs()) {
                 problems.append("the county's certificate \(certificateLine(status))")
             }
             guard problems.isEmpty else {
@@ -145,13 +145,13 @@ extension CountyDatabase {
     }
 }
 
-/// When the county's certificate expires, as the daemon last read it; attention within 30 days.
+/// When the county's certificate expires, as the daemon last read it; attention within `CertificateExpiry.warnDays`.
 private func certificateLine(_ status: CountyStatus) -> String {
     guard let expires = status.certificateExpiresAt else { return "not read yet (county-syncd reads it at start)" }
     let days = Int((Double(expires) / 1_000 - Date().timeIntervalSince1970) / 86_400)
     let date = String(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(expires) / 1_000)).prefix(10))
     if days < 0 { return attention("EXPIRED on \(date): every sync fails; ask the city for a new certificate") }
-    return days < 30 ? attention("expires \(date), in \(days) days: ask the city for a new one") : "expires \(date) (in \(days) days)"
+    return days < CertificateExpiry.warnDays ? attention("expires \(date), in \(days) days: ask the city for a new one") : "expires \(date) (in \(days) days)"
 }
 
 /// The county's clock against the city's: what stamping corrects by.
@@ -227,7 +227,7 @@ extension CityDatabase {
             if answer.status != "ok" { broken.append("city storage: the aggregator cannot store (\(answer.storage ?? answer.status))") }
             if let expires = answer.serverCertificateExpiresAt {
                 let days = (expires - Int64(Date().timeIntervalSince1970)) / 86_400
-                if days < 30 { problems.append(days < 0 ? "server certificate: expired" : "server certificate: expires in \(days) days") }
+                if days < CertificateExpiry.warnDays { problems.append(days < 0 ? "server certificate: expired" : "server certificate: expires in \(days) days") }
             }
         } catch {
             broken.append("aggregator: not answering at \(url) (\(error))")

@@ -56,7 +56,7 @@ public func buildCityApplication(
         if expiry < Date() {
             throw ConfigurationError.invalid(key: "cert", reason: "the server certificate \(configuration.certFile) expired on \(ISO8601DateFormatter().string(from: expiry)); issue a new one (Deploy/pki.sh server)")
         }
-        if days < 30 {
+        if days < CertificateExpiry.warnDays {
             logger.warning("the server certificate expires soon; renew it (Deploy/pki.sh server)", metadata: [
                 "sync.certificate.expires": "\(ISO8601DateFormatter().string(from: expiry))", "sync.certificate.days_left": "\(days)",
             ])

@@ -163,7 +163,7 @@ public func buildCountyDaemon(configuration: CountyDaemonConfiguration, logger: 
     if let pem = try? String(contentsOfFile: configuration.certFile, encoding: .utf8), let expiry = CertificateExpiry.notAfter(pem: pem) {
         try? database.recordCertificateExpiry(Int64(expiry.timeIntervalSince1970 * 1_000))
         let days = Int(expiry.timeIntervalSinceNow / 86_400)
-        if days < 30 {
+        if days < CertificateExpiry.warnDays {
             logger.warning("this county's certificate \(days < 0 ? "has expired" : "expires soon"); ask the city for a new one (Deploy/pki.sh county)", metadata: [
                 "sync.certificate.expires": "\(ISO8601DateFormatter().string(from: expiry))", "sync.certificate.days_left": "\(days)",
             ])

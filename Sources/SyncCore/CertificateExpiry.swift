@@ -4,6 +4,16 @@ import Foundation
 /// DER walk (certificate → to-be-signed → validity), so a county can warn before its certificate
 /// expires without a TLS library of its own.
 public enum CertificateExpiry {
+    /// A certificate is renewed within this many days of its expiry: the daemon and the
+    /// aggregator warn, and `status --check`, the console and the alert rules flag it.
+    public static let warnDays = 30
+
+    /// Whether a certificate that expires at `notAfterMs` is within `warnDays` of it, or past it,
+    /// at `nowMs` (both ms since 1970).
+    public static func expiresSoon(notAfterMs: Int64, nowMs: Int64) -> Bool {
+        notAfterMs - nowMs < Int64(warnDays) * 86_400_000
+    }
+
     /// `notAfter` of the first certificate in `pem`, or nil when it cannot be read.
     public static func notAfter(pem: String) -> Date? {
         let body = pem.components(separatedBy: "-----BEGIN CERTIFICATE-----").dropFirst().first?

@@ -133,7 +133,7 @@ public struct CountyHealth: Sendable, Hashable {
         if let offset = county.clockOffsetMs, abs(offset) > maxClockOffsetMs {
             problems.append("clock \(abs(offset) / 1000) s \(offset > 0 ? "behind" : "ahead of") the city's (more than \(maxClockOffsetMs / 1000) s)")
         }
-        if let expires = certificateExpiresAt, expires * 1000 - nowMs < 30 * 86_400_000 {
+        if let expires = certificateExpiresAt, CertificateExpiry.expiresSoon(notAfterMs: expires * 1000, nowMs: nowMs) {
             problems.append(expires * 1000 < nowMs ? "certificate expired" : "certificate expires within 30 days")
         }
         let state: String, label: String

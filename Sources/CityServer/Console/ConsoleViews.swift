@@ -54,7 +54,7 @@ struct ConsoleViews: Sendable {
         let (stateClass, stateLabel) = state(of: county, refused: health.refusedPushes[county.county] ?? 0, refusedPulls: health.refusedPulls[county.county] ?? 0,
                                              certificateExpiresAt: health.certificateExpiry[county.county], now: now)
         let expiry = health.certificateExpiry[county.county]
-        let expiring = expiry.map { $0 * 1000 - now < 30 * 86_400_000 } ?? false
+        let expiring = expiry.map { CertificateExpiry.expiresSoon(notAfterMs: $0 * 1000, nowMs: now) } ?? false
         return CountyRow(
             code: county.county, name: county.name, stateClass: stateClass, stateLabel: stateLabel,
             lastContact: ConsoleFormat.ago(county.lastContactAt, now: now),
