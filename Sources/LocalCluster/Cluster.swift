@@ -97,6 +97,17 @@ public final class Cluster: @unchecked Sendable {
         }
     }
 
+    /// The port a listener wrote to `file` (`--port-file`, `--monitoring-port-file`,
+    /// `--metrics-port-file`), once it has.
+    public func port(writtenTo file: String) async throws -> Int {
+        var port = 0
+        try await eventually("a port in \(file)") {
+            port = Int((try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+            return port > 0
+        }
+        return port
+    }
+
     /// Stops the aggregator: gracefully, or with `kill -9`.
     public func stopCity(kill: Bool = false) {
         if kill { city?.kill9() } else { city?.terminate() }

@@ -87,4 +87,33 @@ struct CountyHealthTests {
                                        "--client-ca", cluster.pki.appendingPathComponent("ca.pem").path, "--expected-counties", "130202,999999"])
         #expect(bad.status == 78 && bad.stderr.contains("999999 is not one of the configured counties"), "\(bad.stderr)")
     }
+
+    /// The city's own lines of `status --check`: a server certificate within 30 days of expiry and
+    /// little space beside city.db are problems (1); an aggregator that does not answer, and a
+    /// health URL that is not its loopback listener, are broken (2), each named.
+    @Test(.timeLimit(.minutes(2)))
+    func theCitysOwnCheckNamesItsCertificateItsSpaceAndItsAggregator() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        let pki = Cluster.packageRoot.appendingPathComponent("Deploy/pki.sh").path
+        let reissued = try Cluster.capture("/bin/bash", [pki, "server", cluster.pki.path, "localhost", "127.0.0.1"], environment: ["DAYS": "10"])
+        #expect(reissued.status == 0, "\(reissued.stderr)")
+        let portFile = cluster.dir.appendingPathComponent("monitoring.port").path
+        try await cluster.startCity(["--monitoring-listen", "127.0.0.1:0", "--monitoring-port-file", portFile])
+        let health = "http://127.0.0.1:\(try await cluster.port(writtenTo: portFile))/healthz"
+        func check(_ extra: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+            try cluster.syncctl(["status", "--check", "--db", cluster.cityDB, "--min-free-mb", "1"] + extra)
+        }
+        let certificate = try check(["--health", health])
+        #expect(certificate.status == 1 && certificate.stdout.hasPrefix("BEHIND") && ["9", "10"].contains { certificate.stdout.contains("server certificate: expires in \($0) days") },
+                "\(certificate.stdout) \(certificate.stderr)")
+        let space = try cluster.syncctl(["status", "--check", "--db", cluster.cityDB, "--min-free-mb", "100000000"])
+        #expect(space.status == 1 && space.stdout.contains("MiB free on the filesystem holding the city database (less than 100000000 MiB)"),
+                "\(space.stdout) \(space.stderr)")
+        let silent = try check(["--health", "http://127.0.0.1:1/healthz"])
+        #expect(silent.status == 2 && silent.stdout.hasPrefix("BROKEN") && silent.stdout.contains("aggregator: not answering at http://127.0.0.1:1/healthz"),
+                "\(silent.stdout) \(silent.stderr)")
+        let elsewhere = try check(["--health", "http://10.0.0.1:9464/healthz"])
+        #expect(elsewhere.status == 2 && elsewhere.stdout.contains("loopback"), "\(elsewhere.stdout) \(elsewhere.stderr)")
+    }
 }

@@ -94,11 +94,7 @@ struct DiskFullTests {
         cluster.cityDB = small.appendingPathComponent("city.db").path
         let monitoringPortFile = cluster.dir.appendingPathComponent("monitoring.port").path
         try await cluster.startCity(["--monitoring-listen", "127.0.0.1:0", "--monitoring-port-file", monitoringPortFile])
-        var monitoring = ""
-        try await eventually("the monitoring port") {
-            monitoring = (try? String(contentsOfFile: monitoringPortFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            return !monitoring.isEmpty
-        }
+        let monitoring = try await cluster.port(writtenTo: monitoringPortFile)
         let health = "http://127.0.0.1:\(monitoring)/healthz"
         let pki = Cluster.packageRoot.appendingPathComponent("Deploy/pki.sh").path
         #expect(try Cluster.capture("/bin/bash", [pki, "operator", cluster.pki.path, "zhang"], environment: ["P12_PASSWORD": "test"]).status == 0)

@@ -168,11 +168,7 @@ struct MonitoringTests {
         let portFile = cluster.dir.appendingPathComponent("daemon-metrics.port").path
         try cluster.startDaemon("130202", extra: ["--metrics-listen", "127.0.0.1:0", "--metrics-port-file", portFile])
         try await eventually("the first sync") { try county.pendingCount() == 0 && county.syncPosition().lastPullAtMs != nil }
-        var port = ""
-        try await eventually("the metrics port") {
-            port = (try? String(contentsOfFile: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            return !port.isEmpty
-        }
+        let port = try await cluster.port(writtenTo: portFile)
         let answer = try HealthProbe.get("http://127.0.0.1:\(port)/metrics")
         let text = String(decoding: answer.body, as: UTF8.self)
         #expect(answer.status == 200)

@@ -79,11 +79,7 @@ struct RoleTests {
         defer { cluster.cleanUp() }
         let portFile = cluster.dir.appendingPathComponent("monitoring.port").path
         try await cluster.startCity(["--monitoring-listen", "127.0.0.1:0", "--monitoring-port-file", portFile])
-        var port = 0
-        try await eventually("the monitoring listener's port") {
-            port = Int((try? String(contentsOfFile: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
-            return port > 0
-        }
+        let port = try await cluster.port(writtenTo: portFile)
         func get(_ path: String, method: String = "GET") throws -> (status: String, body: String) {
             let result = try Cluster.capture("/usr/bin/curl", ["-s", "-X", method, "-o", "/dev/stdout", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"])
             let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
