@@ -22,17 +22,38 @@ struct DiskFullTests {
         return true
     }()
 
+    /// A tmpfs of `size` mounted at a new folder of the cluster's.
+    static func smallDisk(_ cluster: Cluster, _ name: String, size: String) throws -> URL {
+        let small = cluster.dir.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: small, withIntermediateDirectories: true)
+        try Cluster.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", small.path])
+        return small
+    }
+
+    /// Stops the cluster's processes, unmounts `small` and removes the cluster's folder.
+    static func release(_ cluster: Cluster, _ small: URL) {
+        cluster.stopAll()
+        _ = try? Cluster.capture("/bin/umount", ["-l", small.path])
+        cluster.cleanUp()
+    }
+
+    /// Empties the database's write-ahead log (SQLite reuses its space, so writes would not fail),
+    /// then fills `small` to the last block; returns the filler, to remove when space is to come back.
+    static func fill(_ small: URL, holding database: some ReplicaDatabase) async throws -> String {
+        try await eventually("the write-ahead log truncated") {
+            _ = try database.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            return (try FileManager.default.attributesOfItem(atPath: database.path + "-wal")[.size] as? Int) == 0
+        }
+        let filler = small.appendingPathComponent("filler").path
+        _ = try Cluster.capture("/bin/dd", ["if=/dev/zero", "of=\(filler)", "bs=4k"])
+        return filler
+    }
+
     @Test(.enabled(if: canMount, "mounting a small tmpfs needs root"), .timeLimit(.minutes(3)))
     func aFullDiskRefusesWritesCleanlyAndSyncResumesWhenSpaceIsBack() async throws {
         let cluster = try Cluster()
-        let small = cluster.dir.appendingPathComponent("small")
-        try FileManager.default.createDirectory(at: small, withIntermediateDirectories: true)
-        try Cluster.run("/bin/mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", small.path])
-        defer {
-            cluster.stopAll()
-            _ = try? Cluster.capture("/bin/umount", ["-l", small.path])
-            cluster.cleanUp()
-        }
+        let small = try Self.smallDisk(cluster, "small", size: "3m")
+        defer { Self.release(cluster, small) }
         try await cluster.startCity()
         let path = small.appendingPathComponent("county.db").path
         _ = try cluster.certificate("130202")
@@ -42,13 +63,7 @@ struct DiskFullTests {
         let city = try CityDatabase.open(at: cluster.cityDB)
         try await eventually("the first sync") { try county.pendingCount() == 0 && cityMatches(county, city) }
 
-        // Empty the write-ahead log (SQLite reuses its space), then fill the filesystem to the last block.
-        try await eventually("the write-ahead log truncated") {
-            _ = try county.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
-            return (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) == 0
-        }
-        let filler = small.appendingPathComponent("filler").path
-        _ = try Cluster.capture("/bin/dd", ["if=/dev/zero", "of=\(filler)", "bs=4k"])
+        let filler = try await Self.fill(small, holding: county)
         let before = try county.platforms()
 
         // A county write fails, names the cause, and leaves the replica as it was.
@@ -83,14 +98,8 @@ struct DiskFullTests {
     @Test(.enabled(if: canMount, "mounting a small tmpfs needs root"), .timeLimit(.minutes(4)))
     func aFullCityDiskIsTheCitysTroubleOnEveryDoorAndHealsWhenSpaceIsBack() async throws {
         let cluster = try Cluster()
-        let small = cluster.dir.appendingPathComponent("city-disk")
-        try FileManager.default.createDirectory(at: small, withIntermediateDirectories: true)
-        try Cluster.run("/bin/mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", small.path])
-        defer {
-            cluster.stopAll()
-            _ = try? Cluster.capture("/bin/umount", ["-l", small.path])
-            cluster.cleanUp()
-        }
+        let small = try Self.smallDisk(cluster, "city-disk", size: "8m")
+        defer { Self.release(cluster, small) }
         cluster.cityDB = small.appendingPathComponent("city.db").path
         let monitoringPortFile = cluster.dir.appendingPathComponent("monitoring.port").path
         try await cluster.startCity(["--monitoring-listen", "127.0.0.1:0", "--monitoring-port-file", monitoringPortFile])
@@ -109,13 +118,7 @@ struct DiskFullTests {
         let healthy = try check()
         #expect(healthy.status == 0 && healthy.stdout.hasPrefix("OK"), "\(healthy.stdout) \(healthy.stderr)")
 
-        // Empty the city's write-ahead log (SQLite reuses its space), then fill its filesystem.
-        try await eventually("the city's write-ahead log truncated") {
-            _ = try city.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
-            return (try FileManager.default.attributesOfItem(atPath: cluster.cityDB + "-wal")[.size] as? Int) == 0
-        }
-        let filler = small.appendingPathComponent("filler").path
-        _ = try Cluster.capture("/bin/dd", ["if=/dev/zero", "of=\(filler)", "bs=4k"])
+        let filler = try await Self.fill(small, holding: city)
 
         // The county goes on working; its pushes cannot be stored.
         var more = makePlatforms("130202", count: 40, offset: 100)
