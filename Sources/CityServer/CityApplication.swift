@@ -320,11 +320,7 @@ struct CityAPI: Sendable {
                 (push, answer) = decoded
                 metrics.pushAnswered(county: county, accepted: true)
             } catch {
-                // Only a refusal of what the county sent counts against it: the city's own
-                // trouble (5xx: a full disk, a busy database) and its share limit (429) do not
-                // make a county look stuck.
-                let status = APIError(error).status.code
-                if status < 500 && status != 429 && status != 408 { metrics.pushAnswered(county: county, accepted: false) }
+                if Self.refusesTheCounty(error) { metrics.pushAnswered(county: county, accepted: false) }
                 throw error
             }
             metrics.push(outcomes: Dictionary(grouping: answer.outcomes, by: \.outcome.rawValue).mapValues(\.count))
@@ -340,8 +336,7 @@ struct CityAPI: Sendable {
         }
         countyRoutes.get("/v1/pull") { request, context in
             let county = context.county
-            // A county whose pulls are refused again and again is stuck, as one whose pushes are;
-            // the city's own trouble (5xx) and its share limit (429) do not count against it.
+            // A county whose pulls are refused again and again is stuck, as one whose pushes are.
             do {
                 let query = request.uri.queryParameters
                 let after = try integer(query["after"].map(String.init) ?? "0", name: "after", in: 0...WireBounds.maxSeq)
@@ -355,8 +350,7 @@ struct CityAPI: Sendable {
                 metrics.pullAnswered(county: county, accepted: true)
                 return jsonResponse(bytes: JSONText.pullResponseBytes(answer), for: request)
             } catch {
-                let status = APIError(error).status.code
-                if status < 500 && status != 429 && status != 408 { metrics.pullAnswered(county: county, accepted: false) }
+                if Self.refusesTheCounty(error) { metrics.pullAnswered(county: county, accepted: false) }
                 throw error
             }
         }
@@ -442,6 +436,14 @@ struct CityAPI: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render(counties: counties, nowMs: CountyDatabase.wallClockMs(), storage: database.storageHealth))))
         }
+    }
+
+    /// Whether `error` refuses what the county sent, and so counts toward a county stuck in a
+    /// retry loop: the city's own trouble (5xx: a full disk, a busy database), its share limit
+    /// (429) and a body too slow to arrive (408) do not.
+    static func refusesTheCounty(_ error: any Error) -> Bool {
+        let status = APIError(error).status.code
+        return status < 500 && status != 429 && status != 408
     }
 
     /// Whether the request's client has gone: its queued work is then dropped.
