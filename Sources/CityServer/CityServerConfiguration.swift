@@ -128,8 +128,11 @@ public struct CityServerConfiguration: Sendable, Hashable {
         guard (7...36_500).contains(tombstoneRetentionDays) else { throw .invalid(key: "tombstone-retention-days", reason: "must be 7 to 36500") }
         guard (1...36_500).contains(feedRetentionDays) else { throw .invalid(key: "feed-retention-days", reason: "must be 1 to 36500") }
         guard (0...3600).contains(consoleRefreshSeconds) else { throw .invalid(key: "console-refresh-seconds", reason: "must be 0 (never) to 3600") }
-        if let expected = expectedCounties, let unknown = expected.sorted().first(where: { !$0.allSatisfy(\.isNumber) || $0.count != 6 }) {
-            throw .invalid(key: "expected-counties", reason: "\(unknown) is not a six-digit county code (or give all)")
+        if let expected = expectedCounties {
+            guard !expected.isEmpty else { throw .invalid(key: "expected-counties", reason: "names no county; give codes separated by commas, or all") }
+            if let unknown = expected.sorted().first(where: { !$0.allSatisfy(\.isNumber) || $0.count != 6 }) {
+                throw .invalid(key: "expected-counties", reason: "\(unknown) is not a six-digit county code (or give all)")
+            }
         }
         guard (1...100_000).contains(maxPullPage) else { throw .invalid(key: "max-pull-page", reason: "must be 1 to 100000") }
     }

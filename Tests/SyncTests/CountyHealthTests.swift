@@ -86,6 +86,12 @@ struct CountyHealthTests {
                                        "--cert", cluster.pki.appendingPathComponent("server.pem").path, "--key", cluster.pki.appendingPathComponent("server.key").path,
                                        "--client-ca", cluster.pki.appendingPathComponent("ca.pem").path, "--expected-counties", "130202,999999"])
         #expect(bad.status == 78 && bad.stderr.contains("999999 is not one of the configured counties"), "\(bad.stderr)")
+        // A list that names no county is no way to grey them all.
+        let empty = try Cluster.capture(Cluster.binaries.appendingPathComponent("city-aggregator").path,
+                                        ["--db", cluster.dir.appendingPathComponent("other.db").path, "--listen", "127.0.0.1:0",
+                                         "--cert", cluster.pki.appendingPathComponent("server.pem").path, "--key", cluster.pki.appendingPathComponent("server.key").path,
+                                         "--client-ca", cluster.pki.appendingPathComponent("ca.pem").path, "--expected-counties", " , "])
+        #expect(empty.status == 78 && empty.stderr.contains("names no county"), "\(empty.stderr)")
     }
 
     /// The city's own lines of `status --check`: a server certificate within 30 days of expiry and
