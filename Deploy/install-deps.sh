@@ -4,7 +4,7 @@
 # Idempotent: does nothing when everything is already installed.
 set -euo pipefail
 
-packages=(libsqlite3-dev libcurl4-openssl-dev zlib1g-dev sqlite3 openssl faketime curl systemd "$@")
+packages=(libsqlite3-dev libcurl4-openssl-dev zlib1g-dev libxml2 sqlite3 openssl faketime curl systemd "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -8,10 +8,11 @@ bash Deploy/install-deps.sh prometheus chromium fonts-wqy-zenhei testssl.sh libr
 
 # The schema tests validate the example payloads with Python's jsonschema (4.18 or later, for
 # `referencing`) and with the stock check-jsonschema, the fuzz test runs schemathesis against
-# the aggregator, and the console's browser tests drive Chromium with Playwright. Where the
-# system Python lacks them, a private virtual environment gets them from PyPI.
-if ! python3 -c 'import jsonschema, referencing, playwright' 2>/dev/null || ! command -v schemathesis >/dev/null || ! command -v check-jsonschema >/dev/null; then
-  if [ ! -x .build/python/bin/schemathesis ] || [ ! -x .build/python/bin/check-jsonschema ] || ! .build/python/bin/python -c 'import playwright' 2>/dev/null; then
+# the aggregator, the console's browser tests drive Chromium with Playwright, and the import tests
+# read workbooks openpyxl writes. Where the system Python lacks them, a private virtual
+# environment gets them from PyPI.
+if ! python3 -c 'import jsonschema, referencing, playwright, openpyxl' 2>/dev/null || ! command -v schemathesis >/dev/null || ! command -v check-jsonschema >/dev/null; then
+  if [ ! -x .build/python/bin/schemathesis ] || [ ! -x .build/python/bin/check-jsonschema ] || ! .build/python/bin/python -c 'import playwright, openpyxl' 2>/dev/null; then
     if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
       if [ "$(id -u)" -ne 0 ]; then
         echo "the tests need python3 with venv (apt-get install python3-venv), or jsonschema, schemathesis and check-jsonschema installed" >&2
@@ -22,7 +23,7 @@ if ! python3 -c 'import jsonschema, referencing, playwright' 2>/dev/null || ! co
     fi
     mkdir -p .build
     python3 -m venv .build/python
-    .build/python/bin/pip install -q 'jsonschema>=4.18' 'schemathesis==4.32.5' 'check-jsonschema==0.39.0' 'playwright==1.65.2'
+    .build/python/bin/pip install -q 'jsonschema>=4.18' 'schemathesis==4.32.5' 'check-jsonschema==0.39.0' 'playwright==1.65.2' 'openpyxl==3.1.5'
   fi
   export PATH="$PWD/.build/python/bin:$PATH"
 fi
@@ -30,6 +31,7 @@ fi
 export COUNTY_SYNC_REQUIRE_FUZZ=1
 export COUNTY_SYNC_REQUIRE_BROWSER=1
 export COUNTY_SYNC_REQUIRE_LIBREOFFICE=1
+export COUNTY_SYNC_REQUIRE_OPENPYXL=1
 
 swift build --build-tests
 swift test --skip-build "$@"

@@ -12,17 +12,29 @@ struct ImportCommand: ParsableCommand {
     struct Platforms: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "platforms",
-            abstract: "Import platforms from CSV, all or nothing.",
+            abstract: "Import platforms from a sheet (CSV or .xlsx), all or nothing.",
             discussion: """
-                The header names the columns (English keys or Chinese headings). Rows with the id of an \
-                existing platform update it; other rows are new platforms. One bad row rejects the whole \
-                file, listing every bad row's line and reason. Excel on Chinese Windows saves GB18030: \
-                pass --encoding gb18030.
+                The header names the columns: the Chinese headings `export platforms` writes (名称, 类别, 级别, \
+                依托单位, 统一社会信用代码, 行业, ...) or English keys. A file as Excel or WPS saves it reads as it is: \
+                .xlsx, or CSV in GB18030, UTF-8 or UTF-16 ("Unicode text", tab-separated), found from the bytes; a \
+                序号 column, blank rows and empty trailing headings are ignored; dates may be 2021/11/20 or \
+                2021年11月20日; a category may carry its level (省级重点实验室).
+
+                A row names its platform by 编号 (id), or else by credit code, category and name: a platform \
+                already here is updated or left unchanged, never registered twice, so importing the same file \
+                again changes nothing. The city's columns (状态, 认定日期, 评价结果) may be left blank or repeat \
+                what the city decided; a sheet cannot change them. One bad row rejects the whole file, listing \
+                every bad row's line and reason.
+
+                Examples:
+                  syncctl import platforms 平台.xlsx --dry-run
+                  syncctl import platforms platforms.csv --json
                 """)
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The CSV file.") var file: String
-        @Option(help: "utf-8 or gb18030.") var encoding = "utf-8"
+        @Argument(help: "The sheet: .xlsx, or CSV.") var file: String
+        @Option(help: "For CSV: auto, utf-8, gb18030 or utf-16 (auto: found from the file's bytes).") var encoding = "auto"
+        @Flag(name: .customLong("dry-run"), help: "Show what each line would do; write nothing.") var dryRun = false
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -31,16 +43,28 @@ struct ImportCommand: ParsableCommand {
             let summary: ImportSummary
             do {
                 summary = try reporting {
-                    let text = try TextEncoding(parsing: encoding).decode(data)
-                    let rows = try PlatformCSV.decode(text, county: db.county)
-                    return try db.importPlatforms(rows.map { ($0.line, $0.result) })
+                    let sheet = try Sheet.read(data, encoding: encoding.lowercased() == "auto" ? nil : try TextEncoding(parsing: encoding))
+                    let rows = try PlatformSheet.decode(sheet, county: db.county)
+                    return try db.importPlatforms(rows.map { ImportedRow(line: $0.line, namesId: $0.namesId, cityColumnsGiven: $0.cityColumnsGiven, result: $0.result) },
+                                                  dryRun: dryRun)
                 }
             } catch let error as CLIError {
                 // Every refusal names the file it read (an empty one, a bad header, bad rows).
                 throw CLIError("\(file): \(error.description)", status: error.status)
             }
             if output.json { return try printJSON(summary) }
-            print("imported \(file): \(summary.inserted) new, \(summary.updated) updated, \(summary.unchanged) unchanged")
+            var table = TextTable("行 LINE", "结果 OUTCOME", "编号 ID", "名称 NAME")
+            for line in summary.lines {
+                let outcome = switch line.outcome {
+                case .new: "新登记 new"
+                case .updated: "已更新 updated"
+                case .unchanged: "无变化 unchanged"
+                case .repeated: "同第\(line.sameAs ?? 0)行 repeats line \(line.sameAs ?? 0)"
+                }
+                table.add(String(line.line), outcome, line.id, line.name)
+            }
+            print(table.render())
+            print("\(dryRun ? "would import" : "imported") \(file): \(summary.inserted) new, \(summary.updated) updated, \(summary.unchanged) unchanged\(dryRun ? " (dry run: nothing written)" : "")")
         }
     }
 }
@@ -109,7 +133,7 @@ struct ExportCommand: ParsableCommand {
         func run() throws {
             let db = try reporting { try database.open() }
             let data = try reporting {
-                try TextEncoding(parsing: encoding).encode(PlatformCSV.encode(try db.platforms()))
+                try TextEncoding(parsing: encoding).encode(PlatformSheet.encode(try db.platforms()))
             }
             if let file {
                 do { try data.write(to: URL(fileURLWithPath: file), options: .atomic) } catch {

@@ -29,6 +29,32 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
         self.day = day
     }
 
+    /// Parses a date as a spreadsheet on Chinese Windows shows it: `2021-11-20`, `2021/11/20`,
+    /// `2021.11.20` or `2021年11月20日`, month and day with one digit or two, and a time of
+    /// midnight after it (`2021/11/20 0:00`, a date cell WPS saved with its time) ignored.
+    public init(sheet text: String, field: String = "date") throws(DomainError) {
+        var rest = Substring(text.trimmingCharacters(in: .whitespaces))
+        if let space = rest.firstIndex(of: " "), ["0:00", "00:00", "0:00:00", "00:00:00"].contains(rest[space...].trimmingCharacters(in: .whitespaces)) {
+            rest = rest[..<space]
+        }
+        let rule = "expected a date such as 2021-11-20, 2021/11/20, 2021.11.20 or 2021年11月20日"
+        var parts: [Substring] = []
+        if rest.hasSuffix("日"), rest.contains("年"), rest.contains("月") {
+            parts = rest.dropLast().split(omittingEmptySubsequences: false) { $0 == "年" || $0 == "月" }
+        } else if let separator = rest.first(where: { $0 == "-" || $0 == "/" || $0 == "." }) {
+            parts = rest.split(separator: separator, omittingEmptySubsequences: false)
+        }
+        guard parts.count == 3, parts[0].count == 4, (1...2).contains(parts[1].count), (1...2).contains(parts[2].count),
+              parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }), let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else {
+            throw .invalid(field: field, value: text, rule: rule)
+        }
+        let iso = String(format: "%04d-%02d-%02d", year, month, day)
+        do { try self.init(iso, field: field) } catch {
+            guard case .invalid(_, _, let why) = error else { throw error }
+            throw .invalid(field: field, value: text, rule: why)
+        }
+    }
+
     static func days(inMonth month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28

@@ -59,7 +59,7 @@ public enum AwardSheet {
         let text = CSV.format(rows)
         switch encoding {
         case .utf8: return Data([0xEF, 0xBB, 0xBF]) + (try encoding.encode(text))
-        case .gb18030: return try encoding.encode(text)
+        case .gb18030, .utf16: return try encoding.encode(text)
         }
     }
 

@@ -11,8 +11,17 @@ public enum CSV {
         public let fields: [String]
     }
 
-    /// Parses `text` into records; blank lines are skipped. Throws on an unterminated quote.
-    public static func parse(_ text: String) throws(CSVError) -> [Record] {
+    /// The field separator of `text`: a tab when its first line holds tabs and no comma (Excel's
+    /// "Unicode text" and text pasted from a sheet), a comma otherwise.
+    public static func separator(of text: String) -> Unicode.Scalar {
+        let firstLine = text.unicodeScalars.prefix { $0 != "\n" && $0 != "\r" }
+        return firstLine.contains("\t") && !firstLine.contains(",") ? "\t" : ","
+    }
+
+    /// Parses `text` into records, fields separated by `separator` (by default as `separator(of:)`
+    /// finds it); blank lines are skipped. Throws on an unterminated quote.
+    public static func parse(_ text: String, separator: Unicode.Scalar? = nil) throws(CSVError) -> [Record] {
+        let separator = separator ?? Self.separator(of: text)
         var records: [Record] = []
         var fields: [String] = []
         var field = ""
@@ -51,7 +60,7 @@ public enum CSV {
             case "\"" where field.isEmpty && !quotedField:
                 inQuotes = true
                 quotedField = true
-            case ",":
+            case separator:
                 fields.append(field)
                 field = ""
                 quotedField = false

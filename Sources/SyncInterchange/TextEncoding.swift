@@ -4,18 +4,33 @@ import SyncCore
 import Glibc
 #endif
 
-/// The text encodings CSV files come in: UTF-8, or GB18030 as Excel writes it on Chinese Windows.
+/// The text encodings CSV files come in: UTF-8 (with or without a byte-order mark), GB18030 as
+/// Excel and WPS write "CSV" on Chinese Windows, and UTF-16 with a byte-order mark as Excel writes
+/// "Unicode text".
 public enum TextEncoding: String, Sendable, CaseIterable {
     case utf8 = "utf-8"
     case gb18030
+    case utf16 = "utf-16"
 
-    /// Parses `utf-8`/`utf8` or `gb18030`/`gbk`/`gb2312` (GB18030 is a superset of both).
+    /// Parses `utf-8`/`utf8`, `gb18030`/`gbk`/`gb2312` (GB18030 is a superset of both) or
+    /// `utf-16`/`unicode`.
     public init(parsing text: String) throws(DomainError) {
         switch text.lowercased() {
         case "utf-8", "utf8": self = .utf8
         case "gb18030", "gbk", "gb2312", "cp936": self = .gb18030
-        default: throw .invalid(field: "encoding", value: text, rule: "expected utf-8 or gb18030")
+        case "utf-16", "utf16", "unicode", "utf-16le", "utf-16be": self = .utf16
+        default: throw .invalid(field: "encoding", value: text, rule: "expected auto, utf-8, gb18030 or utf-16")
         }
+    }
+
+    /// The encoding of a file as the clerk's office saved it: UTF-16 or UTF-8 when it starts with
+    /// their byte-order mark, UTF-8 when every byte is valid UTF-8, GB18030 otherwise (what Excel
+    /// and WPS save as "CSV" on Chinese Windows).
+    public static func detect(_ data: Data) -> TextEncoding {
+        let head = [UInt8](data.prefix(3))
+        if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) { return .utf16 }
+        if head.starts(with: [0xEF, 0xBB, 0xBF]) { return .utf8 }
+        return String(validating: [UInt8](data), as: UTF8.self) == nil ? .gb18030 : .utf8
     }
 
     /// Decodes `data`; a UTF-8 byte-order mark is dropped. Throws naming the line of the first bad byte.
@@ -31,6 +46,11 @@ public enum TextEncoding: String, Sendable, CaseIterable {
             return text
         case .gb18030:
             return String(decoding: try Self.iconv([UInt8](data), from: "GB18030", to: "UTF-8", field: "encoding"), as: UTF8.self)
+        case .utf16:
+            // iconv's UTF-16 reads the byte-order mark, and takes big-endian without one.
+            let bytes = [UInt8](data)
+            let text = String(decoding: try Self.iconv(bytes, from: "UTF-16", to: "UTF-8", field: "encoding"), as: UTF8.self)
+            return text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         }
     }
 
@@ -39,6 +59,7 @@ public enum TextEncoding: String, Sendable, CaseIterable {
         switch self {
         case .utf8: Data(text.utf8)
         case .gb18030: Data(try Self.iconv(Array(text.utf8), from: "UTF-8", to: "GB18030", field: "encoding"))
+        case .utf16: Data(try Self.iconv(Array(("\u{FEFF}" + text).utf8), from: "UTF-8", to: "UTF-16LE", field: "encoding"))
         }
     }
 

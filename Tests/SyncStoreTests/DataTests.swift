@@ -99,10 +99,10 @@ import Testing
         let good = makePlatform(serial: 1)
         var badCode = makePlatform(serial: 2)
         badCode.creditCode = "91130200MA0C12345Y"
-        let rows: [(line: Int, result: Result<Platform, DomainError>)] = [
-            (2, .success(good)),
-            (3, .success(badCode)),
-            (4, .failure(.invalid(field: "category", value: "lab", rule: "unknown category"))),
+        let rows = [
+            ImportedRow(line: 2, result: .success(good)),
+            ImportedRow(line: 3, result: .success(badCode)),
+            ImportedRow(line: 4, result: .failure(.invalid(field: "category", value: "lab", rule: "unknown category"))),
         ]
         do {
             try db.importPlatforms(rows)
@@ -114,12 +114,13 @@ import Testing
         #expect(try db.platforms().isEmpty)
         #expect(try db.pendingCount() == 0)
 
-        let summary = try db.importPlatforms([(2, .success(good))])
-        #expect(summary == ImportSummary(inserted: 1, updated: 0, unchanged: 0))
+        let summary = try db.importPlatforms([ImportedRow(line: 2, result: .success(good))])
+        #expect(summary.inserted == 1 && summary.updated == 0 && summary.unchanged == 0)
+        #expect(summary.lines == [ImportLine(line: 2, outcome: .new, id: good.id, name: good.name, sameAs: nil)])
         var renamed = good
         renamed.name = "改名"
-        let again = try db.importPlatforms([(2, .success(renamed))])
-        #expect(again == ImportSummary(inserted: 0, updated: 1, unchanged: 0))
+        let again = try db.importPlatforms([ImportedRow(line: 2, result: .success(renamed))])
+        #expect(again.inserted == 0 && again.updated == 1 && again.unchanged == 0)
         #expect(try db.pendingCount() == 2)
     }
 }

@@ -43,6 +43,12 @@ struct Workspace {
     /// Runs syncctl with `--db` of this workspace appended.
     @discardableResult
     func syncctl(_ arguments: String...) throws -> Syncctl.Result {
+        try syncctl(arguments)
+    }
+
+    /// Runs syncctl with `--db` of this workspace appended.
+    @discardableResult
+    func syncctl(_ arguments: [String]) throws -> Syncctl.Result {
         try Syncctl.run(arguments + ["--db", db], in: url)
     }
 
