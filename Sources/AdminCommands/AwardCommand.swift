@@ -59,7 +59,7 @@ struct AwardCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @Option(help: "The platform's id.") var platform: String
-        @Option(parsing: .unconditional, help: ArgumentHelp("The proposed amount in yuan.", valueName: "yuan")) var amount: String
+        @Option(parsing: .unconditional, help: ArgumentHelp("The proposed amount in yuan (100000, 1,250.50), or in 万元 with 万 (10万).", valueName: "yuan")) var amount: String
         @Option(parsing: .unconditional, help: ArgumentHelp("Equipment investment, contract value or provincial funding, for proportional and matching rules.", valueName: "yuan"))
         var basis: String?
         @Option(name: .customLong("basis-ref"), help: ArgumentHelp("Where the basis comes from, for proportional and matching rules: the registered technology contract's number, the equipment-investment project's number, or the grant's document number. One source pays at most what its rule allows, across all awards.", valueName: "number"))
@@ -87,8 +87,8 @@ struct AwardCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The award's id.") var id: String
-        @Option(parsing: .unconditional, help: ArgumentHelp("The proposed amount in yuan.", valueName: "yuan")) var amount: String?
-        @Option(parsing: .unconditional, help: ArgumentHelp("The basis in yuan; empty to clear.", valueName: "yuan")) var basis: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp("The proposed amount in yuan (100000, 1,250.50), or in 万元 with 万 (10万).", valueName: "yuan")) var amount: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp("The basis in yuan, or in 万元 with 万; empty to clear.", valueName: "yuan")) var basis: String?
         @Option(name: .customLong("basis-ref"), help: ArgumentHelp("The basis's source (contract, project or grant document number); empty to clear.", valueName: "number"))
         var basisRef: String?
         @Option(name: .customLong("fiscal-year"), help: "The fiscal year.") var fiscalYear: Int?
@@ -184,7 +184,7 @@ struct AwardCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The award's id.") var id: String
-        @Option(parsing: .unconditional, help: ArgumentHelp("The approved amount in yuan (default: the proposal).", valueName: "yuan")) var amount: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp("The approved amount in yuan, or in 万元 with 万 (default: the proposal).", valueName: "yuan")) var amount: String?
         @Option(name: .customLong("override-reason"), help: "Why a platform recognised before the plan's start (2022-06-09) still qualifies, why a 1:1 match is not exactly its basis, why a basis differs from the one approved before on the same source, or why an amount above the ceiling is right; kept with the award.")
         var overrideReason: String?
         @Flag(name: .customLong("confirm-above-ceiling"), help: "Confirm that a platform's case-by-case or matching awards may pass the ceiling (10,000,000 yuan); needs --override-reason.")

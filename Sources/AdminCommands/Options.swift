@@ -124,7 +124,7 @@ enum ExitStatus: Int32 {
 /// Parses a yuan amount from the command line.
 func parseYuan(_ text: String?, field: String) throws -> Fen? {
     guard let text else { return nil }
-    do { return try Fen(yuan: text, field: field) } catch { throw CLIError(error.description) }
+    do { return try Fen(typed: text, field: field) } catch { throw CLIError(error.description) }
 }
 
 /// Prints a value as pretty, key-sorted JSON under the `--json` contract (`JSONContract`).

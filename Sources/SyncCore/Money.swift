@@ -53,6 +53,34 @@ public struct Fen: RawRepresentable, Sendable, Hashable, Comparable, Codable, Cu
         self.rawValue = Int64(whole)! * 100 + fraction
     }
 
+    /// An amount as a person types it: yuan (`100000`, `1,250.50`, `100000元`) or 万元 (`10万`,
+    /// `10.5万元`, up to six decimals), full-width digits read as ASCII. A bare number below 100 is
+    /// refused with a question: the plan awards at least 2,000 yuan, so `10` was most likely meant
+    /// as 10万; `10元` says yuan were meant.
+    public init(typed text: String, field: String = "amount") throws(DomainError) {
+        let folded = text.precomposedStringWithCompatibilityMapping.trimmingCharacters(in: .whitespaces)
+        if folded.hasSuffix("万元") || folded.hasSuffix("万") {
+            let number = String(folded.dropLast(folded.hasSuffix("万元") ? 2 : 1)).trimmingCharacters(in: .whitespaces)
+            let parts = number.split(separator: ".", omittingEmptySubsequences: false)
+            let rule = "expected 万元 with at most six decimals, e.g. 10万 or 12.5万"
+            guard (1...2).contains(parts.count), (1...11).contains(parts[0].count), parts[0].allSatisfy(\.isASCIIDigit),
+                  parts.count == 1 || ((1...6).contains(parts[1].count) && parts[1].allSatisfy(\.isASCIIDigit)) else {
+                throw .invalid(field: field, value: text, rule: rule)
+            }
+            let decimals = parts.count == 2 ? String(parts[1]) + String(repeating: "0", count: 6 - parts[1].count) : "0"
+            self.init(rawValue: Int64(parts[0])! * 1_000_000 + Int64(decimals)!)
+            return
+        }
+        if folded.hasSuffix("元") {
+            try self.init(yuan: String(folded.dropLast()).trimmingCharacters(in: .whitespaces), field: field)
+            return
+        }
+        try self.init(yuan: folded, field: field)
+        if rawValue > 0 && rawValue < 10_000 {
+            throw .invalid(field: field, value: text, rule: "\(formatted) yuan is less than 100 yuan; if 万元 was meant, write \(folded)万 (\(Fen(rawValue: rawValue * 10_000).grouped) yuan); if yuan, write \(folded)元 (金额不足 100 元：如指万元请写 \(folded)万，如指元请写 \(folded)元)")
+        }
+    }
+
     /// Yuan with two decimals and no grouping, as the CLI and CSV files write it: `1250.50`.
     public var formatted: String {
         let sign = rawValue < 0 ? "-" : ""

@@ -105,7 +105,7 @@ import Testing
         #expect(notFixed.status != 0)
         #expect(notFixed.stderr.contains("exactly 200,000.00 yuan"))
 
-        let unknown = try ws.syncctl("award", "propose", "--platform", RecordID.generate(), "--amount", "1", "--fiscal-year", "2025")
+        let unknown = try ws.syncctl("award", "propose", "--platform", RecordID.generate(), "--amount", "100000", "--fiscal-year", "2025")
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("platform"))
         #expect(unknown.stderr.contains("not found"))
@@ -161,5 +161,30 @@ import Testing
         let result = try Syncctl.run(["platform", "list", "--db", "/nonexistent/county.db"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("no database at /nonexistent/county.db"))
+    }
+
+    /// 万元 as clerks say amounts: `10万` is 100,000 yuan; a bare `10` is refused with the
+    /// question whether 万元 was meant, at every amount option; `10元` says yuan.
+    @Test func amountsIn万元AreReadAndABareSmallNumberIsQuestioned() throws {
+        let ws = try Workspace()
+        defer { ws.cleanUp() }
+        let lab = try ws.addKeyLab()
+        let before = try ws.counts()
+        for arguments in [["award", "propose", "--platform", lab, "--amount", "10", "--fiscal-year", "2025"],
+                          ["award", "propose", "--platform", lab, "--amount", "８", "--fiscal-year", "2025"]] {
+            let bare = try ws.syncctl(arguments)
+            #expect(bare.status != 0 && bare.stderr.contains("万元") && bare.stderr.contains("万 ("), "\(bare.stderr)")
+        }
+        #expect(try ws.counts() == before)
+        let inWan = try #require(try ws.syncctl("award", "propose", "--platform", lab, "--amount", "9.5万", "--fiscal-year", "2025", "--json")
+            .json() as? [String: Any])
+        #expect(inWan["amountFen"] as? Int == 9_500_000)
+        let id = try #require(inWan["id"] as? String)
+        #expect(try ws.syncctl("award", "update", id, "--amount", "50").stderr.contains("50万"))
+        #expect(try ws.syncctl("award", "update", id, "--amount", "50元").status == 0)
+        let shown = try ws.syncctl("award", "show", id, "--json").json() as? [String: Any]
+        #expect(shown?["amountFen"] as? Int == 5_000)
+        #expect(try ws.syncctl("award", "update", id, "--amount", "10万元").status == 0)
+        #expect(try ws.syncctl("award", "update", id, "--amount", "1.2345678万").stderr.contains("six decimals"))
     }
 }

@@ -126,7 +126,7 @@ struct CityConsole: Sendable {
         // Decisions: each is the CLI's own call, made as this operator.
         routes.post("/console/awards/{id}/approve") { request, context in
             await decide(request, context) { id, form, actor in
-                let amount = try form["amount"].flatMap { $0.isEmpty ? nil : $0 }.map { text throws(DomainError) in try Fen(yuan: text, field: "amount") }
+                let amount = try form["amount"].flatMap { $0.isEmpty ? nil : $0 }.map { text throws(DomainError) in try Fen(typed: text, field: "amount") }
                 return try Self.orPending(id, done: "approved") {
                     _ = try database.approveAward(id: id, amount: amount, overrideReason: form["reason"].flatMap { $0.isEmpty ? nil : $0 },
                                                   confirmAboveCeiling: form["confirm_above_ceiling"] == "1", by: actor)
@@ -149,7 +149,7 @@ struct CityConsole: Sendable {
                     ?? CityDatabase.today()
                 // The amount typed on the confirmation page must be the approved one: a stray
                 // click, or a form posted from elsewhere, records no payment.
-                let typed = try form["confirm_amount"].flatMap { $0.isEmpty ? nil : $0 }.map { text throws(DomainError) in try Fen(yuan: text, field: "confirm_amount") }
+                let typed = try form["confirm_amount"].flatMap { $0.isEmpty ? nil : $0 }.map { text throws(DomainError) in try Fen(typed: text, field: "confirm_amount") }
                 guard let approved = try database.award(id: id)?.approvedAmount, typed == approved else {
                     throw ConsoleError(.badRequest, "type the approved amount on the confirmation page to record a payment (nothing was recorded)")
                 }
@@ -158,7 +158,7 @@ struct CityConsole: Sendable {
         }
         routes.post("/console/awards/{id}/reverse") { request, context in
             await decide(request, context) { id, form, actor in
-                let typed = try? form["amount"].flatMap { $0.isEmpty ? nil : $0 }.map { text throws(DomainError) in try Fen(yuan: text, field: "amount") }
+                let typed = try? form["amount"].flatMap { $0.isEmpty ? nil : $0 }.map { text throws(DomainError) in try Fen(typed: text, field: "amount") }
                 guard let approved = try database.award(id: id)?.approvedAmount, typed == approved else {
                     throw ConsoleError(.badRequest, "type the approved amount to confirm a reversal (nothing was recorded)")
                 }
