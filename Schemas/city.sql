@@ -38,7 +38,7 @@ CREATE TABLE conflict (
   base_version TEXT CHECK (base_version IS NULL OR json_valid(base_version)),
   rule TEXT NOT NULL,
   decided_at INTEGER NOT NULL,
-  resolved_at INTEGER,
+  resolved_at INTEGER, resolved_by TEXT,
   UNIQUE (tbl, row_id, column_name, loser_version, winner_version)
 );
 

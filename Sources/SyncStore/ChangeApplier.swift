@@ -104,6 +104,9 @@ struct ChangeApplier {
             try deleteRow(table, id: change.rowId, county: text(state.values?["county"]) ?? county, version: change.version, db: db)
         }
         if let versions = decision.versions { try Self.saveVersions(versions, table: table.name, rowId: change.rowId, db: db) }
+        if receiver == .county, NodeRole(node: change.node) == .city, decision.outcome != .merged {
+            try Self.closeConflicts(superseded: change, columns: op == .delete ? nil : Array(change.values.keys), table: table, db: db, nowMs: nowMs)
+        }
         if !decision.conflicts.isEmpty {
             let rowCounty = text(state.values?["county"]) ?? text(change.values["county"]) ?? county
             let record = try db.cachedStatement(sql: """
@@ -126,6 +129,22 @@ struct ChangeApplier {
         case .conflict: .conflict
         }
         return ChangeOutcome(seq: change.seq, outcome: outcome)
+    }
+
+    /// Closes, at a county, the open conflicts of `change`'s row on `columns` (every column for a
+    /// delete) that a write of the city newer than both of their sides settled: the city resolved
+    /// them (its decision arrives as such a write) or wrote the column again since. A clerk can no
+    /// longer keep the other value over the city's decision.
+    static func closeConflicts(superseded change: WireChange, columns: [String]?, table: SyncedTable, db: Database, nowMs: Int64) throws {
+        let open = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT id, column_name, winner_version, loser_version FROM conflict WHERE tbl = ? AND row_id = ? AND resolved_at IS NULL
+            """), arguments: [table.name, change.rowId])
+        for row in open where columns?.contains(row["column_name"] as String) ?? true {
+            let sides = [try decodeJSON(ColumnVersion?.self, row["winner_version"]),
+                         try (row["loser_version"] as String?).flatMap { try decodeJSON(ColumnVersion?.self, $0) }].compactMap { $0 }
+            guard sides.allSatisfy({ $0 < change.version }) else { continue }
+            try db.cachedStatement(sql: "UPDATE conflict SET resolved_at = ?, resolved_by = 'city' WHERE id = ?").execute(arguments: [nowMs, row["id"] as Int64])
+        }
     }
 
     /// A row's state as the receive rules take it: its values, versions and tombstone.

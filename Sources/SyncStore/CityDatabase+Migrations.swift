@@ -296,6 +296,7 @@ extension CityDatabase {
                 ) WITHOUT ROWID
                 """)
         }
+        migrator.registerMigration("v27-conflict-resolver") { db in try ReplicaSchema.addConflictResolver(db) }
         return migrator
     }
 }

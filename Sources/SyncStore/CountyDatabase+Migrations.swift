@@ -164,6 +164,7 @@ extension CountyDatabase {
                 )
                 """)
         }
+        migrator.registerMigration("v19-conflict-resolver") { db in try ReplicaSchema.addConflictResolver(db) }
         return migrator
     }
 }

@@ -70,8 +70,15 @@ extension ReplicaDatabase {
                 }
                 try db.execute(sql: "UPDATE \(table.name) SET \(conflict.column) = ? WHERE id = ?",
                                arguments: [value.databaseValue, conflict.rowId])
+            } else if role == .city {
+                // The city's decision goes to the county as a write of the kept value, even when
+                // the row holds it already: the county closes its copy of the conflict when a
+                // city write newer than both sides reaches it, and cannot reopen it.
+                try db.execute(sql: "INSERT INTO change_log (county, tbl, row_id, op, columns, wall_ms) VALUES (?, ?, ?, 'update', ?, ?)",
+                               arguments: [conflict.county, table.name, conflict.rowId, try table.mask(for: [conflict.column]), CountyDatabase.wallClockMs()])
             }
-            try db.execute(sql: "UPDATE conflict SET resolved_at = ? WHERE id = ?", arguments: [CountyDatabase.wallClockMs(), id])
+            try db.execute(sql: "UPDATE conflict SET resolved_at = ?, resolved_by = ? WHERE id = ?",
+                           arguments: [CountyDatabase.wallClockMs(), role == .city ? actor : "local", id])
             if role == .city {
                 try CityDatabase.logDecision(db, actor: actor, action: "resolve_conflict", table: conflict.table, rowId: conflict.rowId,
                                              county: conflict.county, detail: "resolved conflict \(id) on \(conflict.column), keeping the \(keep == .local ? "city's" : "county's") value \(value)")
@@ -144,7 +151,8 @@ extension ReplicaDatabase {
         var events: [HistoryEvent] = []
         for row in try Row.fetchAll(db, sql: "SELECT * FROM conflict WHERE row_id = ?", arguments: [rowId]) {
             let conflict = try ConflictRecord(row: row)
-            let resolved = (row["resolved_at"] as Int64?) != nil ? ", resolved" : ""
+            let resolver = (row["resolved_by"] as String?).map { $0 == "city" ? " by the city" : $0 == "local" ? " here" : " by \($0)" } ?? ""
+            let resolved = (row["resolved_at"] as Int64?) != nil ? ", resolved\(resolver)" : ""
             events.append(HistoryEvent(atMs: conflict.decidedAtMs, kind: "conflict", detail:
                 "\(conflict.column): kept \(conflict.winnerValue) (\(conflict.winnerVersion?.node ?? "?")), lost \(conflict.loserValue) (\(conflict.loserVersion?.node ?? "?")) by \(conflict.rule)\(resolved)"))
         }

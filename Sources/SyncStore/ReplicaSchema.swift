@@ -160,6 +160,12 @@ enum ReplicaSchema {
         for sql in award.freezingCaptureTriggersSQL(role: role) { try db.execute(sql: sql) }
     }
 
+    /// Who closed a conflict: the actor at the city; `city` at a county when a later write of the
+    /// city's (its resolution, or an edit since) reached it, `local` when a person here chose.
+    static func addConflictResolver(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE conflict ADD COLUMN resolved_by TEXT")
+    }
+
     static func keepValuesInRows(_ db: Database, role: NodeRole) throws {
         try db.execute(sql: #"CREATE INDEX change_log_live ON change_log (tbl, row_id) WHERE "values" = 'null'"#)
         for table in SyncedTable.all {

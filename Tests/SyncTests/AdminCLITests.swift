@@ -142,6 +142,49 @@ struct AdminCLITests {
         #expect(unknown.status != 0 && unknown.stderr.contains("no record"))
     }
 
+    /// The city's resolution closes the county's copy of the conflict on the next sync, whether
+    /// it kept its own value (nothing in the row changes) or the county's, and the clerk can no
+    /// longer keep the other value over it.
+    @Test(.timeLimit(.minutes(2)))
+    func aConflictTheCityResolvesIsClosedAtTheCountyAfterOneSync() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        let platforms = try makePlatforms("130202", count: 2).map { try county.addPlatform($0) }
+        let flags = try cityFlags(cluster, "130202")
+        #expect(try cluster.syncctl(["sync", "--db", county.path] + flags).status == 0)
+        let city = try CityDatabase.open(at: cluster.cityDB)
+        for platform in platforms { try county.updatePlatform(id: platform.id) { $0.contact = "县里联系人" } }
+        for platform in platforms { try city.updatePlatform(id: platform.id) { $0.contact = "市里联系人" } }
+        #expect(try cluster.syncctl(["sync", "--db", county.path] + flags).status == 0)
+        let atCounty = try county.conflicts()
+        let atCity = try city.conflicts()
+        #expect(atCounty.count == 2 && atCity.count == 2, "county \(atCounty), city \(atCity)")
+        // The city keeps its value on the first platform and the county's on the second.
+        for conflict in atCity {
+            let cityWon = conflict.winnerVersion?.node == "city"
+            let keepCity = conflict.rowId == platforms[0].id
+            let result = try cluster.syncctl(["conflicts", "resolve", String(conflict.id), "--db", cluster.cityDB,
+                                              "--keep", keepCity == cityWon ? (cityWon ? "local" : "remote") : (cityWon ? "remote" : "local")])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        #expect(try city.conflicts().isEmpty)
+        #expect(try county.conflicts().count == 2, "the county closed its conflicts before it heard from the city")
+
+        #expect(try cluster.syncctl(["sync", "--db", county.path] + flags).status == 0)
+        #expect(try county.conflicts().isEmpty)
+        #expect(try county.platform(id: platforms[0].id)?.contact == "市里联系人")
+        #expect(try county.platform(id: platforms[1].id)?.contact == "县里联系人")
+        #expect(try cityMatches(county, city))
+        for conflict in atCounty {
+            let reopened = try cluster.syncctl(["conflicts", "resolve", String(conflict.id), "--db", county.path, "--keep", "remote"])
+            #expect(reopened.status != 0 && reopened.stderr.contains("already resolved"), "\(reopened.stderr)")
+        }
+        let history = try cluster.syncctl(["explain", platforms[0].id, "--db", county.path])
+        #expect(history.stdout.contains("resolved by the city"), "\(history.stdout)")
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func parkedChangesAreListedAndCanBeDiscardedOrRetried() async throws {
         let cluster = try Cluster()
