@@ -58,7 +58,8 @@ struct AwardCommand: ParsableCommand {
             discussion: "The amount must satisfy the plan's rule for the platform (see `syncctl platform show`).")
 
         @OptionGroup var database: DatabaseOptions
-        @Option(help: "The platform's id.") var platform: String
+        @Option(help: "The platform's id (or its first 8 or more characters).") var platform: String
+        mutating func validate() throws { platform = try database.expand(platform, [.platform]) }
         @Option(parsing: .unconditional, help: ArgumentHelp("The proposed amount in yuan (100000, 1,250.50), or in 万元 with 万 (10万).", valueName: "yuan")) var amount: String
         @Option(parsing: .unconditional, help: ArgumentHelp("Equipment investment, contract value or provincial funding, for proportional and matching rules.", valueName: "yuan"))
         var basis: String?
@@ -86,7 +87,7 @@ struct AwardCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change a proposed award (amount, basis and its source, fiscal year, remarks).")
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The award's id.") var id: String
+        @Argument(help: "The award's id (or its first 8 or more characters).") var id: String
         @Option(parsing: .unconditional, help: ArgumentHelp("The proposed amount in yuan (100000, 1,250.50), or in 万元 with 万 (10万).", valueName: "yuan")) var amount: String?
         @Option(parsing: .unconditional, help: ArgumentHelp("The basis in yuan, or in 万元 with 万; empty to clear.", valueName: "yuan")) var basis: String?
         @Option(name: .customLong("basis-ref"), help: ArgumentHelp("The basis's source (contract, project or grant document number); empty to clear.", valueName: "number"))
@@ -95,10 +96,11 @@ struct AwardCommand: ParsableCommand {
         @Option(help: "Free remarks.") var remarks: String?
         @OptionGroup var output: OutputOptions
 
-        func validate() throws {
+        mutating func validate() throws {
             guard [amount, basis, basisRef, fiscalYear.map(String.init), remarks].contains(where: { $0 != nil }) else {
                 throw ValidationError("nothing to change: give --amount, --basis, --basis-ref, --fiscal-year or --remarks")
             }
+            id = try database.expand(id, [.award])
         }
 
         func run() throws {
@@ -125,6 +127,7 @@ struct AwardCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Only the awards of this platform.") var platform: String?
         @OptionGroup var output: OutputOptions
+        mutating func validate() throws { platform = try platform.map { try database.expand($0, [.platform]) } }
 
         func run() throws {
             let db = try reporting { try database.openAny(readOnly: true) }
@@ -168,7 +171,8 @@ struct AwardCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
-        @Argument(help: "The award's id.") var id: String
+        @Argument(help: "The award's id (or its first 8 or more characters).") var id: String
+        mutating func validate() throws { id = try database.expand(id, [.award]) }
 
         func run() throws {
             try reporting {
@@ -183,7 +187,8 @@ struct AwardCommand: ParsableCommand {
             abstract: "Approve an award, for the proposed amount or --amount; at the city only.")
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The award's id.") var id: String
+        @Argument(help: "The award's id (or its first 8 or more characters).") var id: String
+        mutating func validate() throws { id = try database.expand(id, [.award]) }
         @Option(parsing: .unconditional, help: ArgumentHelp("The approved amount in yuan, or in 万元 with 万 (default: the proposal).", valueName: "yuan")) var amount: String?
         @Option(name: .customLong("override-reason"), help: "Why a platform recognised before the plan's start (2022-06-09) still qualifies, why a 1:1 match is not exactly its basis, why a basis differs from the one approved before on the same source, or why an amount above the ceiling is right; kept with the award.")
         var overrideReason: String?
@@ -210,7 +215,8 @@ struct AwardCommand: ParsableCommand {
             abstract: "Record that an approved award was paid out; at the city only, once per award.")
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The award's id.") var id: String
+        @Argument(help: "The award's id (or its first 8 or more characters).") var id: String
+        mutating func validate() throws { id = try database.expand(id, [.award]) }
         @Option(help: ArgumentHelp("The day it was paid (default: today; never after today).", valueName: "YYYY-MM-DD")) var on: String?
         @OptionGroup var output: OutputOptions
 
@@ -227,7 +233,8 @@ struct AwardCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one award: its platform, amounts, status and the city's decision (a rejection's reason too).")
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The award's id.") var id: String
+        @Argument(help: "The award's id (or its first 8 or more characters).") var id: String
+        mutating func validate() throws { id = try database.expand(id, [.award]) }
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -260,7 +267,8 @@ struct AwardCommand: ParsableCommand {
             discussion: "The award is approved again and unpaid; the payment and its reversal both stay in the decision log.")
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The award's id.") var id: String
+        @Argument(help: "The award's id (or its first 8 or more characters).") var id: String
+        mutating func validate() throws { id = try database.expand(id, [.award]) }
         @Option(help: "Why the payment was wrong.") var reason: String
         @Option(help: ArgumentHelp("The day of the reversal (default: today; never after today).", valueName: "YYYY-MM-DD")) var on: String?
         @OptionGroup var output: OutputOptions
@@ -278,7 +286,8 @@ struct AwardCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Reject an award with a reason; at the city only.")
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The award's id.") var id: String
+        @Argument(help: "The award's id (or its first 8 or more characters).") var id: String
+        mutating func validate() throws { id = try database.expand(id, [.award]) }
         @Option(help: "Why; the county sees it.") var reason: String
         @OptionGroup var output: OutputOptions
 

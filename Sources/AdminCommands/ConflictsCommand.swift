@@ -127,7 +127,8 @@ struct ExplainCommand: ParsableCommand {
         abstract: "Show a record's history: local edits and their acknowledgement, city edits pulled, conflicts, parked changes.")
 
     @OptionGroup var database: DatabaseOptions
-    @Argument(help: "The platform's or award's id.") var id: String
+    @Argument(help: "The platform's or award's id (or its first 8 or more characters).") var id: String
+    mutating func validate() throws { id = try database.expand(id, [.platform, .award]) }
     @OptionGroup var output: OutputOptions
 
     func run() throws {

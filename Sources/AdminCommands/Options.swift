@@ -4,10 +4,54 @@ import Foundation
 import SyncCore
 import SyncStore
 
+/// The service's configuration file, where `syncctl` finds what a command leaves out: `db` on
+/// both sides, and the city's address and the county's certificates (`city`, `ca`, `cert`,
+/// `key`) at a county. `COUNTY_SYNC_CONFIG` names it; otherwise the county daemon's, else the
+/// aggregator's, at their default paths.
+enum ServiceSettings {
+    static let defaultPaths = ["/etc/county-sync/county-syncd.conf", "/etc/county-sync/city-aggregator.conf"]
+
+    /// The file, if one is named or found; a file named but unreadable is an error.
+    static func file() throws -> ConfigFile? {
+        if let named = ProcessInfo.processInfo.environment["COUNTY_SYNC_CONFIG"], !named.isEmpty {
+            do { return try ConfigFile(path: named, allowed: nil) } catch { throw CLIError("COUNTY_SYNC_CONFIG: \(error)", status: .couldNot) }
+        }
+        for path in defaultPaths where FileManager.default.isReadableFile(atPath: path) {
+            return try? ConfigFile(path: path, allowed: nil)
+        }
+        return nil
+    }
+
+    /// `key` from the file, if it sets it.
+    static func value(_ key: String) -> String? {
+        (try? file())??.values[key]
+    }
+
+    /// Where to say a missing setting may go.
+    static var hint: String {
+        let named = ProcessInfo.processInfo.environment["COUNTY_SYNC_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        return "in \(named ?? defaultPaths[0]) (COUNTY_SYNC_CONFIG names the file)"
+    }
+}
+
 /// `--db PATH` and the county list, shared by every command that opens a replica.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The replica database file.", valueName: "path"))
-    var db: String
+    @Option(name: .customLong("db"), help: ArgumentHelp(
+        "The replica database file (default: db in the service's configuration, COUNTY_SYNC_CONFIG or /etc/county-sync/county-syncd.conf).",
+        valueName: "path"))
+    var dbOption: String?
+
+    /// The database: `--db`, else `db` of the service's configuration (`ServiceSettings`).
+    var db: String { dbOption ?? ServiceSettings.value("db") ?? "" }
+
+    mutating func validate() throws {
+        if dbOption == nil {
+            do { _ = try ServiceSettings.file() } catch { throw ValidationError("\(error)") }
+            guard ServiceSettings.value("db") != nil else {
+                throw ValidationError("no database named: give --db PATH, or db = \"PATH\" \(ServiceSettings.hint)")
+            }
+        }
+    }
 
     @Option(name: .long, help: ArgumentHelp(
         "A JSON county list replacing the 18 Tangshan divisions (also COUNTY_SYNC_COUNTIES).", valueName: "file"))
@@ -20,6 +64,19 @@ struct DatabaseOptions: ParsableArguments {
             throw CLIError("cannot read county list \(file)")
         }
         do { return try CountyRegistry(json: data) } catch { throw CLIError("county list \(file): \(error)") }
+    }
+
+    /// A record id given by a unique prefix of at least 8 characters (as git takes commits), in
+    /// full; anything else as given, for the command to judge. A prefix of several ids is refused,
+    /// naming some of them.
+    func expand(_ text: String, _ tables: [SyncedTable]) throws -> String {
+        let given = text.lowercased()
+        guard given.count >= 8, given.count < 36, given.allSatisfy({ $0.isHexDigit || $0 == "-" }),
+              let database = try? openAny(readOnly: true), let matches = try? database.ids(startingWith: given, in: tables) else { return text }
+        guard matches.count <= 1 else {
+            throw ValidationError("\(text) is the start of \(matches.count == 5 ? "5 or more" : String(matches.count)) ids (\(matches.prefix(3).joined(separator: ", "))…); give more of it")
+        }
+        return matches.first ?? text
     }
 
     /// Opens the county replica; a city database gets a clear refusal.
@@ -74,19 +131,31 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
-/// How to reach the city: `--city --ca --cert --key`, shared by `sync` and `verify`.
+/// How to reach the city: `--city --ca --cert --key`, shared by `sync` and `verify`; each left
+/// out is read from the county daemon's configuration (`ServiceSettings`).
 struct CityConnectionOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The aggregator's URL, e.g. https://city.example:8443.", valueName: "url")) var city: String
-    @Option(help: ArgumentHelp("PEM file of the city CA.", valueName: "pem")) var ca: String
-    @Option(help: ArgumentHelp("PEM file of this county's certificate.", valueName: "pem")) var cert: String
-    @Option(help: ArgumentHelp("PEM file of its private key.", valueName: "pem")) var key: String
+    @Option(help: ArgumentHelp("The aggregator's URL, e.g. https://city.example:8443 (default: city in the daemon's configuration).", valueName: "url"))
+    var city: String?
+    @Option(help: ArgumentHelp("PEM file of the city CA (default: ca in the daemon's configuration).", valueName: "pem")) var ca: String?
+    @Option(help: ArgumentHelp("PEM file of this county's certificate (default: cert in the daemon's configuration).", valueName: "pem")) var cert: String?
+    @Option(help: ArgumentHelp("PEM file of its private key (default: key in the daemon's configuration).", valueName: "pem")) var key: String?
 
-    /// The libcurl transport to the city; a bad setting is one clear line.
-    func transport() throws -> CurlTransport {
+    /// Whether any of the four was given on the command line.
+    var anyGiven: Bool { [city, ca, cert, key].contains { $0 != nil } }
+
+    /// The libcurl transport to the city; a bad or missing setting is one clear line, exiting
+    /// with `failing` when a file named cannot be used.
+    func transport(failing: ExitStatus = .refused) throws -> CurlTransport {
+        func setting(_ given: String?, _ key: String) throws -> String {
+            if let value = given ?? ServiceSettings.value(key) { return value }
+            throw CLIError("no \(key == "city" ? "city address" : key + " file") named: give --\(key), or \(key) = \"...\" \(ServiceSettings.hint)", status: .usage)
+        }
+        let configuration = TransportConfiguration(baseURL: try setting(city, "city"), caFile: try setting(ca, "ca"),
+                                                   certFile: try setting(cert, "cert"), keyFile: try setting(key, "key"))
         do {
-            return try CurlTransport(TransportConfiguration(baseURL: city, caFile: ca, certFile: cert, keyFile: key))
+            return try CurlTransport(configuration)
         } catch {
-            throw CLIError("\(error)")
+            throw CLIError("\(error)", status: failing)
         }
     }
 }

@@ -81,12 +81,13 @@ struct PlatformCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change fields of a platform; unchanged fields stay as they are.")
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The platform's id.") var id: String
+        @Argument(help: "The platform's id (or its first 8 or more characters).") var id: String
         @OptionGroup var fields: Fields
         @OptionGroup var output: OutputOptions
 
-        func validate() throws {
+        mutating func validate() throws {
             guard !fields.isEmpty else { throw ValidationError("nothing to change: give at least one field, e.g. --name") }
+            id = try database.expand(id, [.platform])
         }
 
         func run() throws {
@@ -125,7 +126,8 @@ struct PlatformCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one platform with its award rule.")
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The platform's id.") var id: String
+        @Argument(help: "The platform's id (or its first 8 or more characters).") var id: String
+        mutating func validate() throws { id = try database.expand(id, [.platform]) }
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -159,7 +161,8 @@ struct PlatformCommand: ParsableCommand {
                 """)
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The platform's id.") var id: String
+        @Argument(help: "The platform's id (or its first 8 or more characters).") var id: String
+        mutating func validate() throws { id = try database.expand(id, [.platform]) }
         @Option(help: ArgumentHelp("The day of the recognition (default: today).", valueName: "YYYY-MM-DD")) var on: String?
         @Option(name: .customLong("override-reason"), help: "Why a recognition before the plan's start is recorded.") var overrideReason: String?
         @Option(help: ArgumentHelp("The recognition document's number (认定文号); one document recognises one platform of its category.", valueName: "number"))
@@ -185,7 +188,8 @@ struct PlatformCommand: ParsableCommand {
             discussion: "The decision log keeps the date before and after, and the reason.")
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The platform's id.") var id: String
+        @Argument(help: "The platform's id (or its first 8 or more characters).") var id: String
+        mutating func validate() throws { id = try database.expand(id, [.platform]) }
         @Option(help: ArgumentHelp("The recognition date (never after today).", valueName: "YYYY-MM-DD")) var on: String
         @Option(help: "Why the date changes.") var reason: String
         @OptionGroup var output: OutputOptions
@@ -209,7 +213,8 @@ struct PlatformCommand: ParsableCommand {
                 """)
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The platform's id.") var id: String
+        @Argument(help: "The platform's id (or its first 8 or more characters).") var id: String
+        mutating func validate() throws { id = try database.expand(id, [.platform]) }
         @Option(help: "The year evaluated (2022 to this year).") var year: Int
         @Option(help: "优秀 (excellent), 良好 (good), 合格 (pass) or 不合格 (fail).") var result: String
         @Option(help: "Why a year's result changes.") var reason: String?
@@ -235,7 +240,8 @@ struct PlatformCommand: ParsableCommand {
                 """)
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The platform's id.") var id: String
+        @Argument(help: "The platform's id (or its first 8 or more characters).") var id: String
+        mutating func validate() throws { id = try database.expand(id, [.platform]) }
         @Option(help: "The new level: national, provincial or municipal (empty: none).") var level: String
         @Option(help: "The new category, if it changes too.") var category: String?
         @OptionGroup var output: OutputOptions
@@ -261,7 +267,8 @@ struct PlatformCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
-        @Argument(help: "The platform's id.") var id: String
+        @Argument(help: "The platform's id (or its first 8 or more characters).") var id: String
+        mutating func validate() throws { id = try database.expand(id, [.platform]) }
 
         func run() throws {
             try reporting {
@@ -276,7 +283,8 @@ struct PlatformCommand: ParsableCommand {
                                                         discussion: "A report as of a day before the revocation still counts the platform as recognised.")
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The platform's id.") var id: String
+        @Argument(help: "The platform's id (or its first 8 or more characters).") var id: String
+        mutating func validate() throws { id = try database.expand(id, [.platform]) }
         @Option(help: ArgumentHelp("The day of the revocation (default: today; never after today, nor before the recognition).", valueName: "YYYY-MM-DD"))
         var on: String?
         @OptionGroup var output: OutputOptions

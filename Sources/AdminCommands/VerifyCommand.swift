@@ -16,11 +16,8 @@ struct VerifyCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var database: DatabaseOptions
-    // The city connection (`CityConnectionOptions`), needed except with --decisions.
-    @Option(help: ArgumentHelp("The aggregator's URL, e.g. https://city.example:8443.", valueName: "url")) var city: String?
-    @Option(help: ArgumentHelp("PEM file of the city CA.", valueName: "pem")) var ca: String?
-    @Option(help: ArgumentHelp("PEM file of this county's certificate.", valueName: "pem")) var cert: String?
-    @Option(help: ArgumentHelp("PEM file of its private key.", valueName: "pem")) var key: String?
+    /// The city connection, needed except with --decisions.
+    @OptionGroup var connection: CityConnectionOptions
     @OptionGroup var output: OutputOptions
     @Flag(help: "Check the city's decision log (its hash chain at the city; at a county, what its pulls found).") var decisions = false
     @Flag(help: "With --decisions at a county: acknowledge what its pulls found about the city's decision log.") var acknowledge = false
@@ -77,21 +74,12 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func validate() throws {
         if acknowledge && !decisions { throw ValidationError("--acknowledge goes with --decisions") }
-        if !decisions {
-            let missing = [("--city <url>", city), ("--ca <pem>", ca), ("--cert <pem>", cert), ("--key <pem>", key)].filter { $0.1 == nil }.map(\.0)
-            if !missing.isEmpty { throw ValidationError("Missing expected argument\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))") }
-        }
     }
 
     func run() async throws {
         if decisions { return try verifyDecisions() }
         let county = try reporting { try database.open() }
-        let transport: CurlTransport
-        do {
-            transport = try CurlTransport(TransportConfiguration(baseURL: city ?? "", caFile: ca ?? "", certFile: cert ?? "", keyFile: key ?? ""))
-        } catch {
-            throw CLIError("\(error)", status: .couldNot)
-        }
+        let transport = try connection.transport(failing: .couldNot)
         func get<T: Decodable>(_ path: String) async throws -> T {
             do {
                 let (status, body) = try await transport.request(method: "GET", path: path)

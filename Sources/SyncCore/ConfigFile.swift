@@ -43,9 +43,10 @@ public struct ConfigFile: Sendable {
     /// The file's path.
     public let file: String
 
-    /// Parses `text`; `allowed` lists the keys the component knows. Lines may end in LF or CRLF,
-    /// and a UTF-8 byte-order mark at the start is skipped (as Windows editors write them).
-    public init(text: String, file: String, allowed: Set<String>) throws(ConfigurationError) {
+    /// Parses `text`; `allowed` lists the keys the component knows (nil: a reader of another
+    /// component's file, which takes every key). Lines may end in LF or CRLF, and a UTF-8
+    /// byte-order mark at the start is skipped (as Windows editors write them).
+    public init(text: String, file: String, allowed: Set<String>?) throws(ConfigurationError) {
         var values: [String: String] = [:]
         var lines: [String: Int] = [:]
         let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
@@ -58,7 +59,7 @@ public struct ConfigFile: Sendable {
             }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            guard allowed.contains(key) else { throw .unknownKey(key: key, file: file, line: index + 1) }
+            guard allowed?.contains(key) ?? true else { throw .unknownKey(key: key, file: file, line: index + 1) }
             if value.hasPrefix("\"") {
                 guard value.count >= 2, value.hasSuffix("\"") else {
                     throw .unreadable(file: file, reason: "line \(index + 1): unterminated string")
@@ -76,7 +77,7 @@ public struct ConfigFile: Sendable {
     }
 
     /// Reads and parses `path`.
-    public init(path: String, allowed: Set<String>) throws(ConfigurationError) {
+    public init(path: String, allowed: Set<String>?) throws(ConfigurationError) {
         guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(file: path, reason: "cannot read the file") }
         guard let text = String(data: data, encoding: .utf8) else { throw .unreadable(file: path, reason: "not UTF-8 text") }
         try self.init(text: text, file: path, allowed: allowed)

@@ -87,6 +87,20 @@ extension ReplicaDatabase {
         }
     }
 
+    /// The ids in `tables` that start with `prefix` (lower-case hex and dashes), at most `limit`:
+    /// what lets a person give an id by its first characters.
+    public func ids(startingWith prefix: String, in tables: [SyncedTable], limit: Int = 5) throws -> [String] {
+        try read("find ids by prefix") { db in
+            var found: [String] = []
+            for table in tables {
+                // '~' sorts after every character an id holds: the range is the prefix's, on the index.
+                found += try String.fetchAll(db, sql: "SELECT id FROM \(table.name) WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+                                             arguments: [prefix, prefix + "~", limit])
+            }
+            return Array(found.prefix(limit))
+        }
+    }
+
     /// Marks a parked change discarded: it stays in the table for the record, out of the open list.
     /// At the city, `actor` is kept with the decision.
     public func discardParked(id: Int64, by actor: String = CityDatabase.shellActor) throws {

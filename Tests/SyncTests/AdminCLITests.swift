@@ -142,6 +142,54 @@ struct AdminCLITests {
         #expect(unknown.status != 0 && unknown.stderr.contains("no record"))
     }
 
+    /// On a county machine configured as the README says, `sync`, `status` and `verify` need no
+    /// flags: the daemon's configuration names the replica, the city and the certificates. What
+    /// it lacks is named, with the file.
+    @Test(.timeLimit(.minutes(2)))
+    func commandsTakeWhatTheyLeaveOutFromTheDaemonsConfiguration() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        let platform = try county.addPlatform(makePlatforms("130202", count: 1)[0])
+        let (cert, key) = try cluster.certificate("130202")
+        let config = cluster.dir.appendingPathComponent("county-syncd.conf").path
+        try Data("""
+            # as Deploy/config/county-syncd.conf
+            db = "\(county.path)"
+            city = "\(cluster.cityURL)"
+            ca = "\(cluster.pki.appendingPathComponent("ca.pem").path)"
+            cert = "\(cert)"
+            key = "\(key)"
+            pull-interval = 10
+            log-level = "info"
+
+            """.utf8).write(to: URL(fileURLWithPath: config))
+        let syncctl = Cluster.binaries.appendingPathComponent("syncctl").path
+        func run(_ arguments: [String], config path: String = config) throws -> (status: Int32, stdout: String, stderr: String) {
+            try Cluster.capture(syncctl, arguments, environment: ["COUNTY_SYNC_CONFIG": path])
+        }
+        let synced = try run(["sync"])
+        #expect(synced.status == 0, "\(synced.stderr)")
+        #expect(try CityDatabase.open(at: cluster.cityDB).platform(id: platform.id) != nil)
+        let status = try run(["status", "--json"])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect((try json(status.stdout) as? [String: Any])?["county"] as? String == "130202")
+        #expect(try run(["verify"]).status == 0)
+        // A flag given wins over the file.
+        let elsewhere = try run(["status", "--db", cluster.dir.appendingPathComponent("none.db").path])
+        #expect(elsewhere.status != 0 && elsewhere.stderr.contains("none.db"), "\(elsewhere.stderr)")
+
+        let partial = cluster.dir.appendingPathComponent("partial.conf").path
+        try Data("city = \"\(cluster.cityURL)\"\n".utf8).write(to: URL(fileURLWithPath: partial))
+        let noDatabase = try run(["status"], config: partial)
+        #expect(noDatabase.status == 64 && noDatabase.stderr.contains("--db") && noDatabase.stderr.contains(partial), "\(noDatabase.stderr)")
+        let noKey = try run(["sync", "--db", county.path], config: partial)
+        #expect(noKey.status == 64 && noKey.stderr.contains("--ca"), "\(noKey.stderr)")
+        let unreadable = try run(["status"], config: cluster.dir.appendingPathComponent("missing.conf").path)
+        #expect(unreadable.status == 64 && unreadable.stderr.contains("COUNTY_SYNC_CONFIG") && unreadable.stderr.contains("missing.conf"), "\(unreadable.stderr)")
+    }
+
     /// The city's resolution closes the county's copy of the conflict on the next sync, whether
     /// it kept its own value (nothing in the row changes) or the county's, and the clerk can no
     /// longer keep the other value over it.

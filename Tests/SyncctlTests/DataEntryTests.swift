@@ -187,4 +187,30 @@ import Testing
         #expect(try ws.syncctl("award", "update", id, "--amount", "10万元").status == 0)
         #expect(try ws.syncctl("award", "update", id, "--amount", "1.2345678万").stderr.contains("six decimals"))
     }
+
+    /// Ids by a unique prefix of 8 or more characters, as git takes commits, wherever a command
+    /// takes an id; a prefix of several is refused naming them, a shorter one is not looked up.
+    @Test func idsAreTakenByAUniquePrefixOfEightOrMoreCharacters() throws {
+        let ws = try Workspace()
+        defer { ws.cleanUp() }
+        let first = try ws.addKeyLab(name: "第一实验室", serial: 1)
+        let second = try ws.addKeyLab(name: "第二实验室", serial: 2)
+        // Time-ordered ids made a moment apart share their first characters.
+        let shared = zip(first, second).prefix { $0 == $1 }.count
+        let unique = String(first.prefix(max(8, shared + 1)))
+        let shown = try ws.syncctl("platform", "show", unique, "--json")
+        let shownId = (try shown.json() as? [String: Any])?["id"] as? String
+        #expect(shown.status == 0 && shownId == first, "\(shown.stderr)")
+        #expect(try ws.syncctl("platform", "update", unique, "--contact", "王工").status == 0)
+        let award = try ws.syncctl("award", "propose", "--platform", unique, "--amount", "50000", "--fiscal-year", "2025")
+        #expect(award.status == 0, "\(award.stderr)")
+        #expect(try ws.syncctl("award", "show", String(award.line.prefix(30))).status == 0)
+        #expect(try ws.syncctl("explain", unique).stdout.contains("insert platform"))
+        let ambiguous = try ws.syncctl("platform", "show", String(first.prefix(max(8, min(shared, 35)))))
+        if shared >= 8 {
+            #expect(ambiguous.status != 0 && ambiguous.stderr.contains("give more") && ambiguous.stderr.contains(first), "\(ambiguous.stderr)")
+        }
+        let short = try ws.syncctl("platform", "show", String(first.prefix(7)))
+        #expect(short.status != 0 && short.stderr.contains("not found"), "\(short.stderr)")
+    }
 }
