@@ -11,13 +11,17 @@ public struct Syncctl: AsyncParsableCommand {
         abstract: "Inspect County Sync replicas and enter platforms and awards.",
         discussion: """
             Works on a county replica whether or not county-syncd is running. Amounts are in yuan \
-            with up to two decimals; --json prints objects with stable camelCase keys.
+            with up to two decimals, or in 万元 with 万 (10万); --json prints objects with stable \
+            camelCase keys. --db, and the city's address and certificates, default to the service's \
+            configuration (/etc/county-sync/county-syncd.conf, or COUNTY_SYNC_CONFIG); ids may be \
+            given by a unique prefix of 8 or more characters.
             """,
         version: CountySyncVersion.current,
         subcommands: [
             InitCommand.self, PlatformCommand.self, AwardCommand.self, ImportCommand.self,
             ExportCommand.self, OutboxCommand.self, SyncCommand.self, StatusCommand.self, ConflictsCommand.self,
             ParkedCommand.self, VerifyCommand.self, ExplainCommand.self, ProgressCommand.self, NodesCommand.self, PendingCommand.self, FiguresCommand.self,
+            ManualCommand.self,
         ]
     )
 

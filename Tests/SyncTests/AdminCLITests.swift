@@ -311,6 +311,34 @@ struct AdminCLITests {
 /// again (release 0.15.0 printed "(default 1000) (default: 1000)").
 @Suite("Help texts")
 struct HelpTextTests {
+    /// `Deploy/install-syncctl.sh` installs the binary, completions bash and zsh load, and a manual
+    /// page that man renders with every command in it.
+    @Test func theInstallScriptPutsCompletionsAndAManualPageInPlace() throws {
+        let staging = FileManager.default.temporaryDirectory.appendingPathComponent("install-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: staging) }
+        let script = Cluster.packageRoot.appendingPathComponent("Deploy/install-syncctl.sh").path
+        let installed = try Cluster.capture("/bin/bash", [script, Cluster.binaries.appendingPathComponent("syncctl").path],
+                                            environment: ["DESTDIR": staging.path])
+        #expect(installed.status == 0, "\(installed.stderr)")
+        let share = staging.appendingPathComponent("usr/local/share").path
+        #expect(FileManager.default.isExecutableFile(atPath: staging.appendingPathComponent("usr/local/bin/syncctl").path))
+        let bash = try Cluster.capture("/bin/bash", ["-c", "source \(share)/bash-completion/completions/syncctl && complete -p syncctl"])
+        #expect(bash.status == 0 && bash.stdout.contains("syncctl"), "\(bash.stdout) \(bash.stderr)")
+        let zsh = try String(contentsOfFile: "\(share)/zsh/site-functions/_syncctl", encoding: .utf8)
+        #expect(zsh.hasPrefix("#compdef syncctl"))
+        let fish = try String(contentsOfFile: "\(share)/fish/vendor_completions.d/syncctl.fish", encoding: .utf8)
+        #expect(fish.contains("import"))
+        let page = try String(contentsOfFile: "\(share)/man/man1/syncctl.1", encoding: .utf8)
+        #expect(page.hasPrefix(".TH SYNCCTL 1"))
+        for command in ["syncctl platform add", "syncctl import platforms", "syncctl award propose", "syncctl sync", "syncctl manual"] {
+            #expect(page.contains(".SS \"\(command)\""), "the manual lacks \(command)")
+        }
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/man") {
+            let shown = try Cluster.capture("/usr/bin/man", ["-l", "\(share)/man/man1/syncctl.1"], environment: ["MANWIDTH": "120", "MANPAGER": "cat", "PAGER": "cat"])
+            #expect(shown.status == 0 && shown.stdout.contains("syncctl import platforms") && shown.stdout.contains("--dry-run"), "\(shown.stderr)")
+        }
+    }
+
     @Test func noOptionSaysItsDefaultTwice() throws {
         for binary in ["syncctl", "city-aggregator", "county-syncd"] {
             let dump = try Cluster.capture(Cluster.binaries.appendingPathComponent(binary).path, ["--experimental-dump-help"])
@@ -331,14 +359,14 @@ struct HelpTextTests {
                 }
             }
             #expect(options > 10, "\(binary) has its options in the dump")
-            // Every syncctl command that reports or acts takes --json (the exports write data).
+            // Every syncctl command that reports or acts takes --json (the exports and the manual write documents).
             if binary == "syncctl" {
                 var leaves = [(name: "syncctl", command: try #require(root["command"] as? [String: Any]))]
                 var checked = 0
                 while let (name, command) = leaves.popLast() {
                     let subcommands = command["subcommands"] as? [[String: Any]] ?? []
                     for sub in subcommands { leaves.append((name: "\(name) \(sub["commandName"] as? String ?? "")", command: sub)) }
-                    guard subcommands.isEmpty, !name.hasPrefix("syncctl export"), !name.hasSuffix(" help") else { continue }
+                    guard subcommands.isEmpty, !name.hasPrefix("syncctl export"), name != "syncctl manual", !name.hasSuffix(" help") else { continue }
                     let names = (command["arguments"] as? [[String: Any]] ?? []).flatMap { ($0["names"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } }
                     #expect(names.contains("json"), "\(name) has no --json")
                     checked += 1
