@@ -134,16 +134,19 @@ struct AwardCommand: ParsableCommand {
             let awards = try reporting { try db.awards() }.filter { platform == nil || $0.platformId == platform }
             if output.json { return try printJSON(awards.map(Output.init)) }
             let names = Dictionary(try reporting { try db.platforms() }.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-            var table = TextTable("ID", "COUNTY", "PLATFORM", "AMOUNT (YUAN)", "BASIS (YUAN)", "SOURCE", "YEAR", "STATUS", "APPROVED (YUAN)")
+            let zh = Language.of() == .zh
+            var table = zh ? TextTable("编号", "县区", "平台", "金额（元）", "基数（元）", "基数来源", "年度", "状态", "批准金额（元）")
+                : TextTable("ID", "COUNTY", "PLATFORM", "AMOUNT (YUAN)", "BASIS (YUAN)", "SOURCE", "YEAR", "STATUS", "APPROVED (YUAN)")
             for award in awards {
                 table.add(award.id, award.county, names[award.platformId] ?? award.platformId, award.amount.grouped, award.basis?.grouped ?? "-",
-                          award.basisRef ?? "-", String(award.fiscalYear), award.status.rawValue, award.approvedAmount?.grouped ?? "-")
+                          award.basisRef ?? "-", String(award.fiscalYear), zh ? award.status.chineseName : award.status.rawValue,
+                          award.approvedAmount?.grouped ?? "-")
             }
             print(table.render())
             print(Self.footer(awards))
             // The city's reasons, where the clerk looks (not only in --json).
             for award in awards where award.status == .rejected {
-                print("rejected \(award.id): \(award.rejectReason ?? "(no reason given)")")
+                print(zh ? "未通过 \(award.id)：\(award.rejectReason ?? "（未写理由）")" : "rejected \(award.id): \(award.rejectReason ?? "(no reason given)")")
             }
         }
 

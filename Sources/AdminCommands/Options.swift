@@ -193,7 +193,7 @@ enum ExitStatus: Int32 {
 /// Parses a yuan amount from the command line.
 func parseYuan(_ text: String?, field: String) throws -> Fen? {
     guard let text else { return nil }
-    do { return try Fen(typed: text, field: field) } catch { throw CLIError(error.description) }
+    do { return try Fen(typed: text, field: field) } catch { throw CLIError(error.text(Language.of())) }
 }
 
 /// Prints a value as pretty, key-sorted JSON under the `--json` contract (`JSONContract`).
@@ -217,9 +217,9 @@ func reporting<T>(_ body: () throws -> T) throws -> T {
         print(message)
         throw ExitCode.success
     } catch let error as StoreError {
-        throw CLIError(error.description, status: error.exitStatus)
+        throw CLIError(error.text(Language.of()), status: error.exitStatus)
     } catch let error as DomainError {
-        throw CLIError(error.description)
+        throw CLIError(error.text(Language.of()))
     }
 }
 

@@ -112,10 +112,14 @@ struct PlatformCommand: ParsableCommand {
         func run() throws {
             let platforms = try reporting { try database.openAny(readOnly: true).platforms() }
             if output.json { return try printJSON(platforms) }
-            var table = TextTable("ID", "COUNTY", "NAME", "CATEGORY", "LEVEL", "STATUS", "HOST ORGANISATION")
+            // In a Chinese locale the table speaks the plan's words; JSON keeps the keys.
+            let zh = Language.of() == .zh
+            var table = zh ? TextTable("编号", "县区", "名称", "类别", "级别", "状态", "依托单位")
+                : TextTable("ID", "COUNTY", "NAME", "CATEGORY", "LEVEL", "STATUS", "HOST ORGANISATION")
             for platform in platforms {
-                table.add(platform.id, platform.county, platform.name, platform.category.rawValue, platform.level?.rawValue ?? "-",
-                          platform.status.rawValue, platform.hostOrg)
+                table.add(platform.id, platform.county, platform.name, zh ? platform.category.chineseName : platform.category.rawValue,
+                          (zh ? platform.level?.chineseName : platform.level?.rawValue) ?? "-",
+                          zh ? platform.status.chineseName : platform.status.rawValue, platform.hostOrg)
             }
             print(table.render())
             print("\(platforms.count) platform\(platforms.count == 1 ? "" : "s")")

@@ -38,7 +38,7 @@ public struct Syncctl: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as CLIError {
-            FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
+            FileHandle.standardError.write(Data("\(Language.of() == .zh ? "错误" : "Error"): \(error.description)\n".utf8))
             Foundation.exit(error.status.rawValue)
         } catch let error as TransportError {
             FileHandle.standardError.write(Data("Error: could not reach the city: \(error)\n".utf8))

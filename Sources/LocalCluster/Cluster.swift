@@ -186,7 +186,8 @@ public final class Cluster: @unchecked Sendable {
     @discardableResult
     public func syncctl(_ arguments: [String], faketime: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
         let binary = Self.binaries.appendingPathComponent("syncctl").path
-        guard let faketime else { return try Self.capture(binary, arguments) }
+        // In English, whatever the machine's locale: the tests read the English messages.
+        guard let faketime else { return try Self.capture(binary, arguments, environment: ["LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""]) }
         Self.removeStaleFaketimeFiles()
         return try Self.capture("/usr/bin/faketime", ["-f", faketime, binary] + arguments, environment: ["FAKETIME_DONT_FAKE_MONOTONIC": "1"])
     }

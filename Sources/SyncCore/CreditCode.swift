@@ -26,29 +26,29 @@ public struct CreditCode: Sendable, Hashable, Codable, CustomStringConvertible {
         let plain = text.utf8.count == 18 && text.utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) }
         let code = plain ? text : text.trimmingCharacters(in: .whitespaces).uppercased()
         guard code.count == 18 else {
-            throw .invalid(field: field, value: text, rule: "a unified social credit code has 18 characters, not \(code.count) (GB 32100-2015)")
+            throw .refused(field: field, value: text, message: .creditCodeLength(code.count))
         }
         var values: [Int] = []
         for character in code {
             guard let index = Self.alphabet.firstIndex(of: character) else {
-                throw .invalid(field: field, value: text, rule: "character \"\(character)\" is not allowed (GB 32100-2015 uses 0-9 and A-Z without I, O, S, V, Z)")
+                throw .refused(field: field, value: text, message: .creditCodeCharacter(character))
             }
             values.append(index)
         }
         guard values.prefix(17).contains(where: { $0 != 0 }) else {
-            throw .invalid(field: field, value: text, rule: "a code of zeros is a placeholder, not a registration (GB 32100-2015)")
+            throw .refused(field: field, value: text, message: .creditCodeZeros)
         }
         // The registering authority (1 to 9, A, N, Y) and an administrative division (not
         // 000000): a code such as 000000000000000013 has a valid check character but is a placeholder.
         guard let authority = code.first, "123456789ANY".contains(authority) else {
-            throw .invalid(field: field, value: text, rule: "the first character names the registering authority (1 to 9, A, N or Y), not \"\(code.first.map(String.init) ?? "")\" (GB 32100-2015)")
+            throw .refused(field: field, value: text, message: .creditCodeAuthority(code.first.map(String.init) ?? ""))
         }
         guard values[2..<8].contains(where: { $0 != 0 }) else {
-            throw .invalid(field: field, value: text, rule: "characters 3 to 8 are an administrative division, not 000000: a placeholder, not a registration (GB 32100-2015)")
+            throw .refused(field: field, value: text, message: .creditCodeDivision)
         }
         let expected = Self.checkCharacter(values.prefix(17))
         guard Self.alphabet[values[17]] == expected else {
-            throw .invalid(field: field, value: text, rule: "check character should be \"\(expected)\", not \"\(Self.alphabet[values[17]])\" (GB 32100-2015)")
+            throw .refused(field: field, value: text, message: .creditCodeCheck(expected: expected, found: Self.alphabet[values[17]]))
         }
         self.value = code
     }

@@ -77,7 +77,7 @@ public struct Fen: RawRepresentable, Sendable, Hashable, Comparable, Codable, Cu
         }
         try self.init(yuan: folded, field: field)
         if rawValue > 0 && rawValue < 10_000 {
-            throw .invalid(field: field, value: text, rule: "\(formatted) yuan is less than 100 yuan; if 万元 was meant, write \(folded)万 (\(Fen(rawValue: rawValue * 10_000).grouped) yuan); if yuan, write \(folded)元 (金额不足 100 元：如指万元请写 \(folded)万，如指元请写 \(folded)元)")
+            throw .refused(field: field, value: text, message: .amountBelow100(folded, yuan: formatted, asWan: Fen(rawValue: rawValue * 10_000).grouped))
         }
     }
 

@@ -92,11 +92,11 @@ public struct Platform: Sendable, Hashable, Codable {
         // Most values need no trimming; checking the ends first avoids Foundation's slower path.
         let trimmed = hasOuterWhitespace(text) ? text.trimmingCharacters(in: .whitespacesAndNewlines) : text
         guard !trimmed.isEmpty else {
-            throw .invalid(field: field, value: text, rule: "must not be empty")
+            throw .refused(field: field, value: text, message: .textEmpty)
         }
         if singleLine { try DomainText.checkLine(trimmed, field: field) } else { try DomainText.check(trimmed, field: field) }
         guard trimmed.utf8.count <= maxTextLength || trimmed.count <= maxTextLength else {
-            throw .invalid(field: field, value: String(trimmed.prefix(20)) + "…", rule: "at most \(maxTextLength) characters")
+            throw .refused(field: field, value: String(trimmed.prefix(20)) + "…", message: .textTooLong(maxTextLength))
         }
         return trimmed
     }

@@ -37,7 +37,7 @@ public enum Level: String, Sendable, Hashable, Codable, CaseIterable, Comparable
         }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let level = Level(rawValue: trimmed.lowercased()) ?? Level.allCases.first(where: { $0.chineseName == trimmed }) else {
-            throw .invalid(field: "level", value: text, rule: "expected one of \(Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .refused(field: "level", value: text, message: .levelUnknown(Level.allCases.map(\.rawValue)))
         }
         self = level
     }
@@ -191,7 +191,7 @@ public enum PlatformCategory: String, Sendable, Hashable, Codable, CaseIterable 
             .replacingOccurrences(of: "\u{3000}", with: "")
         guard let category = PlatformCategory(rawValue: trimmed.lowercased())
                 ?? PlatformCategory.allCases.first(where: { $0.chineseName == trimmed || $0.chineseAliases.contains(trimmed) }) else {
-            throw .invalid(field: "category", value: text, rule: "unknown category; expected one of \(PlatformCategory.allCases.map { "\($0.rawValue) (\($0.chineseName))" }.joined(separator: ", "))")
+            throw .refused(field: "category", value: text, message: .categoryUnknown(PlatformCategory.allCases.map { "\($0.rawValue) (\($0.chineseName))" }.joined(separator: ", ")))
         }
         self = category
     }
@@ -200,29 +200,29 @@ public enum PlatformCategory: String, Sendable, Hashable, Codable, CaseIterable 
     public func validate(level: Level?, subtype: String?) throws(DomainError) -> (level: Level?, subtype: String?) {
         if allowedLevels.isEmpty {
             if let level {
-                throw .invalid(field: "level", value: level.rawValue, rule: "category \(rawValue) has no level (plan \(planSection)); leave it empty")
+                throw .refused(field: "level", value: level.rawValue, message: .levelNotAllowed(category: self))
             }
         } else {
             guard let level else {
-                throw .invalid(field: "level", value: "", rule: "category \(rawValue) needs a level: \(allowedLevels.map(\.rawValue).joined(separator: " or ")) (plan \(planSection))")
+                throw .refused(field: "level", value: "", message: .levelNeeded(category: self))
             }
             guard allowedLevels.contains(level) else {
-                throw .invalid(field: "level", value: level.rawValue, rule: "not allowed for category \(rawValue); allowed: \(allowedLevels.map(\.rawValue).joined(separator: ", ")) (plan \(planSection))")
+                throw .refused(field: "level", value: level.rawValue, message: .levelNotOfCategory(category: self))
             }
         }
         let given = subtype.flatMap { $0.isEmpty ? nil : (Self.chineseSubtypes[$0.trimmingCharacters(in: .whitespaces)] ?? $0) }
         if subtypes.isEmpty {
             if let given {
-                throw .invalid(field: "subtype", value: given, rule: "category \(rawValue) has no subtypes; leave it empty")
+                throw .refused(field: "subtype", value: given, message: .subtypeNone(category: self))
             }
             return (level, nil)
         }
         guard let chosen = given ?? defaultSubtype else {
-            throw .invalid(field: "subtype", value: "", rule: "category \(rawValue) needs a subtype: \(subtypes.joined(separator: ", "))")
+            throw .refused(field: "subtype", value: "", message: .subtypeNeeded(category: self))
         }
         guard subtypes.contains(chosen) else {
             let names = subtypes.map { key in "\(key) (\(Self.subtypeChineseNames[key] ?? ""))" }
-            throw .invalid(field: "subtype", value: chosen, rule: "not a subtype of \(rawValue); expected one of \(names.joined(separator: ", "))")
+            throw .refused(field: "subtype", value: chosen, message: .subtypeUnknown(category: self, names: names))
         }
         return (level, chosen)
     }

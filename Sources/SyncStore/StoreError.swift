@@ -33,6 +33,13 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case busy(op: String, path: String)
 
     /// One line for a person.
+    /// One line in `language`: a refused input in the catalogue's words (`DomainError.text`),
+    /// anything else as `description`.
+    public func text(_ language: Language) -> String {
+        if case .invalidInput(let error) = self { return error.text(language) }
+        return description
+    }
+
     public var description: String {
         switch self {
         case .invalidInput(let error): error.description

@@ -213,4 +213,28 @@ import Testing
         let short = try ws.syncctl("platform", "show", String(first.prefix(7)))
         #expect(short.status != 0 && short.stderr.contains("not found"), "\(short.stderr)")
     }
+
+    /// A clerk's locale gets the refusal in Chinese, field by its Chinese heading; the English
+    /// message under LANG=C is word for word what it was.
+    @Test func refusalsSpeakTheClerksLanguage() throws {
+        let ws = try Workspace()
+        defer { ws.cleanUp() }
+        let wrongCode = ["platform", "add", "--name", "某实验室", "--category", "key_lab", "--level", "municipal", "--host-org", "某所",
+                         "--credit-code", "911302000000000018", "--industry", "焊接"]
+        let chinese = try ws.syncctl(wrongCode, locale: "zh_CN.UTF-8")
+        #expect(chinese.status == 1 && chinese.stderr == "错误: 统一社会信用代码“911302000000000018”不符合要求：校验码应为“4”，不是“8”，请核对代码（GB 32100-2015）\n",
+                "\(chinese.stderr)")
+        let english = try ws.syncctl(wrongCode)
+        #expect(english.stderr == "Error: credit-code \"911302000000000018\" is invalid: check character should be \"4\", not \"8\" (GB 32100-2015)\n",
+                "\(english.stderr)")
+        let noLevel = try ws.syncctl(["platform", "add", "--name", "某实验室", "--category", "重点实验室", "--host-org", "某所",
+                                      "--credit-code", creditCode(1), "--industry", "焊接"], locale: "zh_CN.UTF-8")
+        #expect(noLevel.stderr.contains("级别") && noLevel.stderr.contains("重点实验室须填级别：国家级或省级或市级"), "\(noLevel.stderr)")
+        let amount = try ws.syncctl(["award", "propose", "--platform", try ws.addKeyLab(), "--amount", "10"], locale: "zh_CN.UTF-8")
+        #expect(amount.stderr.contains("金额“10”不符合要求：金额不足 100 元：如指万元请写 10万"), "\(amount.stderr)")
+        #expect(try ws.counts()[0] == 1)
+        let table = try ws.syncctl(["platform", "list"], locale: "zh_CN.UTF-8").stdout
+        #expect(table.contains("类别") && table.contains("重点实验室") && table.contains("市级") && table.contains("已登记"), "\(table)")
+        #expect(try ws.syncctl(["platform", "list"]).stdout.contains("key_lab"))
+    }
 }

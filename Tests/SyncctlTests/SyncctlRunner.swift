@@ -15,10 +15,11 @@ struct Syncctl {
         var line: String { stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
-    /// Runs `syncctl` with `arguments` in `directory`.
+    /// Runs `syncctl` with `arguments` in `directory`, in English unless `locale` says otherwise.
     @discardableResult
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
-        let result = try Cluster.capture(Cluster.binaries.appendingPathComponent("syncctl").path, arguments, in: directory)
+    static func run(_ arguments: [String], in directory: URL? = nil, locale: String = "C.UTF-8") throws -> Result {
+        let result = try Cluster.capture(Cluster.binaries.appendingPathComponent("syncctl").path, arguments,
+                                         environment: ["LANG": locale, "LC_ALL": "", "LC_MESSAGES": ""], in: directory)
         return Result(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 }
@@ -48,8 +49,8 @@ struct Workspace {
 
     /// Runs syncctl with `--db` of this workspace appended.
     @discardableResult
-    func syncctl(_ arguments: [String]) throws -> Syncctl.Result {
-        try Syncctl.run(arguments + ["--db", db], in: url)
+    func syncctl(_ arguments: [String], locale: String = "C.UTF-8") throws -> Syncctl.Result {
+        try Syncctl.run(arguments + ["--db", db], in: url, locale: locale)
     }
 
     /// Adds a valid municipal key lab; returns its id.
