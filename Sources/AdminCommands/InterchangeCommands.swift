@@ -124,16 +124,28 @@ struct ExportCommand: ParsableCommand {
 
     struct Platforms: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "platforms", abstract: "Export platforms as CSV to FILE, or to standard output.")
+            commandName: "platforms", abstract: "Export platforms as CSV or .xlsx to FILE, or as CSV to standard output.",
+            discussion: """
+                Chinese headings (编号, 名称, 类别, ...), which `import platforms` reads back unchanged. In the workbook \
+                every cell is text, so credit codes keep their 18 characters.
+
+                Examples:
+                  syncctl export platforms 平台.xlsx
+                  syncctl export platforms platforms.csv --encoding gb18030
+                """)
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The CSV file to write (replaced atomically).") var file: String?
-        @Option(help: "utf-8 or gb18030.") var encoding = "utf-8"
+        @Argument(help: "The file to write (replaced atomically).") var file: String?
+        @Option(help: "csv or xlsx (default: from the file's extension, else csv).") var format: String?
+        @Option(help: "For CSV: utf-8, gb18030 or utf-16.") var encoding = "utf-8"
 
         func run() throws {
+            let format = (self.format ?? (file.map { URL(fileURLWithPath: $0).pathExtension.lowercased() } == "xlsx" ? "xlsx" : "csv")).lowercased()
+            guard ["csv", "xlsx"].contains(format) else { throw CLIError("--format \(format): expected csv or xlsx") }
             let db = try reporting { try database.open() }
             let data = try reporting {
-                try TextEncoding(parsing: encoding).encode(PlatformSheet.encode(try db.platforms()))
+                let platforms = try db.platforms()
+                return format == "xlsx" ? try PlatformSheet.xlsx(platforms) : try TextEncoding(parsing: encoding).encode(PlatformSheet.encode(platforms))
             }
             if let file {
                 do { try data.write(to: URL(fileURLWithPath: file), options: .atomic) } catch {

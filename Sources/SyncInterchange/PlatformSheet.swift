@@ -65,6 +65,13 @@ public enum PlatformSheet {
         return CSV.format([columns.map(heading)] + rows)
     }
 
+    /// Writes platforms as an .xlsx workbook (one sheet 平台 Platforms, Chinese headings), every
+    /// cell text, so a credit code keeps all 18 characters in Excel and WPS.
+    public static func xlsx(_ platforms: [Platform]) throws -> Data {
+        let rows = try CSV.parse(encode(platforms)).map { $0.fields.map(WorkbookCell.text) }
+        return try Workbook.xlsx(sheet: "平台 Platforms", rows: rows)
+    }
+
     /// Reads platforms from CSV text for `county` (see `decode(_:county:)`).
     public static func decode(_ text: String, county: String) throws(DomainError) -> [Row] {
         let records: [CSV.Record]

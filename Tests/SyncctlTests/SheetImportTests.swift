@@ -122,6 +122,47 @@ import Testing
         #expect(refused.stderr.contains("line 4") && refused.stderr.contains("设置单元格格式"), "\(refused.stderr)")
     }
 
+    /// The platforms' workbook: openpyxl reads the Chinese headings and every credit code as text,
+    /// and importing it elsewhere gives the same platforms, then again changes nothing.
+    @Test func theExportedWorkbookReadsInOpenpyxlAndImportsBackUnchanged() throws {
+        let (ws, lab) = try workspaceWithARecognisedLab()
+        defer { ws.cleanUp() }
+        _ = try ws.addKeyLab(name: "唐山（陶瓷）二号实验室", serial: 12)
+        let file = ws.path("平台.xlsx")
+        #expect(try ws.syncctl("export", "platforms", file).status == 0)
+        if let python = Self.python() {
+            let read = try Cluster.capture(python, ["-c", """
+                import json, sys
+                from openpyxl import load_workbook
+                sheet = load_workbook(sys.argv[1]).active
+                print(json.dumps([[cell.value for cell in row] for row in sheet.iter_rows()], ensure_ascii=False))
+                """, file])
+            #expect(read.status == 0, "\(read.stderr)")
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [[Any]])
+            #expect(rows.first?.compactMap { $0 as? String }.prefix(3) == ["编号", "县区代码", "名称"])
+            let codes = rows.dropFirst().compactMap { $0[7] as? String }
+            #expect(Set(codes) == [creditCode(11), creditCode(12)], "credit codes as openpyxl reads them: \(rows)")
+            #expect(rows.dropFirst().contains { $0[0] as? String == lab && $0[9] as? String == "2021-11-20" })
+        } else {
+            #expect(ProcessInfo.processInfo.environment["COUNTY_SYNC_REQUIRE_OPENPYXL"] == nil, "openpyxl (pip) is missing; Deploy/test.sh installs it")
+        }
+        #expect(try ws.syncctl("import", "platforms", file).stdout.contains("0 new, 0 updated, 2 unchanged"))
+        // Another replica takes the registered platform; the recognised one is the city's to send.
+        let other = try Workspace()
+        defer { other.cleanUp() }
+        let refused = try other.syncctl("import", "platforms", file)
+        #expect(refused.status != 0 && refused.stderr.contains("status"), "\(refused.stderr)")
+        #expect(try ws.syncctl("platform", "delete", lab).status != 0, "a recognised platform is not the county's to delete")
+        let registeredOnly = ws.path("registered.xlsx")
+        let fresh = try Workspace()
+        defer { fresh.cleanUp() }
+        _ = try fresh.addKeyLab(name: "唐山（陶瓷）二号实验室", serial: 12)
+        #expect(try fresh.syncctl("export", "platforms", registeredOnly).status == 0)
+        let imported = try other.syncctl("import", "platforms", registeredOnly)
+        #expect(imported.status == 0 && imported.stdout.contains("1 new"), "\(imported.stderr)")
+        #expect(try other.syncctl("platform", "list", "--json").stdout == (try fresh.syncctl("platform", "list", "--json").stdout))
+    }
+
     /// LibreOffice's own .xlsx (headless `--convert-to xlsx` of a CSV), with the credit codes
     /// kept as text and the dates read as dates, as Calc does when a clerk opens the CSV.
     @Test func anXlsxFromLibreOfficeImportsOnce() throws {
