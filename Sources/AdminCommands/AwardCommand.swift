@@ -55,7 +55,16 @@ struct AwardCommand: ParsableCommand {
     struct Propose: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Propose an award for a platform; prints its new id.",
-            discussion: "The amount must satisfy the plan's rule for the platform (see `syncctl platform show`).")
+            discussion: """
+                The amount must satisfy the plan's rule for the platform (see `syncctl platform show`).
+
+                Examples:
+                  syncctl award propose --platform 019af3c2-7b1e \\
+                    --amount 10万 --fiscal-year 2025
+                  syncctl award propose --platform 019af3c2-7b1e \\
+                    --amount 300000 --basis 1000000 \\
+                    --basis-ref 2024-130202-0173 --fiscal-year 2025
+                """)
 
         @OptionGroup var database: DatabaseOptions
         @Option(help: "The platform's id (or its first 8 or more characters).") var platform: String

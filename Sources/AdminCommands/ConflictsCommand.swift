@@ -33,7 +33,14 @@ struct ConflictsCommand: ParsableCommand {
     struct Resolve: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Resolve a conflict by keeping this side's value (local) or the other side's (remote).",
-            discussion: "Keeping a value the row does not hold writes it as a new change, which syncs like any edit.")
+            discussion: """
+                Keeping a value the row does not hold writes it as a new change, which syncs like any edit. At the \
+                city the decision goes to the county either way, and closes the county's copy of the conflict on its \
+                next sync; a county cannot resolve it again.
+
+                Example:
+                  syncctl conflicts resolve 12 --keep remote
+                """)
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions

@@ -47,7 +47,19 @@ struct PlatformCommand: ParsableCommand {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register a platform; prints its new id.",
-            discussion: "Needs --name, --category, --host-org, --credit-code and --industry; --level where the category has levels.")
+            discussion: """
+                Needs --name, --category, --host-org, --credit-code and --industry; --level where the category has \
+                levels. Category and level as keys or in Chinese.
+
+                Examples:
+                  syncctl platform add --name 唐山市焊接技术重点实验室 \\
+                    --category 重点实验室 --level 市级 --host-org 唐山开元焊接研究所 \\
+                    --credit-code 91130202MA0A00011Y --industry 焊接
+                  syncctl platform add --name 某高新技术企业 \\
+                    --category high_tech_enterprise --subtype imported \\
+                    --host-org 某科技公司 --credit-code 91130200MA0B00022X \\
+                    --industry 电子信息 --json
+                """)
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var fields: Fields

@@ -8,7 +8,16 @@ import SyncStore
 /// `syncctl sync`: one push and pull with the city, without the daemon.
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sync", abstract: "Push pending changes to the city and pull its changes once, without the daemon.")
+        commandName: "sync", abstract: "Push pending changes to the city and pull its changes once, without the daemon.",
+        discussion: """
+            Exit status 2 when the city cannot be reached. The city's address and the certificates default to the \
+            daemon's configuration.
+
+            Examples:
+              syncctl sync
+              syncctl sync --db county.db --city https://city.example:8443 \\
+                --ca ca.pem --cert county.pem --key county.key
+            """)
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var connection: CityConnectionOptions
