@@ -87,7 +87,7 @@ extension CountyDatabase {
     /// row. With `dryRun`, the outcome is worked out and nothing is written.
     @discardableResult
     public func importPlatforms(_ rows: [ImportedRow], dryRun: Bool = false) throws -> ImportSummary {
-        var problems: [(line: Int, reason: String)] = []
+        var problems: [(line: Int, reason: String, reasonZh: String)] = []
         var valid: [(line: Int, platform: Platform, outcome: ImportLine.Outcome, sameAs: Int?)] = []
         var lineOfId: [String: (line: Int, platform: Platform)] = [:]
         let held = try read("read platforms for import") { db in
@@ -137,9 +137,11 @@ extension CountyDatabase {
                 lineOfId[key] = (row.line, platform)
                 valid.append((row.line, platform, outcome, nil))
             } catch let error as StoreError {
-                problems.append((row.line, error.description))
+                problems.append((row.line, error.description, error.text(.zh)))
+            } catch let error as DomainError {
+                problems.append((row.line, error.description, error.text(.zh)))
             } catch {
-                problems.append((row.line, "\(error)"))
+                problems.append((row.line, "\(error)", "\(error)"))
             }
         }
         guard problems.isEmpty else { throw StoreError.invalidRows(problems) }

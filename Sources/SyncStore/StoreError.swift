@@ -7,7 +7,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// Input broke a domain rule; nothing was written.
     case invalidInput(DomainError)
     /// Several rows of one input broke rules; nothing was written. Each item is a line number and reason.
-    case invalidRows([(line: Int, reason: String)])
+    case invalidRows([(line: Int, reason: String, reasonZh: String)])
     /// The database file does not exist.
     case missingDatabase(path: String)
     /// The file exists (or may) but cannot be opened: the reason names the cause (permission, not SQLite, ...).
@@ -36,8 +36,12 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// One line in `language`: a refused input in the catalogue's words (`DomainError.text`),
     /// anything else as `description`.
     public func text(_ language: Language) -> String {
-        if case .invalidInput(let error) = self { return error.text(language) }
-        return description
+        switch self {
+        case .invalidInput(let error): return error.text(language)
+        case .invalidRows(let rows) where language == .zh:
+            return "\(rows.count) 行有误，未导入任何一行：\n" + rows.map { "  第 \($0.line) 行：\($0.reasonZh)" }.joined(separator: "\n")
+        default: return description
+        }
     }
 
     public var description: String {

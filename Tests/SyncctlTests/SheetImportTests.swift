@@ -203,14 +203,19 @@ import Testing
             #expect(result.status != 0 && result.stderr.contains(expected), "\(expected): \(result.stderr)")
             #expect(try ws.counts() == [0, 0, 0])
         }
+        // In a clerk's locale the lines are named in Chinese.
+        let file = ws.path("bad.csv")
+        try Data((header + "1,某重点实验室,重点实验室,市级,某研究所,911302000000000018,焊接,\r\n").utf8).write(to: URL(fileURLWithPath: file))
+        let chinese = try ws.syncctl(["import", "platforms", file], locale: "zh_CN.UTF-8")
+        #expect(chinese.stderr.contains("第 2 行：统一社会信用代码“911302000000000018”不符合要求：校验码应为"), "\(chinese.stderr)")
         // The same row pasted twice is one platform.
-        let file = ws.path("twice.csv")
+        let twice = ws.path("twice.csv")
         let row = "某重点实验室,重点实验室,市级,某研究所,\(creditCode(21)),焊接,\r\n"
-        try Data((header + "1," + row + "2," + row).utf8).write(to: URL(fileURLWithPath: file))
-        let dry = try ws.syncctl("import", "platforms", file, "--dry-run")
+        try Data((header + "1," + row + "2," + row).utf8).write(to: URL(fileURLWithPath: twice))
+        let dry = try ws.syncctl("import", "platforms", twice, "--dry-run")
         #expect(dry.status == 0 && dry.stdout.contains("1 new, 0 updated, 1 unchanged") && dry.stdout.contains("repeats line 2"), "\(dry.stdout) \(dry.stderr)")
         #expect(try ws.counts() == [0, 0, 0], "a dry run wrote")
-        #expect(try ws.syncctl("import", "platforms", file).status == 0)
+        #expect(try ws.syncctl("import", "platforms", twice).status == 0)
         #expect(try ws.counts()[0] == 1)
     }
 
