@@ -122,8 +122,13 @@ extension CountyDatabase {
             }
             for row in try Row.fetchAll(db, sql: "SELECT * FROM received WHERE row_id = ? ORDER BY id", arguments: [rowId]) {
                 let reason = (row["reason"] as String?).map { ": \($0)" } ?? ""
+                // What the city decided, in its words: the status it set and a rejection's reason.
+                let values = (try? decodeValues(row["values"] as String? ?? "{}")) ?? [:]
+                var decided = ""
+                if case .text(let status) = values["status"] ?? .null { decided += "; status \(status)" }
+                if case .text(let why) = values["reject_reason"] ?? .null { decided += "; the city's reason: \(DomainText.shown(why))" }
                 events.append(HistoryEvent(atMs: HLCTimestamp(rawValue: row["hlc"]).physicalMs, kind: "city_edit",
-                                           detail: "\(row["op"] as String) by \(row["node"] as String) (\(row["columns"] as String)), city change \(row["seq"] as Int64), \(row["outcome"] as String)\(reason)"))
+                                           detail: "\(row["op"] as String) by \(row["node"] as String) (\(row["columns"] as String)), city change \(row["seq"] as Int64), \(row["outcome"] as String)\(reason)\(decided)"))
             }
             events += try self.conflictAndParkedEvents(db, rowId: rowId)
             return events.sorted { $0.atMs < $1.atMs }

@@ -247,6 +247,11 @@ struct ConsoleTests {
         #expect(try county.award(id: award.id)?.status == .approved && county.award(id: award.id)?.approvedAmount == .yuan(60_000))
         let countyExplain = try cluster.syncctl(["explain", award.id, "--db", county.path])
         #expect(countyExplain.stdout.contains("city edit"), "\(countyExplain.stdout)")
+        // The rejection's reason, where the clerk looks: the history, the list and the award.
+        let rejectedExplain = try cluster.syncctl(["explain", rejectable.id, "--db", county.path])
+        #expect(rejectedExplain.stdout.contains("status rejected; the city's reason: 材料不全"), "\(rejectedExplain.stdout)")
+        #expect(try cluster.syncctl(["award", "list", "--db", county.path]).stdout.contains("rejected \(rejectable.id): 材料不全"))
+        #expect(try cluster.syncctl(["award", "show", rejectable.id, "--db", county.path]).stdout.contains("材料不全"))
     }
 
     @Test(.timeLimit(.minutes(2)))
