@@ -70,7 +70,7 @@ struct ConnectionLimitTests {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(4)))
     func twelveHundredIdleConnectionsLeaveTheCityServingCounties() async throws {
         let cluster = try Cluster()
         defer { cluster.cleanUp() }
@@ -88,7 +88,10 @@ struct ConnectionLimitTests {
         try county.addPlatforms(makePlatforms("130202", count: 5))
         let batch = try #require(try county.nextPushBatch(limit: 100))
         var pushed: PushResponse?
-        let deadline = ContinuousClock.now + .seconds(30)
+        // Alone this takes a second; beside the whole suite on 2 cores (LibreOffice converting, the
+        // harness running) a handshake can miss the aggregator's 3 s deadline for a while. The claim is
+        // that the county gets through, so it may keep trying as long as the machine is that busy.
+        let deadline = ContinuousClock.now + .seconds(90)
         while pushed == nil, ContinuousClock.now < deadline {
             pushed = try? await transport.push(batch)
             if pushed == nil { try await Task.sleep(for: .milliseconds(200)) }
