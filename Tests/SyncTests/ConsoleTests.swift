@@ -227,6 +227,13 @@ struct ConsoleTests {
         #expect(tooMuch.status == 400 && tooMuch.body.contains("amount"), "\(tooMuch.status) \(tooMuch.body.suffix(400))")
         #expect(try CityDatabase.open(at: cluster.cityDB).award(id: award.id)?.status == .proposed, "nothing changed")
 
+        // 10 typed for 10万: refused, asking in both languages.
+        let tooLittle = try Self.request(cluster, "operator-zhang", "POST", path, headers: ["Origin": "https://\(host)", "Sec-Fetch-Site": "same-origin"],
+                                         form: "amount=10&token=\(token)")
+        #expect(tooLittle.status == 400 && tooLittle.body.contains("金额不足 100 元") && tooLittle.body.contains("less than 100 yuan"),
+                "\(tooLittle.status) \(tooLittle.body.suffix(600))")
+        #expect(try CityDatabase.open(at: cluster.cityDB).award(id: award.id)?.status == .proposed, "nothing changed")
+
         let approved = try Self.request(cluster, "operator-zhang", "POST", path, headers: ["Origin": "https://\(host)", "Sec-Fetch-Site": "same-origin"],
                                         form: "amount=60000&reason=&token=\(token)")
         #expect(approved.status == 303 && approved.headers["location"]?.hasPrefix("/console/records/\(award.id)?done=") == true, "\(approved.status)")

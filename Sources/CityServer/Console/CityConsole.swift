@@ -338,7 +338,14 @@ struct CityConsole: Sendable {
             (status, message) = (error.status, error.message)
         } else {
             let translated = APIError(error)
-            (status, message) = (translated.status, translated.body.message)
+            // A refusal the catalogue words: Chinese first with the English beside, as every page.
+            var refused = error as? DomainError
+            if case .invalidInput(let inner) = error as? StoreError { refused = inner }
+            if let refused, case .refused = refused {
+                (status, message) = (translated.status, refused.text(.zh) + " — " + refused.description)
+            } else {
+                (status, message) = (translated.status, translated.body.message)
+            }
         }
         struct Failure { let message: String; let back: String }
         let body = ConsoleTemplates.library.render(Failure(message: message, back: back), withTemplate: "error") ?? message
