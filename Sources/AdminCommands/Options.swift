@@ -11,8 +11,13 @@ import SyncStore
 enum ServiceSettings {
     static let defaultPaths = ["/etc/county-sync/county-syncd.conf", "/etc/county-sync/city-aggregator.conf"]
 
-    /// The file, if one is named or found; a file named but unreadable is an error.
+    /// The file, if one is named or found; a file named but unreadable is an error. Read once
+    /// per process: `--db` and the city's four settings all come from the same reading.
     static func file() throws -> ConfigFile? {
+        try loaded.get()
+    }
+
+    private static let loaded = Result { () throws(CLIError) -> ConfigFile? in
         if let named = ProcessInfo.processInfo.environment["COUNTY_SYNC_CONFIG"], !named.isEmpty {
             do { return try ConfigFile(path: named, allowed: nil) } catch { throw CLIError("COUNTY_SYNC_CONFIG: \(error)", status: .couldNot) }
         }
