@@ -56,20 +56,24 @@ public enum PlatformSheet {
 
     /// Writes platforms as CSV, header first (Chinese headings).
     public static func encode(_ platforms: [Platform]) -> String {
-        let rows = platforms.map { platform in
+        CSV.format(rows(platforms))
+    }
+
+    /// The header (Chinese headings) and one row of cells per platform, in `columns` order: what
+    /// both the CSV and the workbook hold.
+    static func rows(_ platforms: [Platform]) -> [[String]] {
+        [columns.map(heading)] + platforms.map { platform in
             [platform.id, platform.county, platform.name, platform.category.rawValue, platform.level?.rawValue ?? "",
              platform.subtype ?? "", platform.hostOrg, platform.creditCode, platform.industry,
              platform.recognizedOn?.description ?? "", platform.status.rawValue, platform.evaluation ?? "",
              platform.contact ?? "", platform.remarks ?? ""]
         }
-        return CSV.format([columns.map(heading)] + rows)
     }
 
     /// Writes platforms as an .xlsx workbook (one sheet 平台 Platforms, Chinese headings), every
     /// cell text, so a credit code keeps all 18 characters in Excel and WPS.
     public static func xlsx(_ platforms: [Platform]) throws -> Data {
-        let rows = try CSV.parse(encode(platforms)).map { $0.fields.map(WorkbookCell.text) }
-        return try Workbook.xlsx(sheet: "平台 Platforms", rows: rows)
+        try Workbook.xlsx(sheet: "平台 Platforms", rows: rows(platforms).map { $0.map(WorkbookCell.text) })
     }
 
     /// Reads platforms from CSV text for `county` (see `decode(_:county:)`).
