@@ -53,6 +53,19 @@ struct MoneyTests {
         }
     }
 
+    @Test("Fen(typed:) reads 万 and 元 at their extremes and refuses the rest")
+    func typedAtTheEdges() throws {
+        #expect(try Fen(typed: "99999999999万").rawValue == 99_999_999_999 * 1_000_000)
+        #expect(try Fen(typed: "0.000001万").rawValue == 1)
+        #expect(try Fen(typed: "１２.５万元").rawValue == 12_500_000)
+        #expect(try Fen(typed: "100").rawValue == 10_000)
+        #expect(try Fen(typed: "99.99元").rawValue == 9_999)
+        #expect(try Fen(typed: "0").rawValue == 0)
+        for text in ["999999999999万", "-1万", "−1万", "1.0000001万", "万", ".5万", "1e3万", "1,000万", "-5元", "99.99", "1"] {
+            #expect(throws: DomainError.self, "\(text)") { _ = try Fen(typed: text) }
+        }
+    }
+
     @Test("the error names the field it was given")
     func customField() {
         expectDomainError(field: "basis") { _ = try Fen(yuan: "1.234", field: "basis") }

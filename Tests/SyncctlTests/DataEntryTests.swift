@@ -206,10 +206,10 @@ import Testing
         #expect(award.status == 0, "\(award.stderr)")
         #expect(try ws.syncctl("award", "show", String(award.line.prefix(30))).status == 0)
         #expect(try ws.syncctl("explain", unique).stdout.contains("insert platform"))
+        // Their first 12 hex digits are the millisecond they were made: made a moment apart, at least 8 agree.
+        #expect(shared >= 8, "\(first) and \(second)")
         let ambiguous = try ws.syncctl("platform", "show", String(first.prefix(max(8, min(shared, 35)))))
-        if shared >= 8 {
-            #expect(ambiguous.status != 0 && ambiguous.stderr.contains("give more") && ambiguous.stderr.contains(first), "\(ambiguous.stderr)")
-        }
+        #expect(ambiguous.status != 0 && ambiguous.stderr.contains("give more") && ambiguous.stderr.contains(first), "\(ambiguous.stderr)")
         let short = try ws.syncctl("platform", "show", String(first.prefix(7)))
         #expect(short.status != 0 && short.stderr.contains("not found"), "\(short.stderr)")
     }
