@@ -219,6 +219,30 @@ import Testing
         #expect(try ws.counts()[0] == 1)
     }
 
+    /// A workbook whose sheet unpacks past 64 MiB (a ZIP bomb: 65 MiB of spaces deflate to
+    /// kilobytes), and a damaged one, are refused naming why, and nothing is written.
+    @Test func aWorkbookPastItsBoundOrDamagedIsRefused() throws {
+        let ws = try Workspace()
+        defer { ws.cleanUp() }
+        let bomb = ws.path("bomb.xlsx")
+        let made = try Cluster.capture("/usr/bin/python3", ["-c", """
+            import sys, zipfile
+            with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+                z.writestr("xl/workbook.xml", '<workbook xmlns:r="r"><sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>')
+                z.writestr("xl/_rels/workbook.xml.rels", '<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>')
+                z.writestr("xl/worksheets/sheet1.xml", "<worksheet>" + " " * (65 << 20) + "</worksheet>")
+            """, bomb])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: bomb)).count < 1 << 20)
+        let refused = try ws.syncctl("import", "platforms", bomb)
+        #expect(refused.status != 0 && refused.stderr.contains("64 MiB"), "\(refused.stderr)")
+        let damaged = ws.path("damaged.xlsx")
+        try Data([0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0x41, count: 100)).write(to: URL(fileURLWithPath: damaged))
+        let broken = try ws.syncctl("import", "platforms", damaged)
+        #expect(broken.status != 0 && broken.stderr.contains("damaged"), "\(broken.stderr)")
+        #expect(try ws.counts() == [0, 0, 0])
+    }
+
     /// The readings a sheet's cells get, one by one.
     @Test func cellsAsSpreadsheetsWriteThem() throws {
         for text in ["2021-11-20", "2021/11/20", "2021.11.20", "2021年11月20日", "2021/11/20 0:00:00"] {
