@@ -82,7 +82,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "syncctl", dependencies: ["AdminCommands"]),
+        .executableTarget(name: "syncctl", dependencies: ["AdminCommands", "SyncCore"]),
         // The fuzz target over decoding and checking (libFuzzer with -sanitize=fuzzer, see
         // Deploy/fuzz.sh); built plainly, it replays a corpus.
         .executableTarget(name: "scanner-fuzz", dependencies: ["SyncCore", "SyncProtocol", "CFuzzDriver"]),

@@ -114,7 +114,7 @@ CREATE TABLE "change_log" (
   wall_ms INTEGER NOT NULL,
   hlc INTEGER,
   bases TEXT CHECK (bases IS NULL OR json_valid(bases)),
-  "values" TEXT CHECK ("values" IS NULL OR json_valid("values")),
+  "values" TEXT CHECK ("values" IS NULL OR json_valid("values")), actor TEXT CHECK (actor IS NULL OR length(CAST(actor AS BLOB)) BETWEEN 1 AND 200),
   CHECK ((hlc IS NULL) = (bases IS NULL) AND (hlc IS NULL) = ("values" IS NULL))
 );
 
@@ -318,3 +318,19 @@ CREATE TABLE entered_figure (
   entered_at INTEGER NOT NULL,
   PRIMARY KEY (key, year)
 ) WITHOUT ROWID;
+
+CREATE TABLE county_change (
+  node TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  county TEXT NOT NULL,
+  tbl TEXT NOT NULL,
+  row_id TEXT NOT NULL,
+  op TEXT NOT NULL,
+  columns TEXT NOT NULL,
+  hlc INTEGER NOT NULL,
+  actor TEXT CHECK (actor IS NULL OR length(CAST(actor AS BLOB)) BETWEEN 1 AND 200),
+  applied_at INTEGER NOT NULL,
+  PRIMARY KEY (node, seq)
+) WITHOUT ROWID;
+
+CREATE INDEX county_change_by_row ON county_change (row_id);

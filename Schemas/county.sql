@@ -69,7 +69,7 @@ CREATE TABLE "change_log" (
   columns INTEGER NOT NULL CHECK (columns >= 0),
   wall_ms INTEGER NOT NULL,
   hlc INTEGER,
-  bases TEXT CHECK (bases IS NULL OR json_valid(bases)), "values" TEXT CHECK ("values" IS NULL OR json_valid("values")),
+  bases TEXT CHECK (bases IS NULL OR json_valid(bases)), "values" TEXT CHECK ("values" IS NULL OR json_valid("values")), actor TEXT CHECK (actor IS NULL OR length(CAST(actor AS BLOB)) BETWEEN 1 AND 200),
   CHECK ((hlc IS NULL) = (bases IS NULL))
 );
 
@@ -108,7 +108,7 @@ CREATE TABLE "received" (
   outcome TEXT NOT NULL,
   reason TEXT,
   applied_at INTEGER NOT NULL
-, "values" TEXT, bases TEXT, seal TEXT, to_return INTEGER NOT NULL DEFAULT 0 CHECK ((to_return = 0 OR to_return = 1)));
+, "values" TEXT, bases TEXT, seal TEXT, to_return INTEGER NOT NULL DEFAULT 0 CHECK ((to_return = 0 OR to_return = 1)), actor TEXT CHECK (actor IS NULL OR length(CAST(actor AS BLOB)) BETWEEN 1 AND 200));
 
 CREATE INDEX received_by_row ON received (tbl, row_id);
 

@@ -184,10 +184,12 @@ public final class Cluster: @unchecked Sendable {
     /// Runs `syncctl`, under a skewed clock if `faketime` is given (e.g. `+1d`, `-3h`); returns
     /// status and output.
     @discardableResult
-    public func syncctl(_ arguments: [String], faketime: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    public func syncctl(_ arguments: [String], faketime: String? = nil, environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         let binary = Self.binaries.appendingPathComponent("syncctl").path
         // In English, whatever the machine's locale: the tests read the English messages.
-        guard let faketime else { return try Self.capture(binary, arguments, environment: ["LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""]) }
+        guard let faketime else {
+            return try Self.capture(binary, arguments, environment: ["LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""].merging(environment) { $1 })
+        }
         Self.removeStaleFaketimeFiles()
         return try Self.capture("/usr/bin/faketime", ["-f", faketime, binary] + arguments, environment: ["FAKETIME_DONT_FAKE_MONOTONIC": "1"])
     }

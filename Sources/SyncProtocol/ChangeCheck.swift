@@ -83,6 +83,9 @@ public struct ChangeCheck: Sendable {
         guard !change.node.isEmpty, change.node.utf8.count <= SyncLimits.maxNodeBytes else {
             return malformed("node", "must be 1 to \(SyncLimits.maxNodeBytes) bytes")
         }
+        if let actor = change.actor, !ChangeActor.isValid(actor) {
+            return malformed("actor", "must be 1 to \(ChangeActor.maxBytes) bytes with no control characters")
+        }
         if let refusal = clockRefusal(change.hlc, field: "hlc", seq: change.seq, nowMs: nowMs) { return refusal }
 
         // Keys that name no column are found first; the known ones are then checked in the

@@ -114,7 +114,7 @@ extension JSONScanner {
     mutating func wireChange() -> WireChange? {
         var seq: Int64?, hlc: Int64?
         var table: String?, rowId: String?, op: String?, node: String?
-        var values: [String: ColumnValue]?, bases: [String: ColumnVersion]?
+        var values: [String: ColumnValue]?, bases: [String: ColumnVersion]?, actor: String?
         var seen = SeenKeys()
         let read = object { scanner, key in
             switch key.count {
@@ -126,11 +126,15 @@ extension JSONScanner {
             case 4 where keyIs(key, "node"): guard seen.first(5) else { return false }; node = scanner.string(); return node != nil
             case 6 where keyIs(key, "values"): guard seen.first(6) else { return false }; values = scanner.valueMap(); return values != nil
             case 5 where keyIs(key, "bases"): guard seen.first(7) else { return false }; bases = scanner.versionMap(); return bases != nil
+            case 5 where keyIs(key, "actor"):
+                guard seen.first(8) else { return false }
+                if scanner.null() { return true }
+                actor = scanner.string(); return actor != nil
             default: return scanner.skipValue()
             }
         }
         guard read, let seq, let table, let rowId, let op, let hlc, let node, let values, let bases else { return nil }
-        return WireChange(seq: seq, table: table, rowId: rowId, op: op, hlc: hlc, node: node, values: values, bases: bases)
+        return WireChange(seq: seq, table: table, rowId: rowId, op: op, hlc: hlc, node: node, values: values, bases: bases, actor: actor)
     }
 
     mutating func wireChanges() -> [WireChange]? {

@@ -142,12 +142,22 @@ public struct JSONWriter: Sendable {
         values(change.values)
         raw(",\"bases\":")
         versions(change.bases)
+        if let actor = change.actor {
+            raw(",\"actor\":")
+            string(actor)
+        }
         raw("}")
     }
 
     /// Appends one change with its keys sorted, as the aggregator's answers write them.
     public mutating func sortedChange(_ change: WireChange) {
-        raw("{\"bases\":")
+        if let actor = change.actor {
+            raw("{\"actor\":")
+            string(actor)
+            raw(",\"bases\":")
+        } else {
+            raw("{\"bases\":")
+        }
         versions(change.bases)
         raw(",\"hlc\":")
         integer(change.hlc)

@@ -19,10 +19,14 @@ public struct WireChange: Sendable, Hashable, Codable {
     public let values: [String: ColumnValue]
     /// Base versions of the changed columns; a column never written before has none.
     public let bases: [String: ColumnVersion]
+    /// Who made the write (`ChangeActor`), where the writer knew: optional, from release 0.16.
+    /// Outside the checksum and the feed's seal, so a sender of 0.15 or earlier, which knows
+    /// nothing of it, checks the same; a returned change's actor is not taken back.
+    public let actor: String?
 
     /// Creates a wire change.
     public init(seq: Int64, table: String, rowId: String, op: String, hlc: Int64, node: String,
-                values: [String: ColumnValue], bases: [String: ColumnVersion]) {
+                values: [String: ColumnValue], bases: [String: ColumnVersion], actor: String? = nil) {
         self.seq = seq
         self.table = table
         self.rowId = rowId
@@ -31,6 +35,7 @@ public struct WireChange: Sendable, Hashable, Codable {
         self.node = node
         self.values = values
         self.bases = bases
+        self.actor = actor
     }
 
     /// The version every column of this change gets.

@@ -8,6 +8,7 @@ import SyncCore
 /// | 1 | 0.10 | push, pull, heartbeat, digest, snapshot |
 /// | 2 | 0.11 | values frozen at the stamp; versioned deletes and tombstones in snapshots; heartbeat positions for city restores |
 /// | 2 | 0.12 | optional fields only: the feed's seals and `POST /v1/return`, `afterHlc` on pulls, `pulledHlc`/`feedAgrees`, `epochBaseSeq`, the snapshot's `feedSeq` |
+/// | 2 | 0.16 | optional field only: a change's `actor` (who made it), outside the checksum and the seal |
 ///
 /// Every message of 2 reads as one of 1 and back (the fields 2 added are optional), so a city
 /// serves counties of both while they are upgraded one by one. When every county is upgraded,

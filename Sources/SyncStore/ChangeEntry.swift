@@ -22,4 +22,6 @@ public struct ChangeEntry: Sendable, Hashable, Codable {
     public let values: [String: ColumnValue]
     /// The version each changed column had before this write; absent for a column never written before.
     public let bases: [String: ColumnVersion]
+    /// Who made the write (`ChangeActor`), when the writer said; nil for an unattributed write.
+    public var actor: String? = nil
 }

@@ -86,16 +86,26 @@ extension CityDatabase {
     public func history(of rowId: String) throws -> [HistoryEvent] {
         try read("read history") { db in
             var events: [HistoryEvent] = []
-            for row in try Row.fetchAll(db, sql: "SELECT seq, tbl, op, columns, hlc, wall_ms FROM change_log WHERE row_id = ? ORDER BY seq", arguments: [rowId]) {
+            for row in try Row.fetchAll(db, sql: "SELECT seq, tbl, op, columns, hlc, wall_ms, actor FROM change_log WHERE row_id = ? ORDER BY seq", arguments: [rowId]) {
                 let table = SyncedTable.named(row["tbl"])!
                 let columns = table.columns(in: row["columns"]).joined(separator: ", ")
                 let at: Int64 = (row["hlc"] as Int64?).map { HLCTimestamp(rawValue: $0).physicalMs } ?? (row["wall_ms"] as Int64)
+                let actor: String? = row["actor"]
                 events.append(HistoryEvent(atMs: at, kind: "city_edit",
-                                           detail: "\(row["op"] as String) \(table.name) (\(columns.isEmpty ? "row" : columns)), feed entry \(row["seq"] as Int64)"))
+                                           detail: "\(row["op"] as String) \(table.name) (\(columns.isEmpty ? "row" : columns)), feed entry \(row["seq"] as Int64)\(Self.by(actor))",
+                                           actor: actor))
+            }
+            // What the counties changed, with who entered it there (changes that said who).
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM county_change WHERE row_id = ? ORDER BY hlc", arguments: [rowId]) {
+                let actor: String? = row["actor"]
+                events.append(HistoryEvent(atMs: HLCTimestamp(rawValue: row["hlc"]).physicalMs, kind: "county_edit",
+                                           detail: "\(row["op"] as String) \(row["tbl"] as String) (\(row["columns"] as String)) by county \(row["county"] as String), node \(row["node"] as String) change \(row["seq"] as Int64)\(Self.by(actor))",
+                                           actor: actor))
             }
             events += try self.conflictAndParkedEvents(db, rowId: rowId)
             for row in try Row.fetchAll(db, sql: "SELECT at_ms, actor, detail FROM decision_log WHERE row_id = ? ORDER BY id", arguments: [rowId]) {
-                events.append(HistoryEvent(atMs: row["at_ms"], kind: "decision", detail: "\(row["detail"] as String), by \(row["actor"] as String)"))
+                events.append(HistoryEvent(atMs: row["at_ms"], kind: "decision", detail: "\(row["detail"] as String), by \(row["actor"] as String)",
+                                           actor: row["actor"]))
             }
             return events.sorted { $0.atMs < $1.atMs }
         }

@@ -34,10 +34,7 @@ public struct DecisionChainReport: Sendable, Hashable, Codable {
 
 extension CityDatabase {
     /// Who runs this process, for decisions made at the server's shell: `shell:USER`.
-    public static let shellActor: String = {
-        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return "shell:\(String(cString: name))" }
-        return "shell:uid \(geteuid())"
-    }()
+    public static var shellActor: String { ChangeActor.shell }
 
     /// Keeps who decided what, in the decision's own transaction.
     static func logDecision(_ db: Database, actor: String, action: String, table: String, rowId: String, county: String, detail: String) throws {

@@ -297,6 +297,7 @@ extension CityDatabase {
                 """)
         }
         migrator.registerMigration("v27-conflict-resolver") { db in try ReplicaSchema.addConflictResolver(db) }
+        migrator.registerMigration("v28-change-actors") { db in try ReplicaSchema.addChangeActors(db, role: .city) }
         return migrator
     }
 }

@@ -199,11 +199,28 @@ extension CityDatabase {
             let record = try db.cachedStatement(sql: "INSERT OR REPLACE INTO applied_seq (node, seq, hash, applied_at) VALUES (?, ?, ?, ?)")
             for change in fresh { try record.execute(arguments: [request.node, change.seq, digests[change], nowMs]) }
         }
+        try Self.recordActors(fresh, outcomes: outcomes, node: request.node, county: county, nowMs: nowMs, db: db)
         try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
         try db.execute(sql: """
             UPDATE node_state SET high_water = ?, last_contact_at = ?, last_push_at = ? WHERE node = ?
             """, arguments: [last.seq, nowMs, nowMs, request.node])
         return (last.seq, outcomes)
+    }
+
+    /// Keeps who made each change the city took (`county_change`), for `explain` and the
+    /// console: every change that says who made it and was not parked.
+    static func recordActors(_ changes: [WireChange], outcomes: [ChangeOutcome], node: String, county: String, nowMs: Int64, db: Database) throws {
+        guard changes.contains(where: { $0.actor != nil }) else { return }
+        let parked = Set(outcomes.lazy.filter { $0.outcome == .parked }.map(\.seq))
+        let record = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO county_change (node, seq, county, tbl, row_id, op, columns, hlc, actor, applied_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for change in changes where !parked.contains(change.seq) {
+            guard let actor = change.actor else { continue }
+            try record.execute(arguments: [node, change.seq, county, change.table, change.rowId, change.op,
+                                           change.values.keys.sorted().joined(separator: ","), change.hlc, actor, nowMs])
+        }
     }
 
     /// The city's changes to `county`'s rows after `after`, in order, at most `limit`.
@@ -257,7 +274,7 @@ extension CityDatabase {
             }
         }
         let rows = try Row.fetchAll(db.cachedStatement(sql: #"""
-            SELECT c.seq, c.tbl, c.row_id, c.op, c.columns, c.hlc, c.bases, c."values", \#(SyncedTable.liveColumnsSQL)
+            SELECT c.seq, c.tbl, c.row_id, c.op, c.columns, c.hlc, c.bases, c."values", c.actor, \#(SyncedTable.liveColumnsSQL)
             FROM change_log AS c \#(SyncedTable.liveJoinSQL)
             WHERE c.county = ? AND c.seq > ? ORDER BY c.seq LIMIT ?
             """#), arguments: [county, after, limit + 1])
@@ -267,8 +284,8 @@ extension CityDatabase {
             }
             return WireChange(
                 seq: row[0], table: table.name, rowId: row[2], op: row[3], hlc: row[5], node: replica.node,
-                values: try table.entryValues(frozen: row[7], row: row, liveAt: 8, mask: row[4]),
-                bases: try decodeVersions(row[6]))
+                values: try table.entryValues(frozen: row[7], row: row, liveAt: 9, mask: row[4]),
+                bases: try decodeVersions(row[6]), actor: row[8])
         }
         let seals = feedSeal.map { seal in changes.map { seal.seal($0, county: county) } }
         // The decision log's head, and the entry the county saw last as it is now: a history

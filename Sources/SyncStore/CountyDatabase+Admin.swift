@@ -112,13 +112,15 @@ extension CountyDatabase {
                 events.append(HistoryEvent(atMs: before, kind: "compacted",
                                            detail: "changes acknowledged, and city changes applied, before this time were compacted (log-retention-days); earlier history is not kept here"))
             }
-            for row in try Row.fetchAll(db, sql: "SELECT seq, tbl, op, columns, hlc FROM change_log WHERE row_id = ? ORDER BY seq", arguments: [rowId]) {
+            for row in try Row.fetchAll(db, sql: "SELECT seq, tbl, op, columns, hlc, actor FROM change_log WHERE row_id = ? ORDER BY seq", arguments: [rowId]) {
                 let table = SyncedTable.named(row["tbl"])!
                 let seq: Int64 = row["seq"]
                 let columns = table.columns(in: row["columns"]).joined(separator: ", ")
                 let state = seq <= pushed ? "acknowledged by the city" : "not yet acknowledged"
+                let actor: String? = row["actor"]
                 events.append(HistoryEvent(atMs: HLCTimestamp(rawValue: row["hlc"]).physicalMs, kind: "local_edit",
-                                           detail: "\(row["op"] as String) \(table.name) (\(columns.isEmpty ? "row" : columns)), change \(seq), \(state)"))
+                                           detail: "\(row["op"] as String) \(table.name) (\(columns.isEmpty ? "row" : columns)), change \(seq), \(state)\(Self.by(actor))",
+                                           actor: actor))
             }
             for row in try Row.fetchAll(db, sql: "SELECT * FROM received WHERE row_id = ? ORDER BY id", arguments: [rowId]) {
                 let reason = (row["reason"] as String?).map { ": \($0)" } ?? ""
@@ -127,8 +129,10 @@ extension CountyDatabase {
                 var decided = ""
                 if case .text(let status) = values["status"] ?? .null { decided += "; status \(status)" }
                 if case .text(let why) = values["reject_reason"] ?? .null { decided += "; the city's reason: \(DomainText.shown(why))" }
+                let actor: String? = row["actor"]
                 events.append(HistoryEvent(atMs: HLCTimestamp(rawValue: row["hlc"]).physicalMs, kind: "city_edit",
-                                           detail: "\(row["op"] as String) by \(row["node"] as String) (\(row["columns"] as String)), city change \(row["seq"] as Int64), \(row["outcome"] as String)\(reason)\(decided)"))
+                                           detail: "\(row["op"] as String) by \(row["node"] as String) (\(row["columns"] as String)), city change \(row["seq"] as Int64), \(row["outcome"] as String)\(reason)\(decided)\(Self.by(actor))",
+                                           actor: actor))
             }
             events += try self.conflictAndParkedEvents(db, rowId: rowId)
             return events.sorted { $0.atMs < $1.atMs }

@@ -91,15 +91,15 @@ extension CountyDatabase {
             entries.append(ChangeEntry(
                 seq: row[0], county: county, table: table.name, rowId: row[2], op: ChangeOperation(rawValue: row[3])!,
                 columns: table.columns(in: mask), hlc: HLCTimestamp(rawValue: row[5]),
-                values: try table.entryValues(frozen: row[7], row: row, liveAt: 8, mask: mask),
-                bases: try decodeVersions(row[6])))
+                values: try table.entryValues(frozen: row[7], row: row, liveAt: 9, mask: mask),
+                bases: try decodeVersions(row[6]), actor: row[8]))
         }
         return entries
     }
 
     /// Stamped entries, with the columns of the rows whose values are still in them.
     private static let entriesSQL = #"""
-        SELECT c.seq, c.tbl, c.row_id, c.op, c.columns, c.hlc, c.bases, c."values", \#(SyncedTable.liveColumnsSQL)
+        SELECT c.seq, c.tbl, c.row_id, c.op, c.columns, c.hlc, c.bases, c."values", c.actor, \#(SyncedTable.liveColumnsSQL)
         FROM change_log AS c \#(SyncedTable.liveJoinSQL)
         WHERE c.seq > ? AND c.hlc IS NOT NULL ORDER BY c.seq LIMIT ?
         """#

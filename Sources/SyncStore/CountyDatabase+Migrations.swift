@@ -165,6 +165,7 @@ extension CountyDatabase {
                 """)
         }
         migrator.registerMigration("v19-conflict-resolver") { db in try ReplicaSchema.addConflictResolver(db) }
+        migrator.registerMigration("v20-change-actors") { db in try ReplicaSchema.addChangeActors(db, role: .county) }
         return migrator
     }
 }

@@ -37,7 +37,7 @@ extension CountyDatabase {
         let node = replica.node
         return PushRequest(node: node, changes: entries.map { entry in
             WireChange(seq: entry.seq, table: entry.table, rowId: entry.rowId, op: entry.op.rawValue, hlc: entry.hlc.rawValue,
-                       node: node, values: entry.values, bases: entry.bases)
+                       node: node, values: entry.values, bases: entry.bases, actor: entry.actor)
         }, epochBaseSeq: base)
     }
 
@@ -159,15 +159,16 @@ extension CountyDatabase {
                 for (change, seal) in zip(response.changes, sent) { seals[change.seq] = seal }
             }
             let log = try db.cachedStatement(sql: """
-                INSERT INTO received (node, seq, tbl, row_id, op, columns, hlc, outcome, reason, applied_at, "values", bases, seal)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO received (node, seq, tbl, row_id, op, columns, hlc, outcome, reason, applied_at, "values", bases, seal, actor)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for (change, outcome) in zip(fresh, outcomes) {
                 let seal = seals[change.seq]
                 try log.execute(arguments: [change.node, change.seq, change.table, change.rowId, change.op,
                                             change.values.keys.sorted().joined(separator: ","), change.hlc,
                                             outcome.outcome.rawValue, outcome.reason, nowMs,
-                                            seal.map { _ in JSONText.values(change.values) }, seal.map { _ in JSONText.versions(change.bases) }, seal])
+                                            seal.map { _ in JSONText.values(change.values) }, seal.map { _ in JSONText.versions(change.bases) }, seal,
+                                            change.actor.flatMap { ChangeActor.isValid($0) ? $0 : nil }])
             }
             try db.execute(sql: "UPDATE replica SET pulled_seq = max(pulled_seq, ?), last_pull_at = ?, last_error = NULL WHERE id = 1",
                            arguments: [response.cursor, nowMs])

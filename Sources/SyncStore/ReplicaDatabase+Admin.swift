@@ -33,14 +33,20 @@ public struct TableDigest: Sendable, Hashable, Codable {
 public struct HistoryEvent: Sendable, Hashable, Codable {
     /// When (ms since 1970; the hybrid clock's wall part for writes).
     public let atMs: Int64
-    /// `local_edit`, `city_edit`, `county_edit`, `conflict`, `parked`.
+    /// `local_edit`, `city_edit`, `county_edit`, `decision`, `conflict`, `parked`, `compacted`.
     public let kind: String
     /// A sentence for a person.
     public let detail: String
+    /// Who made the change or decision (`ChangeActor`), where it was kept: nil for writes made
+    /// before release 0.16, by the sync itself, or straight into the database file.
+    public var actor: String? = nil
 }
 
 extension ReplicaDatabase {
     var role: NodeRole { replica.role == "city" ? .city : .county }
+
+    /// ", by ACTOR" for a history line, or nothing when the change did not say who.
+    static func by(_ actor: String?) -> String { actor.map { ", by \($0)" } ?? "" }
 
     /// Resolves a conflict by keeping one side's value. If that is not the value the row holds, it
     /// is written as a new local change, which syncs like any other edit.

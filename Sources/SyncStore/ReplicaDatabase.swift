@@ -19,16 +19,35 @@ extension ReplicaDatabase {
     public var storageHealth: StorageHealth? { nil }
 
     /// Runs `body` in one write transaction, translating errors once; the outcome tells
-    /// `storageHealth` whether the storage works.
+    /// `storageHealth` whether the storage works. The change-log entries the transaction made
+    /// are attributed to the bound `ChangeActor`, if any.
     func write<T: Sendable>(_ op: String, _ body: @Sendable (Database) throws -> T) throws -> T {
         do {
-            let result = try pool.write(body)
+            let result: T
+            if let actor = ChangeActor.current {
+                result = try pool.write { db in try Self.attributing(db, to: actor, body) }
+            } else {
+                result = try pool.write(body)
+            }
             storageHealth?.succeeded()
             return result
         } catch {
             storageHealth?.failed(op, error)
             throw CountyDatabase.translate(error, op: op, path: path)
         }
+    }
+
+    /// Runs `body` and gives the change-log entries it appended to `actor`. An actor that cannot
+    /// be kept (`ChangeActor.isValid`) refuses the write: a change is never kept with a wrong name.
+    static func attributing<T>(_ db: Database, to actor: String, _ body: (Database) throws -> T) throws -> T {
+        guard ChangeActor.isValid(actor) else {
+            throw StoreError.invalidInput(.invalid(field: "actor", value: actor,
+                                                   rule: "the name of who makes a change must be 1 to \(ChangeActor.maxBytes) bytes with no control characters"))
+        }
+        let before = try Int64.fetchOne(db, sql: "SELECT ifnull(max(seq), 0) FROM change_log") ?? 0
+        let result = try body(db)
+        try db.execute(sql: "UPDATE change_log SET actor = ? WHERE seq > ? AND actor IS NULL", arguments: [actor, before])
+        return result
     }
 
     /// Runs `body` on a read snapshot, translating errors once.

@@ -166,6 +166,35 @@ enum ReplicaSchema {
         try db.execute(sql: "ALTER TABLE conflict ADD COLUMN resolved_by TEXT")
     }
 
+    /// Who made each change (`ChangeActor`): in the change log on both sides; at the county also
+    /// with each city change received; at the city also with each county change it applied, in
+    /// `county_change`, which is kept as long as the decision log (the applied digests are compacted).
+    static func addChangeActors(_ db: Database, role: NodeRole) throws {
+        let actor = "actor TEXT CHECK (actor IS NULL OR length(CAST(actor AS BLOB)) BETWEEN 1 AND \(ChangeActor.maxBytes))"
+        try db.execute(sql: "ALTER TABLE change_log ADD COLUMN \(actor)")
+        switch role {
+        case .county:
+            try db.execute(sql: "ALTER TABLE received ADD COLUMN \(actor)")
+        case .city:
+            try db.execute(sql: """
+                CREATE TABLE county_change (
+                  node TEXT NOT NULL,
+                  seq INTEGER NOT NULL,
+                  county TEXT NOT NULL,
+                  tbl TEXT NOT NULL,
+                  row_id TEXT NOT NULL,
+                  op TEXT NOT NULL,
+                  columns TEXT NOT NULL,
+                  hlc INTEGER NOT NULL,
+                  \(actor),
+                  applied_at INTEGER NOT NULL,
+                  PRIMARY KEY (node, seq)
+                ) WITHOUT ROWID
+                """)
+            try db.execute(sql: "CREATE INDEX county_change_by_row ON county_change (row_id)")
+        }
+    }
+
     static func keepValuesInRows(_ db: Database, role: NodeRole) throws {
         try db.execute(sql: #"CREATE INDEX change_log_live ON change_log (tbl, row_id) WHERE "values" = 'null'"#)
         for table in SyncedTable.all {

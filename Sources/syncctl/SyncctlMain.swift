@@ -1,9 +1,13 @@
 import AdminCommands
+import SyncCore
 
-/// The `syncctl` executable: the command tree lives in `AdminCommands`.
+/// The `syncctl` executable: the command tree lives in `AdminCommands`. Every change a command
+/// makes is kept as made by the person at this shell (`ChangeActor.shell`).
 @main
 struct SyncctlMain {
     static func main() async {
-        await Syncctl.main()
+        await ChangeActor.$current.withValue(ChangeActor.shell) {
+            await Syncctl.main()
+        }
     }
 }

@@ -28,6 +28,22 @@ import Testing
                           node: "county-130202-aaaa", values: (table == "platform" ? platform : award).merging(override) { $1 }, bases: bases)
     }
 
+    /// Who made a change: optional; when given, 1 to 200 bytes of UTF-8 without control characters.
+    @Test func theActorIsOptionalAndBounded() {
+        func with(_ actor: String?) -> WireChange {
+            let base = insert("platform")
+            return WireChange(seq: base.seq, table: base.table, rowId: base.rowId, op: base.op, hlc: base.hlc, node: base.node,
+                              values: base.values, bases: base.bases, actor: actor)
+        }
+        for accepted in [nil, "shell:wangli", "ops-li", String(repeating: "王", count: 66) + "ab"] {
+            #expect(check.refusal(of: with(accepted), county: "130202", nowMs: now) == nil, "\(accepted ?? "nil")")
+        }
+        for refused in ["", String(repeating: "王", count: 67), "shell:wang\n", "shell:\u{0}", "a\u{85}b", "shell:\u{7F}"] {
+            let refusal = check.refusal(of: with(refused), county: "130202", nowMs: now)
+            #expect(refusal?.code == .malformedChange && refusal?.field == "actor", "\(refused.debugDescription): \(String(describing: refusal))")
+        }
+    }
+
     @Test func wellFormedInsertsPass() {
         #expect(check.refusal(of: insert("platform"), county: "130202", nowMs: now) == nil)
         #expect(check.refusal(of: insert("award"), county: "130202", nowMs: now) == nil)

@@ -132,6 +132,27 @@ struct FastJSONTests {
         }
     }
 
+    /// Who made a change (0.16) is an addition the releases before can live with: it is outside
+    /// the checksum and the seal, so a 0.15 city computes the same checksum of a 0.16 county's
+    /// batch, and a change with a key the reader does not know is read with that key skipped (what
+    /// a 0.15 city's scanner does with `actor`).
+    @Test("a change's actor changes neither its checksum nor its seal, and unknown keys are skipped")
+    func theActorIsAnAdditionOlderReleasesIgnore() throws {
+        var random = Random(state: 11)
+        let plain = Self.request(&random).changes
+        let named = plain.map { WireChange(seq: $0.seq, table: $0.table, rowId: $0.rowId, op: $0.op, hlc: $0.hlc, node: $0.node,
+                                           values: $0.values, bases: $0.bases, actor: "shell:王丽") }
+        #expect(Checksum.of(named) == Checksum.of(plain))
+        let seal = FeedSeal(key: [UInt8](repeating: 7, count: 32))
+        #expect(seal.seal(named[0], county: "130202") == seal.seal(plain[0], county: "130202"))
+        let text = JSONText.pushRequest(PushRequest(node: plain[0].node, changes: named))
+        #expect(text.contains(#""actor":"shell:王丽""#))
+        let read = try FastJSON.decode(PushRequest.self, from: text)
+        #expect(read.changes == named && read.checksum == Checksum.of(plain))
+        let future = text.replacingOccurrences(of: #""actor":"shell:王丽""#, with: #""actor":"shell:王丽","signedBy":{"k":[1,2,{"x":null}]}"#)
+        #expect(try FastJSON.decode(PushRequest.self, from: future).changes == named)
+    }
+
     @Test("values and versions are written as before: sorted keys, the same escapes")
     func valueTextIsUnchanged() {
         var random = Random(state: 17)

@@ -19,7 +19,7 @@ struct ScannerOracleTests {
             WireChange(seq: 41, table: "platform", rowId: "0190a1b2-93c0-7b2d-9e41-c7d85a62f039", op: "insert", hlc: hlc, node: node,
                        values: ["county": .text("130202"), "name": .text("唐山\"陶瓷\"重点实验室\\一期\n"), "category": .text("key_lab"),
                                 "level": .text("municipal"), "subtype": .null, "recognized_on": .null, "remarks": .text("tab\there é 😀")],
-                       bases: [:]),
+                       bases: [:], actor: "shell:王\"li\""),
             WireChange(seq: 42, table: "award", rowId: "0190a1b2-93c0-7b2d-9e41-c7d85a62f040", op: "update", hlc: hlc + 1, node: node,
                        values: ["amount_fen": .integer(9_000_000), "fiscal_year": .integer(2025), "basis_fen": .integer(-5)],
                        bases: ["amount_fen": base, "fiscal_year": base]),

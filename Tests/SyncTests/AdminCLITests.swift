@@ -233,6 +233,52 @@ struct AdminCLITests {
         #expect(history.stdout.contains("resolved by the city"), "\(history.stdout)")
     }
 
+    /// Who did what, both ways over the real aggregator: a clerk's entries at the county reach
+    /// the city with her name, and an operator's decisions at the city reach the county with his.
+    @Test(.timeLimit(.minutes(2)))
+    func whoMadeEachChangeIsKeptAndShownOnBothSides() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        let flags = try cityFlags(cluster, "130202")
+        let clerk = ["SUDO_USER": "wangli"], cityOperator = ["SUDO_USER": "zhaomin"]
+        let add = try cluster.syncctl(["platform", "add", "--db", county.path, "--name", "唐山市焊接技术重点实验室", "--category", "重点实验室",
+                                       "--level", "市级", "--host-org", "唐山开元焊接研究所", "--credit-code", "91130202MA0A00011Y",
+                                       "--industry", "焊接"], environment: clerk)
+        #expect(add.status == 0, "\(add.stderr)")
+        let platform = add.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // A write made without anyone named (as the library, or a 0.15 county, makes it) syncs as before, unattributed.
+        let unnamed = try county.addPlatform(try makePlatforms("130202", count: 1)[0])
+        #expect(try cluster.syncctl(["sync", "--db", county.path] + flags).status == 0)
+
+        let city = try CityDatabase.open(at: cluster.cityDB)
+        #expect(try city.platform(id: platform) != nil && city.platform(id: unnamed.id) != nil)
+        let atCity = try city.history(of: platform)
+        #expect(atCity.contains { $0.kind == "county_edit" && $0.actor == "shell:wangli" && $0.detail.contains("by shell:wangli") }, "\(atCity)")
+        #expect(try city.history(of: unnamed.id).allSatisfy { $0.actor == nil })
+
+        let recognize = try cluster.syncctl(["platform", "recognize", platform, "--db", cluster.cityDB], environment: cityOperator)
+        #expect(recognize.status == 0, "\(recognize.stderr)")
+        let decided = try city.history(of: platform)
+        #expect(decided.contains { $0.kind == "city_edit" && $0.actor == "shell:zhaomin" }, "\(decided)")
+        #expect(decided.contains { $0.kind == "decision" && $0.actor == "shell:zhaomin" }, "\(decided)")
+
+        #expect(try cluster.syncctl(["sync", "--db", county.path] + flags).status == 0)
+        #expect(try county.platform(id: platform)?.status == .recognized)
+        let explain = try cluster.syncctl(["explain", platform, "--db", county.path, "--json"])
+        #expect(explain.status == 0, "\(explain.stderr)")
+        let events = try #require(try json(explain.stdout) as? [[String: Any]])
+        #expect(events.contains { $0["kind"] as? String == "local_edit" && $0["actor"] as? String == "shell:wangli" }, "\(events)")
+        #expect(events.contains { $0["kind"] as? String == "city_edit" && $0["actor"] as? String == "shell:zhaomin"
+            && ($0["detail"] as? String)?.contains("status recognized") == true }, "\(events)")
+        let table = try cluster.syncctl(["explain", platform, "--db", county.path])
+        #expect(table.stdout.contains("by shell:wangli") && table.stdout.contains("by shell:zhaomin"), "\(table.stdout)")
+        // The county's own change log, as sqlite3 reads it: the clerk's entry, not the unnamed one.
+        let kept = try Cluster.capture("/usr/bin/sqlite3", [county.path, "SELECT row_id || '=' || ifnull(actor, '-') FROM change_log ORDER BY seq"])
+        #expect(kept.stdout.split(separator: "\n").map(String.init) == ["\(platform)=shell:wangli", "\(unnamed.id)=-"], "\(kept.stdout)")
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func parkedChangesAreListedAndCanBeDiscardedOrRetried() async throws {
         let cluster = try Cluster()

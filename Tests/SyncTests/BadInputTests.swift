@@ -40,7 +40,7 @@ struct BadInputTests {
             SELECT * FROM platform ORDER BY id; SELECT * FROM award ORDER BY id; SELECT * FROM change_log ORDER BY seq;
             SELECT * FROM row_version ORDER BY tbl, row_id; SELECT * FROM conflict ORDER BY id; SELECT * FROM parked ORDER BY id;
             SELECT * FROM applied_seq ORDER BY node, seq; SELECT node, county, high_water FROM node_state WHERE high_water > 0 ORDER BY node;
-            SELECT hlc FROM replica;
+            SELECT hlc FROM replica; SELECT * FROM county_change ORDER BY node, seq;
             """])
         guard result.status == 0 else { throw ClusterError("sqlite3: \(result.stderr)") }
         return result.stdout
@@ -59,8 +59,8 @@ struct BadInputTests {
             Data(JSONText.pushRequest(PushRequest(node: node ?? changes.first?.node ?? setup.node, changes: changes)).utf8)
         }
         func change(seq: Int64, table: String = "platform", rowId: String = RecordID.generate(), op: String = "update",
-                    node: String = node, values: [String: ColumnValue] = ["remarks": .text("x")]) -> WireChange {
-            WireChange(seq: seq, table: table, rowId: rowId, op: op, hlc: first.hlc + 1, node: node, values: values, bases: [:])
+                    node: String = node, values: [String: ColumnValue] = ["remarks": .text("x")], actor: String? = nil) -> WireChange {
+            WireChange(seq: seq, table: table, rowId: rowId, op: op, hlc: first.hlc + 1, node: node, values: values, bases: [:], actor: actor)
         }
         let next = replayed.lastSeq + 1
         let platformId = first.rowId
@@ -90,6 +90,15 @@ struct BadInputTests {
             ("replay with other content", "POST", "/v1/push", batch(altered), 409, "replica_diverged"),
             ("a batch claiming another county's node", "POST", "/v1/push", batch([change(seq: 1, node: "county-130203-intruder")]), 403, "forbidden_county"),
             ("a change claiming another node", "POST", "/v1/push", batch([change(seq: next, node: "county-130202-other")], node: node), 400, "node_mismatch"),
+            // Who made a change is text a request carries: bounded and checked like the node.
+            ("an actor over 200 bytes", "POST", "/v1/push",
+             batch([change(seq: next, rowId: platformId, actor: "shell:" + String(repeating: "王", count: 65))]), 400, "malformed_change"),
+            ("an empty actor", "POST", "/v1/push", batch([change(seq: next, rowId: platformId, actor: "")]), 400, "malformed_change"),
+            ("an actor with a control character", "POST", "/v1/push",
+             batch([change(seq: next, rowId: platformId, actor: "shell:wang\u{1B}[2J")]), 400, "malformed_change"),
+            ("an actor that is not text", "POST", "/v1/push",
+             Data(String(decoding: batch([change(seq: next, rowId: platformId)]), as: UTF8.self)
+                .replacingOccurrences(of: "\"bases\":{}}", with: "\"bases\":{},\"actor\":5}").utf8), 400, "bad_request"),
             ("another county's row", "POST", "/v1/push",
              batch([change(seq: next, op: "insert", values: ["county": .text("130203"), "name": .text("冒名平台")])]), 403, "forbidden_county"),
             ("pull of another county's feed", "GET", "/v1/pull?node=county-130203-x&after=0", nil, 403, "forbidden_county"),

@@ -254,6 +254,11 @@ struct ConsoleTests {
         #expect(try county.award(id: award.id)?.status == .approved && county.award(id: award.id)?.approvedAmount == .yuan(60_000))
         let countyExplain = try cluster.syncctl(["explain", award.id, "--db", county.path])
         #expect(countyExplain.stdout.contains("city edit"), "\(countyExplain.stdout)")
+        // Who approved it travels with the change: the county's history names the operator, and
+        // the console's history page has a column saying who made each step.
+        #expect(try county.history(of: award.id).contains { $0.kind == "city_edit" && $0.actor == "operator-zhang" })
+        let page = try Self.request(cluster, "operator-zhang", "GET", "/console/records/\(award.id)")
+        #expect(page.body.contains("经办人 Who") && page.body.contains("<td class=\"actor\">operator-zhang</td>"), "\(page.body.suffix(1500))")
         // The rejection's reason, where the clerk looks: the history, the list and the award.
         let rejectedExplain = try cluster.syncctl(["explain", rejectable.id, "--db", county.path])
         #expect(rejectedExplain.stdout.contains("status rejected; the city's reason: 材料不全"), "\(rejectedExplain.stdout)")

@@ -307,7 +307,9 @@ struct CityConsole: Sendable {
             let buffer = try await request.body.collect(upTo: 64 * 1024)
             let form = FormFields.parse(String(buffer: buffer))
             try guardian.checkStateChange(request, operatorName: context.operatorName, formToken: form["token"])
-            let location = try await blocking { try body(id, form, context.operatorName) }
+            let location = try await blocking {
+                try ChangeActor.$current.withValue(context.operatorName) { try body(id, form, context.operatorName) }
+            }
             metadata["sync.outcome"] = "\(location.split(separator: "=").last.map(String.init) ?? "done")"
             logger.notice("console decision", metadata: metadata)
             var headers = ConsoleGuard.securityHeaders

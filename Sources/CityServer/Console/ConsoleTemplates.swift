@@ -45,9 +45,9 @@ enum ConsoleTemplates {
         """
 
     static let history = """
-        <table class="history"><thead><tr><th>时间 When</th><th>事件 What</th><th>详情 Detail</th></tr></thead><tbody>
-        {{#events}}<tr class="event-{{kind}}"><td>{{at}}</td><td>{{kindLabel}}</td><td>{{detail}}</td></tr>{{/events}}
-        {{^events}}<tr><td colspan="3" class="empty">无记录 no history</td></tr>{{/events}}
+        <table class="history"><thead><tr><th>时间 When</th><th>事件 What</th><th>经办人 Who</th><th>详情 Detail</th></tr></thead><tbody>
+        {{#events}}<tr class="event-{{kind}}"><td>{{at}}</td><td>{{kindLabel}}</td><td class="actor">{{actor}}</td><td>{{detail}}</td></tr>{{/events}}
+        {{^events}}<tr><td colspan="4" class="empty">无记录 no history</td></tr>{{/events}}
         </tbody></table>
         """
 

@@ -280,9 +280,10 @@ struct ConsoleViews: Sendable {
 
     /// A record's history, as `syncctl explain` prints it at the city.
     func history(_ rowId: String) throws -> String {
-        struct Event { let at, kind, kindLabel, detail: String }
+        struct Event { let at, kind, kindLabel, actor, detail: String }
         let events = try database.history(of: rowId).map {
-            Event(at: ConsoleFormat.time($0.atMs), kind: $0.kind, kindLabel: $0.kind.replacingOccurrences(of: "_", with: " "), detail: $0.detail)
+            Event(at: ConsoleFormat.time($0.atMs), kind: $0.kind, kindLabel: $0.kind.replacingOccurrences(of: "_", with: " "),
+                  actor: $0.actor ?? "—", detail: $0.detail)
         }
         struct History { let events: [Event] }
         return render(History(events: events), "history")
