@@ -2,6 +2,7 @@ import ArgumentParser
 import CountyDaemon
 import CurlTransport
 import Logging
+import SyncCore
 import SyncProtocol
 import SyncStore
 
@@ -23,6 +24,8 @@ struct SyncCommand: AsyncParsableCommand {
     @OptionGroup var connection: CityConnectionOptions
     @OptionGroup var output: OutputOptions
 
+    static var failed: String { Language.of() == .zh ? "同步失败：" : "sync failed: " }
+
     func run() async throws {
         let db = try reporting { try database.open() }
         // Beside a running daemon, two pushes of the same changes would race: refused, naming it.
@@ -36,11 +39,11 @@ struct SyncCommand: AsyncParsableCommand {
         } catch let error as TransportError {
             // The city could not be reached, or answered an error: could not do it (2), as for
             // every command (README, "Exit codes").
-            throw CLIError("sync failed: \(error)", status: .couldNot)
+            throw CLIError(Self.failed + error.text(Language.of()), status: .couldNot)
         } catch let error as StoreError {
-            throw CLIError("sync failed: \(error)", status: error.exitStatus)
+            throw CLIError(Self.failed + error.text(Language.of()), status: error.exitStatus)
         } catch {
-            throw CLIError("sync failed: \(error)")
+            throw CLIError(Self.failed + "\(error)")
         }
         if output.json { return try printJSON(report) }
         print("pushed \(report.pushed) (\(report.conflicts) conflicted, \(report.parked) parked), pulled \(report.pulled)")

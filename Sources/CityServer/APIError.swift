@@ -32,7 +32,9 @@ struct APIError: Error {
             switch error {
             case .forbidden(let message): self.init(.forbiddenCounty, message: message)
             case .badBatch(let code, let message): self.init(code, message: message)
-            case .invalidInput(let domain): self.init(.invalidInput, message: domain.description)
+            case .invalidInput(let domain):
+                self.init(.invalidInput, message: domain.description)
+                if let zh = Self.chinese(domain) { body.messageZh = zh }
             case .invalidRows: self.init(.invalidInput, message: error.description)
             case .notAllowed(let message): self.init(.notAllowed, message: message)
             case .awaitingSecondPerson(_, let message): self.init(.notAllowed, message: message)
@@ -50,6 +52,7 @@ struct APIError: Error {
         case let error as DomainError:
             // Bad input, wherever it was found (a console form's field parsed before the store).
             self.init(.invalidInput, message: error.description)
+            if let zh = Self.chinese(error) { body.messageZh = zh }
         case let error as BulkLane.LaneFull:
             self.init(.tooManyRequests, message: "county \(error.county) has \(error.queued) requests in progress at the city already, its share; try again shortly (Retry-After)")
         case let error as RequestBodyTimeout:
@@ -70,6 +73,13 @@ struct APIError: Error {
             // server's files.
             self.init(.internalError, message: "the city failed unexpectedly; nothing was applied; the city's log has the cause")
         }
+    }
+
+    /// A refused input in the catalogue's Chinese, where the catalogue has it (an uncatalogued
+    /// rule keeps the code's general Chinese).
+    static func chinese(_ error: DomainError) -> String? {
+        if case .invalid = error { return nil }
+        return error.text(.zh)
     }
 
     /// The status of a code, with its reason phrase.

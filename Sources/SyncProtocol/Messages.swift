@@ -271,19 +271,30 @@ public struct ErrorBody: Sendable, Hashable, Codable, Error {
     /// The city's id of the request (`X-Request-Id`), which its log lines carry too: what to give
     /// the city's IT staff to find what happened.
     public var requestId: String?
+    /// The same in Chinese, from the message catalogue: a refused input's own message where the
+    /// catalogue has one (`DomainError.refused`), else what the code means (`ErrorCode.zh`).
+    /// Optional (release 0.16); a code the catalogue does not know has none.
+    public var messageZh: String?
 
     private enum CodingKeys: String, CodingKey {
-        case code, message, requestId
+        case code, message, requestId, messageZh
     }
 
     /// The code as an `ErrorCode`, when it is one this release knows.
     public var errorCode: ErrorCode? { ErrorCode(rawValue: code) }
 
     /// Creates an error body.
-    public init(code: String, message: String, retryAfterSeconds: Int? = nil) {
+    public init(code: String, message: String, retryAfterSeconds: Int? = nil, messageZh: String? = nil) {
         self.code = code
         self.message = message
         self.retryAfterSeconds = retryAfterSeconds
+        self.messageZh = messageZh ?? ErrorCode(rawValue: code)?.zh
+    }
+
+    /// The message in `language`: the Chinese where there is one.
+    public func text(_ language: Language) -> String {
+        guard language == .zh, let messageZh else { return message }
+        return "\(messageZh)（\(message)）"
     }
 }
 

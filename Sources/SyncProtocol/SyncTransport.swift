@@ -1,3 +1,4 @@
+import SyncCore
 /// The county's view of the city: the port the sync client talks through. `CurlTransport` is the
 /// HTTPS adapter; tests of pure logic may use an in-memory one.
 public protocol SyncTransport: Sendable {
@@ -86,6 +87,21 @@ public enum TransportError: Error, Sendable, CustomStringConvertible {
             return "\(op) \(url): \(message)"
         case .configuration(let message):
             return message
+        }
+    }
+
+    /// One line in `language`: in Chinese, the catalogue's words first (the city's `messageZh`,
+    /// or what a failed connection means), with the English particulars after.
+    public func text(_ language: Language) -> String {
+        guard language == .zh else { return description }
+        switch self {
+        // A city of 0.15 sends no Chinese: the code's own, where this release knows the code.
+        case .http(_, _, _, let error?) where (error.messageZh ?? error.errorCode?.zh) != nil:
+            return "\((error.messageZh ?? error.errorCode?.zh)!)（\(description)）"
+        case .curl:
+            return "连接不上市里：请检查网络、证书和市里的服务地址（\(description)）"
+        default:
+            return description
         }
     }
 

@@ -28,6 +28,14 @@ struct ClientPolicyTests {
         #expect(ErrorCode.allCases.allSatisfy { [400, 401, 403, 404, 405, 408, 409, 413, 426, 429, 500, 503].contains($0.httpStatus) })
     }
 
+    /// The catalogue's Chinese for every code: present, in Chinese, and one per code.
+    @Test func everyErrorCodeSaysWhatItMeansInChinese() {
+        for code in ErrorCode.allCases {
+            #expect(code.zh.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }, "\(code)")
+        }
+        #expect(Set(ErrorCode.allCases.map(\.zh)).count == ErrorCode.allCases.count)
+    }
+
     @Test func heartbeatFindings() {
         #expect(ClientPolicy.finding(highWater: 12, feedAgrees: nil, lastSeq: 10, sameNode: true, detectReplicaRestore: true) == .replicaRestored)
         #expect(ClientPolicy.finding(highWater: 12, feedAgrees: nil, lastSeq: 10, sameNode: true, detectReplicaRestore: false) == .checkCityRestore)

@@ -119,6 +119,9 @@ struct BadInputTests {
             #expect(answer.status == test.status, "\(test.name): \(answer.status) \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
             #expect(error != nil, "\(test.name): the answer is a JSON error")
             if let code = test.code { #expect(error?.code == code, "\(test.name): \(error?.code ?? "no code")") }
+            // Every refusal carries the catalogue's Chinese beside the English.
+            #expect(error?.messageZh.map { $0.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) } } == true,
+                    "\(test.name): \(error?.messageZh ?? "no messageZh")")
         }
 
         // A replay of the very batch the city applied is harmless: acknowledged, nothing changes.

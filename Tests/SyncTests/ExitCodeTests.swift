@@ -27,6 +27,31 @@ struct ExitCodeTests {
         #expect(missing.status == 2, "no database: \(missing.stderr)")
     }
 
+    /// The city's refusal, and a city out of reach, said in the catalogue's Chinese under a
+    /// Chinese locale (the city's `messageZh`), with the English particulars kept after it; the
+    /// exit status is the same in both languages.
+    @Test(.timeLimit(.minutes(2)))
+    func aSyncThatFailsSaysWhyInChineseUnderAChineseLocale() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        let county = try cluster.makeCounty("130202")
+        try county.addPlatforms(makePlatforms("130202", count: 2))
+        let chinese = ["LANG": "zh_CN.UTF-8"]
+        // A replica of 130202 syncing with 130203's certificate: the city refuses, naming why.
+        let (cert, key) = try cluster.certificate("130203")
+        let wrongCounty = ["sync", "--db", county.path, "--city", cluster.cityURL, "--ca", cluster.pki.appendingPathComponent("ca.pem").path,
+                           "--cert", cert, "--key", key]
+        let refused = try cluster.syncctl(wrongCounty, environment: chinese)
+        #expect(refused.status == 2 && refused.stderr.contains("同步失败：") && refused.stderr.contains(ErrorCode.forbiddenCounty.zh)
+                && refused.stderr.contains("forbidden_county"), "\(refused.status) \(refused.stderr)")
+        let english = try cluster.syncctl(wrongCounty)
+        #expect(english.status == 2 && english.stderr.contains("sync failed:") && !english.stderr.contains(ErrorCode.forbiddenCounty.zh), "\(english.stderr)")
+        cluster.stopCity()
+        let unreachable = try cluster.syncctl(["sync"] + cluster.connection("130202"), environment: chinese)
+        #expect(unreachable.status == 2 && unreachable.stderr.contains("连接不上市里"), "\(unreachable.status) \(unreachable.stderr)")
+    }
+
     @Test func theSameMeaningsInEveryCommand() throws {
         let cluster = try Cluster()
         defer { cluster.cleanUp() }
