@@ -7,7 +7,80 @@ import SyncStore
 /// `syncctl import platforms`: all-or-nothing CSV import.
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Import records from a file.", subcommands: [Platforms.self])
+        commandName: "import", abstract: "Import records from a file.", subcommands: [Platforms.self, Awards.self])
+
+    /// Reads `file` as a sheet and imports it with `body`; every refusal names the file.
+    static func importing(_ file: String, encoding: String, _ body: (Sheet) throws -> ImportSummary) throws -> ImportSummary {
+        guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
+        do {
+            return try reporting {
+                try body(try Sheet.read(data, encoding: encoding.lowercased() == "auto" ? nil : try TextEncoding(parsing: encoding)))
+            }
+        } catch let error as CLIError {
+            // Every refusal names the file it read (an empty one, a bad header, bad rows).
+            throw CLIError("\(file): \(error.description)", status: error.status)
+        }
+    }
+
+    /// Prints what each line did, and the counts.
+    static func report(_ summary: ImportSummary, file: String, output: OutputOptions, noun: String) throws {
+        if output.json { return try printJSON(summary) }
+        var table = TextTable("行 LINE", "结果 OUTCOME", "编号 ID", "名称 NAME")
+        for line in summary.lines {
+            let outcome = switch line.outcome {
+            case .new: noun == "awards" ? "新申报 new" : "新登记 new"
+            case .updated: "已更新 updated"
+            case .unchanged: "无变化 unchanged"
+            case .repeated: "同第\(line.sameAs ?? 0)行 repeats line \(line.sameAs ?? 0)"
+            }
+            table.add(String(line.line), outcome, line.id, line.name)
+        }
+        print(table.render())
+        let dryRun = summary.dryRun
+        print("\(dryRun ? "would import" : "imported") \(file): \(summary.inserted) new, \(summary.updated) updated, \(summary.unchanged) unchanged\(dryRun ? " (dry run: nothing written)" : "")")
+    }
+
+    struct Awards: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "awards",
+            abstract: "Propose awards from a sheet (CSV or .xlsx), all or nothing; at the county.",
+            discussion: """
+                One proposal per row. The header names the columns, in Chinese or by English key: the platform \
+                (平台编号, or 统一社会信用代码 with 类别 where an enterprise has several platforms), 申报金额, \
+                年度, and optionally 依据金额, 依据来源, 备注 and 奖补编号. A money column's heading gives its \
+                unit: 金额（万元） is read in 万元 and converted to 元 (10 → 100,000 元), 金额（元） or plain 金额 \
+                in 元, where a bare number under 100 is refused with the question whether 万元 was meant; a cell \
+                may say its own unit (10万, 100000元). Files as Excel and WPS save them read as they are (as for \
+                `import platforms`).
+
+                Each row is checked as `award propose` checks a typed proposal, against the replica and the \
+                rows before it. A row names its award by 奖补编号, or else by platform, fiscal year and basis \
+                source: a proposal already here is updated (while the city has not decided it) or left \
+                unchanged, never proposed twice, so importing the same file again changes nothing. The \
+                city's columns of the finance export (状态, 批准金额, 拨付金额, ...) must be blank, and a \
+                sheet confirms no award above the ceiling. One bad row rejects the whole file, listing every \
+                bad row's line and reason.
+
+                Examples:
+                  syncctl import awards 奖补申报.xlsx --dry-run
+                  syncctl import awards proposals.csv --json
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The sheet: .xlsx, or CSV.") var file: String
+        @Option(help: "For CSV: auto, utf-8, gb18030 or utf-16 (auto: found from the file's bytes).") var encoding = "auto"
+        @Flag(name: .customLong("dry-run"), help: "Show what each line would do; write nothing.") var dryRun = false
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let db = try reporting { try database.open() }
+            let summary = try ImportCommand.importing(file, encoding: encoding) { sheet in
+                let rows = try ProposalSheet.decode(sheet)
+                return try db.importAwards(rows.map { ImportedAward(line: $0.line, result: $0.result) }, dryRun: dryRun)
+            }
+            try ImportCommand.report(summary, file: file, output: output, noun: "awards")
+        }
+    }
 
     struct Platforms: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -39,32 +112,12 @@ struct ImportCommand: ParsableCommand {
 
         func run() throws {
             let db = try reporting { try database.open() }
-            guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
-            let summary: ImportSummary
-            do {
-                summary = try reporting {
-                    let sheet = try Sheet.read(data, encoding: encoding.lowercased() == "auto" ? nil : try TextEncoding(parsing: encoding))
-                    let rows = try PlatformSheet.decode(sheet, county: db.county)
-                    return try db.importPlatforms(rows.map { ImportedRow(line: $0.line, namesId: $0.namesId, cityColumnsGiven: $0.cityColumnsGiven, result: $0.result) },
-                                                  dryRun: dryRun)
-                }
-            } catch let error as CLIError {
-                // Every refusal names the file it read (an empty one, a bad header, bad rows).
-                throw CLIError("\(file): \(error.description)", status: error.status)
+            let summary = try ImportCommand.importing(file, encoding: encoding) { sheet in
+                let rows = try PlatformSheet.decode(sheet, county: db.county)
+                return try db.importPlatforms(rows.map { ImportedRow(line: $0.line, namesId: $0.namesId, cityColumnsGiven: $0.cityColumnsGiven, result: $0.result) },
+                                              dryRun: dryRun)
             }
-            if output.json { return try printJSON(summary) }
-            var table = TextTable("行 LINE", "结果 OUTCOME", "编号 ID", "名称 NAME")
-            for line in summary.lines {
-                let outcome = switch line.outcome {
-                case .new: "新登记 new"
-                case .updated: "已更新 updated"
-                case .unchanged: "无变化 unchanged"
-                case .repeated: "同第\(line.sameAs ?? 0)行 repeats line \(line.sameAs ?? 0)"
-                }
-                table.add(String(line.line), outcome, line.id, line.name)
-            }
-            print(table.render())
-            print("\(dryRun ? "would import" : "imported") \(file): \(summary.inserted) new, \(summary.updated) updated, \(summary.unchanged) unchanged\(dryRun ? " (dry run: nothing written)" : "")")
+            try ImportCommand.report(summary, file: file, output: output, noun: "platforms")
         }
     }
 }

@@ -49,55 +49,61 @@ extension CountyDatabase {
     /// Validates a proposal against its platform and the policy, and inserts it; returns it as stored.
     @discardableResult
     public func proposeAward(_ award: Award, confirmAboveCeiling: Bool = false) throws -> Award {
-        try write("propose award") { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [award.platformId]) else {
-                throw StoreError.invalidInput(.notFound(kind: "platform", id: award.platformId))
-            }
-            var proposal = award
-            proposal.county = self.county
-            let platform = try Platform(row: row)
-            let valid = try proposal.validated(for: platform, policy: self.policy)
-            guard valid.status == .proposed else {
-                throw StoreError.notAllowed("a county proposes awards; approvals are made at the city")
-            }
-            try PlatformAwards.check(valid.amount, for: valid, of: platform, policy: self.policy, db: db)
-            try PlatformAwards.checkCeiling(valid.amount, for: valid, of: platform, policy: self.policy, confirmed: confirmAboveCeiling, db: db)
-            try BasisSource.checkStored(valid.amount, for: valid, of: platform, policy: self.policy, county: self.county, committedOnly: false, db: db)
-            try db.cachedStatement(sql: Award.insertSQL).execute(arguments: valid.insertArguments)
-            return valid
+        try write("propose award") { db in try self.propose(award, confirmAboveCeiling: confirmAboveCeiling, db: db) }
+    }
+
+    /// `proposeAward` inside the caller's transaction (an import proposes many in one).
+    func propose(_ award: Award, confirmAboveCeiling: Bool, db: Database) throws -> Award {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [award.platformId]) else {
+            throw StoreError.invalidInput(.notFound(kind: "platform", id: award.platformId))
         }
+        var proposal = award
+        proposal.county = self.county
+        let platform = try Platform(row: row)
+        let valid = try proposal.validated(for: platform, policy: self.policy)
+        guard valid.status == .proposed else {
+            throw StoreError.notAllowed("a county proposes awards; approvals are made at the city")
+        }
+        try PlatformAwards.check(valid.amount, for: valid, of: platform, policy: self.policy, db: db)
+        try PlatformAwards.checkCeiling(valid.amount, for: valid, of: platform, policy: self.policy, confirmed: confirmAboveCeiling, db: db)
+        try BasisSource.checkStored(valid.amount, for: valid, of: platform, policy: self.policy, county: self.county, committedOnly: false, db: db)
+        try db.cachedStatement(sql: Award.insertSQL).execute(arguments: valid.insertArguments)
+        return valid
     }
 
     /// Applies `edit` to a proposed award and stores it if it still satisfies its rule.
     @discardableResult
     public func updateAward(id: String, _ edit: @Sendable (inout Award) throws -> Void) throws -> Award {
-        try write("update award") { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM award WHERE id = ?", arguments: [id]) else {
-                throw StoreError.invalidInput(.notFound(kind: "award", id: id))
-            }
-            let before = try Award(row: row)
-            guard before.status == .proposed else {
-                throw StoreError.notAllowed("award \(id) is \(before.status.rawValue) by the city; a county can only change a proposed award")
-            }
-            var award = before
-            try edit(&award)
-            guard award.id == id, award.county == before.county, award.platformId == before.platformId else {
-                throw StoreError.notAllowed("an award's id, county and platform cannot change")
-            }
-            guard award.status == before.status, award.approvedAmount == before.approvedAmount,
-                  award.approvedOn == before.approvedOn, award.rejectReason == before.rejectReason else {
-                throw StoreError.notAllowed("approvals are made at the city; a county can change only its proposal")
-            }
-            guard let platformRow = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [award.platformId]) else {
-                throw StoreError.invalidInput(.notFound(kind: "platform", id: award.platformId))
-            }
-            let platform = try Platform(row: platformRow)
-            let valid = try award.validated(for: platform, policy: self.policy)
-            try PlatformAwards.check(valid.amount, for: valid, of: platform, policy: self.policy, db: db)
-            try BasisSource.checkStored(valid.amount, for: valid, of: platform, policy: self.policy, county: self.county, committedOnly: false, db: db)
-            try db.cachedStatement(sql: Award.updateSQL).execute(arguments: valid.updateArguments)
-            return valid
+        try write("update award") { db in try self.revise(id: id, db: db, edit) }
+    }
+
+    /// `updateAward` inside the caller's transaction.
+    func revise(id: String, db: Database, _ edit: (inout Award) throws -> Void) throws -> Award {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM award WHERE id = ?", arguments: [id]) else {
+            throw StoreError.invalidInput(.notFound(kind: "award", id: id))
         }
+        let before = try Award(row: row)
+        guard before.status == .proposed else {
+            throw StoreError.notAllowed("award \(id) is \(before.status.rawValue) by the city; a county can only change a proposed award")
+        }
+        var award = before
+        try edit(&award)
+        guard award.id == id, award.county == before.county, award.platformId == before.platformId else {
+            throw StoreError.notAllowed("an award's id, county and platform cannot change")
+        }
+        guard award.status == before.status, award.approvedAmount == before.approvedAmount,
+              award.approvedOn == before.approvedOn, award.rejectReason == before.rejectReason else {
+            throw StoreError.notAllowed("approvals are made at the city; a county can change only its proposal")
+        }
+        guard let platformRow = try Row.fetchOne(db, sql: "SELECT * FROM platform WHERE id = ?", arguments: [award.platformId]) else {
+            throw StoreError.invalidInput(.notFound(kind: "platform", id: award.platformId))
+        }
+        let platform = try Platform(row: platformRow)
+        let valid = try award.validated(for: platform, policy: self.policy)
+        try PlatformAwards.check(valid.amount, for: valid, of: platform, policy: self.policy, db: db)
+        try BasisSource.checkStored(valid.amount, for: valid, of: platform, policy: self.policy, county: self.county, committedOnly: false, db: db)
+        try db.cachedStatement(sql: Award.updateSQL).execute(arguments: valid.updateArguments)
+        return valid
     }
 
     /// Checks a platform against the domain rules and this replica's county.

@@ -186,3 +186,153 @@ extension CountyDatabase {
         return nil
     }
 }
+
+/// One row read for an award import.
+public struct ImportedAward: Sendable {
+    /// 1-based line (CSV) or row number (.xlsx).
+    public let line: Int
+    /// The proposal read, or why it could not be.
+    public let result: Result<ProposedAward, DomainError>
+
+    public init(line: Int, result: Result<ProposedAward, DomainError>) {
+        self.line = line
+        self.result = result
+    }
+}
+
+extension CountyDatabase {
+    /// Proposes awards from a sheet, all or nothing, each row checked as `proposeAward` checks a
+    /// typed one, against the replica and the rows before it in the file (two rows that each
+    /// fit a platform's cap but not together are refused).
+    ///
+    /// A row names its award by id, or else by platform, fiscal year and basis source: an award
+    /// the replica holds is updated (while proposed) or left unchanged, never proposed twice, so
+    /// importing the same file again changes nothing; where that names several, the row must give
+    /// the id. A row pasted twice counts once. If any row is bad, nothing is written and the
+    /// error lists every bad row. With `dryRun`, the outcome is worked out and nothing is written.
+    @discardableResult
+    public func importAwards(_ rows: [ImportedAward], dryRun: Bool = false) throws -> ImportSummary {
+        struct DryRun: Error { let summary: ImportSummary }
+        do {
+            return try write("import awards") { db in
+                var problems: [(line: Int, reason: String, reasonZh: String)] = []
+                var summary = ImportSummary(dryRun: dryRun)
+                var lineOfAward: [String: (line: Int, request: ProposedAward)] = [:]
+                for row in rows {
+                    do {
+                        let request = try row.result.get()
+                        let platform = try self.importedPlatform(request, db: db)
+                        let held = try self.heldAward(request, platform: platform, db: db)
+                        let label = "\(platform.name) \(request.amount.grouped) 元"
+                        if let id = held?.id, let first = lineOfAward[id] {
+                            guard first.request.sameProposal(as: request) else {
+                                throw StoreError.notAllowed("the award of line \(first.line) again with other values; keep one of the two lines")
+                            }
+                            summary.lines.append(ImportLine(line: row.line, outcome: .repeated, id: id, name: label, sameAs: first.line))
+                            summary.unchanged += 1
+                            continue
+                        }
+                        let outcome: ImportLine.Outcome
+                        let id: String
+                        if let held {
+                            id = held.id
+                            if held.amount == request.amount, held.basis == request.basis, held.basisRef == request.basisRef,
+                               held.fiscalYear == request.fiscalYear, held.remarks == request.remarks {
+                                outcome = .unchanged
+                            } else {
+                                _ = try self.revise(id: held.id, db: db) { award in
+                                    award.amount = request.amount
+                                    award.basis = request.basis
+                                    award.basisRef = request.basisRef
+                                    award.fiscalYear = request.fiscalYear
+                                    award.remarks = request.remarks
+                                }
+                                outcome = .updated
+                            }
+                        } else {
+                            // A sheet confirms nothing: an award above the ceiling is proposed with
+                            // `syncctl award propose --confirm-above-ceiling`, one by one.
+                            let award = try self.propose(Award(county: self.county, platformId: platform.id, amount: request.amount, basis: request.basis,
+                                                               fiscalYear: request.fiscalYear, remarks: request.remarks, basisRef: request.basisRef),
+                                                         confirmAboveCeiling: false, db: db)
+                            id = award.id
+                            outcome = .new
+                        }
+                        lineOfAward[id] = (row.line, request)
+                        summary.lines.append(ImportLine(line: row.line, outcome: outcome, id: id, name: label, sameAs: nil))
+                        switch outcome {
+                        case .new: summary.inserted += 1
+                        case .updated: summary.updated += 1
+                        case .unchanged, .repeated: summary.unchanged += 1
+                        }
+                    } catch let error as StoreError {
+                        problems.append((row.line, error.description, error.text(.zh)))
+                    } catch let error as DomainError {
+                        problems.append((row.line, error.description, error.text(.zh)))
+                    }
+                }
+                guard problems.isEmpty else { throw StoreError.invalidRows(problems) }
+                if dryRun { throw DryRun(summary: summary) }
+                return summary
+            }
+        } catch let dry as DryRun {
+            return dry.summary
+        }
+    }
+
+    /// The platform a row names: by id or a unique prefix of 8 or more characters, else by credit
+    /// code and, where the enterprise has several platforms here, category.
+    func importedPlatform(_ request: ProposedAward, db: Database) throws -> Platform {
+        if let id = request.platformId {
+            let found = try Row.fetchAll(db, sql: "SELECT * FROM platform WHERE id = ? OR (length(?) >= 8 AND substr(id, 1, length(?)) = ?) LIMIT 3",
+                                         arguments: [id, id, id, id.lowercased()]).map(Platform.init(row:))
+            if let exact = found.first(where: { $0.id == id }) { return exact }
+            guard found.count == 1 else {
+                throw StoreError.invalidInput(.refused(field: "platform_id", value: id, message: Message(
+                    code: "import.platform_unknown",
+                    en: found.isEmpty ? "no platform of this county has this id" : "several platforms begin with this; give more of the id",
+                    zh: found.isEmpty ? "本县没有编号为此的平台" : "有多个平台以此开头，请写出更长的编号")))
+            }
+            return found[0]
+        }
+        let code = request.creditCode ?? ""
+        let found = try Row.fetchAll(db, sql: "SELECT * FROM platform WHERE credit_code = ? ORDER BY id", arguments: [code]).map(Platform.init(row:))
+            .filter { request.category == nil || $0.category == request.category }
+        guard found.count == 1 else {
+            throw StoreError.invalidInput(.refused(field: "credit_code", value: code, message: Message(
+                code: found.isEmpty ? "import.credit_code_unknown" : "import.credit_code_ambiguous",
+                en: found.isEmpty ? "no platform of this county\(request.category == nil ? "" : " of this category") has this credit code"
+                    : "\(found.count) platforms have this credit code (\(found.map(\.category.chineseName).joined(separator: "、"))); give 类别 or 平台编号",
+                zh: found.isEmpty ? "本县没有\(request.category == nil ? "" : "此类别、")此统一社会信用代码的平台"
+                    : "有 \(found.count) 个平台用此统一社会信用代码（\(found.map(\.category.chineseName).joined(separator: "、"))），请写明类别或平台编号")))
+        }
+        return found[0]
+    }
+
+    /// The award a row names, if the replica holds it: by id, else the one award of the platform
+    /// with the row's fiscal year and basis source.
+    func heldAward(_ request: ProposedAward, platform: Platform, db: Database) throws -> Award? {
+        if let id = request.awardId {
+            guard let award = try Row.fetchOne(db, sql: "SELECT * FROM award WHERE id = ?", arguments: [id]).map(Award.init(row:)) else {
+                throw StoreError.invalidInput(.notFound(kind: "award", id: id))
+            }
+            guard award.platformId == platform.id else {
+                throw StoreError.notAllowed("award \(id) is for platform \(award.platformId), not \(platform.id); an award's platform cannot change")
+            }
+            return award
+        }
+        let matches = try Row.fetchAll(db, sql: "SELECT * FROM award WHERE platform_id = ? AND fiscal_year = ? AND basis_ref IS ? ORDER BY id",
+                                       arguments: [platform.id, request.fiscalYear, request.basisRef]).map(Award.init(row:))
+        guard matches.count <= 1 else {
+            throw StoreError.notAllowed("\(matches.count) awards of this platform have fiscal year \(request.fiscalYear) and this basis source (\(matches.map(\.id).joined(separator: ", "))); give the 奖补编号 column to say which")
+        }
+        return matches.first
+    }
+}
+
+extension ProposedAward {
+    /// Whether two rows ask for the same proposal.
+    func sameProposal(as other: ProposedAward) -> Bool {
+        (amount, basis, basisRef, fiscalYear, remarks) == (other.amount, other.basis, other.basisRef, other.fiscalYear, other.remarks)
+    }
+}
