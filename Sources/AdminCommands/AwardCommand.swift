@@ -103,6 +103,8 @@ struct AwardCommand: ParsableCommand {
         var basisRef: String?
         @Option(name: .customLong("fiscal-year"), help: "The fiscal year.") var fiscalYear: Int?
         @Option(help: "Free remarks.") var remarks: String?
+        @Flag(name: .customLong("confirm-above-ceiling"), help: "Confirm that the platform's case-by-case or matching awards pass the ceiling (10,000,000 yuan).")
+        var confirmAboveCeiling = false
         @OptionGroup var output: OutputOptions
 
         mutating func validate() throws {
@@ -118,7 +120,7 @@ struct AwardCommand: ParsableCommand {
             let basis = try basis.map { $0.isEmpty ? Fen?.none : try parseYuan($0, field: "basis") }
             let (fiscalYear, remarks, basisRef) = (self.fiscalYear, self.remarks, self.basisRef)
             let award = try reporting {
-                try db.updateAward(id: id) { award in
+                try db.updateAward(id: id, confirmAboveCeiling: confirmAboveCeiling) { award in
                     if let amount { award.amount = amount }
                     if let basis { award.basis = basis }
                     if let basisRef { award.basisRef = basisRef.isEmpty ? nil : basisRef }

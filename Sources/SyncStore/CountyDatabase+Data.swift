@@ -73,12 +73,12 @@ extension CountyDatabase {
 
     /// Applies `edit` to a proposed award and stores it if it still satisfies its rule.
     @discardableResult
-    public func updateAward(id: String, _ edit: @Sendable (inout Award) throws -> Void) throws -> Award {
-        try write("update award") { db in try self.revise(id: id, db: db, edit) }
+    public func updateAward(id: String, confirmAboveCeiling: Bool = false, _ edit: @Sendable (inout Award) throws -> Void) throws -> Award {
+        try write("update award") { db in try self.revise(id: id, confirmAboveCeiling: confirmAboveCeiling, db: db, edit) }
     }
 
     /// `updateAward` inside the caller's transaction.
-    func revise(id: String, db: Database, _ edit: (inout Award) throws -> Void) throws -> Award {
+    func revise(id: String, confirmAboveCeiling: Bool = false, db: Database, _ edit: (inout Award) throws -> Void) throws -> Award {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM award WHERE id = ?", arguments: [id]) else {
             throw StoreError.invalidInput(.notFound(kind: "award", id: id))
         }
@@ -101,6 +101,8 @@ extension CountyDatabase {
         let platform = try Platform(row: platformRow)
         let valid = try award.validated(for: platform, policy: self.policy)
         try PlatformAwards.check(valid.amount, for: valid, of: platform, policy: self.policy, db: db)
+        // A changed amount passes the ceiling as a proposed one does: confirmed, or not at all.
+        try PlatformAwards.checkCeiling(valid.amount, for: valid, of: platform, policy: self.policy, confirmed: confirmAboveCeiling, db: db)
         try BasisSource.checkStored(valid.amount, for: valid, of: platform, policy: self.policy, county: self.county, committedOnly: false, db: db)
         try db.cachedStatement(sql: Award.updateSQL).execute(arguments: valid.updateArguments)
         return valid

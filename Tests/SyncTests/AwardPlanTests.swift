@@ -271,6 +271,17 @@ struct MoneyDoorsTests {
         #expect(huge.status != 0 && huge.stderr.contains("--confirm-above-ceiling"), "\(huge.stderr)")
         let match = try plan.propose(setup, "130202", partner, "500000", extra: ["--basis", "500000", "--basis-ref", "REF-5"])
         #expect(match.status == 0, "\(match.stderr)")
+        // Every other door to the same amount holds the same line: an update, and a sheet that
+        // names the award (which confirms nothing).
+        let matchId = match.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let raised = try setup.syncctl(["award", "update", matchId, "--db", countyDB, "--amount", "999999999999", "--basis", "999999999999"])
+        #expect(raised.status != 0 && raised.stderr.contains("--confirm-above-ceiling"), "\(raised.stderr)")
+        let sheet = setup.cluster.dir.appendingPathComponent("raise.csv").path
+        try Data("奖补编号,平台编号,金额（万元）,依据金额（万元）,依据来源,年度\n\(matchId),\(partner),99999999,99999999,REF-5,2025\n".utf8)
+            .write(to: URL(fileURLWithPath: sheet))
+        let raisedBySheet = try setup.syncctl(["import", "awards", sheet, "--db", countyDB])
+        #expect(raisedBySheet.status != 0 && raisedBySheet.stderr.contains("--confirm-above-ceiling"), "\(raisedBySheet.stderr)")
+        #expect(try CountyDatabase.open(at: countyDB).award(id: matchId)?.amount == .yuan(500_000), "neither door changed the amount")
         // Past the county's checks (the sqlite3 shell), the city still holds the line at approval.
         let rawHuge = try setup.rawProposal("130202", platform: partner, yuan: 999_999_999_999, basis: 999_999_999_999)
         // 6. 一次性: a new R&D institution's second award.
