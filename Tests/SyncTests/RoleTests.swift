@@ -23,7 +23,7 @@ struct RoleTests {
         return ("\(pki)/\(commonName).pem", "\(pki)/\(commonName).key")
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(4)))
     func everyRouteAgainstEveryRole() async throws {
         let cluster = try Cluster()
         defer { cluster.cleanUp() }
@@ -73,7 +73,7 @@ struct RoleTests {
         #expect(metrics.status == 200 && String(decoding: metrics.body, as: UTF8.self).contains("sync_requests_total"))
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(4)))
     func thePlainListenerServesHealthAndMetricsOnlyOnLoopback() async throws {
         let cluster = try Cluster()
         defer { cluster.cleanUp() }
@@ -119,7 +119,7 @@ struct PathSpellingTests {
     }
 
     /// Over mutual TLS with the real aggregator, each spelling sent as written (`curl --path-as-is`).
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(4)))
     func everyOtherSpellingOfARouteIsNoRouteForAnyRole() async throws {
         let cluster = try Cluster()
         defer { cluster.cleanUp() }
@@ -159,7 +159,7 @@ struct PathSpellingTests {
 /// process says it stopped.
 @Suite("Aggregator shutdown", .serialized)
 struct ShutdownTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(4)))
     func afterSigtermNoNewWorkIsTakenAndTheStopIsLogged() async throws {
         let cluster = try Cluster()
         defer { cluster.cleanUp() }
