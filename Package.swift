@@ -47,11 +47,20 @@ let package = Package(
         .target(name: "ServiceSupport", dependencies: ["SyncCore", .product(name: "Logging", package: "swift-log")]),
         // The HTTPS client of the sync protocol: the only code that sees a CURL*.
         .target(name: "CurlTransport", dependencies: ["CCurl", "SyncCore", "SyncProtocol", "WireCompression"]),
+        // What every console shares: layout, error page, CSRF and CSP, escaping, charts, assets.
+        .target(
+            name: "Console",
+            dependencies: [
+                "SyncCore", "SyncStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
         // The city's HTTPS server (Hummingbird, mutual TLS).
         .target(
             name: "CityServer",
             dependencies: [
-                "SyncCore", "SyncProtocol", "SyncStore", "SyncInterchange", "WireCompression", "ServiceSupport",
+                "SyncCore", "SyncProtocol", "SyncStore", "SyncInterchange", "WireCompression", "ServiceSupport", "Console",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,4 +1,5 @@
 import Foundation
+import Console
 import WireCompression
 import HTTPTypes
 import Hummingbird

@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import Mustache
+import Console
 import NIOCore
 import SyncCore
 import SyncInterchange
@@ -22,10 +22,10 @@ struct CityConsole: Sendable {
     /// How often an open page refreshes itself, in seconds (0: never).
     let refreshSeconds: Int
     let guardian: ConsoleGuard
+    /// Layout, error page, answers and the queue where SQLite calls block.
+    let shell: ConsoleShell
     /// Where each decision and refusal is logged.
     let logger: Logger
-    /// SQLite calls block: they run here, not on the event loops.
-    private let queue: DispatchQueue
 
     /// The counties expected online (nil: all).
     let expectedCounties: Set<String>?
@@ -39,7 +39,8 @@ struct CityConsole: Sendable {
         self.counties = counties
         self.refreshSeconds = refreshSeconds
         self.guardian = ConsoleGuard()
-        self.queue = DispatchQueue(label: "county-sync.console", attributes: .concurrent)
+        self.shell = ConsoleShell(brand: "唐山市科技创新平台", subtitle: "City console · County Sync", who: "操作员", refreshSeconds: refreshSeconds,
+                                  pages: ConsoleTemplates.sources)
     }
 
     /// The pages, in the order of the navigation bar.
@@ -60,7 +61,7 @@ struct CityConsole: Sendable {
 
     func addRoutes(to router: Router<CityRequestContext>) {
         let routes = router.group(context: OperatorRequestContext.self)
-        let views = ConsoleViews(database: database, metrics: metrics, counties: counties, expectedCounties: expectedCounties)
+        let views = ConsoleViews(shell: shell, database: database, metrics: metrics, counties: counties, expectedCounties: expectedCounties)
         routes.get("/console") { request, context in
             await page(request, context, .counties, title: "县区 Counties") { _ in try views.countyList() }
         }
@@ -120,8 +121,8 @@ struct CityConsole: Sendable {
             let done = Self.doneMessage(request)
             return await page(request, context, nil, title: id) { token in try views.record(id, token: token, done: done) }
         }
-        routes.get("/console/static/console.css") { _, _ in asset(ConsoleAssets.css, type: "text/css; charset=utf-8") }
-        routes.get("/console/static/console.js") { _, _ in asset(ConsoleAssets.javascript, type: "text/javascript; charset=utf-8") }
+        routes.get("/console/static/console.css") { _, _ in ConsoleShell.asset(ConsoleAssets.css, type: "text/css; charset=utf-8") }
+        routes.get("/console/static/console.js") { _, _ in ConsoleShell.asset(ConsoleAssets.javascript, type: "text/javascript; charset=utf-8") }
 
         // Decisions: each is the CLI's own call, made as this operator.
         routes.post("/console/awards/{id}/approve") { request, context in
@@ -326,73 +327,25 @@ struct CityConsole: Sendable {
     }
 
     private func layout(title: String, section: Section?, operatorName: String, body: String, generated: String) -> String {
-        struct Link { let href: String; let label: String; let current: Bool }
-        struct Layout { let title: String; let nav: [Link]; let operatorName: String; let body: String; let generatedAt: String; let refreshSeconds: Int }
-        let nav = Section.allCases.map { Link(href: $0.path, label: $0.label, current: $0 == section) }
-        return ConsoleTemplates.library.render(Layout(title: title, nav: nav, operatorName: operatorName, body: body, generatedAt: generated,
-                                                      refreshSeconds: refreshSeconds), withTemplate: "layout") ?? ""
+        shell.layout(title: title, nav: Self.nav(section), signedIn: operatorName, body: body, generated: generated)
+    }
+
+    /// The navigation bar with `section` marked.
+    private static func nav(_ section: Section?) -> [ConsoleShell.Link] {
+        Section.allCases.map { ConsoleShell.Link(href: $0.path, label: $0.label, current: $0 == section) }
     }
 
     private func errorPage(_ error: any Error, title: String, section: Section?, operatorName: String, back: String) -> Response {
-        let status: HTTPResponse.Status
-        let message: String
-        if let error = error as? ConsoleError {
-            (status, message) = (error.status, error.message)
-        } else {
-            let translated = APIError(error)
-            // A refusal the catalogue words: Chinese first with the English beside, as every page.
-            var refused = error as? DomainError
-            if case .invalidInput(let inner) = error as? StoreError { refused = inner }
-            if let refused, case .refused = refused {
-                (status, message) = (translated.status, refused.text(.zh) + " — " + refused.description)
-            } else {
-                (status, message) = (translated.status, translated.body.message)
-            }
-        }
-        struct Failure { let message: String; let back: String }
-        let body = ConsoleTemplates.library.render(Failure(message: message, back: back), withTemplate: "error") ?? message
-        let generated = ConsoleFormat.time(CountyDatabase.wallClockMs())
-        var response = htmlResponse(layout(title: title, section: section, operatorName: operatorName, body: body, generated: generated), generated: generated)
-        response.status = status
-        return response
+        let translated = APIError(error)
+        return shell.errorPage(error, status: translated.status, fallback: translated.body.message, title: title, nav: Self.nav(section),
+                               signedIn: operatorName, back: back)
     }
 
-    /// Every page goes out here: a control a raw write left in any value (entry refuses them) is
-    /// shown as a visible mark, so a bidirectional override cannot turn a name around on screen.
     private func htmlResponse(_ page: String, generated: String) -> Response {
-        let html = DomainText.shown(page)
-        var headers = ConsoleGuard.securityHeaders
-        headers[.contentType] = "text/html; charset=utf-8"
-        headers[HTTPField.Name("X-Console-Generated")!] = generated
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+        shell.htmlResponse(page, generated: generated)
     }
-
-    private func asset(_ text: String, type: String) -> Response {
-        var headers = ConsoleGuard.securityHeaders
-        headers[.contentType] = type
-        headers[.cacheControl] = "max-age=300"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
-    }
-
 
     private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result(catching: body)) }
-        }
-    }
-}
-
-/// The fields of an `application/x-www-form-urlencoded` body; the last of a repeated name wins.
-enum FormFields {
-    static func parse(_ body: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in body.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ text: Substring) -> String {
-                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            }
-            fields[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
-        }
-        return fields
+        try await shell.blocking(body)
     }
 }

@@ -1,48 +1,13 @@
-import Mustache
-
-/// The console's pages as Mustache templates (swift-mustache). `{{value}}` is escaped for HTML;
-/// `{{{value}}}` is used only for the page body and charts, which the console renders itself
-/// with every value escaped (`HTML.escape`). The templates are compiled into the binary, so the
-/// aggregator needs no files beside it.
+/// The city console's pages as Mustache templates (swift-mustache), inside `ConsoleShell`'s layout.
+/// `{{value}}` is escaped for HTML; `{{{value}}}` is used only for the page body and charts,
+/// which the console renders itself with every value escaped (`HTML.escape`). The templates are
+/// compiled into the binary, so the aggregator needs no files beside it.
 enum ConsoleTemplates {
-    static let library: MustacheLibrary = {
-        var library = MustacheLibrary()
-        for (name, text) in sources {
-            // The templates are constants of this file; one that does not parse is a bug caught by every console test.
-            try! library.register(text, named: name)
-        }
-        return library
-    }()
-
     static let sources: [(String, String)] = [
-        ("layout", layout), ("counties", counties), ("county", county), ("progress", progress), ("awards", awards),
-        ("decisions", decisions), ("platforms", platforms), ("record", record), ("error", error), ("history", history),
+        ("counties", counties), ("county", county), ("progress", progress), ("awards", awards),
+        ("decisions", decisions), ("platforms", platforms), ("record", record), ("history", history),
         ("disburse", disburse),
     ]
-
-    static let layout = """
-        <!doctype html>
-        <html lang="zh-CN">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{{title}} · 唐山市科技创新平台 · County Sync</title>
-        <link rel="stylesheet" href="/console/static/console.css">
-        <script src="/console/static/console.js" defer></script>
-        </head>
-        <body>
-        <header>
-        <div class="brand">唐山市科技创新平台 <span>City console · County Sync</span></div>
-        <nav>{{#nav}}<a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a>{{/nav}}</nav>
-        <div class="who">操作员 {{operatorName}}</div>
-        </header>
-        <main id="main" data-refresh="{{refreshSeconds}}">
-        {{{body}}}
-        </main>
-        <footer>截至 as of <span id="as-of">{{generatedAt}}</span> · <span id="live" class="live">自动刷新 live</span></footer>
-        </body>
-        </html>
-        """
 
     static let history = """
         <table class="history"><thead><tr><th>时间 When</th><th>事件 What</th><th>经办人 Who</th><th>详情 Detail</th></tr></thead><tbody>
@@ -243,11 +208,5 @@ enum ConsoleTemplates {
         <label>输入批准金额以确认 Type the approved amount (yuan) to confirm <input name="confirm_amount" inputmode="decimal" autocomplete="off" required></label>
         <button type="submit">确认拨付 Confirm payment</button></form>
         <p><a href="/console/records/{{id}}">取消 Cancel</a></p>
-        """
-
-    static let error = """
-        <h1>未能完成 Not done</h1>
-        <p class="error" role="alert">{{message}}</p>
-        <p><a href="{{back}}">返回 Back</a></p>
         """
 }

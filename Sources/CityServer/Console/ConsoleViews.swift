@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import Mustache
+import Console
 import SyncCore
 import SyncStore
 
@@ -8,6 +8,7 @@ import SyncStore
 /// (`countyStates`, `progressReport`, `conflicts`, `parked`, `history`), rendered with the
 /// page's template. Every method blocks on SQLite; `CityConsole` calls them off the event loops.
 struct ConsoleViews: Sendable {
+    let shell: ConsoleShell
     let database: CityDatabase
     let metrics: CityMetrics
     let counties: CountyRegistry
@@ -25,7 +26,7 @@ struct ConsoleViews: Sendable {
     static let listLimit = 200
 
     private func render(_ object: Any, _ template: String) -> String {
-        ConsoleTemplates.library.render(object, withTemplate: template) ?? ""
+        shell.render(object, template)
     }
 
     private func countyName(_ code: String) -> String { counties[code]?.name ?? code }

@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Synchronization
 
-/// The console's defences beyond the client certificate.
+/// A console's defences beyond the client certificate (the city's operators', the county's clerks').
 ///
 /// A browser sends the operator's certificate with every request to the aggregator, cross-site
 /// ones included, so the certificate alone cannot tell a click in the console from a form on
@@ -13,15 +13,15 @@ import Synchronization
 ///   naming this server's own host.
 ///
 /// Tokens are random per operator and per process (a restart only asks for a reload).
-final class ConsoleGuard: Sendable {
+public final class ConsoleGuard: Sendable {
     private let tokens: Mutex<[String: String]>
 
-    init() {
+    public init() {
         tokens = Mutex([:])
     }
 
     /// The operator's token, made on first use: 32 random bytes, hex.
-    func token(for operatorName: String) -> String {
+    public func token(for operatorName: String) -> String {
         tokens.withLock { tokens in
             if let token = tokens[operatorName] { return token }
             var generator = SystemRandomNumberGenerator()
@@ -32,7 +32,7 @@ final class ConsoleGuard: Sendable {
     }
 
     /// Refuses a state-changing request that is cross-site or lacks the operator's token, naming why.
-    func checkStateChange(_ request: Request, operatorName: String, formToken: String?) throws {
+    public func checkStateChange(_ request: Request, operatorName: String, formToken: String?) throws {
         if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin" {
             throw ConsoleError(.forbidden, "refused: a \(site) request may not change anything here (Sec-Fetch-Site: \(site)); use the console's own pages")
         }
@@ -49,7 +49,7 @@ final class ConsoleGuard: Sendable {
     }
 
     /// Compares in time independent of where the strings differ.
-    static func equal(_ a: String, _ b: String) -> Bool {
+    public static func equal(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
@@ -58,7 +58,7 @@ final class ConsoleGuard: Sendable {
     /// Headers on every console answer: a strict Content-Security-Policy (scripts, styles and
     /// requests only from this origin, no inline script, no framing), no sniffing, no referrer to other sites (`same-origin`: with `no-referrer` a browser sends `Origin: null` on its own forms),
     /// no caching of pages that show a county's data.
-    static let securityHeaders: HTTPFields = [
+    public static let securityHeaders: HTTPFields = [
         HTTPField.Name("Content-Security-Policy")!: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         HTTPField.Name("X-Content-Type-Options")!: "nosniff",
         HTTPField.Name("Referrer-Policy")!: "same-origin",
@@ -70,11 +70,11 @@ final class ConsoleGuard: Sendable {
 }
 
 /// An error the console answers with an HTML page: the status and a sentence for the operator.
-struct ConsoleError: Error {
-    let status: HTTPResponse.Status
-    let message: String
+public struct ConsoleError: Error {
+    public let status: HTTPResponse.Status
+    public let message: String
 
-    init(_ status: HTTPResponse.Status, _ message: String) {
+    public init(_ status: HTTPResponse.Status, _ message: String) {
         self.status = status
         self.message = message
     }

@@ -3,9 +3,9 @@ import SyncCore
 
 /// How the console writes times, ages and money: city time (Asia/Shanghai, UTC+8, no daylight
 /// saving), ages in words, yuan grouped.
-enum ConsoleFormat {
+public enum ConsoleFormat {
     /// `2026-11-30 21:45:03` at the city.
-    static func time(_ ms: Int64?) -> String {
+    public static func time(_ ms: Int64?) -> String {
         guard let ms else { return "—" }
         var seconds = time_t(ms / 1000 + 8 * 3600)
         var parts = tm()
@@ -15,13 +15,13 @@ enum ConsoleFormat {
     }
 
     /// `5 min ago (2026-11-30 21:45:03)`, or `—` for never.
-    static func ago(_ ms: Int64?, now: Int64) -> String {
+    public static func ago(_ ms: Int64?, now: Int64) -> String {
         guard let ms else { return "—" }
         return "\(age(seconds: Int((now - ms) / 1000))) ago (\(time(ms)))"
     }
 
     /// `45 s`, `12 min`, `3 h`, `4 d`.
-    static func age(seconds: Int) -> String {
+    public static func age(seconds: Int) -> String {
         let seconds = max(0, seconds)
         switch seconds {
         case ..<90: return "\(seconds) s"
@@ -32,12 +32,12 @@ enum ConsoleFormat {
     }
 
     /// `1,234,567.00`.
-    static func yuan(_ fen: Int64) -> String { Fen(rawValue: fen).grouped }
+    public static func yuan(_ fen: Int64) -> String { Fen(rawValue: fen).grouped }
 
     /// A county's clock against the city's, with the side named rather than a sign to decode
     /// (`clockOffsetMs` is how far the county is behind; negative is ahead): `24 h 超前 ahead`,
     /// `3.2 s 滞后 behind`, `0.0 s 同步 in step`.
-    static func offset(ms: Int64?) -> String {
+    public static func offset(ms: Int64?) -> String {
         guard let ms else { return "—" }
         let magnitude = abs(ms)
         let amount = magnitude < 90_000 ? "\(String(format: "%.1f", Double(magnitude) / 1000)) s" : age(seconds: Int(magnitude / 1000))

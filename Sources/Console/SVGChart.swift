@@ -1,8 +1,8 @@
 import Foundation
 
 /// Escapes text for HTML and SVG: element content and quoted attribute values.
-enum HTML {
-    static func escape(_ text: String) -> String {
+public enum HTML {
+    public static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for character in text {
@@ -22,15 +22,20 @@ enum HTML {
 /// Charts drawn on the server as SVG: no script, no library, nothing fetched, so they work
 /// offline and under the console's Content-Security-Policy. Colours come from the console's
 /// stylesheet by class; every label is escaped.
-enum SVGChart {
+public enum SVGChart {
     /// One bar of a bar chart.
-    struct Bar {
-        let label: String
-        let value: Int
+    public struct Bar {
+        public let label: String
+        public let value: Int
+
+        public init(label: String, value: Int) {
+            self.label = label
+            self.value = value
+        }
     }
 
     /// Horizontal bars, one per label (a county), with the value at the bar's end.
-    static func bars(_ bars: [Bar], title: String) -> String {
+    public static func bars(_ bars: [Bar], title: String) -> String {
         let rowHeight = 18, labelWidth = 96, barWidth = 300, top = 6
         let height = top + bars.count * rowHeight + 6
         let maximum = max(1, bars.map(\.value).max() ?? 1)
@@ -47,14 +52,19 @@ enum SVGChart {
     }
 
     /// A point of a line over time: days since 1970 and a value.
-    struct Point {
-        let day: Int
-        let value: Int
+    public struct Point {
+        public let day: Int
+        public let value: Int
+
+        public init(day: Int, value: Int) {
+            self.day = day
+            self.value = value
+        }
     }
 
     /// The count over time (a step line) against the straight line the plan expects, from the
     /// plan's start to its end, with the goal as a level and today marked.
-    static func pace(actual: [Point], expectedFrom start: Point, to end: Point, today: Int, goal: Int, title: String,
+    public static func pace(actual: [Point], expectedFrom start: Point, to end: Point, today: Int, goal: Int, title: String,
                      dayLabel: (Int) -> String) -> String {
         let width = 420, height = 180, left = 40, right = 10, top = 10, bottom = 24
         let firstDay = min(start.day, actual.first?.day ?? start.day)

@@ -1,8 +1,8 @@
-/// The console's stylesheet and script, served from the aggregator itself (`/console/static/`),
-/// so the console works with no internet and under a Content-Security-Policy that allows
+/// The consoles' stylesheet and script, served by the server itself (`/console/static/`), so a
+/// console works with no internet and under a Content-Security-Policy that allows
 /// nothing from elsewhere and no inline script or style.
-enum ConsoleAssets {
-    static let css = """
+public enum ConsoleAssets {
+    public static let css = """
         :root { --ink: #1d2733; --muted: #5b6877; --line: #d8dee6; --accent: #1f5fa8; --ok: #1e7b45; --warn: #a86400; --bad: #b3261e; --bg: #f6f8fa; }
         * { box-sizing: border-box; }
         body { margin: 0; font: 14px/1.45 "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", system-ui, sans-serif; color: var(--ink); background: var(--bg); }
@@ -58,7 +58,7 @@ enum ConsoleAssets {
     /// Refreshes the page's `<main>` every few seconds while the counties sync: it asks the same
     /// URL for the fragment alone (`X-Console-Fragment`) and swaps it in, unless the operator is
     /// typing in a form or has a history open.
-    static let javascript = """
+    public static let javascript = """
         "use strict";
         (function () {
           const main = document.getElementById("main");
