@@ -25,9 +25,11 @@ public struct SyncLimits: Sendable, Hashable {
     public var maxNodesPerCounty = 16
     /// Changes applied per city transaction: a push is committed in slices of this many, so one
     /// county's batch never holds the city's writer for long and other counties' requests
-    /// interleave between slices. 1,000 new platforms hold it 12 to 15 ms (`sync-bench push
-    /// --stages-only`); `sync-bench flood` shows another county's pulls meanwhile.
-    public var applySliceChanges = 1_000
+    /// interleave between slices. 250 new platforms hold it 3 to 4 ms. `sync-bench flood
+    /// --slices 250,1000` compares: another county's one-change push p99 during a flood was 22 to
+    /// 30 ms at 250 against 53 to 70 ms at 1,000 (release 0.16, two cores), and `sync-bench push`
+    /// moved the same rows per second at both (17.5k to 19.2k against 18.8k to 19.1k).
+    public var applySliceChanges = 250
     /// The longest node id accepted, in bytes.
     public static let maxNodeBytes = 64
 

@@ -21,6 +21,8 @@ struct FloodBench: AsyncParsableCommand {
     @Option(help: "Pulls timed while the city is idle.") var idlePulls = 200
     @Option(help: "Pushes of the largest batch the flooding county sends and abandons (hangs up after 0.3 s) during the flood.")
     var abandoned = 40
+    @Option(help: "Slice sizes to compare (changes per apply transaction), comma-separated; the batch size is one transaction per batch.")
+    var slices = "\(SyncLimits().applySliceChanges),1000,2000"
 
     func run() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-flood-\(UUID().uuidString)")
@@ -32,7 +34,10 @@ struct FloodBench: AsyncParsableCommand {
         print("and sends \(abandoned) more pushes of \(batch) changes that it abandons (hangs up after 0.3 s);")
         print("county 130203 pulls its feed and pushes one change at a time meanwhile. Its latencies, over HTTPS with mutual TLS:")
         print("mode                                     requests  p50 ms    p99 ms    max ms   p99 / idle p99")
-        for (name, slice) in [("\(SyncLimits().applySliceChanges) per transaction", SyncLimits().applySliceChanges), ("1 transaction per batch", batch)] {
+        let sizes = slices.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
+        guard !sizes.isEmpty else { throw ValidationError("--slices: expected sizes such as 1000,250") }
+        for slice in sizes {
+            let name = slice >= batch ? "1 transaction per batch" : "\(slice) per transaction\(slice == SyncLimits().applySliceChanges ? " (default)" : "")"
             _ = try await Self.measure(name: name, slice: slice, rows: rows, batch: batch, idlePulls: idlePulls, abandoned: abandoned,
                                        folder: folder.appendingPathComponent("\(slice)"), pki: pki)
         }
