@@ -9,37 +9,6 @@ struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Import records from a file.", subcommands: [Platforms.self, Awards.self])
 
-    /// Reads `file` as a sheet and imports it with `body`; every refusal names the file.
-    static func importing(_ file: String, encoding: String, _ body: (Sheet) throws -> ImportSummary) throws -> ImportSummary {
-        guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
-        do {
-            return try reporting {
-                try body(try Sheet.read(data, encoding: encoding.lowercased() == "auto" ? nil : try TextEncoding(parsing: encoding)))
-            }
-        } catch let error as CLIError {
-            // Every refusal names the file it read (an empty one, a bad header, bad rows).
-            throw CLIError("\(file): \(error.description)", status: error.status)
-        }
-    }
-
-    /// Prints what each line did, and the counts.
-    static func report(_ summary: ImportSummary, file: String, output: OutputOptions, noun: String) throws {
-        if output.json { return try printJSON(summary) }
-        var table = TextTable("行 LINE", "结果 OUTCOME", "编号 ID", "名称 NAME")
-        for line in summary.lines {
-            let outcome = switch line.outcome {
-            case .new: noun == "awards" ? "新申报 new" : "新登记 new"
-            case .updated: "已更新 updated"
-            case .unchanged: "无变化 unchanged"
-            case .repeated: "同第\(line.sameAs ?? 0)行 repeats line \(line.sameAs ?? 0)"
-            }
-            table.add(String(line.line), outcome, line.id, line.name)
-        }
-        print(table.render())
-        let dryRun = summary.dryRun
-        print("\(dryRun ? "would import" : "imported") \(file): \(summary.inserted) new, \(summary.updated) updated, \(summary.unchanged) unchanged\(dryRun ? " (dry run: nothing written)" : "")")
-    }
-
     struct Awards: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "awards",
@@ -67,18 +36,15 @@ struct ImportCommand: ParsableCommand {
                 """)
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The sheet: .xlsx, or CSV.") var file: String
-        @Option(help: "For CSV: auto, utf-8, gb18030 or utf-16 (auto: found from the file's bytes).") var encoding = "auto"
-        @Flag(name: .customLong("dry-run"), help: "Show what each line would do; write nothing.") var dryRun = false
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var sheet: SheetOptions
 
         func run() throws {
             let db = try reporting { try database.open() }
-            let summary = try ImportCommand.importing(file, encoding: encoding) { sheet in
-                let rows = try ProposalSheet.decode(sheet)
-                return try db.importAwards(rows.map { ImportedAward(line: $0.line, result: $0.result) }, dryRun: dryRun)
+            let summary = try sheet.importing { read in
+                let rows = try ProposalSheet.decode(read)
+                return try db.importAwards(rows.map { ImportedAward(line: $0.line, result: $0.result) }, dryRun: sheet.dryRun)
             }
-            try ImportCommand.report(summary, file: file, output: output, noun: "awards")
+            try sheet.report(summary, noun: "awards")
         }
     }
 
@@ -105,19 +71,16 @@ struct ImportCommand: ParsableCommand {
                 """)
 
         @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The sheet: .xlsx, or CSV.") var file: String
-        @Option(help: "For CSV: auto, utf-8, gb18030 or utf-16 (auto: found from the file's bytes).") var encoding = "auto"
-        @Flag(name: .customLong("dry-run"), help: "Show what each line would do; write nothing.") var dryRun = false
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var sheet: SheetOptions
 
         func run() throws {
             let db = try reporting { try database.open() }
-            let summary = try ImportCommand.importing(file, encoding: encoding) { sheet in
-                let rows = try PlatformSheet.decode(sheet, county: db.county)
+            let summary = try sheet.importing { read in
+                let rows = try PlatformSheet.decode(read, county: db.county)
                 return try db.importPlatforms(rows.map { ImportedRow(line: $0.line, namesId: $0.namesId, cityColumnsGiven: $0.cityColumnsGiven, result: $0.result) },
-                                              dryRun: dryRun)
+                                              dryRun: sheet.dryRun)
             }
-            try ImportCommand.report(summary, file: file, output: output, noun: "platforms")
+            try sheet.report(summary, noun: "platforms")
         }
     }
 }
@@ -208,5 +171,44 @@ struct ExportCommand: ParsableCommand {
                 FileHandle.standardOutput.write(data)
             }
         }
+    }
+}
+
+/// What every `import` takes: the sheet, its encoding, whether to write, and how to report.
+struct SheetOptions: ParsableArguments {
+    @Argument(help: "The sheet: .xlsx, or CSV.") var file: String
+    @Option(help: "For CSV: auto, utf-8, gb18030 or utf-16 (auto: found from the file's bytes).") var encoding = "auto"
+    @Flag(name: .customLong("dry-run"), help: "Show what each line would do; write nothing.") var dryRun = false
+    @OptionGroup var output: OutputOptions
+
+    /// Reads `file` as a sheet and imports it with `body`; every refusal names the file.
+    func importing(_ body: (Sheet) throws -> ImportSummary) throws -> ImportSummary {
+        guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
+        do {
+            return try reporting {
+                try body(try Sheet.read(data, encoding: encoding.lowercased() == "auto" ? nil : try TextEncoding(parsing: encoding)))
+            }
+        } catch let error as CLIError {
+            // Every refusal names the file it read (an empty one, a bad header, bad rows).
+            throw CLIError("\(file): \(error.description)", status: error.status)
+        }
+    }
+
+    /// Prints what each line did, and the counts.
+    func report(_ summary: ImportSummary, noun: String) throws {
+        if output.json { return try printJSON(summary) }
+        var table = TextTable("行 LINE", "结果 OUTCOME", "编号 ID", "名称 NAME")
+        for line in summary.lines {
+            let outcome = switch line.outcome {
+            case .new: noun == "awards" ? "新申报 new" : "新登记 new"
+            case .updated: "已更新 updated"
+            case .unchanged: "无变化 unchanged"
+            case .repeated: "同第\(line.sameAs ?? 0)行 repeats line \(line.sameAs ?? 0)"
+            }
+            table.add(String(line.line), outcome, line.id, line.name)
+        }
+        print(table.render())
+        let dryRun = summary.dryRun
+        print("\(dryRun ? "would import" : "imported") \(file): \(summary.inserted) new, \(summary.updated) updated, \(summary.unchanged) unchanged\(dryRun ? " (dry run: nothing written)" : "")")
     }
 }
