@@ -112,7 +112,9 @@ struct AdminCLITests {
         #expect(try cluster.syncctl(["sync", "--db", county.path] + flags).status == 0)
         let city = try CityDatabase.open(at: cluster.cityDB)
         try county.updatePlatform(id: platform.id) { $0.contact = "县里联系人" }
-        try await Task.sleep(for: .milliseconds(20))
+        // The city's write comes later on the clock than the county's, so its version is the newer.
+        let countyWrote = CountyDatabase.wallClockMs()
+        try await eventually("the clock to pass the county's write") { CountyDatabase.wallClockMs() > countyWrote + 1 }
         try city.updatePlatform(id: platform.id) { $0.contact = "市里联系人" }
         #expect(try cluster.syncctl(["sync", "--db", county.path] + flags).status == 0)
 

@@ -67,7 +67,8 @@ struct AggregatorAPITests {
         try county.addPlatform(makePlatforms("130202", count: 1, offset: 60)[0])
         try cluster.startDaemon("130202", pullInterval: 60)
         try await eventually("the daemon synced") { try county.pendingCount() == 0 && county.syncPosition().lastPullAtMs != nil }
-        try await Task.sleep(for: .seconds(1))
+        // It has logged its round and is waiting for a write or its next pull.
+        try await eventually("the daemon's round logged") { cluster.logTail("county-130202.log", lines: 200).contains("synced") }
         let start = ContinuousClock.now
         #expect(cluster.stopDaemon("130202") == 0)
         #expect(ContinuousClock.now - start < .seconds(10), "stopped in \(ContinuousClock.now - start), not at the next pull a minute away")

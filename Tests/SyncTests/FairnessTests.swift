@@ -31,15 +31,16 @@ struct FairnessTests {
         let gate = Gate()
         let order = Recorder()
         // County A's first job holds the lane; two more of A's and one of B's queue behind it.
+        // Each step waits for the lane to hold what was sent, not for a time.
         let blocker = Task { try await lane.run(county: "A") { gate.wait(); order.add("A0") } }
-        try await Task.sleep(for: .milliseconds(100))
+        try await eventually("A's first job on the lane") { lane.queued("A") == 1 }
         var tasks: [Task<Void, any Error>] = []
         for index in 1...2 {
             tasks.append(Task { try await lane.run(county: "A") { order.add("A\(index)") } })
         }
-        try await Task.sleep(for: .milliseconds(100))
+        try await eventually("A's three jobs on the lane") { lane.queued("A") == 3 }
         tasks.append(Task { try await lane.run(county: "B") { order.add("B0") } })
-        try await Task.sleep(for: .milliseconds(100))
+        try await eventually("B's job on the lane") { lane.queued("B") == 1 }
         // A has its three (one running, two waiting): a fourth is refused at once.
         do {
             try await lane.run(county: "A") { order.add("A3") }
@@ -60,10 +61,10 @@ struct FairnessTests {
         let gate = Gate()
         let ran = Recorder()
         let blocker = Task { try await lane.run(county: "A") { gate.wait() } }
-        try await Task.sleep(for: .milliseconds(100))
+        try await eventually("the blocking job on the lane") { lane.queued("A") == 1 }
         let gone = Task { try await lane.run(county: "A", isGone: { true }) { ran.add("ran") } }
         let cancelled = Task { try await lane.run(county: "A") { ran.add("ran") } }
-        try await Task.sleep(for: .milliseconds(100))
+        try await eventually("both jobs queued behind it") { lane.queued("A") == 3 }
         cancelled.cancel()
         gate.open()
         try await blocker.value

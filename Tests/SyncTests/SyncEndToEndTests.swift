@@ -93,7 +93,9 @@ struct SyncEndToEndTests {
 
         let city = try CityDatabase.open(at: cluster.cityDB)
         try county.updatePlatform(id: platform.id) { $0.name = "县里的名字" }
-        try await Task.sleep(for: .milliseconds(20))
+        // The city's write comes later on the clock than the county's, so its version is the newer.
+        let countyWrote = CountyDatabase.wallClockMs()
+        try await eventually("the clock to pass the county's write") { CountyDatabase.wallClockMs() > countyWrote + 1 }
         try city.updatePlatform(id: platform.id) { $0.name = "市里的名字" }
         let result = try cluster.syncctl(["sync"] + sync)
         #expect(result.status == 0, "\(result.stderr)")
