@@ -11,13 +11,18 @@
 #   Deploy/pki.sh operator DIR NAME       operator certificate for the city console: DIR/operator-NAME.pem,
 #                                         .key and .p12 (to import into a browser; its password is
 #                                         P12_PASSWORD, or a random one written to operator-NAME.p12.password)
+#   Deploy/pki.sh county-server DIR CODE NAME...
+#                                         server certificate for a county machine's console:
+#                                         DIR/county-server-CODE.pem, .key (serverAuth only: no client of the city)
+#   Deploy/pki.sh clerk DIR CODE NAME     clerk certificate for a county's console: DIR/clerk-CODE-NAME.pem,
+#                                         .key and .p12 (CN=clerk-CODE-NAME; the city refuses it everywhere)
 #
 # Keys are created private (mode 0600). Certificates are valid for DAYS days (default 825; CA 3650),
 # starting BACKDATE_DAYS days before they are issued (default 2), so a county whose clock runs up to
 # that far behind still accepts a freshly issued server certificate (and the city a county's).
 set -euo pipefail
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
 [ $# -ge 2 ] || usage
 command -v openssl >/dev/null || { echo "pki.sh: openssl is not installed (apt-get install openssl)" >&2; exit 1; }
 kind=$1 dir=$2
@@ -65,6 +70,17 @@ sign() {  # sign NAME SUBJECT EXTFILE
   echo "$dir/$name.pem"
 }
 
+p12() {  # p12 NAME LABEL: DIR/NAME.p12 for a browser to import, key and certificate in one file with a
+         # password: P12_PASSWORD, or a random one written to DIR/NAME.p12.password
+  local name=$1 label=$2 pass="$dir/$1.p12.password"
+  (umask 077 && if [ -n "${P12_PASSWORD:-}" ]; then printf '%s\n' "$P12_PASSWORD"; else openssl rand -hex 12; fi > "$pass")
+  (umask 077 && openssl pkcs12 -export -inkey "$dir/$name.key" -in "$dir/$name.pem" -certfile "$dir/ca.pem" \
+    -name "$label" -passout "file:$pass" -out "$dir/$name.p12")
+  chmod 600 "$dir/$name.p12"
+  if [ -n "${P12_PASSWORD:-}" ]; then rm -f "$pass"; else echo "password of $dir/$name.p12: in $pass" >&2; fi
+  echo "$dir/$name.p12"
+}
+
 case "$kind" in
   ca)
     [ ! -f "$dir/ca.key" ] || { echo "pki.sh: $dir/ca.key exists; refusing to replace the CA" >&2; exit 1; }
@@ -95,6 +111,31 @@ case "$kind" in
     printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$ext"
     sign "county-$1" "/O=County Sync/OU=$1/CN=county-$1" "$ext"
     ;;
+  county-server)
+    [ $# -ge 2 ] || usage
+    [[ $1 =~ ^[0-9]{6}$ ]] || { echo "pki.sh: county code must be six digits, not $1" >&2; exit 1; }
+    need_ca
+    code=$1
+    shift
+    sans=()
+    for name in "$@"; do
+      if [[ $name =~ ^[0-9.]+$ || $name == *:* ]]; then sans+=("IP:$name"); else sans+=("DNS:$name"); fi
+    done
+    ext=$(mktemp)
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' \
+      "$(IFS=,; echo "${sans[*]}")" > "$ext"
+    sign "county-server-$code" "/O=County Sync/OU=$code/CN=$1" "$ext"
+    ;;
+  clerk)
+    [ $# -eq 2 ] || usage
+    [[ $1 =~ ^[0-9]{6}$ ]] || { echo "pki.sh: county code must be six digits, not $1" >&2; exit 1; }
+    [[ $2 =~ ^[a-z0-9][a-z0-9-]{0,31}$ ]] || { echo "pki.sh: the clerk's name must be 1 to 32 of a-z, 0-9 and -, not $2" >&2; exit 1; }
+    need_ca
+    ext=$(mktemp)
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$ext"
+    sign "clerk-$1-$2" "/O=County Sync/OU=$1/CN=clerk-$1-$2" "$ext"
+    p12 "clerk-$1-$2" "County Sync clerk $2 ($1)"
+    ;;
   monitor|operator)
     [ $# -eq 1 ] || usage
     [[ $1 =~ ^[a-z0-9][a-z0-9-]{0,31}$ ]] || { echo "pki.sh: the $kind name must be 1 to 32 of a-z, 0-9 and -, not $1" >&2; exit 1; }
@@ -103,14 +144,7 @@ case "$kind" in
     printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$ext"
     sign "$kind-$1" "/O=County Sync/CN=$kind-$1" "$ext"
     [ "$kind" = operator ] || exit 0
-    # A browser imports the key and certificate as one PKCS#12 file, which needs a password.
-    pass="$dir/operator-$1.p12.password"
-    (umask 077 && if [ -n "${P12_PASSWORD:-}" ]; then printf '%s\n' "$P12_PASSWORD"; else openssl rand -hex 12; fi > "$pass")
-    (umask 077 && openssl pkcs12 -export -inkey "$dir/operator-$1.key" -in "$dir/operator-$1.pem" -certfile "$dir/ca.pem" \
-      -name "County Sync operator $1" -passout "file:$pass" -out "$dir/operator-$1.p12")
-    chmod 600 "$dir/operator-$1.p12"
-    [ -n "${P12_PASSWORD:-}" ] && rm -f "$pass" || echo "password of $dir/operator-$1.p12: in $pass" >&2
-    echo "$dir/operator-$1.p12"
+    p12 "operator-$1" "County Sync operator $1"
     ;;
   *) usage ;;
 esac
