@@ -70,6 +70,18 @@ sign() {  # sign NAME SUBJECT EXTFILE
   echo "$dir/$name.pem"
 }
 
+server_ext() {  # server_ext NAME...: an extension file for a server certificate, each NAME (DNS name or IP)
+                # a subjectAltName; prints its path
+  local sans=() name ext
+  for name in "$@"; do
+    if [[ $name =~ ^[0-9.]+$ || $name == *:* ]]; then sans+=("IP:$name"); else sans+=("DNS:$name"); fi
+  done
+  ext=$(mktemp)
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' \
+    "$(IFS=,; echo "${sans[*]}")" > "$ext"
+  echo "$ext"
+}
+
 p12() {  # p12 NAME LABEL: DIR/NAME.p12 for a browser to import, key and certificate in one file with a
          # password: P12_PASSWORD, or a random one written to DIR/NAME.p12.password
   local name=$1 label=$2 pass="$dir/$1.p12.password"
@@ -94,13 +106,7 @@ case "$kind" in
   server)
     [ $# -ge 1 ] || usage
     need_ca
-    sans=()
-    for name in "$@"; do
-      if [[ $name =~ ^[0-9.]+$ || $name == *:* ]]; then sans+=("IP:$name"); else sans+=("DNS:$name"); fi
-    done
-    ext=$(mktemp)
-    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' \
-      "$(IFS=,; echo "${sans[*]}")" > "$ext"
+    ext=$(server_ext "$@")
     sign server "/O=County Sync/CN=$1" "$ext"
     ;;
   county)
@@ -117,13 +123,7 @@ case "$kind" in
     need_ca
     code=$1
     shift
-    sans=()
-    for name in "$@"; do
-      if [[ $name =~ ^[0-9.]+$ || $name == *:* ]]; then sans+=("IP:$name"); else sans+=("DNS:$name"); fi
-    done
-    ext=$(mktemp)
-    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' \
-      "$(IFS=,; echo "${sans[*]}")" > "$ext"
+    ext=$(server_ext "$@")
     sign "county-server-$code" "/O=County Sync/OU=$code/CN=$1" "$ext"
     ;;
   clerk)
