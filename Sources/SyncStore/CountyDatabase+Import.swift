@@ -136,12 +136,8 @@ extension CountyDatabase {
                 }
                 lineOfId[key] = (row.line, platform)
                 valid.append((row.line, platform, outcome, nil))
-            } catch let error as StoreError {
-                problems.append((row.line, error.description, error.text(.zh)))
-            } catch let error as DomainError {
-                problems.append((row.line, error.description, error.text(.zh)))
             } catch {
-                problems.append((row.line, "\(error)", "\(error)"))
+                problems.append(Self.problem(line: row.line, error))
             }
         }
         guard problems.isEmpty else { throw StoreError.invalidRows(problems) }
@@ -170,6 +166,15 @@ extension CountyDatabase {
             }
         }
         return summary
+    }
+
+    /// A bad row of an import, as `StoreError.invalidRows` lists it, in English and in Chinese.
+    static func problem(line: Int, _ error: any Error) -> (line: Int, reason: String, reasonZh: String) {
+        switch error {
+        case let error as StoreError: (line, error.description, error.text(.zh))
+        case let error as DomainError: (line, error.description, error.text(.zh))
+        default: (line, "\(error)", "\(error)")
+        }
     }
 
     /// What names a platform in a sheet without ids: credit code, category and folded name.
@@ -265,10 +270,9 @@ extension CountyDatabase {
                         case .updated: summary.updated += 1
                         case .unchanged, .repeated: summary.unchanged += 1
                         }
-                    } catch let error as StoreError {
-                        problems.append((row.line, error.description, error.text(.zh)))
-                    } catch let error as DomainError {
-                        problems.append((row.line, error.description, error.text(.zh)))
+                    } catch let error where error is StoreError || error is DomainError {
+                        // A refused row; the database's own failures end the import.
+                        problems.append(Self.problem(line: row.line, error))
                     }
                 }
                 guard problems.isEmpty else { throw StoreError.invalidRows(problems) }
