@@ -282,6 +282,10 @@ struct MoneyDoorsTests {
         let raisedBySheet = try setup.syncctl(["import", "awards", sheet, "--db", countyDB])
         #expect(raisedBySheet.status != 0 && raisedBySheet.stderr.contains("--confirm-above-ceiling"), "\(raisedBySheet.stderr)")
         #expect(try CountyDatabase.open(at: countyDB).award(id: matchId)?.amount == .yuan(500_000), "neither door changed the amount")
+        // A sheet's new row is a proposal like a typed one: above the ceiling it is refused, since a sheet confirms nothing.
+        try Data("平台编号,金额（万元）,依据金额（万元）,依据来源,年度\n\(partner),99999999,99999999,REF-6,2025\n".utf8).write(to: URL(fileURLWithPath: sheet))
+        let newBySheet = try setup.syncctl(["import", "awards", sheet, "--db", countyDB])
+        #expect(newBySheet.status != 0 && newBySheet.stderr.contains("--confirm-above-ceiling"), "\(newBySheet.stderr)")
         // Past the county's checks (the sqlite3 shell), the city still holds the line at approval.
         let rawHuge = try setup.rawProposal("130202", platform: partner, yuan: 999_999_999_999, basis: 999_999_999_999)
         // 6. 一次性: a new R&D institution's second award.
