@@ -334,3 +334,23 @@ CREATE TABLE county_change (
 ) WITHOUT ROWID;
 
 CREATE INDEX county_change_by_row ON county_change (row_id);
+
+CREATE TABLE return_gap (
+  county TEXT NOT NULL,
+  tbl TEXT NOT NULL,
+  row_id TEXT NOT NULL,
+  hlc INTEGER NOT NULL,
+  op TEXT NOT NULL,
+  columns TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  served_at INTEGER,
+  found_at INTEGER NOT NULL,
+  given_op TEXT,
+  given_node TEXT,
+  given_seq INTEGER,
+  given_values TEXT,
+  given_bases TEXT,
+  given_at INTEGER,
+  settled_at INTEGER,
+  PRIMARY KEY (county, tbl, row_id, hlc)
+) WITHOUT ROWID;

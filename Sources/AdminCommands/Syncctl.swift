@@ -20,7 +20,7 @@ public struct Syncctl: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, PlatformCommand.self, AwardCommand.self, ImportCommand.self,
             ExportCommand.self, OutboxCommand.self, SyncCommand.self, StatusCommand.self, ConflictsCommand.self,
-            ParkedCommand.self, VerifyCommand.self, ExplainCommand.self, ProgressCommand.self, NodesCommand.self, PendingCommand.self, FiguresCommand.self,
+            ParkedCommand.self, VerifyCommand.self, ExplainCommand.self, ProgressCommand.self, NodesCommand.self, ReturnsCommand.self, PendingCommand.self, FiguresCommand.self,
             ManualCommand.self,
         ]
     )

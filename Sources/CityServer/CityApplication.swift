@@ -94,12 +94,25 @@ public func buildCityApplication(
     } catch {
         throw ConfigurationError.invalid(key: "feed-key", reason: error.description)
     }
+    let servedRecord: ServedRecord
+    do { servedRecord = try ServedRecord.open(at: configuration.resolvedServedRecordFile) } catch {
+        throw ConfigurationError.invalid(key: "served-record", reason: "\(error)")
+    }
     let database = FileManager.default.fileExists(atPath: configuration.databasePath)
-        ? try CityDatabase.open(at: configuration.databasePath, counties: counties, limits: configuration.limits, onNodeAdmitted: onNodeAdmitted, feedSeal: feedSeal)
-        : try CityDatabase.create(at: configuration.databasePath, counties: counties, limits: configuration.limits, onNodeAdmitted: onNodeAdmitted, feedSeal: feedSeal)
+        ? try CityDatabase.open(at: configuration.databasePath, counties: counties, limits: configuration.limits, onNodeAdmitted: onNodeAdmitted,
+                                feedSeal: feedSeal, servedRecord: servedRecord)
+        : try CityDatabase.create(at: configuration.databasePath, counties: counties, limits: configuration.limits, onNodeAdmitted: onNodeAdmitted,
+                                  feedSeal: feedSeal, servedRecord: servedRecord)
     let sealedWith = try database.recordFeedKey(feedSeal.fingerprint)
     guard sealedWith == feedSeal.fingerprint else {
         throw ConfigurationError.invalid(key: "feed-key", reason: "\(keyFile) (key \(feedSeal.fingerprint)) is not the key \(configuration.databasePath) seals its feed with (key \(sealedWith)); give the right one with --feed-key")
+    }
+    // A restore of city.db takes the city's changes made after the backup; the counties that
+    // were handed them give them back, each county all of them (`ReturnGap`).
+    for gap in try database.findReturnGaps(retainedSinceMs: configuration.retainedSinceMs(nowMs: CountyDatabase.wallClockMs())) {
+        logger.warning("the city database lost changes it had handed to a county (restored from a backup?); what the county gives back is taken only when nothing is missing", metadata: [
+            "sync.county": "\(gap.county)", "sync.return.missing": "\(gap.missing.count)", "sync.return.first_missing": "\(gap.missing.first?.summary ?? "")",
+        ])
     }
     if let rolesFile = configuration.rolesFile {
         do { database.roles = try OperatorRoles.load(path: rolesFile) } catch {
@@ -394,8 +407,7 @@ struct CityAPI: Sendable {
             let body = try await receive(request, context)
             let returned = try await bulk.run(county: county, isGone: Self.gone(context)) { [self] in try decodeBody(ReturnRequest.self, body) }
             // What the city retains: a change older than both retentions was not taken by a restore.
-            let retentionDays = Int64(min(configuration.feedRetentionDays, configuration.tombstoneRetentionDays))
-            let retainedSinceMs = CountyDatabase.wallClockMs() - retentionDays * 86_400_000
+            let retainedSinceMs = configuration.retainedSinceMs(nowMs: CountyDatabase.wallClockMs())
             let answer = try await bulk.run(county: county, isGone: Self.gone(context)) {
                 try database.takeBack(county: county, returned, retainedSinceMs: retainedSinceMs)
             }

@@ -63,6 +63,20 @@ public struct CityServerConfiguration: Sendable, Hashable {
     public var resolvedFeedKeyFile: String {
         feedKeyFile ?? URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("feed.key").path
     }
+    /// The record of which of its own changes the city handed to which county (`ServedRecord`):
+    /// after a restore of `city.db`, it tells the city what the restore took, so a county must give
+    /// back all of it, not a choice. Outside the database like the feed key, and never restored
+    /// with it. Default: `served.db` beside the feed key.
+    public var servedRecordFile: String?
+    /// The served record in use.
+    public var resolvedServedRecordFile: String {
+        servedRecordFile ?? URL(fileURLWithPath: resolvedFeedKeyFile).deletingLastPathComponent().appendingPathComponent("served.db").path
+    }
+    /// What the city still retains of its own changes, in ms since 1970: a change written before
+    /// is older than both the feed's and the tombstones' retention, and no restore took it.
+    public func retainedSinceMs(nowMs: Int64) -> Int64 {
+        nowMs - Int64(min(feedRetentionDays, tombstoneRetentionDays)) * 86_400_000
+    }
     /// An optional plain-HTTP listener for `/healthz` and `/metrics` only; loopback addresses only.
     public var monitoringListen: (host: String, port: Int)? {
         get { monitoringHost.map { ($0, monitoringPort) } }

@@ -31,6 +31,8 @@ public struct CountyState: Sendable, Hashable, Codable {
     public var reportedPulled: Int64?
     /// Why the city is behind this county, if it is: restored from a backup, until the county re-sent.
     public var cityBehind: String?
+    /// The city's changes a restore took that the county was handed and has not all given back.
+    public var returnGap: ReturnGap?
 }
 
 extension CityDatabase {
@@ -48,6 +50,11 @@ extension CityDatabase {
             let platforms = try counts("SELECT county, count(*) FROM platform GROUP BY county")
             let awards = try counts("SELECT county, count(*) FROM award GROUP BY county")
             let feedSeq = try Int64.fetchOne(db, sql: "SELECT ifnull(max(seq), 0) FROM change_log") ?? 0
+            var gaps: [String: ReturnGap] = [:]
+            for county in try String.fetchAll(db, sql: "SELECT DISTINCT county FROM return_gap WHERE settled_at IS NULL") {
+                let gap = try Self.returnGap(db, county: county).gap
+                if !gap.missing.isEmpty { gaps[county] = gap }
+            }
             return counties.map { county in
                 let node = nodes[county.code]?.first
                 var state = CountyState(
@@ -66,6 +73,10 @@ extension CityDatabase {
                 }
                 if let pulled = state.reportedPulled, pulled > feedSeq {
                     behind.append("the county had pulled the city's feed up to \(pulled), beyond its end \(feedSeq)")
+                }
+                if let gap = gaps[county.code] {
+                    state.returnGap = gap
+                    behind.append("the restore took \(gap.missing.count) city change(s) handed to this county that it has not given back: \(gap.missingSummary); the \(gap.givenBack) it gave back are kept until then (or settle: syncctl returns settle)")
                 }
                 state.cityBehind = behind.isEmpty ? nil : "city database restored from a backup? " + behind.joined(separator: "; ")
                 return state

@@ -298,6 +298,31 @@ extension CityDatabase {
         }
         migrator.registerMigration("v27-conflict-resolver") { db in try ReplicaSchema.addConflictResolver(db) }
         migrator.registerMigration("v28-change-actors") { db in try ReplicaSchema.addChangeActors(db, role: .city) }
+        migrator.registerMigration("v29-return-gap") { db in
+            // The city's changes a restore took that a county had been handed (`ServedRecord`),
+            // and what the county gave back, kept until nothing is missing (`ReturnGap`).
+            try db.execute(sql: """
+                CREATE TABLE return_gap (
+                  county TEXT NOT NULL,
+                  tbl TEXT NOT NULL,
+                  row_id TEXT NOT NULL,
+                  hlc INTEGER NOT NULL,
+                  op TEXT NOT NULL,
+                  columns TEXT NOT NULL,
+                  seq INTEGER NOT NULL,
+                  served_at INTEGER,
+                  found_at INTEGER NOT NULL,
+                  given_op TEXT,
+                  given_node TEXT,
+                  given_seq INTEGER,
+                  given_values TEXT,
+                  given_bases TEXT,
+                  given_at INTEGER,
+                  settled_at INTEGER,
+                  PRIMARY KEY (county, tbl, row_id, hlc)
+                ) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 }

@@ -39,7 +39,7 @@ extension CityDatabase {
             }
         }
         let applier = self.applier(nowMs: nowMs)
-        let (answer, admission) = try write("take back city changes") { db -> (ReturnResponse, NodeAdmission?) in
+        let (answer, admission, decided) = try write("take back city changes") { db -> (ReturnResponse, NodeAdmission?, [WireChange]) in
             let admission = try admitNode(db, node: request.node, county: county, route: "return", nowMs: nowMs).admission
             // Only what a restore took is taken back (see above).
             var kept: [ChangeOutcome] = []
@@ -54,38 +54,66 @@ extension CityDatabase {
                 }
             }
             _ = try CountyDatabase.stamp(db, wallMs: nowMs)
-            guard !changes.isEmpty else {
-                try db.execute(sql: "UPDATE node_state SET last_contact_at = ? WHERE node = ?", arguments: [nowMs, request.node])
-                return (ReturnResponse(outcomes: kept), admission)
-            }
-            try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
-            var refused: [WireChange] = []
-            let ordered = try Self.parentsFirst(changes, db: db)
-            let outcomes = try applier.applyAll(ordered, county: county, db: db) { refused.append($0) }
-            // A returned change of a row the city holds no trace of (neither the row nor its
-            // tombstone: the restore took it, and its county sends it again) asserts nothing. A
-            // delete in its place would take the county's copy, the only one left.
-            let traced = try refused.filter { change in
-                guard let table = SyncedTable.named(change.table) else { return false }
-                return try table.values(db, rowId: change.rowId, columns: []) != nil
-                    || Tombstones.find(db, table: table.name, rowId: change.rowId) != nil
-            }
-            try reassertAll(traced, county: county, nowMs: nowMs, db: db)
-            // What the city took goes into its feed again as it was, versions and all: the
-            // county that gave it back may not hold it (a row it lacked then), nor may the
-            // county's other nodes; a node that holds it finds the same version, a duplicate.
-            for (change, outcome) in zip(ordered, outcomes) where outcome.outcome == .applied || outcome.outcome == .conflict {
-                guard let table = SyncedTable.named(change.table), let op = ChangeOperation(rawValue: change.op),
-                      try table.values(db, rowId: change.rowId, columns: Array(change.values.keys)) == change.values || op == .delete else { continue }
-                try appendFeed(db, county: county, table: table, rowId: change.rowId, op: op, columns: Array(change.values.keys),
-                               wallMs: nowMs, hlc: HLCTimestamp(rawValue: change.hlc), bases: change.bases, values: change.values)
-            }
-            try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
             try db.execute(sql: "UPDATE node_state SET last_contact_at = ? WHERE node = ?", arguments: [nowMs, request.node])
-            return (ReturnResponse(outcomes: (kept + outcomes).sorted { $0.seq < $1.seq }), admission)
+            guard !changes.isEmpty else { return (ReturnResponse(outcomes: kept), admission, []) }
+            try db.execute(sql: "DELETE FROM return_gap WHERE hlc < ?", arguments: [HLCTimestamp(physicalMs: retainedSinceMs, logical: 0).rawValue])
+            guard try Self.hasReturnGap(db, county: county) else {
+                // Nothing the record knows was lost for this county: taken back as it comes.
+                let outcomes = try applyReturned(changes, county: county, applier: applier, nowMs: nowMs, db: db)
+                return (ReturnResponse(outcomes: (kept + outcomes).sorted { $0.seq < $1.seq }), admission, changes)
+            }
+            // The restore took changes this county was handed: kept until none is missing, then
+            // taken back together, in the city's clock order.
+            for change in changes { try Self.stage(change, county: county, nowMs: nowMs, db: db) }
+            let (gap, given) = try Self.returnGap(db, county: county)
+            guard gap.missing.isEmpty else {
+                let message = "kept until county \(county) has given back every city change the restore took; still missing: \(gap.missingSummary)"
+                let waiting = changes.map { ChangeOutcome(seq: $0.seq, outcome: .parked, reason: Self.returnWaiting, message: message) }
+                return (ReturnResponse(outcomes: (kept + waiting).sorted { $0.seq < $1.seq }), admission, [])
+            }
+            let outcomes = try applyReturned(given, county: county, applier: applier, nowMs: nowMs, db: db)
+            try db.execute(sql: "DELETE FROM return_gap WHERE county = ? AND settled_at IS NULL", arguments: [county])
+            // This request's changes answered with the outcome of the same change taken back.
+            let byKey = Dictionary(zip(given, outcomes).map { (ReturnKey($0.0), $0.1) }, uniquingKeysWith: { first, _ in first })
+            let answered = changes.map { change in
+                let outcome = byKey[ReturnKey(change)] ?? ChangeOutcome(seq: change.seq, outcome: .merged)
+                return ChangeOutcome(seq: change.seq, outcome: outcome.outcome, reason: outcome.reason, message: outcome.message)
+            }
+            return (ReturnResponse(outcomes: (kept + answered).sorted { $0.seq < $1.seq }), admission, given)
         }
         if let admission { onNodeAdmitted(admission) }
+        // Decided now: the record no longer needs them (a failure here only keeps them longer).
+        try? servedRecord?.forget(county: county, decided.map { ($0.table, $0.rowId, $0.hlc) })
         return answer
+    }
+
+    /// Applies changes taken back, as the city's writes of their time, and feeds them again.
+    func applyReturned(_ changes: [WireChange], county: String, applier: ChangeApplier, nowMs: Int64, db: Database) throws -> [ChangeOutcome] {
+        try db.execute(sql: "UPDATE replica SET capture = 0 WHERE id = 1")
+        var refused: [WireChange] = []
+        let ordered = try Self.parentsFirst(changes, db: db)
+        let outcomes = try applier.applyAll(ordered, county: county, db: db) { refused.append($0) }
+        // A returned change of a row the city holds no trace of (neither the row nor its
+        // tombstone: the restore took it, and its county sends it again) asserts nothing. A
+        // delete in its place would take the county's copy, the only one left.
+        let traced = try refused.filter { change in
+            guard let table = SyncedTable.named(change.table) else { return false }
+            return try table.values(db, rowId: change.rowId, columns: []) != nil
+                || Tombstones.find(db, table: table.name, rowId: change.rowId) != nil
+        }
+        try reassertAll(traced, county: county, nowMs: nowMs, db: db)
+        // What the city took goes into its feed again as it was, versions and all: the
+        // county that gave it back may not hold it (a row it lacked then), nor may the
+        // county's other nodes; a node that holds it finds the same version, a duplicate.
+        for (change, outcome) in zip(ordered, outcomes) where outcome.outcome == .applied || outcome.outcome == .conflict {
+            guard let table = SyncedTable.named(change.table), let op = ChangeOperation(rawValue: change.op),
+                  try table.values(db, rowId: change.rowId, columns: Array(change.values.keys)) == change.values || op == .delete else { continue }
+            try appendFeed(db, county: county, table: table, rowId: change.rowId, op: op, columns: Array(change.values.keys),
+                           wallMs: nowMs, hlc: HLCTimestamp(rawValue: change.hlc), bases: change.bases, values: change.values)
+        }
+        try db.execute(sql: "UPDATE replica SET capture = 1 WHERE id = 1")
+        // In the order applied: the caller pairs them with `changes` by row and clock reading.
+        return zip(ordered, outcomes).sorted { ReturnKey($0.0) < ReturnKey($1.0) }.map(\.1)
     }
 
     /// The reason of a returned change refused as older than the feed's retention.

@@ -237,6 +237,7 @@ extension CityDatabase {
             guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM change_log WHERE hlc IS NULL)") == true else { return nil }
             return try self.feedPage(db, county: county, after: after, afterHlc: afterHlc, limit: limit, decisionsSeen: decisionsSeen)
         }
+        let page: PullResponse
         if let fast {
             if let node {
                 pool.asyncWrite({ db in
@@ -249,15 +250,19 @@ extension CityDatabase {
                     }
                 })
             }
-            return fast
-        }
-        return try write("read pull feed") { db in
-            _ = try CountyDatabase.stamp(db, wallMs: nowMs)
-            if let node {
-                try db.execute(sql: "UPDATE node_state SET last_contact_at = ?, last_pull_at = ? WHERE node = ?", arguments: [nowMs, nowMs, node])
+            page = fast
+        } else {
+            page = try write("read pull feed") { db in
+                _ = try CountyDatabase.stamp(db, wallMs: nowMs)
+                if let node {
+                    try db.execute(sql: "UPDATE node_state SET last_contact_at = ?, last_pull_at = ? WHERE node = ?", arguments: [nowMs, nowMs, node])
+                }
+                return try self.feedPage(db, county: county, after: after, afterHlc: afterHlc, limit: limit, decisionsSeen: decisionsSeen)
             }
-            return try self.feedPage(db, county: county, after: after, afterHlc: afterHlc, limit: limit, decisionsSeen: decisionsSeen)
         }
+        // Recorded before the answer leaves: a change that reached the county is in the record.
+        try servedRecord?.recordPulled(county: county, page.changes, nowMs: nowMs)
+        return page
     }
 
     /// A page of the feed, read from stamped entries. A node asking from below the county's
@@ -301,7 +306,7 @@ extension CityDatabase {
             throw StoreError.invalidInput(.invalid(field: "table", value: table, rule: "not a replicated table"))
         }
         // Stamp first, so a city edit not yet stamped is not sent with its old version.
-        return try write("read snapshot") { db in
+        let response = try write("read snapshot") { db in
             _ = try CountyDatabase.stamp(db, wallMs: nowMs)
             let fetched = try Row.fetchAll(db, sql: "SELECT id, \(synced.columns.joined(separator: ", ")) FROM \(synced.name) WHERE county = ? AND id > ? ORDER BY id LIMIT ?",
                                            arguments: [county, after, limit + 1])
@@ -327,6 +332,8 @@ extension CityDatabase {
             }
             return SnapshotResponse(rows: page, tombstones: tombstones, more: ids.count > limit, feedSeq: try Self.feedEnd(db))
         }
+        if feedSeal != nil { try servedRecord?.recordSnapshot(county: county, response.rows.flatMap { $0.cityWrites() }, nowMs: nowMs) }
+        return response
     }
 
     /// Records a county's heartbeat; returns its high-water mark and the city's clock.

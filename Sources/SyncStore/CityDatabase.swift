@@ -32,6 +32,9 @@ public final class CityDatabase: ReplicaDatabase {
     /// Seals the feed's changes, so counties can give them back after a restore (`returnChanges`);
     /// nil when no feed key was given (a shell's `syncctl`, which serves no feed).
     public let feedSeal: FeedSeal?
+    /// What the city handed to each county of its own changes, outside `city.db` (`ServedRecord`);
+    /// nil in a shell's `syncctl`, which serves nothing.
+    public let servedRecord: ServedRecord?
     /// Who may decide what, and from which amount two people decide (the roles file; `open`
     /// until one is set). The aggregator sets it at start and on SIGHUP.
     public var roles: OperatorRoles {
@@ -43,7 +46,8 @@ public final class CityDatabase: ReplicaDatabase {
     public let storageHealth: StorageHealth? = StorageHealth()
 
     private init(path: String, pool: DatabasePool, replica: ReplicaInfo, counties: CountyRegistry, policy: AwardPolicy, authority: AuthorityTable,
-                 limits: SyncLimits, onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void, feedSeal: FeedSeal?) {
+                 limits: SyncLimits, onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void, feedSeal: FeedSeal?,
+                 servedRecord: ServedRecord?) {
         self.path = path
         self.pool = pool
         self.replica = replica
@@ -53,13 +57,14 @@ public final class CityDatabase: ReplicaDatabase {
         self.limits = limits
         self.onNodeAdmitted = onNodeAdmitted
         self.feedSeal = feedSeal
+        self.servedRecord = servedRecord
     }
 
     /// Creates a new city database at `path` (mode 0600); refuses an existing file.
     public static func create(
         at path: String, counties: CountyRegistry = .tangshan, policy: AwardPolicy = .tangshan2022,
         authority: AuthorityTable = .standard, node: String? = nil, limits: SyncLimits = SyncLimits(),
-        onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void = { _ in }, feedSeal: FeedSeal? = nil
+        onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void = { _ in }, feedSeal: FeedSeal? = nil, servedRecord: ServedRecord? = nil
     ) throws -> CityDatabase {
         try CountyDatabase.createPrivateFile(at: path)
         do {
@@ -72,7 +77,7 @@ public final class CityDatabase: ReplicaDatabase {
                                arguments: [info.node, info.createdAt])
             }
             return CityDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy, authority: authority,
-                                limits: limits, onNodeAdmitted: onNodeAdmitted, feedSeal: feedSeal)
+                                limits: limits, onNodeAdmitted: onNodeAdmitted, feedSeal: feedSeal, servedRecord: servedRecord)
         } catch {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             throw CountyDatabase.translate(error, op: "create city database", path: path)
@@ -83,12 +88,13 @@ public final class CityDatabase: ReplicaDatabase {
     public static func open(
         at path: String, counties: CountyRegistry = .tangshan, policy: AwardPolicy = .tangshan2022,
         authority: AuthorityTable = .standard, limits: SyncLimits = SyncLimits(),
-        onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void = { _ in }, readOnly: Bool = false, feedSeal: FeedSeal? = nil
+        onNodeAdmitted: @escaping @Sendable (NodeAdmission) -> Void = { _ in }, readOnly: Bool = false, feedSeal: FeedSeal? = nil,
+        servedRecord: ServedRecord? = nil
     ) throws -> CityDatabase {
         let (pool, info) = try CountyDatabase.openExisting(path, role: "city", migrator: migrator, readOnly: readOnly,
                                                            upgradeHint: "start city-aggregator once to upgrade it")
         return CityDatabase(path: path, pool: pool, replica: info, counties: counties, policy: policy, authority: authority,
-                            limits: limits, onNodeAdmitted: onNodeAdmitted, feedSeal: feedSeal)
+                            limits: limits, onNodeAdmitted: onNodeAdmitted, feedSeal: feedSeal, servedRecord: servedRecord)
     }
 
     func applier(nowMs: Int64) -> ChangeApplier {

@@ -49,6 +49,8 @@ struct CityAggregator: AsyncParsableCommand {
     var rolesFile: String?
     @Option(name: .customLong("feed-key"), help: ArgumentHelp("The key that seals the feed, so counties can give the city back its own changes after a restore from backup; made on the first start (default: feed.key beside the database); the database records it, and the aggregator then starts only with it. Back it up once: it never changes.", valueName: "file"))
     var feedKey: String?
+    @Option(name: .customLong("served-record"), help: ArgumentHelp("The record of which of its own changes the city handed to which county, so that after a restore a county must give back all the restore took, not a choice (default: served.db beside the feed key). Keep it out of a restore of the database, like the feed key.", valueName: "file"))
+    var servedRecord: String?
     @Option(name: .customLong("console-refresh-seconds"), help: "How often an open console page refreshes itself, in seconds; 0 never (default 5).")
     var consoleRefreshSeconds: Int?
     @Option(name: .customLong("expected-counties"), help: ArgumentHelp("The counties expected online, as codes separated by commas, or all (default all): a county never seen and not expected yet is shown grey on the console, not red.", valueName: "codes"))
@@ -74,7 +76,7 @@ struct CityAggregator: AsyncParsableCommand {
 
     static let keys: Set<String> = [
         "db", "listen", "cert", "key", "client-ca", "max-body-bytes", "max-value-bytes", "max-batch-changes", "max-clock-offset-seconds",
-        "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "feed-key", "console-refresh-seconds", "expected-counties", "tombstone-retention-days", "feed-retention-days", "min-protocol", "log-level",
+        "max-nodes-per-county", "port-file", "monitoring-listen", "monitoring-port-file", "counties", "deny-list", "feed-key", "served-record", "console-refresh-seconds", "expected-counties", "tombstone-retention-days", "feed-retention-days", "min-protocol", "log-level",
         "handshake-timeout-seconds", "max-connections", "max-handshaking", "body-timeout-seconds", "node-retire-days", "roles-file",
     ]
 
@@ -134,6 +136,7 @@ struct CityAggregator: AsyncParsableCommand {
         configuration.denyListFile = denyList ?? file?.values["deny-list"]
         configuration.rolesFile = rolesFile ?? file?.values["roles-file"]
         if let key = feedKey ?? file?.values["feed-key"] { configuration.feedKeyFile = key }
+        if let record = servedRecord ?? file?.values["served-record"] { configuration.servedRecordFile = record }
         if let value = try consoleRefreshSeconds ?? file?.integer("console-refresh-seconds") { configuration.consoleRefreshSeconds = value }
         if let list = expectedCounties ?? file?.values["expected-counties"], list.trimmingCharacters(in: .whitespaces).lowercased() != "all" {
             let codes = Set(list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })

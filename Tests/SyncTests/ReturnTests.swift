@@ -142,6 +142,97 @@ struct ReturnTests {
         #expect(shown.stdout.contains("refused to take back"), "\(shown.stdout)")
     }
 
+    /// A restored city whose county withheld part of what the restore took: the recognition of
+    /// `lab` and of `other`, then the revocation of `lab`, all pulled by the county after the
+    /// backup. Returns the setup with the city restored and running again.
+    func restoredAfterThreeDecisions(_ setup: Setup) async throws -> (lab: String, other: String) {
+        let lab = try add(setup, "130202", "key_lab", serial: 71)
+        let other = try add(setup, "130202", "key_lab", serial: 72)
+        try setup.sync()
+        let backup = setup.cluster.dir.appendingPathComponent("city-backup.db").path
+        try Cluster.backUp(setup.cluster.cityDB, to: backup)
+        _ = try setup.city.recognizePlatform(id: lab)
+        _ = try setup.city.recognizePlatform(id: other)
+        try setup.sync()
+        _ = try setup.city.revokePlatform(id: lab)
+        try setup.sync()
+        #expect(try CountyDatabase.open(at: setup.countyDB).platform(id: lab)?.status == .revoked)
+        setup.cluster.stopCity()
+        try Cluster.restore(setup.cluster.cityDB, from: backup)
+        try await setup.cluster.startCity()
+        #expect(try setup.city.platform(id: lab)?.status != .recognized && setup.city.platform(id: other)?.status != .recognized,
+                "the restore took the three decisions")
+        return (lab, other)
+    }
+
+    /// Finding 7: after a city restore, a compromised county gives back the city's recognition
+    /// of a platform and keeps its later revocation (0.15.0 ended "recognized"). The city knows
+    /// what it handed out (`served.db`, outside `city.db`): what is given back is kept until
+    /// nothing is missing, the operator sees what is missing, and the county's own sync, which
+    /// gives back everything, leaves the city as it was before the restore.
+    @Test(.timeLimit(.minutes(3)))
+    func aCountyCannotGiveBackAChoiceOfWhatARestoreTook() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.cluster.cleanUp() }
+        let (lab, other) = try await restoredAfterThreeDecisions(setup)
+
+        let recognition = try setup.sealed(lab, op: "update").filter { $0.change.values["status"] == .text("recognized") }
+        #expect(recognition.count == 1, "the county holds the sealed recognition")
+        let (cert, key) = try setup.cluster.certificate("130202")
+        let transport = try setup.cluster.transport(cert: cert, key: key)
+        let node = try CountyDatabase.open(at: setup.countyDB).replica.node
+        let answer = try await transport.returnChanges(ReturnRequest(node: node, changes: recognition))
+        #expect(answer.outcomes.map(\.reason) == ["return_waiting"], "\(answer.outcomes)")
+        #expect(answer.outcomes.first?.message?.contains(lab) == true, "the answer names what is missing: \(answer.outcomes)")
+        #expect(try setup.city.platform(id: lab)?.status != .recognized, "the recognition alone is not taken back")
+
+        // The operator sees which county owes what.
+        let check = try setup.cluster.syncctl(["status", "--db", setup.cluster.cityDB, "--check"])
+        #expect(check.status == 1 && check.stdout.contains("has not given back") && check.stdout.contains(lab), "\(check.stdout)")
+        let listed = try setup.cluster.syncctl(["returns", "--db", setup.cluster.cityDB, "--json"])
+        let gaps = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(gaps.map { $0["county"] as? String } == ["130202"] && gaps.first?["givenBack"] as? Int == 1, "\(listed.stdout)")
+        let missing = gaps.first?["missing"] as? [[String: Any]] ?? []
+        #expect(Set(missing.compactMap { $0["rowId"] as? String }) == [lab, other], "the revocation of lab and the recognition of other: \(listed.stdout)")
+        #expect(missing.allSatisfy { ($0["servedAt"] as? String)?.hasSuffix("Z") == true }, "when each was handed out: \(listed.stdout)")
+
+        // The county's own sync gives back all it holds: the whole gap, taken back in order.
+        try setup.sync()
+        #expect(try setup.city.platform(id: lab)?.status == .revoked, "the revocation came back after the recognition")
+        #expect(try setup.city.platform(id: other)?.status == .recognized)
+        #expect(try setup.city.returnGaps().isEmpty)
+        #expect(try setup.cluster.syncctl(["status", "--db", setup.cluster.cityDB, "--check"]).status == 0)
+        try setup.sync()
+        #expect(try CountyDatabase.open(at: setup.countyDB).platform(id: lab)?.status == .revoked, "and the county agrees")
+    }
+
+    /// A gap no county can fill any more (the node that held the revocation is gone): the
+    /// operator settles it, what was given back is taken back, the rest is given up in the
+    /// decision log, and a later start of the aggregator does not find it missing again.
+    @Test(.timeLimit(.minutes(3)))
+    func anOperatorSettlesAGapNoCountyCanFill() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.cluster.cleanUp() }
+        let (lab, other) = try await restoredAfterThreeDecisions(setup)
+        _ = try setup.sqlite("DELETE FROM received WHERE row_id = '\(lab)' AND \"values\" LIKE '%revoked%'")
+        try setup.sync()
+        #expect(try setup.city.platform(id: other)?.status != .recognized, "kept while the revocation is missing")
+        let refused = try setup.cluster.syncctl(["returns", "settle", "--db", setup.cluster.cityDB, "--county", "130202", "--reason", ""])
+        #expect(refused.status != 0, "a settlement needs a reason")
+
+        let settled = try setup.cluster.syncctl(["returns", "settle", "--db", setup.cluster.cityDB, "--county", "130202",
+                                                 "--reason", "the PC that held it was replaced"])
+        #expect(settled.status == 0 && settled.stdout.contains("given up 1") && settled.stdout.contains(lab), "\(settled.stdout)\(settled.stderr)")
+        #expect(try setup.city.platform(id: other)?.status == .recognized && setup.city.platform(id: lab)?.status == .recognized,
+                "what was given back is taken back; the revocation must be made again by hand")
+        #expect(try setup.city.decisions(county: "130202").contains { $0.action == "settle_return" && $0.detail.contains("replaced") })
+        setup.cluster.stopCity()
+        try await setup.cluster.startCity()
+        #expect(try setup.city.returnGaps().isEmpty, "the given-up change is not found missing again")
+        try setup.sync()
+        #expect(try setup.cluster.syncctl(["status", "--db", setup.cluster.cityDB, "--check"]).status == 0)
+    }
+
     /// The city's feed key is part of its state: a city database that recorded its key refuses to
     /// start without it, or with another (status 78), naming the file, instead of making a new one.
     @Test(.timeLimit(.minutes(2)))
