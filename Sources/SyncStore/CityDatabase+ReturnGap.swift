@@ -101,6 +101,24 @@ extension CityDatabase {
         }
     }
 
+    /// Takes back what `county` gave back once nothing is missing any more for another reason
+    /// than a return (its own changes sent again, a decision made again at the city): called on
+    /// each push and heartbeat, so a gap never waits for a return that will not come. Returns
+    /// whether it took anything back.
+    @discardableResult
+    func closeReturnGapIfWhole(county: String, applier: ChangeApplier, nowMs: Int64, db: Database) throws -> Bool {
+        guard try Self.hasReturnGap(db, county: county) else { return false }
+        // A decision made again at the city counts once stamped with its version.
+        _ = try CountyDatabase.stamp(db, wallMs: nowMs)
+        let (gap, given) = try Self.returnGap(db, county: county)
+        guard gap.missing.isEmpty else { return false }
+        if !given.isEmpty {
+            _ = try applyReturned(given, county: county, applier: applier, nowMs: nowMs, db: db)
+        }
+        try db.execute(sql: "DELETE FROM return_gap WHERE county = ? AND settled_at IS NULL", arguments: [county])
+        return !given.isEmpty
+    }
+
     /// Whether `county` has a gap open (changes found missing, or given back and kept).
     static func hasReturnGap(_ db: Database, county: String) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM return_gap WHERE county = ? AND settled_at IS NULL)", arguments: [county]) == true

@@ -204,6 +204,7 @@ extension CityDatabase {
         try db.execute(sql: """
             UPDATE node_state SET high_water = ?, last_contact_at = ?, last_push_at = ? WHERE node = ?
             """, arguments: [last.seq, nowMs, nowMs, request.node])
+        try closeReturnGapIfWhole(county: county, applier: applier, nowMs: nowMs, db: db)
         return (last.seq, outcomes)
     }
 
@@ -352,6 +353,7 @@ extension CityDatabase {
                 let held = try Int64.fetchOne(db, sql: "SELECT hlc FROM change_log WHERE seq = ? AND county = ?", arguments: [pulled, county])
                 agrees = held == hlc
             }
+            try closeReturnGapIfWhole(county: county, applier: applier(nowMs: nowMs), nowMs: nowMs, db: db)
             return (HeartbeatResponse(highWater: mark, cityTimeMs: nowMs, feedSeq: feedSeq, feedAgrees: agrees), admission)
         }
         if let admission { onNodeAdmitted(admission) }

@@ -233,6 +233,25 @@ struct ReturnTests {
         #expect(try setup.cluster.syncctl(["status", "--db", setup.cluster.cityDB, "--check"]).status == 0)
     }
 
+    /// The missing revocation made again by hand at the city: nothing the county withholds can
+    /// change the outcome any more, so what it gave back is taken back at its next contact,
+    /// without a settlement, and the newer revocation stands.
+    @Test(.timeLimit(.minutes(3)))
+    func aDecisionMadeAgainClosesTheGap() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.cluster.cleanUp() }
+        let (lab, other) = try await restoredAfterThreeDecisions(setup)
+        _ = try setup.sqlite("DELETE FROM received WHERE row_id = '\(lab)' AND \"values\" LIKE '%revoked%'")
+        try setup.sync()
+        #expect(try setup.city.returnGaps().first?.missing.map(\.rowId) == [lab], "only the revocation is missing")
+        _ = try setup.city.recognizePlatform(id: lab)
+        _ = try setup.city.revokePlatform(id: lab)
+        try setup.sync()
+        #expect(try setup.city.returnGaps().isEmpty)
+        #expect(try setup.city.platform(id: other)?.status == .recognized, "what the county gave back was taken back")
+        #expect(try setup.city.platform(id: lab)?.status == .revoked, "the decision made again stands")
+    }
+
     /// The city's feed key is part of its state: a city database that recorded its key refuses to
     /// start without it, or with another (status 78), naming the file, instead of making a new one.
     @Test(.timeLimit(.minutes(2)))
