@@ -23,6 +23,12 @@ struct FloodBench: AsyncParsableCommand {
     var abandoned = 40
     @Option(help: "Slice sizes to compare (changes per apply transaction), comma-separated; the batch size is one transaction per batch.")
     var slices = "\(SyncLimits().applySliceChanges),1000,2000"
+    @Option(help: "Connections of the flooding county that send a push body at 1 KiB/s (slow bodies) during the flood.")
+    var slowBodies = 10
+    @Option(help: ArgumentHelp("Where the flooding county runs: in-process (a SyncClient in this process, sharing its CPUs) or daemon (the real county-syncd beside this binary), comma-separated to compare.", valueName: "modes"))
+    var flooder = "in-process"
+    @Option(help: ArgumentHelp("With daemon: the CPU the flooding county's processes run on (taskset), as on a machine of their own; run this benchmark itself on another, e.g. taskset -c 0 sync-bench flood --flooder daemon --flooder-cpu 1.", valueName: "n"))
+    var flooderCPU: Int?
 
     func run() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-flood-\(UUID().uuidString)")
@@ -31,15 +37,25 @@ struct FloodBench: AsyncParsableCommand {
         let pki = folder.appendingPathComponent("pki").path
         try BenchCity.makePKI(pki, counties: ["130202", "130203"])
         print("sync-bench flood: county 130202 pushes \(rows) platforms in batches of \(batch) (remarks at the 200-character limit),")
-        print("and sends \(abandoned) more pushes of \(batch) changes that it abandons (hangs up after 0.3 s);")
+        print("and sends \(abandoned) more pushes of \(batch) changes that it abandons (hangs up after 0.3 s), and \(slowBodies) at 1 KiB/s (slow bodies);")
         print("county 130203 pulls its feed and pushes one change at a time meanwhile. Its latencies, over HTTPS with mutual TLS:")
         print("mode                                     requests  p50 ms    p99 ms    max ms   p99 / idle p99")
         let sizes = slices.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
         guard !sizes.isEmpty else { throw ValidationError("--slices: expected sizes such as 1000,250") }
-        for slice in sizes {
-            let name = slice >= batch ? "1 transaction per batch" : "\(slice) per transaction\(slice == SyncLimits().applySliceChanges ? " (default)" : "")"
-            _ = try await Self.measure(name: name, slice: slice, rows: rows, batch: batch, idlePulls: idlePulls, abandoned: abandoned,
-                                       folder: folder.appendingPathComponent("\(slice)"), pki: pki)
+        let modes = try flooder.split(separator: ",").map { text -> Flooder in
+            switch text.trimmingCharacters(in: .whitespaces) {
+            case "in-process": return .inProcess
+            case "daemon": return .daemon(cpu: flooderCPU)
+            default: throw ValidationError("--flooder: expected in-process or daemon, got \(text)")
+            }
+        }
+        for mode in modes {
+            for slice in sizes {
+                let name = (slice >= batch ? "1 transaction per batch" : "\(slice) per transaction\(slice == SyncLimits().applySliceChanges ? " (default)" : "")")
+                    + ", \(mode)"
+                _ = try await Self.measure(name: name, slice: slice, rows: rows, batch: batch, idlePulls: idlePulls, abandoned: abandoned,
+                                           slowBodies: slowBodies, flooder: mode, folder: folder.appendingPathComponent("\(mode.folder)-\(slice)"), pki: pki)
+            }
         }
     }
 
@@ -50,10 +66,37 @@ struct FloodBench: AsyncParsableCommand {
                           idlePulls: idlePulls, abandoned: 0, folder: folder, pki: pki)
     }
 
+    /// Where the flooding county runs.
+    enum Flooder: CustomStringConvertible {
+        /// A `SyncClient` in this process: its encoding, compression and TLS share this
+        /// process's CPUs with the city it floods.
+        case inProcess
+        /// The real `county-syncd`, on its own CPU if given (`taskset`), as on its own machine.
+        case daemon(cpu: Int?)
+
+        var description: String {
+            switch self {
+            case .inProcess: "flooder in process"
+            case .daemon(let cpu): "flooder a daemon" + (cpu.map { " on CPU \($0)" } ?? "")
+            }
+        }
+        var folder: String {
+            switch self {
+            case .inProcess: "in-process"
+            case .daemon: "daemon"
+            }
+        }
+        /// `arguments` run on the flooder's CPU, if it has one.
+        func pinned(_ arguments: [String]) -> [String] {
+            guard case .daemon(let cpu?) = self else { return arguments }
+            return ["/usr/bin/taskset", "-c", String(cpu)] + arguments
+        }
+    }
+
     /// Prints the latencies of one mode; returns the pulls' idle and busy p99.
     @discardableResult
-    static func measure(name: String, slice: Int, rows: Int, batch: Int, idlePulls: Int, abandoned: Int = 0, folder: URL,
-                        pki: String) async throws -> (idleP99: Double, busyP99: Double) {
+    static func measure(name: String, slice: Int, rows: Int, batch: Int, idlePulls: Int, abandoned: Int = 0, slowBodies: Int = 0,
+                        flooder mode: Flooder = .inProcess, folder: URL, pki: String) async throws -> (idleP99: Double, busyP99: Double) {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let flooder = try CountyDatabase.create(at: folder.appendingPathComponent("flooder.db").path, county: "130202")
         let platforms = (0..<rows).map { index -> Platform in
@@ -95,38 +138,52 @@ struct FloodBench: AsyncParsableCommand {
             idle.pushes.append(try await pushOnce())
         }
 
-        var logger = Logger(label: "sync-bench")
-        logger.logLevel = .critical
-        let client = SyncClient(database: flooder, transport: try BenchCity.transport(port: port, pki: pki, county: "130202"),
-                                logger: logger, batchSize: batch)
         // The abandoned pushes: the flooder's next batch, sent as it is by curl processes that
-        // hang up after 0.3 s, so the city receives them and their clients are gone.
-        var hangUps: [Process] = []
-        if abandoned > 0, let first = try flooder.nextPushBatch(limit: batch) {
+        // hang up after 0.3 s, so the city receives them and their clients are gone; and slow
+        // bodies, the same batch sent at 1 KiB/s for up to 20 s.
+        var hangUps: [pid_t] = []
+        if abandoned + slowBodies > 0, let first = try flooder.nextPushBatch(limit: batch) {
             let body = folder.appendingPathComponent("abandoned.json")
             try Data(JSONText.pushRequest(first).utf8).write(to: body)
-            for _ in 0..<abandoned {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-                process.arguments = ["-s", "-o", "/dev/null", "--max-time", "0.3", "--cacert", "\(pki)/ca.pem", "--cert", "\(pki)/county-130202.pem",
-                                     "--key", "\(pki)/county-130202.key", "-H", "Content-Type: application/json", "-H", "Sync-Protocol: 2",
-                                     "-H", "Expect:", "--data-binary", "@\(body.path)", "https://127.0.0.1:\(port)/v1/push"]
-                try process.run()
-                hangUps.append(process)
+            func curl(_ limits: [String]) throws -> pid_t {
+                let arguments = ["/usr/bin/curl", "-s", "-o", "/dev/null"] + limits + ["--cacert", "\(pki)/ca.pem", "--cert", "\(pki)/county-130202.pem",
+                                 "--key", "\(pki)/county-130202.key", "-H", "Content-Type: application/json", "-H", "Sync-Protocol: 2",
+                                 "-H", "Expect:", "--data-binary", "@\(body.path)", "https://127.0.0.1:\(port)/v1/push"]
+                guard let pid = ChildProcess.start(mode.pinned(arguments), output: "/dev/null") else { throw BenchError("cannot start curl") }
+                return pid
             }
+            for _ in 0..<abandoned { hangUps.append(try curl(["--max-time", "0.3"])) }
+            for _ in 0..<slowBodies { hangUps.append(try curl(["--max-time", "20", "--limit-rate", "1K"])) }
         }
-        // The flooder retries a push refused with 429 (its share of the city taken by its own
-        // abandoned pushes), as the daemon does with its backoff.
-        let flood = Task {
-            var report = SyncReport()
-            while true {
-                do {
-                    let more = try await client.pushPending()
-                    report.pushed += more.pushed
-                    return report
-                } catch TransportError.http(_, _, let status, _) where status == 429 {
-                    try await Task.sleep(for: .milliseconds(100))
+        let flood: Task<Void, any Error>
+        switch mode {
+        case .inProcess:
+            var logger = Logger(label: "sync-bench")
+            logger.logLevel = .critical
+            let client = SyncClient(database: flooder, transport: try BenchCity.transport(port: port, pki: pki, county: "130202"),
+                                    logger: logger, batchSize: batch)
+            // The flooder retries a push refused with 429 (its share of the city taken by its own
+            // abandoned pushes), as the daemon does with its backoff.
+            flood = Task {
+                while true {
+                    do {
+                        _ = try await client.pushPending()
+                        return
+                    } catch TransportError.http(_, _, let status, _) where status == 429 {
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
                 }
+            }
+        case .daemon:
+            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("county-syncd")
+            guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw BenchError("no \(binary.path): build the package with -c release") }
+            guard let pid = ChildProcess.start(mode.pinned([binary.path, "--db", flooder.path, "--city", "https://127.0.0.1:\(port)", "--ca", "\(pki)/ca.pem",
+                                                            "--cert", "\(pki)/county-130202.pem", "--key", "\(pki)/county-130202.key",
+                                                            "--batch-size", String(batch), "--log-level", "warning"]),
+                                               output: folder.appendingPathComponent("flooder.log").path) else { throw BenchError("cannot start \(binary.path)") }
+            flood = Task {
+                defer { ChildProcess.stop(pid) }
+                while try flooder.pendingCount() > 0 { try await Task.sleep(for: .milliseconds(50)) }
             }
         }
         var busy: (pulls: [Double], pushes: [Double]) = ([], [])
@@ -137,7 +194,7 @@ struct FloodBench: AsyncParsableCommand {
             if busy.pulls.count > 100_000 { throw BenchError("the flood did not finish") }
         }
         _ = try await flood.value
-        for process in hangUps { process.waitUntilExit() }
+        for pid in hangUps { ChildProcess.stop(pid, signal: SIGKILL) }
         let left = try flooder.pendingCount()
         guard left == 0 else { throw BenchError("\(left) of \(rows) changes were not pushed") }
         print(Self.row("idle city: pulls", idle.pulls, idle: idle.pulls))
