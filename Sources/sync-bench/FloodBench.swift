@@ -211,7 +211,7 @@ struct FloodBench: AsyncParsableCommand {
 
     static func row(_ name: String, _ values: [Double], idle: [Double]) -> String {
         let p99 = percentile(values, 0.99)
-        return name.padding(toLength: 42, withPad: " ", startingAt: 0)
+        return name.padding(toLength: max(42, name.count + 1), withPad: " ", startingAt: 0)
             + String(format: "%7d %9.1f %9.1f %9.1f %12.2fx", values.count, percentile(values, 0.5), p99, values.max() ?? 0, p99 / percentile(idle, 0.99))
     }
 }
