@@ -72,11 +72,22 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
+        // The county office's console, served by county-syncd to its clerks (mutual TLS).
+        .target(
+            name: "CountyConsole",
+            dependencies: [
+                "SyncCore", "SyncStore", "ServiceSupport", "Console",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The county daemon's services and the sync client shared with `syncctl sync`.
         .target(
             name: "CountyDaemon",
             dependencies: [
-                "SyncCore", "SyncProtocol", "SyncStore", "CurlTransport", "ServiceSupport",
+                "SyncCore", "SyncProtocol", "SyncStore", "CurlTransport", "ServiceSupport", "CountyConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "CSignals",
@@ -99,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "county-syncd",
             dependencies: [
-                "CountyDaemon", "SyncStore", "CSignals", "ServiceSupport",
+                "CountyDaemon", "CountyConsole", "SyncStore", "CSignals", "ServiceSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

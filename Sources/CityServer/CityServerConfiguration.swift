@@ -1,4 +1,5 @@
 import Foundation
+import ServiceSupport
 import SyncCore
 import SyncProtocol
 
@@ -33,7 +34,7 @@ public struct CityServerConfiguration: Sendable, Hashable {
     /// let a server impose its own order (`SSL_OP_CIPHER_SERVER_PREFERENCE`): with one, the
     /// client cannot choose a weaker one (testssl.sh: "server cipher order: yes"). TLS 1.3, which
     /// counties' libcurl negotiates first, has AEAD suites only.
-    public static let tls12CipherSuites = ["ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384"].joined(separator: ":")
+    public static let tls12CipherSuites = TLSProfile.tls12CipherSuites
     /// A TLS handshake not finished this long after the connection is closed (`ConnectionGate`).
     public var handshakeTimeoutSeconds = 5
     /// Most connections at once; the process's descriptor limit less a reserve bounds it too.

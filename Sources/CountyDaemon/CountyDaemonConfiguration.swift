@@ -1,3 +1,4 @@
+import CountyConsole
 import Foundation
 import SyncCore
 
@@ -39,6 +40,9 @@ public struct CountyDaemonConfiguration: Sendable, Hashable {
     /// Where to write the metrics listener's port (with port 0), if anywhere.
     public var metricsPortFile: String?
 
+    /// The clerks' console (`console-listen`), if served.
+    public var console: CountyConsoleSettings?
+
     /// Creates a configuration.
     public init(databasePath: String, cityURL: String, caFile: String, certFile: String, keyFile: String) {
         self.databasePath = databasePath
@@ -63,6 +67,7 @@ public struct CountyDaemonConfiguration: Sendable, Hashable {
                 throw .invalid(key: "metrics-listen", reason: "\(host) is not a loopback address; the plain-HTTP listener serves only this machine (127.0.0.1 or ::1)")
             }
         }
+        try console?.validate()
         guard pullIntervalSeconds > 0, pullIntervalSeconds <= 3600 else { throw .invalid(key: "pull-interval", reason: "must be between 0 and 3600 seconds") }
         guard (1...3_650).contains(logRetentionDays) else { throw .invalid(key: "log-retention-days", reason: "must be 1 to 3650") }
         guard (1...10_000).contains(batchSize) else { throw .invalid(key: "batch-size", reason: "must be 1 to 10000") }

@@ -1,3 +1,4 @@
+import CountyConsole
 import Dispatch
 import CurlTransport
 import Foundation
@@ -175,6 +176,11 @@ public func buildCountyDaemon(configuration: CountyDaemonConfiguration, logger: 
     if let host = configuration.metricsHost {
         services.append(.init(service: DaemonMetrics.listener(database, host: host, port: configuration.metricsPort,
                                                               portFile: configuration.metricsPortFile, logger: logger)))
+    }
+    if let console = configuration.console {
+        // The clerks' pages read and write the replica only: a page never waits for the city,
+        // and what a clerk enters is sent by the sync loop like any change.
+        services.append(.init(service: try CountyConsole.application(database: database, settings: console, logger: logger)))
     }
     return ServiceGroup(configuration: .init(
         services: services,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CountyConsole
 import CountyDaemon
 import CSignals
 import Foundation
@@ -39,8 +40,20 @@ struct CountySyncd: AsyncParsableCommand {
     @Option(name: .customLong("metrics-port-file"), help: ArgumentHelp("Write the metrics listener's port here.", valueName: "path"))
     var metricsPortFile: String?
 
+    @Option(name: .customLong("console-listen"), help: ArgumentHelp("Serve the clerks' console over HTTPS here, e.g. 8443 (this machine only) or 0.0.0.0:8443 (the office's network); off by default.", valueName: "[host:]port"))
+    var consoleListen: String?
+    @Option(name: .customLong("console-cert"), help: ArgumentHelp("The console's server certificate (Deploy/pki.sh county-server).", valueName: "pem"))
+    var consoleCert: String?
+    @Option(name: .customLong("console-key"), help: ArgumentHelp("Its private key.", valueName: "pem"))
+    var consoleKey: String?
+    @Option(name: .customLong("console-client-ca"), help: ArgumentHelp("The CA of the clerk certificates (default: --ca).", valueName: "pem"))
+    var consoleClientCA: String?
+    @Option(name: .customLong("console-port-file"), help: ArgumentHelp("Write the console's port here.", valueName: "path"))
+    var consolePortFile: String?
+
     static let keys: Set<String> = ["db", "city", "ca", "cert", "key", "pull-interval", "batch-size", "max-backoff", "request-timeout", "connect-timeout",
-                                    "log-retention-days", "log-level", "metrics-listen", "metrics-port-file"]
+                                    "log-retention-days", "log-level", "metrics-listen", "metrics-port-file",
+                                    "console-listen", "console-cert", "console-key", "console-client-ca", "console-port-file"]
 
     /// Runs the process; a configuration error is one line naming the file, line and key, and
     /// exit status 78 (no usage text, and no restart by the service unit).
@@ -78,6 +91,15 @@ struct CountySyncd: AsyncParsableCommand {
             configuration.metricsPort = metrics.port
         }
         configuration.metricsPortFile = metricsPortFile ?? file?.values["metrics-port-file"]
+        if let address = consoleListen ?? file?.values["console-listen"] {
+            // A bare port is this machine only; the office's network must be named.
+            let listen = Int(address) != nil ? try ListenAddress("127.0.0.1:\(address)", key: "console-listen") : try ListenAddress(address, key: "console-listen")
+            configuration.console = CountyConsoleSettings(
+                host: listen.host, port: listen.port,
+                certFile: try setting(consoleCert, "console-cert"), keyFile: try setting(consoleKey, "console-key"),
+                clientCAFile: consoleClientCA ?? file?.values["console-client-ca"] ?? configuration.caFile,
+                portFile: consolePortFile ?? file?.values["console-port-file"])
+        }
         let levelName = logLevel ?? file?.values["log-level"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ConfigurationError.invalid(key: "log-level", reason: "unknown level \(levelName); expected trace, debug, info, notice, warning, error or critical")

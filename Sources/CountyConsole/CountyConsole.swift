@@ -1,0 +1,215 @@
+import Console
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOSSL
+import Synchronization
+import SyncCore
+import SyncStore
+
+/// The request context of the county console: the connection, so the clerk's certificate can be
+/// read off its TLS handler, and the clerk that step found.
+public struct CountyConsoleContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let channel: any Channel
+    /// The signed-in clerk's name (`CN=clerk-CODE-NAME`); set before any page runs.
+    public var clerk: String = ""
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
+
+/// Who may use a county's console: a clerk of that very county, `CN=clerk-CODE-NAME`
+/// (`Deploy/pki.sh clerk DIR CODE NAME`).
+public enum ClerkCertificate {
+    /// The clerk's name in `commonName`, or why it names no clerk of `county`.
+    public static func clerk(commonName: String, county: String) -> Result<String, ConsoleError> {
+        let prefix = "clerk-\(county)-"
+        guard commonName.hasPrefix(prefix) else {
+            let other = commonName.hasPrefix("clerk-") ? "a clerk of another county" : commonName.isEmpty ? "no one" : "not a clerk"
+            return .failure(ConsoleError(.forbidden, "证书 \(commonName) 不是本县区（\(county)）的录入员证书 — the certificate \(commonName) is \(other), not a clerk of county \(county)"))
+        }
+        let name = String(commonName.dropFirst(prefix.count))
+        guard ChangeActor.isValid("clerk:" + name), !name.contains(where: { $0 == "/" || $0 == "\\" }) else {
+            return .failure(ConsoleError(.forbidden, "证书 \(commonName) 中的姓名无效 — the name in certificate \(commonName) is not usable"))
+        }
+        return .success(name)
+    }
+}
+
+/// Admits a request only with a clerk certificate of this county; anyone else gets a page saying
+/// so, in Chinese first. The console's stylesheet and script are served to any certificate the
+/// CA signed, so the refusal page shows as the console does.
+struct ClerkAuthentication: RouterMiddleware {
+    typealias Context = CountyConsoleContext
+    let county: String
+    let shell: ConsoleShell
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if request.uri.path.hasPrefix("/console/static/") { return try await next(request, context) }
+        let certificate = try? await context.channel.nioSSL_peerCertificate().get()
+        let commonName = certificate?.subjectName.first { $0.type == .commonName }?.value ?? ""
+        switch ClerkCertificate.clerk(commonName: commonName, county: county) {
+        case .success(let name):
+            context.clerk = name
+            return try await next(request, context)
+        case .failure(let refusal):
+            logger.warning("county console: refused a certificate", metadata: ["sync.certificate.cn": "\(commonName)", "sync.route": "\(request.uri.path)"])
+            struct Refusal { let message: String; let county: String }
+            var response = shell.htmlResponse(shell.render(Refusal(message: refusal.message, county: county), "refusal"),
+                                              generated: ConsoleFormat.time(CountyDatabase.wallClockMs()))
+            response.status = .forbidden
+            return response
+        }
+    }
+}
+
+/// The county office's console: where clerks see what the city decided, register and search
+/// platforms and read a record's history, in the browser, Chinese first. Served by `county-syncd`
+/// (`console-listen`) to clerk certificates of this county only.
+///
+/// Every page reads the local replica only, so a page never waits for the city; every change is
+/// made through the same `CountyDatabase` methods `syncctl` uses, named `clerk:NAME`, and the
+/// daemon's sync loop sends it as it sends any change.
+public struct CountyConsole: Sendable {
+    let database: CountyDatabase
+    let shell: ConsoleShell
+    let guardian = ConsoleGuard()
+    let logger: Logger
+    /// When each clerk last opened the overview, for "since your last visit".
+    private let visits = Visits()
+
+    public init(database: CountyDatabase, refreshSeconds: Int = 0, logger: Logger) {
+        self.database = database
+        self.logger = logger
+        let name = (try? database.counties.county(database.county).name) ?? database.county
+        shell = ConsoleShell(brand: "\(name)科技创新平台", subtitle: "County console · County Sync", who: "录入员", refreshSeconds: refreshSeconds,
+                             pages: CountyConsoleTemplates.sources)
+    }
+
+    /// The pages, in the order of the navigation bar.
+    enum Section: String, CaseIterable {
+        case overview, platforms
+
+        var path: String { self == .overview ? "/console" : "/console/\(rawValue)" }
+        var label: String {
+            switch self {
+            case .overview: "概览 Today"
+            case .platforms: "平台 Platforms"
+            }
+        }
+    }
+
+    /// The router: clerk authentication, then the pages.
+    public func router() -> Router<CountyConsoleContext> {
+        let router = Router(context: CountyConsoleContext.self)
+        router.middlewares.add(ClerkAuthentication(county: database.county, shell: shell, logger: logger))
+        router.get("/") { _, _ in
+            var headers = ConsoleGuard.securityHeaders
+            headers[.location] = "/console"
+            return Response(status: .seeOther, headers: headers)
+        }
+        router.get("/console/static/console.css") { _, _ in ConsoleShell.asset(ConsoleAssets.css, type: "text/css; charset=utf-8") }
+        router.get("/console/static/console.js") { _, _ in ConsoleShell.asset(ConsoleAssets.javascript, type: "text/javascript; charset=utf-8") }
+        let views = CountyConsoleViews(database: database, shell: shell)
+        router.get("/console") { request, context in
+            let since = visits.visit(context.clerk)
+            return await page(request, context, .overview, title: "概览 Today") { _ in try views.overview(sinceVisitMs: since) }
+        }
+        router.get("/console/platforms") { request, context in
+            let query = request.uri.queryParameters.get("q") ?? ""
+            return await page(request, context, .platforms, title: "平台 Platforms") { _ in try views.platforms(query: query) }
+        }
+        router.get("/console/platforms/new") { request, context in
+            await page(request, context, .platforms, title: "登记平台 Register") { token in views.platformForm(token: token, values: [:], problem: nil) }
+        }
+        router.post("/console/platforms") { request, context in
+            await register(request, context, views: views)
+        }
+        router.get("/console/records/{id}") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return await page(request, context, nil, title: "记录 \(id)") { _ in try views.record(id) }
+        }
+        return router
+    }
+
+    private func nav(_ section: Section?) -> [ConsoleShell.Link] {
+        Section.allCases.map { ConsoleShell.Link(href: $0.path, label: $0.label, current: $0 == section) }
+    }
+
+    /// Renders a page inside the layout, or the error page naming what went wrong.
+    private func page(_ request: Request, _ context: CountyConsoleContext, _ section: Section?, title: String,
+                      _ body: @escaping @Sendable (String) throws -> String) async -> Response {
+        let token = guardian.token(for: context.clerk)
+        let generated = ConsoleFormat.time(CountyDatabase.wallClockMs())
+        do {
+            let html = try await shell.blocking { try body(token) }
+            return shell.htmlResponse(shell.layout(title: title, nav: nav(section), signedIn: context.clerk, body: html, generated: generated),
+                                      generated: generated)
+        } catch {
+            return shell.errorPage(error, status: .notFound, fallback: "\(error)", title: title, nav: nav(section), signedIn: context.clerk,
+                                   back: section?.path ?? "/console")
+        }
+    }
+
+    /// Registers a platform from the form: refused cross-site or without the clerk's token; a
+    /// value the rules refuse shows the form again with the message beside its field, and writes
+    /// nothing; a registration goes to its record, named `clerk:NAME`.
+    private func register(_ request: Request, _ context: CountyConsoleContext, views: CountyConsoleViews) async -> Response {
+        let title = "登记平台 Register"
+        do {
+            let buffer = try await request.body.collect(upTo: 64 * 1024)
+            let form = FormFields.parse(String(buffer: buffer))
+            try guardian.checkStateChange(request, operatorName: context.clerk, formToken: form["token"])
+            let actor = "clerk:" + context.clerk
+            let outcome = try await shell.blocking { () throws -> Result<Platform, DomainError> in
+                do {
+                    return .success(try ChangeActor.$current.withValue(actor) { try views.register(form) })
+                } catch let error as DomainError {
+                    return .failure(error)
+                } catch StoreError.invalidInput(let error) {
+                    return .failure(error)
+                }
+            }
+            switch outcome {
+            case .success(let platform):
+                logger.notice("county console: platform registered", metadata: ["sync.clerk": "\(context.clerk)", "sync.record": "\(platform.id)"])
+                var headers = ConsoleGuard.securityHeaders
+                headers[.location] = "/console/records/\(platform.id)"
+                return Response(status: .seeOther, headers: headers)
+            case .failure(let problem):
+                let token = guardian.token(for: context.clerk)
+                let generated = ConsoleFormat.time(CountyDatabase.wallClockMs())
+                let body = views.platformForm(token: token, values: form, problem: problem)
+                var response = shell.htmlResponse(shell.layout(title: title, nav: nav(.platforms), signedIn: context.clerk, body: body, generated: generated),
+                                                  generated: generated)
+                response.status = .unprocessableContent
+                return response
+            }
+        } catch {
+            logger.warning("county console: refused a change", metadata: ["sync.clerk": "\(context.clerk)", "sync.route": "\(request.uri.path)", "sync.error": "\(error)"])
+            return shell.errorPage(error, status: .badRequest, fallback: "\(error)", title: title, nav: nav(.platforms), signedIn: context.clerk,
+                                   back: "/console/platforms/new")
+        }
+    }
+}
+
+/// When each clerk last opened the overview (ms since 1970), kept while the daemon runs.
+final class Visits: Sendable {
+    private let last = Mutex<[String: Int64]>([:])
+
+    /// Records a visit now; returns the one before, if any.
+    func visit(_ clerk: String) -> Int64? {
+        let now = CountyDatabase.wallClockMs()
+        return last.withLock { visits in
+            defer { visits[clerk] = now }
+            return visits[clerk]
+        }
+    }
+}

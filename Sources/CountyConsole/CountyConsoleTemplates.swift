@@ -1,0 +1,91 @@
+/// The county console's pages as Mustache templates, inside `ConsoleShell`'s layout. `{{value}}`
+/// is escaped for HTML; `{{{value}}}` only for the page body the console renders itself.
+enum CountyConsoleTemplates {
+    static let sources: [(String, String)] = [
+        ("overview", overview), ("platforms", platforms), ("platform-form", platformForm), ("record", record), ("history", history), ("refusal", refusal),
+    ]
+
+    static let overview = """
+        <h1>概览 Today</h1>
+        <section id="city" class="{{cityClass}}">
+        <h2>与市里 The city</h2>
+        <p id="city-state">{{cityState}}</p>
+        {{#lastError}}<p class="error" id="last-error">上次同步失败 the last attempt failed: {{lastError}}</p>{{/lastError}}
+        </section>
+        <section id="outbox">
+        <h2>待发送 Waiting to be sent</h2>
+        <p id="pending">{{pendingText}}</p>
+        </section>
+        <section id="needs">
+        <h2>需要处理 Needs your action</h2>
+        <ul>{{#needs}}<li>{{.}}</li>{{/needs}}{{^needs}}<li class="empty">无 nothing</li>{{/needs}}</ul>
+        </section>
+        <section>
+        <h2>市局决定 What the city decided{{#sinceVisit}} since your last visit ({{sinceVisit}}){{/sinceVisit}}</h2>
+        <table id="city-decisions"><thead><tr><th>时间 When</th><th>记录 Record</th><th>决定 What</th><th>经办人 Who</th></tr></thead><tbody>
+        {{#decisions}}<tr class="{{#new}}new{{/new}}"><td>{{at}}</td><td><a class="mono" href="/console/records/{{rowId}}">{{label}}</a></td><td>{{what}}</td><td class="actor">{{actor}}</td></tr>{{/decisions}}
+        {{^decisions}}<tr><td colspan="4" class="empty">无 none yet</td></tr>{{/decisions}}
+        </tbody></table>
+        </section>
+        """
+
+    static let platforms = """
+        <h1>平台 Platforms</h1>
+        <form method="get" action="/console/platforms" class="search">
+        <label>名称或统一社会信用代码 Name or credit code <input name="q" value="{{query}}"></label>
+        <button type="submit">查找 Search</button> <a href="/console/platforms/new" class="button" id="register">登记新平台 Register a platform</a>
+        </form>
+        <p class="summary" id="platform-count">{{summary}}</p>
+        <table id="platforms"><thead><tr><th>名称 Name</th><th>类别 Category</th><th>级别 Level</th><th>统一社会信用代码 Credit code</th><th>状态 Status</th></tr></thead><tbody>
+        {{#rows}}<tr data-id="{{id}}"><td><a href="/console/records/{{id}}">{{name}}</a></td><td>{{category}}</td><td>{{level}}</td><td class="mono">{{creditCode}}</td><td>{{status}}</td></tr>{{/rows}}
+        {{^rows}}<tr><td colspan="5" class="empty">无 none</td></tr>{{/rows}}
+        </tbody></table>
+        """
+
+    static let platformForm = """
+        <h1>登记平台 Register a platform</h1>
+        {{#problem}}<p class="error" role="alert" id="form-problem">{{problem}}</p>{{/problem}}
+        <form method="post" action="/console/platforms" id="platform-form">
+        <input type="hidden" name="token" value="{{token}}">
+        {{#fields}}
+        <div class="field{{#error}} invalid{{/error}}" data-field="{{name}}">
+        <label for="f-{{name}}">{{label}}</label>
+        {{#select}}<select id="f-{{name}}" name="{{name}}">{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{text}}</option>{{/options}}</select>{{/select}}
+        {{^select}}<input id="f-{{name}}" name="{{name}}" value="{{value}}" maxlength="{{maxLength}}"{{#required}} required{{/required}}>{{/select}}
+        {{#error}}<span class="error field-error" id="error-{{name}}">{{error}}</span>{{/error}}
+        {{#hint}}<span class="note">{{hint}}</span>{{/hint}}
+        </div>
+        {{/fields}}
+        <button type="submit">登记 Register</button>
+        </form>
+        """
+
+    static let record = """
+        <h1>{{title}}</h1>
+        <table class="fields" id="record-fields"><tbody>
+        {{#fields}}<tr><th>{{label}}</th><td data-field="{{name}}">{{value}}{{#cityOwned}} <span class="note">市局填写 set by the city</span>{{/cityOwned}}</td></tr>{{/fields}}
+        </tbody></table>
+        <h2>记录 History</h2>
+        {{{history}}}
+        """
+
+    static let history = """
+        <table class="history" id="history"><thead><tr><th>时间 When</th><th>事件 What</th><th>经办人 Who</th><th>详情 Detail</th></tr></thead><tbody>
+        {{#events}}<tr class="event-{{kind}}"><td>{{at}}</td><td>{{kind}}</td><td class="actor">{{actor}}</td><td>{{detail}}</td></tr>{{/events}}
+        {{^events}}<tr><td colspan="4" class="empty">无记录 no history</td></tr>{{/events}}
+        </tbody></table>
+        """
+
+    static let refusal = """
+        <!doctype html>
+        <html lang="zh-CN">
+        <head><meta charset="utf-8"><title>无权访问 Not allowed · County Sync</title>
+        <link rel="stylesheet" href="/console/static/console.css"></head>
+        <body><main>
+        <h1>无权访问 Not allowed</h1>
+        <p class="error" role="alert" id="refusal">{{message}}</p>
+        <p>本页面只对本县区的录入员开放：请使用县区科技部门发给您的录入员证书（clerk-{{county}}-姓名）。
+        This console is for the clerks of county {{county}} only: use the clerk certificate your county's IT admin issued you (CN=clerk-{{county}}-NAME).</p>
+        </main></body></html>
+        """
+}

@@ -1,0 +1,172 @@
+import Console
+import Foundation
+import SyncCore
+import SyncStore
+
+/// What each county console page shows, read from the local replica (never from the city).
+struct CountyConsoleViews: Sendable {
+    let database: CountyDatabase
+    let shell: ConsoleShell
+
+    // MARK: 概览 Today
+
+    func overview(sinceVisitMs: Int64?) throws -> String {
+        let status = try database.status()
+        let now = CountyDatabase.wallClockMs()
+        let lastContact = [status.lastPullAt, status.lastPushAt].compactMap { $0 }.max()
+        let cityState: String
+        let cityClass: String
+        if let lastContact {
+            let ago = ConsoleFormat.ago(lastContact, now: now)
+            if status.lastError == nil {
+                (cityState, cityClass) = ("市里可以连接：最近一次同步在 \(ago) — the city is reachable; last synced \(ago)", "ok")
+            } else {
+                (cityState, cityClass) = ("暂时连不上市里，录入的内容会保存在本机，恢复后自动发送 — the city is not reachable now; what you enter is kept here and sent when it is (last synced \(ago))", "behind")
+            }
+        } else {
+            (cityState, cityClass) = ("尚未与市里同步过 — this replica has not synced with the city yet", "behind")
+        }
+        let pendingText = status.pending == 0
+            ? "全部已发送 everything entered here has reached the city"
+            : "\(status.pending) 条修改等待发送，最早的已等 \(ConsoleFormat.age(seconds: status.oldestPendingAgeSeconds)) — \(status.pending) change(s) wait to be sent, the oldest for \(ConsoleFormat.age(seconds: status.oldestPendingAgeSeconds))"
+        var needs: [String] = []
+        if status.parked > 0 { needs.append("\(status.parked) 条修改被市里退回，请查看原因 — \(status.parked) change(s) the city refused: see why (syncctl parked)") }
+        if status.conflicts > 0 { needs.append("\(status.conflicts) 处冲突待市里处理 — \(status.conflicts) conflict(s) wait for the city") }
+        if status.refusedReturns > 0 { needs.append("\(status.refusedReturns) 条市局修改无法交还 — \(status.refusedReturns) city change(s) could not be given back") }
+        struct Decision { let at, rowId, label, what: String; let actor: String; let new: Bool }
+        var names: [String: String] = [:]
+        let decisions = try database.receivedCityChanges(limit: 30).map { change -> Decision in
+            if names[change.rowId] == nil {
+                names[change.rowId] = (change.table == "platform" ? try database.platform(id: change.rowId)?.name : nil) ?? String(change.rowId.prefix(8))
+            }
+            return Decision(at: ConsoleFormat.time(change.appliedAtMs), rowId: change.rowId,
+                            label: "\(change.table == "platform" ? "平台" : "奖补") \(names[change.rowId] ?? "")",
+                            what: Self.describe(change), actor: change.actor ?? "市局 the city",
+                            new: sinceVisitMs.map { change.appliedAtMs > $0 } ?? false)
+        }
+        struct Page { let cityState, cityClass, pendingText: String; let lastError: String?; let needs: [String]; let decisions: [Decision]; let sinceVisit: String? }
+        return shell.render(Page(cityState: cityState, cityClass: cityClass, pendingText: pendingText, lastError: status.lastError, needs: needs,
+                                 decisions: decisions, sinceVisit: sinceVisitMs.map(ConsoleFormat.time)), "overview")
+    }
+
+    /// A city change in plain words: the decision where one is recognisable, else the columns.
+    static func describe(_ change: ReceivedCityChange) -> String {
+        if change.op == "delete" { return "删除 deleted" }
+        if case .text(let status)? = change.values["status"] {
+            if let platform = PlatformStatus(rawValue: status) { return "\(platform.chineseName) \(status)" }
+            if let award = AwardStatus(rawValue: status) {
+                var text = "\(award.chineseName) \(status)"
+                if case .integer(let fen)? = change.values["amount_fen"] { text += " · \(ConsoleFormat.yuan(fen)) 元" }
+                if case .text(let reason)? = change.values["rejection_reason"], !reason.isEmpty { text += " · 理由 reason: \(reason)" }
+                return text
+            }
+        }
+        return "修改 changed " + change.columns.joined(separator: ", ")
+    }
+
+    // MARK: 平台 Platforms
+
+    func platforms(query: String) throws -> String {
+        let (page, matching, total) = try database.platformPage(text: query, status: "", county: "", limit: 200, offset: 0)
+        struct Row { let id, name, category, level, creditCode, status: String }
+        let rows = page.map { platform in
+            Row(id: platform.id, name: platform.name, category: platform.category.chineseName, level: platform.level?.chineseName ?? "-",
+                creditCode: platform.creditCode, status: platform.status.chineseName)
+        }
+        let summary = query.isEmpty ? "共 \(total) 个平台 \(total) platforms" : "\(matching) / \(total) 个平台符合“\(query)” — \(matching) of \(total) match"
+        struct Page { let query, summary: String; let rows: [Row] }
+        return shell.render(Page(query: query, summary: summary, rows: rows), "platforms")
+    }
+
+    /// One field of the registration form.
+    struct Field {
+        struct Option { let value, text: String; let selected: Bool }
+        let name, label, value: String
+        let maxLength: Int
+        let required: Bool
+        let select: [String: [Option]]?
+        let error: String?
+        let hint: String?
+    }
+
+    /// The registration form with `values` filled in and `problem`'s message beside its field.
+    func platformForm(token: String, values: [String: String], problem: DomainError?) -> String {
+        func error(_ name: String) -> String? {
+            guard let problem, problem.field == name else { return nil }
+            return problem.text(.zh) + " — " + problem.description
+        }
+        func text(_ name: String, _ label: String, required: Bool = true, hint: String? = nil) -> Field {
+            Field(name: name, label: label, value: values[name] ?? "", maxLength: Platform.maxTextLength, required: required, select: nil,
+                  error: error(name), hint: hint)
+        }
+        func choice(_ name: String, _ label: String, _ options: [(String, String)]) -> Field {
+            let chosen = values[name] ?? ""
+            return Field(name: name, label: label, value: chosen, maxLength: 0, required: false,
+                         select: ["options": options.map { Field.Option(value: $0.0, text: $0.1, selected: $0.0 == chosen) }], error: error(name), hint: nil)
+        }
+        let fields = [
+            text("name", "平台名称 Name"),
+            choice("category", "类别 Category", PlatformCategory.allCases.map { ($0.rawValue, "\($0.chineseName) \($0.rawValue)") }),
+            choice("level", "级别 Level", [("", "无 none")] + Level.allCases.map { ($0.rawValue, "\($0.chineseName) \($0.rawValue)") }),
+            choice("subtype", "子类 Subtype", [("", "默认 default"), ("new", "新认定 new"), ("imported", "引进 imported")]),
+            text("host-org", "依托单位 Host organisation"),
+            text("credit-code", "统一社会信用代码 Credit code", hint: "18 位，例如 91130202MA0A00011Y"),
+            text("industry", "行业领域 Industry"),
+            text("contact", "联系人及电话 Contact", required: false),
+            text("remarks", "备注 Remarks", required: false),
+        ]
+        // A problem of a field the form does not show (none today) is said above the form.
+        let shown = problem.map { problem in fields.contains { $0.name == problem.field } } ?? true
+        struct Page { let token: String; let fields: [Field]; let problem: String? }
+        return shell.render(Page(token: token, fields: fields, problem: shown ? (problem == nil ? nil : "请改正下面标出的内容 — correct the field marked below")
+                                                                              : problem.map { $0.text(.zh) + " — " + $0.description }), "platform-form")
+    }
+
+    /// Registers the platform the form describes; throws the rule it breaks, naming the field.
+    func register(_ form: [String: String]) throws -> Platform {
+        let category = try PlatformCategory(parsing: form["category"] ?? "")
+        let level = try (form["level"] ?? "").isEmpty ? nil : Level(parsing: form["level"] ?? "")
+        func optional(_ name: String) -> String? { (form[name] ?? "").isEmpty ? nil : form[name] }
+        let platform = Platform(county: database.county, name: form["name"] ?? "", category: category, level: level, subtype: optional("subtype"),
+                                hostOrg: form["host-org"] ?? "", creditCode: form["credit-code"] ?? "", industry: form["industry"] ?? "",
+                                contact: optional("contact"), remarks: optional("remarks"))
+        return try database.addPlatform(platform)
+    }
+
+    // MARK: 记录 A record
+
+    func record(_ id: String) throws -> String {
+        struct Item { let name, label, value: String; let cityOwned: Bool }
+        let title: String
+        var fields: [Item] = []
+        if let platform = try database.platform(id: id) {
+            title = "平台 \(platform.name)"
+            fields = [
+                Item(name: "id", label: "编号 Id", value: platform.id, cityOwned: false),
+                Item(name: "category", label: "类别 Category", value: platform.category.chineseName, cityOwned: false),
+                Item(name: "level", label: "级别 Level", value: platform.level?.chineseName ?? "-", cityOwned: false),
+                Item(name: "host-org", label: "依托单位 Host", value: platform.hostOrg, cityOwned: false),
+                Item(name: "credit-code", label: "统一社会信用代码 Credit code", value: platform.creditCode, cityOwned: false),
+                Item(name: "industry", label: "行业领域 Industry", value: platform.industry, cityOwned: false),
+                Item(name: "status", label: "状态 Status", value: "\(platform.status.chineseName) \(platform.status.rawValue)", cityOwned: true),
+            ]
+        } else if let award = try database.award(id: id) {
+            title = "奖补 \(award.id.prefix(8))"
+            fields = [
+                Item(name: "id", label: "编号 Id", value: award.id, cityOwned: false),
+                Item(name: "platform", label: "平台 Platform", value: award.platformId, cityOwned: false),
+                Item(name: "amount", label: "金额 Amount", value: "\(ConsoleFormat.yuan(award.amount.rawValue)) 元", cityOwned: false),
+                Item(name: "status", label: "状态 Status", value: "\(award.status.chineseName) \(award.status.rawValue)", cityOwned: true),
+            ]
+        } else {
+            throw ConsoleError(.notFound, "没有编号为 \(id) 的记录 — no platform or award \(id) in this county's replica")
+        }
+        struct Event { let at, kind, detail: String; let actor: String }
+        let events = try database.history(of: id).map {
+            Event(at: ConsoleFormat.time($0.atMs), kind: $0.kind, detail: $0.detail, actor: $0.actor ?? "")
+        }
+        struct History { let events: [Event] }
+        struct Page { let title: String; let fields: [Item]; let history: String }
+        return shell.render(Page(title: title, fields: fields, history: shell.render(History(events: events), "history")), "record")
+    }
+}
