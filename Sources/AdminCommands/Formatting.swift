@@ -41,13 +41,3 @@ func attention(_ text: String) -> String {
     isatty(STDOUT_FILENO) != 0 ? "\u{1B}[1;31m\(text)\u{1B}[0m" : text
 }
 
-extension ColumnValue {
-    /// The value for a table cell.
-    var cell: String {
-        switch self {
-        case .null: "NULL"
-        case .integer(let value): String(value)
-        case .text(let value): value
-        }
-    }
-}

@@ -60,6 +60,21 @@ public enum ConsoleAssets {
     /// typing in a form or has a history open.
     public static let javascript = """
         "use strict";
+        // An amount typed in yuan shows its value in 万元 beside it while typing (data-wan names
+        // the element that shows it).
+        (function () {
+          function show(input) {
+            const out = document.getElementById(input.dataset.wan);
+            if (!out) return;
+            const text = String(input.value).replace(/[,，\\s]/g, "");
+            const value = Number(text);
+            out.textContent = text === "" || !isFinite(value) ? "" : "= " + (value / 10000).toLocaleString("zh-CN", { maximumFractionDigits: 6 }) + " 万元";
+          }
+          document.addEventListener("input", (event) => {
+            if (event.target && event.target.dataset && event.target.dataset.wan) show(event.target);
+          });
+          for (const input of document.querySelectorAll("input[data-wan]")) show(input);
+        })();
         (function () {
           const main = document.getElementById("main");
           if (!main) return;

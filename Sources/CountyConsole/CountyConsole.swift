@@ -95,13 +95,14 @@ public struct CountyConsole: Sendable {
 
     /// The pages, in the order of the navigation bar.
     enum Section: String, CaseIterable {
-        case overview, platforms
+        case overview, platforms, decisions
 
         var path: String { self == .overview ? "/console" : "/console/\(rawValue)" }
         var label: String {
             switch self {
             case .overview: "概览 Today"
             case .platforms: "平台 Platforms"
+            case .decisions: "城市决定 The city's decisions"
             }
         }
     }
@@ -126,15 +127,39 @@ public struct CountyConsole: Sendable {
             let query = request.uri.queryParameters.get("q") ?? ""
             return await page(request, context, .platforms, title: "平台 Platforms") { _ in try views.platforms(query: query) }
         }
+        router.get("/console/decisions") { request, context in
+            await page(request, context, .decisions, title: "城市决定 Decisions") { _ in try views.decisions() }
+        }
         router.get("/console/platforms/new") { request, context in
             await page(request, context, .platforms, title: "登记平台 Register") { token in views.platformForm(token: token, values: [:], problem: nil) }
         }
         router.post("/console/platforms") { request, context in
-            await register(request, context, views: views)
+            await change(request, context, .platforms, title: "登记平台 Register", back: "/console/platforms/new") { form in
+                "/console/records/" + (try views.register(form)).id
+            } problem: { form, problem, token in
+                views.platformForm(token: token, values: form, problem: problem)
+            }
         }
         router.get("/console/records/{id}") { request, context in
             let id = context.parameters.get("id") ?? ""
-            return await page(request, context, nil, title: "记录 \(id)") { _ in try views.record(id) }
+            return await page(request, context, nil, title: "记录 \(id)") { token in try views.record(id, token: token) }
+        }
+        router.post("/console/awards") { request, context in
+            await change(request, context, nil, title: "申报奖补 Propose", back: "/console/platforms") { form in
+                "/console/records/" + (try views.propose(form)).id
+            } problem: { form, problem, token in
+                try views.record(form["platform"] ?? "", token: token, proposal: form, problem: problem)
+            }
+        }
+        router.post("/console/awards/{id}/withdraw") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return await change(request, context, nil, title: "撤回 Withdraw", back: "/console/records/\(id)") { _ in
+                let platform = try database.award(id: id)?.platformId
+                try database.withdrawAward(id: id)
+                return platform.map { "/console/records/\($0)" } ?? "/console/platforms"
+            } problem: { _, problem, token in
+                try views.record(id, token: token, problem: problem)
+            }
         }
         return router
     }
@@ -158,19 +183,23 @@ public struct CountyConsole: Sendable {
         }
     }
 
-    /// Registers a platform from the form: refused cross-site or without the clerk's token; a
-    /// value the rules refuse shows the form again with the message beside its field, and writes
-    /// nothing; a registration goes to its record, named `clerk:NAME`.
-    private func register(_ request: Request, _ context: CountyConsoleContext, views: CountyConsoleViews) async -> Response {
-        let title = "登记平台 Register"
+    /// A change from a POSTed form: refused cross-site or without the clerk's token; a value the
+    /// rules refuse shows `problem`'s page again (422) with the message beside its field, and
+    /// writes nothing; a change done leads to `perform`'s location, named `clerk:NAME`.
+    private func change(_ request: Request, _ context: CountyConsoleContext, _ section: Section?, title: String, back: String,
+                        perform: @escaping @Sendable ([String: String]) throws -> String,
+                        problem render: @escaping @Sendable ([String: String], DomainError, String) throws -> String) async -> Response {
+        let token = guardian.token(for: context.clerk)
+        let generated = ConsoleFormat.time(CountyDatabase.wallClockMs())
+        var metadata: Logger.Metadata = ["sync.clerk": "\(context.clerk)", "sync.route": "\(request.uri.path)"]
         do {
             let buffer = try await request.body.collect(upTo: 64 * 1024)
             let form = FormFields.parse(String(buffer: buffer))
             try guardian.checkStateChange(request, operatorName: context.clerk, formToken: form["token"])
             let actor = "clerk:" + context.clerk
-            let outcome = try await shell.blocking { () throws -> Result<Platform, DomainError> in
+            let outcome = try await shell.blocking { () throws -> Result<String, DomainError> in
                 do {
-                    return .success(try ChangeActor.$current.withValue(actor) { try views.register(form) })
+                    return .success(try ChangeActor.$current.withValue(actor) { try perform(form) })
                 } catch let error as DomainError {
                     return .failure(error)
                 } catch StoreError.invalidInput(let error) {
@@ -178,24 +207,25 @@ public struct CountyConsole: Sendable {
                 }
             }
             switch outcome {
-            case .success(let platform):
-                logger.notice("county console: platform registered", metadata: ["sync.clerk": "\(context.clerk)", "sync.record": "\(platform.id)"])
+            case .success(let location):
+                metadata["sync.outcome"] = "\(location)"
+                logger.notice("county console change", metadata: metadata)
                 var headers = ConsoleGuard.securityHeaders
-                headers[.location] = "/console/records/\(platform.id)"
+                headers[.location] = location
                 return Response(status: .seeOther, headers: headers)
-            case .failure(let problem):
-                let token = guardian.token(for: context.clerk)
-                let generated = ConsoleFormat.time(CountyDatabase.wallClockMs())
-                let body = views.platformForm(token: token, values: form, problem: problem)
-                var response = shell.htmlResponse(shell.layout(title: title, nav: nav(.platforms), signedIn: context.clerk, body: body, generated: generated),
+            case .failure(let refusal):
+                let body = try await shell.blocking { try render(form, refusal, token) }
+                var response = shell.htmlResponse(shell.layout(title: title, nav: nav(section), signedIn: context.clerk, body: body, generated: generated),
                                                   generated: generated)
                 response.status = .unprocessableContent
                 return response
             }
         } catch {
-            logger.warning("county console: refused a change", metadata: ["sync.clerk": "\(context.clerk)", "sync.route": "\(request.uri.path)", "sync.error": "\(error)"])
-            return shell.errorPage(error, status: .badRequest, fallback: "\(error)", title: title, nav: nav(.platforms), signedIn: context.clerk,
-                                   back: "/console/platforms/new")
+            metadata["sync.outcome"] = "refused"
+            metadata["sync.error"] = "\(error)"
+            logger.warning("county console: refused a change", metadata: metadata)
+            let status: HTTPResponse.Status = if case StoreError.notAllowed = error { .conflict } else { .badRequest }
+            return shell.errorPage(error, status: status, fallback: "\(error)", title: title, nav: nav(section), signedIn: context.clerk, back: back)
         }
     }
 }

@@ -2,7 +2,7 @@
 /// is escaped for HTML; `{{{value}}}` only for the page body the console renders itself.
 enum CountyConsoleTemplates {
     static let sources: [(String, String)] = [
-        ("overview", overview), ("platforms", platforms), ("platform-form", platformForm), ("record", record), ("history", history), ("refusal", refusal),
+        ("overview", overview), ("platforms", platforms), ("platform-form", platformForm), ("record", record), ("history", history), ("refusal", refusal), ("awards", awards), ("withdraw", withdraw), ("decisions", decisions),
     ]
 
     static let overview = """
@@ -65,8 +65,69 @@ enum CountyConsoleTemplates {
         <table class="fields" id="record-fields"><tbody>
         {{#fields}}<tr><th>{{label}}</th><td data-field="{{name}}">{{value}}{{#cityOwned}} <span class="note">市局填写 set by the city</span>{{/cityOwned}}</td></tr>{{/fields}}
         </tbody></table>
+        {{{actions}}}
+        {{{awards}}}
         <h2>记录 History</h2>
         {{{history}}}
+        """
+
+    static let decisions = """
+        <h1>城市决定 The city's decisions</h1>
+        <h2>认定、批准与未通过 Recognitions, approvals and rejections</h2>
+        <table id="decisions"><thead><tr><th>时间 When</th><th>记录 Record</th><th>决定 Decision</th><th>经办人 Who</th></tr></thead><tbody>
+        {{#decisions}}<tr><td>{{at}}</td><td><a href="/console/records/{{rowId}}">{{label}}</a></td><td>{{what}}</td><td class="actor">{{actor}}</td></tr>{{/decisions}}
+        {{^decisions}}<tr><td colspan="4" class="empty">无 none yet</td></tr>{{/decisions}}
+        </tbody></table>
+        <h2>被退回的修改 Changes the city refused</h2>
+        <table id="parked"><thead><tr><th>时间 When</th><th>记录 Record</th><th>原因 Reason</th><th>怎么办 What to do</th></tr></thead><tbody>
+        {{#parked}}<tr data-reason="{{reason}}"><td>{{at}}</td><td><a href="/console/records/{{rowId}}">{{label}}</a></td><td>{{message}}</td><td>{{advice}}</td></tr>{{/parked}}
+        {{^parked}}<tr><td colspan="4" class="empty">无 none</td></tr>{{/parked}}
+        </tbody></table>
+        <h2>冲突 Conflicts</h2>
+        <table id="conflicts"><thead><tr><th>时间 When</th><th>记录 Record</th><th>字段 Field</th><th>保留 Kept</th><th>未采用 Not kept</th><th>状态 State</th></tr></thead><tbody>
+        {{#conflicts}}<tr class="{{#resolved}}resolved{{/resolved}}"><td>{{at}}</td><td><a href="/console/records/{{rowId}}">{{label}}</a></td><td>{{column}}</td><td>{{kept}}</td><td>{{lost}}</td><td>{{state}}</td></tr>{{/conflicts}}
+        {{^conflicts}}<tr><td colspan="6" class="empty">无 none</td></tr>{{/conflicts}}
+        </tbody></table>
+        """
+
+    static let withdraw = """
+        <form method="post" action="/console/awards/{{id}}/withdraw" id="withdraw-form">
+        <input type="hidden" name="token" value="{{token}}">
+        <button type="submit">撤回申报 Withdraw this proposal</button>
+        </form>
+        """
+
+    static let awards = """
+        <h2>奖补 Awards</h2>
+        <table id="awards"><thead><tr><th>编号 Id</th><th>金额 Amount (元)</th><th>年度 Year</th><th>状态 Status</th></tr></thead><tbody>
+        {{#rows}}<tr data-id="{{id}}"><td><a class="mono" href="/console/records/{{id}}">{{id}}</a></td><td>{{amount}}</td><td>{{year}}</td><td>{{status}}</td></tr>{{/rows}}
+        {{^rows}}<tr><td colspan="4" class="empty">无 none</td></tr>{{/rows}}
+        </tbody></table>
+        {{#canPropose}}
+        <h2>申报奖补 Propose an award</h2>
+        <p id="award-rule">规则 Rule: {{rule}} ({{clause}})</p>
+        <p id="award-cap">{{cap}}</p>
+        {{#problem}}<p class="error" role="alert" id="award-problem">{{problem}}</p>{{/problem}}
+        <form method="post" action="/console/awards" id="award-form">
+        <input type="hidden" name="token" value="{{token}}">
+        <input type="hidden" name="platform" value="{{platformId}}">
+        <div class="field{{#amountError}} invalid{{/amountError}}"><label for="f-amount">金额（元） Amount in yuan</label>
+        <input id="f-amount" name="amount" value="{{amount}}" inputmode="decimal" data-wan="wan-amount" required> <output id="wan-amount" class="note"></output>
+        {{#amountError}}<span class="error field-error" id="error-amount">{{amountError}}</span>{{/amountError}}</div>
+        {{#needsBasis}}<div class="field{{#basisError}} invalid{{/basisError}}"><label for="f-basis">依据金额（元） Basis in yuan</label>
+        <input id="f-basis" name="basis" value="{{basis}}" inputmode="decimal" data-wan="wan-basis"> <output id="wan-basis" class="note"></output>
+        {{#basisError}}<span class="error field-error" id="error-basis">{{basisError}}</span>{{/basisError}}</div>
+        <div class="field{{#basisRefError}} invalid{{/basisRefError}}"><label for="f-basis-ref">依据编号 Basis reference</label>
+        <input id="f-basis-ref" name="basis-ref" value="{{basisRef}}">
+        {{#basisRefError}}<span class="error field-error" id="error-basis-ref">{{basisRefError}}</span>{{/basisRefError}}</div>{{/needsBasis}}
+        <div class="field{{#yearError}} invalid{{/yearError}}"><label for="f-fiscal-year">年度 Fiscal year</label>
+        <select id="f-fiscal-year" name="fiscal-year">{{#years}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/years}}</select>
+        {{#yearError}}<span class="error field-error" id="error-fiscal-year">{{yearError}}</span>{{/yearError}}</div>
+        <div class="field"><label for="f-remarks">备注 Remarks</label><input id="f-remarks" name="remarks" value="{{remarks}}"></div>
+        {{#confirmable}}<div class="field"><label><input type="checkbox" name="confirm-above-ceiling" value="yes"> 确认超过上限 confirm a total above the ceiling</label></div>{{/confirmable}}
+        <button type="submit">申报 Propose</button>
+        </form>
+        {{/canPropose}}
         """
 
     static let history = """

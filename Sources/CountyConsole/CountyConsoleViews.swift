@@ -56,12 +56,63 @@ struct CountyConsoleViews: Sendable {
             if let platform = PlatformStatus(rawValue: status) { return "\(platform.chineseName) \(status)" }
             if let award = AwardStatus(rawValue: status) {
                 var text = "\(award.chineseName) \(status)"
-                if case .integer(let fen)? = change.values["amount_fen"] { text += " · \(ConsoleFormat.yuan(fen)) 元" }
-                if case .text(let reason)? = change.values["rejection_reason"], !reason.isEmpty { text += " · 理由 reason: \(reason)" }
+                if case .integer(let fen)? = change.values["approved_amount_fen"] { text += " · \(ConsoleFormat.yuan(fen)) 元" }
+                if case .text(let reason)? = change.values["reject_reason"], !reason.isEmpty { text += " · 理由 reason: \(reason)" }
                 return text
             }
         }
         return "修改 changed " + change.columns.joined(separator: ", ")
+    }
+
+    // MARK: 城市决定 The city's decisions
+
+    /// What the city decided of this county's records, what it refused and why with what to do,
+    /// and the conflicts, the resolved ones shown resolved.
+    func decisions() throws -> String {
+        struct Decision { let at, rowId, label, what: String; let actor: String }
+        var names: [String: String] = [:]
+        func label(_ table: String, _ rowId: String) throws -> String {
+            if names[rowId] == nil {
+                names[rowId] = (table == "platform" ? try database.platform(id: rowId)?.name : nil) ?? String(rowId.prefix(8))
+            }
+            return "\(table == "platform" ? "平台" : "奖补") \(names[rowId] ?? "")"
+        }
+        let decisions = try database.receivedCityChanges(limit: 200).map { change in
+            Decision(at: ConsoleFormat.time(change.appliedAtMs), rowId: change.rowId, label: try label(change.table, change.rowId),
+                     what: Self.describe(change), actor: change.actor ?? "市局 the city")
+        }
+        struct Parked { let at, rowId, label, reason, message, advice: String }
+        let parked = try database.parked().map { record in
+            Parked(at: ConsoleFormat.time(record.parkedAtMs), rowId: record.rowId, label: try label(record.table, record.rowId),
+                   reason: record.reason, message: record.message, advice: Self.advice(record.reason))
+        }
+        struct Conflict { let at, rowId, label, column, kept, lost, state: String; let resolved: Bool }
+        let conflicts = try database.recentConflicts(limit: 200).map { record in
+            Conflict(at: ConsoleFormat.time(record.decidedAtMs), rowId: record.rowId, label: try label(record.table, record.rowId), column: record.column,
+                     kept: record.winnerValue.cell, lost: record.loserValue.cell,
+                     state: record.resolvedAtMs.map { "已解决 resolved \(ConsoleFormat.time($0))\(record.resolvedBy.map { "，\($0)" } ?? "")" } ?? "待市里处理 waiting for the city",
+                     resolved: record.resolvedAtMs != nil)
+        }
+        struct Page { let decisions: [Decision]; let parked: [Parked]; let conflicts: [Conflict] }
+        return shell.render(Page(decisions: decisions, parked: parked, conflicts: conflicts), "decisions")
+    }
+
+    /// What a clerk does about a change the city refused, by its reason.
+    static func advice(_ reason: String) -> String {
+        switch ParkReason(rawValue: reason) {
+        case .cityOwnedColumn, .recognizedPlatform, .awardApproved, .awardDisbursed:
+            "这由市局决定，本县区无需操作；如有异议请联系市局 — the city decides this; nothing to do here, or ask the city"
+        case .duplicateEnterprise:
+            "同一企业已在别处登记，由市局决定 — the enterprise is registered elsewhere too; the city decides"
+        case .invalid, .platformAwardLimit, .malformedChange:
+            "按原因改正后重新录入 — correct it as the reason says and enter it again"
+        case .hasAwards:
+            "该平台有奖补，不能删除 — the platform has awards and cannot be deleted"
+        case .deleted, .missingRow, .missingPlatform, .concurrentEdit:
+            "记录已被删除或改动，请核对后重新录入 — the record was deleted or changed meanwhile; check it and enter again"
+        case .constraint, nil:
+            "请联系县区 IT 管理员 — ask the county's IT admin (syncctl parked)"
+        }
     }
 
     // MARK: 平台 Platforms
@@ -135,29 +186,43 @@ struct CountyConsoleViews: Sendable {
 
     // MARK: 记录 A record
 
-    func record(_ id: String) throws -> String {
+    /// A platform's or an award's page: its fields (those the city sets marked so), what can be
+    /// done with it, and its history with who entered and who decided each step. A platform's
+    /// page carries the award form: the rule, its clause, the cap and what is left of it.
+    func record(_ id: String, token: String, proposal: [String: String] = [:], problem: DomainError? = nil) throws -> String {
         struct Item { let name, label, value: String; let cityOwned: Bool }
         let title: String
         var fields: [Item] = []
+        var awards: String = ""
+        var actions: String = ""
         if let platform = try database.platform(id: id) {
             title = "平台 \(platform.name)"
             fields = [
                 Item(name: "id", label: "编号 Id", value: platform.id, cityOwned: false),
-                Item(name: "category", label: "类别 Category", value: platform.category.chineseName, cityOwned: false),
-                Item(name: "level", label: "级别 Level", value: platform.level?.chineseName ?? "-", cityOwned: false),
+                Item(name: "category", label: "类别 Category", value: "\(platform.category.chineseName) \(platform.category.rawValue)", cityOwned: false),
+                Item(name: "level", label: "级别 Level", value: platform.level.map { "\($0.chineseName) \($0.rawValue)" } ?? "-", cityOwned: false),
                 Item(name: "host-org", label: "依托单位 Host", value: platform.hostOrg, cityOwned: false),
                 Item(name: "credit-code", label: "统一社会信用代码 Credit code", value: platform.creditCode, cityOwned: false),
                 Item(name: "industry", label: "行业领域 Industry", value: platform.industry, cityOwned: false),
                 Item(name: "status", label: "状态 Status", value: "\(platform.status.chineseName) \(platform.status.rawValue)", cityOwned: true),
             ]
+            awards = try awardSection(platform, token: token, values: proposal, problem: problem)
         } else if let award = try database.award(id: id) {
             title = "奖补 \(award.id.prefix(8))"
+            let platform = try database.platform(id: award.platformId)
             fields = [
                 Item(name: "id", label: "编号 Id", value: award.id, cityOwned: false),
-                Item(name: "platform", label: "平台 Platform", value: award.platformId, cityOwned: false),
-                Item(name: "amount", label: "金额 Amount", value: "\(ConsoleFormat.yuan(award.amount.rawValue)) 元", cityOwned: false),
+                Item(name: "platform", label: "平台 Platform", value: platform?.name ?? award.platformId, cityOwned: false),
+                Item(name: "amount", label: "申报金额 Amount proposed", value: "\(ConsoleFormat.yuan(award.amount.rawValue)) 元", cityOwned: false),
+                Item(name: "fiscal-year", label: "年度 Fiscal year", value: String(award.fiscalYear), cityOwned: false),
                 Item(name: "status", label: "状态 Status", value: "\(award.status.chineseName) \(award.status.rawValue)", cityOwned: true),
+                Item(name: "approved", label: "批准金额 Approved", value: award.approvedAmount.map { "\(ConsoleFormat.yuan($0.rawValue)) 元" } ?? "-", cityOwned: true),
+                Item(name: "reject-reason", label: "未通过理由 Reason", value: award.rejectReason ?? "-", cityOwned: true),
             ]
+            if award.status == .proposed {
+                struct Withdraw { let id, token: String }
+                actions = shell.render(Withdraw(id: award.id, token: token), "withdraw")
+            }
         } else {
             throw ConsoleError(.notFound, "没有编号为 \(id) 的记录 — no platform or award \(id) in this county's replica")
         }
@@ -166,7 +231,67 @@ struct CountyConsoleViews: Sendable {
             Event(at: ConsoleFormat.time($0.atMs), kind: $0.kind, detail: $0.detail, actor: $0.actor ?? "")
         }
         struct History { let events: [Event] }
-        struct Page { let title: String; let fields: [Item]; let history: String }
-        return shell.render(Page(title: title, fields: fields, history: shell.render(History(events: events), "history")), "record")
+        struct Page { let title: String; let fields: [Item]; let actions: String; let awards: String; let history: String }
+        return shell.render(Page(title: title, fields: fields, actions: actions, awards: awards,
+                                 history: shell.render(History(events: events), "history")), "record")
+    }
+
+    /// A platform's awards, and the form to propose one with its rule in view.
+    func awardSection(_ platform: Platform, token: String, values: [String: String], problem: DomainError?) throws -> String {
+        let policy = AwardPolicy.tangshan2022
+        let rule = policy.rule(for: platform)
+        let all = try database.awards().filter { $0.platformId == platform.id }
+        let counted = all.filter { $0.status != .rejected }.reduce(Fen.zero) { $0 + PlatformAwards.counted($1) }
+        let cap = policy.platformTotalCap(platform)
+        let capText: String
+        if let cap {
+            capText = "本平台合计最高 \(ConsoleFormat.yuan(cap.rawValue)) 元；已申报或批准 \(ConsoleFormat.yuan(counted.rawValue)) 元；还可申报 \(ConsoleFormat.yuan(max(.zero, cap - counted).rawValue)) 元 — at most \(cap) in all for this platform; \(counted) counted; \(max(.zero, cap - counted)) left"
+        } else if rule.hasNoStatedMaximum {
+            capText = "规划未定上限；合计超过 \(ConsoleFormat.yuan(policy.caseByCaseCeiling.rawValue)) 元需确认 — no stated maximum; a total above \(policy.caseByCaseCeiling) needs a confirmation; \(counted) counted so far"
+        } else {
+            capText = "每笔按规则 — each award by its rule; \(counted) counted so far"
+        }
+        struct Row { let id, amount, year, status: String }
+        let rows = all.map { Row(id: $0.id, amount: ConsoleFormat.yuan(PlatformAwards.counted($0).rawValue), year: String($0.fiscalYear),
+                                 status: "\($0.status.chineseName) \($0.status.rawValue)") }
+        func error(_ name: String) -> String? {
+            guard let problem, problem.field == name else { return nil }
+            return problem.text(.zh) + " — " + problem.description
+        }
+        let known = ["amount", "basis", "basis-ref", "fiscal-year", "remarks"]
+        let year = values["fiscal-year"] ?? String(min(max(Calendar(identifier: .gregorian).component(.year, from: Date()), Award.fiscalYears.lowerBound), Award.fiscalYears.upperBound))
+        struct Year { let value: String; let selected: Bool }
+        struct Section {
+            let platformId, token, rule, clause, cap: String
+            let canPropose: Bool
+            let needsBasis, confirmable: Bool
+            let rows: [Row]
+            let amount, basis, basisRef, remarks: String
+            let years: [Year]
+            let amountError, basisError, basisRefError, yearError, remarksError, problem: String?
+        }
+        return shell.render(Section(
+            platformId: platform.id, token: token, rule: rule.summary, clause: "plan \(platform.category.planSection)", cap: capText,
+            canPropose: rule != .none, needsBasis: rule.needsBasis, confirmable: rule.hasNoStatedMaximum, rows: rows,
+            amount: values["amount"] ?? "", basis: values["basis"] ?? "", basisRef: values["basis-ref"] ?? "", remarks: values["remarks"] ?? "",
+            years: Award.fiscalYears.map { Year(value: String($0), selected: String($0) == year) },
+            amountError: error("amount"), basisError: error("basis") ?? error("basis_ref") , basisRefError: error("basis-ref"),
+            yearError: error("fiscal-year") ?? error("fiscal_year"), remarksError: error("remarks"),
+            problem: problem.flatMap { known.contains($0.field) || $0.field == "basis_ref" || $0.field == "fiscal_year" ? nil : $0.text(.zh) + " — " + $0.description }),
+            "awards")
+    }
+
+    /// Proposes the award the form describes for its platform; throws the rule it breaks.
+    func propose(_ form: [String: String]) throws -> Award {
+        let platformId = form["platform"] ?? ""
+        guard let yearText = form["fiscal-year"], let year = Int(yearText) else {
+            throw DomainError.invalid(field: "fiscal-year", value: form["fiscal-year"] ?? "", rule: "choose a fiscal year")
+        }
+        let amount = try Fen(typed: form["amount"] ?? "", field: "amount")
+        let basis = try (form["basis"] ?? "").isEmpty ? nil : Fen(typed: form["basis"] ?? "", field: "basis")
+        func optional(_ name: String) -> String? { (form[name] ?? "").isEmpty ? nil : form[name] }
+        return try database.proposeAward(Award(county: database.county, platformId: platformId, amount: amount, basis: basis, fiscalYear: year,
+                                               remarks: optional("remarks"), basisRef: optional("basis-ref")),
+                                         confirmAboveCeiling: form["confirm-above-ceiling"] == "yes")
     }
 }

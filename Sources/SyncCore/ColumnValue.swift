@@ -37,3 +37,14 @@ public enum ColumnValue: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 }
+
+extension ColumnValue {
+    /// The value as a table cell shows it: the text, the digits, or NULL.
+    public var cell: String {
+        switch self {
+        case .null: "NULL"
+        case .integer(let value): String(value)
+        case .text(let value): value
+        }
+    }
+}

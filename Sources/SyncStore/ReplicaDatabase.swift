@@ -139,6 +139,13 @@ extension ReplicaDatabase {
         }
     }
 
+    /// The latest conflicts, open and resolved, newest first, at most `limit`.
+    public func recentConflicts(limit: Int) throws -> [ConflictRecord] {
+        try read("list conflicts") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM conflict ORDER BY id DESC LIMIT ?", arguments: [limit]).map(ConflictRecord.init(row:))
+        }
+    }
+
     /// Parked changes nobody has retried or discarded yet, oldest first.
     public func parked() throws -> [ParkedRecord] {
         try read("list parked") { db in
@@ -175,6 +182,9 @@ public struct ConflictRecord: Sendable, Hashable, Codable {
     public let baseVersion: ColumnVersion?
     public let rule: String
     public let decidedAtMs: Int64
+    /// When and by whom it was closed (at the city, or here once the city's closing arrived).
+    public var resolvedAtMs: Int64?
+    public var resolvedBy: String?
 
     init(row: Row) throws {
         id = row["id"]
@@ -189,6 +199,8 @@ public struct ConflictRecord: Sendable, Hashable, Codable {
         baseVersion = try (row["base_version"] as String?).map { try decodeJSON(ColumnVersion.self, $0) }
         rule = row["rule"]
         decidedAtMs = row["decided_at"]
+        resolvedAtMs = row["resolved_at"]
+        resolvedBy = row["resolved_by"]
     }
 }
 

@@ -137,4 +137,95 @@ struct CountyConsoleTests {
             try CityDatabase.open(at: console.cluster.cityDB).platform(id: id) != nil
         }
     }
+
+    /// A municipal key lab registered at the county: its id.
+    func keyLab(_ console: Console, serial: Int) throws -> String {
+        let added = try console.cluster.syncctl(["platform", "add", "--db", console.countyDB, "--name", "丰润区重点实验室\(serial)", "--category", "key_lab",
+                                                 "--level", "municipal", "--host-org", "依托单位", "--credit-code", creditCode(serial), "--industry", "焊接"])
+        #expect(added.status == 0, "\(added.stderr)")
+        return added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The money door of the console: the form shows the rule, its clause, the cap and what is
+    /// left before anything is sent; an amount above what is left is refused beside the amount
+    /// and writes nothing; a proposal is named after its clerk; a withdrawal takes it back.
+    @Test(.timeLimit(.minutes(3)))
+    func aClerkProposesAnAwardSeeingTheCapAndWhatIsLeft() async throws {
+        let console = try await Self.start()
+        defer { console.cluster.cleanUp() }
+        let clerk = "clerk-130202-wangli"
+        let lab = try keyLab(console, serial: 81)
+        let page = try console.request("/console/records/\(lab)", as: clerk)
+        #expect(page.status == 200)
+        #expect(page.body.contains("id=\"award-rule\"") && page.body.contains("up to 100,000") && page.body.contains("plan "), "the rule and its clause")
+        #expect(page.body.contains("本平台合计最高 100,000.00 元") && page.body.contains("还可申报 100,000.00 元"), "the cap and what is left: \(page.body.prefix(3000))")
+        #expect(page.body.contains("data-wan=\"wan-amount\""), "the amount shows its 万元 while typing")
+        let token = try console.token(as: clerk)
+        var form = ["token": token, "platform": lab, "amount": "150000", "fiscal-year": "2025"]
+        let above = try console.request("/console/awards", as: clerk, form: form)
+        #expect(above.status == 422 && above.body.contains("id=\"error-amount\""), "\(above.status) \(above.body.prefix(2000))")
+        #expect(try console.sqlite("SELECT count(*) FROM award") == "0", "nothing was written")
+
+        form["amount"] = "60,000"
+        let proposed = try console.request("/console/awards", as: clerk, form: form)
+        #expect(proposed.status == 303, "\(proposed.status) \(proposed.body.prefix(1000))")
+        let award = try console.sqlite("SELECT id FROM award")
+        #expect(try console.sqlite("SELECT amount_fen FROM award") == "6000000")
+        #expect(try console.sqlite("SELECT DISTINCT actor FROM change_log WHERE row_id = '\(award)'") == "clerk:wangli")
+        let after = try console.request("/console/records/\(lab)", as: clerk)
+        #expect(after.body.contains("还可申报 40,000.00 元") && after.body.contains("data-id=\"\(award)\""), "what is left went down")
+        form["amount"] = "50000"
+        let second = try console.request("/console/awards", as: clerk, form: form)
+        #expect(second.status == 422 && second.body.contains("id=\"error-amount\""), "the platform's total would pass its cap")
+
+        let withdrawn = try console.request("/console/awards/\(award)/withdraw", as: clerk, form: ["token": token])
+        #expect(withdrawn.status == 303 && withdrawn.location == "/console/records/\(lab)", "\(withdrawn.status) \(withdrawn.body.prefix(500))")
+        #expect(try console.sqlite("SELECT count(*) FROM award") == "0")
+        let forged = try console.request("/console/awards", as: clerk, form: form, headers: ["Origin: https://evil.example"])
+        #expect(try forged.status == 403 && console.sqlite("SELECT count(*) FROM award") == "0", "a form from another site proposes nothing")
+    }
+
+    /// 城市决定: the city's approval with its amount and its rejection with its reason arrive by
+    /// the daemon's sync and are shown with who decided; a change the city refused is shown with
+    /// what to do. The page agrees with `syncctl award list --json` on the same replica.
+    @Test(.timeLimit(.minutes(3)))
+    func theCitysDecisionsAreShownWithWhoAndWhy() async throws {
+        let console = try await Self.start()
+        defer { console.cluster.cleanUp() }
+        let clerk = "clerk-130202-wangli"
+        let first = try keyLab(console, serial: 91), second = try keyLab(console, serial: 92)
+        var awards: [String] = []
+        for lab in [first, second] {
+            let proposed = try console.cluster.syncctl(["award", "propose", "--db", console.countyDB, "--platform", lab, "--amount", "8万", "--fiscal-year", "2025"])
+            #expect(proposed.status == 0, "\(proposed.stderr)")
+            awards.append(proposed.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        // A write of a column the city owns, straight into the replica: the city refuses it.
+        _ = try console.sqlite("UPDATE platform SET status = 'recognized' WHERE id = '\(second)'")
+        let city = try CityDatabase.open(at: console.cluster.cityDB)
+        try await eventually("the proposals reach the city", timeout: .seconds(30)) { try city.award(id: awards[1]) != nil }
+        // As the city console decides: each change named after its operator.
+        try ChangeActor.$current.withValue("operator-zhang") {
+            _ = try city.recognizePlatform(id: first, by: "operator-zhang")
+            _ = try city.approveAward(id: awards[0], amount: .yuan(70_000), by: "operator-zhang")
+        }
+        try ChangeActor.$current.withValue("operator-li") {
+            _ = try city.rejectAward(id: awards[1], reason: "依据不足 <b>请补充</b>", by: "operator-li")
+        }
+        let county = try CountyDatabase.open(at: console.countyDB)
+        try await eventually("the decisions reach the county", timeout: .seconds(30)) {
+            try county.award(id: awards[1])?.status == .rejected && county.award(id: awards[0])?.status == .approved && !county.parked().isEmpty
+        }
+        let page = try console.request("/console/decisions", as: clerk)
+        #expect(page.status == 200)
+        #expect(page.body.contains("已批准 approved · 70,000.00 元") && page.body.contains("operator-zhang"), "\(page.body.prefix(4000))")
+        #expect(page.body.contains("未通过 rejected · 理由 reason: 依据不足 &lt;b&gt;请补充&lt;/b&gt;") && page.body.contains("operator-li"))
+        #expect(page.body.contains("data-reason=\"city_owned_column\"") && page.body.contains("这由市局决定"), "the refused change and what to do")
+        let today = try console.request("/console", as: clerk)
+        #expect(today.body.contains("已批准 approved") && today.body.contains("被市里退回"), "the overview says what the city decided and what needs the clerk")
+        let listed = try console.cluster.syncctl(["award", "list", "--db", console.countyDB, "--json"])
+        let rows = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
+        let statuses = Dictionary(uniqueKeysWithValues: rows.compactMap { row in (row["id"] as? String).map { ($0, row["status"] as? String ?? "") } })
+        #expect(statuses[awards[0]] == "approved" && statuses[awards[1]] == "rejected", "\(listed.stdout.prefix(800))")
+    }
 }
