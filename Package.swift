@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "CountyConsole",
             dependencies: [
-                "SyncCore", "SyncStore", "ServiceSupport", "Console",
+                "SyncCore", "SyncStore", "SyncInterchange", "ServiceSupport", "Console",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -95,13 +95,14 @@ public struct CountyConsole: Sendable {
 
     /// The pages, in the order of the navigation bar.
     enum Section: String, CaseIterable {
-        case overview, platforms, decisions
+        case overview, platforms, importing = "import", decisions
 
         var path: String { self == .overview ? "/console" : "/console/\(rawValue)" }
         var label: String {
             switch self {
             case .overview: "概览 Today"
             case .platforms: "平台 Platforms"
+            case .importing: "导入 Import"
             case .decisions: "城市决定 The city's decisions"
             }
         }
@@ -126,6 +127,35 @@ public struct CountyConsole: Sendable {
         router.get("/console/platforms") { request, context in
             let query = request.uri.queryParameters.get("q") ?? ""
             return await page(request, context, .platforms, title: "平台 Platforms") { _ in try views.platforms(query: query) }
+        }
+        let sheets = CountyConsoleImport(database: database, shell: shell)
+        router.get("/console/import") { request, context in
+            await page(request, context, .importing, title: "导入 Import") { token in sheets.form(token: token) }
+        }
+        router.post("/console/import") { request, context in
+            await importing(request, context) { token in
+                let body = try await request.body.collect(upTo: CountyConsoleImport.maxBytes + 64 * 1024)
+                let form = try MultipartForm(body: Data(buffer: body), contentType: request.headers[.contentType] ?? "")
+                try guardian.checkStateChange(request, operatorName: context.clerk, formToken: form.text("token"))
+                guard let kind = form.text("kind").flatMap(CountyConsoleImport.Kind.init(rawValue:)) else {
+                    throw ConsoleError(.badRequest, "请选择表格内容 — choose what the sheet holds (platforms or awards)")
+                }
+                guard let file = form["file"], !file.data.isEmpty else {
+                    throw ConsoleError(.badRequest, "请选择要上传的文件 — choose the file to upload (it was empty)")
+                }
+                let upload = CountyConsoleImport.Upload(id: RecordID.generate(), kind: kind, filename: file.filename ?? "sheet", data: file.data)
+                return try await shell.blocking { try sheets.preview(upload, clerk: context.clerk, token: token) }
+            }
+        }
+        router.post("/console/import/confirm") { request, context in
+            await importing(request, context) { token in
+                let form = FormFields.parse(String(buffer: try await request.body.collect(upTo: 64 * 1024)))
+                try guardian.checkStateChange(request, operatorName: context.clerk, formToken: form["token"])
+                let actor = "clerk:" + context.clerk
+                return try await shell.blocking {
+                    try ChangeActor.$current.withValue(actor) { try sheets.confirm(id: form["upload"] ?? "", clerk: context.clerk, token: token) }
+                }
+            }
         }
         router.get("/console/decisions") { request, context in
             await page(request, context, .decisions, title: "城市决定 Decisions") { _ in try views.decisions() }
@@ -180,6 +210,23 @@ public struct CountyConsole: Sendable {
         } catch {
             return shell.errorPage(error, status: .notFound, fallback: "\(error)", title: title, nav: nav(section), signedIn: context.clerk,
                                    back: section?.path ?? "/console")
+        }
+    }
+
+    /// An import step: its page, or the error page naming what was wrong (nothing written).
+    private func importing(_ request: Request, _ context: CountyConsoleContext, _ body: (String) async throws -> String) async -> Response {
+        let token = guardian.token(for: context.clerk)
+        let generated = ConsoleFormat.time(CountyDatabase.wallClockMs())
+        do {
+            let html = try await body(token)
+            logger.notice("county console import", metadata: ["sync.clerk": "\(context.clerk)", "sync.route": "\(request.uri.path)"])
+            return shell.htmlResponse(shell.layout(title: "导入 Import", nav: nav(.importing), signedIn: context.clerk, body: html, generated: generated),
+                                      generated: generated)
+        } catch {
+            logger.warning("county console: refused an import", metadata: ["sync.clerk": "\(context.clerk)", "sync.error": "\(error)"])
+            let status: HTTPResponse.Status = error is ConsoleError ? .badRequest : .unprocessableContent
+            return shell.errorPage(error, status: status, fallback: "\(error)", title: "导入 Import", nav: nav(.importing), signedIn: context.clerk,
+                                   back: "/console/import")
         }
     }
 

@@ -3,6 +3,7 @@
 enum CountyConsoleTemplates {
     static let sources: [(String, String)] = [
         ("overview", overview), ("platforms", platforms), ("platform-form", platformForm), ("record", record), ("history", history), ("refusal", refusal), ("awards", awards), ("withdraw", withdraw), ("decisions", decisions),
+        ("import", importForm), ("import-outcome", importOutcome),
     ]
 
     static let overview = """
@@ -148,5 +149,37 @@ enum CountyConsoleTemplates {
         <p>本页面只对本县区的录入员开放：请使用县区科技部门发给您的录入员证书（clerk-{{county}}-姓名）。
         This console is for the clerks of county {{county}} only: use the clerk certificate your county's IT admin issued you (CN=clerk-{{county}}-NAME).</p>
         </main></body></html>
+        """
+}
+
+extension CountyConsoleTemplates {
+    static let importForm = """
+        <h1>导入 Import a sheet</h1>
+        <p>Excel 或 WPS 保存的 .xlsx 或 CSV（GB18030、UTF-8 或 UTF-16 均可）；列标题与导出的表格相同。先预览，确认后才写入，全部成功或全部不写。
+        An .xlsx or CSV as Excel or WPS saves it; the headings of the exported sheets. You see a preview first; nothing is written until you confirm, and then all or nothing.</p>
+        <form method="post" action="/console/import" enctype="multipart/form-data" id="import-form">
+        <input type="hidden" name="token" value="{{token}}">
+        <div class="field"><label for="f-kind">内容 What the sheet holds</label>
+        <select id="f-kind" name="kind">{{#kinds}}<option value="{{value}}">{{label}}</option>{{/kinds}}</select></div>
+        <div class="field"><label for="f-file">文件 File</label><input id="f-file" type="file" name="file" accept=".xlsx,.csv,.txt" required></div>
+        <button type="submit">预览 Preview</button>
+        </form>
+        """
+
+    static let importOutcome = """
+        <h1>导入 {{kind}}：{{filename}}</h1>
+        <p class="{{#refused}}error{{/refused}}{{^refused}}summary{{/refused}}" id="import-summary" role="status">{{summary}}</p>
+        <table id="import-lines"><thead><tr><th>行 Line</th><th>结果 Outcome</th><th>记录 Record</th><th>名称或原因 Name or reason</th></tr></thead><tbody>
+        {{#lines}}<tr class="{{outcomeClass}}" data-line="{{line}}"><td>{{line}}</td><td>{{outcome}}</td>
+        <td>{{#link}}<a class="mono" href="/console/records/{{id}}">{{id}}</a>{{/link}}{{^link}}<span class="mono">{{id}}</span>{{/link}}</td><td>{{name}}</td></tr>{{/lines}}
+        </tbody></table>
+        {{#confirmable}}
+        <form method="post" action="/console/import/confirm" id="import-confirm">
+        <input type="hidden" name="token" value="{{token}}">
+        <input type="hidden" name="upload" value="{{upload}}">
+        <button type="submit">确认导入 Import it</button>
+        </form>
+        {{/confirmable}}
+        <p><a href="/console/import">上传另一份 Upload another sheet</a></p>
         """
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LocalCluster
 import SyncCore
+import SyncInterchange
 import SyncStore
 import Testing
 
@@ -17,7 +18,7 @@ struct CountyConsoleTests {
 
         /// An answer of the console: status, headers and body, as `certificate` (a name in the
         /// PKI folder, e.g. `clerk-130202-wangli`), or with none.
-        func request(_ path: String, as certificate: String?, form: [String: String]? = nil, headers: [String] = [])
+        func request(_ path: String, as certificate: String?, form: [String: String]? = nil, upload: [String]? = nil, headers: [String] = [])
             throws -> (status: Int, location: String?, body: String) {
             let pki = cluster.pki.path
             var arguments = ["-s", "-D", "-", "--max-time", "20", "--cacert", "\(pki)/ca.pem", "--resolve", "fengrun-sync.local:\(port):127.0.0.1"]
@@ -26,6 +27,7 @@ struct CountyConsoleTests {
             if let form {
                 for (name, value) in form.sorted(by: { $0.key < $1.key }) { arguments += ["--data-urlencode", "\(name)=\(value)"] }
             }
+            for field in upload ?? [] { arguments += ["-F", field] }
             arguments.append("https://fengrun-sync.local:\(port)\(path)")
             let result = try Cluster.capture("/usr/bin/curl", arguments)
             guard result.status == 0 else { return (0, nil, result.stderr) }
@@ -227,5 +229,74 @@ struct CountyConsoleTests {
         let rows = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
         let statuses = Dictionary(uniqueKeysWithValues: rows.compactMap { row in (row["id"] as? String).map { ($0, row["status"] as? String ?? "") } })
         #expect(statuses[awards[0]] == "approved" && statuses[awards[1]] == "rejected", "\(listed.stdout.prefix(800))")
+    }
+
+    /// 导入: a GB18030 CSV as Excel saves it (CRLF, a 序号 column, a blank row) and an .xlsx
+    /// LibreOffice made, uploaded, previewed line by line with nothing written, imported on
+    /// confirmation named after the clerk, then the same files again: nothing changes. A sheet
+    /// with a bad line is refused naming the line in Chinese, and writes nothing.
+    @Test(.timeLimit(.minutes(3)))
+    func aClerkImportsSheetsAfterAPreview() async throws {
+        let console = try await Self.start()
+        defer { console.cluster.cleanUp() }
+        let clerk = "clerk-130202-wangli"
+        let token = try console.token(as: clerk)
+        let dir = console.cluster.dir
+        let header = "序号,名称,类别,级别,依托单位,统一社会信用代码,行业\r\n"
+        let csv = dir.appendingPathComponent("平台.csv").path
+        try TextEncoding.gb18030.encode(header + "1,丰润区焊接重点实验室,重点实验室,市级,开元研究所,\(creditCode(101)),焊接\r\n\r\n"
+                                        + "2,丰润区装备工程中心,技术创新中心,市级,装备公司,\(creditCode(102)),装备制造\r\n").write(to: URL(fileURLWithPath: csv))
+        func upload(_ file: String, as name: String) throws -> (status: Int, location: String?, body: String) {
+            try console.request("/console/import", as: clerk, upload: ["token=\(token)", "kind=platforms", "file=@\(file);filename=\(name)"])
+        }
+        func uploadID(_ page: String) -> String {
+            guard let range = page.range(of: #"name="upload" value=""#), let end = page[range.upperBound...].firstIndex(of: "\"") else { return "" }
+            return String(page[range.upperBound..<end])
+        }
+        let preview = try upload(csv, as: "平台.csv")
+        #expect(preview.status == 200 && preview.body.contains("预览"), "\(preview.status) \(preview.body.prefix(2000))")
+        #expect(preview.body.components(separatedBy: "新登记 new").count - 1 == 2, "each line as new: \(preview.body.prefix(3000))")
+        #expect(try console.sqlite("SELECT count(*) FROM platform") == "0", "a preview writes nothing")
+        let confirmed = try console.request("/console/import/confirm", as: clerk, form: ["token": token, "upload": uploadID(preview.body)])
+        #expect(confirmed.status == 200 && confirmed.body.contains("已导入"), "\(confirmed.status) \(confirmed.body.prefix(2000))")
+        #expect(try console.sqlite("SELECT count(*) FROM platform") == "2")
+        #expect(try console.sqlite("SELECT DISTINCT actor FROM change_log") == "clerk:wangli")
+        for id in try console.sqlite("SELECT id FROM platform").split(separator: "\n") {
+            #expect(confirmed.body.contains("href=\"/console/records/\(id)\""), "each line shows its platform")
+        }
+        let again = try console.request("/console/import/confirm", as: clerk, form: ["token": token, "upload": uploadID(preview.body)])
+        #expect(again.status == 409, "a confirmation is used once: \(again.status)")
+        let same = try upload(csv, as: "平台.csv")
+        #expect(same.body.components(separatedBy: "class=\"unchanged\"").count - 1 == 2 && !same.body.contains("import-confirm"), "the same file again changes nothing: \(same.body.prefix(3000))")
+
+        // LibreOffice's .xlsx of another row, then the same file again.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/libreoffice") {
+            let source = dir.appendingPathComponent("more.csv").path
+            try Data((header + "1,丰润区中试基地,中试基地,市级,中试公司,\(creditCode(103)),新材料\r\n").utf8).write(to: URL(fileURLWithPath: source))
+            let converted = try Cluster.capture("/usr/bin/libreoffice", ["-env:UserInstallation=file://\(dir.path)/lo-profile", "--headless",
+                                                                         "--infilter=CSV:44,34,76,1,6/2", "--convert-to", "xlsx", "--outdir", dir.path, source])
+            let xlsx = dir.appendingPathComponent("more.xlsx").path
+            #expect(FileManager.default.fileExists(atPath: xlsx), "\(converted.stdout) \(converted.stderr)")
+            let first = try upload(xlsx, as: "more.xlsx")
+            #expect(first.body.contains("新登记 new"), "\(first.body.prefix(2000))")
+            _ = try console.request("/console/import/confirm", as: clerk, form: ["token": token, "upload": uploadID(first.body)])
+            #expect(try console.sqlite("SELECT count(*) FROM platform") == "3")
+            #expect(try upload(xlsx, as: "more.xlsx").body.contains("无变化 unchanged"))
+        } else {
+            #expect(ProcessInfo.processInfo.environment["COUNTY_SYNC_REQUIRE_LIBREOFFICE"] == nil, "libreoffice-calc-nogui is not installed")
+        }
+
+        // A bad line: named with its reason in Chinese; nothing written.
+        let bad = dir.appendingPathComponent("bad.csv").path
+        try TextEncoding.gb18030.encode(header + "1,丰润区另一实验室,重点实验室,市级,某所,91130202MA0A0001,焊接\r\n").write(to: URL(fileURLWithPath: bad))
+        let refused = try upload(bad, as: "bad.csv")
+        #expect(refused.body.contains("data-line=\"2\"") && refused.body.contains("退回 refused") && refused.body.contains("统一社会信用代码"),
+                "\(refused.body.prefix(3000))")
+        #expect(!refused.body.contains("import-confirm"))
+        // A cross-site upload: refused before reading the sheet.
+        let forged = try console.request("/console/import", as: clerk, upload: ["token=\(token)", "kind=platforms", "file=@\(bad)"],
+                                         headers: ["Sec-Fetch-Site: cross-site"])
+        #expect(forged.status == 403)
+        #expect(try console.sqlite("SELECT count(*) FROM platform") == (FileManager.default.isExecutableFile(atPath: "/usr/bin/libreoffice") ? "3" : "2"))
     }
 }
