@@ -170,6 +170,35 @@ public struct CountyConsole: Sendable {
                 views.platformForm(token: token, values: form, problem: problem)
             }
         }
+        router.get("/console/platforms/{id}/edit") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return await page(request, context, .platforms, title: "修改平台 Edit") { token in
+                guard let platform = try database.platform(id: id) else {
+                    throw ConsoleError(.notFound, "没有编号为 \(id) 的平台 — no platform \(id) in this county's replica")
+                }
+                return views.platformForm(token: token, values: CountyConsoleViews.formValues(platform), problem: nil, editing: id)
+            }
+        }
+        router.post("/console/platforms/{id}") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return await change(request, context, .platforms, title: "修改平台 Edit", back: "/console/records/\(id)") { form in
+                "/console/records/" + (try views.update(id, form)).id
+            } problem: { form, problem, token in
+                views.platformForm(token: token, values: form, problem: problem, editing: id)
+            }
+        }
+        router.post("/console/platforms/{id}/delete") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return await change(request, context, .platforms, title: "删除平台 Delete", back: "/console/records/\(id)") { form in
+                guard form["confirm"] == "yes" else {
+                    throw ConsoleError(.badRequest, "请勾选“确认删除” — tick the confirmation to delete the platform")
+                }
+                try database.deletePlatform(id: id)
+                return "/console/platforms"
+            } problem: { _, problem, token in
+                try views.record(id, token: token, problem: problem)
+            }
+        }
         router.get("/console/records/{id}") { request, context in
             let id = context.parameters.get("id") ?? ""
             return await page(request, context, nil, title: "记录 \(id)") { token in try views.record(id, token: token) }

@@ -2,7 +2,7 @@
 /// is escaped for HTML; `{{{value}}}` only for the page body the console renders itself.
 enum CountyConsoleTemplates {
     static let sources: [(String, String)] = [
-        ("overview", overview), ("platforms", platforms), ("platform-form", platformForm), ("record", record), ("history", history), ("refusal", refusal), ("awards", awards), ("withdraw", withdraw), ("decisions", decisions),
+        ("overview", overview), ("platforms", platforms), ("platform-form", platformForm), ("record", record), ("history", history), ("refusal", refusal), ("awards", awards), ("withdraw", withdraw), ("decisions", decisions), ("manage-platform", managePlatform),
         ("import", importForm), ("import-outcome", importOutcome),
     ]
 
@@ -44,9 +44,9 @@ enum CountyConsoleTemplates {
         """
 
     static let platformForm = """
-        <h1>登记平台 Register a platform</h1>
+        <h1>{{heading}}</h1>
         {{#problem}}<p class="error" role="alert" id="form-problem">{{problem}}</p>{{/problem}}
-        <form method="post" action="/console/platforms" id="platform-form">
+        <form method="post" action="{{action}}" id="platform-form">
         <input type="hidden" name="token" value="{{token}}">
         {{#fields}}
         <div class="field{{#error}} invalid{{/error}}" data-field="{{name}}">
@@ -57,7 +57,7 @@ enum CountyConsoleTemplates {
         {{#hint}}<span class="note">{{hint}}</span>{{/hint}}
         </div>
         {{/fields}}
-        <button type="submit">登记 Register</button>
+        <button type="submit">{{submit}}</button>
         </form>
         """
 
@@ -89,6 +89,15 @@ enum CountyConsoleTemplates {
         {{#conflicts}}<tr class="{{#resolved}}resolved{{/resolved}}"><td>{{at}}</td><td><a href="/console/records/{{rowId}}">{{label}}</a></td><td>{{column}}</td><td>{{kept}}</td><td>{{lost}}</td><td>{{state}}</td></tr>{{/conflicts}}
         {{^conflicts}}<tr><td colspan="6" class="empty">无 none</td></tr>{{/conflicts}}
         </tbody></table>
+        """
+
+    static let managePlatform = """
+        <p><a class="button" href="/console/platforms/{{id}}/edit" id="edit">修改 Edit</a></p>
+        <form method="post" action="/console/platforms/{{id}}/delete" id="delete-form">
+        <input type="hidden" name="token" value="{{token}}">
+        <label><input type="checkbox" name="confirm" value="yes" required> 确认删除此平台 I mean to delete this platform</label>
+        <button type="submit">删除 Delete</button>
+        </form>
         """
 
     static let withdraw = """

@@ -140,8 +140,17 @@ struct CountyConsoleViews: Sendable {
         let hint: String?
     }
 
-    /// The registration form with `values` filled in and `problem`'s message beside its field.
-    func platformForm(token: String, values: [String: String], problem: DomainError?) -> String {
+    /// The form's values of `platform`, to edit it.
+    static func formValues(_ platform: Platform) -> [String: String] {
+        ["name": platform.name, "category": platform.category.rawValue, "level": platform.level?.rawValue ?? "", "subtype": platform.subtype ?? "",
+         "host-org": platform.hostOrg, "credit-code": platform.creditCode, "industry": platform.industry, "contact": platform.contact ?? "",
+         "remarks": platform.remarks ?? ""]
+    }
+
+    /// The registration form, or with `editing` a platform's edit form (its own fields only: the
+    /// city's status, recognition and evaluation are never on it), with `values` filled in and
+    /// `problem`'s message beside its field.
+    func platformForm(token: String, values: [String: String], problem: DomainError?, editing: String? = nil) -> String {
         func error(_ name: String) -> String? {
             guard let problem, problem.field == name else { return nil }
             return problem.text(.zh) + " — " + problem.description
@@ -168,9 +177,32 @@ struct CountyConsoleViews: Sendable {
         ]
         // A problem of a field the form does not show (none today) is said above the form.
         let shown = problem.map { problem in fields.contains { $0.name == problem.field } } ?? true
-        struct Page { let token: String; let fields: [Field]; let problem: String? }
+        struct Page { let token: String; let fields: [Field]; let problem: String?; let action, heading, submit: String }
         return shell.render(Page(token: token, fields: fields, problem: shown ? (problem == nil ? nil : "请改正下面标出的内容 — correct the field marked below")
-                                                                              : problem.map { $0.text(.zh) + " — " + $0.description }), "platform-form")
+                                                                              : problem.map { $0.text(.zh) + " — " + $0.description },
+                                 action: editing.map { "/console/platforms/\($0)" } ?? "/console/platforms",
+                                 heading: editing == nil ? "登记平台 Register a platform" : "修改平台 Edit the platform",
+                                 submit: editing == nil ? "登记 Register" : "保存 Save"), "platform-form")
+    }
+
+    /// Changes the clerk's fields of platform `id` to the form's; throws the rule it breaks.
+    func update(_ id: String, _ form: [String: String]) throws -> Platform {
+        let category = try PlatformCategory(parsing: form["category"] ?? "")
+        let level = try (form["level"] ?? "").isEmpty ? nil : Level(parsing: form["level"] ?? "")
+        let optional = ["subtype", "contact", "remarks"].reduce(into: [String: String]()) { values, name in
+            if let value = form[name], !value.isEmpty { values[name] = value }
+        }
+        return try database.updatePlatform(id: id) { platform in
+            platform.name = form["name"] ?? ""
+            platform.category = category
+            platform.level = level
+            platform.subtype = optional["subtype"]
+            platform.hostOrg = form["host-org"] ?? ""
+            platform.creditCode = form["credit-code"] ?? ""
+            platform.industry = form["industry"] ?? ""
+            platform.contact = optional["contact"]
+            platform.remarks = optional["remarks"]
+        }
     }
 
     /// Registers the platform the form describes; throws the rule it breaks, naming the field.
@@ -207,6 +239,10 @@ struct CountyConsoleViews: Sendable {
                 Item(name: "status", label: "状态 Status", value: "\(platform.status.chineseName) \(platform.status.rawValue)", cityOwned: true),
             ]
             awards = try awardSection(platform, token: token, values: proposal, problem: problem)
+            if platform.status == .registered {
+                struct Manage { let id, token: String }
+                actions = shell.render(Manage(id: platform.id, token: token), "manage-platform")
+            }
         } else if let award = try database.award(id: id) {
             title = "奖补 \(award.id.prefix(8))"
             let platform = try database.platform(id: award.platformId)

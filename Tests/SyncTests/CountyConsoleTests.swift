@@ -138,6 +138,24 @@ struct CountyConsoleTests {
         try await eventually("the registration reaches the city", timeout: .seconds(30)) {
             try CityDatabase.open(at: console.cluster.cityDB).platform(id: id) != nil
         }
+
+        // Edit: the form holds the platform's own fields only, never the city's.
+        let edit = try console.request("/console/platforms/\(id)/edit", as: clerk)
+        #expect(edit.status == 200 && edit.body.contains("value=\"唐山开元焊接研究所\"") && !edit.body.contains("name=\"status\""), "\(edit.body.prefix(1500))")
+        var changed = form
+        changed["contact"] = "王丽 0315-1234567"
+        changed["name"] = " "
+        let empty = try console.request("/console/platforms/\(id)", as: clerk, form: changed)
+        #expect(empty.status == 422 && empty.body.contains("id=\"error-name\""), "an empty name is named: \(empty.status)")
+        #expect(try console.sqlite("SELECT ifnull(contact, '') FROM platform WHERE id = '\(id)'") == "", "and nothing was written")
+        changed["name"] = "丰润区焊接实验室"
+        let saved = try console.request("/console/platforms/\(id)", as: clerk, form: changed)
+        #expect(try saved.status == 303 && console.sqlite("SELECT contact FROM platform WHERE id = '\(id)'") == "王丽 0315-1234567")
+        // Delete: only with the confirmation ticked.
+        let unticked = try console.request("/console/platforms/\(id)/delete", as: clerk, form: ["token": token])
+        #expect(try unticked.status == 400 && console.sqlite("SELECT count(*) FROM platform") == "1", "\(unticked.status)")
+        let deleted = try console.request("/console/platforms/\(id)/delete", as: clerk, form: ["token": token, "confirm": "yes"])
+        #expect(try deleted.status == 303 && console.sqlite("SELECT count(*) FROM platform") == "0", "\(deleted.status) \(deleted.body.prefix(500))")
     }
 
     /// A municipal key lab registered at the county: its id.
