@@ -295,7 +295,7 @@ struct CountyConsoleViews: Sendable {
             return problem.text(.zh) + " — " + problem.description
         }
         let known = ["amount", "basis", "basis-ref", "fiscal-year", "remarks"]
-        let year = values["fiscal-year"] ?? String(min(max(Calendar(identifier: .gregorian).component(.year, from: Date()), Award.fiscalYears.lowerBound), Award.fiscalYears.upperBound))
+        let year = values["fiscal-year"] ?? String(min(max(Calendar(identifier: .gregorian).component(.year, from: Date()), Award.planFiscalYears.lowerBound), Award.planFiscalYears.upperBound))
         struct Year { let value: String; let selected: Bool }
         struct Section {
             let platformId, token, rule, clause, cap: String
@@ -310,7 +310,7 @@ struct CountyConsoleViews: Sendable {
             platformId: platform.id, token: token, rule: rule.summary, clause: "plan \(platform.category.planSection)", cap: capText,
             canPropose: rule != .none, needsBasis: rule.needsBasis, confirmable: rule.hasNoStatedMaximum, rows: rows,
             amount: values["amount"] ?? "", basis: values["basis"] ?? "", basisRef: values["basis-ref"] ?? "", remarks: values["remarks"] ?? "",
-            years: Award.fiscalYears.map { Year(value: String($0), selected: String($0) == year) },
+            years: Award.planFiscalYears.map { Year(value: String($0), selected: String($0) == year) },
             amountError: error("amount"), basisError: error("basis") ?? error("basis_ref") , basisRefError: error("basis-ref"),
             yearError: error("fiscal-year") ?? error("fiscal_year"), remarksError: error("remarks"),
             problem: problem.flatMap { known.contains($0.field) || $0.field == "basis_ref" || $0.field == "fiscal_year" ? nil : $0.text(.zh) + " — " + $0.description }),
