@@ -69,9 +69,10 @@ public struct ConsoleShell: Sendable {
             let nav: [Link]
             let signedIn, body, generatedAt: String
             let refreshSeconds: Int
+            let live: Bool
         }
         return render(Layout(title: title, brand: brand, subtitle: subtitle, who: who, nav: nav, signedIn: signedIn, body: body,
-                             generatedAt: generated, refreshSeconds: refreshSeconds), "layout")
+                             generatedAt: generated, refreshSeconds: refreshSeconds, live: refreshSeconds > 0), "layout")
     }
 
     /// The page naming what was not done and why, with the error's status and a link back.
@@ -137,7 +138,7 @@ public struct ConsoleShell: Sendable {
         <main id="main" data-refresh="{{refreshSeconds}}">
         {{{body}}}
         </main>
-        <footer>截至 as of <span id="as-of">{{generatedAt}}</span> · <span id="live" class="live">自动刷新 live</span></footer>
+        <footer>截至 as of <span id="as-of">{{generatedAt}}</span>{{#live}} · <span id="live" class="live">自动刷新 live</span>{{/live}}</footer>
         </body>
         </html>
         """

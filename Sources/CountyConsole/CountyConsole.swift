@@ -95,13 +95,14 @@ public struct CountyConsole: Sendable {
 
     /// The pages, in the order of the navigation bar.
     enum Section: String, CaseIterable {
-        case overview, platforms, importing = "import", decisions
+        case overview, platforms, awards, importing = "import", decisions
 
         var path: String { self == .overview ? "/console" : "/console/\(rawValue)" }
         var label: String {
             switch self {
             case .overview: "概览 Today"
             case .platforms: "平台 Platforms"
+            case .awards: "奖补 Awards"
             case .importing: "导入 Import"
             case .decisions: "城市决定 The city's decisions"
             }
@@ -156,6 +157,9 @@ public struct CountyConsole: Sendable {
                     try ChangeActor.$current.withValue(actor) { try sheets.confirm(id: form["upload"] ?? "", clerk: context.clerk, token: token) }
                 }
             }
+        }
+        router.get("/console/awards") { request, context in
+            await page(request, context, .awards, title: "奖补 Awards") { _ in try views.awards() }
         }
         router.get("/console/decisions") { request, context in
             await page(request, context, .decisions, title: "城市决定 Decisions") { _ in try views.decisions() }

@@ -2,7 +2,7 @@
 /// is escaped for HTML; `{{{value}}}` only for the page body the console renders itself.
 enum CountyConsoleTemplates {
     static let sources: [(String, String)] = [
-        ("overview", overview), ("platforms", platforms), ("platform-form", platformForm), ("record", record), ("history", history), ("refusal", refusal), ("awards", awards), ("withdraw", withdraw), ("decisions", decisions), ("manage-platform", managePlatform),
+        ("overview", overview), ("platforms", platforms), ("platform-form", platformForm), ("record", record), ("history", history), ("refusal", refusal), ("awards", awards), ("withdraw", withdraw), ("decisions", decisions), ("manage-platform", managePlatform), ("award-list", awardList),
         ("import", importForm), ("import-outcome", importOutcome),
     ]
 
@@ -98,6 +98,16 @@ enum CountyConsoleTemplates {
         <label><input type="checkbox" name="confirm" value="yes" required> 确认删除此平台 I mean to delete this platform</label>
         <button type="submit">删除 Delete</button>
         </form>
+        """
+
+    static let awardList = """
+        <h1>奖补 Awards</h1>
+        <p class="summary" id="award-count">{{summary}}。申报请在平台页面进行 — propose on a platform's page.</p>
+        <table id="award-list"><thead><tr><th>编号 Id</th><th>平台 Platform</th><th>申报 Proposed (元)</th><th>批准 Approved (元)</th><th>年度 Year</th><th>状态 Status</th><th>理由 Reason</th></tr></thead><tbody>
+        {{#rows}}<tr data-id="{{id}}"><td><a class="mono" href="/console/records/{{id}}">{{id}}</a></td><td><a href="/console/records/{{platformId}}">{{platform}}</a></td>
+        <td data-field="amount">{{amount}}</td><td data-field="approved">{{approved}}</td><td>{{year}}</td><td>{{status}}</td><td>{{reason}}</td></tr>{{/rows}}
+        {{^rows}}<tr><td colspan="7" class="empty">无 none</td></tr>{{/rows}}
+        </tbody></table>
         """
 
     static let withdraw = """

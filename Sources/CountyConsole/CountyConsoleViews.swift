@@ -64,6 +64,21 @@ struct CountyConsoleViews: Sendable {
         return "修改 changed " + change.columns.joined(separator: ", ")
     }
 
+    // MARK: 奖补 Awards
+
+    /// Every award of the county with its platform, amounts and status, newest proposals first.
+    func awards() throws -> String {
+        let platforms = Dictionary(try database.platforms().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        struct Row { let id, platformId, platform, amount, approved, year, status, reason: String }
+        let rows = try database.awards().reversed().map { award in
+            Row(id: award.id, platformId: award.platformId, platform: platforms[award.platformId] ?? award.platformId,
+                amount: ConsoleFormat.yuan(award.amount.rawValue), approved: award.approvedAmount.map { ConsoleFormat.yuan($0.rawValue) } ?? "-",
+                year: String(award.fiscalYear), status: "\(award.status.chineseName) \(award.status.rawValue)", reason: award.rejectReason ?? "")
+        }
+        struct Page { let rows: [Row]; let summary: String }
+        return shell.render(Page(rows: Array(rows), summary: "共 \(rows.count) 笔 \(rows.count) awards"), "award-list")
+    }
+
     // MARK: 城市决定 The city's decisions
 
     /// What the city decided of this county's records, what it refused and why with what to do,

@@ -247,6 +247,13 @@ struct CountyConsoleTests {
         let rows = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
         let statuses = Dictionary(uniqueKeysWithValues: rows.compactMap { row in (row["id"] as? String).map { ($0, row["status"] as? String ?? "") } })
         #expect(statuses[awards[0]] == "approved" && statuses[awards[1]] == "rejected", "\(listed.stdout.prefix(800))")
+        // 奖补: every award with its amounts and status, as syncctl lists them.
+        let list = try console.request("/console/awards", as: clerk)
+        #expect(list.body.contains("共 \(rows.count) 笔"), "\(list.body.prefix(1500))")
+        for row in rows {
+            guard let id = row["id"] as? String, let approved = row["approvedAmountFen"] as? Int else { continue }
+            #expect(list.body.contains("data-id=\"\(id)\"") && list.body.contains(">\(Fen(rawValue: Int64(approved)).grouped)</td>"), "award \(id) approved \(approved) fen")
+        }
     }
 
     /// 导入: a GB18030 CSV as Excel saves it (CRLF, a 序号 column, a blank row) and an .xlsx
