@@ -136,15 +136,17 @@ def credit_code(serial, county):
     return body + alphabet[(31 - total % 31) % 31]
 
 
-def main():
-    os.makedirs(SHOTS, exist_ok=True)
-    setup = Setup()
-    # Playwright's certificate proxy checks the aggregator's certificate with Node's store.
+def checked(shots, make, steps, stop, done):
+    """Makes the setup (`make()`, with `.dir` and `.pki`), runs `steps` on it, stops it (`stop`),
+    keeps its folder when a check failed, and exits 1 naming every failed check, else prints `done`."""
+    os.makedirs(shots, exist_ok=True)
+    setup = make()
+    # Playwright's certificate proxy checks the server's certificate with Node's store.
     os.environ["NODE_EXTRA_CA_CERTS"] = f"{setup.pki}/ca.pem"
     try:
-        scenario(setup)
+        steps(setup)
     finally:
-        setup.stop()
+        stop(setup)
         if failures:
             print(f"logs kept in {setup.dir}", flush=True)
         else:
@@ -152,7 +154,11 @@ def main():
     if failures:
         print(f"{len(failures)} check(s) failed:", *failures, sep="\n  ", flush=True)
         sys.exit(1)
-    print("all console browser checks passed", flush=True)
+    print(done, flush=True)
+
+
+def main():
+    checked(SHOTS, Setup, scenario, Setup.stop, "all console browser checks passed")
 
 
 def scenario(setup):

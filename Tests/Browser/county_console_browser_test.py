@@ -20,7 +20,6 @@ Usage: county_console_browser_test.py BIN_DIR   (the folder of city-aggregator, 
 import http.server
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from console_browser_test import BIN, CHROMIUM, ROOT, check, credit_code, failures, run, syncctl, until  # noqa: E402
+from console_browser_test import BIN, CHROMIUM, ROOT, check, checked, credit_code, run, syncctl, until  # noqa: E402
 
 SHOTS = os.environ.get("SCREENSHOTS", os.path.join(ROOT, ".build", "county-console-screenshots"))
 COUNTY = "130202"
@@ -112,22 +111,7 @@ class Office:
 
 
 def main():
-    os.makedirs(SHOTS, exist_ok=True)
-    office = Office()
-    # Playwright's certificate proxy checks the console's certificate with Node's store.
-    os.environ["NODE_EXTRA_CA_CERTS"] = f"{office.pki}/ca.pem"
-    try:
-        day(office)
-    finally:
-        office.close()
-        if failures:
-            print(f"logs kept in {office.dir}", flush=True)
-        else:
-            shutil.rmtree(office.dir, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} check(s) failed:", *failures, sep="\n  ", flush=True)
-        sys.exit(1)
-    print("all county console browser checks passed", flush=True)
+    checked(SHOTS, Office, day, Office.close, "all county console browser checks passed")
 
 
 def sheets(office):

@@ -350,10 +350,15 @@ struct ConsoleBrowserTests {
                     "Playwright (pip) or Chromium (/usr/bin/chromium) is missing; Deploy/test.sh installs both")
             return
         }
-        let script = Cluster.packageRoot.appendingPathComponent("Tests/Browser/console_browser_test.py").path
-        let result = try Cluster.capture(python, [script, Cluster.binaries.path])
+        try Self.run(python, "console_browser_test.py", passed: "all console browser checks passed")
+    }
+
+    /// Runs a browser script of `Tests/Browser` on the built binaries; its checks must all pass.
+    static func run(_ python: String, _ script: String, passed: String) throws {
+        let path = Cluster.packageRoot.appendingPathComponent("Tests/Browser/\(script)").path
+        let result = try Cluster.capture(python, [path, Cluster.binaries.path])
         #expect(result.status == 0, "the browser checks failed:\n\(result.stdout.suffix(6_000))\n\(result.stderr.suffix(3_000))")
-        #expect(result.stdout.contains("all console browser checks passed"), "\(result.stdout.suffix(2_000))")
+        #expect(result.stdout.contains(passed), "\(result.stdout.suffix(2_000))")
         #expect(!result.stdout.contains("FAIL "), "\(result.stdout.suffix(4_000))")
     }
 }

@@ -339,10 +339,6 @@ struct CountyConsoleBrowserTests {
                     "Playwright (pip), Chromium or LibreOffice is missing; Deploy/test.sh installs them")
             return
         }
-        let script = Cluster.packageRoot.appendingPathComponent("Tests/Browser/county_console_browser_test.py").path
-        let result = try Cluster.capture(python, [script, Cluster.binaries.path])
-        #expect(result.status == 0, "the browser checks failed:\n\(result.stdout.suffix(6_000))\n\(result.stderr.suffix(3_000))")
-        #expect(result.stdout.contains("all county console browser checks passed"), "\(result.stdout.suffix(2_000))")
-        #expect(!result.stdout.contains("FAIL "), "\(result.stdout.suffix(4_000))")
+        try ConsoleBrowserTests.run(python, "county_console_browser_test.py", passed: "all county console browser checks passed")
     }
 }
