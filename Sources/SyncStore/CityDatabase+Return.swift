@@ -21,6 +21,11 @@ extension CityDatabase {
     /// `merged` and nothing changes), one written before `retainedSinceMs` (the feed's and the
     /// tombstones' retention) is refused as too old, and the rest is judged by the versions like
     /// any change: a returned delete older than the row stands for nothing.
+    ///
+    /// Nor does a seal say what came after it: while the record of what the city handed out
+    /// (`ServedRecord`) shows changes of this county that the restore took and that are still
+    /// missing, what the county gives back is kept (`return_waiting`) and taken back only with the
+    /// rest (`ReturnGap`), so a county cannot give back a recognition and keep its revocation.
     public func takeBack(county: String, _ request: ReturnRequest, retainedSinceMs: Int64 = 0,
                          nowMs: Int64 = CountyDatabase.wallClockMs()) throws -> ReturnResponse {
         try checkNode(request.node, county: county)

@@ -9,5 +9,5 @@ struct SyncBench: AsyncParsableCommand {
         commandName: "sync-bench",
         abstract: "Measure County Sync throughput; every figure is compared with a baseline measured in the same run.",
         version: CountySyncVersion.current,
-        subcommands: [ReportBench.self, LoadBench.self, CaptureBench.self, PushBench.self, EditsBench.self, FloodBench.self, ConsoleBench.self, HoldBench.self])
+        subcommands: [ReportBench.self, LoadBench.self, CaptureBench.self, PushBench.self, EditsBench.self, FloodBench.self, ConsoleBench.self, HoldBench.self, DaemonConsoleBench.self])
 }
