@@ -47,6 +47,17 @@ let package = Package(
         .target(name: "ServiceSupport", dependencies: ["SyncCore", .product(name: "Logging", package: "swift-log")]),
         // The HTTPS client of the sync protocol: the only code that sees a CURL*.
         .target(name: "CurlTransport", dependencies: ["CCurl", "SyncCore", "SyncProtocol", "WireCompression"]),
+        // A TLS server's bound on connections and handshakes (the aggregator, a county console).
+        .target(
+            name: "GatedTLS",
+            dependencies: [
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // What every console shares: layout, error page, CSRF and CSP, escaping, charts, assets.
         .target(
             name: "Console",
@@ -60,7 +71,7 @@ let package = Package(
         .target(
             name: "CityServer",
             dependencies: [
-                "SyncCore", "SyncProtocol", "SyncStore", "SyncInterchange", "WireCompression", "ServiceSupport", "Console",
+                "SyncCore", "SyncProtocol", "SyncStore", "SyncInterchange", "WireCompression", "ServiceSupport", "Console", "GatedTLS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -76,7 +87,7 @@ let package = Package(
         .target(
             name: "CountyConsole",
             dependencies: [
-                "SyncCore", "SyncStore", "SyncInterchange", "ServiceSupport", "Console",
+                "SyncCore", "SyncStore", "SyncInterchange", "ServiceSupport", "Console", "GatedTLS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -153,7 +164,7 @@ let package = Package(
         .testTarget(
             name: "SyncTests",
             dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "CurlTransport", "CityServer", "CountyDaemon",
-                           "LocalCluster", "FaultHarness", "syncctl", "county-syncd", "city-aggregator", "sync-faults", "WireCompression", "SyncInterchange",
+                           "LocalCluster", "FaultHarness", "syncctl", "county-syncd", "city-aggregator", "sync-faults", "WireCompression", "SyncInterchange", "GatedTLS",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Clocks", package: "swift-clocks")]
         ),
     ]

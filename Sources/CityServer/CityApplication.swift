@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import GatedTLS
 import Hummingbird
 import HummingbirdTLS
 import Logging

@@ -1,4 +1,5 @@
 import Foundation
+import GatedTLS
 import Logging
 import ServiceSupport
 import Synchronization

@@ -1,4 +1,5 @@
 import Foundation
+import GatedTLS
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
@@ -98,46 +99,10 @@ final class TLSErrorWatcher: ChannelInboundHandler, RemovableChannelHandler, Sen
     }
 }
 
-/// A child channel that adds a `TLSErrorWatcher` right behind the TLS handler of its base.
-///
-/// It also holds every connection to the `ConnectionGate`: refused at once over its bounds, and
-/// closed when its handshake does not finish in time.
-struct TLSWatchedChannel<Base: ServerChildChannel>: ServerChildChannel {
-    typealias Value = Base.Value
-    let base: Base
-    let failures: TLSFailures
-    let gate: ConnectionGate
-
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        guard gate.admit() else {
-            channel.close(promise: nil)
-            return channel.eventLoop.makeFailedFuture(ConnectionRefused())
-        }
-        return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            let tls = try channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
-            try channel.pipeline.syncOperations.addHandler(TLSErrorWatcher(failures: failures), position: .after(tls))
-            try channel.pipeline.syncOperations.addHandler(HandshakeDeadline(gate: gate), position: .after(tls))
-            return value
-        }.flatMapErrorThrowing { error in
-            // Set-up failed before the deadline handler held the connection: release it here.
-            if (try? channel.pipeline.syncOperations.handler(type: HandshakeDeadline.self)) == nil { gate.closed(handshaking: true) }
-            channel.close(promise: nil)
-            throw error
-        }
-    }
-
-    func handle(value: Value, logger: Logger) async {
-        await base.handle(value: value, logger: logger)
-    }
-}
-
 extension HTTPServerBuilder {
-    /// HTTP/1 over TLS, with refused handshakes counted and logged.
+    /// HTTP/1 over TLS, held to `gate`, with refused handshakes counted and logged.
     static func watchedTLS(idleTimeout: TimeAmount, tlsConfiguration: TLSConfiguration, failures: TLSFailures,
                            gate: ConnectionGate) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in
-            let http = HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout))
-            return TLSWatchedChannel(base: try TLSChannel(http, tlsConfiguration: tlsConfiguration), failures: failures, gate: gate)
-        }
+        .gatedTLS(idleTimeout: idleTimeout, tlsConfiguration: tlsConfiguration, gate: gate) { [TLSErrorWatcher(failures: failures)] }
     }
 }

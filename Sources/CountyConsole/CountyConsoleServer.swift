@@ -1,6 +1,6 @@
 import Foundation
+import GatedTLS
 import Hummingbird
-import HummingbirdTLS
 import Logging
 import NIOSSL
 import ServiceSupport
@@ -19,6 +19,12 @@ public struct CountyConsoleSettings: Sendable, Hashable {
     public var clientCAFile: String
     /// Where to write the port actually bound (with port 0), if anywhere.
     public var portFile: String?
+    /// Most connections at once, and most still in their TLS handshake; a handshake not finished
+    /// in `handshakeTimeoutSeconds` is closed (`ConnectionGate`): the office's network reaches
+    /// this listener, so no PC there can take the daemon's descriptors or hold its handshakes.
+    public var maxConnections = 256
+    public var maxHandshaking = 32
+    public var handshakeTimeoutSeconds = 5
 
     public init(host: String, port: Int, certFile: String, keyFile: String, clientCAFile: String, portFile: String? = nil) {
         self.host = host
@@ -67,9 +73,14 @@ extension CountyConsole {
         tls.cipherSuites = TLSProfile.tls12CipherSuites
         let console = CountyConsole(database: database, logger: logger)
         let portFile = settings.portFile
+        // The sync's database, the log and the certificates keep their descriptors whatever the
+        // clerks' PCs (or anything on the office's network) do.
+        let descriptors = ConnectionGate.raiseDescriptorLimit()
+        let gate = ConnectionGate(maxConnections: max(4, min(settings.maxConnections, descriptors - ConnectionGate.reserve)),
+                                  maxHandshaking: max(1, settings.maxHandshaking), handshakeTimeout: .seconds(Int64(settings.handshakeTimeoutSeconds)))
         return Application(
             router: console.router(),
-            server: try .tls(.http1(configuration: .init(idleTimeout: .seconds(120))), tlsConfiguration: tls),
+            server: .gatedTLS(idleTimeout: .seconds(120), tlsConfiguration: tls, gate: gate),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "county-syncd-console"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.port

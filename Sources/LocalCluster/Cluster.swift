@@ -116,15 +116,18 @@ public final class Cluster: @unchecked Sendable {
 
     /// Starts `county-syncd` for a county (on its usual replica or `dbPath`), talking to the
     /// aggregator directly or through `via` (a fault proxy's URL); `extra` arguments are appended.
-    /// With `skewSeconds`, the daemon runs with only its wall clock shifted (see `skewClockLibrary`).
+    /// With `skewSeconds`, the daemon runs with only its wall clock shifted (see `skewClockLibrary`);
+    /// with `descriptorLimit`, under that many file descriptors (`prlimit`, as a unit without `LimitNOFILE`).
     public func startDaemon(_ county: String, batchSize: Int = 1_000, pullInterval: Double = 1, via: String? = nil,
-                            dbPath: String? = nil, extra: [String] = [], skewSeconds: Int? = nil) throws {
+                            dbPath: String? = nil, extra: [String] = [], skewSeconds: Int? = nil, descriptorLimit: Int? = nil) throws {
         let (cert, key) = try certificate(county)
         let arguments = ["--db", dbPath ?? countyDBPath(county), "--city", via ?? cityURL, "--ca", pki.appendingPathComponent("ca.pem").path,
                          "--cert", cert, "--key", key, "--batch-size", "\(batchSize)", "--pull-interval", "\(pullInterval)",
                          "--max-backoff", "2", "--log-level", "info"] + extra
         let environment = try skewSeconds.map { ["LD_PRELOAD": try Self.skewClockLibrary(), "SKEW_SECONDS": String($0)] } ?? [:]
-        daemons[county] = try Managed.start(Self.binaries.appendingPathComponent("county-syncd"), arguments,
+        let binary = Self.binaries.appendingPathComponent("county-syncd")
+        let launcher = descriptorLimit.map { limit in (URL(fileURLWithPath: "/usr/bin/prlimit"), ["--nofile=\(limit):\(limit)", "--", binary.path]) }
+        daemons[county] = try Managed.start(launcher?.0 ?? binary, (launcher?.1 ?? []) + arguments,
                                             log: dir.appendingPathComponent("county-\(county).log"), environment: environment)
     }
 

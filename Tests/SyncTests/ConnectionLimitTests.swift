@@ -1,5 +1,6 @@
 import CurlTransport
 import Foundation
+import GatedTLS
 import LocalCluster
 import SyncCore
 import SyncProtocol
@@ -133,5 +134,61 @@ struct ConnectionLimitTests {
         if let before = cpuBefore, let after = cpuAfter {
             #expect(after - before < 1.0, "the aggregator used \(after - before) s of CPU in 2 s")
         }
+    }
+
+    /// The same class at the county console, which the office's network reaches: 1,200 idle TCP
+    /// connections to it, the daemon under 1,024 descriptors. The console holds at most its
+    /// bound and closes unfinished handshakes, so a clerk still gets the page and the daemon
+    /// still syncs (its database and the city's connection keep their descriptors).
+    @Test(.timeLimit(.minutes(4)))
+    func twelveHundredIdleConnectionsLeaveTheCountyConsoleServingClerks() async throws {
+        let cluster = try Cluster()
+        defer { cluster.cleanUp() }
+        try await cluster.startCity()
+        _ = try cluster.makeCounty("130202")
+        let script = Cluster.packageRoot.appendingPathComponent("Deploy/pki.sh").path
+        let pki = cluster.pki.path
+        for arguments in [["clerk", pki, "130202", "wangli"], ["county-server", pki, "130202", "localhost", "127.0.0.1"]] {
+            #expect(try Cluster.capture("/bin/bash", [script] + arguments, environment: ["P12_PASSWORD": "test"]).status == 0)
+        }
+        let portFile = cluster.dir.appendingPathComponent("console.port").path
+        try cluster.startDaemon("130202", extra: ["--console-listen", "0", "--console-cert", "\(pki)/county-server-130202.pem",
+                                                  "--console-key", "\(pki)/county-server-130202.key", "--console-port-file", portFile],
+                                descriptorLimit: 1_024)
+        var port = 0
+        try await eventually("the console writes its port", timeout: .seconds(30)) {
+            port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+            return port > 0
+        }
+        let attacker = try Attacker(port: port, count: 1_200)
+        let opened = attacker.opened()
+        #expect(opened == 1_200, "the attacker holds \(opened.map(String.init) ?? "no") connections")
+
+        // A clerk gets the overview (retrying while the held handshakes time out, as a browser's
+        // reload would), and a registration made meanwhile reaches the city.
+        func page() throws -> Int32 {
+            try Cluster.capture("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "--cacert", "\(pki)/ca.pem",
+                                                  "--cert", "\(pki)/clerk-130202-wangli.pem", "--key", "\(pki)/clerk-130202-wangli.key",
+                                                  "https://localhost:\(port)/console"]).stdout == "200" ? 200 : 0
+        }
+        var answered: Int32 = 0
+        let deadline = ContinuousClock.now + .seconds(90)
+        while answered != 200, ContinuousClock.now < deadline {
+            answered = try page()
+            if answered != 200 { try await Task.sleep(for: .milliseconds(500)) }
+        }
+        #expect(answered == 200, "a clerk gets the console while 1,200 idle connections are held")
+        let platform = makePlatforms("130202", count: 1)[0]
+        try CountyDatabase.open(at: cluster.countyDBPath("130202")).addPlatform(platform)
+        try await eventually("the registration reaches the city", timeout: .seconds(60)) {
+            try CityDatabase.open(at: cluster.cityDB).platform(id: platform.id) != nil
+        }
+        // It holds no more of them than its bound: its descriptors stay well under the limit.
+        let pid = try #require(cluster.daemonPid("130202"))
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
+        #expect(descriptors < 1_024 - ConnectionGate.reserve, "the daemon holds \(descriptors) descriptors of its 1,024")
+        let closed = attacker.closed() ?? -1
+        #expect(closed > 0, "the console closed idle connections: \(closed)")
+        #expect(cluster.daemonRunning("130202"))
     }
 }
