@@ -50,9 +50,13 @@ struct ClerkAuthentication: RouterMiddleware {
     let shell: ConsoleShell
     let logger: Logger
 
+    /// The console's stylesheet and script, served to any certificate the CA signed.
+    static let assets: Set<String> = ["/console/static/console.css", "/console/static/console.js"]
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if request.uri.path.hasPrefix("/console/static/") { return try await next(request, context) }
+        // The two assets by their exact paths only: no other spelling reaches a page unauthenticated.
+        if Self.assets.contains(request.uri.path) { return try await next(request, context) }
         let certificate = try? await context.channel.nioSSL_peerCertificate().get()
         let commonName = certificate?.subjectName.first { $0.type == .commonName }?.value ?? ""
         switch ClerkCertificate.clerk(commonName: commonName, county: county) {

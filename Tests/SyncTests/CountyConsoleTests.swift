@@ -18,10 +18,11 @@ struct CountyConsoleTests {
 
         /// An answer of the console: status, headers and body, as `certificate` (a name in the
         /// PKI folder, e.g. `clerk-130202-wangli`), or with none.
-        func request(_ path: String, as certificate: String?, form: [String: String]? = nil, upload: [String]? = nil, headers: [String] = [])
-            throws -> (status: Int, location: String?, body: String) {
+        func request(_ path: String, as certificate: String?, form: [String: String]? = nil, upload: [String]? = nil, headers: [String] = [],
+                     pathAsIs: Bool = false) throws -> (status: Int, location: String?, body: String) {
             let pki = cluster.pki.path
             var arguments = ["-s", "-D", "-", "--max-time", "20", "--cacert", "\(pki)/ca.pem", "--resolve", "fengrun-sync.local:\(port):127.0.0.1"]
+            if pathAsIs { arguments.append("--path-as-is") }
             if let certificate { arguments += ["--cert", "\(pki)/\(certificate).pem", "--key", "\(pki)/\(certificate).key"] }
             for header in headers { arguments += ["-H", header] }
             if let form {
@@ -87,6 +88,14 @@ struct CountyConsoleTests {
                     "\(other) gets a readable page, not JSON: \(refused.body.prefix(300))")
             let post = try console.request("/console/platforms", as: other, form: ["name": "x"])
             #expect(post.status == 403, "\(other) may not post: \(post.status)")
+        }
+        // The assets are served to any certificate the CA signed, by their exact paths only: no
+        // other spelling of a page gets past the clerk check.
+        #expect(try console.request("/console/static/console.css", as: "operator-zhang").status == 200)
+        for spelling in ["/console/static/../platforms", "/console/static/%2e%2e/platforms", "/console/static//../../console",
+                         "/console/static/console.css/../../platforms"] {
+            let answer = try console.request(spelling, as: "clerk-130203-zhao", headers: [], pathAsIs: true)
+            #expect(answer.status == 403 && !answer.body.contains("id=\"platforms\""), "\(spelling): \(answer.status)")
         }
         // No certificate: the handshake itself is refused.
         let anonymous = try console.request("/console", as: nil)
